@@ -1,0 +1,53 @@
+# pgsweep — every target creates what it needs (venv, system packages) by itself.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+REPO ?=
+ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: scan test bench lint system-deps clean help
+
+help:
+	@echo "make scan [REPO=path] [ARGS=...]   scan a repository (default: a demo repository)"
+	@echo "make test                          run the test suite (installs what it needs)"
+	@echo "make bench REPO=path               benchmark against gitleaks and Kingfisher"
+	@echo "make lint                          ruff and mypy"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,live,fast]'
+	touch $(STAMP)
+
+# System packages the tests use: a PostgreSQL server (started per test session as an
+# unprivileged user on a loopback port) and git.
+system-deps:
+	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	   || ! command -v git >/dev/null; then \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql git >/dev/null; \
+	fi
+
+scan: $(STAMP)
+	@if [ -z "$(REPO)" ]; then \
+	  rm -rf build/demo && $(PY) -m pgsweep demo build/demo && target=build/demo; \
+	else target="$(REPO)"; fi; \
+	$(PY) -m pgsweep scan "$$target" $(ARGS); rc=$$?; [ $$rc -le 1 ] || exit $$rc
+
+test: $(STAMP) system-deps
+	$(PY) -m pytest -q -p no:cacheprovider $(ARGS)
+
+bench: $(STAMP)
+	@[ -n "$(REPO)" ] || { echo "usage: make bench REPO=<path to a git repository>"; exit 2; }
+	$(PY) bench/run.py "$(REPO)" $(ARGS)
+
+lint: $(STAMP)
+	$(PY) -m pip install -q ruff mypy types-PyYAML
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/mypy src
+
+clean:
+	rm -rf $(VENV) build dist

@@ -1,0 +1,5 @@
+"""Run the CLI as `python -m pgsweep`."""
+
+from pgsweep.cli import main
+
+main()

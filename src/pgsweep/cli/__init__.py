@@ -1,0 +1,69 @@
+"""The command line: parse arguments, call the core, map errors to exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from pgsweep import __version__
+from pgsweep.errors import PgsweepError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+app = typer.Typer(
+    name="pgsweep",
+    help="Find leaked PostgreSQL credentials and plan their rotation.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pgsweep {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """pgsweep: leaked PostgreSQL credentials in git history, CI logs, histories and configs."""
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one line on stderr and return the exit for a usage or input error."""
+    typer.echo(f"pgsweep: error: {message}", err=True)
+    return typer.Exit(EXIT_ERROR)
+
+
+# Each command group registers itself on `app`.
+from pgsweep.cli import scan as _scan  # noqa: E402,F401
+from pgsweep.cli import signatures as _signatures  # noqa: E402,F401
+from pgsweep.cli import demo as _demo  # noqa: E402,F401
+
+
+def main() -> None:
+    """Console entry point: exit 2 with one line for any error, never a traceback."""
+    try:
+        app()  # click handles usage errors (exit 2) and typer.Exit itself
+    except PgsweepError as exc:
+        typer.echo(f"pgsweep: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        typer.echo("pgsweep: aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("PGSWEEP_DEBUG"):
+            raise
+        # The message may quote input text (and so a secret): only the type is shown.
+        typer.echo(
+            f"pgsweep: internal error ({type(exc).__name__}); set PGSWEEP_DEBUG=1 for details",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)

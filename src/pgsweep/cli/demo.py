@@ -1,0 +1,18 @@
+"""`pgsweep demo DIR`: build a demo repository with planted leaks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pgsweep.cli import app
+
+
+@app.command()
+def demo(directory: Path = typer.Argument(..., help="Where to create the demo repository.")) -> None:
+    """Create a git repository with leaks over several commits and branches."""
+    from pgsweep.demo import build_demo
+
+    build_demo(directory)
+    typer.echo(f"demo repository created at {directory}")

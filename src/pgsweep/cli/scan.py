@@ -1,0 +1,71 @@
+"""`pgsweep scan PATH`: scan a repository, folder, file, archive or stdin."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from pgsweep import signatures as signatures_mod
+from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS, app, fail
+from pgsweep.cli.progress import progress_reporter
+from pgsweep.models import Severity
+from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
+from pgsweep.pipeline import Scanner
+from pgsweep.reporters.interface import Format, Report
+from pgsweep.reporters.output import write_report
+from pgsweep.sources.select import open_source
+
+
+@app.command()
+def scan(
+    path: str = typer.Argument(".", help="Git repository, folder, file, archive, or - for stdin."),
+    fmt: Format = typer.Option(Format.TERMINAL, "--format", "-f", help="Output format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here."),
+    reveal: bool = typer.Option(False, "--reveal", help="Show plaintext secrets in the output."),
+    fail_on: str = typer.Option("low", "--fail-on", help="Exit 1 at or above this severity."),
+    unreachable: bool = typer.Option(False, "--unreachable", help="Also scan unreachable objects."),
+    worktree: bool = typer.Option(False, "--worktree", help="Also scan uncommitted files."),
+    max_blob_size: int = typer.Option(DEFAULT_MAX_BLOB_SIZE, "--max-blob-size", help="Bytes."),
+    exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
+    since: Optional[str] = typer.Option(None, "--since", help="Only commits not reachable from REV."),
+    commit_range: Optional[str] = typer.Option(None, "--commit-range", help="A..B"),
+    staged: bool = typer.Option(False, "--staged", help="Scan the index (pre-commit)."),
+    extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress"),
+) -> None:
+    """Scan PATH and report every leaked PostgreSQL credential once, with every place."""
+    try:
+        threshold = Severity.parse(fail_on)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    opts = ScanOptions(
+        path=path,
+        unreachable=unreachable,
+        worktree=worktree,
+        max_blob_size=max_blob_size,
+        excludes=tuple(exclude),
+        since=since,
+        commit_range=commit_range,
+        staged=staged,
+        extra_signatures=tuple(extra_signatures),
+        fail_on=threshold,
+        progress=sys.stderr.isatty() if progress is None else progress,
+    )
+    sigs = signatures_mod.load(opts.extra_signatures)
+    scanner = Scanner(sigs, use_hyperscan=opts.use_hyperscan)
+    source = open_source(opts)
+    with progress_reporter(opts.progress) as on_progress:
+        result = scanner.run(source, progress=on_progress)
+    report = Report(
+        findings=result.findings,
+        credentials=result.credentials,
+        stats=result.stats,
+        signatures=result.signatures,
+        reveal=reveal,
+    )
+    write_report(report, fmt, output)
+    worst = max((c.severity for c in result.credentials), default=None)
+    raise typer.Exit(EXIT_FINDINGS if worst is not None and worst >= threshold else EXIT_CLEAN)

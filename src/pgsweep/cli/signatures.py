@@ -1,0 +1,59 @@
+"""`pgsweep signatures list|test|check`: inspect and validate detector data files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pgsweep import signatures as signatures_mod
+from pgsweep.cli import app, fail
+from pgsweep.signatures import SignatureError
+
+sig_app = typer.Typer(help="List and test the detector signatures.", no_args_is_help=True)
+app.add_typer(sig_app, name="signatures")
+
+
+@sig_app.command("list")
+def list_signatures() -> None:
+    """One line per signature: id, severity, kind, name."""
+    table = Table()
+    for col in ("id", "severity", "kind", "name", "examples"):
+        table.add_column(col)
+    for s in signatures_mod.load():
+        table.add_row(s.id, str(s.severity), str(s.kind), s.name,
+                      f"{len(s.examples)}+/{len(s.negative_examples)}-")
+    Console(width=140).print(table)
+
+
+def _check(dirs: list[Path]) -> None:
+    from pgsweep.selftest import run_examples
+
+    try:
+        sigs = signatures_mod.load(dirs)
+    except SignatureError as exc:
+        raise fail(str(exc)) from None
+    failures = 0
+    total = 0
+    for result in run_examples(sigs):
+        total += 1
+        if not result.ok:
+            failures += 1
+            typer.echo(f"FAIL {result.name}: {result.message}")
+    typer.echo(f"{total - failures} passed, {failures} failed")
+    raise typer.Exit(1 if failures else 0)
+
+
+@sig_app.command("test")
+def test_signatures() -> None:
+    """Run every signature's embedded positive and negative examples."""
+    _check([])
+
+
+@sig_app.command("check")
+def check_signatures(path: Optional[Path] = typer.Argument(None, help="A folder of signatures.")) -> None:
+    """Validate signature files (yours too) and run their examples."""
+    _check([path] if path else [])

@@ -1,0 +1,1 @@
+"""Detectors: signature-driven matching of chunks into candidates."""

@@ -1,0 +1,56 @@
+"""Identify secrets across runs without revealing them: slow or keyed hashes, redaction."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from pgsweep.models import CredentialId, FindingId
+
+# scrypt cost: ~30 ms and 16 MiB per distinct secret, cached per run. A fixed salt keeps
+# fingerprints equal on every machine (baselines are shared between laptops and CI); set
+# PGSWEEP_FINGERPRINT_KEY to make them keyed (HMAC) instead, as a team secret.
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+SALT = b"pgsweep/fingerprint/v1"
+KEY_ENV = "PGSWEEP_FINGERPRINT_KEY"
+
+
+@lru_cache(maxsize=65536)
+def _fingerprint(secret: str, key: bytes | None) -> str:
+    material = secret.encode("utf-8", "surrogatepass")
+    if key:
+        digest = hmac.new(key, material, hashlib.sha256).digest()
+    else:
+        digest = hashlib.scrypt(material, salt=SALT, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    return digest.hex()[:32]
+
+
+def fingerprint(secret: str) -> str:
+    """A stable, non-reversible id of a secret (scrypt with a fixed salt, or keyed HMAC)."""
+    key = os.environ.get(KEY_ENV)
+    return _fingerprint(secret, key.encode() if key else None)
+
+
+def credential_id(fp: str, user: str | None, hosts: tuple[str, ...]) -> CredentialId:
+    """Content-addressed: the secret's fingerprint, the user and the host set."""
+    parts = "\x1f".join([fp, user or "", *sorted(h.lower() for h in hosts)])
+    return CredentialId("c" + hashlib.sha256(parts.encode("utf-8", "surrogatepass")).hexdigest()[:15])
+
+
+def finding_id(cred: CredentialId, rule: str, where: str, line: int) -> FindingId:
+    parts = "\x1f".join([cred, rule, where, str(line)])
+    return FindingId("f" + hashlib.sha256(parts.encode("utf-8", "surrogatepass")).hexdigest()[:15])
+
+
+def redact(secret: str) -> str:
+    """`Xk…7z (12 chars)`: enough to recognise a secret you know, not to learn one."""
+    n = len(secret)
+    if n >= 12:
+        shown = f"{secret[:2]}…{secret[-2:]}"
+    elif n >= 8:
+        shown = f"{secret[0]}…{secret[-1]}"
+    else:
+        shown = "…"
+    return f"{shown} ({n} chars)"

@@ -1,0 +1,264 @@
+"""Frozen values that cross stage boundaries: chunks, provenance, candidates, findings."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Literal, NewType, Union
+
+RuleId = NewType("RuleId", str)
+FindingId = NewType("FindingId", str)
+CredentialId = NewType("CredentialId", str)
+
+
+class Severity(enum.IntEnum):
+    """Ordered severities; `info` is below every threshold a user can choose but `info`."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            choices = ", ".join(s.name.lower() for s in cls)
+            raise ValueError(f"unknown severity {text!r} (choose from {choices})") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class SecretKind(str, enum.Enum):
+    """What a detected secret is."""
+
+    PASSWORD = "password"
+    PASSWORD_HASH = "password-hash"
+    PARTIAL_PASSWORD = "partial-password"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# --------------------------------------------------------------------------- provenance
+@dataclass(frozen=True)
+class GitProvenance:
+    """A git blob; attribution fills commit, path and author for blobs with findings."""
+
+    repo: str
+    blob: str
+    path: str | None = None
+    commit: str | None = None
+    author: str | None = None
+    date: str | None = None  # ISO 8601 author date
+    present_at_head: bool | None = None
+    commits: int = 0  # commits whose tree holds this blob
+    paths: int = 0  # distinct paths the blob appears at
+    reachable: bool = True  # False for objects found only with --unreachable
+    kind: Literal["git"] = "git"
+
+
+@dataclass(frozen=True)
+class FileProvenance:
+    """A file on disk or a member of an archive, read by a named reader."""
+
+    path: str
+    reader: str = "text"
+    member: str | None = None  # path inside an archive
+    user: str | None = None  # the home the file belongs to (sweep)
+    owner: str | None = None
+    mode: str | None = None  # e.g. "0644"
+    mtime: str | None = None  # ISO 8601
+    kind: Literal["file"] = "file"
+
+
+@dataclass(frozen=True)
+class CiLogProvenance:
+    """A CI job log (GitHub Actions, GitLab, Jenkins, plain)."""
+
+    path: str
+    system: str
+    member: str | None = None
+    job: str | None = None
+    step: str | None = None
+    timestamp: str | None = None
+    kind: Literal["ci-log"] = "ci-log"
+
+
+@dataclass(frozen=True)
+class HistoryProvenance:
+    """One entry of a shell or client history file."""
+
+    path: str
+    shell: str
+    timestamp: str | None = None  # ISO 8601 when the format records one
+    user: str | None = None
+    owner: str | None = None
+    mode: str | None = None
+    mtime: str | None = None
+    kind: Literal["history"] = "history"
+
+
+@dataclass(frozen=True)
+class DesktopProvenance:
+    """A saved connection of a desktop database tool."""
+
+    path: str
+    tool: str
+    connection: str | None = None
+    user: str | None = None
+    owner: str | None = None
+    mode: str | None = None
+    mtime: str | None = None
+    kind: Literal["desktop"] = "desktop"
+
+
+Provenance = Union[
+    GitProvenance, FileProvenance, CiLogProvenance, HistoryProvenance, DesktopProvenance
+]
+
+
+def provenance_path(p: Provenance) -> str | None:
+    """The most specific path a provenance names (archive member included)."""
+    if isinstance(p, GitProvenance):
+        return p.path
+    member = getattr(p, "member", None)
+    return f"{p.path}!{member}" if member else p.path
+
+
+# --------------------------------------------------------------------------- chunks
+@dataclass(frozen=True)
+class Chunk:
+    """Text to scan and where it came from.
+
+    `line_map[i]` is the 1-based line in the original input that line i (0-based) of
+    `data` came from, for readers that normalise their format; None means identity.
+    `decoded` marks text produced by decoding a value (base64, JSON escapes), so a
+    detector does not decode it again.
+    """
+
+    data: bytes
+    provenance: Provenance
+    line_map: tuple[int, ...] | None = None
+    decoded: bool = False
+
+    def original_line(self, line: int) -> int:
+        """Map a 1-based line of `data` to the original input's line."""
+        if self.line_map is None:
+            return line
+        if 0 < line <= len(self.line_map):
+            return self.line_map[line - 1]
+        return self.line_map[-1] if self.line_map else line
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input that was not scanned, and why; counted in the stats."""
+
+    where: str
+    reason: str
+
+
+# --------------------------------------------------------------------------- detection
+@dataclass(frozen=True)
+class ParsedCredential:
+    """The structured parts a parser found in a match."""
+
+    password: str | None = None
+    user: str | None = None
+    hosts: tuple[str, ...] = ()
+    ports: tuple[str, ...] = ()
+    database: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+    kind: SecretKind = SecretKind.PASSWORD
+
+    def param(self, key: str) -> str | None:
+        for k, v in self.params:
+            if k == key:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A match of one signature in one chunk, parsed but not yet filtered."""
+
+    rule: RuleId
+    parsed: ParsedCredential
+    start: int  # byte offsets into the chunk's data
+    end: int
+    line: int  # 1-based line in the chunk's data
+    severity: Severity
+    line_text: str = field(default="", repr=False)  # the matched line, for inline ignores
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One occurrence of a leaked credential at one place."""
+
+    id: FindingId
+    rule: RuleId
+    kind: SecretKind
+    provenance: Provenance
+    line: int
+    secret: str = field(repr=False)
+    fingerprint: str
+    user: str | None
+    hosts: tuple[str, ...]
+    ports: tuple[str, ...]
+    database: str | None
+    params: tuple[tuple[str, str], ...]
+    severity: Severity
+    credential: CredentialId
+
+    @property
+    def host(self) -> str | None:
+        return ",".join(self.hosts) if self.hosts else None
+
+    @property
+    def port(self) -> str | None:
+        return ",".join(p for p in self.ports if p) or None
+
+
+@dataclass(frozen=True)
+class Credential:
+    """Findings that share user, password and host set: one secret to rotate."""
+
+    id: CredentialId
+    user: str | None
+    hosts: tuple[str, ...]
+    database: str | None
+    kind: SecretKind
+    severity: Severity
+    fingerprint: str
+    redacted: str
+    findings: tuple[FindingId, ...]
+    first_seen: str | None
+    last_seen: str | None
+
+
+@dataclass
+class ScanStats:
+    """Counters of one scan; mutable while the scan runs, then reported."""
+
+    blobs: int = 0
+    bytes: int = 0
+    files: int = 0
+    chunks: int = 0
+    candidates: int = 0
+    findings: int = 0
+    suppressed: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def skip(self, skipped: Skipped) -> None:
+        self.skipped[skipped.reason] = self.skipped.get(skipped.reason, 0) + 1
+        if len(self.warnings) < 200:
+            self.warnings.append(f"{skipped.where}: {skipped.reason}")
+
+    def suppress(self, reason: str) -> None:
+        self.suppressed[reason] = self.suppressed.get(reason, 0) + 1

@@ -1,0 +1,27 @@
+"""Scan options, gathered once by the CLI (and config file) and passed down explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pgsweep.models import Severity
+
+DEFAULT_MAX_BLOB_SIZE = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    path: str
+    unreachable: bool = False
+    worktree: bool = False
+    max_blob_size: int = DEFAULT_MAX_BLOB_SIZE
+    excludes: tuple[str, ...] = ()
+    since: str | None = None
+    commit_range: str | None = None
+    staged: bool = False
+    extra_signatures: tuple[Path, ...] = ()
+    fail_on: Severity = Severity.LOW
+    progress: bool = False
+    use_hyperscan: bool = True
+    extra: dict[str, object] = field(default_factory=dict)

@@ -1,0 +1,164 @@
+"""Parse libpq connection URIs exactly as libpq does (shared/formats.md §1)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from pgsweep.models import ParsedCredential
+from pgsweep.parsers.interface import ParseError
+
+SCHEME_RE = re.compile(r"(?i)^(postgres(?:ql)?|postgis|pgsql)(\+[a-z0-9_]+)?://")
+_STRIP_TRAILING = ".,;:!"
+
+
+def trim(candidate: str) -> str:
+    """Cut a URI candidate where surrounding text takes over (formats.md §1.3)."""
+    text = candidate
+    while text:
+        last = text[-1]
+        if last in _STRIP_TRAILING:
+            text = text[:-1]
+        elif last == ")" and text.count("(") < text.count(")"):
+            text = text[:-1]
+        elif last == "]" and text.count("[") < text.count("]"):
+            text = text[:-1]
+        else:
+            break
+    return text
+
+
+def percent_decode(value: str) -> str:
+    """libpq's decoding: `%XX` of either case to raw bytes; malformed `%` or `%00` is an error."""
+    if "%" not in value:
+        return value
+    out = bytearray()
+    raw = value.encode("utf-8", "surrogateescape")
+    i = 0
+    while i < len(raw):
+        c = raw[i]
+        if c == 0x25:  # %
+            pair = raw[i + 1 : i + 3]
+            if len(pair) != 2 or not all(chr(b) in "0123456789abcdefABCDEF" for b in pair):
+                raise ParseError("invalid percent-encoded token")
+            byte = int(pair, 16)
+            if byte == 0:
+                raise ParseError("forbidden value %00 in percent-encoded value")
+            out.append(byte)
+            i += 3
+        else:
+            out.append(c)
+            i += 1
+    return out.decode("utf-8", "surrogateescape")
+
+
+def _split_hosts(authority: str) -> tuple[list[str], list[str]]:
+    hosts: list[str] = []
+    ports: list[str] = []
+    for part in _iter_host_parts(authority):
+        if part.startswith("["):
+            close = part.find("]")
+            if close < 0:
+                raise ParseError("unterminated IPv6 host")
+            host, rest = part[1:close], part[close + 1 :]
+            port = rest[1:] if rest.startswith(":") else ""
+        else:
+            host, _, port = part.partition(":")
+        hosts.append(percent_decode(host))
+        ports.append(port)
+    return hosts, ports
+
+
+def _iter_host_parts(authority: str) -> list[str]:
+    parts, depth, cur = [], 0, []
+    for ch in authority:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth = max(0, depth - 1)
+        if ch == "," and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return parts
+
+
+def parse(uri: str) -> ParsedCredential:
+    """Parse a (trimmed) URI. Raises ParseError where libpq would refuse it."""
+    m = SCHEME_RE.match(uri)
+    if not m:
+        raise ParseError("not a PostgreSQL URI")
+    scheme = m.group(1).lower()
+    rest = uri[m.end() :]
+    user = password = None
+    # libpq: userinfo ends at the first '@' or '/'; dj-database-url (postgis) splits at the last '@'.
+    first = re.search(r"[@/]", rest)
+    if scheme == "postgis":
+        head = rest.split("/", 1)[0].split("?", 1)[0]
+        at = head.rfind("@")
+        userinfo, rest = (head[:at], rest[at + 1 :]) if at >= 0 else (None, rest)
+    elif first and first.group() == "@":
+        userinfo, rest = rest[: first.start()], rest[first.end() :]
+    elif first and "@" in rest and ":" in rest[: first.start()]:
+        # A raw '/' inside the password: libpq reads no password here, but SQLAlchemy and
+        # most URL libraries do; that password is what the application meant to send.
+        at = rest.index("@")
+        userinfo, rest = rest[:at], rest[at + 1 :]
+    else:
+        userinfo = None
+    if userinfo is not None:
+        u, sep, p = userinfo.partition(":")
+        user = percent_decode(u) or None
+        password = percent_decode(p) if sep else None
+    end = len(rest)
+    for i, ch in enumerate(rest):
+        if ch in "/?":
+            end = i
+            break
+    authority, tail = rest[:end], rest[end:]
+    hosts, ports = _split_hosts(authority) if authority else ([], [])
+    database = None
+    query = ""
+    if tail.startswith("/"):
+        path, _, query = tail[1:].partition("?")
+        database = percent_decode(path) or None
+    elif tail.startswith("?"):
+        query = tail[1:]
+    params: list[tuple[str, str]] = []
+    for pair in query.split("&") if query else ():
+        key, sep, value = pair.partition("=")
+        if not sep:
+            continue
+        value = percent_decode(value)
+        if key == "password":
+            password = value
+        elif key == "user":
+            user = value
+        elif key == "host":
+            hosts = value.split(",")
+        elif key == "port":
+            ports = value.split(",")
+        elif key == "dbname":
+            database = value
+        else:
+            if key == "ssl" and value == "true":
+                key, value = "sslmode", "require"
+            params.append((key, value))
+    return ParsedCredential(
+        password=password,
+        user=user,
+        hosts=tuple(h for h in hosts),
+        ports=tuple(ports),
+        database=database,
+        params=tuple(params),
+    )
+
+
+def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
+    """Parser entry point: the signature's whole match is the URI candidate."""
+    try:
+        return parse(trim(match.group(0)))
+    except ParseError:
+        return None

@@ -1,0 +1,1 @@
+"""Reporters: render a report model in one output format each."""

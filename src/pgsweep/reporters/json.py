@@ -1,0 +1,23 @@
+"""The versioned JSON document (docs/json-schema.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import TextIO
+
+from pgsweep.reporters.interface import JSON_SCHEMA_VERSION, Report
+from pgsweep.reporters.records import credential_record, finding_record
+
+
+class JsonReporter:
+    def render(self, report: Report, out: TextIO) -> None:
+        doc = {
+            "version": JSON_SCHEMA_VERSION,
+            "tool": {"name": report.tool_name, "version": report.tool_version},
+            "stats": dataclasses.asdict(report.stats),
+            "findings": [finding_record(f, report.reveal) for f in report.findings],
+            "credentials": [credential_record(c) for c in report.credentials],
+        }
+        json.dump(doc, out, indent=2, ensure_ascii=False)
+        out.write("\n")

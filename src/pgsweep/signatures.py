@@ -1,0 +1,190 @@
+"""Load signature files (detector data) from `signatures/` and validate their shape."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pgsweep.models import RuleId, SecretKind, Severity
+
+ID_RE = re.compile(r"^pg\.[a-z0-9_]+\.[0-9]+$")
+REQUIRED = ("id", "name", "description", "pattern", "severity", "examples", "negative_examples")
+KNOWN = set(REQUIRED) | {
+    "keywords", "parser", "fields", "kind", "window", "paths", "references", "aliases", "flags",
+}
+FIELD_NAMES = {"password", "user", "host", "port", "database"}
+
+
+class SignatureError(Exception):
+    """A signature file is malformed; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One embedded example: text, and for positives the fields a finding must carry."""
+
+    text: str
+    expect: Mapping[str, Any] = field(default_factory=dict)
+    path: str | None = None  # pretend the text came from this path (path-scoped forms)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One detector form, compiled."""
+
+    id: RuleId
+    name: str
+    description: str
+    keywords: tuple[bytes, ...]
+    regex: re.Pattern[str]
+    parser: str  # a parser name from pgsweep.parsers, or "fields"
+    fields: Mapping[str, str]
+    kind: SecretKind
+    severity: Severity
+    lines_before: int
+    lines_after: int
+    paths: re.Pattern[str] | None
+    examples: tuple[Example, ...]
+    negative_examples: tuple[Example, ...]
+    references: tuple[str, ...]
+    aliases: tuple[str, ...]
+    source: str
+
+    def applies_to(self, path: str | None) -> bool:
+        """Path-scoped signatures run only on matching paths."""
+        if self.paths is None:
+            return True
+        return path is not None and self.paths.search(path) is not None
+
+
+def default_dir() -> Path:
+    """The signatures shipped with pgsweep: in the wheel, or at the source tree's top."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_signatures", here.parents[1] / "signatures"):
+        if candidate.is_dir():
+            return candidate
+    raise SignatureError(f"no signatures directory found near {here}")
+
+
+def _examples(raw: Any, where: str, what: str) -> tuple[Example, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise SignatureError(f"{where}: {what} must be a non-empty list")
+    out = []
+    for i, item in enumerate(raw):
+        if isinstance(item, str):
+            out.append(Example(text=item))
+        elif isinstance(item, dict) and isinstance(item.get("text"), str):
+            unknown = set(item) - {"text", "expect", "path", "note"}
+            if unknown:
+                raise SignatureError(f"{where}: {what}[{i}] has unknown keys {sorted(unknown)}")
+            out.append(
+                Example(
+                    text=item["text"],
+                    expect=dict(item.get("expect") or {}),
+                    path=item.get("path"),
+                    note=str(item.get("note", "")),
+                )
+            )
+        else:
+            raise SignatureError(f"{where}: {what}[{i}] must be a string or a mapping with text")
+    return tuple(out)
+
+
+def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
+    """Validate one signature mapping and compile it."""
+    from pgsweep.parsers import PARSERS  # parsers are data-free code; imported lazily
+
+    if not isinstance(data, Mapping):
+        raise SignatureError(f"{where}: not a mapping")
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise SignatureError(f"{where}: missing keys {missing}")
+    unknown = set(data) - KNOWN
+    if unknown:
+        raise SignatureError(f"{where}: unknown keys {sorted(unknown)}")
+    sid = str(data["id"])
+    if not ID_RE.match(sid):
+        raise SignatureError(f"{where}: id {sid!r} is not of the form pg.<family>.<n>")
+    try:
+        regex = re.compile(str(data["pattern"]), re.MULTILINE)
+    except re.error as exc:
+        raise SignatureError(f"{where}: pattern does not compile: {exc}") from None
+    parser = str(data.get("parser", "fields"))
+    fields = {str(k): str(v) for k, v in (data.get("fields") or {}).items()}
+    if parser == "fields":
+        if "password" not in fields:
+            raise SignatureError(f"{where}: parser 'fields' needs fields.password")
+        bad = set(fields) - FIELD_NAMES
+        if bad:
+            raise SignatureError(f"{where}: unknown fields {sorted(bad)}")
+        for group in fields.values():
+            if group not in regex.groupindex:
+                raise SignatureError(f"{where}: pattern has no group named {group!r}")
+    elif parser not in PARSERS:
+        raise SignatureError(f"{where}: unknown parser {parser!r} (have {sorted(PARSERS)})")
+    keywords = tuple(str(k).lower().encode() for k in data.get("keywords") or ())
+    paths_raw = data.get("paths")
+    paths = re.compile(str(paths_raw)) if paths_raw else None
+    if not keywords and paths is None:
+        raise SignatureError(f"{where}: needs keywords, or paths for a path-scoped form")
+    window = data.get("window") or {}
+    try:
+        severity = Severity.parse(str(data["severity"]))
+        kind = SecretKind(str(data.get("kind", "password")))
+    except ValueError as exc:
+        raise SignatureError(f"{where}: {exc}") from None
+    return Signature(
+        id=RuleId(sid),
+        name=str(data["name"]),
+        description=str(data["description"]).strip(),
+        keywords=keywords,
+        regex=regex,
+        parser=parser,
+        fields=fields,
+        kind=kind,
+        severity=severity,
+        lines_before=int(window.get("before", 0)),
+        lines_after=int(window.get("after", 0)),
+        paths=paths,
+        examples=_examples(data["examples"], where, "examples"),
+        negative_examples=_examples(data["negative_examples"], where, "negative_examples"),
+        references=tuple(str(r) for r in data.get("references") or ()),
+        aliases=tuple(str(a) for a in data.get("aliases") or ()),
+        source=where,
+    )
+
+
+def load_file(path: Path) -> list[Signature]:
+    """A file holds one signature mapping, or a list of them under `signatures:`."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise SignatureError(f"{path}: cannot read: {exc}".splitlines()[0]) from None
+    if isinstance(raw, Mapping) and "signatures" in raw:
+        items = raw["signatures"]
+        return [parse_signature(item, f"{path.name}#{i}") for i, item in enumerate(items)]
+    return [parse_signature(raw, path.name)]
+
+
+def load(dirs: Iterable[Path] | None = None) -> list[Signature]:
+    """Every signature in the shipped directory and any extra ones; ids must be unique."""
+    folders = [default_dir(), *(dirs or ())]
+    out: list[Signature] = []
+    seen: dict[str, str] = {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise SignatureError(f"{folder}: not a directory")
+        for path in sorted(folder.glob("*.y*ml")):
+            for sig in load_file(path):
+                for name in (sig.id, *sig.aliases):
+                    if name in seen:
+                        raise SignatureError(f"{sig.source}: id {name} already used by {seen[name]}")
+                    seen[name] = sig.source
+                out.append(sig)
+    return out

@@ -1,0 +1,58 @@
+"""Every embedded example of every signature becomes its own named test."""
+
+from __future__ import annotations
+
+import pytest
+
+from pgsweep import signatures
+from pgsweep.selftest import check_example
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "example_case" in metafunc.fixturenames:
+        cases, ids = [], []
+        for sig in signatures.load():
+            for i, ex in enumerate(sig.examples):
+                cases.append((sig, ex, True))
+                ids.append(f"{sig.id}/example[{i}]")
+            for i, ex in enumerate(sig.negative_examples):
+                cases.append((sig, ex, False))
+                ids.append(f"{sig.id}/negative[{i}]")
+        metafunc.parametrize("example_case", cases, ids=ids)
+
+
+def test_example(example_case) -> None:
+    sig, ex, positive = example_case
+    assert check_example(sig, ex, positive) is None
+
+
+def test_every_signature_has_examples_and_a_unique_id() -> None:
+    sigs = signatures.load()
+    assert sigs
+    ids = [s.id for s in sigs]
+    assert len(ids) == len(set(ids))
+    for s in sigs:
+        assert s.examples and s.negative_examples, s.id
+
+
+def test_bad_signature_is_a_clear_error(tmp_path) -> None:
+    (tmp_path / "bad.yml").write_text("id: nope\nname: x\n")
+    with pytest.raises(signatures.SignatureError, match="missing keys"):
+        signatures.load([tmp_path])
+
+
+def test_signature_whose_example_fails_is_reported(tmp_path) -> None:
+    from pgsweep.selftest import run_examples
+
+    (tmp_path / "mine.yml").write_text(
+        "id: pg.custom.1\nname: custom\ndescription: d\nkeywords: [dbpass]\n"
+        "pattern: 'dbpass=(?P<pw>\\S+)'\nfields: {password: pw}\nseverity: high\n"
+        "examples: ['dbpass=Zq81-mmXa', 'nothing here']\nnegative_examples: ['dbpass=changeme']\n"
+    )
+    sigs = [s for s in signatures.load([tmp_path]) if s.id == "pg.custom.1"]
+    results = {r.name: r.ok for r in run_examples(sigs)}
+    assert results == {
+        "pg.custom.1/example[0]": True,
+        "pg.custom.1/example[1]": False,
+        "pg.custom.1/negative[0]": True,
+    }
