@@ -42,10 +42,17 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_ERROR)
 
 
-# Each command group registers itself on `app`.
-from pgsweep.cli import scan as _scan  # noqa: E402,F401
-from pgsweep.cli import signatures as _signatures  # noqa: E402,F401
-from pgsweep.cli import demo as _demo  # noqa: E402,F401
+def _register_commands() -> None:
+    """Each module of this package registers its commands on `app` when imported."""
+    import importlib
+    import pkgutil
+
+    for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not mod.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{mod.name}")
+
+
+_register_commands()
 
 
 def main() -> None:

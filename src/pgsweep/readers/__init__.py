@@ -1,0 +1,1 @@
+"""Format readers: each normalises one file format into chunks mapped to original lines."""
