@@ -160,6 +160,7 @@ class Skipped:
 
     where: str
     reason: str
+    warn: bool = False  # also worth a warning line (shallow history, a failed git pass)
 
 
 # --------------------------------------------------------------------------- detection
@@ -254,11 +255,14 @@ class ScanStats:
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    notices: list[str] = field(default_factory=list)  # skips the user must hear about
 
     def skip(self, skipped: Skipped) -> None:
         self.skipped[skipped.reason] = self.skipped.get(skipped.reason, 0) + 1
         if len(self.warnings) < 200:
             self.warnings.append(f"{skipped.where}: {skipped.reason}")
+        if skipped.warn:
+            self.notices.append(f"{skipped.where}: {skipped.reason}")
 
     def suppress(self, reason: str) -> None:
         self.suppressed[reason] = self.suppressed.get(reason, 0) + 1

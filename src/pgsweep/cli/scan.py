@@ -59,6 +59,8 @@ def scan(
     source = open_source(opts)
     with progress_reporter(opts.progress) as on_progress:
         result = scanner.run(source, progress=on_progress)
+    for notice in dict.fromkeys(result.stats.notices):
+        typer.echo(f"pgsweep: warning: {notice}", err=True)
     report = Report(
         findings=result.findings,
         credentials=result.credentials,
