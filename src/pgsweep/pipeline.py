@@ -47,7 +47,9 @@ def _where(chunk: Chunk) -> str:
 
 def is_signature_file(data: bytes) -> bool:
     """pgsweep's own signature files carry examples on purpose."""
-    return b"negative_examples:" in data and b"\nid: pg." in data
+    if b"negative_examples:" not in data:
+        return False
+    return data.startswith(b"id: pg.") or b"\nid: pg." in data or b"- id: pg." in data
 
 
 class Scanner:

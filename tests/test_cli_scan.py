@@ -1,0 +1,175 @@
+"""`pgsweep scan` end to end: exit codes, error lines, JSON output, and no plaintext leaks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, make_password, run_cli
+from gitrepo import AUTHOR, EMAIL, GitRepo, date_of, uri
+from pgsweep import __version__
+from pgsweep.fingerprint import fingerprint, redact
+
+FINDING_KEYS = {
+    "id", "rule", "kind", "source", "path", "line", "commit", "author", "date", "secret",
+    "fingerprint", "user", "host", "port", "database", "params", "severity",
+    "present_at_head", "credential", "provenance",
+}
+CREDENTIAL_KEYS = {
+    "id", "user", "hosts", "database", "kind", "severity", "fingerprint", "secret", "findings",
+    "first_seen", "last_seen",
+}
+
+
+@pytest.fixture
+def leaky(tmp_path: Path):
+    """A repository whose only leak was committed, then deleted."""
+    pw = make_password()
+    r = GitRepo(tmp_path / "leaky")
+    r.write("README.md", "# app\n")
+    r.write("deploy/app.env", f"# prod\nDATABASE_URL={uri('svc', pw)}?sslmode=require\n")
+    leak = r.commit("deploy config")
+    r.git("rm", "-q", "deploy/app.env")
+    r.commit("remove secret")
+    return r, pw, leak
+
+
+def assert_one_error_line(proc: subprocess.CompletedProcess[str], message: str) -> None:
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stderr == f"pgsweep: error: {message}\n"
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_leak_exits_1_with_a_table(leaky) -> None:
+    r, pw, _ = leaky
+    proc = run_cli("scan", str(r.root), "--no-progress")
+    assert proc.returncode == 1, proc.stderr
+    assert "svc@db.prod.acme-corp.net" in proc.stdout
+    assert redact(pw) in proc.stdout
+    assert "1 credentials in 1 findings" in proc.stdout
+
+
+def test_clean_repository_and_fail_on_threshold_exit_0(leaky, tmp_path: Path) -> None:
+    r, _, _ = leaky
+    assert run_cli("scan", str(r.root), "--fail-on", "critical").returncode == 0
+    clean = GitRepo(tmp_path / "clean")
+    clean.write("app.py", "print('hello')\n")
+    clean.commit("hello")
+    proc = run_cli("scan", str(clean.root))
+    assert proc.returncode == 0, proc.stderr
+    assert "0 credentials in 0 findings" in proc.stdout
+
+
+def test_json_output_fields_and_attribution(leaky, tmp_path: Path) -> None:
+    r, pw, leak = leaky
+    out = tmp_path / "report.json"
+    proc = run_cli("scan", str(r.root), "--format", "json", "--output", str(out))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == ""
+    doc = json.loads(out.read_text())
+    assert doc["version"] == 1
+    assert doc["tool"] == {"name": "pgsweep", "version": __version__}
+    assert doc["stats"]["blobs"] == 2  # README and the env file
+    (f,) = doc["findings"]
+    assert set(f) == FINDING_KEYS
+    assert {k: f[k] for k in FINDING_KEYS - {"id", "credential", "provenance"}} == {
+        "rule": "pg.uri.1", "kind": "password", "source": "git", "path": "deploy/app.env",
+        "line": 2, "commit": leak, "author": f"{AUTHOR} <{EMAIL}>", "date": date_of(1),
+        "secret": redact(pw), "fingerprint": fingerprint(pw), "user": "svc",
+        "host": "db.prod.acme-corp.net", "port": "5432", "database": "app",
+        "params": {"sslmode": "require"}, "severity": "high", "present_at_head": False,
+    }
+    assert f["provenance"]["commits"] == 1 and f["provenance"]["paths"] == 1
+    (c,) = doc["credentials"]
+    assert set(c) == CREDENTIAL_KEYS
+    assert (c["findings"], c["first_seen"], c["last_seen"], c["secret"]) == (
+        [f["id"]], date_of(1), date_of(1), redact(pw))
+    assert c["id"] == f["credential"]
+
+
+def test_no_plaintext_without_reveal(leaky, tmp_path: Path) -> None:
+    r, pw, _ = leaky
+    out = tmp_path / "report.json"
+    for fmt in ("terminal", "json"):
+        proc = run_cli("scan", str(r.root), "--format", fmt, "--output", str(out))
+        assert proc.returncode == 1
+        for text in (proc.stdout, proc.stderr, out.read_text()):
+            assert pw not in text
+        proc = run_cli("scan", str(r.root), "--format", fmt, "--progress")
+        assert pw not in proc.stdout + proc.stderr
+    revealed = run_cli("scan", str(r.root), "--format", "json", "--output", str(out), "--reveal")
+    assert revealed.returncode == 1
+    assert json.loads(out.read_text())["findings"][0]["secret"] == pw
+
+
+def test_error_lines(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    assert_one_error_line(run_cli("scan", str(missing)), f"{missing}: no such file or directory")
+    empty = GitRepo(tmp_path / "empty").root
+    assert_one_error_line(run_cli("scan", str(empty)), f"{empty}: empty git repository (no commits)")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / ".git").write_text("gitdir: /nonexistent\n")
+    assert_one_error_line(run_cli("scan", str(broken)), f"{broken}: not a git repository")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert_one_error_line(run_cli("scan", str(plain), "--since", "HEAD~1"),
+                          f"{plain}: not a git repository")
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("one")
+    assert_one_error_line(run_cli("scan", str(repo.root), "--since", "v9"),
+                          f"v9: unknown revision in {repo.root}")
+    assert_one_error_line(run_cli("scan", str(repo.root), "--commit-range", "HEAD"),
+                          "HEAD: expected a commit range A..B")
+    bad = run_cli("scan", str(repo.root), "--fail-on", "severe")
+    assert bad.returncode == 2 and bad.stderr.startswith("pgsweep: error: unknown severity")
+
+
+def test_since_in_ci_reports_exactly_the_new_leak(tmp_path: Path) -> None:
+    r = GitRepo(tmp_path / "repo")
+    old = make_password()
+    r.write("app.env", f"DB={uri('old', old)}\n")
+    for i in range(25):
+        r.write("CHANGELOG", f"{i}\n")
+        r.commit(f"release {i}")
+    r.git("branch", "base")
+    new = make_password()
+    r.write("ci.env", f"DB={uri('new', new)}\n")
+    r.commit("new leak")
+    out = tmp_path / "since.json"
+    proc = run_cli("scan", str(r.root), "--since", "base", "--format", "json", "-o", str(out),
+                   "--reveal")
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(out.read_text())
+    assert [(f["path"], f["line"], f["secret"]) for f in doc["findings"]] == [("ci.env", 1, new)]
+    assert doc["stats"]["blobs"] == 1
+
+
+def test_shallow_clone_warns_on_stderr(leaky, tmp_path: Path) -> None:
+    r, _, _ = leaky
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{r.root}", str(clone)],
+                   check=True, capture_output=True)
+    proc = run_cli("scan", str(clone))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == (f"pgsweep: warning: {clone}: shallow repository: history before the "
+                           "shallow boundary is not scanned\n")
+
+
+def test_pgsweep_own_repository_has_nothing_above_low(tmp_path: Path) -> None:
+    """Fixtures generate passwords at run time; signature examples are recognised."""
+    if not (REPO_ROOT / ".git").exists():
+        pytest.skip("not running from a git checkout")
+    clone = tmp_path / "self"
+    subprocess.run(["git", "clone", "-q", "--single-branch", "--no-local", str(REPO_ROOT),
+                    str(clone)], check=True, capture_output=True)
+    out = tmp_path / "self.json"
+    proc = run_cli("scan", str(clone), "--fail-on", "medium", "--format", "json", "-o", str(out))
+    doc = json.loads(out.read_text())
+    above_low = [(f["path"], f["line"], f["rule"], f["severity"]) for f in doc["findings"]
+                 if f["severity"] not in ("low", "info")]
+    assert above_low == []
+    assert proc.returncode == 0, proc.stderr
