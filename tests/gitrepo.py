@@ -38,6 +38,7 @@ class GitRepo:
     def git(self, *args: str, date: str | None = None) -> str:
         out = subprocess.run(
             ["git", *args], cwd=self.root, env=self.env(date), capture_output=True, text=True,
+            check=False,
         )
         if out.returncode != 0:
             raise AssertionError(f"git {' '.join(args)} failed: {out.stderr.strip()}")

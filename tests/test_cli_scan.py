@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT, make_password, run_cli
 from gitrepo import AUTHOR, EMAIL, GitRepo, date_of, uri
+
 from pgsweep import __version__
 from pgsweep.fingerprint import fingerprint, redact
 

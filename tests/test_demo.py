@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli
+
 from pgsweep.demo import DemoError, build_demo
 from pgsweep.models import GitProvenance
 from pgsweep.options import ScanOptions

@@ -58,7 +58,9 @@ class _Git:
         cmd = ["git", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false",
                "-c", "core.hooksPath=/dev/null", "-c", "init.defaultBranch=main", *args]
         try:
-            out = subprocess.run(cmd, cwd=self.root, env=env, capture_output=True, text=True)
+            out = subprocess.run(
+                cmd, cwd=self.root, env=env, capture_output=True, text=True, check=False
+            )
         except OSError as exc:
             raise DemoError(f"cannot run git: {exc.strerror or exc}") from None
         if out.returncode != 0:

@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import make_password
 from gitrepo import AUTHOR, EMAIL, GitRepo, date_of, uri
+
 from pgsweep.fingerprint import redact
 from pgsweep.models import FileProvenance, Finding, GitProvenance
 from pgsweep.options import ScanOptions

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import threading
@@ -146,7 +147,7 @@ class BlobReader:
                     raise SourceError(f"git cat-file keeps failing: {detail}")
                 pending = rest
             queue.put(None)
-        except BaseException as exc:  # handed to the consumer, which re-raises
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which re-raises
             queue.put(exc)
 
     def _spawn(self) -> subprocess.Popen[bytes]:
@@ -205,7 +206,7 @@ class BlobReader:
         drain.start()
         feeder = threading.Thread(target=feed, args=(proc.stdin,), daemon=True)
         feeder.start()
-        out = open(proc.stdout.fileno(), "rb", buffering=_PIPE_SIZE, closefd=False)
+        out = io.BufferedReader(proc.stdout, buffer_size=_PIPE_SIZE)  # type: ignore[type-var]
         failed: BlobRef | None = None
         answered = 0
         try:
@@ -243,8 +244,7 @@ class BlobReader:
                     return None, answered
         finally:
             stop.set()
-            out.close()
-            proc.stdout.close()
+            out.close()  # closes git's stdout: a git still writing stops
             feeder.join()
             proc.wait()
             drain.join()

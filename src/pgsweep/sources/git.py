@@ -328,9 +328,13 @@ class GitSource:
             if is_binary(data):
                 yield Skipped(str(path), "binary")
                 continue
+            meta = file_meta(st)
             yield Chunk(
                 data=data,
-                provenance=FileProvenance(path=str(path), reader="worktree", **file_meta(st)),
+                provenance=FileProvenance(
+                    path=str(path), reader="worktree",
+                    owner=meta["owner"], mode=meta["mode"], mtime=meta["mtime"],
+                ),
             )
 
     # ------------------------------------------------------------------ attribution
