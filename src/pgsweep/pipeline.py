@@ -47,7 +47,7 @@ def _where(chunk: Chunk) -> str:
 
 def is_signature_file(data: bytes) -> bool:
     """pgsweep's own signature files carry examples on purpose."""
-    return b"negative_examples:" in data and b"\nid: pg." in data
+    return b"negative_examples:" in data and (b"\nid: pg." in data or b"- id: pg." in data)
 
 
 class Scanner:
