@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from pgsweep.parsers import dsn, fields, uri
+from pgsweep.parsers import dsn, fields, pgpass, sql, uri
 from pgsweep.parsers.interface import Parser
 
 PARSERS: dict[str, Parser] = {
     "fields": fields.parse_match,
     "uri": uri.parse_match,
     "dsn": dsn.parse_match,
+    "pgpass": pgpass.parse_match,
+    "sql_role": sql.parse_role,
+    "sql_user_mapping": sql.parse_user_mapping,
+    "scram_verifier": sql.parse_verifier,
 }
