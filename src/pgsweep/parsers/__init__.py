@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pgsweep.parsers import dsn, fields, pgpass, sql, uri
+from pgsweep.parsers import adonet, dsn, fields, pgpass, sql, uri
 from pgsweep.parsers.interface import Parser
 
 PARSERS: dict[str, Parser] = {
@@ -10,6 +10,7 @@ PARSERS: dict[str, Parser] = {
     "uri": uri.parse_match,
     "dsn": dsn.parse_match,
     "pgpass": pgpass.parse_match,
+    "adonet": adonet.parse_match,
     "sql_role": sql.parse_role,
     "sql_user_mapping": sql.parse_user_mapping,
     "scram_verifier": sql.parse_verifier,
