@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pgsweep.parsers import adonet, dsn, fields, pgpass, sql, uri
+from pgsweep.parsers import adonet, dsn, fields, jdbc, nearby, pgpass, sql, uri
 from pgsweep.parsers.interface import Parser
 
 PARSERS: dict[str, Parser] = {
@@ -11,6 +11,10 @@ PARSERS: dict[str, Parser] = {
     "dsn": dsn.parse_match,
     "pgpass": pgpass.parse_match,
     "adonet": adonet.parse_match,
+    "jdbc": jdbc.parse_match,
+    "nearby": nearby.parse_match,
+    "env": nearby.parse_env,
+    "pgpass_value": nearby.parse_pgpass_value,
     "sql_role": sql.parse_role,
     "sql_user_mapping": sql.parse_user_mapping,
     "scram_verifier": sql.parse_verifier,
