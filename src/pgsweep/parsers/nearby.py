@@ -125,6 +125,13 @@ def shell_word(raw: str) -> str:
                     out.append(raw[i])
                     i += 1
             i += 1
+        elif ch == "$" and raw[i + 1 : i + 2] in ("(", "{") or ch == "`":
+            # command substitution / parameter expansion: kept as written (a reference)
+            close = {"(": ")", "{": "}"}.get(raw[i + 1 : i + 2], "`")
+            end = raw.find(close, i + 2)
+            end = n - 1 if end < 0 else end
+            out.append(raw[i : end + 1])
+            i = end + 1
         elif ch == "\\" and i + 1 < n:
             out.append(raw[i + 1])
             i += 2
