@@ -9,7 +9,10 @@ host, port and database. A signature tunes it through `fields` (options, not gro
 - `block`: a regex marking where a block starts (`resource "…"`); the context and the
   sibling keys are then read only from the last block start before the password;
 - `window_context`: a regex that must match somewhere in the whole window;
-- `default_user`: the user when none is written (the postgres image's `postgres`).
+- `default_user`: the user when none is written (the postgres image's `postgres`);
+- `fixed_user`: the user this password always belongs to (`auth.postgresPassword`);
+- `user_keys`: a regex alternation of key names to read the user from, instead of the
+  built-in list (user, username, master_username, administrator_login, POSTGRES_USER…).
 """
 
 from __future__ import annotations
@@ -229,8 +232,9 @@ def _assemble(
     groups: Mapping[str, str | None], fields: Mapping[str, str],
 ) -> ParsedCredential:
     url = _url_parts(text, lo, hi)
-    user = groups.get("user") and scalar(groups["user"] or "")
-    user = user or nearest(USER_RE, text, pos, lo, hi) or (url.user if url else None)
+    user_re = _key_re(fields["user_keys"]) if fields.get("user_keys") else USER_RE
+    user = fields.get("fixed_user") or (groups.get("user") and scalar(groups["user"] or ""))
+    user = user or nearest(user_re, text, pos, lo, hi) or (url.user if url else None)
     user = user or fields.get("default_user") or None
     host = nearest(HOST_RE, text, pos, lo, hi)
     hosts: tuple[str, ...] = (host,) if host else (url.hosts if url else ())
