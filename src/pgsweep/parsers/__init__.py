@@ -8,6 +8,7 @@ from pgsweep.parsers.interface import Parser
 PARSERS: dict[str, Parser] = {
     "fields": fields.parse_match,
     "uri": uri.parse_match,
+    "libpq_error": uri.parse_error_fragment,
     "dsn": dsn.parse_match,
     "pgpass": pgpass.parse_match,
     "adonet": adonet.parse_match,
