@@ -69,7 +69,7 @@ def parse(url: str) -> ParsedCredential:
     else:
         database = url_decode(rest) or None
     params: list[tuple[str, str]] = []
-    for pair in filter(None, query.split("&")):
+    for pair in filter(None, query.replace("&amp;", "&").split("&")):
         key, _, value = pair.partition("=")
         value = url_decode(value)
         if key == "user":

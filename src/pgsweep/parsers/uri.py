@@ -127,6 +127,8 @@ def parse(uri: str) -> ParsedCredential:
     elif tail.startswith("?"):
         query = tail[1:]
     params: list[tuple[str, str]] = []
+    # HTML/XML text writes the separator as &amp; (libpq itself would refuse the key)
+    query = query.replace("&amp;", "&")
     for pair in query.split("&") if query else ():
         key, sep, value = pair.partition("=")
         if not sep:
