@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pgsweep.models import ParsedCredential
 
 # shell ${VAR:-d} ${VAR-d} ${VAR:=d}; Spring ${key:d}
-_DEFAULT_RE = re.compile(r"^\$\{[A-Za-z_][\w.]*(?::-|-|:=|=|:(?![-=\d ]))(?P<d>[^}]*)\}$")
+_DEFAULT_RE = re.compile(r"^\$\{[A-Za-z_][\w.]*(?::-|-|:=|=|:(?![-=?+\d ]))(?P<d>[^}]*)\}$")
 _JSON_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "/": "/", "0": "\0"}
 
 
