@@ -1,0 +1,64 @@
+"""`pgsweep verify`: do leaked credentials still work? Offline against verifiers, or live."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS, app, fail
+from pgsweep.verify.interface import Verifier, VerifyError
+from pgsweep.verify.report import VerifyFormat, render
+from pgsweep.verify.run import (
+    findings_from_scan,
+    findings_from_store,
+    record_results,
+    verify_findings,
+)
+
+
+@app.command()
+def verify(
+    verifiers: Optional[Path] = typer.Option(
+        None, "--verifiers", help="pg_dumpall --roles-only output, or a rolname,rolpassword dump."
+    ),
+    store: Optional[Path] = typer.Option(None, "--store", help="Findings store to read and update."),
+    scan_path: Optional[str] = typer.Option(
+        None, "--scan", metavar="PATH", help="Scan PATH now and verify its findings."
+    ),
+    fmt: VerifyFormat = typer.Option(VerifyFormat.TERMINAL, "--format", "-f", help="Output format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the results here."),
+    verify_live: bool = typer.Option(
+        False, "--verify-live", help="Also try to log in with each credential (no query is run)."
+    ),
+    allow_internal: bool = typer.Option(
+        False, "--allow-internal", help="Let --verify-live contact loopback/private/socket hosts."
+    ),
+) -> None:
+    """Tell whether each leaked credential still works. Exit 1 if any does."""
+    if verifiers is None and not verify_live:
+        raise fail("nothing to do: pass --verifiers FILE and/or --verify-live")
+    chosen: list[Verifier] = []
+    if verifiers is not None:
+        from pgsweep.verify.offline import OfflineVerifier
+
+        chosen.append(OfflineVerifier.from_file(verifiers))
+    if verify_live:
+        from pgsweep.verify.live import LiveVerifier
+
+        chosen.append(LiveVerifier(allow_internal=allow_internal))
+    findings = findings_from_scan(scan_path) if scan_path else findings_from_store(store)
+    results = verify_findings(findings, chosen)
+    if scan_path is None or store is not None:
+        record_results(store, results)
+    try:
+        if output is None:
+            render(results, fmt, sys.stdout)
+        else:
+            with open(output, "w", encoding="utf-8") as fh:
+                render(results, fmt, fh)
+    except OSError as exc:
+        raise VerifyError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    raise typer.Exit(EXIT_FINDINGS if any(r.status.is_usable for r in results) else EXIT_CLEAN)
