@@ -201,7 +201,7 @@ def _libpq_for_verbosity() -> Any:
 
 
 def _scrub(text: str, secret: str) -> str:
-    line = text.strip().splitlines()[-1] if text.strip() else ""
+    line = text.strip().splitlines()[0] if text.strip() else ""
     if secret and secret in line:
         line = line.replace(secret, "[secret]")
     line = re.sub(r'^connection to server (?:at|on) .*? failed: ', "", line)
