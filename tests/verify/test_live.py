@@ -81,6 +81,7 @@ def test_tls_use_is_recorded(pg_server, internal: LiveVerifier) -> None:
         target(pg_server, "alice", alice),  # no sslmode in the leak: prefer
         target(pg_server, "erin", erin, sslmode="require"),
         target(pg_server, "erin", erin, sslmode="disable"),
+        target(pg_server, "erin", erin),  # prefer: libpq retries without TLS after a failure
     ])
     assert [(r.status, r.detail["tls"], r.detail["sslmode"]) for r in results] == [
         (Status.VALID, True, "require"),
@@ -88,6 +89,7 @@ def test_tls_use_is_recorded(pg_server, internal: LiveVerifier) -> None:
         (Status.VALID, True, "prefer"),
         (Status.INVALID, True, "require"),
         (Status.INVALID, False, "disable"),
+        (Status.INVALID, False, "prefer"),
     ]
 
 
