@@ -95,7 +95,7 @@ class PgServer:
         if self.run_as is not None:
             kwargs.update(user=self.run_as.pw_uid, group=self.run_as.pw_gid, extra_groups=[])
         proc = subprocess.run(
-            cmd, cwd=self.base, env=env, capture_output=True, text=True, timeout=120, **kwargs
+            cmd, cwd=self.base, env=env, check=False, capture_output=True, text=True, timeout=120, **kwargs
         )
         if check and proc.returncode != 0:
             log = self.base / "server.log"
@@ -150,7 +150,7 @@ class PgServer:
 
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         cert = (
             x509.CertificateBuilder()
             .subject_name(name)
@@ -236,7 +236,7 @@ class PgServer:
         proc = subprocess.run(
             [str(self.bindir / "pg_dumpall"), "--roles-only", "-h", str(self.socket_dir),
              "-p", str(self.port), "-U", ADMIN],
-            capture_output=True, text=True, timeout=60, env={**os.environ, "PGPASSWORD": ""},
+            check=False, capture_output=True, text=True, timeout=60, env={**os.environ, "PGPASSWORD": ""},
         )
         if proc.returncode != 0:
             raise RuntimeError(f"pg_dumpall failed: {proc.stderr.strip()}")

@@ -7,7 +7,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-
 from conftest import make_password, run_cli
 
 ROLES = ("alice", "bob", "carol", "dave", "erin", "frank")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import make_password
+
 from pgsweep.models import CredentialId, SecretKind
 from pgsweep.verify.interface import Status, Target
 from pgsweep.verify.live import (

@@ -7,8 +7,8 @@ import io
 from pathlib import Path
 
 import pytest
-
 from conftest import make_password
+
 from pgsweep.models import CredentialId, SecretKind
 from pgsweep.verify.interface import Status, Target
 from pgsweep.verify.offline import (
@@ -138,7 +138,7 @@ def test_raw_form_matches_a_verifier_built_without_saslprep() -> None:
     salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 4096)
     stored = hashlib.sha256(hmac.new(salted, b"Client Key", hashlib.sha256).digest()).digest()
     server = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
-    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    b64 = lambda b: base64.b64encode(b).decode()
     verifier = f"SCRAM-SHA-256$4096:{b64(salt)}${b64(stored)}:{b64(server)}"
     assert scram_matches(verifier, password) == (True, "raw")
 

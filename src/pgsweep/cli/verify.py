@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import typer
 
@@ -21,21 +21,20 @@ from pgsweep.verify.run import (
 
 @app.command()
 def verify(
-    verifiers: Optional[Path] = typer.Option(
-        None, "--verifiers", help="pg_dumpall --roles-only output, or a rolname,rolpassword dump."
-    ),
-    store: Optional[Path] = typer.Option(None, "--store", help="Findings store to read and update."),
-    scan_path: Optional[str] = typer.Option(
-        None, "--scan", metavar="PATH", help="Scan PATH now and verify its findings."
-    ),
-    fmt: VerifyFormat = typer.Option(VerifyFormat.TERMINAL, "--format", "-f", help="Output format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the results here."),
-    verify_live: bool = typer.Option(
-        False, "--verify-live", help="Also try to log in with each credential (no query is run)."
-    ),
-    allow_internal: bool = typer.Option(
-        False, "--allow-internal", help="Let --verify-live contact loopback/private/socket hosts."
-    ),
+    verifiers: Annotated[Path | None, typer.Option(
+        "--verifiers", help="pg_dumpall --roles-only output, or a rolname,rolpassword dump.")] = None,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="Findings store to read and update.")] = None,
+    scan_path: Annotated[str | None, typer.Option(
+        "--scan", metavar="PATH", help="Scan PATH now and verify its findings.")] = None,
+    fmt: Annotated[VerifyFormat, typer.Option(
+        "--format", "-f", help="Output format.")] = VerifyFormat.TERMINAL,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the results here.")] = None,
+    verify_live: Annotated[bool, typer.Option(
+        "--verify-live", help="Also try to log in with each credential (no query is run).")] = False,
+    allow_internal: Annotated[bool, typer.Option(
+        "--allow-internal", help="Let --verify-live contact loopback/private/socket hosts.")] = False,
 ) -> None:
     """Tell whether each leaked credential still works. Exit 1 if any does."""
     if verifiers is None and not verify_live:

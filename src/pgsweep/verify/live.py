@@ -278,7 +278,7 @@ def attempt(target: Target, ep: Endpoint, timeout: int = CONNECT_TIMEOUT) -> Out
                 sel.register(pgconn.socket, event)
                 if not sel.select(remaining):
                     return Outcome(Status.UNKNOWN, None, tls, "timeout")
-    except Exception as exc:  # psycopg raises on a lost socket; its text may echo input
+    except Exception as exc:  # noqa: BLE001 -- psycopg raises on a lost socket; its text may echo input
         return Outcome(Status.UNKNOWN, None, None, f"connection error ({type(exc).__name__})")
     finally:
         pgconn.finish()
