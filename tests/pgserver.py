@@ -256,6 +256,14 @@ def run_as_user() -> pwd.struct_passwd | None:
     raise PgServerUnavailable("running as root and no unprivileged user (postgres, nobody)")
 
 
+def is_traversable_by_others(path: Path) -> bool:
+    """Every directory from / to `path` lets other users pass (o+x)."""
+    for p in [path.resolve(), *path.resolve().parents]:
+        if not os.stat(p).st_mode & 0o001:
+            return False
+    return True
+
+
 def start_server(md5_roles: Sequence[str] = (), tls: bool = True, attempts: int = 3) -> PgServer:
     """initdb and start a cluster in a fresh temp dir; raises PgServerUnavailable if impossible."""
     bindir = find_bindir()
@@ -265,7 +273,10 @@ def start_server(md5_roles: Sequence[str] = (), tls: bool = True, attempts: int 
             "/usr/lib/postgresql/*/bin; `make system-deps` installs them"
         )
     run_as = run_as_user()
-    base = Path(tempfile.mkdtemp(prefix="pgsweep-pg-"))
+    parent = tempfile.gettempdir()
+    if run_as is not None and not is_traversable_by_others(Path(parent)):
+        parent = "/tmp"  # e.g. TMPDIR under /root: the server's user could not reach it
+    base = Path(tempfile.mkdtemp(prefix="pgsweep-pg-", dir=parent))
     if run_as is not None:
         os.chown(base, run_as.pw_uid, run_as.pw_gid)
     os.chmod(base, 0o700)

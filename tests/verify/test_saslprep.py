@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pgsweep.verify.offline import scram_matches
 from pgsweep.verify.saslprep import password_bytes, saslprep_pg
@@ -67,3 +69,11 @@ def test_matches_the_servers_own_saslprep(pg_server, make, request) -> None:
     verifier = dict(pg_server.authid())[name]
     assert scram_matches(verifier, password) == (True, "saslprep")
     assert scram_matches(verifier, password + "x") == (False, None)
+
+
+@given(st.text())
+def test_saslprep_never_fails_and_keeps_ascii(password: str) -> None:
+    out = saslprep_pg(password)
+    assert isinstance(out, bytes)
+    if password.isascii():
+        assert out == password.encode()
