@@ -44,6 +44,16 @@ def leaks(pg_server, tmp_path: Path) -> tuple[Path, list[str]]:
     return root, secrets
 
 
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Keep the default store and its key out of the user's real data and config dirs."""
+    values = {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+              "HOME": str(tmp_path / "home")}
+    for k, v in values.items():
+        monkeypatch.setenv(k, v)
+    return values
+
+
 def statuses(out: Path, method: str) -> dict[str, str]:
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["version"] == 1
@@ -56,7 +66,7 @@ def assert_no_plaintext(secrets: list[str], *texts: str) -> None:
             assert s not in text
 
 
-def test_scan_then_verify_offline_and_live(pg_server, leaks, tmp_path: Path) -> None:
+def test_scan_then_verify_offline_and_live(pg_server, leaks, tmp_path: Path, env) -> None:
     root, secrets = leaks
     dump = tmp_path / "roles.sql"
     dump.write_text(pg_server.dumpall_roles(), encoding="utf-8")
@@ -99,7 +109,7 @@ def test_scan_then_verify_offline_and_live(pg_server, leaks, tmp_path: Path) -> 
     assert_no_plaintext(secrets, proc.stdout, proc.stderr)
 
 
-def test_verify_errors_are_one_line(tmp_path: Path) -> None:
+def test_verify_errors_are_one_line(tmp_path: Path, env) -> None:
     proc = run_cli("verify", "--scan", str(tmp_path))
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
@@ -109,12 +119,10 @@ def test_verify_errors_are_one_line(tmp_path: Path) -> None:
     assert proc.stderr.startswith("pgsweep: error: ") and "nope.sql: cannot read" in proc.stderr
 
 
-def test_verify_from_the_store(pg_server, leaks, tmp_path: Path) -> None:
-    """scan records into the store; verify reads the secrets back from it."""
-    pytest.importorskip("pgsweep.store")
+def test_verify_from_the_store(pg_server, leaks, tmp_path: Path, env) -> None:
+    """scan records into the store; verify reads the secrets back and records its results."""
+    store_mod = pytest.importorskip("pgsweep.store")
     root, secrets = leaks
-    env = {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config"),
-           "HOME": str(tmp_path / "home")}
     store = tmp_path / "findings.db"
     scanned = run_cli("scan", str(root), "--store", str(store), env=env)
     assert scanned.returncode in (0, 1), scanned.stderr
@@ -126,4 +134,37 @@ def test_verify_from_the_store(pg_server, leaks, tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert statuses(out, "offline") == OFFLINE
     assert_no_plaintext(secrets, proc.stdout, proc.stderr, out.read_text(encoding="utf-8"))
+    with store_mod.Store.open(store, create=False) as st:
+        users = {c.id: c.user for c in st.credentials()}
+        recorded = {users[cid]: [(v.method, v.status) for v in vs]
+                    for cid, vs in st.verifications().items()}
+    assert recorded == {u: [("offline", s)] for u, s in OFFLINE.items()}
+    assert_no_plaintext(secrets, store.read_bytes().decode("utf-8", "replace"))
+
+
+def test_store_without_secrets_needs_the_scan_path(pg_server, leaks, tmp_path: Path, env) -> None:
+    """--no-store-secrets: verify from the store skips; --scan PATH verifies and records."""
+    store_mod = pytest.importorskip("pgsweep.store")
+    root, secrets = leaks
+    store = tmp_path / "hashes.db"
+    scanned = run_cli("scan", str(root), "--store", str(store), "--no-store-secrets", env=env)
+    assert scanned.returncode in (0, 1), scanned.stderr
+    dump = tmp_path / "roles.sql"
+    dump.write_text(pg_server.dumpall_roles(), encoding="utf-8")
+    out = tmp_path / "skipped.json"
+    proc = run_cli("verify", "--store", str(store), "--verifiers", str(dump),
+                   "--format", "json", "-o", str(out), env=env)
+    assert proc.returncode == 0, proc.stderr
+    # ghost's role is absent from the file, which is known before the secret is needed
+    assert statuses(out, "offline") == {u: "no-verifier" if u == "ghost" else "skipped"
+                                        for u in OFFLINE}
+    out = tmp_path / "rescanned.json"
+    proc = run_cli("verify", "--scan", str(root), "--store", str(store), "--verifiers",
+                   str(dump), "--format", "json", "-o", str(out), env=env)
+    assert proc.returncode == 1, proc.stderr
+    assert statuses(out, "offline") == OFFLINE
+    with store_mod.Store.open(store, create=False) as st:
+        latest = {cid: vs[-1].status for cid, vs in st.verifications().items()}
+        users = {c.id: c.user for c in st.credentials()}
+    assert {users[c]: s for c, s in latest.items()} == OFFLINE
     assert_no_plaintext(secrets, store.read_bytes().decode("utf-8", "replace"))

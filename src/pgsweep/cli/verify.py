@@ -12,6 +12,7 @@ from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS, app, fail
 from pgsweep.verify.interface import Verifier, VerifyError
 from pgsweep.verify.report import VerifyFormat, render
 from pgsweep.verify.run import (
+    default_store_exists,
     findings_from_scan,
     findings_from_store,
     record_results,
@@ -35,8 +36,14 @@ def verify(
         "--verify-live", help="Also try to log in with each credential (no query is run).")] = False,
     allow_internal: Annotated[bool, typer.Option(
         "--allow-internal", help="Let --verify-live contact loopback/private/socket hosts.")] = False,
+    no_store: Annotated[bool, typer.Option(
+        "--no-store", help="With --scan: record the results nowhere.")] = False,
 ) -> None:
-    """Tell whether each leaked credential still works. Exit 1 if any does."""
+    """Tell whether each leaked credential still works. Exit 1 if any does.
+
+    Findings come from the store, or with --scan PATH from a fresh scan (needed when the
+    store keeps hashes only); results are recorded in the store for credentials it holds.
+    """
     if verifiers is None and not verify_live:
         raise fail("nothing to do: pass --verifiers FILE and/or --verify-live")
     chosen: list[Verifier] = []
@@ -50,7 +57,7 @@ def verify(
         chosen.append(LiveVerifier(allow_internal=allow_internal))
     findings = findings_from_scan(scan_path) if scan_path else findings_from_store(store)
     results = verify_findings(findings, chosen)
-    if scan_path is None or store is not None:
+    if scan_path is None or (not no_store and (store is not None or default_store_exists())):
         record_results(store, results)
     try:
         if output is None:

@@ -36,16 +36,27 @@ def _store_module() -> Any:
 
 
 def findings_from_store(path: Path | None) -> list[Finding]:
-    """Every finding in the store, with its decrypted secret (empty if not stored)."""
-    with _store_module().Store.open(path) as store:
+    """Every finding in the store, with its decrypted secret ("" if not stored)."""
+    with _store_module().Store.open(path, create=False) as store:
         return list(store.findings())
 
 
-def record_results(path: Path | None, results: Sequence[VerificationResult]) -> None:
-    """Keep each result in the store (status and secret-free detail)."""
-    with _store_module().Store.open(path) as store:
-        for r in results:
+def default_store_exists() -> bool:
+    """Whether the default store exists (a `--scan` run then records into it)."""
+    try:
+        return bool(_store_module().default_store_path().exists())
+    except VerifyError:
+        return False
+
+
+def record_results(path: Path | None, results: Sequence[VerificationResult]) -> int:
+    """Keep each result of a credential the store knows; returns how many were recorded."""
+    with _store_module().Store.open(path, create=False) as store:
+        known = {c.id for c in store.credentials()}
+        kept = [r for r in results if r.credential in known]
+        for r in kept:
             store.record_verification(r.credential, r.method, r.status.value, dict(r.detail))
+    return len(kept)
 
 
 def verify_findings(
