@@ -58,10 +58,20 @@ def authid_psql_unaligned(pg_server) -> str:
     return f"rolname|rolpassword\n{body}\n({len(rows)} rows)\n"
 
 
+def authid_psql_aligned(pg_server) -> str:
+    """psql's default table, with a password-less role (an empty right column)."""
+    rows = pg_server.authid() + [("pg_monitor", "")]
+    width = max(len(a) for a, _ in rows)
+    lines = [f" {'rolname':<{width}} | rolpassword", f"-{'-' * width}-+-{'-' * 20}"]
+    lines += [f" {a:<{width}} | {b}".rstrip() for a, b in rows]
+    return "\n".join(lines) + f"\n({len(rows)} rows)\n"
+
+
 FORMS = {
     "pg_dumpall": lambda s: s.dumpall_roles(),
     "authid-csv": authid_csv,
     "authid-psql": authid_psql_unaligned,
+    "authid-psql-aligned": authid_psql_aligned,
 }
 
 
@@ -73,6 +83,10 @@ def test_offline_statuses_against_real_verifiers(pg_server, tmp_path: Path, form
     got = {r.user: (r.status, dict(r.detail)) for r in results}
     assert got == EXPECTED
     assert all(r.method == "offline" for r in results)
+
+
+def test_aligned_table_keeps_password_less_roles(pg_server) -> None:
+    assert load_verifiers(authid_psql_aligned(pg_server))["pg_monitor"] is None
 
 
 def test_real_dump_parses_to_the_servers_verifiers(pg_server) -> None:
