@@ -47,5 +47,5 @@ def test_terminal_table() -> None:
         ["c1", "app@db.corp.net", "live", "invalid", "sqlstate=28P01", "host=db.corp.net",
          "tls=yes"],
         [],
-        "1 result(s) show a leaked credential that still works.".split(),
+        ["1", "result(s)", "show", "a", "leaked", "credential", "that", "still", "works."],
     ]
