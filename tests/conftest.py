@@ -42,3 +42,32 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         [sys.executable, "-m", "pgsweep", *args],
         cwd=cwd, env=full_env, capture_output=True, text=True, input=input, timeout=600,
     )
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL cluster on 127.0.0.1 for the whole session, with these login roles:
+
+    alice  SCRAM, non-ASCII password          bob    md5 (hba `md5` for it)
+    carol  SCRAM, needs SASLprep (ligature, NBSP, soft hyphen)
+    dave   SCRAM, quotes and a backslash      erin   SCRAM, rotated after the leak
+    frank  md5, rotated after the leak
+    `server.roles[name].leaked` is what leaked, `.current` what the server accepts now.
+    """
+    from pgserver import PgServerUnavailable, remove_server, start_server
+
+    try:
+        server = start_server(md5_roles=("bob", "frank"))
+    except PgServerUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        server.create_role("alice", "scram-sha-256", "Pä-" + make_password(12))
+        server.create_role("bob", "md5", make_password())
+        server.create_role("carol", "scram-sha-256", "\ufb01\u00a0x\u00ady-" + make_password(10))
+        server.create_role("dave", "scram-sha-256", "it's \"a\" \\ back-" + make_password(10))
+        server.create_role("erin", "scram-sha-256", make_password(), current=make_password())
+        server.create_role("frank", "md5", make_password(), current=make_password())
+        yield server
+    finally:
+        remove_server(server)
