@@ -76,7 +76,7 @@ def test_the_store_file_alone_holds_no_plaintext(
     raw = db.read_bytes()
     assert password.encode() not in raw
     assert password.encode("utf-16-le") not in raw
-    assert "db.corp.net".encode() in raw  # the file is what we think it is
+    assert b"db.corp.net" in raw  # the file is what we think it is
     assert oct(db.stat().st_mode & 0o777) == "0o600"
 
     # A copy opened with another key (another machine) reveals nothing and refuses writes.

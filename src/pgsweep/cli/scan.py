@@ -34,7 +34,7 @@ def scan(
     staged: bool = typer.Option(False, "--staged", help="Scan the index (pre-commit)."),
     extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress"),
-    store_path: Optional[Path] = typer.Option(
+    store_path: Path | None = typer.Option(
         None, "--store", help="Findings store to record into (default: in the user data dir)."
     ),
     no_store: bool = typer.Option(False, "--no-store", help="Record nothing; a cold scan."),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -14,11 +13,11 @@ from pgsweep.store import TRIAGE_STATUSES, Store
 @app.command()
 def triage(
     credential: str = typer.Argument(..., help="Credential id (or a unique prefix of it)."),
-    status: Optional[str] = typer.Option(
+    status: str | None = typer.Option(
         None, "--status", help=f"One of: {', '.join(TRIAGE_STATUSES)}. Omit to show the state."
     ),
-    note: Optional[str] = typer.Option(None, "--note", help="Why (never paste the secret)."),
-    store_path: Optional[Path] = typer.Option(None, "--store", help="Findings store to use."),
+    note: str | None = typer.Option(None, "--note", help="Why (never paste the secret)."),
+    store_path: Path | None = typer.Option(None, "--store", help="Findings store to use."),
 ) -> None:
     """Mark a credential false-positive, rotated or accepted (or open again); later scans keep it."""
     if status is not None and status not in TRIAGE_STATUSES:
