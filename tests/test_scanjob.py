@@ -172,11 +172,18 @@ def test_no_store_a_new_store_and_partial_scans_are_cold(
     with Store.open(tmp_path / "other.db") as fresh:
         run_scan(opts, fresh, open_source=opener)
         assert opened[-1].exclude_tips == ()
+    key = repo_key_for(str(repo))
+    commit_file(repo, "b.env", leak("Pw" + os.urandom(6).hex(), "db.corp.net"))
     with Store.open(tmp_path / "s.db") as store:
-        run_scan(ScanOptions(path=str(repo), since=first), store, open_source=opener)
+        partial = run_scan(ScanOptions(path=str(repo), since=first), store, open_source=opener)
         assert opened[-1].exclude_tips == ()
         run_scan(ScanOptions(path=str(repo), worktree=True), store, open_source=opener)
         assert opened[-1].exclude_tips == ()
+        # What partial scans record stays out of the repository's full-history view.
+        assert [f.provenance.path for f in partial.findings] == ["b.env"]  # type: ignore[union-attr]
+        assert store.findings(key) == []
+        assert store.findings(key + "#partial") == list(partial.findings)
+        assert store.scanned_tips(key, scan_version(opts)) == [first]
 
 
 def test_tips_and_presence_from_git(repo: Path) -> None:

@@ -55,6 +55,18 @@ def is_incremental_candidate(opts: ScanOptions) -> bool:
     return path.is_dir() and select.is_git_repository(path)
 
 
+def scope_key(opts: ScanOptions) -> str:
+    """The store scope a scan records into: a git repository's full history is its absolute
+    path; a partial look at it (--since, --staged, --worktree…) is kept apart, so an
+    incremental report of the history never shows what only a partial scan saw."""
+    key = repo_key_for(opts.path)
+    if opts.path != "-" and not is_incremental_candidate(opts):
+        path = Path(opts.path)
+        if path.is_dir() and select.is_git_repository(path):
+            return key + "#partial"
+    return key
+
+
 @dataclass(frozen=True)
 class IncrementalPlan:
     """What the store remembers for this repository and scan version."""
@@ -109,7 +121,7 @@ def run_scan(
         result = ScanResult(findings=(), credentials=(), stats=ScanStats(), signatures=tuple(sigs))
     else:
         result = scanner.run(source, progress=progress)
-    repo_key = plan.repo_key if plan is not None else repo_key_for(opts.path)
+    repo_key = plan.repo_key if plan is not None else scope_key(opts)
     store.record_scan(
         result, opts.path, repo_key=repo_key, scan_version=plan.version if plan else None
     )

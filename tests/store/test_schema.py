@@ -60,6 +60,7 @@ def test_a_v1_store_migrates_and_keeps_its_data(tmp_path: Path) -> None:
     columns = {r[1] for r in conn.execute("PRAGMA table_info(scans)")}
     assert {"repo_key", "scan_version"} <= columns
     assert conn.execute("SELECT repo_key FROM scans").fetchall() == [("/srv/app",)]
+    assert conn.execute("SELECT place FROM occurrences").fetchall() == [("file:/srv/app/.env::3",)]
     conn.close()
 
 

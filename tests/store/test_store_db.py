@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from pgsweep.fingerprint import redact
+from pgsweep.models import FindingId, RuleId
 from pgsweep.pipeline import Scanner, ScanResult
 from pgsweep.sources.files import FileSource
 from pgsweep.store import (
@@ -205,6 +207,20 @@ def test_triage_persists_across_scans_and_rotated_reopens_at_a_new_place(
             str(project / "settings.env"), str(project / "backup.sql"),
         ]
         assert store.credentials()[0].findings == tuple(f.id for f in store.findings())
+
+
+def test_a_new_rule_at_a_known_place_is_not_a_new_place(
+    tmp_path: Path, project: Path, scan
+) -> None:
+    first = scan(project)
+    [f] = first.findings
+    other_rule = replace(f, id=FindingId("f" + "0" * 15), rule=RuleId("pg.other.1"))
+    with Store.open(tmp_path / "s.db") as store:
+        store.record_scan(first, str(project))
+        store.triage(f.credential, "rotated", None)
+        store.record_scan(replace(first, findings=(f, other_rule)), str(project))
+        assert store.triage_states()[f.credential].status == "rotated"
+        assert [x.rule for x in store.findings()] == ["pg.uri.1", "pg.other.1"]
 
 
 def test_false_positive_and_accepted_survive_new_places(

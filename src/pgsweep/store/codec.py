@@ -6,7 +6,7 @@ import dataclasses
 import json
 from typing import Any, get_args
 
-from pgsweep.models import Provenance
+from pgsweep.models import GitProvenance, Provenance, provenance_path
 
 _PROVENANCE_TYPES: dict[str, type[Any]] = {
     cls.__dataclass_fields__["kind"].default: cls for cls in get_args(Provenance)
@@ -26,6 +26,13 @@ def provenance_from_json(text: str) -> Provenance:
     names = {f.name for f in dataclasses.fields(cls)}
     value: Provenance = cls(**{k: v for k, v in data.items() if k in names})
     return value
+
+
+def place_key(p: Provenance, line: int) -> str:
+    """Where a secret sits, whichever rule found it: git blob, or file (and entry time)."""
+    if isinstance(p, GitProvenance):
+        return f"git:{p.blob}:{line}"
+    return f"{p.kind}:{provenance_path(p)}:{getattr(p, 'timestamp', None) or ''}:{line}"
 
 
 def dump_tuple(values: tuple[str, ...]) -> str:

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -101,6 +102,7 @@ class Store:
         store_secrets: bool,
     ) -> None:
         self._conn = conn
+        self._lock = threading.RLock()  # one connection; writers from worker threads take turns
         self.path = path
         self._key = key
         self._locked_reason = locked_reason
@@ -128,7 +130,7 @@ class Store:
                 raise StoreError(f"{path}: no findings store here (run pgsweep scan first)")
             _create_private_file(path)
         try:
-            conn = sqlite3.connect(path, isolation_level=None)
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot open the store ({exc})") from None
         try:
@@ -217,6 +219,7 @@ class Store:
             scan_id = int(cur.lastrowid or 0)
             known_creds = self._existing("credentials", list(by_cred))
             known_occ = self._existing("occurrences", [f.id for f in result.findings])
+            known_places = self._places(list(known_creds))
             states = self._triage_rows(list(known_creds))
             for cid, fs in by_cred.items():
                 secret = fs[0].secret
@@ -248,7 +251,9 @@ class Store:
                             scan_id,
                         ),
                     )
-                new_places = [f for f in fs if f.id not in known_occ]
+                new_places = [
+                    f for f in fs if (cid, codec.place_key(f.provenance, f.line)) not in known_places
+                ]
                 for f in fs:
                     self._upsert_occurrence(f, scan_id, f.id in known_occ)
                     conn.execute(
@@ -267,6 +272,17 @@ class Store:
                     self._set_triage(cid, "open", note, now)
         return scan_id
 
+    def _places(self, cred_ids: Sequence[str]) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for batch in _batches(sorted(cred_ids)):
+            marks = ",".join("?" * len(batch))
+            rows = self._conn.execute(
+                f"SELECT credential_id, place FROM occurrences WHERE credential_id IN ({marks})",
+                batch,
+            )
+            found.update((cid, place) for cid, place in rows)
+        return found
+
     def _upsert_occurrence(self, f: Finding, scan_id: int, known: bool) -> None:
         prov = codec.provenance_to_json(f.provenance)
         if known:
@@ -278,8 +294,8 @@ class Store:
             return
         self._conn.execute(
             "INSERT INTO occurrences (id, credential_id, rule, kind, source, provenance, line,"
-            " username, hosts, ports, dbname, params, severity, seen_at, first_scan, last_scan)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " username, hosts, ports, dbname, params, severity, seen_at, first_scan, last_scan,"
+            " place) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 f.id,
                 f.credential,
@@ -297,6 +313,7 @@ class Store:
                 provenance_time(f.provenance),
                 scan_id,
                 scan_id,
+                codec.place_key(f.provenance, f.line),
             ),
         )
 
@@ -521,17 +538,23 @@ class Store:
             raise StoreError(f"no credential {cid} in {self.path}")
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._conn)
+        return _Transaction(self._conn, self._lock)
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception."""
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception; one thread at a time."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock) -> None:
         self._conn = conn
+        self._lock = lock
 
     def __enter__(self) -> None:
-        self._conn.execute("BEGIN IMMEDIATE")
+        self._lock.acquire()
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
 
     def __exit__(
         self,
@@ -539,7 +562,10 @@ class _Transaction:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        try:
+            self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        finally:
+            self._lock.release()
 
 
 def _meta(conn: sqlite3.Connection, key: str) -> str | None:

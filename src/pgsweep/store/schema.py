@@ -85,10 +85,23 @@ V1 = Migration(
     ),
 )
 
+def _backfill_places(conn: sqlite3.Connection) -> None:
+    """v1 rows get the place key v2 compares to tell a new place from a known one."""
+    from pgsweep.store.codec import place_key, provenance_from_json
+
+    rows = conn.execute("SELECT id, provenance, line FROM occurrences").fetchall()
+    conn.executemany(
+        "UPDATE occurrences SET place = ? WHERE id = ?",
+        [(place_key(provenance_from_json(prov), int(line)), oid) for oid, prov, line in rows],
+    )
+
+
 V2 = Migration(
     2,
-    "incremental rescans: repository of each scan and occurrence, scanned ref tips",
+    "incremental rescans and places: scope of each scan and occurrence, scanned ref tips",
     (
+        "ALTER TABLE occurrences ADD COLUMN place TEXT",
+        "CREATE INDEX occurrences_by_place ON occurrences(credential_id, place)",
         "ALTER TABLE scans ADD COLUMN repo_key TEXT",
         "ALTER TABLE scans ADD COLUMN scan_version TEXT",
         "UPDATE scans SET repo_key = target",
@@ -107,6 +120,7 @@ V2 = Migration(
             PRIMARY KEY (repo_key, scan_version, tip)
         ) WITHOUT ROWID""",
     ),
+    run=_backfill_places,
 )
 
 MIGRATIONS: tuple[Migration, ...] = (V1, V2)
