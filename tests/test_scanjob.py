@@ -14,7 +14,7 @@ from conftest import run_cli
 from pgsweep.models import Chunk, Finding, GitProvenance, Skipped
 from pgsweep.options import ScanOptions
 from pgsweep.scanjob import run_scan, scan_version
-from pgsweep.sources.git_tips import list_tips, present_commits
+from pgsweep.sources.git_tips import blobs_at, default_tip, list_tips, present_commits
 from pgsweep.sources.interface import Source
 from pgsweep.store import Store, repo_key_for
 
@@ -56,11 +56,16 @@ class RevListSource:
             oid, _, path = line.partition(" ")
             paths[oid] = path
         checked = git(self.repo, "cat-file", "--batch-check", stdin="\n".join(paths).encode())
+        tip = default_tip(self.repo)
+        at_tip = blobs_at(self.repo, tip) if tip else set()
         for line in checked.decode().splitlines():
             oid, kind, _ = line.split()
             if kind == "blob":
                 data = git(self.repo, "cat-file", "blob", oid)
-                yield Chunk(data, GitProvenance(repo=str(self.repo), blob=oid, path=paths[oid]))
+                prov = GitProvenance(
+                    repo=str(self.repo), blob=oid, path=paths[oid], present_at_head=oid in at_tip
+                )
+                yield Chunk(data, prov)
 
     def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
         return list(findings)
@@ -130,6 +135,25 @@ def test_rescans_read_only_new_history_and_report_everything(
         idle = run_scan(opts, store, open_source=opener)
         assert idle.stats.chunks == 0
         assert places(idle.findings) == places(warm.findings)
+
+
+def test_a_rescan_refreshes_whether_old_findings_are_still_at_the_tip(
+    tmp_path: Path, repo: Path, opener
+) -> None:
+    pw = "Pw" + os.urandom(6).hex()
+    commit_file(repo, "prod.env", leak(pw, "db1.corp.net"))
+    opts = ScanOptions(path=str(repo))
+    with Store.open(tmp_path / "s.db") as store:
+        [before] = run_scan(opts, store, open_source=opener).findings
+        assert before.provenance.present_at_head is True  # type: ignore[union-attr]
+        git(repo, "rm", "-q", "prod.env")
+        commit_file(repo, "README.md", "# app\n")
+        [after] = run_scan(opts, store, open_source=opener).findings
+        assert after.id == before.id
+        assert after.provenance.present_at_head is False  # type: ignore[union-attr]
+        assert after.secret == pw
+        [stored] = store.findings()
+        assert stored.provenance.present_at_head is False  # type: ignore[union-attr]
 
 
 def test_a_changed_signature_set_rescans_everything(

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from pgsweep import __version__
 from pgsweep import signatures as signatures_mod
-from pgsweep.models import ScanStats
+from pgsweep.models import Finding, GitProvenance, ScanStats
 from pgsweep.options import ScanOptions
 from pgsweep.pipeline import Progress, Scanner, ScanResult
 from pgsweep.sources import select
-from pgsweep.sources.git_tips import list_tips, present_commits
+from pgsweep.sources.git_tips import blobs_at, default_tip, list_tips, present_commits
 from pgsweep.sources.interface import Source
 from pgsweep.store import Store, repo_key_for
 
@@ -121,9 +121,15 @@ def run_scan(
         result = ScanResult(findings=(), credentials=(), stats=ScanStats(), signatures=tuple(sigs))
     else:
         result = scanner.run(source, progress=progress)
+    to_record = result
+    if plan is not None and plan.remembered and result.stats.chunks:
+        # Findings recorded earlier keep their attribution, but "still at the tip" may
+        # have changed with the new commits: refresh it (one ls-tree) and record it too.
+        moved = refresh_head_presence(store.findings(plan.repo_key), Path(opts.path), result)
+        to_record = replace(result, findings=result.findings + tuple(moved))
     repo_key = plan.repo_key if plan is not None else scope_key(opts)
     store.record_scan(
-        result, opts.path, repo_key=repo_key, scan_version=plan.version if plan else None
+        to_record, opts.path, repo_key=repo_key, scan_version=plan.version if plan else None
     )
     if plan is None:
         return result
@@ -131,6 +137,31 @@ def run_scan(
     if not plan.remembered:
         return result
     return merged_with_store(result, store, plan.repo_key)
+
+
+def refresh_head_presence(
+    stored: Sequence[Finding], repo: Path, result: ScanResult
+) -> list[Finding]:
+    """Stored git findings (not in `result`) whose blob's presence at the tip changed."""
+    fresh = {f.id for f in result.findings}
+    old = [
+        f for f in stored
+        if f.id not in fresh
+        and isinstance(f.provenance, GitProvenance)
+        and f.provenance.present_at_head is not None
+    ]
+    if not old:
+        return []
+    tip = default_tip(repo)
+    at_tip = blobs_at(repo, tip) if tip else set()
+    out = []
+    for f in old:
+        prov = f.provenance
+        assert isinstance(prov, GitProvenance)
+        now = prov.blob in at_tip
+        if now != prov.present_at_head:
+            out.append(replace(f, provenance=replace(prov, present_at_head=now)))
+    return out
 
 
 def merged_with_store(result: ScanResult, store: Store, repo_key: str) -> ScanResult:

@@ -61,3 +61,28 @@ def present_commits(repo: Path, commits: Iterable[str]) -> tuple[str, ...]:
         if len(parts) >= 2 and parts[1] == "commit":
             present.append(parts[0])
     return tuple(present)
+
+
+DEFAULT_BRANCHES = ("refs/heads/main", "refs/heads/master", "refs/remotes/origin/HEAD")
+
+
+def default_tip(repo: Path) -> str | None:
+    """The commit at HEAD, else at main, master or origin's HEAD (as GitSource decides)."""
+    for rev in ("HEAD", *DEFAULT_BRANCHES):
+        try:
+            return _git(repo, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}").strip() or None
+        except SourceError:
+            continue
+    return None
+
+
+def blobs_at(repo: Path, commit: str) -> set[str]:
+    """Ids of every blob in the commit's tree (submodules and trees left out)."""
+    out = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit)
+    blobs = set()
+    for entry in out.split("\0"):
+        meta, _, _path = entry.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            blobs.add(parts[2])
+    return blobs

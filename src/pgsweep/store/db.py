@@ -222,7 +222,7 @@ class Store:
             known_places = self._places(list(known_creds))
             states = self._triage_rows(list(known_creds))
             for cid, fs in by_cred.items():
-                secret = fs[0].secret
+                secret = next((f.secret for f in fs if f.secret), "")
                 if cid in known_creds:
                     conn.execute("UPDATE credentials SET last_scan = ? WHERE id = ?", (scan_id, cid))
                     if self.store_secrets and secret:
