@@ -238,7 +238,9 @@ def test_false_positive_and_accepted_survive_new_places(
         assert store.triage_states()[c.id].status == "accepted"
 
 
-def test_triage_rejects_unknown_status_and_credential(tmp_path: Path, project: Path, scan) -> None:
+def test_triage_rejects_unknown_status_credential_and_secrets(
+    tmp_path: Path, project: Path, password: str, scan
+) -> None:
     with Store.open(tmp_path / "s.db") as store:
         store.record_scan(scan(project), str(project))
         [c] = store.credentials()
@@ -246,6 +248,9 @@ def test_triage_rejects_unknown_status_and_credential(tmp_path: Path, project: P
             store.triage(c.id, "fixed", None)
         with pytest.raises(StoreError, match="no credential cdeadbeef"):
             store.triage("cdeadbeef", "rotated", None)
+        with pytest.raises(StoreError, match="note contains the credential's secret"):
+            store.triage(c.id, "rotated", f"old one was {password}")
+        assert store.triage_states()[c.id].status == "open"
         assert store.resolve_credential_id(c.id[:5]) == c.id
         with pytest.raises(StoreError, match="no credential"):
             store.resolve_credential_id("zz")

@@ -441,6 +441,9 @@ class Store:
         if status not in TRIAGE_STATUSES:
             raise StoreError(f"unknown triage status {status!r} (choose from {', '.join(TRIAGE_STATUSES)})")
         self._require_credential(credential_id)
+        secret = self._stored_secret(credential_id)
+        if note and secret and secret in note:
+            raise StoreError("the note contains the credential's secret; not stored")
         with self._transaction():
             self._set_triage(credential_id, status, note, _now())
 
