@@ -16,7 +16,7 @@ from pgsweep.pipeline import Progress, Scanner, ScanResult
 from pgsweep.sources import select
 from pgsweep.sources.git_tips import blobs_at, default_tip, list_tips, present_commits
 from pgsweep.sources.interface import Source
-from pgsweep.store import Store, repo_key_for
+from pgsweep.store import Store, StoreError, repo_key_for
 
 SourceOpener = Callable[[ScanOptions], Source]
 
@@ -92,6 +92,33 @@ def current_tips(source: Source, repo: Path) -> tuple[str, ...]:
     if callable(tips):
         return tuple(sorted(set(tips())))
     return list_tips(repo)
+
+
+def open_scan_store(
+    path: Path | None, *, enabled: bool = True, store_secrets: bool = True
+) -> tuple[Store | None, str | None]:
+    """The store `scan` records into, and a warning when the default one is unusable.
+
+    An explicit `--store PATH` that cannot be written is an error. The default store is a
+    convenience: when it cannot be created or written (read-only home, another key), the
+    scan goes on without it and the caller prints the warning.
+    """
+    if not enabled:
+        return None, None
+    try:
+        store = Store.open(path, store_secrets=store_secrets)
+    except StoreError as exc:
+        if path is not None:
+            raise
+        return None, f"not recording into the findings store: {exc} (use --store or --no-store)"
+    try:
+        store.ensure_writable()
+    except StoreError as exc:
+        store.close()
+        if path is not None:
+            raise
+        return None, f"not recording into the findings store: {exc} (use --store or --no-store)"
+    return store, None
 
 
 def run_scan(

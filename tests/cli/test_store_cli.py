@@ -74,3 +74,24 @@ def test_triage_errors_are_one_line(tmp_path: Path, password: str) -> None:
     unknown = run_cli("triage", "cnothex", "--status", "rotated")
     assert unknown.returncode == 2
     assert "no credential cnothex" in unknown.stderr
+
+
+def test_an_unusable_default_store_warns_and_an_explicit_one_fails(
+    tmp_path: Path, password: str
+) -> None:
+    proj = tmp_path / "proj"
+    write_leak(proj, "app.ini", password)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    env = {"XDG_DATA_HOME": str(blocker)}  # the default store's folder cannot be created
+    scan = run_cli("scan", str(proj), "--format", "json", env=env)
+    assert scan.returncode == 1
+    assert [f["path"] for f in json.loads(scan.stdout)["findings"]] == [str(proj / "app.ini")]
+    assert scan.stderr.startswith(
+        f"pgsweep: warning: not recording into the findings store: {blocker}/pgsweep/store.db: "
+        "cannot create the store"
+    )
+    assert password not in scan.stderr
+    explicit = run_cli("scan", str(proj), "--store", str(blocker / "s.db"))
+    assert explicit.returncode == 2
+    assert explicit.stderr.startswith(f"pgsweep: error: {blocker}/s.db: cannot create the store")

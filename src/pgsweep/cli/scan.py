@@ -14,8 +14,7 @@ from pgsweep.models import Severity
 from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
 from pgsweep.reporters.interface import Format, Report
 from pgsweep.reporters.output import write_report
-from pgsweep.scanjob import run_scan
-from pgsweep.store import Store
+from pgsweep.scanjob import open_scan_store, run_scan
 
 
 @app.command()
@@ -60,7 +59,11 @@ def scan(
         fail_on=threshold,
         progress=sys.stderr.isatty() if progress is None else progress,
     )
-    store = None if no_store else Store.open(store_path, store_secrets=not no_store_secrets)
+    store, warning = open_scan_store(
+        store_path, enabled=not no_store, store_secrets=not no_store_secrets
+    )
+    if warning:
+        typer.echo(f"pgsweep: warning: {warning}", err=True)
     try:
         with progress_reporter(opts.progress) as on_progress:
             result = run_scan(opts, store, progress=on_progress)

@@ -580,9 +580,10 @@ def _create_private_file(path: Path) -> None:
     """An empty 0600 file (in a 0700 dir when we create it): the store lists hosts and users."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass  # created meanwhile by another pgsweep
     except OSError as exc:
         raise StoreError(f"{path}: cannot create the store ({exc.strerror or exc})") from None
 

@@ -101,9 +101,10 @@ def _create_file(path: Path) -> StoreKey:
     master = secrets.token_bytes(32)
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _read_file(path)  # another process created it first
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return _read_file(path)  # another process created it first
     except OSError as exc:
         raise StoreKeyError(f"{path}: cannot create the store key ({exc.strerror or exc})") from None
     with os.fdopen(fd, "w", encoding="ascii") as out:
