@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -12,12 +13,13 @@ from pgsweep.store import TRIAGE_STATUSES, Store
 
 @app.command()
 def triage(
-    credential: str = typer.Argument(..., help="Credential id (or a unique prefix of it)."),
-    status: str | None = typer.Option(
-        None, "--status", help=f"One of: {', '.join(TRIAGE_STATUSES)}. Omit to show the state."
-    ),
-    note: str | None = typer.Option(None, "--note", help="Why (never paste the secret)."),
-    store_path: Path | None = typer.Option(None, "--store", help="Findings store to use."),
+    credential: Annotated[str, typer.Argument(help="Credential id (or a unique prefix of it).")],
+    status: Annotated[str | None, typer.Option(
+        "--status", help=f"One of: {', '.join(TRIAGE_STATUSES)}. Omit to show the state.")] = None,
+    note: Annotated[str | None, typer.Option(
+        "--note", help="Why (never paste the secret).")] = None,
+    store_path: Annotated[Path | None, typer.Option(
+        "--store", help="Findings store to use.")] = None,
 ) -> None:
     """Mark a credential false-positive, rotated or accepted (or open again); later scans keep it."""
     if status is not None and status not in TRIAGE_STATUSES:
