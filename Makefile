@@ -43,6 +43,7 @@ test: $(STAMP) system-deps
 bench: $(STAMP)
 	@[ -n "$(REPO)" ] || { echo "usage: make bench REPO=<path to a git repository>"; exit 2; }
 	$(PY) bench/run.py "$(REPO)" $(ARGS)
+	$(PY) bench/rescan.py "$(REPO)"
 
 lint: $(STAMP)
 	$(PY) -m pip install -q ruff mypy types-PyYAML

@@ -21,6 +21,17 @@ def make_password(n: int = 16) -> str:
     return "Pw" + "".join(secrets.choice(alphabet) for _ in range(n - 2))
 
 
+@pytest.fixture(autouse=True)
+def private_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test (and every CLI it runs) gets its own data and config dirs: `scan` records
+    into the default findings store and creates a store key, never in the real home."""
+    home = tmp_path_factory.mktemp("user-dirs")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.delenv("PGSWEEP_STORE_KEY", raising=False)
+    return home
+
+
 @pytest.fixture
 def password() -> str:
     return make_password()
