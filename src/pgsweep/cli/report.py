@@ -1,0 +1,89 @@
+"""`pgsweep report` and `pgsweep explain ID`: rotation plans from the findings store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from pgsweep.cli import app, fail
+from pgsweep.models import Credential, Finding
+from pgsweep.reporters.interface import PlanFormat
+from pgsweep.risk import explain as explain_risk
+from pgsweep.risk import parse_time, utc_now
+from pgsweep.rotation import Plan, build_plan
+
+
+@dataclass(frozen=True)
+class _Stored:
+    findings: list[Finding]
+    credentials: list[Credential]
+    triage: dict[str, Any]
+    verifications: dict[str, Any]
+
+
+def _load(store_path: Path | None) -> _Stored:
+    from pgsweep.store import Store  # the store is optional for the rest of the package
+
+    with Store.open(store_path) as store:
+        return _Stored(
+            findings=list(store.findings()),
+            credentials=list(store.credentials()),
+            triage=dict(store.triage_states()),
+            verifications=dict(store.verifications()),
+        )
+
+
+def _now(text: str | None) -> datetime:
+    if text is None:
+        return utc_now()
+    t = parse_time(text)
+    if t is None:
+        raise fail(f"--now: not an ISO 8601 time: {text!r}")
+    return t
+
+
+def _plan(store_path: Path | None, now: datetime) -> Plan:
+    s = _load(store_path)
+    return build_plan(s.findings, s.credentials, s.triage, s.verifications, now)
+
+
+@app.command()
+def report(
+    store: Optional[Path] = typer.Option(None, "--store", help="Findings store (default: the "
+                                         "user's data dir)."),
+    fmt: PlanFormat = typer.Option(PlanFormat.MARKDOWN, "--format", "-f", help="Output format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the plan here."),
+    now: Optional[str] = typer.Option(None, "--now", hidden=True,
+                                      help="Pretend it is this ISO 8601 time (reproducible)."),
+) -> None:
+    """Render the rotation plan from the findings store, without rescanning."""
+    from pgsweep.reporters.output import write_plan
+
+    write_plan(_plan(store, _now(now)), fmt, output)
+
+
+@app.command()
+def explain(
+    credential: str = typer.Argument(..., help="Credential id (or a unique prefix, or a "
+                                     "finding id)."),
+    store: Optional[Path] = typer.Option(None, "--store", help="Findings store."),
+    now: Optional[str] = typer.Option(None, "--now", hidden=True),
+) -> None:
+    """Explain why a credential got its severity: every factor and its effect."""
+    plan = _plan(store, _now(now))
+    wanted = credential.strip()
+    matches = [p for p in plan.credentials
+               if p.credential.id == wanted or wanted in p.credential.findings]
+    if not matches and len(wanted) >= 4:
+        matches = [p for p in plan.credentials if p.credential.id.startswith(wanted)]
+    if not matches:
+        raise fail(f"no credential {wanted!r} in the store")
+    if len(matches) > 1:
+        ids = ", ".join(p.credential.id for p in matches[:5])
+        raise fail(f"{wanted!r} is ambiguous: {ids}")
+    p = matches[0]
+    typer.echo(explain_risk(p.credential, p.risk), nl=False)
