@@ -152,11 +152,14 @@ def _timeline(plan: Plan, now: datetime) -> str:
         f'aria-label="Exposure timeline from {e(start.date())} to {e(end.date())}">',
         '<g class="axis">',
     ]
+    fmt = "%Y-%m-%d" if end - start > timedelta(days=4) else "%Y-%m-%d %H:%M"
     for k in range(5):
         t = start + (end - start) * (k / 4)
         xx = x(t)
+        anchor = "start" if k == 0 else "end" if k == 4 else "middle"
         svg.append(f'<line x1="{xx}" y1="{_TOP - 8}" x2="{xx}" y2="{height - 5}"/>'
-                   f'<text x="{xx}" y="{_TOP - 12}" text-anchor="middle">{e(t.date())}</text>')
+                   f'<text x="{xx}" y="{_TOP - 12}" text-anchor="{anchor}">'
+                   f"{e(t.strftime(fmt))}</text>")
     svg.append("</g>")
     for row, (p, evs) in enumerate(events):
         y = _TOP + row * _ROW_H
