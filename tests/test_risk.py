@@ -65,8 +65,8 @@ def test_history_only_and_over_the_rotation_window() -> None:
     assert factor_names(r) == ["host.internal", "channel.git-history", "git.history-only",
                                "age.over-window", "transport.weak"]
     age = r.factors[3]
-    assert (age.effect, age.reason) == (1, "exposed for 182 days since 2025-12-01, beyond the "
-                                           "90-day rotation window")
+    assert (age.effect, age.reason) == (1, ("exposed for 182 days since 2025-12-01, beyond the "
+                                           "90-day rotation window"))
     assert r.present_at_head is False
     assert (r.score, r.severity) == (5, Severity.HIGH)
 

@@ -82,8 +82,8 @@ def test_sql_for_a_weird_role_name() -> None:
         'CREATE ROLE "we""ird_next" WITH LOGIN INHERIT IN ROLE "we""ird";',
         "ALTER ROLE \"we\"\"ird_next\" SET role = 'we\"ird';",
         '\\password "we""ird_next"',
-        "SELECT pid, usename, client_addr, application_name, backend_start "
-        "FROM pg_stat_activity WHERE usename = 'we\"ird';",
+        ("SELECT pid, usename, client_addr, application_name, backend_start "
+        "FROM pg_stat_activity WHERE usename = 'we\"ird';"),
         'ALTER ROLE "we""ird" WITH NOLOGIN;',
         '\\password "we""ird"',
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'we\"ird';",
@@ -160,8 +160,8 @@ def test_clean_section_by_channel() -> None:
     [
         (RDS, "AWS Secrets Manager", "RDS IAM database authentication", "RDS CA bundle"),
         ("shop.postgres.database.azure.com", "Azure Key Vault", "Microsoft Entra", "Azure root CA"),
-        ("/cloudsql/acme:us-central1:shop", "Secret Manager", "Cloud SQL IAM database "
-         "authentication", "client certificates"),
+        ("/cloudsql/acme:us-central1:shop", "Secret Manager", ("Cloud SQL IAM database "
+         "authentication"), "client certificates"),
         ("db.acme.io", "secrets manager", "Vault database secrets engine", "verify-full"),
         ("10.0.0.5", "secrets manager", "Vault database secrets engine", "verify-full"),
         ("ep-cool-dawn-1.us-east-2.aws.neon.tech", "Neon's secret", "Vault database secrets",
@@ -182,8 +182,8 @@ def test_provider_rotation_step() -> None:
                                git())]))
     step = p.section(Section.ROTATE)[2]
     assert step.title == "Rotate through Google Cloud SQL"
-    assert step.commands == ("gcloud sql users set-password shop --instance=<instance> "
-                             "--prompt-for-password",)
+    assert step.commands == (("gcloud sql users set-password shop --instance=<instance> "
+                             "--prompt-for-password"),)
     local = only(plan_for([finding(make_password(), "app", ("localhost",), git())]))
     assert [s.title for s in local.section(Section.ROTATE)] == [
         "Treat the credential as compromised and rotate it now",

@@ -72,12 +72,12 @@ _CHANNEL_OF_KIND = {
 
 _CHANNEL_EFFECT: dict[Channel, tuple[int, str]] = {
     Channel.GIT: (2, "git history is copied to every clone, fork and CI cache"),
-    Channel.CI_LOG: (2, "CI logs are retained, searchable and readable by everyone with access "
-                        "to the project"),
-    Channel.CONFIG: (1, "a plaintext config file on disk, readable by whoever reads the "
-                        "directory or its backups"),
-    Channel.DESKTOP: (1, "a desktop tool's saved connection, readable from the user's profile "
-                         "and its backups"),
+    Channel.CI_LOG: (2, ("CI logs are retained, searchable and readable by everyone with access "
+                        "to the project")),
+    Channel.CONFIG: (1, ("a plaintext config file on disk, readable by whoever reads the "
+                        "directory or its backups")),
+    Channel.DESKTOP: (1, ("a desktop tool's saved connection, readable from the user's profile "
+                         "and its backups")),
     Channel.HISTORY: (0, "a shell or client history on one machine"),
 }
 
@@ -331,8 +331,8 @@ def assess(
         factors.append(RiskFactor("age.unknown", 0, "when it was first exposed is not recorded"))
 
     if reused_with:
-        others = ", ".join(f"{account(o)} ({classify_hosts(o.hosts).cls})" for o in reused_with)
-        factors.append(RiskFactor("reuse", 1, f"the same password is also used for {others}"))
+        shared = ", ".join(f"{account(o)} ({classify_hosts(o.hosts).cls})" for o in reused_with)
+        factors.append(RiskFactor("reuse", 1, f"the same password is also used for {shared}"))
         widest_other = max((classify_hosts(o.hosts) for o in reused_with),
                            key=lambda i: i.cls.rank)
         gap = _HOST_EFFECT[widest_other.cls] - _HOST_EFFECT[host.cls]
@@ -475,10 +475,10 @@ def utc_now() -> datetime:
 def explain(credential: Credential, risk: CredentialRisk) -> str:
     """Plain text: why a credential has its severity, one factor per line."""
     lines = [
-        f"credential {credential.id}: {account(credential)} "
-        f"(database {credential.database or '?'}, {credential.kind}, secret {credential.redacted})",
-        f"severity {risk.severity} (score {risk.score}; critical >= {CRITICAL_AT}, "
-        f"high >= {HIGH_AT}, medium >= {MEDIUM_AT}, else low)",
+        (f"credential {credential.id}: {account(credential)} "
+        f"(database {credential.database or '?'}, {credential.kind}, secret {credential.redacted})"),
+        (f"severity {risk.severity} (score {risk.score}; critical >= {CRITICAL_AT}, "
+        f"high >= {HIGH_AT}, medium >= {MEDIUM_AT}, else low)"),
         "",
     ]
     width = max((len(f.describe_effect()) for f in risk.factors), default=2)

@@ -47,7 +47,7 @@ class Section(str, enum.Enum):
     PREVENT = "prevent"
 
     @property
-    def title(self) -> str:
+    def heading(self) -> str:
         return _SECTION_TITLES[self]
 
     def __str__(self) -> str:
@@ -247,15 +247,15 @@ def _provider_rotation(c: Credential, r: CredentialRisk) -> Recommendation | Non
     if p.startswith("AWS"):
         detail = ("For the master user, let RDS manage it in Secrets Manager (rotated for you); "
                   "for other roles use the SQL below or a Secrets Manager rotation function.")
-        commands = ("aws rds modify-db-instance --db-instance-identifier <instance> "
-                    "--manage-master-user-password --apply-immediately",)
+        commands = (("aws rds modify-db-instance --db-instance-identifier <instance> "
+                    "--manage-master-user-password --apply-immediately"),)
     elif p.startswith("Azure"):
         detail = ("Reset the administrator password from the Azure portal (Settings → Reset "
                   "password), or prefer Microsoft Entra authentication so no password is needed.")
     elif p == "Google Cloud SQL":
         detail = "Set the new password without putting it on the command line:"
-        commands = (f"gcloud sql users set-password {user} "
-                    "--instance=<instance> --prompt-for-password",)
+        commands = ((f"gcloud sql users set-password {user} "
+                    "--instance=<instance> --prompt-for-password"),)
     elif p.startswith("Heroku"):
         detail = "Heroku manages this credential; rotate it with the CLI (apps get the new URL):"
         commands = ("heroku pg:credentials:rotate --app <app>",)
@@ -302,8 +302,8 @@ def _sql_steps(c: Credential) -> list[Recommendation]:
             "After deploying the new credential, this must return no rows (repeat until it "
             "does; client_addr shows who is still connected).",
             (
-                "SELECT pid, usename, client_addr, application_name, backend_start "
-                f"FROM pg_stat_activity WHERE usename = {lit};",
+                ("SELECT pid, usename, client_addr, application_name, backend_start "
+                f"FROM pg_stat_activity WHERE usename = {lit};"),
             ),
         ),
         Recommendation(
@@ -314,8 +314,8 @@ def _sql_steps(c: Credential) -> list[Recommendation]:
             (
                 f"ALTER ROLE {ident} WITH NOLOGIN;",
                 f"\\password {ident}",
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                f"WHERE usename = {lit};",
+                ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"WHERE usename = {lit};"),
             ),
         ),
     ]
@@ -340,8 +340,8 @@ def _audit_steps(c: Credential, r: CredentialRisk) -> list[Recommendation]:
             "Every current session of the role, with its client address and start time; any "
             "address you cannot attribute to your own clients is an incident.",
             (
-                "SELECT pid, usename, client_addr, client_hostname, application_name, "
-                f"backend_start, state FROM pg_stat_activity WHERE usename = {lit};",
+                ("SELECT pid, usename, client_addr, client_hostname, application_name, "
+                f"backend_start, state FROM pg_stat_activity WHERE usename = {lit};"),
             ),
         ),
         Recommendation(
@@ -374,8 +374,8 @@ def _audit_steps(c: Credential, r: CredentialRisk) -> list[Recommendation]:
             "A login role that no application uses: any connection as it means someone is "
             "trying leaked or guessed credentials. Alert on its name in the connection log.",
             (
-                f"CREATE ROLE {quote_ident(canary)} WITH LOGIN NOSUPERUSER NOCREATEDB "
-                "NOCREATEROLE NOINHERIT CONNECTION LIMIT 1;",
+                (f"CREATE ROLE {quote_ident(canary)} WITH LOGIN NOSUPERUSER NOCREATEDB "
+                "NOCREATEROLE NOINHERIT CONNECTION LIMIT 1;"),
                 f"\\password {quote_ident(canary)}",
             ),
         ),
@@ -385,8 +385,8 @@ def _audit_steps(c: Credential, r: CredentialRisk) -> list[Recommendation]:
             Section.AUDIT, 6, "Look for persistence an admin could leave behind",
             "An administrative credential can create roles, functions and extensions or run "
             "programs (COPY … PROGRAM). Review new or changed privileged roles.",
-            ("SELECT rolname, rolsuper, rolcreaterole, rolcanlogin, rolvaliduntil "
-             "FROM pg_roles WHERE rolsuper OR rolcreaterole ORDER BY rolname;",),
+            (("SELECT rolname, rolsuper, rolcreaterole, rolcanlogin, rolvaliduntil "
+             "FROM pg_roles WHERE rolsuper OR rolcreaterole ORDER BY rolname;"),),
         ))
     return steps
 
@@ -466,7 +466,7 @@ def _clean_steps(locations: Sequence[Location]) -> list[Recommendation]:
 
 def _git_path(where: str) -> str:
     # "repo:path" → "path" (repo paths may contain ':' only on Windows drive letters)
-    return where.split(":", 1)[1] if ":" in where and not where[1:3] == ":\\" else where
+    return where.split(":", 1)[1] if ":" in where and where[1:3] != ":\\" else where
 
 
 def _prevent_steps(r: CredentialRisk) -> list[Recommendation]:

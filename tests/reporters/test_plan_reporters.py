@@ -53,7 +53,7 @@ def test_every_format_has_a_reporter() -> None:
 
 @pytest.mark.parametrize("fmt", list(PlanFormat), ids=str)
 def test_no_secret_in_any_rendered_plan(fmt: PlanFormat) -> None:
-    fs, secrets, plan = sample()
+    _, secrets, plan = sample()
     text = render(fmt, plan)
     for s in secrets:
         assert s not in text
@@ -118,7 +118,7 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "/srv/&lt;b&gt;app&lt;/b&gt;/.env" in html
     # no external assets: nothing is fetched, and the CSP forbids it anyway
-    assert not re.search(r"\b(src|href)\s*=\s*[\"']?(https?:|//)", html, re.I)
+    assert not re.search(r"\b(src|href)\s*=\s*[\"']?(https?:|//)", html, re.IGNORECASE)
     assert "<link" not in html and "@import" not in html and "url(" not in html
     assert "default-src 'none'" in html
 
@@ -183,7 +183,7 @@ def test_html_report_in_headless_chromium(tmp_path: Path) -> None:
     url = page.as_uri()
     dump = subprocess.run(
         [chromium, *_chromium_args(tmp_path / "profile"), "--dump-dom", url],
-        capture_output=True, text=True, timeout=180,
+        capture_output=True, text=True, timeout=180, check=False,
     )
     assert dump.returncode == 0, dump.stderr[-2000:]
     dom = _Dom()
@@ -203,7 +203,7 @@ def test_html_report_in_headless_chromium(tmp_path: Path) -> None:
     result = subprocess.run(
         [chromium, *_chromium_args(tmp_path / "profile2"), "--window-size=1280,1600",
          f"--screenshot={shot}", url],
-        capture_output=True, text=True, timeout=180,
+        capture_output=True, text=True, timeout=180, check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

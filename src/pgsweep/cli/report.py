@@ -26,7 +26,8 @@ class _Stored:
 
 
 def _load(store_path: Path | None) -> _Stored:
-    from pgsweep.store import Store  # the store is optional for the rest of the package
+    # The store is optional for the rest of the package (merged from its own branch).
+    from pgsweep.store import Store  # type: ignore[import-not-found, unused-ignore]
 
     with Store.open(store_path) as store:
         return _Stored(

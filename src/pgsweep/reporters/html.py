@@ -76,15 +76,15 @@ def render_html(plan: Plan) -> str:
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         # Nothing may be loaded from anywhere: the file is the whole report.
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        'style-src \'unsafe-inline\'; img-src data:">',
+        ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        'style-src \'unsafe-inline\'; img-src data:">'),
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>pgsweep rotation plan</title>",
         f"<style>{_CSS}</style></head><body>",
         "<header><h1>pgsweep rotation plan</h1>",
-        f'<p class="muted">Generated <time datetime="{e(plan.generated_at)}">'
+        (f'<p class="muted">Generated <time datetime="{e(plan.generated_at)}">'
         f"{e(plan.generated_at)}</time>. {len(plan.credentials)} leaked credentials, highest "
-        "risk first. No secret appears in this report; values are redacted.</p></header>",
+        "risk first. No secret appears in this report; values are redacted.</p></header>"),
         "<main>",
     ]
     parts.append(_table(plan))
@@ -147,9 +147,9 @@ def _timeline(plan: Plan, now: datetime) -> str:
     height = _TOP + _ROW_H * max(1, len(events)) + 10
     width = _LABEL_W + _PLOT_W + 20
     svg = [
-        f'<svg id="exposure-timeline" class="timeline" xmlns="http://www.w3.org/2000/svg" '
+        (f'<svg id="exposure-timeline" class="timeline" xmlns="http://www.w3.org/2000/svg" '
         f'viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-label="Exposure timeline from {e(start.date())} to {e(end.date())}">',
+        f'aria-label="Exposure timeline from {e(start.date())} to {e(end.date())}">'),
         '<g class="axis">',
     ]
     fmt = "%Y-%m-%d" if end - start > timedelta(days=4) else "%Y-%m-%d %H:%M"
@@ -232,14 +232,14 @@ def _credential(i: int, p: CredentialPlan) -> str:
     c, r = p.credential, p.risk
     out = [
         f'<section class="plan" id="plan-{e(c.id)}" data-credential="{e(c.id)}">',
-        f"<h2>{i}. {_sev(r.severity)} <code>{e(_account(p))}</code> "
-        f'<span class="muted">{e(c.id)}</span></h2>',
-        f"<p>database <code>{e(c.database or '?')}</code>; {e(c.kind)}; secret "
-        f"<code>{e(c.redacted)}</code>; fingerprint <code>{e(c.fingerprint[:16])}</code></p>",
-        f"<h3>Why {e(r.severity)}</h3><p class=\"muted\">score {e(r.score)}; critical ≥ "
-        f"{CRITICAL_AT}, high ≥ {HIGH_AT}, medium ≥ {MEDIUM_AT}</p>",
-        '<table class="factors"><thead><tr><th>effect</th><th>factor</th><th>reason</th></tr>'
-        "</thead><tbody>",
+        (f"<h2>{i}. {_sev(r.severity)} <code>{e(_account(p))}</code> "
+        f'<span class="muted">{e(c.id)}</span></h2>'),
+        (f"<p>database <code>{e(c.database or '?')}</code>; {e(c.kind)}; secret "
+        f"<code>{e(c.redacted)}</code>; fingerprint <code>{e(c.fingerprint[:16])}</code></p>"),
+        (f"<h3>Why {e(r.severity)}</h3><p class=\"muted\">score {e(r.score)}; critical ≥ "
+        f"{CRITICAL_AT}, high ≥ {HIGH_AT}, medium ≥ {MEDIUM_AT}</p>"),
+        ('<table class="factors"><thead><tr><th>effect</th><th>factor</th><th>reason</th></tr>'
+        "</thead><tbody>"),
     ]
     for f in r.factors:
         out.append(f"<tr><td>{e(f.describe_effect())}</td><td><code>{e(f.name)}</code></td>"
@@ -261,7 +261,7 @@ def _credential(i: int, p: CredentialPlan) -> str:
         steps = p.section(section)
         if not steps:
             continue
-        out.append(f'<h3>{e(section.title)}</h3><ol class="steps steps-{e(section)}">')
+        out.append(f'<h3>{e(section.heading)}</h3><ol class="steps steps-{e(section)}">')
         for s in steps:
             cmds = (f"<pre><code>{e(chr(10).join(s.commands))}</code></pre>"
                     if s.commands else "")

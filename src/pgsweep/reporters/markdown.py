@@ -49,13 +49,13 @@ def render_markdown(plan: Plan) -> str:
     for p in plan.credentials:
         counts[str(p.risk.severity)] = counts.get(str(p.risk.severity), 0) + 1
     summary = ", ".join(f"{n} {sev}" for sev, n in counts.items()) or "none"
-    out += [f"Generated {plan.generated_at}. {len(plan.credentials)} leaked credentials "
+    out += [(f"Generated {plan.generated_at}. {len(plan.credentials)} leaked credentials "
             f"({summary}), highest risk first. No secret appears in this report; values are "
-            "redacted.", ""]
+            "redacted."), ""]
     if plan.credentials:
         out += ["## Credentials", "",
-                "| # | severity | credential | account | secret | host | exposed via | "
-                "first seen | days | verification |",
+                ("| # | severity | credential | account | secret | host | exposed via | "
+                "first seen | days | verification |"),
                 "|---|---|---|---|---|---|---|---|---|---|"]
         for i, p in enumerate(plan.credentials, 1):
             r = p.risk
@@ -104,8 +104,8 @@ def _credential_section(i: int, p: CredentialPlan) -> list[str]:
         f"fingerprint {code(c.fingerprint[:16])}",
     ]
     out += ["- " + "; ".join(facts), ""]
-    out += [f"**Why {r.severity}** (score {r.score}; critical ≥ {CRITICAL_AT}, high ≥ {HIGH_AT}, "
-            f"medium ≥ {MEDIUM_AT}):", "", "| effect | factor | reason |", "|---|---|---|"]
+    out += [(f"**Why {r.severity}** (score {r.score}; critical ≥ {CRITICAL_AT}, high ≥ {HIGH_AT}, "
+            f"medium ≥ {MEDIUM_AT}):"), "", "| effect | factor | reason |", "|---|---|---|"]
     for f in r.factors:
         out.append(f"| {cell(f.describe_effect())} | {cell(f.name)} | {cell(f.reason)} |")
     out += ["", "**Where it leaked:**", ""]
@@ -125,7 +125,7 @@ def _credential_section(i: int, p: CredentialPlan) -> list[str]:
         steps = p.section(section)
         if not steps:
             continue
-        out += [f"### {section.title}", ""]
+        out += [f"### {section.heading}", ""]
         for n, s in enumerate(steps, 1):
             out.append(f"{n}. **{cell(s.title)}**. {cell(s.detail)}")
             if s.commands:
