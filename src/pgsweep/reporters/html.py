@@ -165,8 +165,8 @@ def _timeline(plan: Plan, now: datetime) -> str:
         y = _TOP + row * _ROW_H
         r = p.risk
         label = f"{p.credential.id} {_account(p)}"
-        if len(label) > 44:
-            label = label[:43] + "…"
+        if len(label) > 33:
+            label = label[:32] + "…"
         svg.append(f'<g class="timeline-row" data-credential="{e(p.credential.id)}">')
         svg.append(f'<text x="4" y="{y + 17}"><title>{e(_account(p))}</title>{e(label)}</text>')
         if evs:
@@ -175,6 +175,8 @@ def _timeline(plan: Plan, now: datetime) -> str:
                                    or r.triage in ("rotated", "false-positive")) else ""
             days = r.exposure_days if r.exposure_days is not None else (now - first).days
             bar_w = max(2.0, round(x(end) - x(first), 1))
+            svg.append(f'<text class="timeline-days" x="{_LABEL_W - 8}" y="{y + 17}" '
+                       f'text-anchor="end">{e(days)} d</text>')
             svg.append(
                 f'<rect class="timeline-bar sev-{e(r.severity)}{closed}" x="{x(first)}" '
                 f'y="{y + 6}" width="{bar_w}" height="14" rx="3">'

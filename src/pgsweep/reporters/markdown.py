@@ -16,6 +16,15 @@ def cell(text: object) -> str:
     return re.sub(r"([\\`*_{}\[\]<>|#])", r"\\\1", s)
 
 
+def prose(text: object) -> str:
+    """Running text: keep it readable raw, but no stray markup, HTML tags or broken lines."""
+    s = re.sub(r"[\r\n\t]+", " ", str(text))
+    s = re.sub(r"\\(?=[!-/:-@\[-`{-~])", r"\\\\", s)  # a backslash that would escape
+    s = re.sub(r"([`*\[\]|])", r"\\\1", s)
+    s = re.sub(r"(?<!\w)_|_(?!\w)", r"\\_", s)  # intraword underscores are literal
+    return re.sub(r"<(?=[A-Za-z/!?])", "&lt;", s)  # only what could open an HTML tag
+
+
 def code(text: object) -> str:
     """Inline code whose fence is longer than any backtick run inside."""
     s = re.sub(r"[\r\n]+", " ", str(text))
@@ -112,9 +121,9 @@ def _credential_section(i: int, p: CredentialPlan) -> list[str]:
     for loc in p.locations:
         bits = [str(loc.channel), code(f"{loc.where}:{loc.line}")]
         if loc.detail:
-            bits.append(cell(loc.detail))
+            bits.append(prose(loc.detail))
         if loc.seen:
-            bits.append(f"seen {cell(loc.seen)}")
+            bits.append(f"seen {prose(loc.seen)}")
         if loc.present is True:
             bits.append("still present")
         elif loc.present is False:
@@ -127,7 +136,7 @@ def _credential_section(i: int, p: CredentialPlan) -> list[str]:
             continue
         out += [f"### {section.heading}", ""]
         for n, s in enumerate(steps, 1):
-            out.append(f"{n}. **{cell(s.title)}**. {cell(s.detail)}")
+            out.append(f"{n}. **{prose(s.title)}**. {prose(s.detail)}")
             if s.commands:
                 out += ["", *("   " + ln for ln in block(s.commands, _lang(s.commands))
                               .split("\n")), ""]
