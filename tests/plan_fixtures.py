@@ -25,10 +25,13 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class Verification:
+    """The shape of pgsweep.store.VerificationRecord."""
+
     method: str
     status: str
-    detail: str | None
-    at: str
+    detail: dict[str, str] | None
+    checked_at: str
+    credential_id: str = ""
 
 
 @dataclass(frozen=True)

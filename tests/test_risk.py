@@ -114,7 +114,7 @@ def test_rotated_verification_caps_at_low_and_the_latest_record_wins() -> None:
     assert r.severity is Severity.LOW
     assert r.factors[-1].name == "verified.rotated"
     assert r.factors[-1].describe_effect() == "at most low"
-    unknown = Verification("live", "unknown", "timeout", "2026-05-31T00:00:00+00:00")
+    unknown = Verification("live", "unknown", {"error": "timeout"}, "2026-05-31T00:00:00+00:00")
     r2 = assess(c, [f], NOW, verifications=[new, unknown])
     assert r2.severity is Severity.CRITICAL
     assert r2.factors[-1].name == "verified.unknown"

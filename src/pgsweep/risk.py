@@ -26,16 +26,13 @@ CRITICAL_AT, HIGH_AT, MEDIUM_AT = 8, 5, 3
 
 
 class VerificationLike(Protocol):
-    """A verification result as the store records it (pgsweep.store.VerificationRecord)."""
+    """A verification result as the store records it (pgsweep.store.VerificationRecord);
+    its time is `checked_at` (or `at`), read by `verification_time`."""
 
     @property
     def method(self) -> str: ...
     @property
     def status(self) -> str: ...
-    @property
-    def detail(self) -> str | None: ...
-    @property
-    def at(self) -> str: ...
 
 
 class TriageLike(Protocol):
@@ -231,8 +228,23 @@ def account(c: Credential) -> str:
     return f"{c.user or '?'}@{','.join(c.hosts) or '?'}"
 
 
+def verification_time(r: VerificationLike) -> str:
+    """When a verification ran, as ISO 8601 text ("" when not recorded)."""
+    return str(getattr(r, "checked_at", None) or getattr(r, "at", None) or "")
+
+
+def verification_status(r: VerificationLike) -> str:
+    """The status as plain text (a str enum's value, not its repr)."""
+    return str(getattr(r.status, "value", r.status))
+
+
 def latest(records: Sequence[VerificationLike]) -> VerificationLike | None:
-    return max(records, key=lambda r: r.at) if records else None
+    """The most recent record; on equal times, the later one in the list."""
+    best: VerificationLike | None = None
+    for r in records:
+        if best is None or verification_time(r) >= verification_time(best):
+            best = r
+    return best
 
 
 # --------------------------------------------------------------------------- reuse
@@ -349,15 +361,16 @@ def assess(
         factors.append(RiskFactor("transport.weak", 1, _SSLMODE_WHY.get(sslmode, "weak sslmode")))
 
     record = latest(verifications)
-    verification = record.status if record else None
+    verification = verification_status(record) if record else None
     if record is not None:
-        when = f" ({record.method}, {record.at})"
-        if record.status in LIVE_STATUSES:
+        at = verification_time(record)
+        when = f" ({record.method}, {at})" if at else f" ({record.method})"
+        if verification in LIVE_STATUSES:
             factors.append(RiskFactor(
                 "verified.live", 3, f"verified: the leaked password still works{when}",
                 floor=Severity.HIGH,
             ))
-        elif record.status in DEAD_STATUSES:
+        elif verification in DEAD_STATUSES:
             factors.append(RiskFactor(
                 "verified.rotated", 0,
                 f"verified: the leaked password no longer works{when}; clean-up remains",
@@ -365,8 +378,8 @@ def assess(
             ))
         else:
             factors.append(RiskFactor(
-                f"verified.{record.status}", 0,
-                f"verification was inconclusive: {record.status}{when}",
+                f"verified.{verification}", 0,
+                f"verification was inconclusive: {verification}{when}",
             ))
 
     triage_status = triage.status if triage else None

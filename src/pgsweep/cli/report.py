@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -54,12 +54,14 @@ def _plan(store_path: Path | None, now: datetime) -> Plan:
 
 @app.command()
 def report(
-    store: Optional[Path] = typer.Option(None, "--store", help="Findings store (default: the "
-                                         "user's data dir)."),
-    fmt: PlanFormat = typer.Option(PlanFormat.MARKDOWN, "--format", "-f", help="Output format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the plan here."),
-    now: Optional[str] = typer.Option(None, "--now", hidden=True,
-                                      help="Pretend it is this ISO 8601 time (reproducible)."),
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="Findings store (default: in the user's data dir).")] = None,
+    fmt: Annotated[PlanFormat, typer.Option(
+        "--format", "-f", help="Output format.")] = PlanFormat.MARKDOWN,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the plan here.")] = None,
+    now: Annotated[str | None, typer.Option(
+        "--now", hidden=True, help="Pretend it is this ISO 8601 time (reproducible).")] = None,
 ) -> None:
     """Render the rotation plan from the findings store, without rescanning."""
     from pgsweep.reporters.output import write_plan
@@ -69,10 +71,10 @@ def report(
 
 @app.command()
 def explain(
-    credential: str = typer.Argument(..., help="Credential id (or a unique prefix, or a "
-                                     "finding id)."),
-    store: Optional[Path] = typer.Option(None, "--store", help="Findings store."),
-    now: Optional[str] = typer.Option(None, "--now", hidden=True),
+    credential: Annotated[str, typer.Argument(
+        help="Credential id (or a unique prefix of one, or a finding id).")],
+    store: Annotated[Path | None, typer.Option("--store", help="Findings store.")] = None,
+    now: Annotated[str | None, typer.Option("--now", hidden=True)] = None,
 ) -> None:
     """Explain why a credential got its severity: every factor and its effect."""
     plan = _plan(store, _now(now))
