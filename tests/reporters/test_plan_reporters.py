@@ -249,3 +249,14 @@ def test_report_and_explain_from_the_store(tmp_path: Path) -> None:
     missing = run_cli("explain", "cffffffffffffff0", "--store", str(store))
     assert missing.returncode == 2
     assert "no credential 'cffffffffffffff0'" in missing.stderr
+
+    # a verification recorded in the store changes the plan: rotated caps it at low
+    from pgsweep.store import Store
+
+    with Store.open(store) as db:
+        db.record_verification(cid, "offline", "rotated", {})
+    proc = run_cli("report", "--store", str(store), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    risk = json.loads(proc.stdout)["credentials"][0]["risk"]
+    assert (risk["severity"], risk["verification"]) == ("low", "rotated")
+    assert risk["factors"][-1]["name"] == "verified.rotated"
