@@ -222,3 +222,17 @@ def test_explain_lists_every_factor() -> None:
         "host.cloud", "role.privileged", "channel.git-history", "git.at-head",
         "age.within-window", "transport.weak"]
     assert f.secret not in text
+
+
+def test_the_documented_reuse_example() -> None:
+    """docs/rotation.md: a local password in .bash_history that also opens RDS is high."""
+    pw = make_password()
+    local = finding(pw, "app", ("localhost",), history())
+    prod = finding(pw, "shop", (RDS,), config())
+    a = assess_all([local, prod], grouped([local, prod]), NOW)
+    r = a.risk_of(local.credential)
+    assert r is not None
+    assert [(f.name, f.effect) for f in r.factors] == [
+        ("host.local", -2), ("channel.shell-history", 0), ("age.within-window", 0),
+        ("reuse", 1), ("reuse.wider-host", 6)]
+    assert (r.score, r.severity) == (5, Severity.HIGH)
