@@ -246,6 +246,10 @@ def test_report_and_explain_from_the_store(tmp_path: Path) -> None:
     assert proc.stdout.startswith(f"credential {cid}: postgres@{RDS}")
     assert "host.cloud" in proc.stdout and "role.privileged" in proc.stdout
     assert pw not in proc.stdout
+    nowhere = run_cli("report", "--store", str(tmp_path / "none.db"))
+    assert nowhere.returncode == 2
+    assert "no findings store here" in nowhere.stderr
+    assert not (tmp_path / "none.db").exists()
     missing = run_cli("explain", "cffffffffffffff0", "--store", str(store))
     assert missing.returncode == 2
     assert "no credential 'cffffffffffffff0'" in missing.stderr

@@ -29,7 +29,7 @@ def _load(store_path: Path | None) -> _Stored:
     # The store is optional for the rest of the package (merged from its own branch).
     from pgsweep.store import Store  # type: ignore[import-not-found, unused-ignore]
 
-    with Store.open(store_path) as store:
+    with Store.open(store_path, create=False) as store:  # never create an empty one here
         return _Stored(
             findings=list(store.findings()),
             credentials=list(store.credentials()),
