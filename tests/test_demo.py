@@ -33,7 +33,7 @@ def test_demo_leaks_are_found_where_planted(tmp_path: Path, all_signatures) -> N
     tip = {f.secret: f.provenance.present_at_head for f in result.findings}
     for p in planted:
         if p.secret in tip:
-            assert tip[p.secret] == ("tip" in p.note), p.note
+            assert tip[p.secret] == p.at_head, p.note
 
 
 def test_demo_refuses_a_non_empty_directory(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from textwrap import dedent
 
 from pgsweep.errors import PgsweepError
 
@@ -33,6 +34,7 @@ class Planted:
     user: str
     host: str
     note: str  # where in history it lives
+    at_head: bool  # still in the tip of main
 
 
 def make_password(n: int = 18) -> str:
@@ -94,86 +96,100 @@ def build_demo(directory: Path) -> list[Planted]:
         git("commit", "-q", "-m", message, who=who, date=date)
 
     def plant(form: str, path: str, text: str, secret: str, user: str, host: str,
-              note: str) -> None:
+              note: str, at_head: bool) -> None:
         write(path, text)
-        planted.append(Planted(form, path, _line_of(text, secret), secret, user, host, note))
+        planted.append(
+            Planted(form, path, _line_of(text, secret), secret, user, host, note, at_head)
+        )
 
     # 1. Skeleton, with placeholders that must not be reported.
-    write("README.md", (
-        "# acme-orders\n\nOrder service.\n\n"
-        "Local development:\n\n"
-        "    psql \"postgresql://app:changeme@localhost:5432/orders\"\n"
-    ))
-    write(".env.example", (
-        "# copy to .env\n"
-        "DATABASE_URL=postgres://user:password@localhost:5432/mydb\n"
-        "REPLICA_URL=postgresql://app:${DB_PASSWORD}@replica.acme-corp.net/orders\n"
-    ))
+    write("README.md", dedent("""\
+        # acme-orders
+
+        Order service. Local development:
+
+            psql "postgresql://app:changeme@localhost:5432/orders"
+        """))
+    write(".env.example", dedent("""\
+        # copy to .env
+        DATABASE_URL=postgres://user:password@localhost:5432/mydb
+        REPLICA_URL=postgresql://app:${DB_PASSWORD}@replica.acme-corp.net/orders
+        """))
     write("app/__init__.py", '"""Order service."""\n')
     commit("Initial project skeleton", DANA, "2024-03-04T09:12:00+01:00")
 
     # 2. Production settings with a URI.
-    pw = make_password()
-    host = "orders-db.prod.acme-corp.net"
-    plant("uri", "config/settings.py", (
-        "import os\n\nDEBUG = False\n\n"
-        f"DATABASE_URL = os.environ.get(\n    \"DATABASE_URL\",\n"
-        f"    \"postgresql://orders:{pw}@{host}:5432/orders?sslmode=require\",\n)\n"
-    ), pw, "orders", host, "still at the tip of main")
+    pw, host = make_password(), "orders-db.prod.acme-corp.net"
+    plant("uri", "config/settings.py", dedent(f"""\
+        import os
+
+        DEBUG = False
+
+        DATABASE_URL = os.environ.get(
+            "DATABASE_URL",
+            "postgresql://orders:{pw}@{host}:5432/orders?sslmode=require",
+        )
+        """), pw, "orders", host, "on main", at_head=True)
     commit("Add production settings", DANA, "2024-03-11T16:40:00+01:00")
 
-    # 3. CI job with PGPASSWORD.
-    pw = make_password()
-    host = "pg-staging.acme-corp.net"
-    plant("env", ".github/workflows/ci.yml", (
-        "name: ci\non: [push]\njobs:\n  migrate:\n    runs-on: ubuntu-latest\n"
-        "    env:\n"
-        f"      PGHOST: {host}\n      PGUSER: migrator\n      PGPASSWORD: \"{pw}\"\n"
-        "    steps:\n      - uses: actions/checkout@v4\n      - run: psql -f migrations/0001.sql\n"
-    ), pw, "migrator", host, "CI workflow, still at the tip")
+    # 3. A CI job with PGPASSWORD.
+    pw, host = make_password(), "pg-staging.acme-corp.net"
+    plant("env", ".github/workflows/ci.yml", dedent(f"""\
+        name: ci
+        on: [push]
+        jobs:
+          migrate:
+            runs-on: ubuntu-latest
+            env:
+              PGHOST: {host}
+              PGUSER: migrator
+              PGPASSWORD: "{pw}"
+            steps:
+              - uses: actions/checkout@v4
+              - run: psql -f migrations/0001.sql
+        """), pw, "migrator", host, "CI workflow on main", at_head=True)
     commit("CI: run migrations against staging", SAM, "2024-04-02T11:05:00+02:00")
 
     # 4. A migration that sets a role's password.
     pw = make_password()
-    plant("sql", "migrations/0002_roles.sql", (
-        "-- reporting role\nCREATE ROLE reporting NOLOGIN;\n"
-        f"ALTER ROLE reporting WITH LOGIN PASSWORD '{pw}';\n"
-        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO reporting;\n"
-    ), pw, "reporting", "", "SQL migration")
+    plant("sql", "migrations/0002_roles.sql", dedent(f"""\
+        -- reporting role
+        CREATE ROLE reporting NOLOGIN;
+        ALTER ROLE reporting WITH LOGIN PASSWORD '{pw}';
+        GRANT SELECT ON ALL TABLES IN SCHEMA public TO reporting;
+        """), pw, "reporting", "", "SQL migration on main", at_head=True)
     commit("Add reporting role", SAM, "2024-04-18T14:22:00+02:00")
 
     # 5. Backup tooling: a keyword/value DSN and a .pgpass.
-    pw = make_password()
-    host = "10.40.2.15"
-    plant("dsn", "scripts/backup.sh", (
-        "#!/bin/sh\nset -eu\n"
-        f"pg_dump \"host={host} port=5432 dbname=orders user=backup password={pw}\" "
-        "> /backups/orders.sql\n"
-    ), pw, "backup", host, "shell script DSN")
-    pw = make_password()
-    host = "orders-db.prod.acme-corp.net"
-    plant("pgpass", "deploy/.pgpass", (
-        f"# hostname:port:database:username:password\n{host}:5432:orders:deploy:{pw}\n"
-    ), pw, "deploy", host, ".pgpass file")
+    pw, host = make_password(), "10.40.2.15"
+    plant("dsn", "scripts/backup.sh", dedent(f"""\
+        #!/bin/sh
+        set -eu
+        pg_dump "host={host} port=5432 dbname=orders user=backup password={pw}" > /backups/o.sql
+        """), pw, "backup", host, "shell script on main", at_head=True)
+    pw, host = make_password(), "orders-db.prod.acme-corp.net"
+    plant("pgpass", "deploy/.pgpass", dedent(f"""\
+        # hostname:port:database:username:password
+        {host}:5432:orders:deploy:{pw}
+        """), pw, "deploy", host, ".pgpass on main", at_head=True)
     commit("Nightly backups", LEE, "2024-05-07T08:30:00+02:00")
 
     # 6–7. A hotfix leak, deleted in the next commit but still in history.
-    pw = make_password()
-    host = "reporting-db.acme-corp.net"
-    plant("uri", "config/reporting.env", (
-        f"REPORTING_URL=postgres://report:{pw}@{host}:5432/reports\n"
-    ), pw, "report", host, "deleted in the next commit, still in history")
+    pw, host = make_password(), "reporting-db.acme-corp.net"
+    plant("uri", "config/reporting.env", dedent(f"""\
+        REPORTING_URL=postgres://report:{pw}@{host}:5432/reports
+        """), pw, "report", host, "deleted in the next commit, still in history",
+        at_head=False)
     commit("Hotfix: connect reporting DB", LEE, "2024-05-21T23:48:00+02:00")
     git("rm", "-q", "config/reporting.env")
     commit("Remove reporting credentials", LEE, "2024-05-22T09:02:00+02:00")
 
     # 8. A release hotfix reachable only from a tag (its branch was deleted).
     git("checkout", "-q", "-b", "release/1.1")
-    pw = make_password()
-    host = "orders-db-replica.prod.acme-corp.net"
-    plant("uri", "config/replica.py", (
-        f"REPLICA_URL = \"postgresql+psycopg2://orders_ro:{pw}@{host}/orders\"\n"
-    ), pw, "orders_ro", host, "only reachable from tag v1.1.1")
+    pw, host = make_password(), "orders-db-replica.prod.acme-corp.net"
+    plant("uri", "config/replica.py", dedent(f"""\
+        REPLICA_URL = "postgresql+psycopg2://orders_ro:{pw}@{host}/orders"
+        """), pw, "orders_ro", host, "only reachable from tag v1.1.1", at_head=False)
     commit("Read from replica", DANA, "2024-06-03T10:00:00+02:00")
     git("tag", "-a", "v1.1.1", "-m", "v1.1.1", who=DANA, date="2024-06-03T10:05:00+02:00")
     git("checkout", "-q", "main")
@@ -181,12 +197,12 @@ def build_demo(directory: Path) -> list[Planted]:
 
     # 9. A feature branch with its own leak.
     git("checkout", "-q", "-b", "feature/analytics")
-    pw = make_password()
-    host = "warehouse.analytics.acme-corp.net"
-    plant("uri", "analytics/warehouse.py", (
-        "from sqlalchemy import create_engine\n\n"
-        f"engine = create_engine(\"postgresql+psycopg2://analyst:{pw}@{host}:5432/dwh\")\n"
-    ), pw, "analyst", host, "feature branch feature/analytics")
+    pw, host = make_password(), "warehouse.analytics.acme-corp.net"
+    plant("uri", "analytics/warehouse.py", dedent(f"""\
+        from sqlalchemy import create_engine
+
+        engine = create_engine("postgresql+psycopg2://analyst:{pw}@{host}:5432/dwh")
+        """), pw, "analyst", host, "feature branch feature/analytics", at_head=False)
     commit("WIP: analytics warehouse", SAM, "2024-06-12T17:15:00+02:00")
     git("checkout", "-q", "main")
     return planted
