@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
@@ -26,7 +28,9 @@ _SORT = (
 )
 _TREE = pygit2.enums.ObjectType.TREE
 _BLOB = pygit2.enums.ObjectType.BLOB
-_COMMIT = pygit2.enums.ObjectType.COMMIT
+# libgit2's object cache (256 MiB by default) would hold most trees of a large history
+# during attribution; the walk memoises what it needs itself.
+OBJECT_CACHE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class GitSource:
     def __init__(self, path: Path, opts: ScanOptions) -> None:
         if not path.exists():
             raise SourceError(f"{path}: no such file or directory")
+        pygit2.settings.cache_max_size(OBJECT_CACHE_BYTES)
         try:
             self.repo = pygit2.Repository(str(path))
         except (pygit2.GitError, KeyError, ValueError):
@@ -372,7 +377,7 @@ class GitSource:
         targets = {pygit2.Oid(hex=b) for b in blobs}
         index = _TreeIndex(self.repo, targets)
         first: dict[pygit2.Oid, tuple[pygit2.Commit, str]] = {}
-        held_by: dict[frozenset[pygit2.Oid], int] = {}  # distinct held-sets -> commits
+        commits: Counter[pygit2.Oid] = Counter()  # commits holding each target
         paths: dict[pygit2.Oid, set[str]] = {}
         for commit in self._walker() or ():
             try:
@@ -382,15 +387,11 @@ class GitSource:
                 continue  # missing tree (partial or corrupt): attribute from the rest
             if not held:
                 continue
-            held_by[held] = held_by.get(held, 0) + 1
+            commits.update(held)
             for oid, path in index.iter_new_paths(tree_id):
                 paths.setdefault(oid, set()).add(path)
                 if oid not in first:
                     first[oid] = (commit, path)
-        commits: dict[pygit2.Oid, int] = {}
-        for held, n in held_by.items():
-            for oid in held:
-                commits[oid] = commits.get(oid, 0) + n
         at_head: frozenset[pygit2.Oid] = frozenset()
         tip = self.default_tip()
         if tip is not None:
@@ -441,56 +442,75 @@ class GitSource:
 
 
 class _TreeIndex:
-    """Which target blobs each tree holds, each tree id read once.
+    """Which target blobs each tree holds, each tree id read from git once.
 
-    Per tree it keeps only the entries that lead to a target (a sparse copy), and the
-    set of targets below it; equal subtrees share one set object.
+    Per tree it keeps, for good, only the entries that lead to a target (a sparse copy,
+    usually a handful of names). The sets of targets below a tree are recomputed from
+    those sparse copies on demand and only the most recent ones are cached, so memory
+    stays bounded when thousands of blobs have findings.
     """
 
     _EMPTY: frozenset[pygit2.Oid] = frozenset()
+    CACHED_SETS = 4096
 
     def __init__(self, repo: pygit2.Repository, targets: set[pygit2.Oid]) -> None:
         self.repo = repo
         self.targets = targets
-        self._held: dict[pygit2.Oid, frozenset[pygit2.Oid]] = {}
+        self._read: set[pygit2.Oid] = set()  # trees already read from git
         self._sparse: dict[pygit2.Oid, tuple[tuple[str, pygit2.Oid, bool], ...]] = {}
+        self._held: OrderedDict[pygit2.Oid, frozenset[pygit2.Oid]] = OrderedDict()
         self._visited: set[tuple[pygit2.Oid, str]] = set()
 
     def held(self, tree_id: pygit2.Oid, tree: pygit2.Tree | None = None) -> frozenset[pygit2.Oid]:
+        """The target blobs anywhere under a tree."""
         known = self._held.get(tree_id)
         if known is not None:
+            self._held.move_to_end(tree_id)
             return known
+        if tree_id not in self._read:
+            self._read_tree(tree_id, tree)
+        sparse = self._sparse.get(tree_id)
+        if sparse is None:
+            return self._EMPTY
+        parts: list[frozenset[pygit2.Oid]] = []
+        direct: list[pygit2.Oid] = []
+        for _, oid, is_tree in sparse:
+            if is_tree:
+                parts.append(self.held(oid))
+            else:
+                direct.append(oid)
+        if len(parts) == 1 and not direct:
+            result = parts[0]
+        else:
+            result = frozenset(direct).union(*parts)
+        self._held[tree_id] = result
+        if len(self._held) > self.CACHED_SETS:
+            self._held.popitem(last=False)
+        return result
+
+    def _read_tree(self, tree_id: pygit2.Oid, tree: pygit2.Tree | None) -> None:
         if tree is None:
             obj = self.repo[tree_id]
             if not isinstance(obj, pygit2.Tree):
                 raise KeyError(tree_id)
             tree = obj
-        parts: list[frozenset[pygit2.Oid]] = []
-        direct: list[pygit2.Oid] = []
         sparse: list[tuple[str, pygit2.Oid, bool]] = []
         for entry in tree:
             kind = entry.type
             if kind == _TREE:
+                sub_id = entry.id
                 try:
-                    sub = self.held(entry.id, entry)  # type: ignore[arg-type]
+                    if sub_id not in self._read:
+                        self._read_tree(sub_id, entry)  # type: ignore[arg-type]
                 except (pygit2.GitError, KeyError):
                     continue
-                if sub:
-                    parts.append(sub)
-                    sparse.append((entry.name or "", entry.id, True))
+                if sub_id in self._sparse:
+                    sparse.append((sys.intern(entry.name or ""), sub_id, True))
             elif kind == _BLOB and entry.id in self.targets:
-                direct.append(entry.id)
-                sparse.append((entry.name or "", entry.id, False))
-        if not parts and not direct:
-            result = self._EMPTY
-        elif len(parts) == 1 and not direct:
-            result = parts[0]
-        else:
-            result = frozenset(direct).union(*parts)
-        self._held[tree_id] = result
+                sparse.append((sys.intern(entry.name or ""), entry.id, False))
+        self._read.add(tree_id)
         if sparse:
             self._sparse[tree_id] = tuple(sparse)
-        return result
 
     def iter_new_paths(self, tree_id: pygit2.Oid, prefix: str = "") -> Iterator[tuple[pygit2.Oid, str]]:
         """(blob, path) pairs under a tree not yet seen at this place, in tree order."""
