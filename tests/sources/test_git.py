@@ -309,3 +309,20 @@ def test_redacted_secret_is_what_reporters_show(history, all_signatures) -> None
     r, pw, _ = history
     f = by_secret(scan(r.root, all_signatures))[pw["settings"]]
     assert redact(f.secret) == f"{pw['settings'][:2]}…{pw['settings'][-2:]} (16 chars)"
+
+
+def test_exclude_tips_skips_what_an_earlier_scan_covered(tmp_path: Path, all_signatures) -> None:
+    """The store's incremental rescan passes the tips it scanned before."""
+    r = GitRepo(tmp_path / "repo")
+    old, new = make_password(), make_password()
+    r.write("a.env", f"DB={uri('old', old)}\n")
+    r.commit("old")
+    source = GitSource(r.root, ScanOptions(path=str(r.root)))
+    tips = source.tips()
+    assert tips == [r.head()]
+    r.write("b.env", f"DB={uri('new', new)}\n")
+    c_new = r.commit("new")
+    result = scan(r.root, all_signatures, exclude_tips=tuple(tips))
+    assert [where(f)[:6] for f in result.findings] == [
+        ("b.env", 1, "new", "db.prod.acme-corp.net", new, c_new)]
+    assert result.stats.blobs == 1

@@ -118,6 +118,19 @@ class GitSource:
         except pygit2.GitError:
             return []
 
+    def tips(self) -> list[str]:
+        """The commits a full scan starts from (refs, HEAD, stash entries): what an
+        incremental rescan may later pass back as `exclude_tips`."""
+        return self._ref_tips()
+
+    def _exclude_tips(self) -> list[str]:
+        """`opts.exclude_tips` that are commits of this repository."""
+        out = []
+        for tip in self.opts.exclude_tips:
+            if _OID_RE.match(tip) and tip in self.repo:
+                out.append(tip)
+        return out
+
     def default_tip(self) -> pygit2.Commit | None:
         """The tip of the default branch: HEAD's branch, else main or master."""
         candidates: list[pygit2.Reference | None] = []
@@ -225,7 +238,9 @@ class GitSource:
             tips = self._ref_tips()
             yield from self._iter_rev_list([], [*tips, f"^{self._since}"], missing, True)
         else:
-            yield from self._iter_rev_list(["--all"], self._stash_commits(), missing, True)
+            # exclude_tips: an incremental rescan skips what an earlier scan covered.
+            stdin = [*self._stash_commits(), *(f"^{t}" for t in self._exclude_tips())]
+            yield from self._iter_rev_list(["--all"], stdin, missing, True)
         if self.opts.unreachable:
             yield from self._iter_odb_blobs()
 
@@ -436,8 +451,14 @@ class GitSource:
                 pushed = True
             except (pygit2.GitError, KeyError, ValueError):
                 continue
-        if self._since is not None:
-            walker.hide(pygit2.Oid(hex=self._since))
+        hidden = [self._since] if self._since is not None else []
+        if not self.opts.unreachable:
+            hidden += self._exclude_tips()
+        for rev in hidden:
+            try:
+                walker.hide(pygit2.Oid(hex=rev))
+            except (pygit2.GitError, KeyError, ValueError):
+                continue
         return walker if pushed else None
 
 
