@@ -31,6 +31,9 @@ _BLOB = pygit2.enums.ObjectType.BLOB
 # libgit2's object cache (256 MiB by default) would hold most trees of a large history
 # during attribution; the walk memoises what it needs itself.
 OBJECT_CACHE_BYTES = 32 * 1024 * 1024
+# Pack files libgit2 keeps mapped (8 GiB by default on 64-bit): mapped pages count in RSS.
+MAPPED_PACK_BYTES = 64 * 1024 * 1024
+PACK_WINDOW_BYTES = 16 * 1024 * 1024  # per mapping (1 GiB by default: a whole pack at once)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class GitSource:
         if not path.exists():
             raise SourceError(f"{path}: no such file or directory")
         pygit2.settings.cache_max_size(OBJECT_CACHE_BYTES)
+        pygit2.settings.mwindow_mapped_limit = MAPPED_PACK_BYTES
+        pygit2.settings.mwindow_size = PACK_WINDOW_BYTES
         try:
             self.repo = pygit2.Repository(str(path))
         except (pygit2.GitError, KeyError, ValueError):
