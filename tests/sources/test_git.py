@@ -326,3 +326,20 @@ def test_exclude_tips_skips_what_an_earlier_scan_covered(tmp_path: Path, all_sig
     assert [where(f)[:6] for f in result.findings] == [
         ("b.env", 1, "new", "db.prod.acme-corp.net", new, c_new)]
     assert result.stats.blobs == 1
+
+
+def test_corrupt_tree_is_a_warning_and_the_rest_is_scanned(tmp_path: Path, all_signatures) -> None:
+    r = GitRepo(tmp_path / "repo")
+    hidden, kept = make_password(), make_password()
+    r.write("sub/a.env", f"DB={uri('hidden', hidden)}\n")
+    r.write("b.env", f"DB={uri('kept', kept)}\n")
+    c1 = r.commit("one")
+    tree = r.blob("HEAD:sub")
+    obj = r.root / ".git" / "objects" / tree[:2] / tree[2:]
+    obj.chmod(0o644)
+    obj.write_bytes(b"garbage")
+    result = scan(r.root, all_signatures)
+    assert [where(f)[:6] for f in result.findings] == [
+        ("b.env", 1, "kept", "db.prod.acme-corp.net", kept, c1)]
+    (notice,) = result.stats.notices
+    assert notice.startswith(f"{r.root}: git rev-list failed (")
