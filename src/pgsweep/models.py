@@ -73,6 +73,8 @@ class FileProvenance:
     mode: str | None = None  # e.g. "0644"
     mtime: str | None = None  # ISO 8601
     kind: Literal["file"] = "file"
+    section: str | None = None  # the part of the file: notebook cell, service, compose service
+    risk_flags: tuple[str, ...] | None = None  # e.g. a .pgpass readable by group or world
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class DesktopProvenance:
     mode: str | None = None
     mtime: str | None = None
     kind: Literal["desktop"] = "desktop"
+    member: str | None = None  # path inside an archive
 
 
 Provenance = Union[
@@ -262,3 +265,18 @@ class ScanStats:
 
     def suppress(self, reason: str) -> None:
         self.suppressed[reason] = self.suppressed.get(reason, 0) + 1
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    """One user's share of a sweep: their home, what was read, and what leaked."""
+
+    user: str
+    home: str
+    files: int = 0
+    skipped: int = 0
+    findings: int = 0
+    credentials: int = 0
+    encrypted_present: int = 0  # saved passwords seen but not decryptable (pgAdmin, DBeaver)
+    risk_flags: tuple[str, ...] = ()
+    repos: int = 0
