@@ -59,6 +59,7 @@ class GitProvenance:
     paths: int = 0  # distinct paths the blob appears at
     reachable: bool = True  # False for objects found only with --unreachable
     kind: Literal["git"] = "git"
+    user: str | None = None  # the home the repository belongs to (sweep --repos)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Protocol, TextIO
 
 from pgsweep import __version__
 from pgsweep.errors import PgsweepError
-from pgsweep.models import Credential, Finding, ScanStats
+from pgsweep.models import Credential, Finding, ScanStats, UserSummary
 from pgsweep.signatures import Signature
 
 JSON_SCHEMA_VERSION = 1
@@ -39,6 +39,7 @@ class Report:
     reveal: bool = False
     tool_name: str = "pgsweep"
     tool_version: str = __version__
+    users: tuple[UserSummary, ...] = ()  # per-user summary of a sweep (empty for scan)
 
 
 class Reporter(Protocol):

@@ -121,14 +121,20 @@ def iter_path_items(
     user: str | None = None,
     owners: Mapping[int, str] | None = None,
     reader: Reader | None = None,
+    shown: Path | None = None,
 ) -> Iterator[Chunk | Skipped]:
-    """Chunks of one path on disk (a regular file; anything else is a skip record)."""
+    """Chunks of one path on disk (a regular file; anything else is a skip record).
+
+    `shown` is the path to report and choose the reader by, when `path` is the target of
+    a symlink that was checked to stay inside the scanned root.
+    """
+    shown = shown or path
     try:
         data, st = read_regular_file(path, limits.max_member_size)
     except UnreadableFile as exc:
-        yield Skipped(str(path), str(exc))
+        yield Skipped(str(shown), str(exc))
         return
-    info = FileInfo(path=str(path), name=path.name, user=user, **file_meta(st, owners))
+    info = FileInfo(path=str(shown), name=shown.name, user=user, **file_meta(st, owners))
     yield from iter_data_items(info, data, limits, reader)
 
 
