@@ -14,6 +14,11 @@ from typing import Any
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+try:  # CFB8 moved to the "decrepit" package in newer cryptography releases
+    from cryptography.hazmat.decrepit.ciphers.modes import CFB8
+except ImportError:  # pragma: no cover - older cryptography
+    from cryptography.hazmat.primitives.ciphers.modes import CFB8  # type: ignore[assignment]
+
 from pgsweep.models import Chunk, Skipped
 from pgsweep.readers.config_files import parse_conninfo
 from pgsweep.readers.interface import FileInfo
@@ -62,14 +67,6 @@ def dbeaver_decrypt(data: bytes, key: bytes = DBEAVER_KEY) -> bytes:
     padded = dec.update(data[16:]) + dec.finalize()
     unpadder = padding.PKCS7(128).unpadder()
     return unpadder.update(padded) + unpadder.finalize()
-
-
-def dbeaver_encrypt(plaintext: bytes, iv: bytes, key: bytes = DBEAVER_KEY) -> bytes:
-    """What DBeaver writes (used by tests and by nothing else)."""
-    padder = padding.PKCS7(128).padder()
-    padded = padder.update(plaintext) + padder.finalize()
-    enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
-    return iv + enc.update(padded) + enc.finalize()
 
 
 def _is_postgres_connection(conn: dict[str, Any]) -> bool:
@@ -211,14 +208,8 @@ def pgadmin_decrypt(ciphertext: str | bytes, key: str | bytes) -> bytes:
     raw = base64.b64decode(ciphertext, validate=False)
     if len(raw) <= 16:
         raise ValueError("too short")
-    dec = Cipher(algorithms.AES(pgadmin_key(key)), modes.CFB8(raw[:16])).decryptor()
+    dec = Cipher(algorithms.AES(pgadmin_key(key)), CFB8(raw[:16])).decryptor()
     return dec.update(raw[16:]) + dec.finalize()
-
-
-def pgadmin_encrypt(plaintext: str, key: str | bytes, iv: bytes) -> bytes:
-    """What pgAdmin stores (used by tests)."""
-    enc = Cipher(algorithms.AES(pgadmin_key(key)), modes.CFB8(iv)).encryptor()
-    return base64.b64encode(iv + enc.update(plaintext.encode("utf-8")) + enc.finalize())
 
 
 def _plausible_password(raw: bytes) -> str | None:

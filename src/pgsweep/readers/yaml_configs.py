@@ -76,7 +76,7 @@ def _iter_scopes(node: yaml.Node, path: tuple[str, ...], doc: yaml.Node,
             default_host = path[1]  # compose: the database service is reached by its name
         if path == ("stringData",) and _scalar(_get(doc, "kind")) == "Secret":
             families = SECRET_FAMILIES
-        if path and path[-1] == "auth" and (hint or "postgresql" in path):
+        if path and path[-1] == "auth" and ("postgresql" in path or (len(path) == 1 and hint)):
             families = HELM_FAMILIES + ENV_FAMILIES
         yield assignments, families, default_host
     if isinstance(node, yaml.MappingNode):
