@@ -51,6 +51,9 @@ def read_regular_file(path: Path, max_size: int) -> tuple[bytes, os.stat_result]
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     noatime = getattr(os, "O_NOATIME", 0)
     try:
+        # Never open a device, FIFO or socket (opening one can block or have side effects).
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            raise UnreadableFile("symlink" if path.is_symlink() else "not a regular file")
         try:
             fd = os.open(path, flags | noatime)
         except PermissionError:
