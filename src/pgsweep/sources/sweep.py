@@ -238,14 +238,24 @@ class SweepSource:
             for item in self._iter_home(home, seen):
                 self._count(home.user, item)
                 yield item
-        for item in self._iter_locations(self.root, SYSTEM_LOCATIONS, None, seen):
-            self._count(SYSTEM_USER, item)
-            yield item
+        for path in (p for pattern in SYSTEM_LOCATIONS for p in expand(self.root, pattern)):
+            # A system file inside a home (the postgres user's data directory) is theirs.
+            user = None if isinstance(path, Skipped) else self._home_user(path)
+            items = [path] if isinstance(path, Skipped) else self._iter_file(path, user, seen, None)
+            for item in items:
+                self._count(user, item)
+                yield item
         if self.repos:
             for home in self.homes:
                 for item in self._iter_repos(home):
                     self._count(home.user, item)
                     yield item
+
+    def _home_user(self, path: Path) -> str | None:
+        for home in self.homes:
+            if home.path in path.parents:
+                return home.user
+        return None
 
     def _iter_home(self, home: Home, seen: set[str]) -> Iterator[Chunk | Skipped]:
         yield from self._iter_locations(home.path, HOME_LOCATIONS, home.user, seen)
