@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import pytest
 
 from pgsweep.models import Chunk, Finding, ScanStats, Skipped, provenance_path
 from pgsweep.pipeline import Scanner
@@ -30,7 +29,9 @@ def row(f: Finding) -> Row:
     return Row(provenance_path(f.provenance), f.line, f.user, f.host, f.secret, f.database)
 
 
-def scan_items(scanner: Scanner, items: Iterable[Chunk | Skipped]) -> tuple[list[Finding], ScanStats]:
+def scan_items(
+    scanner: Scanner, items: Iterable[Chunk | Skipped]
+) -> tuple[list[Finding], ScanStats]:
     stats = ScanStats()
     found: list[Finding] = []
     for item in items:
@@ -47,9 +48,9 @@ def scan_data(scanner: Scanner, name: str, data: bytes, path: str | None = None,
     return scan_items(scanner, iter_data_items(info, data, limits or ArchiveLimits()))
 
 
-@pytest.fixture(scope="session")
-def scanner() -> Scanner:
-    """The real detector pipeline (shipped signatures, default filters)."""
+@functools.cache
+def shared_scanner() -> Scanner:
+    """The real detector pipeline (shipped signatures, default filters), built once."""
     from pgsweep import signatures
 
     return Scanner(signatures.load())

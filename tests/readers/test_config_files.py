@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import make_password
-from filescan import Row, row, scan_data, scanner  # noqa: F401  (scanner is a fixture)
+from filescan import Row, row, scan_data, shared_scanner
 
+from pgsweep.parsers.uri import parse
+from pgsweep.pipeline import Scanner
 from pgsweep.readers import registry
 from pgsweep.readers.config_files import parse_conninfo, split_pgpass_line
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.normalise import make_uri
-from pgsweep.parsers.uri import parse
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return shared_scanner()
+
 
 
 def test_make_uri_round_trips_every_character_through_the_uri_parser() -> None:
@@ -153,7 +161,8 @@ def test_compose_map_list_and_defaults(scanner) -> None:
         "    environment:\n"
         "      POSTGRES_PASSWORD_FILE: /run/secrets/pg\n"
     )
-    found, stats = scan_data(scanner, "docker-compose.yml", text.encode(), path="/p/docker-compose.yml")
+    found, stats = scan_data(scanner, "docker-compose.yml", text.encode(),
+                             path="/p/docker-compose.yml")
     assert sorted(map(row, found), key=lambda r: r.line) == [
         Row("/p/docker-compose.yml", 6, "app", "maindb", p1, "prod"),
         Row("/p/docker-compose.yml", 10, "repl", "maindb", p2, None),
@@ -247,10 +256,10 @@ def test_notebook_cells_map_to_file_lines_and_name_the_cell(scanner) -> None:
     src_line = next(i for i, ln in enumerate(lines, 1) if p1 in ln)
     out_line = next(i for i, ln in enumerate(lines, 1) if p2 in ln)
     found, _ = scan_data(scanner, "report.ipynb", raw.encode())
-    assert sorted(((row(f), f.provenance.section) for f in found), key=lambda t: t[0].line) == sorted([
+    assert {(row(f), f.provenance.section) for f in found} == {
         (Row("/data/report.ipynb", src_line, "bi", "bi.corp.net", p1, "dw"), "cell 2"),
         (Row("/data/report.ipynb", out_line, "bi", "bi.corp.net", p2, "dw"), "cell 2"),
-    ], key=lambda t: t[0].line)
+    }
 
 
 def test_primary_conninfo_in_postgresql_auto_conf(scanner) -> None:

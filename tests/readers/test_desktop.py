@@ -9,18 +9,26 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import make_password
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from filescan import Row, row, scan_items, shared_scanner
+
+from pgsweep.pipeline import Scanner
+from pgsweep.sources.files import FileSource
 
 try:
     from cryptography.hazmat.decrepit.ciphers.modes import CFB8
 except ImportError:  # older cryptography
     from cryptography.hazmat.primitives.ciphers.modes import CFB8
-from filescan import Row, row, scan_items, scanner  # noqa: F401  (scanner is a fixture)
-
-from pgsweep.sources.files import FileSource
 
 DBEAVER_KEY_HEX = "babb4a9f774ab853c96c2d653dfe544a"  # public, from DBeaver's documentation
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return shared_scanner()
+
 
 
 def dbeaver_encrypt_with_openssl(plaintext: bytes) -> bytes:
@@ -123,7 +131,8 @@ def build_pgadmin_db(path: Path, servers: list[tuple[int, str, str, str | None]]
     con.execute("INSERT INTO user VALUES (1, 'pgadmin4@pgadmin.org', 'pgadmin4@pgadmin.org', "
                 "'$pbkdf2-sha512$25000$aGVsbG8$Zm9vYmFy', 1, 'internal')")
     for sid, name, host, blob in servers:
-        con.execute("INSERT INTO server VALUES (?, 1, 1, ?, ?, 5432, 'postgres', 'dba', ?, ?, '{}')",
+        con.execute("INSERT INTO server VALUES "
+                    "(?, 1, 1, ?, ?, 5432, 'postgres', 'dba', ?, ?, '{}')",
                     (sid, name, host, blob, 1 if blob else 0))
     con.commit()
     con.close()

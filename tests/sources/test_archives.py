@@ -9,10 +9,18 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import make_password
-from filescan import Row, row, scan_data, scanner  # noqa: F401  (scanner is a fixture)
+from filescan import Row, row, scan_data, shared_scanner
 
+from pgsweep.pipeline import Scanner
 from pgsweep.sources.archives import ArchiveLimits
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return shared_scanner()
+
 
 
 def uri(user: str, pw: str) -> str:
@@ -68,7 +76,8 @@ def test_nested_archives_up_to_the_depth_limit(scanner) -> None:
     outer = make_zip({"middle.tgz": middle, "top.txt": uri("top", p3).encode()})
     found, stats = scan_data(scanner, "outer.zip", outer, path="/ev/outer.zip")
     assert sorted(map(row, found), key=lambda r: str(r.path)) == [
-        Row("/ev/outer.zip!middle.tgz!inner.zip!deploy/.env", 1, "inner", "inner.corp.net", p1, "db"),
+        Row("/ev/outer.zip!middle.tgz!inner.zip!deploy/.env", 1, "inner", "inner.corp.net", p1,
+            "db"),
         Row("/ev/outer.zip!middle.tgz!notes.txt", 1, "middle", "middle.corp.net", p2, "db"),
         Row("/ev/outer.zip!top.txt", 1, "top", "top.corp.net", p3, "db"),
     ]
@@ -130,7 +139,8 @@ def test_plain_tar_and_single_gzip_file(scanner, tmp_path: Path) -> None:
     p1, p2 = make_password(), make_password()
     found, _ = scan_data(scanner, "logs.tar", make_tar({"job/1.log": uri("t", p1).encode()}),
                          path="/ev/logs.tar")
-    assert [row(f) for f in found] == [Row("/ev/logs.tar!job/1.log", 1, "t", "t.corp.net", p1, "db")]
+    assert [row(f) for f in found] == [
+        Row("/ev/logs.tar!job/1.log", 1, "t", "t.corp.net", p1, "db")]
     gz = gzip.compress(f"\n\n{uri('g', p2)}\n".encode())
     found, _ = scan_data(scanner, "build.log.gz", gz, path="/ev/build.log.gz")
     assert [row(f) for f in found] == [

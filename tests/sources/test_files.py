@@ -10,14 +10,21 @@ from pathlib import Path
 
 import pytest
 from conftest import make_password, run_cli
-from filescan import Row, row, scan_items, scanner  # noqa: F401  (scanner is a fixture)
+from filescan import Row, row, scan_items, shared_scanner
 
 from pgsweep.fingerprint import redact
 from pgsweep.options import ScanOptions
+from pgsweep.pipeline import Scanner
 from pgsweep.sources.archives import ArchiveLimits
 from pgsweep.sources.files import FileSource
 from pgsweep.sources.select import open_source
 from pgsweep.sources.stdin import StdinSource
+
+
+@pytest.fixture(scope="module")
+def scanner() -> Scanner:
+    return shared_scanner()
+
 
 
 def uri(user: str, pw: str, host: str = "db.corp.net", db: str = "prod") -> str:

@@ -205,7 +205,7 @@ def replace_lines(text: LineMappedText, uris: dict[int, str]) -> LineMappedText:
     """
     out = LineMappedText()
     done: set[int] = set()
-    for line, origin in zip(text.lines, text.origin):
+    for line, origin in zip(text.lines, text.origin, strict=True):
         if origin in uris:
             if origin not in done:
                 out.add(uris[origin], origin)

@@ -17,13 +17,13 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 try:  # CFB8 moved to the "decrepit" package in newer cryptography releases
     from cryptography.hazmat.decrepit.ciphers.modes import CFB8
 except ImportError:  # pragma: no cover - older cryptography
-    from cryptography.hazmat.primitives.ciphers.modes import CFB8  # type: ignore[assignment]
+    from cryptography.hazmat.primitives.ciphers.modes import CFB8
 
 from pgsweep.models import Chunk, Skipped
-from pgsweep.readers.config_files import parse_conninfo
+from pgsweep.readers.config_files import conninfo_uri, parse_conninfo
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.normalise import LineMappedText, decode_text, desktop_provenance, make_uri
-from pgsweep.readers.text import where_of
+from pgsweep.readers.text import text_chunk, where_of
 
 # DBeaver's documented default key for credentials-config.json (formats.md §7.2).
 DBEAVER_KEY = bytes.fromhex("babb4a9f774ab853c96c2d653dfe544a")
@@ -156,8 +156,6 @@ class DBeaverDataSourcesReader:
         try:
             doc = json.loads(text)
         except ValueError:
-            from pgsweep.readers.text import text_chunk
-
             yield text_chunk(info, data, self.name)
             return
         conns = doc.get("connections") if isinstance(doc, dict) else None
@@ -168,7 +166,8 @@ class DBeaverDataSourcesReader:
                 continue
             cfg = conn.get("configuration") or {}
             jdbc = _jdbc_parts(str(cfg.get("url") or ""))
-            props = cfg.get("properties") if isinstance(cfg.get("properties"), dict) else {}
+            props = cfg.get("properties")
+            props = props if isinstance(props, dict) else {}
             password = cfg.get("password") or jdbc.get("password") or props.get("password")
             if not password:
                 continue
@@ -385,18 +384,15 @@ class SqlToolsReader:
         try:
             doc = json.loads(clean)
         except ValueError:
-            from pgsweep.readers.text import text_chunk
-
             yield text_chunk(info, data, self.name)
             return
         if not isinstance(doc, dict):
             return
-        settings = doc.get("settings") if isinstance(doc.get("settings"), dict) else doc
+        nested = doc.get("settings")  # a .code-workspace keeps them under "settings"
+        settings: dict[str, Any] = nested if isinstance(nested, dict) else doc
         conns = settings.get("sqltools.connections")
         anchor = clean.find('"sqltools.connections"')
         if not isinstance(conns, list) or anchor < 0:
-            from pgsweep.readers.text import text_chunk
-
             yield text_chunk(info, data, "json")  # settings of anything else: plain text
             return
         password_positions = [m.start() for m in
@@ -427,8 +423,6 @@ class SqlToolsReader:
                                    str(conn.get("database") or "") or None)
                 elif "=" in uri and "://" not in uri:
                     pairs = parse_conninfo(uri)
-                    from pgsweep.readers.config_files import conninfo_uri
-
                     uri = (conninfo_uri(pairs) if pairs else None) or uri
                 out = LineMappedText()
                 out.add(uri, _line_of(text, pos))

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
+
 from pgsweep.readers.config_files import CONFIG_READERS
 from pgsweep.readers.desktop import DESKTOP_READERS
 from pgsweep.readers.interface import FileInfo, Reader
 from pgsweep.readers.text import TEXT_READER
 from pgsweep.readers.yaml_configs import YAML_READER
 
-try:  # CI logs and shell/psql histories (a separate module; absent until it is merged)
-    from pgsweep.readers.logs_and_histories import LOG_AND_HISTORY_READERS
-except ImportError:  # pragma: no cover - depends on what is installed
-    LOG_AND_HISTORY_READERS = ()
+
+
+def _log_and_history_readers() -> tuple[Reader, ...]:
+    """CI log and shell/psql history readers, from their own module when it is present."""
+    try:
+        module = importlib.import_module("pgsweep.readers.logs_and_histories")
+    except ImportError:
+        return ()
+    return tuple(getattr(module, "LOG_AND_HISTORY_READERS", ()))
+
+
+LOG_AND_HISTORY_READERS: tuple[Reader, ...] = _log_and_history_readers()
 
 # First match wins: the log and history readers, the config and desktop readers, then plain
 # text for everything else.
@@ -32,6 +42,6 @@ def select_reader(info: FileInfo, head: bytes) -> Reader:
         try:
             if reader.matches(info, head):
                 return reader
-        except Exception:  # a reader's sniffing must never stop the scan
+        except Exception:  # noqa: BLE001 - a reader's sniffing must never stop the scan
             continue
     return TEXT_READER

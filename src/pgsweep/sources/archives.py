@@ -10,7 +10,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pgsweep.models import Skipped
 from pgsweep.readers.interface import FileInfo
@@ -64,7 +64,7 @@ def _member_info(outer: FileInfo, member: str, **meta: str | None) -> FileInfo:
 
 def _iso(ts: float) -> str | None:
     try:
-        return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="seconds")
+        return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="seconds")
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -134,7 +134,7 @@ def _iter_zip(info: FileInfo, data: bytes, limits: ArchiveLimits,
 
 def _zip_time(dt: tuple[int, int, int, int, int, int]) -> str | None:
     try:
-        return datetime(*dt, tzinfo=timezone.utc).isoformat(timespec="seconds")
+        return datetime(*dt, tzinfo=UTC).isoformat(timespec="seconds")
     except ValueError:
         return None
 

@@ -7,7 +7,7 @@ import os
 import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -37,7 +37,7 @@ def file_meta(st: os.stat_result, owners: Mapping[int, str] | None = None) -> di
     return {
         "owner": owner,
         "mode": f"{stat.S_IMODE(st.st_mode):04o}",
-        "mtime": datetime.fromtimestamp(st.st_mtime, tz=timezone.utc).isoformat(timespec="seconds"),
+        "mtime": datetime.fromtimestamp(st.st_mtime, tz=UTC).isoformat(timespec="seconds"),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -238,13 +239,17 @@ class SweepSource:
             for item in self._iter_home(home, seen):
                 self._count(home.user, item)
                 yield item
-        for path in (p for pattern in SYSTEM_LOCATIONS for p in expand(self.root, pattern)):
-            # A system file inside a home (the postgres user's data directory) is theirs.
-            user = None if isinstance(path, Skipped) else self._home_user(path)
-            items = [path] if isinstance(path, Skipped) else self._iter_file(path, user, seen, None)
-            for item in items:
-                self._count(user, item)
-                yield item
+        for pattern in SYSTEM_LOCATIONS:
+            for path in expand(self.root, pattern):
+                if isinstance(path, Skipped):
+                    self._count(None, path)
+                    yield path
+                    continue
+                # A system file inside a home (the postgres data directory) is that user's.
+                user = self._home_user(path)
+                for item in self._iter_file(path, user, seen, None):
+                    self._count(user, item)
+                    yield item
         if self.repos:
             for home in self.homes:
                 for item in self._iter_repos(home):
@@ -322,12 +327,12 @@ class SweepSource:
             self._tally[home.user].repos += 1
             self._repo_user[str(repo)] = home.user
             try:
-                from pgsweep.sources.git import GitSource
-            except ImportError:
+                git_source = importlib.import_module("pgsweep.sources.git").GitSource
+            except (ImportError, AttributeError):
                 yield Skipped(str(repo), "git: history not scanned (git source unavailable)")
                 continue
             try:
-                source = GitSource(repo, replace(self.opts, path=str(repo)))
+                source: Source = git_source(repo, replace(self.opts, path=str(repo)))
                 self._git_sources[str(repo)] = source
                 yield from source.iter_items()
             except Exception as exc:  # one broken repository must not end the sweep
@@ -337,7 +342,8 @@ class SweepSource:
         tally = self._tally.setdefault(user or SYSTEM_USER, _Tally())
         if isinstance(item, Skipped):
             tally.skipped += 1
-            if "encrypted saved password present" in item.reason or "not decryptable" in item.reason:
+            if any(m in item.reason for m in ("encrypted saved password present",
+                                               "not decryptable")):
                 tally.encrypted += 1
             return
         p = item.provenance
