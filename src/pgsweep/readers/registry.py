@@ -11,7 +11,6 @@ from pgsweep.readers.text import TEXT_READER
 from pgsweep.readers.yaml_configs import YAML_READER
 
 
-
 def _log_and_history_readers() -> tuple[Reader, ...]:
     """CI log and shell/psql history readers, from their own module when it is present."""
     try:
