@@ -13,9 +13,12 @@ from pgsweep.readers.yaml_configs import YAML_READER
 
 def _log_and_history_readers() -> tuple[Reader, ...]:
     """CI log and shell/psql history readers, from their own module when it is present."""
+    name = "pgsweep.readers.logs_and_histories"
     try:
-        module = importlib.import_module("pgsweep.readers.logs_and_histories")
-    except ImportError:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise  # the module is there but broken: say so instead of dropping its readers
         return ()
     return tuple(getattr(module, "LOG_AND_HISTORY_READERS", ()))
 
