@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import make_password
+from conftest import make_password, run_cli
 from filescan import Row, row, scan_data, shared_scanner
 
 from pgsweep.parsers.uri import parse
@@ -54,6 +54,17 @@ def test_pgpass_escapes_wildcards_and_permissions(scanner) -> None:
     assert found[0].provenance.risk_flags == ("pgpass-group-or-world-accessible:0644",)
     private, _ = scan_data(scanner, ".pgpass", text.encode(), mode="0600")
     assert {f.provenance.risk_flags for f in private} == {None}
+
+
+def test_the_file_pgpassfile_names_is_read_as_pgpass(scanner, tmp_path) -> None:
+    pw = make_password()
+    passfile = tmp_path / "work.credentials"
+    passfile.write_text(f"pg.corp.net:5432:*:app:{pw}\n")
+    res = run_cli("scan", str(passfile), "--format", "json", "--reveal",
+                  env={"PGPASSFILE": str(passfile)})
+    assert [(f["path"], f["line"], f["user"], f["secret"], f["provenance"]["reader"])
+            for f in json.loads(res.stdout)["findings"]] == [
+        (str(passfile), 1, "app", pw, "pgpass")]
 
 
 def test_split_pgpass_line_follows_libpq() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -59,12 +60,22 @@ def pgpass_risk(info: FileInfo) -> tuple[str, ...] | None:
 
 
 class PgpassReader:
-    """`hostname:port:database:username:password` lines, each turned into a URI."""
+    """`hostname:port:database:username:password` lines, each turned into a URI.
+
+    Besides the usual names, the file that `passfile` names is one (the registry passes
+    the `PGPASSFILE` of the scanning process; a sweep finds each user's in their rc files).
+    """
 
     name = "pgpass"
 
+    def __init__(self, passfile: str | None = None) -> None:
+        self.passfile = os.path.realpath(passfile) if passfile else None
+
     def matches(self, info: FileInfo, head: bytes) -> bool:
-        return info.name in (".pgpass", "pgpass.conf", "pgpass")
+        if info.name in (".pgpass", "pgpass.conf", "pgpass"):
+            return True
+        return (self.passfile is not None and info.member is None
+                and os.path.realpath(info.path) == self.passfile)
 
     def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
         out = LineMappedText()
@@ -433,7 +444,7 @@ def _line_at(line_starts: list[int], pos: int) -> int:
 
 
 CONFIG_READERS = (
-    PgpassReader(),
+    PgpassReader(os.environ.get("PGPASSFILE")),
     PgServiceReader(),
     PsqlrcReader(),
     DotenvReader(),
