@@ -15,7 +15,7 @@ _BINARY_MAGIC = (
 )
 
 
-def is_binary(head: bytes) -> bool:
+def looks_binary(head: bytes) -> bool:
     """Known binary magic, or more than 10% NUL bytes in the first 8 KiB.
 
     A stray NUL in a log is not enough: such a file is still scanned as text (the
@@ -37,7 +37,7 @@ class TextReader:
         return True
 
     def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
-        if is_binary(data[:8192]):
+        if looks_binary(data[:8192]):
             yield Skipped(where_of(info), "binary")
             return
         yield Chunk(data=data, provenance=file_provenance(info, self.name))

@@ -14,14 +14,21 @@ from pathlib import Path
 from pgsweep.models import Chunk, Finding, Skipped
 from pgsweep.readers.interface import FileInfo, Reader
 from pgsweep.readers.registry import select_reader
-from pgsweep.readers.text import is_binary, where_of
+from pgsweep.readers.text import where_of
 from pgsweep.sources.archives import ArchiveLimits, Budget, archive_kind, iter_members
 from pgsweep.sources.interface import SourceError
 
 DEFAULT_MAX_SIZE = 10 * 1024 * 1024
 HEAD = 4096
 
-__all__ = ["DEFAULT_MAX_SIZE", "FileSource", "is_binary", "iter_data_items", "iter_path_items"]
+__all__ = [
+    "DEFAULT_MAX_SIZE", "FileSource", "file_meta", "is_binary", "iter_data_items", "iter_path_items",
+]
+
+
+def is_binary(data: bytes) -> bool:
+    """NUL in the first 8 KiB, as git decides (the git source's rule for blobs)."""
+    return b"\x00" in data[:8192]
 
 
 def file_meta(st: os.stat_result, owners: Mapping[int, str] | None = None) -> dict[str, str]:
