@@ -18,7 +18,9 @@ SHARED = REPO_ROOT.parent / "shared"
 def make_password(n: int = 16) -> str:
     """A fresh random password per run: fixtures never hold a real-looking secret at rest."""
     alphabet = string.ascii_letters + string.digits
-    return "Pw" + "".join(secrets.choice(alphabet) for _ in range(n - 2))
+    # A digit third: an all-letter value holding "pwd"/"pass" reads as a placeholder.
+    return "Pw" + secrets.choice(string.digits) + "".join(
+        secrets.choice(alphabet) for _ in range(n - 3))
 
 
 @pytest.fixture
