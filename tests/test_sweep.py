@@ -270,9 +270,10 @@ def test_sweep_finds_every_planted_leak_and_no_decoy(scanner, machine) -> None:
     if IS_ROOT:
         assert pgpass.provenance.owner == "alice"  # uid 1000 in the image's /etc/passwd
     summaries = {u.user: u for u in source.summaries(found)}
-    assert {u: (s.findings, s.skipped, s.encrypted_present) for u, s in summaries.items()} == {
-        "alice": (11, 3, 0), "carol": (5, 1, 1), "postgres": (3, 0, 0), "root": (0, 0, 0),
-        "(system)": (1, 0, 0),
+    assert {u: (s.files, s.findings, s.skipped, s.encrypted_present)
+            for u, s in summaries.items()} == {
+        "alice": (9, 11, 3, 0), "carol": (6, 5, 1, 1), "postgres": (3, 3, 0, 0),
+        "root": (2, 0, 0, 0), "(system)": (1, 1, 0, 0),
     }
     assert summaries["alice"].risk_flags == (
         f"{root / 'home/alice/.pgpass'}: pgpass-group-or-world-accessible:0644",)

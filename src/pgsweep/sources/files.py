@@ -52,6 +52,14 @@ class UnreadableFile(Exception):
     """A file that cannot be read as a regular file; the message is the skip reason."""
 
 
+_READ_FAILURES = ("symlink", "not a regular file", "too large")
+
+
+def is_read_failure(reason: str) -> bool:
+    """A skip reason saying the file itself was not read (not: read, then not usable)."""
+    return reason in _READ_FAILURES or reason.startswith("unreadable")
+
+
 def read_regular_file(path: Path, max_size: int) -> tuple[bytes, os.stat_result]:
     """Read a regular file without following a final symlink, blocking on a FIFO, or
     updating its access time where the OS lets us (evidence stays untouched)."""

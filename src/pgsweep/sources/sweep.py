@@ -22,7 +22,7 @@ from pgsweep.options import ScanOptions
 from pgsweep.readers.interface import Reader
 from pgsweep.readers.registry import BY_NAME
 from pgsweep.sources.archives import ArchiveLimits
-from pgsweep.sources.files import is_within, iter_path_items, symlink_skip
+from pgsweep.sources.files import is_read_failure, is_within, iter_path_items, symlink_skip
 from pgsweep.sources.interface import Source, SourceError
 
 SYSTEM_USER = "(system)"
@@ -289,8 +289,14 @@ class SweepSource:
         if key in seen:
             return
         seen.add(key)
-        yield from iter_path_items(real, self.limits, user=user, owners=self.owners,
-                                   reader=reader, shown=path)
+        read = True
+        for item in iter_path_items(real, self.limits, user=user, owners=self.owners,
+                                    reader=reader, shown=path):
+            if isinstance(item, Skipped) and is_read_failure(item.reason):
+                read = False
+            yield item
+        if read:
+            self._tally.setdefault(user or SYSTEM_USER, _Tally()).files.add(str(path))
 
     def _pgpassfiles(self, home: Home) -> list[Path]:
         """Files named by `PGPASSFILE=` in the user's shell start-up files."""
@@ -347,8 +353,6 @@ class SweepSource:
                 tally.encrypted += 1
             return
         p = item.provenance
-        if not isinstance(p, GitProvenance):
-            tally.files.add(p.path)
         for flag in getattr(p, "risk_flags", None) or ():
             tally.risk.add(f"{provenance_path(p)}: {flag}")
 
