@@ -362,3 +362,4 @@ def test_sweep_histories_with_the_history_readers(scanner, tmp_path: Path) -> No
         ("alice", ".bash_history", 3, p1), ("alice", ".zsh_history", 1, p2),
         ("alice", ".psql_history", 2, p3), ("carol", "ConsoleHost_history.txt", 2, p4),
     ])
+    assert {getattr(f.provenance, "user", None) for f in found} == {"alice", "carol"}

@@ -296,6 +296,7 @@ def test_parse_conninfo_follows_libpq_quoting() -> None:
 
 def test_registry_order_and_choice() -> None:
     readers = registry.READERS
+    assert len({r.name for r in readers}) == len(readers)  # names are persisted in provenance
     assert readers[-1] is registry.TEXT_READER
     logs = registry.LOG_AND_HISTORY_READERS
     assert readers[: len(logs)] == tuple(logs)
