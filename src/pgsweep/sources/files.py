@@ -22,7 +22,12 @@ DEFAULT_MAX_SIZE = 10 * 1024 * 1024
 HEAD = 4096
 
 __all__ = [
-    "DEFAULT_MAX_SIZE", "FileSource", "file_meta", "is_binary", "iter_data_items", "iter_path_items",
+    "DEFAULT_MAX_SIZE",
+    "FileSource",
+    "file_meta",
+    "is_binary",
+    "iter_data_items",
+    "iter_path_items",
 ]
 
 
