@@ -40,8 +40,7 @@ def make_uri(
 ) -> str:
     """A `postgresql://` URI that libpq (and pg.uri.1) parses back to exactly these parts."""
     query: list[tuple[str, str]] = list(params)
-    hosts = [h for h in hosts]
-    ports = [p for p in ports]
+    hosts, ports = list(hosts), list(ports)
     authority = ""
     if hosts and all(_PORT_RE.match(p) for p in ports) and len(ports) <= len(hosts):
         parts = []

@@ -86,7 +86,7 @@ def iter_members(
         yield Skipped(where, f"archive: corrupt or truncated {kind} ({type(exc).__name__})")
 
 
-def _take(budget: Budget, size: int, where: str, limits: ArchiveLimits) -> Skipped | None:
+def _take(budget: Budget, size: int, where: str) -> Skipped | None:
     if budget.members <= 0:
         return Skipped(where, "archive: member count limit reached")
     if size > budget.total:
@@ -110,7 +110,7 @@ def _iter_zip(info: FileInfo, data: bytes, limits: ArchiveLimits,
                     and zi.file_size > limits.max_ratio * zi.compress_size):
                 yield Skipped(where, "archive: zip bomb suspected (compression ratio)")
                 continue
-            stop = _take(budget, zi.file_size, where, limits)
+            stop = _take(budget, zi.file_size, where)
             if stop is not None:
                 yield stop
                 return
@@ -155,7 +155,7 @@ def _iter_gzip(info: FileInfo, data: bytes, limits: ArchiveLimits,
         yield Skipped(where, "too large" if cap == limits.max_member_size
                       else "archive: total uncompressed size limit reached")
         return
-    stop = _take(budget, len(content), where, limits)
+    stop = _take(budget, len(content), where)
     if stop is not None:
         yield stop
         return
@@ -179,7 +179,7 @@ def _iter_tar(info: FileInfo, fileobj: io.BytesIO, mode: str, limits: ArchiveLim
                     return
                 budget.total -= ti.size
                 continue
-            stop = _take(budget, ti.size, where, limits)
+            stop = _take(budget, ti.size, where)
             if stop is not None:
                 yield stop
                 return

@@ -6,7 +6,6 @@ import errno
 import os
 import stat
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from fnmatch import fnmatch
 from pathlib import Path
@@ -197,9 +196,8 @@ class FileSource:
             root = Path(os.path.realpath(root))
         self.root = root
         self.excludes = tuple(excludes)
+        # `limits` carries the file size limit too; `max_size` alone keeps the other defaults.
         self.limits = limits or ArchiveLimits(max_member_size=max_size)
-        if limits is not None and max_size != DEFAULT_MAX_SIZE:
-            self.limits = replace(limits, max_member_size=max_size)
         self.user = user
 
     def _excluded(self, rel: str) -> bool:
