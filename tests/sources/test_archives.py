@@ -145,3 +145,15 @@ def test_plain_tar_and_single_gzip_file(scanner, tmp_path: Path) -> None:
     found, _ = scan_data(scanner, "build.log.gz", gz, path="/ev/build.log.gz")
     assert [row(f) for f in found] == [
         Row("/ev/build.log.gz!build.log", 3, "g", "g.corp.net", p2, "db")]
+
+
+def test_an_archive_on_stdin(scanner) -> None:
+    from filescan import scan_items
+
+    from pgsweep.sources.stdin import StdinSource
+
+    pw = make_password()
+    data = make_tar({"etc/app/.pgpass": f"pg.corp.net:5432:*:app:{pw}\n".encode()}, gz=True)
+    found, _ = scan_items(scanner, StdinSource(ArchiveLimits(), io.BytesIO(data)).iter_items())
+    assert [row(f) for f in found] == [
+        Row("<stdin>!etc/app/.pgpass", 1, "app", "pg.corp.net", pw, None)]

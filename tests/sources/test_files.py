@@ -126,3 +126,21 @@ def test_cli_scan_folder_and_stdin_redacts_unless_revealed(tmp_path: Path, revea
     res = run_cli("scan", "-", "--format", "json", input=f"psql '{uri('s', pw)}'\n")
     assert [(f["path"], f["line"]) for f in json.loads(res.stdout)["findings"]] == [("<stdin>", 1)]
     assert pw not in res.stdout and pw not in res.stderr
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything; FIFOs and symlinks cover it")
+def test_unreadable_files_and_directories_as_a_normal_user(scanner, tmp_path: Path) -> None:
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "x.txt").write_text("x\n")
+    (tmp_path / "secret.txt").write_text("x\n")
+    (tmp_path / "locked").chmod(0)
+    (tmp_path / "secret.txt").chmod(0)
+    try:
+        found, stats = scan_items(scanner, FileSource(tmp_path).iter_items())
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    assert found == []
+    assert sorted(stats.warnings) == [
+        f"{tmp_path / 'locked'}: unreadable directory: Permission denied",
+        f"{tmp_path / 'secret.txt'}: unreadable: Permission denied",
+    ]
