@@ -84,7 +84,11 @@ class CiLogProvenance:
     member: str | None = None
     job: str | None = None
     step: str | None = None
-    timestamp: str | None = None
+    timestamp: str | None = None  # ISO 8601 (UTC, seconds) of the log lines, when recorded
+    user: str | None = None  # the home the file belongs to (sweep)
+    owner: str | None = None
+    mode: str | None = None
+    mtime: str | None = None
     kind: Literal["ci-log"] = "ci-log"
 
 
@@ -99,6 +103,7 @@ class HistoryProvenance:
     owner: str | None = None
     mode: str | None = None
     mtime: str | None = None
+    member: str | None = None  # path inside an archive
     kind: Literal["history"] = "history"
 
 
