@@ -38,7 +38,7 @@ def where(info: FileInfo) -> str:
 
 
 def looks_binary(data: bytes, allow_nul: bool = False) -> bool:
-    """More than a tenth of the first 64 KiB are control bytes no text format writes."""
+    """Over 5% of the first 64 KiB are control bytes no text format writes (random: ~10%)."""
     head = data[:65536]
     if not head:
         return False
@@ -47,7 +47,7 @@ def looks_binary(data: bytes, allow_nul: bool = False) -> bool:
         if not head:
             return True
     bad = sum(1 for b in head if b in _CONTROL_BYTES and (b != 0 or not allow_nul))
-    return bad * 10 > len(head)
+    return bad * 20 > len(head)
 
 
 def decode_text(data: bytes) -> str:
