@@ -8,8 +8,8 @@ import zipfile
 from collections.abc import Iterable
 
 import pytest
-
 from conftest import make_password
+
 from pgsweep.fingerprint import redact
 from pgsweep.models import Chunk, CiLogProvenance, Finding, ScanStats, Skipped
 from pgsweep.pipeline import Scanner
@@ -73,7 +73,7 @@ def github_zip(pw: str, pw2: str) -> bytes:
         "30:00.1500000", "##[endgroup]")
     migrate = (
         "\ufeff"
-        + gh("30:05.0000001", f"##[group]Run psql \"$DATABASE_URL\" -f schema.sql")
+        + gh("30:05.0000001", "##[group]Run psql \"$DATABASE_URL\" -f schema.sql")
         + gh("30:05.0000002", f"{ESC}[36;1mpsql \"$DATABASE_URL\" -f schema.sql{ESC}[0m")
         + gh("30:05.0000003", "shell: /usr/bin/bash -e {0}")
         + gh("30:05.0000004", "env:")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import make_password
+
 from pgsweep.fingerprint import redact
 from pgsweep.models import Chunk, HistoryProvenance, ScanStats, Skipped
 from pgsweep.pipeline import Scanner

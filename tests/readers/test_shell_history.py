@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-
 from conftest import make_password
+
 from pgsweep.fingerprint import redact
 from pgsweep.models import Chunk, Finding, HistoryProvenance, ScanStats, Skipped
 from pgsweep.pipeline import Scanner

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from pgsweep.models import Chunk, Provenance, Skipped
@@ -90,13 +90,13 @@ def split_byte_lines(data: bytes) -> list[bytes]:
     return lines
 
 
-def epoch_to_iso(value: str | int | float) -> str | None:
+def epoch_to_iso(value: str | float) -> str | None:
     """Unix seconds (or milliseconds) to `YYYY-MM-DDTHH:MM:SS+00:00`; None when out of range."""
     try:
         seconds = float(value)
         if seconds > 1e11:  # milliseconds
             seconds /= 1000.0
-        return datetime.fromtimestamp(int(seconds), tz=timezone.utc).isoformat(timespec="seconds")
+        return datetime.fromtimestamp(int(seconds), tz=UTC).isoformat(timespec="seconds")
     except (ValueError, OverflowError, OSError):
         return None
 
@@ -117,7 +117,7 @@ def iso_to_seconds(text: str) -> str | None:
         stamp = datetime.fromisoformat(f"{m.group(1)}T{m.group(2)}{zone.group(1)}")
     except ValueError:
         return None
-    return stamp.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return stamp.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def render_terminal(line: str) -> list[str]:

@@ -102,8 +102,7 @@ class GitHubActionsReader:
     def _items(self, text: str, job: str | None, step: str | None, step_file: bool) -> Iterator[Item]:
         ts: str | None = None
         for n, raw in enumerate(iter_lines(text), 1):
-            if raw.startswith("\ufeff"):
-                raw = raw[1:]
+            raw = raw.removeprefix("\ufeff")
             m = _GH_TS_RE.match(raw)
             body = raw
             if m:

@@ -12,7 +12,7 @@ from pgsweep.readers.interface import FileInfo
 LIBEDIT_HEADER = b"_HiStOrY_V2_"
 
 _UNVIS_RE = re.compile(
-    rb"\\(?:([0-7]{1,3})|M\^(.)|M-(.)|\^(.)|x([0-9a-fA-F]{1,2})|([\\nrtbafvsE$\n]))", re.S
+    rb"\\(?:([0-7]{1,3})|M\^(.)|M-(.)|\^(.)|x([0-9a-fA-F]{1,2})|([\\nrtbafvsE$\n]))", re.DOTALL
 )
 _SIMPLE = {
     b"\\": b"\\", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"a": b"\a",

@@ -80,7 +80,7 @@ class ZshHistoryReader:
         name = _base(info)
         if name in _ZSH_NAMES or name.startswith(".zsh_history"):
             return True
-        if "/.zsh_sessions/" in _path(info) and (name.endswith(".history") or name.endswith(".historynew")):
+        if "/.zsh_sessions/" in _path(info) and (name.endswith((".history", ".historynew"))):
             return True
         return _ZSH_HEAD_RE.match(head) is not None
 
@@ -149,7 +149,7 @@ class FishHistoryReader:
                 entry, ts = (fish_unescape(line[6:].lstrip(" ")), n), None
             elif line.startswith("  when:") and entry is not None:
                 ts = epoch_to_iso(line[7:].strip())
-            elif line.startswith("  paths:") or line.startswith("    - ") or not line.strip():
+            elif line.startswith(("  paths:", "    - ")) or not line.strip():
                 continue
             else:  # not fish's format: scan the line as it is
                 yield None, line, n
@@ -179,8 +179,7 @@ class PowerShellHistoryReader:
     def _items(self, text: str) -> Iterator[Item]:
         for n, line in enumerate(iter_lines(text), 1):
             line = line.rstrip("\r")
-            if line.endswith("`"):
-                line = line[:-1]
+            line = line.removesuffix("`")
             yield None, line, n
 
 
@@ -196,7 +195,7 @@ def shell_of(name: str) -> str:
     """`.bash_history` → bash, `.python_history` → python, other names → sh."""
     if name in _SH_SHELLS:
         return _SH_SHELLS[name]
-    if name.startswith(".bash_history") or name.startswith("bash_history"):
+    if name.startswith((".bash_history", "bash_history")):
         return "bash"
     m = re.match(r"^\.?([A-Za-z][\w-]*?)_history$", name)
     return m.group(1).lower() if m else "sh"
