@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import posixpath
 import zipfile
 from collections.abc import Iterable
 
@@ -102,7 +103,8 @@ def test_github_zip_members_give_job_step_line_and_timestamp(scanner: Scanner, t
     with zipfile.ZipFile(archive) as z:
         for member in sorted(z.namelist()):
             data = z.read(member)
-            info = FileInfo(path=str(archive), name=member, member=member)
+            # As the archive source names members: the basename, and the full member path.
+            info = FileInfo(path=str(archive), name=posixpath.basename(member), member=member)
             reader = select(info, data)
             assert isinstance(reader, GitHubActionsReader), member
             got.extend(summary(f) for f in findings(scanner, chunks_of(reader, info, data)))
@@ -137,6 +139,10 @@ def test_github_member_names() -> None:
     assert github_job_step("build/1_Set up job.txt") == ("build", "Set up job", True)
     assert github_job_step("build/system.txt") == ("build", "system", True)
     assert github_job_step("job-logs.txt") == (None, None, False)
+    nested = FileInfo(path="/e/evidence.tar", name="2_Run tests.txt",
+                      member="home/a/logs_42.zip!build/2_Run tests.txt")
+    [chunk] = chunks_of(GitHubActionsReader(), nested, gh("30:00.0000000", "hi").encode())
+    assert (chunk.provenance.job, chunk.provenance.step) == ("build", "Run tests")
 
 
 def test_github_mask_is_never_a_finding(scanner: Scanner) -> None:
@@ -252,6 +258,11 @@ def test_jenkins_console_notes_timestamps_and_stages(scanner: Scanner) -> None:
                                    "[Pipeline] stage"]
     assert not any(b"ha:////" in c.data for c in chunks)
     assert jenkins_job("C:\\jenkins\\jobs\\nightly\\builds\\7\\log") == "nightly #7"
+    # builds/<n>/log.gz, decompressed by the archive source into a member named "log"
+    gz_member = FileInfo(path="/var/lib/jenkins/jobs/nightly/builds/7/log.gz", name="log", member="log")
+    assert isinstance(select(gz_member, b"plain text\n"), JenkinsReader)
+    [chunk] = chunks_of(JenkinsReader(), gz_member, b"plain text\n")
+    assert chunk.provenance.job == "nightly #7"
     assert isinstance(select(FileInfo(path="/tmp/consoleText", name="consoleText"), b"hello\n"),
                       JenkinsReader)
 

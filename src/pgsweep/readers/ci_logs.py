@@ -43,7 +43,8 @@ class _Origin:
 
 
 def _member_path(info: FileInfo) -> str:
-    return (info.member or info.name).replace("\\", "/")
+    """The innermost archive member's path (`outer.zip!build/1_x.txt` → `build/1_x.txt`)."""
+    return (info.member or info.name).rsplit("!", 1)[-1].replace("\\", "/")
 
 
 def _chunks(info: FileInfo, system: str, items: Iterator[Item]) -> Iterator[Chunk]:
@@ -193,16 +194,17 @@ _JK_NOTE_RE = re.compile(r"\x1b\[8mha:[^\x1b]*\x1b\[0m")
 _JK_TS_RE = re.compile(r"\[(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\] ")
 _JK_TIME_RE = re.compile(r"\[\d\d:\d\d:\d\d(?:\.\d+)?\] ")
 _JK_STAGE_RE = re.compile(r"\{ \((.*)\)\s*$")
-_JK_PATH_RE = re.compile(r"(?:^|/)jobs/(.+)/builds/(\d+)/log$")
+_JK_PATH_RE = re.compile(r"(?:^|/)jobs/(.+)/builds/(\d+)/log(?:\.gz)?$")
 _JK_HEAD_RE = re.compile(rb"\A(?:\[[^\]\n]{8,40}\] )?(?:\x1b\[8mha:[^\x1b]*\x1b\[0m)?Started by ")
 
 
-def jenkins_job(path: str) -> str | None:
-    """`…/jobs/team/jobs/api/builds/42/log` → `team/api #42`."""
-    m = _JK_PATH_RE.search(path.replace("\\", "/"))
-    if m is None:
-        return None
-    return f"{m.group(1).replace('/jobs/', '/')} #{m.group(2)}"
+def jenkins_job(*paths: str) -> str | None:
+    """`…/jobs/team/jobs/api/builds/42/log` → `team/api #42` (the first path that has one)."""
+    for path in paths:
+        m = _JK_PATH_RE.search(path.replace("\\", "/"))
+        if m is not None:
+            return f"{m.group(1).replace('/jobs/', '/')} #{m.group(2)}"
+    return None
 
 
 class JenkinsReader:
@@ -211,10 +213,9 @@ class JenkinsReader:
     name = "jenkins"
 
     def matches(self, info: FileInfo, head: bytes) -> bool:
-        path = _member_path(info) if info.member else info.path.replace("\\", "/")
         return (
             info.name.rsplit("/", 1)[-1] == "consoleText"
-            or _JK_PATH_RE.search(path) is not None
+            or jenkins_job(_member_path(info), info.path) is not None
             or b"[Pipeline] " in head
             or b"\x1b[8mha:" in head
             or _JK_HEAD_RE.match(head) is not None
@@ -225,7 +226,7 @@ class JenkinsReader:
         if skip:
             yield skip
             return
-        job = jenkins_job(_member_path(info) if info.member else info.path)
+        job = jenkins_job(_member_path(info), info.path)
         yield from _chunks(info, "jenkins", self._items(decode_text(data), job))
 
     def _items(self, text: str, job: str | None) -> Iterator[Item]:
