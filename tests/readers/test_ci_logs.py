@@ -324,11 +324,48 @@ BAD_INPUTS = {
 def test_bad_input_never_raises(reader: Reader, case: str, scanner: Scanner) -> None:
     data = BAD_INPUTS[case]
     info = FileInfo(path=f"/tmp/{case}.log", name=f"{case}.log")
-    reader.matches(info, data[:4096])
+    claimed = reader.matches(info, data[:4096])
     items = list(reader.iter_chunks(info, data))
     assert all(isinstance(i, (Chunk, Skipped)) for i in items)
     for i in items:
         if isinstance(i, Chunk):
             scanner.scan_chunk(i, ScanStats())
-    if case == "binary":
+    if case == "binary":  # not claimed (the plain-text reader decides); read directly: skipped
+        assert not claimed
         assert items == [Skipped(info.path, items[0].reason)] and "binary" in items[0].reason
+
+
+# --------------------------------------------------------------------------- after merge
+def skip_unless_detected(scanner: Scanner, text: str) -> None:
+    """Skip on a branch whose signatures do not yet detect `text` (pg.env.* come with detectors)."""
+    probe = Chunk(data=text.encode(), provenance=CiLogProvenance(path="probe", system="plain"))
+    if not scanner.scan_chunk(probe, ScanStats()):
+        pytest.skip(f"no signature detects {text.split('=')[0]!r}… on this branch")
+
+
+def test_typical_ci_leaks_pgpassword_and_docker_env(scanner: Scanner) -> None:
+    """xtrace, `env:` blocks and `docker run -e`: needs pg.env.1/.2 (detectors branch)."""
+    pw, pw2, pw3 = make_password(), make_password(), make_password()
+    skip_unless_detected(scanner, f"+ PGPASSWORD={pw} psql -h db.corp.net -U app prod")
+    skip_unless_detected(scanner, f"docker run -e POSTGRES_PASSWORD={pw3} postgres:16")
+    jenkins = (
+        "[Pipeline] { (Deploy)\n"
+        f"+ PGPASSWORD={pw} psql -h db.corp.net -U app prod\n"
+        "[Pipeline] }\n"
+    ).encode()
+    got = findings(scanner, chunks_of(JenkinsReader(), FileInfo(path="consoleText", name="consoleText"),
+                                      jenkins))
+    assert [(f.line, f.provenance.step, redact(f.secret)) for f in got] == [(2, "Deploy", redact(pw))]
+    github = (
+        gh("30:00.0000000", "##[group]Run ./migrate.sh")
+        + gh("30:00.0000001", "env:")
+        + gh("30:00.0000002", f"  PGPASSWORD: {pw2}")
+        + gh("30:00.0000003", "##[endgroup]")
+        + gh("30:01.0000000", f"{ESC}[36;1m+ docker run -e POSTGRES_PASSWORD={pw3} postgres:16{ESC}[0m")
+    ).encode()
+    got = findings(scanner, chunks_of(GitHubActionsReader(), FileInfo(path="j.zip", name="0_deploy.txt",
+                                                                       member="0_deploy.txt"), github))
+    assert sorted((f.line, f.provenance.timestamp, redact(f.secret)) for f in got) == sorted([
+        (3, "2024-05-30T14:30:00+00:00", redact(pw2)),
+        (5, "2024-05-30T14:30:01+00:00", redact(pw3)),
+    ])

@@ -184,7 +184,7 @@ def test_fish_entries_escapes_and_when(scanner: Scanner, tmp_path: Path) -> None
     history.write_text(
         "- cmd: ls\n"
         f"  when: {EPOCH}\n"
-        "- cmd: export PGPASSWORD='a\\\\b:c'\\npsql -h db.corp.net\\n"
+        "- cmd: echo 'a\\\\b:c'\\npsql -h db.corp.net\\n"
         f"psql postgres://fish:{pw}@db.corp.net/prod\n"
         f"  when: {EPOCH + 30}\n"
         "  paths:\n"
@@ -197,7 +197,7 @@ def test_fish_entries_escapes_and_when(scanner: Scanner, tmp_path: Path) -> None
     ]
     assert [(lines_of(c), c.line_map) for c in chunks] == [
         (["ls"], None),
-        (["export PGPASSWORD='a\\b:c'", "psql -h db.corp.net",
+        (["echo 'a\\b:c'", "psql -h db.corp.net",
           f"psql postgres://fish:{pw}@db.corp.net/prod"], (3, 3, 3)),
     ]
 
@@ -257,3 +257,26 @@ def test_bad_history_input_never_raises(name: str, case: str, scanner: Scanner) 
         assert len(items) == 1 and isinstance(items[0], Skipped) and "binary" in items[0].reason
     if case == "nul-padding":
         assert [lines_of(i) for i in items if isinstance(i, Chunk)] == [["ls", "pwd"]]
+
+
+def test_pgpassword_in_histories(scanner: Scanner, tmp_path: Path) -> None:
+    """`export PGPASSWORD=…` and `$env:PGPASSWORD=…`: needs pg.env.1 (detectors branch)."""
+    pw, pw2 = make_password(), make_password()
+    probe = Chunk(data=f"export PGPASSWORD='{pw}'".encode(),
+                  provenance=HistoryProvenance(path="probe", shell="bash"))
+    if not scanner.scan_chunk(probe, ScanStats()):
+        pytest.skip("no PGPASSWORD signature on this branch (the detectors branch adds it)")
+    bash = tmp_path / ".bash_history"
+    bash.write_text(f"#{EPOCH}\ncd /srv\n#{EPOCH + 1}\nexport PGPASSWORD='{pw}'\n")
+    got = [(row[1], row[2], row[5]) for row in findings(scanner, read(bash)[1])]
+    assert got == [("2024-05-30T14:30:01+00:00", 4, redact(pw))]
+    zsh = tmp_path / ".zsh_history"
+    zsh.write_bytes(metafy(f": {EPOCH}:0;PGPASSWORD='{pw2}—' psql -h db.corp.net -U app\n".encode()))
+    got = [(row[1], row[2], row[5]) for row in findings(scanner, read(zsh)[1])]
+    assert got == [("2024-05-30T14:30:00+00:00", 1, redact(pw2 + "—"))]
+    fish = tmp_path / "fish_history"  # the formats.md example: password a\b:c, two lines
+    fish.write_text(f"- cmd: ls\n- cmd: export PGPASSWORD='{pw}\\\\b:c'\\npsql -h db.corp.net -U app prod\n"
+                    f"  when: {EPOCH}\n")
+    [chunk] = [c for c in read(fish)[1] if b"PGPASSWORD" in c.data]
+    [f] = scanner.scan_chunk(chunk, ScanStats())
+    assert (f.line, f.secret == pw + "\\b:c", f.provenance.timestamp) == (2, True, "2024-05-30T14:30:00+00:00")

@@ -14,6 +14,7 @@ from pgsweep.readers.chunking import (
     iso_to_seconds,
     iter_grouped,
     iter_lines,
+    looks_binary,
     render_terminal,
     skipped_if_binary,
 )
@@ -86,6 +87,8 @@ class GitHubActionsReader:
     name = "github-actions"
 
     def matches(self, info: FileInfo, head: bytes) -> bool:
+        if looks_binary(head):
+            return False  # not this format: the plain-text reader decides
         m = _GH_HEAD_RE.match(head)
         if m is None:
             return False
@@ -134,6 +137,8 @@ class GitLabTraceReader:
     name = "gitlab-trace"
 
     def matches(self, info: FileInfo, head: bytes) -> bool:
+        if looks_binary(head):
+            return False  # not this format: the plain-text reader decides
         return (
             b"section_start:" in head
             or b"section_end:" in head
@@ -213,6 +218,8 @@ class JenkinsReader:
     name = "jenkins"
 
     def matches(self, info: FileInfo, head: bytes) -> bool:
+        if looks_binary(head):
+            return False  # not this format: the plain-text reader decides
         return (
             info.name.rsplit("/", 1)[-1] == "consoleText"
             or jenkins_job(_member_path(info), info.path) is not None
@@ -268,6 +275,8 @@ class CircleCiReader:
     name = "circleci"
 
     def matches(self, info: FileInfo, head: bytes) -> bool:
+        if looks_binary(head):
+            return False  # not this format: the plain-text reader decides
         return _CC_HEAD_RE.match(head) is not None and b'"message"' in head
 
     def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
@@ -321,6 +330,8 @@ class PlainLogReader:
     name = "plain-log"
 
     def matches(self, info: FileInfo, head: bytes) -> bool:
+        if looks_binary(head):
+            return False  # not this format: the plain-text reader decides
         return _PLAIN_NAME_RE.search(info.name) is not None
 
     def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:

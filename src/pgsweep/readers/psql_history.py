@@ -6,7 +6,12 @@ import re
 from collections.abc import Iterator
 
 from pgsweep.models import Chunk, HistoryProvenance, Skipped
-from pgsweep.readers.chunking import iter_grouped, skipped_if_binary, split_byte_lines
+from pgsweep.readers.chunking import (
+    iter_grouped,
+    looks_binary,
+    skipped_if_binary,
+    split_byte_lines,
+)
 from pgsweep.readers.interface import FileInfo
 
 LIBEDIT_HEADER = b"_HiStOrY_V2_"
@@ -72,6 +77,8 @@ class PsqlHistoryReader:
     name = "psql-history"
 
     def matches(self, info: FileInfo, head: bytes) -> bool:
+        if looks_binary(head, allow_nul=True):
+            return False  # not this format: the plain-text reader decides
         name = info.name.replace("\\", "/").rsplit("/", 1)[-1]
         return name.startswith(".psql_history") or name == "psql_history"
 

@@ -12,6 +12,7 @@ from pgsweep.readers.chunking import (
     epoch_to_iso,
     iter_grouped,
     iter_lines,
+    looks_binary,
     skipped_if_binary,
     split_byte_lines,
 )
@@ -77,6 +78,8 @@ class ZshHistoryReader:
     name = "zsh-history"
 
     def matches(self, info: FileInfo, head: bytes) -> bool:
+        if looks_binary(head, allow_nul=True):
+            return False  # not this format: the plain-text reader decides
         name = _base(info)
         if name in _ZSH_NAMES or name.startswith(".zsh_history"):
             return True
@@ -126,6 +129,8 @@ class FishHistoryReader:
     name = "fish-history"
 
     def matches(self, info: FileInfo, head: bytes) -> bool:
+        if looks_binary(head, allow_nul=True):
+            return False  # not this format: the plain-text reader decides
         name = _base(info)
         if name == "fish_history" or (name.endswith("_history") and "/fish/" in _path(info)):
             return True
@@ -164,6 +169,8 @@ class PowerShellHistoryReader:
     name = "powershell-history"
 
     def matches(self, info: FileInfo, head: bytes) -> bool:
+        if looks_binary(head, allow_nul=True):
+            return False  # not this format: the plain-text reader decides
         name = _base(info).lower()
         return name == "consolehost_history.txt" or (
             name.endswith("_history.txt") and "/psreadline/" in _path(info).lower()
@@ -211,6 +218,8 @@ class BashHistoryReader:
     name = "bash-history"
 
     def matches(self, info: FileInfo, head: bytes) -> bool:
+        if looks_binary(head, allow_nul=True):
+            return False  # not this format: the plain-text reader decides
         name = _base(info)
         if name.startswith(".bash_history") or name in _SH_SHELLS:
             return True
