@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pgsweep.models import CiLogProvenance
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pgsweep.models import Chunk, CiLogProvenance, Skipped
 from pgsweep.readers.chunking import (
     decode_text,
     epoch_to_iso,
@@ -11,6 +14,8 @@ from pgsweep.readers.chunking import (
     looks_binary,
     render_terminal,
 )
+from pgsweep.readers.interface import FileInfo
+from pgsweep.readers.logs_and_histories import LOG_AND_HISTORY_READERS
 
 ESC = "\x1b"
 
@@ -60,3 +65,27 @@ def test_decode_and_binary_sniffing() -> None:
     assert not looks_binary(b"\x00" * 100 + b"text", allow_nul=True)
     assert not looks_binary(b"\x00" * 70_000, allow_nul=True)
     assert not looks_binary(b"")
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+# Bytes that mean something to one of the formats, so the fuzzer reaches the parsers.
+_TOKENS = [b"\x1b[0K", b"\x1b[32;1m", b"\r", b"\n", b"\\", b"\\M-", b"\\^", b"\\0", b"\x83",
+           b"\x01", b"\x00", b"section_start:1717079400:s", b"section_end:1:s", b": 1717079400:0;",
+           b"#1717079400", b"- cmd: ", b"  when: 1", b"`", b"[Pipeline] { (x)", b"[Pipeline] }",
+           b"2024-05-30T14:30:00.1234567Z ", b"2024-05-30T14:30:00.1Z 00O+", b"##[group]Run ",
+           b'[{"message":"', b'"}', b"_HiStOrY_V2_\n", b"\xe2\x80", b"\xff", b"postgres://a:b@h/d"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(_TOKENS), st.binary(max_size=8)), max_size=40))
+def test_readers_never_raise_on_fuzzed_input(parts: list[bytes]) -> None:
+    data = b"".join(parts)
+    info = FileInfo(path="/fuzz/x.log", name="x.log", member="a!b/1_x.txt")
+    for reader in LOG_AND_HISTORY_READERS:
+        reader.matches(info, data[:4096])
+        for item in reader.iter_chunks(info, data):
+            assert isinstance(item, (Chunk, Skipped))
+            if isinstance(item, Chunk) and item.line_map is not None:
+                assert len(item.line_map) == item.data.count(b"\n") + 1
+                assert all(1 <= n <= data.count(b"\n") + 1 for n in item.line_map)
