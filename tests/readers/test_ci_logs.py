@@ -123,12 +123,15 @@ def test_github_zip_members_give_job_step_line_and_timestamp(scanner: Scanner, t
 
 def test_github_normalised_text_and_line_map() -> None:
     data = ("\ufeff" + gh("30:00.1234567", "##[group]Run echo hi") + gh("30:00.2", f"{ESC}[36;1mecho hi{ESC}[0m")
-            + gh("30:00.3", "##[endgroup]") + gh("30:01.0", "##[warning]careful") + gh("30:01.5", "done")).encode()
+            + gh("30:00.3", "##[endgroup]") + gh("30:01.0", "##[warning]careful") + gh("30:01.5", "done")
+            + gh("30:01.6", "Post job cleanup.") + gh("30:01.7", "Cleaning up orphan processes")).encode()
     info = FileInfo(path="/tmp/job.txt", name="0_deploy.txt")
     chunks = chunks_of(GitHubActionsReader(), info, data)
     assert [(lines_of(c), c.line_map, c.provenance.timestamp, c.provenance.step) for c in chunks] == [
         (["Run echo hi", "echo hi", ""], None, "2024-05-30T14:30:00+00:00", "Run echo hi"),
         (["careful", "done"], (4, 5), "2024-05-30T14:30:01+00:00", "Run echo hi"),
+        (["Post job cleanup."], (6,), "2024-05-30T14:30:01+00:00", "Post job cleanup"),
+        (["Cleaning up orphan processes"], (7,), "2024-05-30T14:30:01+00:00", "Complete job"),
     ]
     assert all(c.provenance.job == "deploy" for c in chunks)
 

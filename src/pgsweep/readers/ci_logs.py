@@ -57,6 +57,8 @@ _GH_TS_RE = re.compile(rf"({_ISO})(?:\.\d+)?Z ?")
 _GH_HEAD_RE = re.compile(rb"\A(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (?![0-9a-f]{2}[OE][ +])")
 _GH_MARKER_RE = re.compile(r"##\[([a-z]+)\]")
 _GH_FILE_RE = re.compile(r"^\d+_(.+)\.txt$")
+# Lines that open the runner's own steps in a whole-job log (they have no `##[group]Run`).
+_GH_STEP_LINES = {"Post job cleanup.": "Post job cleanup", "Cleaning up orphan processes": "Complete job"}
 
 
 def github_job_step(member: str) -> tuple[str | None, str | None, bool]:
@@ -112,6 +114,8 @@ class GitHubActionsReader:
             if m:
                 ts = f"{m.group(1)}+00:00"
                 body = raw[m.end() :]
+            if not step_file and body in _GH_STEP_LINES:
+                step = _GH_STEP_LINES[body]
             marker = _GH_MARKER_RE.match(body)
             if marker:
                 kind = marker.group(1)
