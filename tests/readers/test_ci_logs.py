@@ -91,7 +91,9 @@ def github_zip(pw: str, pw2: str) -> bytes:
         z.writestr("build/1_Set up job.txt", setup.encode())
         z.writestr("build/2_Run migrations.txt", migrate.encode())
         z.writestr("build/system.txt", gh("29:59.0000000", "Requested labels: ubuntu-latest").encode())
-        z.writestr("1_test (ubuntu-latest, 3.12).txt", gh("31:00.0000000", "ok").encode())
+        z.writestr("1_test (ubuntu-latest, 3.12).txt", (
+            gh("31:00.0000000", "Current runner version: '2.317.0'") + gh("31:00.1000000", "ok")
+            + gh("31:00.2000000", "Cleaning up orphan processes")).encode())
     return buf.getvalue()
 
 
@@ -125,7 +127,7 @@ def test_github_normalised_text_and_line_map() -> None:
     data = ("\ufeff" + gh("30:00.1234567", "##[group]Run echo hi") + gh("30:00.2", f"{ESC}[36;1mecho hi{ESC}[0m")
             + gh("30:00.3", "##[endgroup]") + gh("30:01.0", "##[warning]careful") + gh("30:01.5", "done")
             + gh("30:01.6", "Post job cleanup.") + gh("30:01.7", "Cleaning up orphan processes")).encode()
-    info = FileInfo(path="/tmp/job.txt", name="0_deploy.txt")
+    info = FileInfo(path="/tmp/logs.zip", name="0_deploy.txt", member="0_deploy.txt")
     chunks = chunks_of(GitHubActionsReader(), info, data)
     assert [(lines_of(c), c.line_map, c.provenance.timestamp, c.provenance.step) for c in chunks] == [
         (["Run echo hi", "echo hi", ""], None, "2024-05-30T14:30:00+00:00", "Run echo hi"),
@@ -142,10 +144,33 @@ def test_github_member_names() -> None:
     assert github_job_step("build/1_Set up job.txt") == ("build", "Set up job", True)
     assert github_job_step("build/system.txt") == ("build", "system", True)
     assert github_job_step("job-logs.txt") == (None, None, False)
+    assert github_job_step("tmp/job-logs.txt") == (None, None, False)
     nested = FileInfo(path="/e/evidence.tar", name="2_Run tests.txt",
                       member="home/a/logs_42.zip!build/2_Run tests.txt")
     [chunk] = chunks_of(GitHubActionsReader(), nested, gh("30:00.0000000", "hi").encode())
     assert (chunk.provenance.job, chunk.provenance.step) == ("build", "Run tests")
+
+
+def test_github_zip_extracted_to_disk(tmp_path) -> None:
+    with zipfile.ZipFile(io.BytesIO(github_zip(make_password(), make_password()))) as z:
+        z.extractall(tmp_path / "logs_42")
+    got = {}
+    for path in sorted((tmp_path / "logs_42").rglob("*.txt")):
+        data = path.read_bytes()
+        info = FileInfo(path=str(path), name=path.name)
+        reader = select(info, data)
+        assert isinstance(reader, GitHubActionsReader), path
+        steps = {(c.provenance.job, c.provenance.step) for c in chunks_of(reader, info, data)}
+        got[str(path.relative_to(tmp_path / "logs_42"))] = sorted(steps, key=str)
+    assert got == {
+        "0_build.txt": sorted([("build", None), ("build", 'Run psql "$DATABASE_URL" -f schema.sql'),
+                               ("build", "Complete job")], key=str),
+        "1_test (ubuntu-latest, 3.12).txt": sorted([("test (ubuntu-latest, 3.12)", None),
+                                                    ("test (ubuntu-latest, 3.12)", "Complete job")], key=str),
+        "build/1_Set up job.txt": [("build", "Set up job")],
+        "build/2_Run migrations.txt": [("build", "Run migrations")],
+        "build/system.txt": [("build", "system")],
+    }
 
 
 def test_github_mask_is_never_a_finding(scanner: Scanner) -> None:

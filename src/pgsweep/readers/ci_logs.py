@@ -75,8 +75,8 @@ def github_job_step(member: str) -> tuple[str | None, str | None, bool]:
         job = parts[-2]
         if m:
             return job, m.group(1), True
-        if parts[-1].endswith(".txt"):
-            return job, parts[-1][:-4], True
+        if parts[-1] == "system.txt":
+            return job, "system", True
         return None, None, False
     if m:
         return m.group(1), None, False
@@ -102,8 +102,24 @@ class GitHubActionsReader:
         if skip:
             yield skip
             return
-        job, step, step_file = github_job_step(_member_path(info))
+        job, step, step_file = github_job_step(self._layout_path(info, data))
         yield from _chunks(info, "github-actions", self._items(decode_text(data), job, step, step_file))
+
+    @staticmethod
+    def _layout_path(info: FileInfo, data: bytes) -> str:
+        """The name to read job and step from: the zip member, or `<dir>/<file>` on disk.
+
+        A zip extracted to disk loses the member/root distinction: `logs/0_build.txt` (a
+        whole job) and `build/2_Run tests.txt` (a step) look alike. A whole-job log starts
+        with the runner's set-up step and also holds later steps, and a step log does not.
+        """
+        if info.member:
+            return _member_path(info)
+        parts = info.path.replace("\\", "/").split("/")
+        whole_job = b"Current runner version" in data[:4096] and (
+            b"##[group]Run " in data or b"Cleaning up orphan processes" in data
+        )
+        return parts[-1] if whole_job or len(parts) < 2 else "/".join(parts[-2:])
 
     def _items(self, text: str, job: str | None, step: str | None, step_file: bool) -> Iterator[Item]:
         ts: str | None = None
