@@ -130,14 +130,14 @@ class GitHubActionsReader:
             if m:
                 ts = f"{m.group(1)}+00:00"
                 body = raw[m.end() :]
-            if not step_file and body in _GH_STEP_LINES:
-                step = _GH_STEP_LINES[body]
+            if not step_file and body.rstrip("\r") in _GH_STEP_LINES:
+                step = _GH_STEP_LINES[body.rstrip("\r")]
             marker = _GH_MARKER_RE.match(body)
             if marker:
                 kind = marker.group(1)
                 body = "" if kind == "endgroup" else body[marker.end() :]
                 if kind == "group" and not step_file and body.startswith("Run "):
-                    step = body.strip() or step
+                    step = render_terminal(body.strip())[0].strip() or step
             for text_line in render_terminal(body):
                 yield (job, step, ts), text_line, n
 
