@@ -282,8 +282,11 @@ def test_sweep_finds_every_planted_leak_and_no_decoy(scanner, machine) -> None:
 def test_sweep_cli_json_users_section_and_redaction(machine, tmp_path: Path) -> None:
     root, leaks = machine
     out = tmp_path / "report.json"
-    res = run_cli("sweep", "--root", str(root), "--format", "json", "--output", str(out))
+    xdg = tmp_path / "xdg"
+    res = run_cli("sweep", "--root", str(root), "--format", "json", "--output", str(out),
+                  env={"XDG_DATA_HOME": str(xdg), "XDG_CONFIG_HOME": str(xdg)})
     assert res.returncode == 1, res.stderr
+    assert not xdg.exists()  # no findings store unless --store
     assert "Traceback" not in res.stderr
     assert "sweeping 4 homes" in res.stderr
     text = out.read_text()
@@ -296,8 +299,31 @@ def test_sweep_cli_json_users_section_and_redaction(machine, tmp_path: Path) -> 
         "alice", "carol", "postgres"}
     res = run_cli("sweep", "--root", str(root), "--output", str(root / "report.txt"))
     assert res.returncode == 2 and "refusing to write inside the swept root" in res.stderr
+    res = run_cli("sweep", "--root", str(root), "--store", str(root / "home/alice/s.db"))
+    assert res.returncode == 2 and "refusing to write inside the swept root" in res.stderr
     res = run_cli("sweep", "--root", str(root))
     assert "Per user" in res.stdout and "encrypted saved passwords" in res.stdout
+
+
+def test_sweep_records_into_an_explicit_store_only(machine, tmp_path: Path) -> None:
+    from pgsweep.store import Store, repo_key_for
+
+    root, leaks = machine
+    store_path = tmp_path / "case.db"
+    res = run_cli("sweep", "--root", str(root), "--format", "json", "--store", str(store_path),
+                  env={"XDG_DATA_HOME": str(tmp_path / "xdg")})
+    assert res.returncode == 1, res.stderr
+    assert not (tmp_path / "xdg").exists()  # nothing written but what was asked for
+    store = Store.open(store_path)
+    try:
+        stored = store.findings(repo_key_for(str(root)))
+    finally:
+        store.close()
+    assert len(stored) == len(leaks)
+    pgpass = [f for f in stored if f.provenance.path == str(root / "home/alice/.pgpass")]
+    assert {f.provenance.risk_flags for f in pgpass} == {("pgpass-group-or-world-accessible:0644",)}
+    assert {getattr(f.provenance, "user", None) for f in stored} == {
+        "alice", "carol", "postgres", None}
 
 
 def make_repo(path: Path, secret: str) -> None:

@@ -77,6 +77,10 @@ class FileProvenance:
     section: str | None = None  # the part of the file: notebook cell, service, compose service
     risk_flags: tuple[str, ...] | None = None  # e.g. a .pgpass readable by group or world
 
+    def __post_init__(self) -> None:
+        if isinstance(self.risk_flags, list):  # read back from JSON (the findings store)
+            object.__setattr__(self, "risk_flags", tuple(self.risk_flags))
+
 
 @dataclass(frozen=True)
 class CiLogProvenance:

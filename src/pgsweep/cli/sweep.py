@@ -9,14 +9,13 @@ from typing import Optional
 
 import typer
 
-from pgsweep import signatures as signatures_mod
 from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS, app, fail
 from pgsweep.cli.progress import progress_reporter
 from pgsweep.models import Severity
 from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
-from pgsweep.pipeline import Scanner
 from pgsweep.reporters.interface import Format, Report
 from pgsweep.reporters.output import write_report
+from pgsweep.scanjob import open_scan_store, run_scan
 from pgsweep.sources.files import is_within
 from pgsweep.sources.sweep import Home, SweepSource
 
@@ -33,6 +32,13 @@ def sweep(
     max_blob_size: int = typer.Option(DEFAULT_MAX_BLOB_SIZE, "--max-blob-size", help="Bytes."),
     extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress"),
+    store_path: Optional[Path] = typer.Option(
+        None, "--store", help="Record the findings into this store (default: record nothing; "
+        "a sweep writes nothing unless asked)."
+    ),
+    no_store_secrets: bool = typer.Option(
+        False, "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets."
+    ),
 ) -> None:
     """Sweep every user's shell/psql histories, client configs and desktop tools under ROOT."""
     try:
@@ -41,8 +47,9 @@ def sweep(
         raise fail(str(exc)) from None
     if not root.is_dir():
         raise fail(f"{root}: not a directory")
-    if output is not None and os.path.realpath(root) != "/" and is_within(root, output.parent):
-        raise fail(f"{output}: refusing to write inside the swept root (it is read-only)")
+    for target in (output, store_path):
+        if target is not None and os.path.realpath(root) != "/" and is_within(root, target.parent):
+            raise fail(f"{target}: refusing to write inside the swept root (it is read-only)")
     opts = ScanOptions(
         path=str(root),
         max_blob_size=max_blob_size,
@@ -58,9 +65,17 @@ def sweep(
     source = SweepSource(root, opts, repos=repos, on_home=on_home)
     typer.echo(f"pgsweep: sweeping {len(source.homes)} homes under {root}: "
                + (", ".join(h.user for h in source.homes) or "none"), err=True)
-    scanner = Scanner(signatures_mod.load(opts.extra_signatures), use_hyperscan=opts.use_hyperscan)
-    with progress_reporter(opts.progress) as on_progress:
-        result = scanner.run(source, progress=on_progress)
+    store = None
+    if store_path is not None:
+        store, _ = open_scan_store(store_path, store_secrets=not no_store_secrets)
+    try:
+        with progress_reporter(opts.progress) as on_progress:
+            result = run_scan(opts, store, progress=on_progress, open_source=lambda _: source)
+    finally:
+        if store is not None:
+            store.close()
+    for notice in dict.fromkeys(result.stats.notices):
+        typer.echo(f"pgsweep: warning: {notice}", err=True)
     report = Report(
         findings=result.findings,
         credentials=result.credentials,

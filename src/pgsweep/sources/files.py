@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import TypedDict
 
 from pgsweep.models import Chunk, Finding, Skipped
 from pgsweep.readers.interface import FileInfo, Reader
@@ -35,7 +36,15 @@ def is_binary(data: bytes) -> bool:
     return b"\x00" in data[:8192]
 
 
-def file_meta(st: os.stat_result, owners: Mapping[int, str] | None = None) -> dict[str, str]:
+class FileMeta(TypedDict):
+    """The stat facts every file provenance carries."""
+
+    owner: str
+    mode: str
+    mtime: str
+
+
+def file_meta(st: os.stat_result, owners: Mapping[int, str] | None = None) -> FileMeta:
     """owner (from `owners`, else this machine's passwd, else the uid), mode and mtime."""
     owner = (owners or {}).get(st.st_uid)
     if owner is None:
