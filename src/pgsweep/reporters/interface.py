@@ -23,6 +23,9 @@ class Format(str, enum.Enum):
 
     TERMINAL = "terminal"
     JSON = "json"
+    SARIF = "sarif"
+    CSV = "csv"
+    JSONL = "jsonl"
 
     def __str__(self) -> str:
         return self.value
