@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import make_password, run_cli
+
 from pgsweep import config
 from pgsweep.fingerprint import redact
 

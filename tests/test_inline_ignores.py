@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import make_password, scan_tree
+
 from pgsweep.fingerprint import redact
 
 

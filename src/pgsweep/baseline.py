@@ -14,9 +14,10 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from pgsweep import __version__
 from pgsweep import credentials as credentials_mod
@@ -86,7 +87,9 @@ class Baseline:
         return (f.credential, f.rule, path) in self._keys
 
 
-def create(findings: Iterable[Finding], root: Path | None, previous: Baseline | None = None) -> Baseline:
+def create(
+    findings: Iterable[Finding], root: Path | None, previous: Baseline | None = None
+) -> Baseline:
     """A baseline of `findings`; audit decisions of `previous` carry over to the same entries."""
     decided = {e.key: e for e in previous.entries} if previous else {}
     entries = []
@@ -113,7 +116,7 @@ def create(findings: Iterable[Finding], root: Path | None, previous: Baseline | 
             entry = replace(entry, is_secret=old.is_secret, note=old.note)
         entries.append(entry)
     entries.sort(key=lambda e: (e.path, e.line, e.rule, e.credential))
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     return Baseline(entries=tuple(entries), generated_at=now)
 
 
@@ -162,7 +165,9 @@ def from_json(doc: Any, where: str) -> Baseline:
     )
 
 
-def with_decision(b: Baseline, index: int, is_secret: bool | None, note: str | None = None) -> Baseline:
+def with_decision(
+    b: Baseline, index: int, is_secret: bool | None, note: str | None = None
+) -> Baseline:
     entries = list(b.entries)
     entries[index] = replace(entries[index], is_secret=is_secret,
                              note=entries[index].note if note is None else note)
@@ -187,8 +192,6 @@ class DetectSecretsBaseline:
             return False
         # detect-secrets hashes the text as written, so a percent-encoded URI password is
         # hashed encoded; try both spellings.
-        from urllib.parse import quote
-
         hashes = {sha1_hex(f.secret), sha1_hex(quote(f.secret, safe=""))}
         return any((path, h) in self.false_positives for h in hashes)
 
@@ -200,7 +203,9 @@ def detect_secrets_from_json(doc: dict[str, Any], where: str) -> DetectSecretsBa
     fps = set()
     for filename, items in results.items():
         for item in items if isinstance(items, list) else ():
-            if isinstance(item, dict) and item.get("is_secret") is False and item.get("hashed_secret"):
+            if not isinstance(item, dict) or not item.get("hashed_secret"):
+                continue
+            if item.get("is_secret") is False:
                 name = str(item.get("filename", filename)).replace(os.sep, "/")
                 fps.add((name, str(item["hashed_secret"])))
     return DetectSecretsBaseline(false_positives=frozenset(fps))
@@ -229,7 +234,9 @@ def parse_gitleaksignore(text: str, where: str) -> GitleaksIgnore:
             continue
         parts = line.rsplit(":", 2)
         if len(parts) != 3 or not parts[2].isdigit():
-            raise BaselineError(f"{where}:{n}: not a gitleaks fingerprint ([commit:]file:rule:line)")
+            raise BaselineError(
+                f"{where}:{n}: not a gitleaks fingerprint ([commit:]file:rule:line)"
+            )
         head, _rule, lineno = parts
         commit: str | None = None
         first, sep, rest = head.partition(":")
@@ -241,39 +248,42 @@ def parse_gitleaksignore(text: str, where: str) -> GitleaksIgnore:
 
 # --------------------------------------------------------------------------- applying
 class Suppressor(Protocol):
-    name: str
+    """Anything that knows findings to drop; `name` is the key in stats.suppressed."""
+
+    @property
+    def name(self) -> str: ...
 
     def matches(self, f: Finding, path: str) -> bool: ...
 
 
 def load(path: Path) -> Baseline:
     """A pgsweep baseline (for create/audit); other formats are an error here."""
-    doc = _read_json(path)
-    return from_json(doc, str(path))
+    return from_json(_parse_json(_read_text(path), path), str(path))
 
 
 def load_any(path: Path) -> Suppressor:
     """A pgsweep baseline, a detect-secrets baseline or a .gitleaksignore, told by content."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    text = _read_text(path)
     if text.lstrip().startswith("{"):
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise BaselineError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        doc = _parse_json(text, path)
         if isinstance(doc, dict) and "plugins_used" in doc and "results" in doc:
             return detect_secrets_from_json(doc, str(path))
         return from_json(doc, str(path))
     return parse_gitleaksignore(text, str(path))
 
 
-def _read_json(path: Path) -> Any:
+def _read_text(path: Path) -> str:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BaselineError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BaselineError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise BaselineError(f"{path}: cannot read: not UTF-8 text") from None
+
+
+def _parse_json(text: str, path: Path) -> Any:
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise BaselineError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
 

@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO_ROOT, make_password, scan_tree
+
 from pgsweep.models import Severity
 from pgsweep.reporters.interface import Report
 from pgsweep.reporters.sarif import LEVELS, SECURITY_SEVERITY, SarifReporter
@@ -48,9 +48,10 @@ def test_validates_against_the_official_schema(relative_scan) -> None:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     result, _ = relative_scan
     _, doc = _render(result)
-    jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(doc)
+    validator = jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+    validator.validate(doc)
     empty = scan_tree(Path("clean"), {"x.txt": "nothing\n"})
-    jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(_render(empty)[1])
+    validator.validate(_render(empty)[1])
 
 
 def test_rules_results_locations_and_fingerprints(relative_scan) -> None:

@@ -8,7 +8,7 @@ with `user:` and `password:` keys, a multi-line DSN) are found only by `pgsweep 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +42,7 @@ class PgsweepDetector(BasePlugin):
         chunk = Chunk(line.encode("utf-8", "surrogateescape"), FileProvenance(path=filename))
         yield from _scanner().scan_chunk(chunk, ScanStats())
 
-    def analyze_string(self, string: str) -> Iterator[str]:
+    def analyze_string(self, string: str) -> Generator[str, None, None]:
         """The passwords on one line (detect-secrets' `scan --string` uses this)."""
         for f in self.iter_findings("", string):
             yield f.secret

@@ -121,10 +121,11 @@ def _result(f: Finding, rule_index: int, rule_name: str) -> dict[str, Any]:
         if value:
             props[key] = value
     if git is not None:
-        for key, value in (("commit", git.commit), ("blob", git.blob), ("author", git.author),
-                           ("date", git.date), ("presentAtHead", git.present_at_head)):
-            if value is not None:
-                props[key] = value
+        facts: tuple[tuple[str, object], ...] = (
+            ("commit", git.commit), ("blob", git.blob), ("author", git.author),
+            ("date", git.date), ("presentAtHead", git.present_at_head),
+        )
+        props.update((k, v) for k, v in facts if v is not None)
     return {
         "ruleId": f.rule,
         "ruleIndex": rule_index,
