@@ -62,20 +62,28 @@ def test_detect_secrets_scan_with_the_plugin(tmp_path: Path) -> None:
         assert pw not in proc.stdout + proc.stderr
 
 
-def test_detect_secrets_hook_with_the_plugin(tmp_path: Path) -> None:
+def test_detect_secrets_hook_with_the_documented_repository_setup(tmp_path: Path) -> None:
+    # docs/ci.md: a one-line module in the repository, referenced by a relative path
     known, new = make_password(), make_password()
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)  # the hook runs git diff
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "pgsweep_detect_secrets.py").write_text(
+        "from pgsweep.integrations.detect_secrets_plugin import PgsweepDetector  # noqa: F401\n"
+    )
     (tmp_path / "a.env").write_text(f"A=postgres://app:{known}@db.corp.net/prod\n")
-    proc = _run("detect-secrets", "scan", "--all-files", "--plugin", str(PLUGIN), cwd=tmp_path)
-    (tmp_path / ".secrets.baseline").write_text(proc.stdout)
-    # the hook reads the plugin from the baseline and passes while nothing new appears
+    proc = _run("detect-secrets", "scan", "--all-files", "--plugin",
+                "tools/pgsweep_detect_secrets.py", cwd=tmp_path)
+    absolute = (tmp_path / "tools").as_uri() + "/"
+    assert absolute in proc.stdout
+    (tmp_path / ".secrets.baseline").write_text(proc.stdout.replace(absolute, "file://tools/"))
+    # the hook loads the plugin from the baseline and passes while nothing new appears
     hook = _run("detect-secrets-hook", "--baseline", ".secrets.baseline", "a.env", cwd=tmp_path)
     assert hook.returncode == 0, hook.stdout + hook.stderr
     (tmp_path / "b.env").write_text(f"B=postgresql://svc:{new}@pg.corp.net/svc\n")
     hook = _run("detect-secrets-hook", "--baseline", ".secrets.baseline", "a.env", "b.env",
                 cwd=tmp_path)
     assert hook.returncode == 1
-    assert f"Secret Type: {SECRET_TYPE}" in hook.stdout and "Location:    b.env:1" in hook.stdout
+    assert f"Secret Type: {SECRET_TYPE}\nLocation:    b.env:1" in hook.stdout
     assert new not in hook.stdout + hook.stderr
 
 
