@@ -77,6 +77,7 @@ def test_pyproject_without_tool_table_is_no_config(tmp_path: Path) -> None:
         ('exclude = "a"\nsignatures = [1]\n', "signatures must be a string or a list of strings"),
         ("[allowlist]\nvalues = ['(unclosed']\n", "allowlist.values[0]: bad regex"),
         ("exclude = [\n", "not valid TOML"),
+        ('signatures = ["no-such-folder"]\n', "no-such-folder is not a directory"),
     ],
 )
 def test_bad_config_is_one_line_exit_2(tmp_path: Path, text: str, message: str) -> None:

@@ -125,10 +125,14 @@ def parse(raw: Any, where: str, base: Path) -> ScanConfig:
             fail_on = Severity.parse(_str(raw["fail_on"], where, "fail_on"))
         except ValueError as exc:
             raise ConfigError(f"{where}: fail_on: {exc}") from None
+    signatures = tuple(base / p for p in _strings(raw, "signatures", where))
+    for folder in signatures:
+        if not folder.is_dir():
+            raise ConfigError(f"{where}: signatures: {folder} is not a directory")
     return ScanConfig(
         path=base,
         excludes=tuple(_strings(raw, "exclude", where)),
-        signatures=tuple(base / p for p in _strings(raw, "signatures", where)),
+        signatures=signatures,
         fail_on=fail_on,
         baselines=tuple(base / p for p in _strings(raw, "baseline", where)),
         allow_hosts=frozenset(h.strip().lower() for h in _strings(allow, "hosts", where)),

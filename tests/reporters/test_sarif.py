@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, make_password, scan_tree
+from conftest import REPO_ROOT, make_password, run_cli, scan_tree
 
 from pgsweep.models import Severity
 from pgsweep.reporters.interface import Report
@@ -106,3 +106,19 @@ def test_absolute_paths_become_file_uris(leaky_scan) -> None:
             for r in doc["runs"][0]["results"]}
     assert all(u.startswith("file:///") for u in uris)
     assert any(u.endswith("/app/settings.env") for u in uris)
+
+
+def test_cli_writes_sarif_to_a_file(tmp_path: Path) -> None:
+    pw = make_password()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "db.py").write_text(f'URL = "postgresql://svc:{pw}@pg.corp.net/svc"\n')
+    out = tmp_path / "out.sarif"
+    proc = run_cli("scan", "app", "--format", "sarif", "--output", str(out), cwd=tmp_path,
+                   env={"PYTHONPATH": str(REPO_ROOT / "src")})
+    assert (proc.returncode, proc.stdout, proc.stderr) == (1, "", "")
+    doc = json.loads(out.read_text())
+    [result] = doc["runs"][0]["results"]
+    location = result["locations"][0]["physicalLocation"]
+    assert (location["artifactLocation"]["uri"], location["region"]["startLine"]) == (
+        "app/db.py", 1)
+    assert pw not in out.read_text()
