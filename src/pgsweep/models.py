@@ -254,6 +254,7 @@ class ScanStats:
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    peak_rss_mib: float = 0.0  # this process's peak resident memory, for the benchmark
 
     def skip(self, skipped: Skipped) -> None:
         self.skipped[skipped.reason] = self.skipped.get(skipped.reason, 0) + 1
