@@ -20,7 +20,10 @@ if [ -z "$since" ]; then
   done
 fi
 
-args=(scan "$path" --format sarif --output "$sarif" --fail-on "${INPUT_FAIL_ON:-low}" --no-progress)
+args=(scan "$path" --format sarif --output "$sarif" --no-progress)
+if [ -n "${INPUT_FAIL_ON:-}" ]; then
+  args+=(--fail-on "$INPUT_FAIL_ON")
+fi
 if [ -n "$since" ]; then
   args+=(--since "$since")
   range="since $since"

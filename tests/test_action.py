@@ -73,7 +73,7 @@ def test_scan_step_scans_the_pushed_range(tmp_path: Path) -> None:
     git(repo, "commit", "-qm", "new leak")
     shim = _shim(tmp_path / "bin")
 
-    pushed = _run_step(tmp_path, repo, shim, PUSH_BEFORE=before, INPUT_FAIL_ON="low")
+    pushed = _run_step(tmp_path, repo, shim, PUSH_BEFORE=before)
     assert pushed["results"] == [("new.env", 2, "newuser")]
     assert pushed["outputs"] == {"exit-code": "1", "sarif-file": str(tmp_path / "pgsweep.sarif"),
                                  "range": f"since {before}"}
