@@ -20,7 +20,7 @@ if [ -z "$since" ]; then
   done
 fi
 
-args=(scan "$path" --format sarif --output "$sarif" --no-progress)
+args=(scan "$path" --format sarif --output "$sarif" --no-progress --no-store)
 if [ -n "${INPUT_FAIL_ON:-}" ]; then
   args+=(--fail-on "$INPUT_FAIL_ON")
 fi

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pgsweep.errors import PgsweepError
-from pgsweep.filters import Filter
-from pgsweep.models import Candidate, Severity
+from pgsweep.models import Finding, Severity
 
 CONFIG_NAME = "pgsweep.toml"
 PYPROJECT = "pyproject.toml"
@@ -36,29 +35,46 @@ class ScanConfig:
     allow_host_patterns: tuple[re.Pattern[str], ...] = ()
     allow_values: tuple[re.Pattern[str], ...] = ()
 
-    def filters(self) -> tuple[tuple[str, Filter], ...]:
-        """Extra named filters for the scanner (empty when nothing is allowlisted)."""
-        out: list[tuple[str, Filter]] = []
-        if self.allow_hosts or self.allow_host_patterns:
-            out.append(("allowlist-host", self.is_allowlisted_host))
-        if self.allow_values:
-            out.append(("allowlist-value", self.is_allowlisted_value))
-        return tuple(out)
+    def suppressors(self) -> list[HostAllowlist | ValueAllowlist]:
+        """The allowlists as finding suppressors (pgsweep.baseline.apply runs them).
 
-    def is_allowlisted_host(self, c: Candidate) -> bool:
-        """Every host the credential names is allowlisted (a credential also valid on an
-        unlisted host is still reported)."""
-        hosts = c.parsed.hosts
-        return bool(hosts) and all(self._host_ok(h) for h in hosts)
+        They act on findings after the scan, like baselines, so a scan served from the
+        findings store honours today's allowlist, not the one of the scan that stored it.
+        """
+        out: list[HostAllowlist | ValueAllowlist] = []
+        if self.allow_hosts or self.allow_host_patterns:
+            out.append(HostAllowlist(self.allow_hosts, self.allow_host_patterns))
+        if self.allow_values:
+            out.append(ValueAllowlist(self.allow_values))
+        return out
+
+
+@dataclass(frozen=True)
+class HostAllowlist:
+    """Every host the credential names is allowlisted (one also valid on an unlisted host is
+    still reported)."""
+
+    hosts: frozenset[str]
+    patterns: tuple[re.Pattern[str], ...]
+    name: str = "allowlist-host"
+
+    def matches(self, f: Finding, path: str) -> bool:
+        return bool(f.hosts) and all(self._host_ok(h) for h in f.hosts)
 
     def _host_ok(self, host: str) -> bool:
         h = host.strip().lower().strip("[]")
-        return h in self.allow_hosts or any(p.search(h) for p in self.allow_host_patterns)
+        return h in self.hosts or any(p.search(h) for p in self.patterns)
 
-    def is_allowlisted_value(self, c: Candidate) -> bool:
-        """The secret matches an allowlisted regex (a known throw-away test password)."""
-        pw = c.parsed.password or ""
-        return any(p.search(pw) for p in self.allow_values)
+
+@dataclass(frozen=True)
+class ValueAllowlist:
+    """The secret matches an allowlisted regex (a known throw-away test password)."""
+
+    patterns: tuple[re.Pattern[str], ...]
+    name: str = "allowlist-value"
+
+    def matches(self, f: Finding, path: str) -> bool:
+        return bool(f.secret) and any(p.search(f.secret) for p in self.patterns)
 
 
 def scan_root(path: str) -> Path:

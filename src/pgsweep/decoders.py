@@ -1,12 +1,235 @@
-"""Derived chunks: decode encoded values (base64 Secret data, JSON escapes) for rescanning."""
+"""Derived chunks: decode encoded values (base64 Secret data, JSON escapes, HTML entities)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import base64
+import binascii
+import html
+import re
+from collections.abc import Callable, Iterator
 
 from pgsweep.models import Chunk
 
+# Cheap gates: a decoder runs only when a bytes.find / one regex pass says it may matter.
+_INTEREST_RE = re.compile(rb"(?i)postgres|passw|pgpass|jdbc:|conninfo|dsn|pwd=|host=")
+_SECRET_KIND_RE = re.compile(r"""(?m)^\s*["']?kind["']?\s*:\s*["']?Secret["']?\s*,?\s*$""")
+_JSON_SECRET_RE = re.compile(r'"kind"\s*:\s*"Secret"')
+_B64_RE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_JSON_ESCAPE_RE = re.compile(r"""\\(?:u[0-9a-fA-F]{4}|["\\/nrtbf])""")
+_ENTITY_RE = re.compile(r"&(?:amp|quot|apos|lt|gt|#\d{1,7}|#[xX][0-9a-fA-F]{1,6});")
+_JSON_SIMPLE = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "r": "\n", "t": "\t", "b": "\b", "f": "\f"}
+
 
 def iter_decoded(chunk: Chunk) -> Iterator[Chunk]:
-    """Yield chunks holding decoded forms of values in `chunk` (none for plain text)."""
-    return iter(())
+    """Yield chunks holding decoded forms of values in `chunk` (none for plain text).
+
+    - Kubernetes Secret manifests (YAML or JSON): `data:` values are base64-decoded and the
+      block is rewritten as `stringData:` (plaintext), each decoded line mapped to the line
+      of its original value.
+    - JSON-escaped strings (`\\"`, `\\n`, `\\u0026`, `\\/`): unescaped, and a Secret found in the
+      unescaped text (a last-applied-configuration annotation) is decoded as well.
+    - HTML/XML entities (`&amp;`, `&quot;`, `&#39;`): unescaped.
+    Derived chunks carry decoded=True and are not decoded again.
+    """
+    data = chunk.data
+    if chunk.decoded or _INTEREST_RE.search(data) is None:
+        return
+    text: str | None = None
+    if b"Secret" in data and b"data" in data:
+        text = data.decode("utf-8", "surrogateescape")
+        secret = _decode_secret(chunk, text)
+        if secret is not None:
+            yield secret
+    if b"\\" in data and (
+        b'\\"' in data or b"\\u00" in data or b"\\/" in data or b"\\n" in data
+    ):
+        text = text if text is not None else data.decode("utf-8", "surrogateescape")
+        unescaped = _derive(chunk, text, _json_unescape_line, _JSON_ESCAPE_RE)
+        if unescaped is not None:
+            yield unescaped
+            inner = unescaped.data.decode("utf-8", "surrogateescape")
+            nested = _decode_secret(unescaped, inner)
+            if nested is not None:
+                yield nested
+    if b"&" in data and (
+        b"&amp;" in data or b"&quot;" in data or b"&#" in data or b"&apos;" in data
+    ):
+        text = text if text is not None else data.decode("utf-8", "surrogateescape")
+        entities = _derive(chunk, text, html.unescape, _ENTITY_RE)
+        if entities is not None:
+            yield entities
+
+
+def _orig(chunk: Chunk, line0: int) -> int:
+    """Original 1-based line of 0-based line `line0` of the chunk."""
+    return chunk.original_line(line0 + 1)
+
+
+def _derive(
+    chunk: Chunk, text: str, transform: Callable[[str], str], gate: re.Pattern[str]
+) -> Chunk | None:
+    """Apply `transform` to each line that `gate` finds something in; map produced lines."""
+    out: list[str] = []
+    line_map: list[int] = []
+    changed = False
+    for i, line in enumerate(text.split("\n")):
+        new = transform(line) if gate.search(line) else line
+        if new != line:
+            changed = True
+        parts = new.split("\n")
+        out.extend(parts)
+        line_map.extend([_orig(chunk, i)] * len(parts))
+    if not changed:
+        return None
+    return Chunk(
+        data="\n".join(out).encode("utf-8", "surrogateescape"),
+        provenance=chunk.provenance,
+        line_map=tuple(line_map),
+        decoded=True,
+    )
+
+
+def _json_unescape_line(line: str) -> str:
+    """Undo JSON string escapes left to right (`\\\\n` stays a backslash and an n)."""
+    out: list[str] = []
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "\\" and i + 1 < n:
+            nxt = line[i + 1]
+            if nxt == "u" and i + 6 <= n and re.fullmatch(r"[0-9a-fA-F]{4}", line[i + 2 : i + 6]):
+                code = int(line[i + 2 : i + 6], 16)
+                out.append(chr(code) if not 0xD800 <= code < 0xE000 else "\ufffd")
+                i += 6
+                continue
+            if nxt in _JSON_SIMPLE:
+                if nxt == "r" and line[i + 2 : i + 4] == "\\n":
+                    i += 2  # \r\n is one line break
+                    continue
+                out.append(_JSON_SIMPLE[nxt])
+                i += 2
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _b64_text(value: str) -> str | None:
+    """Standard padded base64 of printable UTF-8 text, or None."""
+    value = value.strip().strip("\"'")
+    if len(value) < 4 or len(value) % 4 or not _B64_RE.fullmatch(value):
+        return None
+    try:
+        raw = base64.b64decode(value, validate=True)
+        text = raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if not text or any(not c.isprintable() and c not in "\n\r\t" for c in text):
+        return None
+    return text.rstrip("\n")
+
+
+_YAML_DATA_RE = re.compile(r"^(?P<ind>[ \t]*)(?P<key>data|binaryData)[ \t]*:[ \t]*(?P<flow>\{.*\})?[ \t]*$")
+_YAML_ENTRY_RE = re.compile(r"""^(?P<ind>[ \t]+)(?P<key>["']?[\w.-]+["']?)[ \t]*:[ \t]*(?P<val>["']?[A-Za-z0-9+/=]+["']?)[ \t]*$""")
+_JSON_DATA_RE = re.compile(r'"data"\s*:\s*\{(?P<body>[^{}]*)\}?')
+_JSON_ENTRY_RE = re.compile(r'"(?P<key>[\w.-]+)"\s*:\s*"(?P<val>[A-Za-z0-9+/=]+)"')
+
+
+def _decode_secret(chunk: Chunk, text: str) -> Chunk | None:
+    """The manifest with every decodable `data:` value replaced by its plaintext, under
+    `stringData:`; None when the text is not a Secret or nothing decodes."""
+    if not (_SECRET_KIND_RE.search(text) or _JSON_SECRET_RE.search(text)):
+        return None
+    lines = text.split("\n")
+    out: list[str] = []
+    line_map: list[int] = []
+    changed = False
+
+    def emit(line: str, src: int) -> None:
+        out.append(line)
+        line_map.append(_orig(chunk, src))
+
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        m = _YAML_DATA_RE.match(line)
+        if m and m.group("key") == "data":
+            ind = m.group("ind")
+            emit(f"{ind}stringData:", i)
+            if m.group("flow"):
+                for entry in m.group("flow").strip("{}").split(","):
+                    k, sep, v = entry.partition(":")
+                    plain = _b64_text(v) if sep else None
+                    if plain is not None:
+                        changed = True
+                        _emit_value(emit, f"{ind}  ", k.strip(), plain, i)
+                i += 1
+                continue
+            i += 1
+            while i < len(lines):
+                e = _YAML_ENTRY_RE.match(lines[i])
+                if not lines[i].strip():
+                    emit(lines[i], i)
+                    i += 1
+                    continue
+                if e is None or len(e.group("ind")) <= len(ind):
+                    break
+                plain = _b64_text(e.group("val"))
+                if plain is None:
+                    emit(lines[i], i)
+                else:
+                    changed = True
+                    _emit_value(emit, e.group("ind"), e.group("key"), plain, i)
+                i += 1
+            continue
+        j = _JSON_DATA_RE.search(line)
+        if j:
+            body = j.group("body")
+            decoded = []
+            for e2 in _JSON_ENTRY_RE.finditer(body):
+                plain = _b64_text(e2.group("val"))
+                if plain is not None:
+                    decoded.append((e2.group("key"), plain))
+            if decoded:
+                changed = True
+                emit(line[: j.start()] + '"stringData": {', i)
+                for k, v in decoded:
+                    _emit_value(emit, "  ", k, v, i)
+                emit("}", i)
+                i += 1
+                continue
+            if body.strip() == "" and line.rstrip().endswith("{"):
+                # pretty-printed JSON: entries on the following lines
+                emit(line[: j.start()] + '"stringData": {', i)
+                i += 1
+                while i < len(lines) and "}" not in lines[i]:
+                    e3 = _JSON_ENTRY_RE.search(lines[i])
+                    plain = _b64_text(e3.group("val")) if e3 else None
+                    if e3 and plain is not None:
+                        changed = True
+                        ind = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+                        _emit_value(emit, ind, e3.group("key"), plain, i)
+                    else:
+                        emit(lines[i], i)
+                    i += 1
+                continue
+        emit(line, i)
+        i += 1
+    if not changed:
+        return None
+    return Chunk(
+        data="\n".join(out).encode("utf-8", "surrogateescape"),
+        provenance=chunk.provenance,
+        line_map=tuple(line_map),
+        decoded=True,
+    )
+
+
+def _emit_value(emit: Callable[[str, int], None], ind: str, key: str, value: str, src: int) -> None:
+    key = key.strip().strip("\"'")
+    if "\n" not in value:
+        emit(f"{ind}{key}: {value}", src)
+        return
+    emit(f"{ind}{key}: |", src)
+    for vline in value.split("\n"):
+        emit(f"{ind}  {vline.rstrip(chr(13))}", src)

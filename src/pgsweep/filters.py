@@ -10,28 +10,49 @@ from pgsweep.models import Candidate
 
 Filter = Callable[[Candidate], bool]
 
+# A value that names or computes a secret instead of holding one. Anchored alternatives
+# must be the whole value; unanchored ones (`${`, `{{`, `%(x)s`, `<%`) are never part of a
+# password in practice.
 _TEMPLATE_RE = re.compile(
     r"""(
-        \$\{[^}]*\}?            # ${VAR}, ${VAR:-x} handled by the detector's default rule
-      | ^\$[A-Za-z_][A-Za-z0-9_]*$ | ^\$\(.*\)$   # $VAR, $(cmd)
+        \$\{[^}]*\}?                             # ${VAR}, ${VAR:-x} (parsers take the default out)
+      | ^\$[A-Za-z_][A-Za-z0-9_]*$ | ^\$\(.*\)?$ # $VAR, $(cmd)
+      | ^`.*`$                                   # `cmd`
       | ^%[A-Za-z_][A-Za-z0-9_]*%$               # %VAR% (cmd)
-      | \{\{.*\}\}              # {{ .Values.x }}, {{password}}
-      | \{%.*%\}                # jinja statements
-      | %\([A-Za-z_][A-Za-z0-9_]*\)s             # %(password)s
-      | ^\{[A-Za-z_][A-Za-z0-9_.]*\}$            # {password} (str.format / f-string field)
-      | ^<[^<>]+>$              # <password>
-      | ^\[[A-Za-z_ -]+\]$      # [password], [REDACTED]
-      | <%=?.*%>                # ERB
-      | ^\#\{.*\}$              # Ruby interpolation
-      | ^env\(.*\)$ | ^ENV\[.*\]$ | ^os\.environ | ^process\.env | ^getenv\(
-      | ^\$env:[A-Za-z_]+$      # PowerShell env
-      | ^\$\$[A-Za-z_]          # escaped $ in compose/make
-      | ^\{\$[A-Za-z_]
+      | ^%[sdrvqx]$ | ^%\d*\$?[sdv]$             # printf/%-format: %s %d %v %1$s
+      | ^\{\d*\}$ | ^\?$ | ^:[A-Za-z_]\w*$       # {} {0} ? :name (format / bind parameters)
+      | \{\{.*\}\}? | \{\{                       # {{ .Values.x }}, {{password}}
+      | \{%.*%\}                                 # jinja statements
+      | %\([A-Za-z_][A-Za-z0-9_]*\)[sdr]         # %(password)s
+      | ^\{[A-Za-z_][A-Za-z0-9_.\[\]'"]*\}$      # {password} (str.format / f-string field)
+      | ^\{\$?[A-Za-z_][\w.]*\}$                 # {$var} (PHP)
+      | ^<[^<>]{1,60}>$                          # <password>, <your-password>
+      | ^\[[A-Za-z_ -]{1,40}\]$                  # [password], [REDACTED]
+      | <%=?.*%>? | ^<%                          # ERB
+      | \#\{.*\}                                 # Ruby interpolation
+      | ^(env|ENV|getenv|os\.getenv|secret|var|local|data|random_password)[.(\[]
+      | ^os\.environ | ^process\.env\b | ^System\.getenv | ^Environment\.Get
+      | ^\$env:[A-Za-z_]\w*$                     # PowerShell env
+      | ^\$\$[A-Za-z_{]                          # escaped $ in compose/make
+      | ^@[A-Za-z_]\w*@$                         # @token@ (Maven/Ant filtering)
+      | ^__[A-Z0-9_]+__$                         # __PASSWORD__ (sed-replaced tokens)
+      | ^\$\{?\{?secrets\.                       # GitHub Actions ${{ secrets.X }}
+      | ^\(\(.*\)\)$                             # ((password)) Concourse vars
     )""",
     re.VERBOSE,
 )
-_MASK_RE = re.compile(r"^(\*+|x{3,}|X{3,}|•+|\[?MASKED\]?|\[?REDACTED\]?|\[?HIDDEN\]?|\.{3,}|…|-{3,})$",
-                      re.IGNORECASE)
+# `" + pw + "`, `' + password`, `"" + x`: the string was built in code.
+_CONCAT_RE = re.compile(r"""['"]\s*\+\s*[\w(]|[\w)\]]\s*\+\s*['"]|^\s*\+\s*\w|\s\.\s*\$\w|['"]\s*\.\s*\$""")
+# Already hidden by a logger, CI system or the author.
+_MASK_RE = re.compile(
+    r"""^(
+        [*•●·#]{3,} | x{3,} | X{3,} | \.{3,} | … | -{3,} | _{3,} | 0{6,}
+      | \[?(MASKED|REDACTED|HIDDEN|FILTERED|SECRET|REMOVED|OMITTED|CENSORED)\]?
+      | <(MASKED|REDACTED|HIDDEN|FILTERED|SECRET|REMOVED|OMITTED)>
+      | \(?(hidden|redacted|masked|omitted|not\ shown)\)?
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
 _PLACEHOLDERS = frozenset(
     """
     password passwd pass pwd passw0rd password1 password123 your_password yourpassword
@@ -41,10 +62,19 @@ _PLACEHOLDERS = frozenset(
     redacted masked hidden foo bar foobar baz qux pw pw1 passwort contraseña motdepasse
     user_password userpassword postgres_password pgpassword pg_password new_password
     newpassword old_password oldpassword some_password somepassword insert_password_here
-    enter_password password_here secret_password supersecret super_secret s3cret
-    <password> your_strong_password strongpassword strong_password mypass my_pass
+    enter_password password_here secret_password supersecret super_secret s3cret s3cr3t
+    your_strong_password strongpassword strong_password mypass my_pass p@ssw0rd p@ssword
+    pa55word pa55w0rd passw0rd! password! 123456 12345678 1234 abc123 qwerty letmein
+    true false yes no on off required optional string value str text
     """.split()
 )
+# Letters and separators around a password-ish word, no digits: `db_password`, `PG_PASS`,
+# `your-secret-here`, `POSTGRES_PASSWORD` (a variable name written where its value belongs).
+_WORDY_RE = re.compile(
+    r"^[a-z_.\- ]*(password|passwd|passwort|pwd|secret|passphrase|pass)[a-z_.\- ]*$", re.IGNORECASE
+)
+_PROSE_RE = re.compile(r"^(your|my|the|some|enter|insert|put)[-_ ][a-z_\- ]*$", re.IGNORECASE)
+
 _LOCAL_NAMES = frozenset(
     {"localhost", "localhost.localdomain", "ip6-localhost", "db", "postgres", "postgresql",
      "pg", "database", "host.docker.internal", "docker", "pgbouncer"}
@@ -54,35 +84,36 @@ _DOC_DOMAINS = ("example.com", "example.net", "example.org")
 
 
 def is_empty(c: Candidate) -> bool:
+    """No password at all, or only whitespace."""
     return not (c.parsed.password or "").strip()
 
 
 def is_template_reference(c: Candidate) -> bool:
-    """`${DB_PASSWORD}`, `$PGPASSWORD`, `{{ .Values.x }}`, `%(password)s`, `<password>`…"""
+    """`${DB_PASSWORD}`, `$PGPASSWORD`, `{{ .Values.x }}`, `%(password)s`, `<password>`,
+    f-string fields, `%s`, and strings built with `+`: a reference, not a value."""
     pw = c.parsed.password or ""
-    return _TEMPLATE_RE.search(pw) is not None or _is_code_concatenation(pw)
-
-
-def _is_code_concatenation(pw: str) -> bool:
-    # "' + password + '" or "" + pw: the string was built in code.
-    return bool(re.search(r"""['"]\s*\+|\+\s*['"]|^\s*\+\s*\w""", pw))
+    return _TEMPLATE_RE.search(pw) is not None or _CONCAT_RE.search(pw) is not None
 
 
 def is_masked(c: Candidate) -> bool:
-    """`***`, `****`, `[REDACTED]`, `xxxxx`, `[MASKED]`: already hidden by a logger or CI."""
-    return _MASK_RE.match(c.parsed.password or "") is not None
+    """`***`, `****`, `[REDACTED]`, `xxxxx`, `[MASKED]`, `[FILTERED]`: already hidden by a
+    logger, CI system or author; a value with a run of three `*` is a partial mask."""
+    pw = (c.parsed.password or "").strip()
+    return _MASK_RE.match(pw) is not None or "***" in pw
 
 
 def is_placeholder(c: Candidate) -> bool:
-    """Documentation placeholders: `password`, `your_password`, `changeme`, `secret`…"""
-    pw = (c.parsed.password or "").strip().lower()
-    if pw in _PLACEHOLDERS:
+    """Documentation placeholders: `password`, `your_password`, `changeme`, `secret`,
+    `db_password`, `POSTGRES_PASSWORD`, `<your password>`…"""
+    pw = (c.parsed.password or "").strip().strip("'\"")
+    low = pw.lower()
+    if low in _PLACEHOLDERS:
         return True
-    if re.fullmatch(r"(your|my|the|some|enter|insert)[-_ ]?\w*[-_ ]?(password|pass|pwd|secret)s?(_here)?", pw):
+    if len(pw) <= 64 and (_WORDY_RE.match(pw) or _PROSE_RE.match(pw)):
         return True
     user = (c.parsed.user or "").lower()
-    # user:user and the like ("pass" for "postgres" is the docker image's sample)
-    return bool(user) and pw == user and user in {"user", "username", "admin", "test"}
+    # user:user and the like for generic sample users
+    return bool(user) and low == user and user in {"user", "username", "admin", "test", "demo"}
 
 
 def is_inline_ignored(c: Candidate) -> bool:

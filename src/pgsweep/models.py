@@ -160,6 +160,7 @@ class Skipped:
 
     where: str
     reason: str
+    warn: bool = False  # also worth a warning line (shallow history, a failed git pass)
 
 
 # --------------------------------------------------------------------------- detection
@@ -255,11 +256,14 @@ class ScanStats:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     peak_rss_mib: float = 0.0  # this process's peak resident memory, for the benchmark
+    notices: list[str] = field(default_factory=list)  # skips the user must hear about
 
     def skip(self, skipped: Skipped) -> None:
         self.skipped[skipped.reason] = self.skipped.get(skipped.reason, 0) + 1
         if len(self.warnings) < 200:
             self.warnings.append(f"{skipped.where}: {skipped.reason}")
+        if skipped.warn:
+            self.notices.append(f"{skipped.where}: {skipped.reason}")
 
     def suppress(self, reason: str) -> None:
         self.suppressed[reason] = self.suppressed.get(reason, 0) + 1

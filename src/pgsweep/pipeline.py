@@ -47,7 +47,7 @@ def _where(chunk: Chunk) -> str:
 
 def is_signature_file(data: bytes) -> bool:
     """pgsweep's own signature files carry examples on purpose."""
-    return b"negative_examples:" in data and b"\nid: pg." in data
+    return b"negative_examples:" in data and (b"\nid: pg." in data or b"- id: pg." in data)
 
 
 class Scanner:
@@ -70,9 +70,14 @@ class Scanner:
         for c in self.iter_kept(chunk, stats):
             out.append(self.to_finding(chunk, c, example_file))
         if not chunk.decoded:
+            seen = {f.id for f in out}
             for derived in iter_decoded(chunk):
                 for c in self.iter_kept(derived, stats):
-                    out.append(self.to_finding(derived, c, example_file))
+                    f = self.to_finding(derived, c, example_file)
+                    # a derived chunk repeats the undecoded lines too: report each once
+                    if f.id not in seen:
+                        seen.add(f.id)
+                        out.append(f)
         return out
 
     def iter_kept(self, chunk: Chunk, stats: ScanStats) -> list[Candidate]:

@@ -12,12 +12,9 @@ from rich.prompt import Prompt
 
 from pgsweep import baseline as baseline_mod
 from pgsweep import config as config_mod
-from pgsweep import signatures as signatures_mod
 from pgsweep.cli import app
-from pgsweep.filters import DEFAULT_FILTERS
 from pgsweep.options import ScanOptions
-from pgsweep.pipeline import Scanner
-from pgsweep.sources.select import open_source
+from pgsweep.scanjob import run_scan
 
 baseline_app = typer.Typer(help="Create and audit baselines of known findings.",
                            no_args_is_help=True)
@@ -35,11 +32,10 @@ def create(
     cfg = config_mod.load_for_scan(path, config)
     opts = ScanOptions(path=path, excludes=(*exclude, *cfg.excludes),
                        extra_signatures=cfg.signatures)
-    scanner = Scanner(signatures_mod.load(opts.extra_signatures),
-                      (*DEFAULT_FILTERS, *cfg.filters()))
-    result = scanner.run(open_source(opts))
+    root = config_mod.scan_root(path)
+    result = baseline_mod.apply(run_scan(opts, None), cfg.suppressors(), root)
     previous = baseline_mod.load(output) if output.is_file() else None
-    b = baseline_mod.create(result.findings, config_mod.scan_root(path), previous)
+    b = baseline_mod.create(result.findings, root, previous)
     baseline_mod.save(b, output)
     kept = sum(1 for e in b.entries if e.is_secret is not None)
     typer.echo(f"wrote {len(b.entries)} entries to {output}"

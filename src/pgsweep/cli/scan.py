@@ -10,16 +10,13 @@ import typer
 
 from pgsweep import baseline as baseline_mod
 from pgsweep import config as config_mod
-from pgsweep import signatures as signatures_mod
 from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS, app, fail
 from pgsweep.cli.progress import progress_reporter
-from pgsweep.filters import DEFAULT_FILTERS
 from pgsweep.models import Severity
 from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
-from pgsweep.pipeline import Scanner
 from pgsweep.reporters.interface import Format, Report
 from pgsweep.reporters.output import write_report
-from pgsweep.sources.select import open_source
+from pgsweep.scanjob import open_scan_store, run_scan
 
 
 @app.command()
@@ -40,6 +37,13 @@ def scan(
     staged: bool = typer.Option(False, "--staged", help="Scan the index (pre-commit)."),
     extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress"),
+    store_path: Path | None = typer.Option(
+        None, "--store", help="Findings store to record into (default: in the user data dir)."
+    ),
+    no_store: bool = typer.Option(False, "--no-store", help="Record nothing; a cold scan."),
+    no_store_secrets: bool = typer.Option(
+        False, "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets."
+    ),
     config: Optional[Path] = typer.Option(
         None, "--config", help="pgsweep.toml or pyproject.toml (default: found at PATH)."
     ),
@@ -50,7 +54,7 @@ def scan(
 ) -> None:
     """Scan PATH and report every leaked PostgreSQL credential once, with every place."""
     cfg = config_mod.load_for_scan(path, config)
-    suppressors = [baseline_mod.load_any(b) for b in (*baseline, *cfg.baselines)]
+    suppressors = [*cfg.suppressors(), *map(baseline_mod.load_any, (*baseline, *cfg.baselines))]
     try:
         threshold = Severity.parse(fail_on) if fail_on else (cfg.fail_on or Severity.LOW)
     except ValueError as exc:
@@ -68,12 +72,20 @@ def scan(
         fail_on=threshold,
         progress=sys.stderr.isatty() if progress is None else progress,
     )
-    sigs = signatures_mod.load(opts.extra_signatures)
-    scanner = Scanner(sigs, (*DEFAULT_FILTERS, *cfg.filters()), use_hyperscan=opts.use_hyperscan)
-    source = open_source(opts)
-    with progress_reporter(opts.progress) as on_progress:
-        result = scanner.run(source, progress=on_progress)
+    store, warning = open_scan_store(
+        store_path, enabled=not no_store, store_secrets=not no_store_secrets
+    )
+    if warning:
+        typer.echo(f"pgsweep: warning: {warning}", err=True)
+    try:
+        with progress_reporter(opts.progress) as on_progress:
+            result = run_scan(opts, store, progress=on_progress)
+    finally:
+        if store is not None:
+            store.close()
     result = baseline_mod.apply(result, suppressors, config_mod.scan_root(path))
+    for notice in dict.fromkeys(result.stats.notices):
+        typer.echo(f"pgsweep: warning: {notice}", err=True)
     report = Report(
         findings=result.findings,
         credentials=result.credentials,

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from pgsweep.parsers import fields, uri
+from pgsweep.parsers import adonet, dsn, fields, jdbc, nearby, pgpass, sql, uri
 from pgsweep.parsers.interface import Parser
 
 PARSERS: dict[str, Parser] = {
     "fields": fields.parse_match,
     "uri": uri.parse_match,
+    "libpq_error": uri.parse_error_fragment,
+    "dsn": dsn.parse_match,
+    "pgpass": pgpass.parse_match,
+    "adonet": adonet.parse_match,
+    "jdbc": jdbc.parse_match,
+    "nearby": nearby.parse_match,
+    "env": nearby.parse_env,
+    "pgpass_value": nearby.parse_pgpass_value,
+    "sql_role": sql.parse_role,
+    "sql_user_mapping": sql.parse_user_mapping,
+    "scram_verifier": sql.parse_verifier,
 }

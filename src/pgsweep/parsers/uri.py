@@ -127,6 +127,8 @@ def parse(uri: str) -> ParsedCredential:
     elif tail.startswith("?"):
         query = tail[1:]
     params: list[tuple[str, str]] = []
+    # HTML/XML text writes the separator as &amp; (libpq itself would refuse the key)
+    query = query.replace("&amp;", "&")
     for pair in query.split("&") if query else ():
         key, sep, value = pair.partition("=")
         if not sep:
@@ -162,3 +164,29 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         return parse(trim(match.group(0)))
     except ParseError:
         return None
+
+
+def parse_error_fragment(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
+    """A libpq error that echoes part of a password (formats.md §1.4): groups `port`
+    (the text between ':' and a raw '/' read as a port), `token` (a bad %-escape, usually the
+    whole password), `word` (a word after a space in an unquoted key/value password) and
+    `host` (`pass@host` read as a host name after a raw '@')."""
+    g = match.groupdict()
+    host = None
+    if g.get("port"):
+        fragment = g["port"]
+        if fragment.isdigit():
+            return None  # a mistyped port, not a password
+    elif g.get("token"):
+        fragment = g["token"]
+    elif g.get("word"):
+        fragment = g["word"]
+    elif g.get("host"):
+        fragment, _, host = g["host"].rpartition("@")
+    else:
+        return None
+    from pgsweep.models import SecretKind
+
+    return ParsedCredential(
+        password=fragment, hosts=(host,) if host else (), kind=SecretKind.PARTIAL_PASSWORD
+    )

@@ -1,0 +1,174 @@
+"""Parse Npgsql / ADO.NET connection strings and decide whether they point at PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from pgsweep.models import ParsedCredential
+
+# Npgsql's synonyms (keys compare case-insensitively, spaces ignored).
+HOST_KEYS = frozenset({"host", "server"})
+USER_KEYS = frozenset({"username", "userid", "user", "uid"})
+PASSWORD_KEYS = frozenset({"password", "pwd", "psw"})
+DATABASE_KEYS = frozenset({"database", "db"})
+# Keys that PostgreSQL drivers do not have: SQL Server, MySQL, ODBC/OLE DB, Oracle.
+FOREIGN_KEYS = frozenset(
+    """
+    initialcatalog datasource integratedsecurity trustedconnection multipleactiveresultsets
+    encrypt applicationintent multisubnetfailover attachdbfilename failoverpartner
+    driver provider dsn allowuservariables charset characterset convertzerodatetime
+    allowzerodatetime treattinyasboolean allowpublickeyretrieval sslca oldguids
+    """.split()
+)
+# Keys only Npgsql has: enough on their own to call the string PostgreSQL's.
+NPGSQL_KEYS = frozenset(
+    """
+    searchpath servercompatibilitymode includeerrordetail rootcertificate passfile
+    kerberosservicename targetsessionattributes loadbalancehosts multiplexing
+    maxautoprepare autoprepareminusages keepalive tcpkeepalive includerealm
+    """.split()
+)
+PG_PORTS = frozenset({"5432", "5433", "6432", "25060"})
+_PG_HOST_RE = re.compile(
+    r"(?i)postgres|(^|[.-])pg([.-]|\d|$)|psql|npgsql|\.neon\.tech$|supabase\.(co|com)$|"
+    r"\.postgres\.database\.azure\.com$|aivencloud|render\.com$"
+)
+_PG_CONTEXT_RE = re.compile(r"(?i)npgsql|postgres|\bpgsql\b")
+
+
+def normalize_key(key: str) -> str:
+    return "".join(key.split()).lower().replace("_", "")
+
+
+def split_pairs(text: str) -> list[tuple[str, str]]:
+    """DbConnectionStringBuilder rules: pairs separated by `;`, `key=value`, `==` in a key
+    is a literal `=`, values trimmed, and a value starting with `"` or `'` is quoted with
+    the quote doubled inside (`Password="p;""x"` is `p;"x`)."""
+    pairs: list[tuple[str, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i] in " \t;":
+            i += 1
+        if i >= n:
+            break
+        key: list[str] = []
+        while i < n:
+            if text[i] == "=":
+                if text[i + 1 : i + 2] == "=":
+                    key.append("=")
+                    i += 2
+                    continue
+                break
+            if text[i] == ";":
+                break
+            key.append(text[i])
+            i += 1
+        if i >= n or text[i] != "=":
+            continue  # a word without a value: ignored
+        i += 1
+        while i < n and text[i] in " \t":
+            i += 1
+        if i < n and text[i] in "\"'":
+            q = text[i]
+            i += 1
+            val: list[str] = []
+            while i < n:
+                if text[i] == q:
+                    if text[i + 1 : i + 2] == q:
+                        val.append(q)
+                        i += 2
+                        continue
+                    i += 1
+                    break
+                val.append(text[i])
+                i += 1
+            value = "".join(val)
+            while i < n and text[i] != ";":
+                i += 1
+        else:
+            end = text.find(";", i)
+            end = n if end < 0 else end
+            value = text[i:end].strip()
+            i = end
+        pairs.append(("".join(key).strip(), value))
+    return pairs
+
+
+def is_postgres(keys: Mapping[str, str], context: str = "") -> bool:
+    """Host/Server, a user and a password, no foreign driver's keys, and some sign of
+    PostgreSQL: a Host key, an Npgsql-only key, a PostgreSQL port or host name, or the
+    words Npgsql/postgres in the surrounding text."""
+    if not (HOST_KEYS & keys.keys() and USER_KEYS & keys.keys() and PASSWORD_KEYS & keys.keys()):
+        return False
+    if FOREIGN_KEYS & keys.keys():
+        return False
+    port = keys.get("port", "")
+    if port in ("3306", "1433", "1521"):
+        return False
+    host = next((keys[k] for k in ("host", "server") if k in keys), "")
+    return bool(
+        "host" in keys
+        or "username" in keys
+        or NPGSQL_KEYS & keys.keys()
+        or port in PG_PORTS
+        or _PG_HOST_RE.search(host.split(",")[0].split(":")[0])
+        or _PG_CONTEXT_RE.search(context)
+    )
+
+
+def to_credential(pairs: list[tuple[str, str]]) -> ParsedCredential:
+    keys: dict[str, str] = {}
+    params: list[tuple[str, str]] = []
+    for k, v in pairs:
+        nk = normalize_key(k)
+        keys[nk] = v
+    host = next((keys[k] for k in ("host", "server") if k in keys), "")
+    user = next((keys[k] for k in ("username", "userid", "user", "uid") if k in keys), None)
+    password = next((keys[k] for k in ("password", "pwd", "psw") if k in keys), None)
+    database = next((keys[k] for k in ("database", "db") if k in keys), None)
+    hosts: list[str] = []
+    ports: list[str] = []
+    for part in filter(None, (h.strip() for h in host.split(","))):
+        # Npgsql multi-host: Host=h1:5433,h2 ; a bracketed IPv6 literal keeps its colons.
+        if part.startswith("["):
+            h, _, rest = part[1:].partition("]")
+            hosts.append(h)
+            ports.append(rest[1:] if rest.startswith(":") else keys.get("port", ""))
+        elif part.count(":") == 1:
+            h, _, p = part.partition(":")
+            hosts.append(h)
+            ports.append(p)
+        else:
+            hosts.append(part)
+            ports.append(keys.get("port", ""))
+    for k, v in pairs:
+        nk = normalize_key(k)
+        if nk in ("sslmode", "searchpath", "targetsessionattributes", "passfile"):
+            params.append((nk, v))
+    return ParsedCredential(
+        password=password,
+        user=user,
+        hosts=tuple(hosts),
+        ports=tuple(p for p in ports) if any(ports) else (),
+        database=database,
+        params=tuple(params),
+    )
+
+
+_ENV_PREFIX_RE = re.compile(r"(?i)^[\w.:-]*connection_?strings?\w*\s*[=:]\s*")
+
+
+def parse(text: str, context: str = "") -> ParsedCredential | None:
+    """A credential when `text` is a PostgreSQL connection string with a password."""
+    # `ConnectionStrings__Main=Host=…` (env var) or `ConnectionString: Host=…`
+    pairs = split_pairs(_ENV_PREFIX_RE.sub("", text, count=1))
+    keys = {normalize_key(k): v for k, v in pairs}
+    if not is_postgres(keys, context):
+        return None
+    return to_credential(pairs)
+
+
+def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
+    """Parser entry point: the match is the `;`-separated run; the window is the context."""
+    return parse(match.group(0), match.string)

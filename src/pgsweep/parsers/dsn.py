@@ -1,0 +1,217 @@
+"""Parse libpq keyword/value conninfo strings exactly as libpq's conninfo_parse does."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from pgsweep.models import ParsedCredential
+from pgsweep.parsers.interface import ParseError
+
+# libpq's keywords (PQconndefaults, libpq 15/16/17); an unknown key makes libpq refuse the string.
+KEYWORDS = frozenset(
+    """
+    service user password passfile channel_binding connect_timeout dbname host hostaddr port
+    client_encoding options application_name fallback_application_name keepalives
+    keepalives_idle keepalives_interval keepalives_count tcp_user_timeout sslmode
+    sslnegotiation sslcompression sslcert sslkey sslcertmode sslpassword sslrootcert sslcrl
+    sslcrldir sslsni requirepeer require_auth ssl_min_protocol_version
+    ssl_max_protocol_version gssencmode krbsrvname gsslib gssdelegation replication
+    target_session_attrs load_balance_hosts requiressl
+    """.split()
+)
+
+# C isspace() in the "C" locale.
+_SPACE = " \t\n\v\f\r"
+
+# Locates a run of key=value pairs in text (signatures/pg_dsn.yml holds the same pattern);
+# the tokenizer below decides what it means. Values: a libpq single-quoted string, or a
+# bare word with backslash escapes. The alternatives are disjoint, and nothing follows the
+# final `*`, so the regex never backtracks catastrophically.
+_KEYS = "(?:" + "|".join(sorted(KEYWORDS, key=len, reverse=True)) + ")"
+_VALUE = r"(?:'(?:[^'\\\n]|\\.)*'|(?:[^\s'\\]|\\.)(?:[^\s\\]|\\.)*)"
+LOCATE = re.compile(
+    rf"(?i)(?<![\w.$-])(?:{_KEYS})[ \t]*=[ \t]*{_VALUE}"
+    rf"(?:(?:[ \t]+|(?<='))(?:{_KEYS})[ \t]*=[ \t]*{_VALUE})*"
+)
+
+
+def tokenize(text: str, strict: bool = True) -> list[tuple[str, str]]:
+    """(keyword, value) pairs in order, with libpq's quoting and escapes.
+
+    strict=True raises ParseError where libpq fails (missing "=", unterminated quoted
+    string, unknown keyword); strict=False skips unknown keywords and returns the pairs
+    read before a syntax error, which is what a scanner wants from text around a DSN.
+    """
+    pairs: list[tuple[str, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] in _SPACE:
+            i += 1
+            continue
+        start = i
+        while i < n and text[i] != "=" and text[i] not in _SPACE:
+            i += 1
+        name = text[start:i]
+        if i < n and text[i] in _SPACE:
+            while i < n and text[i] in _SPACE:
+                i += 1
+        if i >= n or text[i] != "=":
+            if strict:
+                raise ParseError(f'missing "=" after "{name}" in connection info string')
+            return pairs
+        i += 1
+        while i < n and text[i] in _SPACE:
+            i += 1
+        value: list[str] = []
+        if i < n and text[i] == "'":
+            i += 1
+            while True:
+                if i >= n:
+                    if strict:
+                        raise ParseError("unterminated quoted string in connection info string")
+                    return pairs
+                ch = text[i]
+                if ch == "\\":
+                    i += 1
+                    if i < n:
+                        value.append(text[i])
+                        i += 1
+                    continue
+                if ch == "'":
+                    i += 1
+                    break
+                value.append(ch)
+                i += 1
+        else:
+            while i < n:
+                ch = text[i]
+                if ch in _SPACE:
+                    i += 1
+                    break
+                if ch == "\\":
+                    i += 1
+                    if i < n:
+                        value.append(text[i])
+                        i += 1
+                else:
+                    value.append(ch)
+                    i += 1
+        if name in KEYWORDS:
+            pairs.append((name, "".join(value)))
+        elif strict:
+            raise ParseError(f'invalid connection option "{name}"')
+        # lenient: text around a DSN (`FOO=bar psql "..."`) holds other words; skip them
+    return pairs
+
+
+def quote(value: str) -> str:
+    """The libpq-quoted form of a value (always single-quoted, `\\` and `'` escaped)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def to_credential(pairs: list[tuple[str, str]]) -> ParsedCredential:
+    """Fold pairs into a credential; later keys win, as in libpq."""
+    from pgsweep.parsers import uri
+
+    values: dict[str, str] = {}
+    for k, v in pairs:
+        values[k] = v
+    dbname = values.get("dbname")
+    nested: ParsedCredential | None = None
+    if dbname and uri.SCHEME_RE.match(dbname):
+        # libpq expands a URI in dbname at connect time; its parts fill the gaps.
+        try:
+            nested = uri.parse(dbname)
+        except ParseError:
+            nested = None
+    hosts = tuple(values["host"].split(",")) if values.get("host") else ()
+    if not hosts and values.get("hostaddr"):
+        hosts = tuple(values["hostaddr"].split(","))
+    ports = tuple(values["port"].split(",")) if values.get("port") else ()
+    params = tuple(
+        (k, v) for k, v in values.items() if k not in ("password", "user", "host", "port", "dbname")
+    )
+    password = values.get("password")
+    user = values.get("user")
+    database = dbname
+    if nested is not None:
+        password = password if password is not None else nested.password
+        user = user or nested.user
+        hosts = hosts or nested.hosts
+        ports = ports or nested.ports
+        database = nested.database
+    return ParsedCredential(
+        password=password, user=user, hosts=hosts, ports=ports, database=database, params=params
+    )
+
+
+def parse(text: str, strict: bool = True) -> ParsedCredential:
+    """Parse a whole conninfo string."""
+    return to_credential(tokenize(text, strict=strict))
+
+
+_GUC_RE = re.compile(r"(?i)conninfo\s*=?\s*'$")
+
+
+_GUC_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def guc_unescape(text: str, start: int) -> str:
+    """The body of a postgresql.conf string value that starts at `start` (after its quote).
+
+    GUC_scanstr rules: `''` is a quote; backslash-x is x, except \b \f \n \r \t and octal.
+    ALTER SYSTEM writes postgresql.auto.conf by doubling quotes and backslashes.
+    """
+    out: list[str] = []
+    i, n = start, len(text)
+    while i < n and text[i] != "\n":
+        ch = text[i]
+        if ch == "\\" and i + 1 < n:
+            nxt = text[i + 1]
+            if nxt in "01234567":
+                j = i + 1
+                while j < min(n, i + 4) and text[j] in "01234567":
+                    j += 1
+                out.append(chr(int(text[i + 1 : j], 8)))
+                i = j
+                continue
+            out.append(_GUC_ESCAPES.get(nxt, nxt))
+            i += 2
+            continue
+        if ch == "'":
+            if text[i + 1 : i + 2] == "'":
+                out.append("'")
+                i += 2
+                continue
+            break
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def enclosed(text: str, start: int, end: int) -> str:
+    """The located DSN, cut at the closing quote when a code string or shell word encloses it.
+
+    In postgresql.conf / postgresql.auto.conf (`primary_conninfo = '...'`) the value is a
+    GUC string, where a quote inside is doubled: undo that before libpq's own parsing.
+    """
+    opener = text[start - 1] if start > 0 else ""
+    if opener == "'" and _GUC_RE.search(text, max(0, start - 40), start):
+        return guc_unescape(text, start)
+    candidate = text[start:end]
+    if opener in "\"'`" and opener:
+        close = candidate.find(opener)
+        if close >= 0:
+            candidate = candidate[:close]
+    return candidate
+
+
+def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
+    """Parser entry point: a located key=value run; needs a password and one other key."""
+    text = enclosed(match.string, match.start(), match.end())
+    pairs = tokenize(text, strict=False)
+    keys = {k for k, _ in pairs}
+    if "password" not in keys or len(keys) < 2:
+        return None
+    return to_credential(pairs)

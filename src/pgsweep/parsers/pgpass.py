@@ -1,0 +1,65 @@
+"""Parse `.pgpass` / `pgpass.conf` lines exactly as libpq's passwordFromFile reads them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from pgsweep.models import ParsedCredential
+
+
+def split_fields(line: str) -> list[str] | None:
+    """hostname, port, database, username, password: `\\` escapes the next character in
+    every field; the password ends at the first unescaped `:` (trailing fields ignored).
+    None for a comment, a blank line, or a line with fewer than 4 field separators."""
+    line = line.rstrip("\n")
+    if line.endswith("\r"):
+        line = line[:-1]
+    if not line or line.startswith("#"):
+        return None
+    fields: list[str] = []
+    cur: list[str] = []
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "\\" and i + 1 < n:
+            cur.append(line[i + 1])
+            i += 2
+            continue
+        if ch == ":":
+            fields.append("".join(cur))
+            cur = []
+            if len(fields) == 5:
+                break
+        else:
+            cur.append(ch)
+        i += 1
+    else:
+        fields.append("".join(cur))
+    if len(fields) < 5:
+        return None
+    return fields[:5]
+
+
+def _field(value: str) -> str | None:
+    return None if value in ("", "*") else value
+
+
+def parse_line(line: str) -> ParsedCredential | None:
+    """One credential per entry line; a `*` field matches anything and is reported as absent."""
+    fields = split_fields(line)
+    if fields is None:
+        return None
+    host, port, database, user, password = fields
+    return ParsedCredential(
+        password=password,
+        user=_field(user),
+        hosts=(host,) if _field(host) else (),
+        ports=(port,) if _field(port) else (),
+        database=_field(database),
+    )
+
+
+def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
+    """Parser entry point: the match is one whole line of a pgpass file."""
+    return parse_line(match.group(0))

@@ -1,0 +1,45 @@
+"""Npgsql / ADO.NET connection strings: quoting, synonyms, PostgreSQL context."""
+
+from __future__ import annotations
+
+import pytest
+
+from pgsweep.models import ParsedCredential
+from pgsweep.parsers import adonet
+
+
+@pytest.mark.parametrize(
+    ("text", "pairs"),
+    [
+        ("Host=h;Password=\"p;\"\"x\";User Id=u", [("Host", "h"), ("Password", 'p;"x'), ("User Id", "u")]),
+        ("Pwd='it''s' ; Server = s ;", [("Pwd", "it's"), ("Server", "s")]),
+        ("a==b=c;;x=  spaced  ", [("a=b", "c"), ("x", "spaced")]),
+    ],
+)
+def test_split_pairs(text: str, pairs: list[tuple[str, str]]) -> None:
+    assert adonet.split_pairs(text) == pairs
+
+
+def test_npgsql_string() -> None:
+    assert adonet.parse(
+        "Host=h1:5433,h2;Port=5432;Database=prod;Username=app;Password=pw;SSL Mode=Require"
+    ) == ParsedCredential(
+        password="pw", user="app", hosts=("h1", "h2"), ports=("5433", "5432"), database="prod",
+        params=(("sslmode", "Require"),),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "is_pg"),
+    [
+        ("Server=s;User Id=u;Password=p", "", False),
+        ("Server=s;User Id=u;Password=p", "options.UseNpgsql(cs)", True),
+        ("Server=s;Port=5432;User Id=u;Password=p", "", True),
+        ("Server=pg-prod.corp;User Id=u;Password=p", "", True),
+        ("Data Source=s;Initial Catalog=d;User Id=u;Password=p", "postgres", False),
+        ("Host=s;Port=3306;Uid=u;Pwd=p", "", False),
+        ("Host=s;Password=p", "", False),
+    ],
+)
+def test_postgres_context(text: str, context: str, is_pg: bool) -> None:
+    assert (adonet.parse(text, context) is not None) is is_pg

@@ -1,0 +1,140 @@
+"""libpq URI parsing: exact results, trimming, round trips, and real libpq agreement."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from libpq_ctypes import LIBPQ, conninfo_parse
+
+from pgsweep.models import ParsedCredential
+from pgsweep.parsers import uri
+from pgsweep.parsers.interface import ParseError
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "postgresql://app:p%40ss%3Aw%2Fd@db.example.com:5432/prod?sslmode=require",
+            ParsedCredential(password="p@ss:w/d", user="app", hosts=("db.example.com",),
+                             ports=("5432",), database="prod", params=(("sslmode", "require"),)),
+        ),
+        (
+            "postgres://app:p@ss@db.example.com/prod",
+            ParsedCredential(password="p", user="app", hosts=("ss@db.example.com",), ports=("",),
+                             database="prod"),
+        ),
+        (
+            "postgresql://u:p@[::1]:5432,[fe80::1%25eth0]:5433/db",
+            ParsedCredential(password="p", user="u", hosts=("::1", "fe80::1%eth0"),
+                             ports=("5432", "5433"), database="db"),
+        ),
+        (
+            "postgresql:///prod?host=/var/run/postgresql&user=app&password=s3cret&ssl=true",
+            ParsedCredential(password="s3cret", user="app", hosts=("/var/run/postgresql",),
+                             database="prod", params=(("sslmode", "require"),)),
+        ),
+        (
+            "postgresql+asyncpg://svc:x%2By@h/d",
+            ParsedCredential(password="x+y", user="svc", hosts=("h",), ports=("",), database="d"),
+        ),
+        (
+            "postgres://app:Sup3r/Secret@db.example.com/prod",
+            ParsedCredential(password="Sup3r/Secret", user="app", hosts=("db.example.com",),
+                             ports=("",), database="prod"),
+        ),
+    ],
+)
+def test_parse_exact(text: str, expected: ParsedCredential) -> None:
+    assert uri.parse(text) == expected
+
+
+@pytest.mark.parametrize("bad", ["postgresql://u:50%off@h/d", "postgresql://u:a%00b@h/d"])
+def test_malformed_percent_is_an_error(bad: str) -> None:
+    with pytest.raises(ParseError):
+        uri.parse(bad)
+
+
+@pytest.mark.parametrize(
+    ("candidate", "trimmed"),
+    [
+        ("postgres://u:p@h/db.", "postgres://u:p@h/db"),
+        ("postgres://u:p@h/db),", "postgres://u:p@h/db"),
+        ("postgres://u:p@[::1]", "postgres://u:p@[::1]"),
+        ("postgres://u:p@[::1]]", "postgres://u:p@[::1]"),
+        ("postgres://u:p@h/f(x)", "postgres://u:p@h/f(x)"),
+        ("postgres://u:p@h:5432,h2:", "postgres://u:p@h:5432,h2"),
+    ],
+)
+def test_trim(candidate: str, trimmed: str) -> None:
+    assert uri.trim(candidate) == trimmed
+
+
+_text = st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=16)
+_host = st.from_regex(r"[a-z][a-z0-9-]{0,10}(\.[a-z][a-z0-9]{0,6}){0,2}", fullmatch=True)
+_port = st.integers(1, 65535).map(str)
+
+
+def _build(user: str, password: str, host: str, port: str, db: str) -> str:
+    enc = lambda s: quote(s, safe="")  # noqa: E731 - percent-encode everything reserved
+    return f"postgresql://{enc(user)}:{enc(password)}@{host}:{port}/{enc(db)}"
+
+
+@given(_text, _text, _host, _port, _text)
+def test_round_trip(user: str, password: str, host: str, port: str, db: str) -> None:
+    cred = uri.parse(_build(user, password, host, port, db))
+    assert (cred.user, cred.password, cred.hosts, cred.ports, cred.database) == (
+        user, password, (host,), (port,), db,
+    )
+
+
+@pytest.mark.skipif(LIBPQ is None, reason="libpq.so.5 not available")
+@given(_text, _text, _host, _port, _text)
+def test_agrees_with_libpq(user: str, password: str, host: str, port: str, db: str) -> None:
+    text = _build(user, password, host, port, db)
+    got = uri.parse(text)
+    want = conninfo_parse(text)
+    assert (got.user, got.password, ",".join(got.hosts), ",".join(got.ports), got.database) == (
+        want["user"], want["password"], want["host"], want["port"], want["dbname"],
+    )
+
+
+@pytest.mark.skipif(LIBPQ is None, reason="libpq.so.5 not available")
+@given(st.lists(st.sampled_from(list("ab:@%2F5,/?=&[]") + ["password=", "user=", "%40"]),
+                max_size=12).map("".join))
+def test_arbitrary_authority_agrees_with_libpq_where_it_parses(tail: str) -> None:
+    """Where libpq accepts a URI, we read the same parts; the one deliberate difference is a
+    raw '/' inside the password (we report what URL libraries and SQLAlchemy send)."""
+    text = "postgresql://" + tail
+    try:
+        want = conninfo_parse(text)
+    except ValueError:
+        return
+    head = tail.split("?", 1)[0]
+    if "@" in head and "/" in head.split("@", 1)[0]:
+        return
+    try:
+        got = uri.parse(text)
+    except ParseError:
+        pytest.fail(f"libpq accepts {text!r} but we refuse it")
+    assert got.password == want.get("password")
+    assert got.user == (want.get("user") or None)
+    assert got.database == (want.get("dbname") or None)
+    assert (",".join(got.hosts) or None) == (want.get("host") or None)
+
+
+def test_libpq_error_fragments() -> None:
+    import re
+
+    from pgsweep.models import SecretKind
+
+    pattern = re.compile(r'could not translate host name "(?P<host>[^"\n]{0,200}@[^"@\n]{1,255})"')
+    m = pattern.search('could not translate host name "ss@127.0.0.1" to address')
+    assert m is not None
+    cred = uri.parse_error_fragment(m, {})
+    assert cred == ParsedCredential(
+        password="ss", hosts=("127.0.0.1",), kind=SecretKind.PARTIAL_PASSWORD
+    )
