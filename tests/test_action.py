@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 from conftest import REPO_ROOT, make_password
-from git_support import git, require_git_source
+from gitrepo import GitRepo
 
 ACTION = REPO_ROOT / "action.yml"
 SCRIPT = REPO_ROOT / "action" / "scan.sh"
@@ -59,18 +59,13 @@ def _run_step(tmp: Path, repo: Path, shim: dict[str, str], **inputs: str) -> dic
 
 
 def test_scan_step_scans_the_pushed_range(tmp_path: Path) -> None:
-    require_git_source("since")
-    repo = tmp_path / "repo"
-    repo.mkdir()
     old, new = make_password(), make_password()
-    git(repo, "init", "-q")
-    (repo / "old.env").write_text(f"A=postgres://olduser:{old}@db.corp.net/prod\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "old leak")
-    before = git(repo, "rev-parse", "HEAD")
-    (repo / "new.env").write_text(f"# new\nB=postgres://newuser:{new}@db.corp.net/prod\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "new leak")
+    gr = GitRepo(tmp_path / "repo")
+    gr.write("old.env", f"A=postgres://olduser:{old}@db.corp.net/prod\n")
+    before = gr.commit("old leak")
+    gr.write("new.env", f"# new\nB=postgres://newuser:{new}@db.corp.net/prod\n")
+    gr.commit("new leak")
+    repo = gr.root
     shim = _shim(tmp_path / "bin")
 
     pushed = _run_step(tmp_path, repo, shim, PUSH_BEFORE=before)

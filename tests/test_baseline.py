@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_password, run_cli, scan_tree
+from gitrepo import GitRepo
 
 from pgsweep import baseline
 from pgsweep.fingerprint import redact
@@ -177,15 +178,12 @@ def test_apply_counts_suppressed_and_regroups_credentials(tmp_path: Path) -> Non
 
 
 def test_git_repository_with_its_own_baseline_reports_nothing(tmp_path: Path) -> None:
-    pytest.importorskip("pgsweep.sources.git", reason="the git source has not landed yet")
-    repo = tmp_path / "repo"
+    gr = GitRepo(tmp_path / "repo")
+    repo = gr.root
     pw = _tree(repo)
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*git, "commit", "-qm", "leaks"], cwd=repo, check=True)
-    (repo / "settings.env").write_text("A=from-env\n")
-    subprocess.run([*git, "commit", "-qam", "remove"], cwd=repo, check=True)
+    gr.commit("leaks")
+    gr.write("settings.env", "A=from-env\n")
+    gr.commit("remove")
     out = tmp_path / "b.json"
     assert run_cli("baseline", "create", str(repo), "-o", str(out)).returncode == 0
     entries = json.loads(out.read_text())["entries"]
