@@ -42,7 +42,7 @@ def create(
                + (f" ({kept} audit decisions kept)" if kept else ""))
 
 
-_CHOICES = {"y": True, "n": False, "s": None}
+_CHOICES = {"y": True, "n": False}
 
 
 @baseline_app.command("audit")
