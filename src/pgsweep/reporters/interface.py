@@ -28,6 +28,9 @@ class Format(str, enum.Enum):
     JSON = "json"
     MARKDOWN = "markdown"  # the rotation plan of a fresh scan
     HTML = "html"  # the rotation plan of a fresh scan, one self-contained file
+    SARIF = "sarif"
+    CSV = "csv"
+    JSONL = "jsonl"
 
     def __str__(self) -> str:
         return self.value
