@@ -186,6 +186,8 @@ class BlobReader:
         inflight: deque[BlobRef] = deque()
         stop = threading.Event()
 
+        feed_errors: list[BaseException] = []
+
         def feed(stdin: IO[bytes]) -> None:
             try:
                 for ref in refs:
@@ -195,6 +197,8 @@ class BlobReader:
                         break
             except (BrokenPipeError, OSError):
                 pass
+            except BaseException as exc:  # noqa: BLE001 - the enumeration failed: re-raised
+                feed_errors.append(exc)
             finally:
                 try:
                     stdin.close()
@@ -251,6 +255,8 @@ class BlobReader:
             self.errors.extend(
                 line.decode("utf-8", "replace").rstrip() for line in errors[:20]
             )
+        if feed_errors:
+            raise feed_errors[0]
         if failed is None and inflight:  # git stopped between objects: the next one is bad
             failed = inflight.popleft()
         if failed is None:
