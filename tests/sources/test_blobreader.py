@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from gitrepo import GitRepo
+
 from pgsweep.sources.blobreader import BlobReader, BlobRef
 from pgsweep.sources.interface import SourceError
 
