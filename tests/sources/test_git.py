@@ -287,6 +287,7 @@ def test_bare_repository(tmp_path: Path, all_signatures) -> None:
     ("empty", "empty git repository (no commits)"),
     ("broken", "not a git repository"),
     ("bad-rev", "nope: unknown revision"),
+    ("bare-staged", "--staged needs a working tree (this is a bare repository)"),
 ])
 def test_whole_source_errors_are_one_line(tmp_path: Path, case: str, message: str) -> None:
     path = tmp_path / "r"
@@ -296,6 +297,9 @@ def test_whole_source_errors_are_one_line(tmp_path: Path, case: str, message: st
     elif case == "broken":
         path.mkdir()
         (path / ".git").write_text("gitdir: /nonexistent\n")
+    elif case == "bare-staged":
+        GitRepo(path, bare=True)
+        opts = {"staged": True}
     elif case == "bad-rev":
         r = GitRepo(path)
         r.commit("empty")

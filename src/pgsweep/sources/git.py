@@ -68,6 +68,8 @@ class GitSource:
             self.repo = pygit2.Repository(str(path))
         except (pygit2.GitError, KeyError, ValueError):
             raise SourceError(f"{path}: not a git repository") from None
+        if opts.staged and self.repo.is_bare:
+            raise SourceError(f"{path}: --staged needs a working tree (this is a bare repository)")
         empty = self.repo.head_is_unborn and not list(self.repo.references)
         if empty and not opts.staged and not opts.worktree:
             raise SourceError(f"{path}: empty git repository (no commits)")
