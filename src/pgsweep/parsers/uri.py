@@ -65,7 +65,10 @@ def _split_hosts(authority: str) -> tuple[list[str], list[str]]:
         else:
             host, _, port = part.partition(":")
         hosts.append(percent_decode(host))
-        ports.append(port)
+        try:
+            ports.append(percent_decode(port))
+        except ParseError:
+            ports.append(port)
     return hosts, ports
 
 
@@ -111,7 +114,7 @@ def parse(uri: str) -> ParsedCredential:
     if userinfo is not None:
         u, sep, p = userinfo.partition(":")
         user = percent_decode(u) or None
-        password = percent_decode(p) if sep else None
+        password = percent_decode(p) if sep and p else None  # libpq stores no empty value
     end = len(rest)
     for i, ch in enumerate(rest):
         if ch in "/?":
