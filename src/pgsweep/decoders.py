@@ -192,7 +192,9 @@ def _decode_secret(chunk: Chunk, text: str) -> Chunk | None:
                     decoded.append((e2.group("key"), plain))
             if decoded:
                 changed = True
-                emit(line[: j.start()] + '"stringData": {', i)
+                if line[: j.start()].strip():
+                    emit(line[: j.start()], i)
+                emit('"stringData": {', i)
                 for k, v in decoded:
                     _emit_value(emit, "  ", k, v, i)
                 emit("}", i)

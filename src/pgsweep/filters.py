@@ -34,7 +34,7 @@ _TEMPLATE_RE = re.compile(
       | ^os\.environ | ^process\.env\b | ^System\.getenv | ^Environment\.Get
       | ^\$env:[A-Za-z_]\w*$                     # PowerShell env
       | ^\$\$[A-Za-z_{]                          # escaped $ in compose/make
-      | ^@[A-Za-z_]\w*@$                         # @token@ (Maven/Ant filtering)
+      | ^@[A-Za-z_][\w.-]*@$                     # @token@ (Maven/Ant filtering)
       | ^__[A-Z0-9_]+__$                         # __PASSWORD__ (sed-replaced tokens)
       | ^\$\{?\{?secrets\.                       # GitHub Actions ${{ secrets.X }}
       | ^\(\(.*\)\)$                             # ((password)) Concourse vars
