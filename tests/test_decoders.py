@@ -48,9 +48,9 @@ def test_not_a_secret_is_not_base64_decoded() -> None:
 
 
 def test_json_escapes_are_undone_and_newlines_mapped() -> None:
-    text = '{"cmd": "line1\\npostgres:\\/\\/u:p@h\\/db?a=1\\u0026b=2"}\n{"x": 1}'
+    text = '{"cmd": "line1\\npostgres:\\/\\/u:p@h.test\\/db?a=1\\u0026b=2"}\n{"x": 1}'
     (derived,) = list(iter_decoded(chunk(text, "x.json")))
-    assert derived.data.decode() == '{"cmd": "line1\npostgres://u:p@h/db?a=1&b=2"}\n{"x": 1}'
+    assert derived.data.decode() == '{"cmd": "line1\npostgres://u:p@h.test/db?a=1&b=2"}\n{"x": 1}'
     assert derived.line_map == (1, 1, 2)
 
 

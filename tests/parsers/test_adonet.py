@@ -11,7 +11,10 @@ from pgsweep.parsers import adonet
 @pytest.mark.parametrize(
     ("text", "pairs"),
     [
-        ("Host=h;Password=\"p;\"\"x\";User Id=u", [("Host", "h"), ("Password", 'p;"x'), ("User Id", "u")]),
+        (
+            "Host=h;Password=\"p;\"\"x\";User Id=u",  # pgsweep:ignore
+            [("Host", "h"), ("Password", 'p;"x'), ("User Id", "u")],
+        ),
         ("Pwd='it''s' ; Server = s ;", [("Pwd", "it's"), ("Server", "s")]),
         ("a==b=c;;x=  spaced  ", [("a=b", "c"), ("x", "spaced")]),
     ],
@@ -32,10 +35,10 @@ def test_npgsql_string() -> None:
 @pytest.mark.parametrize(
     ("text", "context", "is_pg"),
     [
-        ("Server=s;User Id=u;Password=p", "", False),
-        ("Server=s;User Id=u;Password=p", "options.UseNpgsql(cs)", True),
-        ("Server=s;Port=5432;User Id=u;Password=p", "", True),
-        ("Server=pg-prod.corp;User Id=u;Password=p", "", True),
+        ("Server=s;User Id=u;Password=p", "", False),  # pgsweep:ignore
+        ("Server=s;User Id=u;Password=p", "options.UseNpgsql(cs)", True),  # pgsweep:ignore
+        ("Server=s;Port=5432;User Id=u;Password=p", "", True),  # pgsweep:ignore
+        ("Server=pg-prod.corp;User Id=u;Password=p", "", True),  # pgsweep:ignore
         ("Data Source=s;Initial Catalog=d;User Id=u;Password=p", "postgres", False),
         ("Host=s;Port=3306;Uid=u;Pwd=p", "", False),
         ("Host=s;Password=p", "", False),

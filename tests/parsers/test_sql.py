@@ -34,14 +34,14 @@ def test_unquote_literal(literal: str, value: str) -> None:
 @pytest.mark.parametrize(
     ("statement", "expected"),
     [
-        ("CREATE ROLE App LOGIN PASSWORD 'x1';",
+        ("CREATE ROLE App LOGIN PASSWORD 'x1';",  # pgsweep:ignore
          ParsedCredential(password="x1", user="app")),
         ('ALTER USER "Mixed ""Q""" WITH ENCRYPTED PASSWORD \'x2\';',
-         ParsedCredential(password="x2", user='Mixed "Q"')),
-        ("ALTER ROLE bob PASSWORD 'md5a2cc14bcc08bcb211f578153967abd6d'",
+         ParsedCredential(password="x2", user='Mixed "Q"')),  # pgsweep:ignore
+        ("ALTER ROLE bob PASSWORD 'md5a2cc14bcc08bcb211f578153967abd6d'",  # pgsweep:ignore
          ParsedCredential(password="md5a2cc14bcc08bcb211f578153967abd6d", user="bob",
                           kind=SecretKind.PASSWORD_HASH)),
-        ("CREATE ROLE r VALID UNTIL 'infinity' PASSWORD 'x3'",
+        ("CREATE ROLE r VALID UNTIL 'infinity' PASSWORD 'x3'",  # pgsweep:ignore
          ParsedCredential(password="x3", user="r")),
     ],
 )

@@ -214,9 +214,9 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     keys = {k for k, _ in pairs}
     if "password" not in keys or len(keys) < 2:
         return None
-    # `user = User(name='x', password='y')` is code, not a conninfo string: real DSN values
-    # (other than the password) hold no call parentheses and do not end in an argument comma.
-    if any(k != "password" and _CODE_VALUE_RE.search(v) for k, v in pairs):
+    # `user = User(name='x', password='y')` and `f(password=pw, user=u)` are code, not a
+    # conninfo string: real DSN values hold no call parentheses and end in no argument comma.
+    if any(_CODE_VALUE_RE.search(v) for _, v in pairs):
         return None
     return to_credential(pairs)
 
