@@ -11,6 +11,7 @@ host, port and database. A signature tunes it through `fields` (options, not gro
 - `window_context`: a regex that must match somewhere in the whole window;
 - `default_user`: the user when none is written (the postgres image's `postgres`);
 - `fixed_user`: the user this password always belongs to (`auth.postgresPassword`);
+- `raw`: any value: the password is the captured text as written (no unquoting);
 - `user_keys`: a regex alternation of key names to read the user from, instead of the
   built-in list (user, username, master_username, administrator_login, POSTGRES_USER…).
 """
@@ -212,7 +213,7 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     raw = groups.get("password") or groups.get("password2")
     if raw is None:
         return None
-    password = scalar(raw)
+    password = raw.strip() if fields.get("raw") else scalar(raw)
     text = match.string
     pos = match.start()
     lo, hi = _block_bounds(text, pos, fields)
