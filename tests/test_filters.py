@@ -61,13 +61,15 @@ def test_not_masks(value: str) -> None:
     "value",
     ["password", "PASSWORD", "your_password", "changeme", "secret", "pass", "example",
      "db_password", "POSTGRES_PASSWORD", "your-secret-here", "my db password", "mysecretpassword",
-     "'changeme'", "s3cr3t", "123456", "postgres_password"],
+     "'changeme'", "s3cr3t", "123456", "postgres_password", "dbpassword", "db-pass", "app_secret"],
 )
 def test_placeholders(value: str) -> None:
     assert filters.is_placeholder(cand(value)), value
 
 
-@pytest.mark.parametrize("value", ["Pa55-Word-91", "password2024!", "hunter2", "correct horse 7"])
+@pytest.mark.parametrize(
+    "value", ["Pa55-Word-91", "password2024!", "hunter2", "correct horse 7", "compassion", "bypass"]
+)
 def test_real_passwords_are_not_placeholders(value: str) -> None:
     assert not filters.is_placeholder(cand(value)), value
 

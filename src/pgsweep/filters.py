@@ -71,7 +71,9 @@ _PLACEHOLDERS = frozenset(
 # Letters and separators around a password-ish word, no digits: `db_password`, `PG_PASS`,
 # `your-secret-here`, `POSTGRES_PASSWORD` (a variable name written where its value belongs).
 _WORDY_RE = re.compile(
-    r"^[a-z_.\- ]*(password|passwd|passwort|pwd|secret|passphrase|pass)[a-z_.\- ]*$", re.IGNORECASE
+    r"^[a-z_.\- ]*pass(?:wor[dt]|wd|phrase)[a-z_.\- ]*$"
+    r"|^(?:[a-z]+[_.\- ])*(?:pwd|pw|pass|secret|passwd)(?:[_.\- ][a-z]+)*$",
+    re.IGNORECASE,
 )
 _PROSE_RE = re.compile(r"^(your|my|the|some|enter|insert|put)[-_ ][a-z_\- ]*$", re.IGNORECASE)
 
