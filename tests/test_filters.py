@@ -22,7 +22,7 @@ def cand(password: str | None, user: str | None = None, line: str = "") -> Candi
         "${DB_PASSWORD}", "${DB_PASSWORD:?unset}", "$PGPASSWORD", "$(cat /run/secrets/pg)",
         "`cat pw`", "%DB_PASSWORD%", "%s", "%(password)s", "%1$s", "{}", "{0}", "?", ":password",
         "{{ .Values.db.password }}", "{{password}}", "{% raw %}x{% endraw %}", "{password}",
-        "{self.password}", "<password>", "<your-db-password>", "[password]",
+        "{self.password}", "{pw[", "{base64.b64encode(pw).decode()}", "<password>", "<your-db-password>", "[password]",
         '<%= ENV["DB_PASSWORD"] %>', "#{db_password}", "env(DB_PASSWORD)", "ENV['PW']",
         "os.environ['PW']", "process.env.PW", "getenv(PW)", "var.db_password",
         "random_password.db.result", "$env:PGPASSWORD", "$${PW}", "@db.password@",

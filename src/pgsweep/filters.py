@@ -25,6 +25,7 @@ _TEMPLATE_RE = re.compile(
       | \{%.*%\}                                 # jinja statements
       | %\([A-Za-z_][A-Za-z0-9_]*\)[sdr]         # %(password)s
       | ^\{[A-Za-z_][A-Za-z0-9_.\[\]'"]*\}$      # {password} (str.format / f-string field)
+      | ^\{[A-Za-z_][\w.]*[\[(]                 # {pw['x']} / {f(x)} cut at a quote
       | ^\{\$?[A-Za-z_][\w.]*\}$                 # {$var} (PHP)
       | ^<[^<>]{1,60}>$                          # <password>, <your-password>
       | ^\[[A-Za-z_ -]{1,40}\]$                  # [password], [REDACTED]
