@@ -23,13 +23,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # System packages the tests use: a PostgreSQL server (started per test session as an
-# unprivileged user on a loopback port) and git.
+# unprivileged user on a loopback port), git, and chromium (the HTML report test).
 system-deps:
 	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 	   || ! command -v git >/dev/null; then \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql git >/dev/null; \
 	fi
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 scan: $(STAMP)
 	@if [ -z "$(REPO)" ]; then \
@@ -43,6 +45,7 @@ test: $(STAMP) system-deps
 bench: $(STAMP)
 	@[ -n "$(REPO)" ] || { echo "usage: make bench REPO=<path to a git repository>"; exit 2; }
 	$(PY) bench/run.py "$(REPO)" $(ARGS)
+	$(PY) bench/rescan.py "$(REPO)"
 
 lint: $(STAMP)
 	$(PY) -m pip install -q ruff mypy types-PyYAML

@@ -21,6 +21,17 @@ def make_password(n: int = 16) -> str:
     return "Pw" + "".join(secrets.choice(alphabet) for _ in range(n - 2))
 
 
+@pytest.fixture(autouse=True)
+def private_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test (and every CLI it runs) gets its own data and config dirs: `scan` records
+    into the default findings store and creates a store key, never in the real home."""
+    home = tmp_path_factory.mktemp("user-dirs")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.delenv("PGSWEEP_STORE_KEY", raising=False)
+    return home
+
+
 @pytest.fixture
 def password() -> str:
     return make_password()
@@ -42,3 +53,32 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         [sys.executable, "-m", "pgsweep", *args],
         cwd=cwd, env=full_env, capture_output=True, text=True, input=input, timeout=600,
     )
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL cluster on 127.0.0.1 for the whole session, with these login roles:
+
+    alice  SCRAM, non-ASCII password          bob    md5 (hba `md5` for it)
+    carol  SCRAM, needs SASLprep (ligature, NBSP, soft hyphen)
+    dave   SCRAM, quotes and a backslash      erin   SCRAM, rotated after the leak
+    frank  md5, rotated after the leak
+    `server.roles[name].leaked` is what leaked, `.current` what the server accepts now.
+    """
+    from pgserver import PgServerUnavailable, remove_server, start_server
+
+    try:
+        server = start_server(md5_roles=("bob", "frank"))
+    except PgServerUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        server.create_role("alice", "scram-sha-256", "Pä-" + make_password(12))
+        server.create_role("bob", "md5", make_password())
+        server.create_role("carol", "scram-sha-256", "\ufb01\u00a0x\u00ady-" + make_password(10))
+        server.create_role("dave", "scram-sha-256", "it's \"a\" \\ back-" + make_password(10))
+        server.create_role("erin", "scram-sha-256", make_password(), current=make_password())
+        server.create_role("frank", "md5", make_password(), current=make_password())
+        yield server
+    finally:
+        remove_server(server)

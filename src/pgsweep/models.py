@@ -84,7 +84,11 @@ class CiLogProvenance:
     member: str | None = None
     job: str | None = None
     step: str | None = None
-    timestamp: str | None = None
+    timestamp: str | None = None  # ISO 8601 (UTC, seconds) of the log lines, when recorded
+    user: str | None = None  # the home the file belongs to (sweep)
+    owner: str | None = None
+    mode: str | None = None
+    mtime: str | None = None
     kind: Literal["ci-log"] = "ci-log"
 
 
@@ -99,6 +103,7 @@ class HistoryProvenance:
     owner: str | None = None
     mode: str | None = None
     mtime: str | None = None
+    member: str | None = None  # path inside an archive
     kind: Literal["history"] = "history"
 
 
@@ -160,6 +165,7 @@ class Skipped:
 
     where: str
     reason: str
+    warn: bool = False  # also worth a warning line (shallow history, a failed git pass)
 
 
 # --------------------------------------------------------------------------- detection
@@ -254,11 +260,15 @@ class ScanStats:
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    peak_rss_mib: float = 0.0  # this process's peak resident memory, for the benchmark
+    notices: list[str] = field(default_factory=list)  # skips the user must hear about
 
     def skip(self, skipped: Skipped) -> None:
         self.skipped[skipped.reason] = self.skipped.get(skipped.reason, 0) + 1
         if len(self.warnings) < 200:
             self.warnings.append(f"{skipped.where}: {skipped.reason}")
+        if skipped.warn:
+            self.notices.append(f"{skipped.where}: {skipped.reason}")
 
     def suppress(self, reason: str) -> None:
         self.suppressed[reason] = self.suppressed.get(reason, 0) + 1

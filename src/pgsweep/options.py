@@ -24,4 +24,7 @@ class ScanOptions:
     fail_on: Severity = Severity.LOW
     progress: bool = False
     use_hyperscan: bool = True
+    # Commits whose whole history an earlier scan already covered (incremental rescans):
+    # a git source skips every object reachable from them. Set by pgsweep.scanjob.
+    exclude_tips: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)

@@ -142,12 +142,21 @@ class Scanner:
         findings = list(source.attribute(findings))
         stats.findings = len(findings)
         stats.seconds = round(time.monotonic() - started, 3)
+        stats.peak_rss_mib = _peak_rss_mib()
         return ScanResult(
             findings=tuple(findings),
             credentials=tuple(credentials_mod.group(findings)),
             stats=stats,
             signatures=self.signatures,
         )
+
+
+def _peak_rss_mib() -> float:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return 0.0
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def with_severity(f: Finding, severity: Severity) -> Finding:

@@ -11,8 +11,11 @@ from pgsweep.cli import app
 
 @app.command()
 def demo(directory: Path = typer.Argument(..., help="Where to create the demo repository.")) -> None:
-    """Create a git repository with leaks over several commits and branches."""
-    from pgsweep.demo import build_demo
+    """Create a git repository with leaks over several commits, branches and a tag."""
+    from pgsweep.demo import build_demo, describe
 
-    build_demo(directory)
-    typer.echo(f"demo repository created at {directory}")
+    planted = build_demo(directory)
+    typer.echo(f"demo repository created at {directory} with {len(planted)} planted leaks:")
+    for line in describe(planted):
+        typer.echo(f"  {line}")
+    typer.echo(f"scan it with: pgsweep scan {directory}")

@@ -8,15 +8,13 @@ from typing import Optional
 
 import typer
 
-from pgsweep import signatures as signatures_mod
 from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS, app, fail
 from pgsweep.cli.progress import progress_reporter
 from pgsweep.models import Severity
 from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
-from pgsweep.pipeline import Scanner
 from pgsweep.reporters.interface import Format, Report
 from pgsweep.reporters.output import write_report
-from pgsweep.sources.select import open_source
+from pgsweep.scanjob import open_scan_store, run_scan
 
 
 @app.command()
@@ -35,6 +33,13 @@ def scan(
     staged: bool = typer.Option(False, "--staged", help="Scan the index (pre-commit)."),
     extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress"),
+    store_path: Path | None = typer.Option(
+        None, "--store", help="Findings store to record into (default: in the user data dir)."
+    ),
+    no_store: bool = typer.Option(False, "--no-store", help="Record nothing; a cold scan."),
+    no_store_secrets: bool = typer.Option(
+        False, "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets."
+    ),
 ) -> None:
     """Scan PATH and report every leaked PostgreSQL credential once, with every place."""
     try:
@@ -54,11 +59,19 @@ def scan(
         fail_on=threshold,
         progress=sys.stderr.isatty() if progress is None else progress,
     )
-    sigs = signatures_mod.load(opts.extra_signatures)
-    scanner = Scanner(sigs, use_hyperscan=opts.use_hyperscan)
-    source = open_source(opts)
-    with progress_reporter(opts.progress) as on_progress:
-        result = scanner.run(source, progress=on_progress)
+    store, warning = open_scan_store(
+        store_path, enabled=not no_store, store_secrets=not no_store_secrets
+    )
+    if warning:
+        typer.echo(f"pgsweep: warning: {warning}", err=True)
+    try:
+        with progress_reporter(opts.progress) as on_progress:
+            result = run_scan(opts, store, progress=on_progress)
+    finally:
+        if store is not None:
+            store.close()
+    for notice in dict.fromkeys(result.stats.notices):
+        typer.echo(f"pgsweep: warning: {notice}", err=True)
     report = Report(
         findings=result.findings,
         credentials=result.credentials,

@@ -1,4 +1,10 @@
-"""Position-reporting multi-literal prefilter over whole blobs (hyperscan, or bytes.find)."""
+"""Position-reporting multi-literal prefilter over whole blobs (hyperscan, or bytes.find).
+
+Most blobs hold no keyword at all, so the common path must cost one pass in C and no
+Python per byte: hyperscan (when installed) reports at most one match per keyword per
+blob, and only blobs with a hit pay for a lowercase copy and `bytes.find` to list every
+position. Without hyperscan the same positions come from `bytes.find` alone.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,10 @@ except ImportError:  # pragma: no cover - depends on the environment
     _hs = None
 
 
+def hyperscan_available() -> bool:
+    return _hs is not None
+
+
 class Prefilter:
     """Reports (offset, keyword index) for every case-insensitive keyword occurrence."""
 
@@ -18,11 +28,10 @@ class Prefilter:
         self._db = None
         if use_hyperscan and _hs is not None and self.keywords:
             db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-            expressions = [_hs_literal(k) for k in self.keywords]
             db.compile(
-                expressions=expressions,
-                ids=list(range(len(expressions))),
-                flags=[_hs.HS_FLAG_CASELESS] * len(expressions),
+                expressions=[_hs_literal(k) for k in self.keywords],
+                ids=list(range(len(self.keywords))),
+                flags=[_hs.HS_FLAG_CASELESS | _hs.HS_FLAG_SINGLEMATCH] * len(self.keywords),
             )
             self._db = db
 
@@ -30,23 +39,31 @@ class Prefilter:
     def engine(self) -> str:
         return "hyperscan" if self._db is not None else "find"
 
-    def iter_hits(self, data: bytes) -> Iterator[tuple[int, int]]:
-        """Yield (start offset, keyword index), in no particular order."""
+    def present(self, data: bytes) -> list[int]:
+        """Indexes of the keywords that occur in `data` at least once."""
         if self._db is not None:
-            hits: list[tuple[int, int]] = []
+            found: list[int] = []
+            self._db.scan(data, match_event_handler=_collect, context=found)
+            return found
+        low = data.lower()
+        return [i for i, kw in enumerate(self.keywords) if kw in low]
 
-            def on_match(idx: int, start: int, end: int, flags: int, ctx: object) -> None:
-                hits.append((end - len(self.keywords[idx]), idx))
-
-            self._db.scan(data, match_event_handler=on_match)
-            yield from hits
+    def iter_hits(self, data: bytes) -> Iterator[tuple[int, int]]:
+        """Yield (start offset, keyword index) of every occurrence, grouped by keyword."""
+        present = self.present(data)
+        if not present:
             return
         low = data.lower()
-        for idx, kw in enumerate(self.keywords):
+        for idx in sorted(present):
+            kw = self.keywords[idx]
             pos = low.find(kw)
             while pos >= 0:
                 yield pos, idx
                 pos = low.find(kw, pos + 1)
+
+
+def _collect(idx: int, start: int, end: int, flags: int, found: list[int]) -> None:
+    found.append(idx)
 
 
 def _hs_literal(keyword: bytes) -> bytes:

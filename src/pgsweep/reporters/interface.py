@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from pgsweep import __version__
 from pgsweep.errors import PgsweepError
 from pgsweep.models import Credential, Finding, ScanStats
 from pgsweep.signatures import Signature
+
+if TYPE_CHECKING:
+    from pgsweep.rotation import Plan
 
 JSON_SCHEMA_VERSION = 1
 
@@ -23,6 +26,8 @@ class Format(str, enum.Enum):
 
     TERMINAL = "terminal"
     JSON = "json"
+    MARKDOWN = "markdown"  # the rotation plan of a fresh scan
+    HTML = "html"  # the rotation plan of a fresh scan, one self-contained file
 
     def __str__(self) -> str:
         return self.value
@@ -43,3 +48,18 @@ class Report:
 
 class Reporter(Protocol):
     def render(self, report: Report, out: TextIO) -> None: ...
+
+
+class PlanFormat(str, enum.Enum):
+    """Every value of `pgsweep report --format`; a test proves each has a plan reporter."""
+
+    MARKDOWN = "markdown"
+    JSON = "json"
+    HTML = "html"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class PlanReporter(Protocol):
+    def render_plan(self, plan: Plan, out: TextIO) -> None: ...

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 from pgsweep.reporters.console import ConsoleReporter
-from pgsweep.reporters.interface import Format, Reporter
+from pgsweep.reporters.html import HtmlPlanReporter, HtmlReporter
+from pgsweep.reporters.interface import Format, PlanFormat, PlanReporter, Reporter
 from pgsweep.reporters.json import JsonReporter
+from pgsweep.reporters.markdown import MarkdownPlanReporter, MarkdownReporter
+from pgsweep.reporters.plan_json import PlanJsonReporter
 
 REPORTERS: dict[Format, type[Reporter]] = {
     Format.TERMINAL: ConsoleReporter,
     Format.JSON: JsonReporter,
+    Format.MARKDOWN: MarkdownReporter,
+    Format.HTML: HtmlReporter,
+}
+
+PLAN_REPORTERS: dict[PlanFormat, type[PlanReporter]] = {
+    PlanFormat.MARKDOWN: MarkdownPlanReporter,
+    PlanFormat.JSON: PlanJsonReporter,
+    PlanFormat.HTML: HtmlPlanReporter,
 }
 
 
 def reporter_for(fmt: Format) -> Reporter:
     return REPORTERS[fmt]()
+
+
+def plan_reporter_for(fmt: PlanFormat) -> PlanReporter:
+    return PLAN_REPORTERS[fmt]()

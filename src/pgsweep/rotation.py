@@ -1,0 +1,562 @@
+"""Turn assessed credentials into ordered rotation plans that never contain a secret."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import shlex
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from pgsweep.credentials import provenance_time
+from pgsweep.hosts import HostClass
+from pgsweep.models import (
+    CiLogProvenance,
+    Credential,
+    DesktopProvenance,
+    Finding,
+    FindingId,
+    GitProvenance,
+    HistoryProvenance,
+    provenance_path,
+)
+from pgsweep.risk import (
+    DEAD_STATUSES,
+    Channel,
+    CredentialRisk,
+    ReuseIssue,
+    TransportIssue,
+    TriageLike,
+    VerificationLike,
+    assess_all,
+    channel_of,
+)
+
+PLAN_VERSION = 1
+MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1
+
+
+class Section(str, enum.Enum):
+    """The five parts of every plan, in the order a responder works through them."""
+
+    ROTATE = "rotate"
+    SQL = "sql"
+    AUDIT = "audit"
+    CLEAN = "clean"
+    PREVENT = "prevent"
+
+    @property
+    def heading(self) -> str:
+        return _SECTION_TITLES[self]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_SECTION_TITLES = {
+    Section.ROTATE: "Rotate now",
+    Section.SQL: "SQL to run",
+    Section.AUDIT: "Audit for misuse",
+    Section.CLEAN: "Clean up the leak",
+    Section.PREVENT: "Stop it recurring",
+}
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One concrete step. `commands` are SQL or shell lines to run as written."""
+
+    section: Section
+    order: int
+    title: str
+    detail: str
+    commands: tuple[str, ...] = ()
+    tier: int | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    """One place a credential was seen, without the secret."""
+
+    finding: FindingId
+    channel: Channel
+    where: str
+    line: int
+    seen: str | None  # ISO 8601 when known
+    present: bool | None  # still at the branch tip (git); None when unknown
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class CredentialPlan:
+    """What to do about one credential, and why it ranks where it does."""
+
+    credential: Credential
+    risk: CredentialRisk
+    locations: tuple[Location, ...]
+    steps: tuple[Recommendation, ...]
+
+    def section(self, section: Section) -> tuple[Recommendation, ...]:
+        return tuple(s for s in self.steps if s.section is section)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every credential's plan, highest risk first, plus reuse and transport issues."""
+
+    generated_at: str
+    credentials: tuple[CredentialPlan, ...]
+    reuse: tuple[ReuseIssue, ...]
+    transport: tuple[TransportIssue, ...]
+    version: int = PLAN_VERSION
+
+
+# --------------------------------------------------------------------------- quoting
+def quote_ident(name: str) -> str:
+    """A PostgreSQL identifier in double quotes, inner double quotes doubled."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """A PostgreSQL string literal: single quotes doubled; E'' form when it has a backslash,
+    so it means the same with any standard_conforming_strings setting."""
+    body = text.replace("'", "''")
+    if "\\" in text:
+        return "E'" + body.replace("\\", "\\\\") + "'"
+    return "'" + body + "'"
+
+
+def _successor(user: str) -> str:
+    """The name of the new role of the two-credential sequence, within 63 bytes."""
+    suffix = "_next"
+    raw = user.encode("utf-8")
+    room = MAX_IDENTIFIER_BYTES - len(suffix)
+    if len(raw) > room:
+        user = raw[:room].decode("utf-8", "ignore")
+    return user + suffix
+
+
+# --------------------------------------------------------------------------- scrubbing
+class _Scrubber:
+    """Replaces any plaintext secret that slipped into a host, path or name."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for s in self.secrets:
+            if s in text:
+                text = text.replace(s, "[REDACTED]")
+        return text
+
+    def opt(self, text: str | None) -> str | None:
+        return None if text is None else self(text)
+
+
+# --------------------------------------------------------------------------- locations
+def _location(f: Finding, scrub: _Scrubber) -> Location:
+    p = f.provenance
+    path = provenance_path(p) or "?"
+    detail = ""
+    present: bool | None = None
+    if isinstance(p, GitProvenance):
+        where = f"{p.repo}:{path}" if p.repo else path
+        bits = []
+        if p.commit:
+            bits.append(f"commit {p.commit[:12]}")
+        if p.author:
+            bits.append(f"by {p.author}")
+        if p.commits > 1:
+            bits.append(f"in {p.commits} commits")
+        if not p.reachable:
+            bits.append("unreachable object")
+        detail = " ".join(bits)
+        present = p.present_at_head
+    elif isinstance(p, CiLogProvenance):
+        where = path
+        detail = " ".join(b for b in (p.system, f"job {p.job}" if p.job else "",
+                                      f"step {p.step}" if p.step else "") if b)
+    elif isinstance(p, HistoryProvenance):
+        where = path
+        detail = f"{p.shell} history" + (f" of {p.user}" if p.user else "")
+    elif isinstance(p, DesktopProvenance):
+        where = path
+        detail = f"{p.tool}" + (f" connection {p.connection}" if p.connection else "")
+    else:
+        where = path
+        detail = f"read as {p.reader}" if p.reader != "text" else ""
+        present = True
+    return Location(
+        finding=f.id,
+        channel=channel_of(f),
+        where=scrub(where),
+        line=f.line,
+        seen=provenance_time(p),
+        present=present,
+        detail=scrub(detail),
+    )
+
+
+# --------------------------------------------------------------------------- sections
+def _rotate_steps(c: Credential, r: CredentialRisk) -> list[Recommendation]:
+    role = c.user or "<role>"
+    age = f" for {r.exposure_days} days" if r.exposure_days is not None else ""
+    already = r.verification in DEAD_STATUSES or r.triage == "rotated"
+    steps = []
+    if already:
+        steps.append(Recommendation(
+            Section.ROTATE, 1, "Confirm the rotation and finish the clean-up",
+            f"The leaked password for {role} is reported as no longer working. Confirm no "
+            "client still depends on it, then work through the audit and clean-up below: the "
+            "old password must never be set again, and the leak shows how this secret is "
+            "handled.",
+        ))
+    else:
+        steps.append(Recommendation(
+            Section.ROTATE, 1, "Treat the credential as compromised and rotate it now",
+            f"It has been exposed{age} through {', '.join(map(str, r.channels)) or 'an unknown channel'}. "
+            "Assume someone copied it: removing it from where it leaked does not un-leak it, "
+            "so rotate first and clean up after.",
+        ))
+    steps.append(Recommendation(
+        Section.ROTATE, 2, "Zero downtime: the two-credential sequence",
+        "1. Create the new credential (a second login role that acts as the old one, with a "
+        "fresh random password). 2. Deploy it to every client through your secret store. "
+        "3. Confirm in pg_stat_activity that no session still uses the old role. 4. Revoke "
+        "the old credential (NOLOGIN and a new random password) and end its remaining "
+        "sessions. If a short outage is acceptable, change the password in place instead.",
+    ))
+    provider = _provider_rotation(c, r)
+    if provider is not None:
+        steps.append(provider)
+    if r.privileged:
+        steps.append(Recommendation(
+            Section.ROTATE, 4, "Keep a way back in before changing an admin password",
+            f"{role} is an administrative role. Keep a second administrative session open (or "
+            "the provider's reset path ready) while you change it, and move applications off "
+            "this role onto a least-privilege one.",
+        ))
+    return steps
+
+
+def _provider_rotation(c: Credential, r: CredentialRisk) -> Recommendation | None:
+    p = r.host.provider or ""
+    user = shlex.quote(c.user) if c.user else "<user>"
+    commands: tuple[str, ...] = ()
+    if p.startswith("AWS"):
+        detail = ("For the master user, let RDS manage it in Secrets Manager (rotated for you); "
+                  "for other roles use the SQL below or a Secrets Manager rotation function.")
+        commands = (("aws rds modify-db-instance --db-instance-identifier <instance> "
+                    "--manage-master-user-password --apply-immediately"),)
+    elif p.startswith("Azure"):
+        detail = ("Reset the administrator password from the Azure portal (Settings → Reset "
+                  "password), or prefer Microsoft Entra authentication so no password is needed.")
+    elif p == "Google Cloud SQL":
+        detail = "Set the new password without putting it on the command line:"
+        commands = ((f"gcloud sql users set-password {user} "
+                    "--instance=<instance> --prompt-for-password"),)
+    elif p.startswith("Heroku"):
+        detail = "Heroku manages this credential; rotate it with the CLI (apps get the new URL):"
+        commands = ("heroku pg:credentials:rotate --app <app>",)
+    elif p.startswith("DigitalOcean"):
+        detail = "Reset the user's password with doctl, then update the clients:"
+        commands = (f"doctl databases user reset <database-id> {user}",)
+    elif p == "Aiven":
+        detail = "Reset the service user's password with the Aiven CLI:"
+        commands = (f"avn service user-password-reset --username {user} <service>",)
+    elif p:
+        detail = (f"{p} manages this database: reset the password in its console or API, "
+                  "then update every client from your secret store.")
+    else:
+        return None
+    return Recommendation(Section.ROTATE, 3, f"Rotate through {p}", detail, commands)
+
+
+def _sql_steps(c: Credential) -> list[Recommendation]:
+    role = c.user or "<role>"
+    ident = quote_ident(role)
+    lit = quote_literal(role)
+    nxt = _successor(role)
+    steps = [
+        Recommendation(
+            Section.SQL, 1, "Hash new passwords with SCRAM-SHA-256",
+            "In the psql session you rotate from, make sure new passwords are stored as "
+            "SCRAM-SHA-256 verifiers (md5 hashes can log in directly when stolen).",
+            ("SET password_encryption = 'scram-sha-256';",),
+        ),
+        Recommendation(
+            Section.SQL, 2, "Create the new credential",
+            f"A second login role {quote_ident(nxt)} that is a member of {ident} and acts as it, "
+            "so objects it creates stay owned by the old role. psql's \\password prompts for "
+            "the new password and sends only its hash: no plaintext reaches the server log "
+            "or your shell and psql history (never type ALTER ROLE … PASSWORD 'plaintext').",
+            (
+                f"CREATE ROLE {quote_ident(nxt)} WITH LOGIN INHERIT IN ROLE {ident};",
+                f"ALTER ROLE {quote_ident(nxt)} SET role = {lit};",
+                f"\\password {quote_ident(nxt)}",
+            ),
+        ),
+        Recommendation(
+            Section.SQL, 3, "Confirm nothing still uses the old credential",
+            "After deploying the new credential, this must return no rows (repeat until it "
+            "does; client_addr shows who is still connected).",
+            (
+                ("SELECT pid, usename, client_addr, application_name, backend_start "
+                f"FROM pg_stat_activity WHERE usename = {lit};"),
+            ),
+        ),
+        Recommendation(
+            Section.SQL, 4, "Revoke the old credential and end its sessions",
+            "Disable logins, replace the leaked password with a new random one (so it can "
+            "never work again, even if NOLOGIN is undone), and terminate remaining sessions. "
+            "If you rotate in place instead, run only the \\password line and tell clients.",
+            (
+                f"ALTER ROLE {ident} WITH NOLOGIN;",
+                f"\\password {ident}",
+                ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"WHERE usename = {lit};"),
+            ),
+        ),
+    ]
+    if c.user is None:
+        steps.insert(0, Recommendation(
+            Section.SQL, 0, "Find the role first",
+            "The leak does not name the role: replace <role> below with the role that uses "
+            "this password (check the application's configuration next to the leak).",
+        ))
+    return steps
+
+
+def _audit_steps(c: Credential, r: CredentialRisk) -> list[Recommendation]:
+    role = c.user or "<role>"
+    lit = quote_literal(role)
+    since = (r.first_seen or "")[:10] or "the first exposure"
+    canary = f"canary_{c.id[1:9]}"
+    grep_pattern = shlex.quote(f"connection authorized: user={role}")
+    steps = [
+        Recommendation(
+            Section.AUDIT, 1, "Who is connected now",
+            "Every current session of the role, with its client address and start time; any "
+            "address you cannot attribute to your own clients is an incident.",
+            (
+                ("SELECT pid, usename, client_addr, client_hostname, application_name, "
+                f"backend_start, state FROM pg_stat_activity WHERE usename = {lit};"),
+            ),
+        ),
+        Recommendation(
+            Section.AUDIT, 2, "Log every connection from now on",
+            "log_connections records each authenticated login with its address (on managed "
+            "services set it in the parameter group or server parameters instead).",
+            (
+                "ALTER SYSTEM SET log_connections = on;",
+                "ALTER SYSTEM SET log_disconnections = on;",
+                "SELECT pg_reload_conf();",
+            ),
+        ),
+        Recommendation(
+            Section.AUDIT, 3, f"Search logins since {since}",
+            f"Look in the server logs (or CloudWatch, Azure Monitor, Cloud Logging) for logins "
+            f"as {role} since {since} from addresses that are not your applications'.",
+            (f"grep -h {grep_pattern} /var/log/postgresql/*.log",),
+        ),
+        Recommendation(
+            Section.AUDIT, 4, "Record what the role does with pgAudit",
+            "With the pgaudit extension loaded (shared_preload_libraries), log the role's "
+            "statements until you are confident nothing else uses it.",
+            (
+                "CREATE EXTENSION IF NOT EXISTS pgaudit;",
+                f"ALTER ROLE {quote_ident(role)} SET pgaudit.log = 'all';",
+            ),
+        ),
+        Recommendation(
+            Section.AUDIT, 5, "Plant a canary role",
+            "A login role that no application uses: any connection as it means someone is "
+            "trying leaked or guessed credentials. Alert on its name in the connection log.",
+            (
+                (f"CREATE ROLE {quote_ident(canary)} WITH LOGIN NOSUPERUSER NOCREATEDB "
+                "NOCREATEROLE NOINHERIT CONNECTION LIMIT 1;"),
+                f"\\password {quote_ident(canary)}",
+            ),
+        ),
+    ]
+    if r.privileged:
+        steps.append(Recommendation(
+            Section.AUDIT, 6, "Look for persistence an admin could leave behind",
+            "An administrative credential can create roles, functions and extensions or run "
+            "programs (COPY … PROGRAM). Review new or changed privileged roles.",
+            (("SELECT rolname, rolsuper, rolcreaterole, rolcanlogin, rolvaliduntil "
+             "FROM pg_roles WHERE rolsuper OR rolcreaterole ORDER BY rolname;"),),
+        ))
+    return steps
+
+
+def _clean_steps(locations: Sequence[Location]) -> list[Recommendation]:
+    by_channel: dict[Channel, list[Location]] = {}
+    for loc in locations:
+        by_channel.setdefault(loc.channel, []).append(loc)
+    steps: list[Recommendation] = []
+
+    def places(ch: Channel) -> str:
+        locs = by_channel[ch]
+        shown = sorted({f"{loc.where}:{loc.line}" for loc in locs})
+        more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
+        return ", ".join(shown[:10]) + more
+
+    order = 1
+    if Channel.GIT in by_channel:
+        paths = sorted({_git_path(loc.where) for loc in by_channel[Channel.GIT]})
+        steps.append(Recommendation(
+            Section.CLEAN, order, "Rewrite git history",
+            f"Found at {places(Channel.GIT)}. Put the leaked password, followed by "
+            "'==>REMOVED', in a file outside the repository (do not commit it, delete it "
+            "afterwards), rewrite every branch and tag with git filter-repo, force-push, and "
+            "have every clone re-cloned; ask the host to drop cached views and pull-request "
+            "refs. Forks and existing clones keep the old history: rotation is needed "
+            "regardless.",
+            (
+                "git filter-repo --replace-text ../pgsweep-replacements.txt",
+                *(f"git filter-repo --invert-paths --path {shlex.quote(p)}  "
+                  "# only for files that should not be in git at all" for p in paths[:5]),
+                "git push --force --all && git push --force --tags",
+            ),
+        ))
+        order += 1
+    if Channel.CI_LOG in by_channel:
+        steps.append(Recommendation(
+            Section.CLEAN, order, "Delete the CI logs",
+            f"Found in {places(Channel.CI_LOG)}. Delete these runs' logs and artifacts "
+            "(GitHub: 'Delete all logs' or gh run delete; GitLab: erase the job; Jenkins: "
+            "delete the build), and mask the value in the pipeline (GitHub ::add-mask::, "
+            "GitLab masked variables) — masking misses encoded copies, so keep it out of "
+            "echoed commands.",
+            ("gh run delete <run-id>",),
+        ))
+        order += 1
+    if Channel.HISTORY in by_channel:
+        steps.append(Recommendation(
+            Section.CLEAN, order, "Clean shell and psql history",
+            f"Found in {places(Channel.HISTORY)}. Delete those entries from the files (and "
+            "from open shells with history -d), then keep secrets out of history: a leading "
+            "space with HISTCONTROL=ignorespace (bash; zsh: setopt HIST_IGNORE_SPACE), "
+            "\\set HISTCONTROL ignorespace in ~/.psqlrc, and \\password or a 0600 ~/.pgpass "
+            "instead of passwords on the command line.",
+            (
+                "export HISTCONTROL=ignorespace  # in ~/.bashrc",
+                "echo '\\set HISTCONTROL ignorespace' >> ~/.psqlrc",
+            ),
+        ))
+        order += 1
+    if Channel.CONFIG in by_channel:
+        steps.append(Recommendation(
+            Section.CLEAN, order, "Remove the password from config files",
+            f"Found in {places(Channel.CONFIG)}. Replace the value with a reference to your "
+            "secret store or an environment variable injected at runtime, restrict the "
+            "file (chmod 600) meanwhile, and remember backups and images that copied it.",
+        ))
+        order += 1
+    if Channel.DESKTOP in by_channel:
+        steps.append(Recommendation(
+            Section.CLEAN, order, "Remove saved passwords from desktop tools",
+            f"Found in {places(Channel.DESKTOP)}. Forget the saved password, or protect the "
+            "tool's store with a master password or the OS keychain.",
+        ))
+    return steps
+
+
+def _git_path(where: str) -> str:
+    # "repo:path" → "path" (repo paths may contain ':' only on Windows drive letters)
+    return where.split(":", 1)[1] if ":" in where and where[1:3] != ":\\" else where
+
+
+def _prevent_steps(r: CredentialRisk) -> list[Recommendation]:
+    p = r.host.provider or ""
+    cls = r.host.cls
+    if p.startswith("AWS"):
+        t1 = "AWS Secrets Manager with managed rotation; applications read the secret at start-up."
+        t2 = ("RDS IAM database authentication: GRANT rds_iam to the role and connect with "
+              "short-lived tokens from aws rds generate-db-auth-token.")
+        t3 = ("sslmode=verify-full with the RDS CA bundle (RDS does not take client "
+              "certificates; IAM tokens replace the password).")
+    elif p.startswith("Azure"):
+        t1 = "Azure Key Vault, read through a managed identity."
+        t2 = ("Microsoft Entra authentication with managed identities: access tokens instead "
+              "of passwords.")
+        t3 = "sslmode=verify-full with the Azure root CA."
+    elif p == "Google Cloud SQL":
+        t1 = "Google Secret Manager."
+        t2 = ("Cloud SQL IAM database authentication (cloudsql.iam_authentication=on, the "
+              "Cloud SQL Auth Proxy with --auto-iam-authn).")
+        t3 = ("Require trusted client certificates on the instance, or connect only through "
+              "the Auth Proxy / connectors (mTLS).")
+    elif cls is HostClass.LOCAL:
+        t1 = ("Keep local passwords in a 0600 ~/.pgpass or a .env file that is git-ignored, "
+              "never in tracked files.")
+        t2 = "Peer authentication over the unix socket (pg_hba: local all all peer): no password."
+        t3 = "Client certificates (pg_hba: hostssl … cert) with sslmode=verify-full."
+    else:
+        where = f"{p}'s secret or environment integration" if p else "a secrets manager"
+        t1 = f"{where} instead of plaintext in files or environment definitions."
+        t2 = ("Dynamic, short-lived credentials from the HashiCorp Vault database secrets "
+              "engine (one role per lease, revoked automatically).")
+        t3 = ("Client certificates (pg_hba: hostssl … cert) with sslmode=verify-full and "
+              "sslrootcert pointing at your CA.")
+    return [
+        Recommendation(Section.PREVENT, 1, "Tier 1: a secrets manager", t1, tier=1),
+        Recommendation(Section.PREVENT, 2, "Tier 2: identity-based or short-lived credentials",
+                       t2, tier=2),
+        Recommendation(Section.PREVENT, 3, "Tier 3: certificates and verified TLS", t3, tier=3),
+        Recommendation(
+            Section.PREVENT, 4, "Block the next leak before it lands",
+            "Run pgsweep as a pre-commit hook and in CI (pgsweep scan --staged), so a "
+            "connection string with a password fails the commit.",
+            ("pgsweep scan --staged",),
+        ),
+    ]
+
+
+def recommendations(c: Credential, r: CredentialRisk,
+                    locations: Sequence[Location]) -> tuple[Recommendation, ...]:
+    """Every step for one credential, section by section."""
+    return tuple(
+        _rotate_steps(c, r) + _sql_steps(c) + _audit_steps(c, r) + _clean_steps(locations)
+        + _prevent_steps(r)
+    )
+
+
+# --------------------------------------------------------------------------- the plan
+def build_plan(
+    findings: Sequence[Finding],
+    credentials: Sequence[Credential],
+    triage: Mapping[str, TriageLike] | None,
+    verifications: Mapping[str, Sequence[VerificationLike]] | None,
+    now: datetime,
+) -> Plan:
+    """Assess and plan every credential; a pure function of its arguments."""
+    scrub = _Scrubber(f.secret for f in findings)
+    safe_creds = [
+        dataclasses.replace(
+            c,
+            user=scrub.opt(c.user),
+            hosts=tuple(scrub(h) for h in c.hosts),
+            database=scrub.opt(c.database),
+        )
+        for c in credentials
+    ]
+    assessment = assess_all(findings, safe_creds, now, verifications, triage)
+    by_cred: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_cred.setdefault(f.credential, []).append(f)
+    creds = {c.id: c for c in safe_creds}
+    plans = []
+    for risk in assessment.risks:
+        c = creds[risk.credential]
+        locs = sorted((_location(f, scrub) for f in by_cred.get(c.id, [])),
+                      key=lambda loc: (loc.seen or "", loc.where, loc.line))
+        plans.append(CredentialPlan(c, risk, tuple(locs), recommendations(c, risk, locs)))
+    return Plan(
+        generated_at=now.isoformat(timespec="seconds"),
+        credentials=tuple(plans),
+        reuse=assessment.reuse,
+        transport=assessment.transport,
+    )

@@ -1,0 +1,520 @@
+"""Git repositories as chunks: every unique blob of every ref (and more) read once, attributed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pygit2
+
+from pgsweep.models import Chunk, FileProvenance, Finding, GitProvenance, Skipped
+from pgsweep.options import ScanOptions
+from pgsweep.sources.blobreader import BlobRead, BlobReader, BlobRef, git_command, git_env
+from pgsweep.sources.files import file_meta, is_binary
+from pgsweep.sources.interface import SourceError
+
+_OID_RE = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
+_DEFAULT_BRANCHES = ("refs/heads/main", "refs/heads/master", "refs/remotes/origin/HEAD")
+_SORT = (
+    pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME | pygit2.enums.SortMode.REVERSE
+)
+_TREE = pygit2.enums.ObjectType.TREE
+_BLOB = pygit2.enums.ObjectType.BLOB
+_COMMIT = pygit2.enums.ObjectType.COMMIT
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Where a blob first appeared and how widely it is held."""
+
+    commit: str | None
+    path: str | None
+    author: str | None
+    date: str | None
+    present_at_head: bool
+    commits: int
+    paths: int
+
+
+class GitSource:
+    """Every blob reachable from all refs and the stash (or a range of commits), read once.
+
+    Modes, from the options: the full history (default); `since` (commits not reachable
+    from REV); `commit_range` (A..B); `staged` (index blobs that differ from HEAD).
+    `unreachable` adds every other object in the object database; `worktree` adds the
+    working tree's uncommitted and untracked (not ignored) files.
+    """
+
+    def __init__(self, path: Path, opts: ScanOptions) -> None:
+        if not path.exists():
+            raise SourceError(f"{path}: no such file or directory")
+        try:
+            self.repo = pygit2.Repository(str(path))
+        except (pygit2.GitError, KeyError, ValueError):
+            raise SourceError(f"{path}: not a git repository") from None
+        empty = self.repo.head_is_unborn and not list(self.repo.references)
+        if empty and not opts.staged and not opts.worktree:
+            raise SourceError(f"{path}: empty git repository (no commits)")
+        self.path = path
+        self.opts = opts
+        self.git_dir = str(Path(self.repo.path).resolve())
+        self.name = str(path)
+        self.reader_errors: list[str] = []
+        self._seen: set[str] = set()  # blobs listed so far: each is read once
+        self._staged: dict[str, str] = {}  # staged blob -> path
+        self._odb_commits: list[str] = []  # every commit in the object database (--unreachable)
+        self._since = self._resolve(opts.since) if opts.since else None
+        self._range = self._parse_range(opts.commit_range) if opts.commit_range else None
+
+    # ------------------------------------------------------------------ options
+    def _resolve(self, rev: str) -> str:
+        """A revision as a commit id; a rev that is not one is a clear error."""
+        try:
+            obj = self.repo.revparse_single(rev)
+            return str(obj.peel(pygit2.Commit).id)
+        except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
+            raise SourceError(f"{rev}: unknown revision in {self.path}") from None
+
+    def _parse_range(self, spec: str) -> tuple[str, str]:
+        if "..." in spec or ".." not in spec:
+            raise SourceError(f"{spec}: expected a commit range A..B")
+        a, b = spec.split("..", 1)
+        return self._resolve(a or "HEAD"), self._resolve(b or "HEAD")
+
+    # ------------------------------------------------------------------ refs
+    def _ref_tips(self) -> list[str]:
+        """Commits at the tip of every ref (HEAD included) and every stash entry."""
+        tips: list[str] = []
+        names = ["HEAD", *self.repo.references]
+        for name in names:
+            try:
+                ref = self.repo.references.get(name) if name != "HEAD" else self.repo.head
+                if ref is None:
+                    continue
+                tips.append(str(ref.peel(pygit2.Commit).id))
+            except (pygit2.GitError, KeyError, ValueError, pygit2.InvalidSpecError):
+                continue  # unborn HEAD, a tag of a blob or tree, a broken ref
+        tips.extend(self._stash_commits())
+        return list(dict.fromkeys(tips))
+
+    def _stash_commits(self) -> list[str]:
+        """`stash@{n}` for every n: the stash ref's reflog (its tip is in `--all` already)."""
+        ref = self.repo.references.get("refs/stash")
+        if ref is None:
+            return []
+        try:
+            return [str(e.oid_new) for e in ref.log()]
+        except pygit2.GitError:
+            return []
+
+    def default_tip(self) -> pygit2.Commit | None:
+        """The tip of the default branch: HEAD's branch, else main or master."""
+        candidates: list[pygit2.Reference | None] = []
+        try:
+            candidates.append(self.repo.head)
+        except pygit2.GitError:
+            pass
+        candidates.extend(self.repo.references.get(n) for n in _DEFAULT_BRANCHES)
+        for ref in candidates:
+            if ref is None:
+                continue
+            try:
+                return ref.peel(pygit2.Commit)
+            except (pygit2.GitError, KeyError, ValueError):
+                continue
+        return None
+
+    # ------------------------------------------------------------------ enumeration
+    def _excluded(self, path: str | None) -> bool:
+        if not path or not self.opts.excludes:
+            return False
+        base = path.rsplit("/", 1)[-1]
+        return any(fnmatch(path, g) or fnmatch(base, g) for g in self.opts.excludes)
+
+    def _iter_rev_list(
+        self, args: Sequence[str], stdin_revs: Sequence[str], missing: list[str], reachable: bool
+    ) -> Iterator[BlobRef]:
+        """Blobs (with one path each) that `git rev-list --objects` lists, once each."""
+        cmd = git_command(
+            self.git_dir, "rev-list", "--objects", "--missing=print",
+            "--filter=object:type=blob", "--filter-provided-objects", *args, "--stdin",
+        )
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=git_env(),
+        )
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        errors: list[bytes] = []
+        drain = threading.Thread(target=lambda: errors.extend(proc.stderr or ()), daemon=True)
+        drain.start()
+        try:
+            proc.stdin.write("".join(f"{r}\n" for r in stdin_revs).encode("ascii"))
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        seen = self._seen
+        try:
+            for raw in proc.stdout:
+                line = raw.rstrip(b"\n").decode("utf-8", "surrogateescape")
+                if line.startswith("?"):
+                    missing.append(line[1:].strip())
+                    continue
+                oid, _, path = line.partition(" ")
+                if not _OID_RE.match(oid) or oid in seen:
+                    continue
+                seen.add(oid)
+                if self._excluded(path):
+                    continue
+                yield BlobRef(oid, path or None, reachable)
+        finally:
+            proc.stdout.close()
+            proc.wait()
+            drain.join()
+        if proc.returncode != 0:
+            detail = next((e.decode("utf-8", "replace").strip() for e in errors if e.strip()), "")
+            self.reader_errors.append(f"git rev-list failed ({detail or proc.returncode})")
+
+    def _iter_odb_blobs(self) -> Iterator[BlobRef]:
+        """Objects in the object database that no earlier pass listed: dangling blobs too.
+
+        Dangling commits are walked first, so their blobs carry a path.
+        """
+        out = subprocess.run(
+            git_command(
+                self.git_dir, "cat-file", "--batch-all-objects", "--unordered",
+                "--batch-check=%(objectname) %(objecttype)",
+            ),
+            capture_output=True, env=git_env(), check=False,
+        )
+        if out.returncode != 0:
+            detail = out.stderr.decode("utf-8", "replace").strip().splitlines()
+            self.reader_errors.append(f"git cat-file --batch-all-objects failed: {detail[:1]}")
+        blobs: list[str] = []
+        commits: list[str] = []
+        for line in out.stdout.decode("ascii", "replace").splitlines():
+            oid, _, kind = line.partition(" ")
+            if kind == "blob":
+                blobs.append(oid)
+            elif kind == "commit":
+                commits.append(oid)
+        self._odb_commits = commits
+        missing: list[str] = []
+        yield from self._iter_rev_list(["--not", "--all"], commits, missing, reachable=False)
+        for oid in blobs:
+            if oid not in self._seen:
+                self._seen.add(oid)
+                yield BlobRef(oid, None, reachable=False)
+
+    def _iter_refs(self, missing: list[str]) -> Iterator[BlobRef]:
+        """Every blob the scan mode selects, in an order git reads fast (history order)."""
+        if self._range is not None:
+            a, b = self._range
+            yield from self._iter_rev_list([], [b, f"^{a}"], missing, reachable=True)
+        elif self._since is not None:
+            tips = self._ref_tips()
+            yield from self._iter_rev_list([], [*tips, f"^{self._since}"], missing, True)
+        else:
+            yield from self._iter_rev_list(["--all"], self._stash_commits(), missing, True)
+        if self.opts.unreachable:
+            yield from self._iter_odb_blobs()
+
+    # ------------------------------------------------------------------ chunks
+    def iter_items(self) -> Iterator[Chunk | Skipped]:
+        self._seen.clear()
+        if self.repo.is_shallow:
+            yield Skipped(
+                self.name,
+                "shallow repository: history before the shallow boundary is not scanned",
+                warn=True,
+            )
+        if self.opts.staged:
+            yield from self._iter_staged()
+        else:
+            missing: list[str] = []
+            reader = BlobReader(self.git_dir, self.opts.max_blob_size)
+            for read in reader.iter_blobs(self._iter_refs(missing)):
+                yield self._item(read)
+            for oid in dict.fromkeys(missing):
+                yield Skipped(f"git:{oid}", "missing object (partial clone?)")
+            self.reader_errors.extend(reader.errors)
+            for message in dict.fromkeys(self.reader_errors):
+                if "rev-list failed" in message or "batch-all-objects" in message:
+                    yield Skipped(self.name, message, warn=True)
+        if self.opts.worktree:
+            yield from self._iter_worktree()
+
+    def _where(self, ref: BlobRef) -> str:
+        return f"{ref.path} (blob {ref.oid[:12]})" if ref.path else f"blob {ref.oid}"
+
+    def _item(self, read: BlobRead) -> Chunk | Skipped:
+        ref = read.ref
+        if read.error is not None:
+            if read.error == "too large":
+                return Skipped(f"{self._where(ref)}, {read.size:,} bytes", "too large")
+            reason = {"missing": "missing or corrupt object", "corrupt": "corrupt object"}
+            return Skipped(self._where(ref), reason.get(read.error, read.error))
+        assert read.data is not None
+        if is_binary(read.data):
+            return Skipped(self._where(ref), "binary")
+        return Chunk(
+            data=read.data,
+            provenance=GitProvenance(
+                repo=self.name, blob=ref.oid, path=ref.path, reachable=ref.reachable
+            ),
+        )
+
+    def _iter_staged(self) -> Iterator[Chunk | Skipped]:
+        """Index blobs that differ from HEAD (what `git commit` would record)."""
+        index = self.repo.index
+        head = self.default_tip() if not self.repo.head_is_unborn else None
+        if head is None:
+            entries = [(e.path, str(e.id)) for e in index]
+        else:
+            diff = index.diff_to_tree(head.tree)
+            entries = [
+                (d.new_file.path, str(d.new_file.id))
+                for d in diff.deltas
+                if d.status_char() in ("A", "M", "T", "C", "R")
+            ]
+        for path, oid in entries:
+            if self._excluded(path) or oid in self._seen:
+                continue
+            self._seen.add(oid)
+            self._staged[oid] = path
+            try:
+                blob = self.repo[oid]
+            except (KeyError, ValueError):
+                yield Skipped(f"{path} (staged)", "missing object")
+                continue
+            if not isinstance(blob, pygit2.Blob):
+                continue
+            if blob.size > self.opts.max_blob_size:
+                yield Skipped(f"{path} (staged)", "too large")
+                continue
+            data = blob.data
+            if is_binary(data):
+                yield Skipped(f"{path} (staged)", "binary")
+                continue
+            yield Chunk(data=data, provenance=GitProvenance(repo=self.name, blob=oid, path=path))
+
+    def _iter_worktree(self) -> Iterator[Chunk | Skipped]:
+        """Uncommitted and untracked (not ignored) files of the working tree."""
+        workdir = self.repo.workdir
+        if workdir is None:
+            yield Skipped(self.name, "bare repository: no working tree to scan", warn=True)
+            return
+        skip = pygit2.enums.FileStatus.IGNORED | pygit2.enums.FileStatus.WT_DELETED
+        for rel, flags in sorted(self.repo.status().items()):
+            if flags & skip or flags == pygit2.enums.FileStatus.CURRENT or self._excluded(rel):
+                continue
+            path = Path(workdir) / rel
+            try:
+                if path.is_symlink() or not path.is_file():
+                    continue
+                st = path.stat()
+                if st.st_size > self.opts.max_blob_size:
+                    yield Skipped(str(path), "too large")
+                    continue
+                data = path.read_bytes()
+            except OSError as exc:
+                yield Skipped(str(path), f"unreadable: {exc.strerror or exc}")
+                continue
+            if is_binary(data):
+                yield Skipped(str(path), "binary")
+                continue
+            yield Chunk(
+                data=data,
+                provenance=FileProvenance(path=str(path), reader="worktree", **file_meta(st)),
+            )
+
+    # ------------------------------------------------------------------ attribution
+    def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
+        """Fill commit, path, author, date and counts for the blobs that have findings."""
+        blobs = {
+            f.provenance.blob
+            for f in findings
+            if isinstance(f.provenance, GitProvenance) and f.provenance.commit is None
+        }
+        if not blobs:
+            return list(findings)
+        where = self.attribution(blobs)
+        out = []
+        for f in findings:
+            p = f.provenance
+            if isinstance(p, GitProvenance) and p.blob in where:
+                a = where[p.blob]
+                p = replace(
+                    p,
+                    commit=a.commit,
+                    path=a.path or p.path,
+                    author=a.author,
+                    date=a.date,
+                    present_at_head=a.present_at_head,
+                    commits=a.commits,
+                    paths=max(a.paths, 1 if (a.path or p.path) else 0),
+                )
+                f = replace(f, provenance=p)
+            out.append(f)
+        return out
+
+    def attribution(self, blobs: Iterable[str]) -> dict[str, Attribution]:
+        """One walk over the commits in scope, oldest first, memoising trees by id."""
+        targets = {pygit2.Oid(hex=b) for b in blobs}
+        index = _TreeIndex(self.repo, targets)
+        first: dict[pygit2.Oid, tuple[pygit2.Commit, str]] = {}
+        held_by: dict[frozenset[pygit2.Oid], int] = {}  # distinct held-sets -> commits
+        paths: dict[pygit2.Oid, set[str]] = {}
+        for commit in self._walker() or ():
+            try:
+                tree_id = commit.tree_id
+                held = index.held(tree_id)
+            except (pygit2.GitError, KeyError):
+                continue  # missing tree (partial or corrupt): attribute from the rest
+            if not held:
+                continue
+            held_by[held] = held_by.get(held, 0) + 1
+            for oid, path in index.iter_new_paths(tree_id):
+                paths.setdefault(oid, set()).add(path)
+                if oid not in first:
+                    first[oid] = (commit, path)
+        commits: dict[pygit2.Oid, int] = {}
+        for held, n in held_by.items():
+            for oid in held:
+                commits[oid] = commits.get(oid, 0) + n
+        at_head: frozenset[pygit2.Oid] = frozenset()
+        tip = self.default_tip()
+        if tip is not None:
+            try:
+                at_head = index.held(tip.tree_id)
+            except (pygit2.GitError, KeyError):
+                pass
+        out: dict[str, Attribution] = {}
+        for oid in targets:
+            key = str(oid)
+            if oid in first:
+                commit, path = first[oid]
+                out[key] = Attribution(
+                    commit=str(commit.id),
+                    path=path,
+                    author=_person(commit.author),
+                    date=_iso_date(commit.author),
+                    present_at_head=oid in at_head,
+                    commits=commits.get(oid, 0),
+                    paths=len(paths.get(oid, ())),
+                )
+            elif key in self._staged:
+                out[key] = Attribution(None, self._staged[key], None, None, False, 0, 1)
+            else:
+                out[key] = Attribution(None, None, None, None, oid in at_head, 0, 0)
+        return out
+
+    def _walker(self) -> pygit2.Walker | None:
+        """Commits in scope: the same ones the enumeration listed blobs from."""
+        if self.opts.staged:
+            return None
+        walker = self.repo.walk(None, _SORT)
+        pushed = False
+        if self._range is not None:
+            walker.push(pygit2.Oid(hex=self._range[1]))
+            walker.hide(pygit2.Oid(hex=self._range[0]))
+            return walker
+        tips = self._ref_tips() + (self._odb_commits if self.opts.unreachable else [])
+        for tip in dict.fromkeys(tips):
+            try:
+                walker.push(pygit2.Oid(hex=tip))
+                pushed = True
+            except (pygit2.GitError, KeyError, ValueError):
+                continue
+        if self._since is not None:
+            walker.hide(pygit2.Oid(hex=self._since))
+        return walker if pushed else None
+
+
+class _TreeIndex:
+    """Which target blobs each tree holds, each tree id read once.
+
+    Per tree it keeps only the entries that lead to a target (a sparse copy), and the
+    set of targets below it; equal subtrees share one set object.
+    """
+
+    _EMPTY: frozenset[pygit2.Oid] = frozenset()
+
+    def __init__(self, repo: pygit2.Repository, targets: set[pygit2.Oid]) -> None:
+        self.repo = repo
+        self.targets = targets
+        self._held: dict[pygit2.Oid, frozenset[pygit2.Oid]] = {}
+        self._sparse: dict[pygit2.Oid, tuple[tuple[str, pygit2.Oid, bool], ...]] = {}
+        self._visited: set[tuple[pygit2.Oid, str]] = set()
+
+    def held(self, tree_id: pygit2.Oid, tree: pygit2.Tree | None = None) -> frozenset[pygit2.Oid]:
+        known = self._held.get(tree_id)
+        if known is not None:
+            return known
+        if tree is None:
+            obj = self.repo[tree_id]
+            if not isinstance(obj, pygit2.Tree):
+                raise KeyError(tree_id)
+            tree = obj
+        parts: list[frozenset[pygit2.Oid]] = []
+        direct: list[pygit2.Oid] = []
+        sparse: list[tuple[str, pygit2.Oid, bool]] = []
+        for entry in tree:
+            kind = entry.type
+            if kind == _TREE:
+                try:
+                    sub = self.held(entry.id, entry)  # type: ignore[arg-type]
+                except (pygit2.GitError, KeyError):
+                    continue
+                if sub:
+                    parts.append(sub)
+                    sparse.append((entry.name or "", entry.id, True))
+            elif kind == _BLOB and entry.id in self.targets:
+                direct.append(entry.id)
+                sparse.append((entry.name or "", entry.id, False))
+        if not parts and not direct:
+            result = self._EMPTY
+        elif len(parts) == 1 and not direct:
+            result = parts[0]
+        else:
+            result = frozenset(direct).union(*parts)
+        self._held[tree_id] = result
+        if sparse:
+            self._sparse[tree_id] = tuple(sparse)
+        return result
+
+    def iter_new_paths(self, tree_id: pygit2.Oid, prefix: str = "") -> Iterator[tuple[pygit2.Oid, str]]:
+        """(blob, path) pairs under a tree not yet seen at this place, in tree order."""
+        if (tree_id, prefix) in self._visited:
+            return
+        self._visited.add((tree_id, prefix))
+        for name, oid, is_tree in self._sparse.get(tree_id, ()):
+            if is_tree:
+                yield from self.iter_new_paths(oid, f"{prefix}{name}/")
+            else:
+                yield oid, prefix + name
+
+
+def _person(sig: pygit2.Signature) -> str:
+    """`Name <email>`: whom to ask about the leak."""
+    name = _text(sig, "name")
+    email = _text(sig, "email")
+    return f"{name} <{email}>" if email else name
+
+
+def _text(sig: pygit2.Signature, attr: str) -> str:
+    try:
+        return str(getattr(sig, attr))
+    except (UnicodeDecodeError, ValueError):
+        raw = getattr(sig, f"raw_{attr}", b"")
+        return bytes(raw).decode("utf-8", "replace")
+
+
+def _iso_date(sig: pygit2.Signature) -> str:
+    tz = timezone(timedelta(minutes=sig.offset))
+    return datetime.fromtimestamp(sig.time, tz=tz).isoformat()

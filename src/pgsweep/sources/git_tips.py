@@ -1,0 +1,88 @@
+"""Ref tips of a git repository, read with the git CLI, for incremental rescans."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+
+from pgsweep.sources.interface import SourceError
+
+
+def _git(repo: Path, *args: str, stdin: str | None = None) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise SourceError(f"{repo}: cannot run git ({exc.strerror or exc})") from None
+    if done.returncode != 0:
+        first = (done.stderr.strip().splitlines() or ["failed"])[0]
+        raise SourceError(f"{repo}: git {args[0]}: {first}")
+    return done.stdout
+
+
+def list_tips(repo: Path) -> tuple[str, ...]:
+    """Commit ids at every ref and HEAD (annotated tags peeled), sorted and unique."""
+    out = _git(
+        repo,
+        "for-each-ref",
+        "--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname)",
+    )
+    tips: set[str] = set()
+    for line in out.splitlines():
+        parts = line.split()
+        if parts[:1] == ["commit"]:
+            tips.add(parts[1])
+        elif len(parts) == 4 and parts[2] == "commit":
+            tips.add(parts[3])
+    try:
+        head = _git(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}").strip()
+    except SourceError:
+        head = ""  # unborn HEAD
+    if head:
+        tips.add(head)
+    return tuple(sorted(tips))
+
+
+def present_commits(repo: Path, commits: Iterable[str]) -> tuple[str, ...]:
+    """Those of `commits` that still exist in the repository as commits."""
+    wanted = sorted(set(commits))
+    if not wanted:
+        return ()
+    out = _git(repo, "cat-file", "--batch-check", stdin="\n".join(wanted) + "\n")
+    present = []
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[1] == "commit":
+            present.append(parts[0])
+    return tuple(present)
+
+
+DEFAULT_BRANCHES = ("refs/heads/main", "refs/heads/master", "refs/remotes/origin/HEAD")
+
+
+def default_tip(repo: Path) -> str | None:
+    """The commit at HEAD, else at main, master or origin's HEAD (as GitSource decides)."""
+    for rev in ("HEAD", *DEFAULT_BRANCHES):
+        try:
+            return _git(repo, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}").strip() or None
+        except SourceError:
+            continue
+    return None
+
+
+def blobs_at(repo: Path, commit: str) -> set[str]:
+    """Ids of every blob in the commit's tree (submodules and trees left out)."""
+    out = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit)
+    blobs = set()
+    for entry in out.split("\0"):
+        meta, _, _path = entry.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            blobs.add(parts[2])
+    return blobs

@@ -1,0 +1,52 @@
+"""Findings to store rows and back: provenance as tagged JSON, tuples as JSON lists."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, get_args
+
+from pgsweep.models import GitProvenance, Provenance, provenance_path
+
+_PROVENANCE_TYPES: dict[str, type[Any]] = {
+    cls.__dataclass_fields__["kind"].default: cls for cls in get_args(Provenance)
+}
+
+
+def provenance_to_json(p: Provenance) -> str:
+    return json.dumps(dataclasses.asdict(p), sort_keys=True, ensure_ascii=False)
+
+
+def provenance_from_json(text: str) -> Provenance:
+    """Tolerant of fields added or removed since the row was written (defaults fill in)."""
+    data = json.loads(text)
+    cls = _PROVENANCE_TYPES.get(str(data.get("kind")))
+    if cls is None:
+        raise ValueError(f"unknown provenance kind {data.get('kind')!r}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    value: Provenance = cls(**{k: v for k, v in data.items() if k in names})
+    return value
+
+
+def place_key(p: Provenance, line: int) -> str:
+    """Where a secret sits, whichever rule found it: git blob, or file (and entry time)."""
+    if isinstance(p, GitProvenance):
+        return f"git:{p.blob}:{line}"
+    return f"{p.kind}:{provenance_path(p)}:{getattr(p, 'timestamp', None) or ''}:{line}"
+
+
+def dump_tuple(values: tuple[str, ...]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+def load_tuple(text: str | None) -> tuple[str, ...]:
+    return tuple(str(v) for v in json.loads(text or "[]"))
+
+
+def dump_params(params: tuple[tuple[str, str], ...], secret: str) -> str:
+    """Connection parameters; a value equal to the secret is never written."""
+    return json.dumps([[k, "" if secret and v == secret else v] for k, v in params], ensure_ascii=False)
+
+
+def load_params(text: str | None) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in json.loads(text or "[]"))

@@ -1,0 +1,589 @@
+"""The findings store: one SQLite file of credentials, occurrences, triage and verifications."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import platformdirs
+
+from pgsweep import __version__
+from pgsweep.credentials import provenance_time
+from pgsweep.fingerprint import redact
+from pgsweep.models import (
+    Credential,
+    CredentialId,
+    Finding,
+    FindingId,
+    GitProvenance,
+    RuleId,
+    SecretKind,
+    Severity,
+    provenance_path,
+)
+from pgsweep.store import codec
+from pgsweep.store.errors import StoreError
+from pgsweep.store.keys import StoreKey, load_key
+from pgsweep.store.schema import TRIAGE_STATUSES, migrate
+
+if TYPE_CHECKING:
+    from pgsweep.pipeline import ScanResult
+
+STORE_FILE_NAME = "store.db"
+_BATCH = 500
+
+
+def default_store_path() -> Path:
+    """`store.db` in the user's data dir (XDG_DATA_HOME/pgsweep on Linux)."""
+    return Path(platformdirs.user_data_dir("pgsweep")) / STORE_FILE_NAME
+
+
+def repo_key_for(target: str) -> str:
+    """What identifies a scan target across runs: its absolute path ("-" for stdin)."""
+    return target if target == "-" else str(Path(target).resolve())
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _batches(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), _BATCH):
+        yield items[i : i + _BATCH]
+
+
+@dataclass(frozen=True)
+class TriageState:
+    """A person's decision about a credential; `open` until someone triages it."""
+
+    status: str
+    note: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class VerificationRecord:
+    """One verification of a credential (offline against verifiers, or live)."""
+
+    credential_id: str
+    method: str
+    status: str
+    detail: Mapping[str, Any]
+    checked_at: str
+
+
+def _where(f: Finding) -> str:
+    """A place for humans (never the secret): path and line, commit when known."""
+    p = f.provenance
+    if isinstance(p, GitProvenance):
+        place = f"{p.path}:{f.line}" if p.path else f"blob {p.blob[:12]} line {f.line}"
+        return f"{place} in commit {p.commit[:12]}" if p.commit else place
+    return f"{provenance_path(p)}:{f.line}"
+
+
+class Store:
+    """Open with `Store.open()`; use as a context manager or call `close()`."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        key: StoreKey | None,
+        locked_reason: str | None,
+        store_secrets: bool,
+    ) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()  # one connection; writers from worker threads take turns
+        self.path = path
+        self._key = key
+        self._locked_reason = locked_reason
+        self.store_secrets = store_secrets
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def open(
+        cls,
+        path: Path | None = None,
+        *,
+        store_secrets: bool = True,
+        create: bool = True,
+        key_path: Path | None = None,
+    ) -> Store:
+        """Open (creating and migrating as needed) the store at `path` or the default one.
+
+        The key comes from $PGSWEEP_STORE_KEY or the key file (`key_path`, default in the
+        user's config dir), created on first use. Without the right key the store opens
+        read-only for secrets: findings carry `secret == ""` and `record_scan` refuses.
+        """
+        path = Path(path) if path is not None else default_store_path()
+        if not path.exists():
+            if not create:
+                raise StoreError(f"{path}: no findings store here (run pgsweep scan first)")
+            _create_private_file(path)
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot open the store ({exc})") from None
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn)
+            stored_id = _meta(conn, "key_id")
+            key = load_key(create=stored_id is None, key_path=key_path)
+            reason = None
+            if key is None:
+                reason = "no store key (set PGSWEEP_STORE_KEY or restore the key file)"
+            elif stored_id is None:
+                conn.execute("INSERT INTO meta (key, value) VALUES ('key_id', ?)", (key.key_id,))
+            elif stored_id != key.key_id:
+                reason = f"the store was written with a different key than {key.origin}"
+                key = None
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{path}: not a usable findings store ({exc})") from None
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path, key, reason, store_secrets)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def secrets_available(self) -> bool:
+        """True when this process holds the key the store's secrets were written with."""
+        return self._key is not None
+
+    @property
+    def schema_version(self) -> int:
+        return int(_meta(self._conn, "schema_version") or 0)
+
+    def ensure_writable(self) -> None:
+        """Raise StoreError now, before a long scan, if `record_scan` would refuse."""
+        self._require_key("record a scan")
+
+    def _require_key(self, action: str) -> StoreKey:
+        if self._key is None:
+            raise StoreError(f"{self.path}: cannot {action}: {self._locked_reason}")
+        return self._key
+
+    # ------------------------------------------------------------------ writing scans
+    def record_scan(
+        self,
+        result: ScanResult,
+        target: str,
+        *,
+        repo_key: str | None = None,
+        scan_version: str | None = None,
+    ) -> int:
+        """Record one scan: upsert its credentials and occurrences; returns the scan id.
+
+        A credential triaged `rotated` that appears at a place never recorded before is
+        reopened (status `open`, with a note saying where it reappeared).
+        """
+        key = self._require_key("record a scan")
+        repo_key = repo_key or repo_key_for(target)
+        stats = {k: v for k, v in dataclasses.asdict(result.stats).items() if k != "warnings"}
+        now = _now()
+        by_cred: dict[str, list[Finding]] = {}
+        for f in result.findings:
+            by_cred.setdefault(f.credential, []).append(f)
+        creds = {c.id: c for c in result.credentials}
+        conn = self._conn
+        with self._transaction():
+            cur = conn.execute(
+                "INSERT INTO scans (target, started_at, pgsweep_version, stats, repo_key,"
+                " scan_version) VALUES (?, ?, ?, ?, ?, ?)",
+                (target, now, __version__, json.dumps(stats), repo_key, scan_version),
+            )
+            scan_id = int(cur.lastrowid or 0)
+            known_creds = self._existing("credentials", list(by_cred))
+            known_occ = self._existing("occurrences", [f.id for f in result.findings])
+            known_places = self._places(list(known_creds))
+            states = self._triage_rows(list(known_creds))
+            for cid, fs in by_cred.items():
+                secret = next((f.secret for f in fs if f.secret), "")
+                if cid in known_creds:
+                    conn.execute("UPDATE credentials SET last_scan = ? WHERE id = ?", (scan_id, cid))
+                    if self.store_secrets and secret:
+                        conn.execute(
+                            "UPDATE credentials SET secret = ? WHERE id = ? AND secret IS NULL",
+                            (key.encrypt(secret, cid), cid),
+                        )
+                else:
+                    c = creds.get(CredentialId(cid))
+                    head = fs[0]
+                    conn.execute(
+                        "INSERT INTO credentials (id, username, hosts, dbname, kind, fingerprint,"
+                        " secret_hash, secret, redacted, first_scan, last_scan)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            cid,
+                            head.user,
+                            codec.dump_tuple(head.hosts),
+                            head.database,
+                            str(head.kind),
+                            head.fingerprint,
+                            key.keyed_hash(secret),
+                            key.encrypt(secret, cid) if self.store_secrets and secret else None,
+                            c.redacted if c is not None else redact(secret),
+                            scan_id,
+                            scan_id,
+                        ),
+                    )
+                new_places = [
+                    f for f in fs if (cid, codec.place_key(f.provenance, f.line)) not in known_places
+                ]
+                for f in fs:
+                    self._upsert_occurrence(f, scan_id, f.id in known_occ)
+                    conn.execute(
+                        "INSERT OR IGNORE INTO occurrence_repos (repo_key, occurrence_id)"
+                        " VALUES (?, ?)",
+                        (repo_key, f.id),
+                    )
+                state = states.get(cid)
+                if new_places and state is not None and state[0] == "rotated":
+                    note = (
+                        f"reopened by scan {scan_id}: seen at a new place "
+                        f"({_where(new_places[0])}) after being marked rotated"
+                    )
+                    if state[1]:
+                        note += f"; earlier note: {state[1]}"
+                    self._set_triage(cid, "open", note, now)
+        return scan_id
+
+    def _places(self, cred_ids: Sequence[str]) -> set[tuple[str, str]]:
+        found: set[tuple[str, str]] = set()
+        for batch in _batches(sorted(cred_ids)):
+            marks = ",".join("?" * len(batch))
+            rows = self._conn.execute(
+                f"SELECT credential_id, place FROM occurrences WHERE credential_id IN ({marks})",
+                batch,
+            )
+            found.update((cid, place) for cid, place in rows)
+        return found
+
+    def _upsert_occurrence(self, f: Finding, scan_id: int, known: bool) -> None:
+        prov = codec.provenance_to_json(f.provenance)
+        if known:
+            self._conn.execute(
+                "UPDATE occurrences SET provenance = ?, severity = ?, seen_at = ?, last_scan = ?"
+                " WHERE id = ?",
+                (prov, int(f.severity), provenance_time(f.provenance), scan_id, f.id),
+            )
+            return
+        self._conn.execute(
+            "INSERT INTO occurrences (id, credential_id, rule, kind, source, provenance, line,"
+            " username, hosts, ports, dbname, params, severity, seen_at, first_scan, last_scan,"
+            " place) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                f.id,
+                f.credential,
+                f.rule,
+                str(f.kind),
+                f.provenance.kind,
+                prov,
+                f.line,
+                f.user,
+                codec.dump_tuple(f.hosts),
+                codec.dump_tuple(f.ports),
+                f.database,
+                codec.dump_params(f.params, f.secret),
+                int(f.severity),
+                provenance_time(f.provenance),
+                scan_id,
+                scan_id,
+                codec.place_key(f.provenance, f.line),
+            ),
+        )
+
+    def _existing(self, table: str, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for batch in _batches(sorted(set(ids))):
+            marks = ",".join("?" * len(batch))
+            rows = self._conn.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", batch)
+            found.update(r[0] for r in rows)
+        return found
+
+    # ------------------------------------------------------------------ reading
+    def findings(self, repo_key: str | None = None) -> list[Finding]:
+        """Every recorded occurrence (of one scan target when `repo_key` is given).
+
+        `secret` is the plaintext when the store holds it and this process has the key;
+        otherwise "" (stored with --no-store-secrets, or the key is unavailable).
+        """
+        sql = (
+            "SELECT o.id, o.rule, o.kind, o.provenance, o.line, o.username, o.hosts, o.ports,"
+            " o.dbname, o.params, o.severity, o.credential_id, c.fingerprint, c.secret"
+            " FROM occurrences o JOIN credentials c ON c.id = o.credential_id"
+        )
+        args: tuple[str, ...] = ()
+        if repo_key is not None:
+            sql += (
+                " JOIN occurrence_repos r ON r.occurrence_id = o.id AND r.repo_key = ?"
+            )
+            args = (repo_key,)
+        sql += " ORDER BY o.first_scan, o.rowid"
+        secrets: dict[str, str] = {}
+        out = []
+        for row in self._conn.execute(sql, args):
+            (fid, rule, kind, prov, line, user, hosts, ports, db, params, sev, cid, fp, blob) = row
+            if cid not in secrets:
+                secrets[cid] = self._decrypt(blob, cid)
+            out.append(
+                Finding(
+                    id=FindingId(fid),
+                    rule=RuleId(rule),
+                    kind=SecretKind(kind),
+                    provenance=codec.provenance_from_json(prov),
+                    line=int(line),
+                    secret=secrets[cid],
+                    fingerprint=fp,
+                    user=user,
+                    hosts=codec.load_tuple(hosts),
+                    ports=codec.load_tuple(ports),
+                    database=db,
+                    params=codec.load_params(params),
+                    severity=Severity(int(sev)),
+                    credential=CredentialId(cid),
+                )
+            )
+        return out
+
+    def _decrypt(self, blob: bytes | None, cid: str) -> str:
+        if blob is None or self._key is None:
+            return ""
+        return self._key.decrypt(bytes(blob), cid) or ""
+
+    def credentials(self, repo_key: str | None = None) -> list[Credential]:
+        """Credentials, highest severity first, each with its recorded occurrences' ids."""
+        occ_sql = "SELECT o.id, o.credential_id, o.severity, o.seen_at FROM occurrences o"
+        args: tuple[str, ...] = ()
+        if repo_key is not None:
+            occ_sql += " JOIN occurrence_repos r ON r.occurrence_id = o.id AND r.repo_key = ?"
+            args = (repo_key,)
+        occ: dict[str, list[tuple[str, int, str | None]]] = {}
+        for fid, cid, sev, seen in self._conn.execute(occ_sql + " ORDER BY o.rowid", args):
+            occ.setdefault(cid, []).append((fid, int(sev), seen))
+        out = []
+        rows = self._conn.execute(
+            "SELECT id, username, hosts, dbname, kind, fingerprint, redacted FROM credentials"
+        )
+        for cid, user, hosts, db, kind, fp, redacted in rows:
+            items = occ.get(cid)
+            if not items:
+                continue
+            times = sorted(t for _, _, t in items if t)
+            out.append(
+                Credential(
+                    id=CredentialId(cid),
+                    user=user,
+                    hosts=codec.load_tuple(hosts),
+                    database=db,
+                    kind=SecretKind(kind),
+                    severity=Severity(max(s for _, s, _ in items)),
+                    fingerprint=fp,
+                    redacted=redacted,
+                    findings=tuple(FindingId(f) for f, _, _ in items),
+                    first_seen=times[0] if times else None,
+                    last_seen=times[-1] if times else None,
+                )
+            )
+        out.sort(key=lambda c: (-c.severity, c.first_seen or "", c.id))
+        return out
+
+    def resolve_credential_id(self, prefix: str) -> str:
+        """The one credential id equal to, or starting with, `prefix`."""
+        prefix = prefix.strip()
+        if not prefix:
+            raise StoreError("empty credential id")
+        rows = self._conn.execute(
+            "SELECT id FROM credentials WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 2",
+            (len(prefix), prefix),
+        ).fetchall()
+        if not rows:
+            raise StoreError(f"no credential {prefix} in {self.path}")
+        if len(rows) > 1 and rows[0][0] != prefix:
+            raise StoreError(f"credential id {prefix} is ambiguous in {self.path}")
+        return str(rows[0][0])
+
+    def secret_matches(self, credential_id: str, secret: str) -> bool:
+        """Whether `secret` is the credential's secret (keyed hash; works without plaintext)."""
+        key = self._require_key("compare secrets")
+        row = self._conn.execute(
+            "SELECT secret_hash FROM credentials WHERE id = ?", (credential_id,)
+        ).fetchone()
+        return row is not None and row[0] == key.keyed_hash(secret)
+
+    # ------------------------------------------------------------------ triage
+    def triage(self, credential_id: str, status: str, note: str | None) -> None:
+        """Set a credential's status: open, false-positive, rotated or accepted."""
+        if status not in TRIAGE_STATUSES:
+            raise StoreError(f"unknown triage status {status!r} (choose from {', '.join(TRIAGE_STATUSES)})")
+        self._require_credential(credential_id)
+        secret = self._stored_secret(credential_id)
+        if note and secret and secret in note:
+            raise StoreError("the note contains the credential's secret; not stored")
+        with self._transaction():
+            self._set_triage(credential_id, status, note, _now())
+
+    def _set_triage(self, cid: str, status: str, note: str | None, at: str) -> None:
+        self._conn.execute(
+            "INSERT INTO triage (credential_id, status, note, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (credential_id) DO UPDATE SET status = excluded.status,"
+            " note = excluded.note, updated_at = excluded.updated_at",
+            (cid, status, note, at),
+        )
+
+    def _triage_rows(self, ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
+        out: dict[str, tuple[str, str | None]] = {}
+        for batch in _batches(sorted(ids)):
+            marks = ",".join("?" * len(batch))
+            rows = self._conn.execute(
+                f"SELECT credential_id, status, note FROM triage WHERE credential_id IN ({marks})",
+                batch,
+            )
+            out.update((cid, (status, note)) for cid, status, note in rows)
+        return out
+
+    def triage_states(self) -> dict[str, TriageState]:
+        """Every credential's state; untriaged ones are `open` since they were first recorded."""
+        rows = self._conn.execute(
+            "SELECT c.id, t.status, t.note, t.updated_at, s.started_at FROM credentials c"
+            " LEFT JOIN triage t ON t.credential_id = c.id"
+            " LEFT JOIN scans s ON s.id = c.first_scan"
+        )
+        return {
+            cid: TriageState(status=status or "open", note=note, updated_at=updated or first)
+            for cid, status, note, updated, first in rows
+        }
+
+    # ------------------------------------------------------------------ verification
+    def record_verification(
+        self, credential_id: str, method: str, status: str, detail: dict[str, Any]
+    ) -> None:
+        """Append one verification result; `detail` must not hold the secret (refused if so)."""
+        self._require_credential(credential_id)
+        text = json.dumps(detail, sort_keys=True, default=str, ensure_ascii=False)
+        secret = self._stored_secret(credential_id)
+        if secret and secret in text:
+            raise StoreError("verification detail contains the credential's secret; not stored")
+        with self._transaction():
+            self._conn.execute(
+                "INSERT INTO verifications (credential_id, method, status, detail, checked_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (credential_id, method, status, text, _now()),
+            )
+
+    def _stored_secret(self, cid: str) -> str:
+        row = self._conn.execute("SELECT secret FROM credentials WHERE id = ?", (cid,)).fetchone()
+        return self._decrypt(row[0], cid) if row else ""
+
+    def verifications(self) -> dict[str, list[VerificationRecord]]:
+        """Per credential, its verifications oldest first."""
+        out: dict[str, list[VerificationRecord]] = {}
+        rows = self._conn.execute(
+            "SELECT credential_id, method, status, detail, checked_at FROM verifications ORDER BY id"
+        )
+        for cid, method, status, detail, at in rows:
+            out.setdefault(cid, []).append(
+                VerificationRecord(cid, method, status, json.loads(detail), at)
+            )
+        return out
+
+    # ------------------------------------------------------------------ incremental scans
+    def scanned_tips(self, repo_key: str, signature_version: str) -> list[str]:
+        """Commit ids whose whole history was scanned with this signature-set version."""
+        rows = self._conn.execute(
+            "SELECT tip FROM scanned_tips WHERE repo_key = ? AND scan_version = ? ORDER BY tip",
+            (repo_key, signature_version),
+        )
+        return [r[0] for r in rows]
+
+    def remember_tips(self, repo_key: str, signature_version: str, tips: list[str]) -> None:
+        """Replace the remembered tips of (repository, version) with `tips`."""
+        now = _now()
+        with self._transaction():
+            self._conn.execute(
+                "DELETE FROM scanned_tips WHERE repo_key = ? AND scan_version = ?",
+                (repo_key, signature_version),
+            )
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO scanned_tips (repo_key, scan_version, tip, recorded_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(repo_key, signature_version, t, now) for t in tips],
+            )
+
+    # ------------------------------------------------------------------ helpers
+    def _require_credential(self, cid: str) -> None:
+        row = self._conn.execute("SELECT 1 FROM credentials WHERE id = ?", (cid,)).fetchone()
+        if row is None:
+            raise StoreError(f"no credential {cid} in {self.path}")
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._conn, self._lock)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception; one thread at a time."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock) -> None:
+        self._conn = conn
+        self._lock = lock
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        finally:
+            self._lock.release()
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _create_private_file(path: Path) -> None:
+    """An empty 0600 file (in a 0700 dir when we create it): the store lists hosts and users."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass  # created meanwhile by another pgsweep
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the store ({exc.strerror or exc})") from None
+

@@ -1,0 +1,171 @@
+"""The store's SQLite schema as an ordered list of migrations, and the code that applies them."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pgsweep.store.errors import SchemaError
+
+TRIAGE_STATUSES = ("open", "false-positive", "rotated", "accepted")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """Moves a store from `version - 1` to `version`, inside one transaction."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...] = ()
+    run: Callable[[sqlite3.Connection], None] | None = None
+
+
+_STATUS_CHECK = ", ".join(f"'{s}'" for s in TRIAGE_STATUSES)
+
+V1 = Migration(
+    1,
+    "credentials, occurrences, triage, verifications",
+    (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE scans (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            target TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            pgsweep_version TEXT NOT NULL,
+            stats TEXT NOT NULL
+        )""",
+        """CREATE TABLE credentials (
+            id TEXT PRIMARY KEY,
+            username TEXT,
+            hosts TEXT NOT NULL,
+            dbname TEXT,
+            kind TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            secret_hash TEXT NOT NULL,
+            secret BLOB,
+            redacted TEXT NOT NULL,
+            first_scan INTEGER NOT NULL REFERENCES scans(id),
+            last_scan INTEGER NOT NULL REFERENCES scans(id)
+        )""",
+        """CREATE TABLE occurrences (
+            id TEXT PRIMARY KEY,
+            credential_id TEXT NOT NULL REFERENCES credentials(id),
+            rule TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            source TEXT NOT NULL,
+            provenance TEXT NOT NULL,
+            line INTEGER NOT NULL,
+            username TEXT,
+            hosts TEXT NOT NULL,
+            ports TEXT NOT NULL,
+            dbname TEXT,
+            params TEXT NOT NULL,
+            severity INTEGER NOT NULL,
+            seen_at TEXT,
+            first_scan INTEGER NOT NULL REFERENCES scans(id),
+            last_scan INTEGER NOT NULL REFERENCES scans(id)
+        )""",
+        "CREATE INDEX occurrences_by_credential ON occurrences(credential_id)",
+        f"""CREATE TABLE triage (
+            credential_id TEXT PRIMARY KEY REFERENCES credentials(id),
+            status TEXT NOT NULL CHECK (status IN ({_STATUS_CHECK})),
+            note TEXT,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE verifications (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            credential_id TEXT NOT NULL REFERENCES credentials(id),
+            method TEXT NOT NULL,
+            status TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            checked_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX verifications_by_credential ON verifications(credential_id)",
+    ),
+)
+
+def _backfill_places(conn: sqlite3.Connection) -> None:
+    """v1 rows get the place key v2 compares to tell a new place from a known one."""
+    from pgsweep.store.codec import place_key, provenance_from_json
+
+    rows = conn.execute("SELECT id, provenance, line FROM occurrences").fetchall()
+    conn.executemany(
+        "UPDATE occurrences SET place = ? WHERE id = ?",
+        [(place_key(provenance_from_json(prov), int(line)), oid) for oid, prov, line in rows],
+    )
+
+
+V2 = Migration(
+    2,
+    "incremental rescans and places: scope of each scan and occurrence, scanned ref tips",
+    (
+        "ALTER TABLE occurrences ADD COLUMN place TEXT",
+        "CREATE INDEX occurrences_by_place ON occurrences(credential_id, place)",
+        "ALTER TABLE scans ADD COLUMN repo_key TEXT",
+        "ALTER TABLE scans ADD COLUMN scan_version TEXT",
+        "UPDATE scans SET repo_key = target",
+        """CREATE TABLE occurrence_repos (
+            repo_key TEXT NOT NULL,
+            occurrence_id TEXT NOT NULL REFERENCES occurrences(id),
+            PRIMARY KEY (repo_key, occurrence_id)
+        ) WITHOUT ROWID""",
+        """INSERT OR IGNORE INTO occurrence_repos (repo_key, occurrence_id)
+           SELECT s.repo_key, o.id FROM occurrences o JOIN scans s ON s.id = o.first_scan""",
+        """CREATE TABLE scanned_tips (
+            repo_key TEXT NOT NULL,
+            scan_version TEXT NOT NULL,
+            tip TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            PRIMARY KEY (repo_key, scan_version, tip)
+        ) WITHOUT ROWID""",
+    ),
+    run=_backfill_places,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    """0 for an empty database; the recorded version of a store; SchemaError otherwise."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return 0
+    if "meta" not in tables:
+        raise SchemaError("not a pgsweep store (no meta table)")
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None or not str(row[0]).isdigit():
+        raise SchemaError("not a pgsweep store (no schema_version)")
+    return int(row[0])
+
+
+def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """Apply every migration newer than the store, each in its own transaction."""
+    target = migrations[-1].version
+    version = current_version(conn)
+    if version > target:
+        raise SchemaError(
+            f"store schema version {version} is newer than this pgsweep supports ({target}); "
+            "upgrade pgsweep"
+        )
+    for m in migrations:
+        if m.version <= version:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for sql in m.statements:
+                conn.execute(sql)
+            if m.run is not None:
+                m.run(conn)
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(m.version),),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        version = m.version
+    return version

@@ -1,0 +1,1 @@
+"""Tell whether leaked credentials still work: offline against verifiers, or live (opt-in)."""

@@ -1,0 +1,76 @@
+"""Build real git repositories in tests with the git CLI: commits with fixed authors and dates."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+AUTHOR = "Ada Lovelace"
+EMAIL = "ada@example.org"
+
+
+class GitRepo:
+    """A repository under construction; the n-th commit is dated `date_of(n)`."""
+
+    def __init__(self, root: Path, bare: bool = False) -> None:
+        self.root = root
+        self.tick = 0
+        root.mkdir(parents=True, exist_ok=True)
+        self.git("init", "-q", "-b", "main", *(["--bare"] if bare else []))
+        self.git("config", "commit.gpgsign", "false")
+
+    def env(self, date: str | None = None) -> dict[str, str]:
+        date = date or date_of(max(self.tick, 1))
+        return {
+            **os.environ,
+            "GIT_AUTHOR_NAME": AUTHOR,
+            "GIT_AUTHOR_EMAIL": EMAIL,
+            "GIT_COMMITTER_NAME": AUTHOR,
+            "GIT_COMMITTER_EMAIL": EMAIL,
+            "GIT_AUTHOR_DATE": date,
+            "GIT_COMMITTER_DATE": date,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "HOME": str(self.root),
+        }
+
+    def git(self, *args: str, date: str | None = None) -> str:
+        out = subprocess.run(
+            ["git", *args], cwd=self.root, env=self.env(date), capture_output=True, text=True,
+        )
+        if out.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed: {out.stderr.strip()}")
+        return out.stdout.strip()
+
+    def write(self, path: str, text: str | bytes) -> Path:
+        p = self.root / path
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            p.write_bytes(text)
+        else:
+            p.write_text(text)
+        return p
+
+    def commit(self, message: str, *paths: str, date: str | None = None) -> str:
+        """Stage `paths` (all changes when none) and commit; returns the commit id."""
+        self.git("add", "-A", *paths)
+        self.tick += 1
+        self.git("commit", "-q", "--allow-empty", "-m", message, date=date or date_of(self.tick))
+        return self.head()
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD")
+
+    def blob(self, rev_path: str) -> str:
+        return self.git("rev-parse", rev_path)
+
+
+def date_of(tick: int) -> str:
+    """The ISO 8601 date of the tick-th commit (or stash) of a GitRepo."""
+    start = datetime(2024, 1, 1, 10, tzinfo=timezone(timedelta(hours=1)))
+    return (start + timedelta(days=tick - 1)).isoformat()
+
+
+def uri(user: str, password: str, host: str = "db.prod.acme-corp.net", db: str = "app") -> str:
+    return f"postgresql://{user}:{password}@{host}:5432/{db}"

@@ -1,0 +1,311 @@
+"""The git source on real repositories: what is scanned, what is skipped, and attribution."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import make_password
+from gitrepo import AUTHOR, EMAIL, GitRepo, date_of, uri
+from pgsweep.fingerprint import redact
+from pgsweep.models import FileProvenance, Finding, GitProvenance
+from pgsweep.options import ScanOptions
+from pgsweep.pipeline import Scanner, ScanResult
+from pgsweep.sources.git import GitSource
+from pgsweep.sources.interface import SourceError
+
+PERSON = f"{AUTHOR} <{EMAIL}>"
+
+
+def scan(root: Path, signatures, **options) -> ScanResult:
+    source = GitSource(root, ScanOptions(path=str(root), **options))
+    return Scanner(signatures).run(source)
+
+
+def where(f: Finding) -> tuple:
+    """Everything a git finding says about its place, plus who and what."""
+    p = f.provenance
+    assert isinstance(p, GitProvenance)
+    return (p.path, f.line, f.user, f.host, f.secret, p.commit, p.author, p.date,
+            p.present_at_head, p.commits, p.paths, p.reachable)
+
+
+def by_secret(result: ScanResult) -> dict[str, Finding]:
+    out = {f.secret: f for f in result.findings}
+    assert len(out) == len(result.findings), "one finding per planted secret"
+    return out
+
+
+@pytest.fixture
+def history(tmp_path: Path):
+    """Branches, a tag, a rename, a leak deleted later, stashes, a dangling commit and blob."""
+    pw = {k: make_password() for k in (
+        "settings", "deleted", "feature", "tagged", "stash1", "stash2", "untracked",
+        "dangling", "loose", "binary", "big", "note")}
+    r = GitRepo(tmp_path / "repo")
+    r.write("README.md", "# demo\n")
+    r.write("config/settings.py", f"DEBUG = False\n\nDATABASE_URL = '{uri('app', pw['settings'])}'\n")
+    c1 = r.commit("settings")
+    (r.root / "app").mkdir()
+    r.git("mv", "config/settings.py", "app/settings.py")
+    c2 = r.commit("move settings")
+    r.write("deploy/old.env", f"# old\nDB={uri('deployer', pw['deleted'], 'old.acme-corp.net')}\n")
+    c3 = r.commit("deploy env")
+    r.git("rm", "-q", "deploy/old.env")
+    r.commit("remove leaked env")
+    r.write("assets/logo.bin", b"\x89PNG\x00\x00" + uri("bin", pw["binary"]).encode() + b"\n")
+    r.write("data/dump.sql", "-- big\n" + "x" * 5000 + f"\n{uri('big', pw['big'])}\n")
+    r.commit("assets")
+    main_tip = r.head()
+
+    r.git("checkout", "-q", "-b", "feature")
+    r.write("feature/db.yml", f"url: {uri('feat', pw['feature'], 'feat.acme-corp.net')}\n")
+    c_feature = r.commit("feature work")
+    r.git("checkout", "-q", "-b", "release-tmp", "main")
+    r.write("release.txt", f"\n\n{uri('rel', pw['tagged'])}\n")
+    c_tagged = r.commit("release")
+    r.git("tag", "-a", "-m", "v1", "v1.0")
+    r.git("checkout", "-q", "main")
+    r.git("branch", "-q", "-D", "release-tmp")
+
+    r.write("README.md", f"# demo\n{uri('stash', pw['stash1'])}\n")
+    r.git("stash", "push", "-q")
+    r.write("README.md", f"# demo\n\n{uri('stash', pw['stash2'])}\n")
+    r.write("scratch.txt", f"{uri('scratch', pw['untracked'])}\n")
+    r.git("stash", "push", "-q", "-u")
+
+    r.write("oops.txt", f"{uri('oops', pw['dangling'])}\n")
+    c_dangling = r.commit("oops")
+    r.git("reset", "-q", "--hard", "HEAD~1")
+    loose = r.root / "loose.txt"
+    loose.write_text(f"{uri('loose', pw['loose'])}\n")
+    loose_blob = r.git("hash-object", "-w", "loose.txt")
+    loose.unlink()
+    r.git("notes", "add", "-m", f"deployed with {uri('notes', pw['note'])}", main_tip)
+    assert r.head() == main_tip
+    return r, pw, {"c1": c1, "c2": c2, "c3": c3, "feature": c_feature, "tagged": c_tagged,
+                   "dangling": c_dangling, "main": main_tip, "loose": loose_blob}
+
+
+def test_every_ref_and_the_stash_is_scanned_and_attributed(history, all_signatures) -> None:
+    r, pw, c = history
+    result = scan(r.root, all_signatures, max_blob_size=4096)
+    found = by_secret(result)
+    assert set(found) == {pw[k] for k in (
+        "settings", "deleted", "feature", "tagged", "stash1", "stash2", "untracked", "note")}
+    d = date_of
+    host = "db.prod.acme-corp.net"
+    # A rename keeps the blob: introduced by c1 at its first path, held at two paths, by
+    # 10 commits: main's five, feature, release, and the stashes' work-tree commits (2) and
+    # index commit (1: both stashes' index commits are the same commit).
+    assert where(found[pw["settings"]]) == (
+        "config/settings.py", 3, "app", host, pw["settings"], c["c1"], PERSON, d(1),
+        True, 10, 2, True)
+    # Deleted later: still in history, not at the tip, held by one commit only.
+    assert where(found[pw["deleted"]]) == (
+        "deploy/old.env", 2, "deployer", "old.acme-corp.net", pw["deleted"], c["c3"], PERSON,
+        d(3), False, 1, 1, True)
+    assert where(found[pw["feature"]])[:9] == (
+        "feature/db.yml", 1, "feat", "feat.acme-corp.net", pw["feature"], c["feature"], PERSON,
+        d(6), False)
+    assert where(found[pw["tagged"]])[:9] == (
+        "release.txt", 3, "rel", host, pw["tagged"], c["tagged"], PERSON, d(7), False)
+    # stash@{1}, the stash's tip, and its untracked-files commit.
+    assert where(found[pw["stash1"]])[:4] == ("README.md", 2, "stash", host)
+    assert where(found[pw["stash2"]])[:4] == ("README.md", 3, "stash", host)
+    assert where(found[pw["untracked"]])[:4] == ("scratch.txt", 1, "scratch", host)
+    for key in ("stash1", "stash2", "untracked"):
+        p = found[pw[key]].provenance
+        assert p.commit is not None and p.present_at_head is False and p.author == PERSON
+    # a git note (refs/notes/commits) is a blob too
+    assert found[pw["note"]].provenance.path == c["main"]
+    assert result.stats.skipped == {"binary": 1, "too large": 1}
+    # Stats count what was read and scanned: every blob of every ref and stash entry,
+    # listed here by git itself, less the binary and the oversize one.
+    listed = r.git("rev-list", "--objects", "--all", "stash@{1}", "--filter=object:type=blob",
+                   "--filter-provided-objects").split("\n")
+    blobs = {line.split(" ", 1)[0] for line in listed} - {
+        r.blob("main:assets/logo.bin"), r.blob("main:data/dump.sql")}
+    assert result.stats.blobs == len(blobs)
+    assert result.stats.bytes == sum(int(r.git("cat-file", "-s", b)) for b in blobs)
+
+
+def test_unreachable_adds_dangling_commits_and_blobs(history, all_signatures) -> None:
+    r, pw, c = history
+    default = by_secret(scan(r.root, all_signatures))
+    assert pw["dangling"] not in default and pw["loose"] not in default
+    found = by_secret(scan(r.root, all_signatures, unreachable=True))
+    assert pw["binary"] not in found  # binary stays skipped
+    assert where(found[pw["dangling"]]) == (
+        "oops.txt", 1, "oops", "db.prod.acme-corp.net", pw["dangling"], c["dangling"], PERSON,
+        date_of(8), False, 1, 1, False)
+    loose = found[pw["loose"]].provenance
+    assert (loose.blob, loose.path, loose.commit, loose.reachable) == (c["loose"], None, None, False)
+    assert found[pw["settings"]].provenance.reachable is True
+
+
+def test_each_blob_is_read_once(tmp_path: Path, all_signatures) -> None:
+    """The same content in many commits and paths is one blob: scanned once, one finding."""
+    pw = make_password()
+    r = GitRepo(tmp_path / "repo")
+    r.write("a/conf.env", f"DB={uri('app', pw)}\n")
+    r.commit("one")
+    for i in range(5):
+        r.write(f"copy{i}/conf.env", f"DB={uri('app', pw)}\n")
+        r.write("counter.txt", str(i))
+        r.commit(f"copy {i}")
+    result = scan(r.root, all_signatures)
+    assert len(result.findings) == 1
+    p = result.findings[0].provenance
+    assert (p.path, p.commits, p.paths, p.present_at_head) == ("a/conf.env", 6, 6, True)
+    assert result.stats.blobs == 1 + 5  # the leak, and counter.txt's five versions
+
+
+def test_since_scans_only_new_commits(tmp_path: Path, all_signatures) -> None:
+    r = GitRepo(tmp_path / "repo")
+    old = make_password()
+    r.write("settings.py", f"URL = '{uri('old', old)}'\n")
+    for i in range(40):
+        r.write(f"src/mod{i % 7}.py", f"VALUE = {i}\n")
+        r.commit(f"work {i}")
+    base = r.head()
+    new = make_password()
+    r.write("src/mod3.py", f"VALUE = 3\nDSN = '{uri('new', new)}'\n")
+    c_new = r.commit("new leak")
+    result = scan(r.root, all_signatures, since=base)
+    assert [where(f) for f in result.findings] == [(
+        "src/mod3.py", 2, "new", "db.prod.acme-corp.net", new, c_new, PERSON,
+        date_of(41), True, 1, 1, True)]
+    assert result.stats.blobs == 1  # the one new blob, not the history
+    ranged = scan(r.root, all_signatures, commit_range=f"{base}..{c_new}")
+    assert [f.secret for f in ranged.findings] == [new]
+    assert by_secret(scan(r.root, all_signatures)).keys() == {old, new}
+
+
+def test_staged_scans_index_changes_only(tmp_path: Path, all_signatures) -> None:
+    r = GitRepo(tmp_path / "repo")
+    committed, staged, unstaged = make_password(), make_password(), make_password()
+    r.write("app.env", f"DB={uri('app', committed)}\n")
+    r.commit("first")
+    r.write("new.env", f"\nDB={uri('staged', staged)}\n")
+    r.git("add", "new.env")
+    r.write("later.env", f"DB={uri('later', unstaged)}\n")
+    result = scan(r.root, all_signatures, staged=True)
+    assert [(f.provenance.path, f.line, f.secret, f.provenance.commit) for f in result.findings] == [
+        ("new.env", 2, staged, None)]
+
+
+def test_staged_before_the_first_commit(tmp_path: Path, all_signatures) -> None:
+    r = GitRepo(tmp_path / "repo")
+    pw = make_password()
+    r.write("app.env", f"DB={uri('app', pw)}\n")
+    r.git("add", "app.env")
+    result = scan(r.root, all_signatures, staged=True)
+    assert [(f.provenance.path, f.secret) for f in result.findings] == [("app.env", pw)]
+
+
+def test_worktree_adds_uncommitted_and_untracked_not_ignored(tmp_path: Path, all_signatures) -> None:
+    r = GitRepo(tmp_path / "repo")
+    committed, modified, untracked, ignored = (make_password() for _ in range(4))
+    r.write(".gitignore", "*.secret\n")
+    r.write("app.env", f"DB={uri('app', committed)}\n")
+    r.commit("first")
+    r.write("app.env", f"DB={uri('app', modified)}\n")
+    r.write("notes.txt", f"{uri('notes', untracked)}\n")
+    r.write("local.secret", f"{uri('ign', ignored)}\n")
+    result = scan(r.root, all_signatures, worktree=True)
+    files = sorted((Path(f.provenance.path).name, f.secret) for f in result.findings
+                   if isinstance(f.provenance, FileProvenance))
+    assert files == sorted([("app.env", modified), ("notes.txt", untracked)])
+    assert {f.secret for f in result.findings if isinstance(f.provenance, GitProvenance)} == {
+        committed}
+
+
+def test_shallow_clone_is_scanned_with_a_warning(tmp_path: Path, all_signatures) -> None:
+    r = GitRepo(tmp_path / "repo")
+    old, new = make_password(), make_password()
+    r.write("a.env", f"DB={uri('old', old)}\n")
+    r.commit("old")
+    r.write("a.env", f"DB={uri('new', new)}\n")
+    r.commit("new")
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{r.root}", str(clone)],
+                   check=True, capture_output=True)
+    result = scan(clone, all_signatures)
+    assert [f.secret for f in result.findings] == [new]
+    assert result.stats.notices == [
+        f"{clone}: shallow repository: history before the shallow boundary is not scanned"]
+
+
+def test_corrupt_and_missing_objects_are_skipped_not_fatal(tmp_path: Path, all_signatures) -> None:
+    r = GitRepo(tmp_path / "repo")
+    pws = [make_password() for _ in range(3)]
+    for i, pw in enumerate(pws):
+        r.write(f"f{i}.env", f"DB={uri(f'u{i}', pw)}\n" + f"# {i}\n" * 2000)
+    r.commit("three")
+    bad_header, truncated = r.blob("HEAD:f0.env"), r.blob("HEAD:f1.env")
+    for oid, damage in ((bad_header, b"garbage"), (truncated, None)):
+        obj = r.root / ".git" / "objects" / oid[:2] / oid[2:]
+        raw = obj.read_bytes()
+        obj.chmod(0o644)
+        obj.write_bytes(damage if damage is not None else raw[: len(raw) // 2])
+    result = scan(r.root, all_signatures)
+    assert [f.secret for f in result.findings] == [pws[2]]
+    assert result.stats.skipped == {"missing or corrupt object": 1, "corrupt object": 1}
+
+
+def test_missing_blob_in_partial_clone_is_counted(tmp_path: Path, all_signatures) -> None:
+    r = GitRepo(tmp_path / "repo")
+    small, big = make_password(), make_password()
+    r.write("small.env", f"DB={uri('small', small)}\n")
+    r.write("big.env", f"DB={uri('big', big)}\n" + "#\n" * 5000)
+    r.commit("two")
+    r.git("config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "partial"
+    subprocess.run(["git", "clone", "-q", "--no-checkout", "--filter=blob:limit=1k",
+                    f"file://{r.root}", str(clone)], check=True, capture_output=True)
+    result = scan(clone, all_signatures)
+    assert [f.secret for f in result.findings] == [small]
+    assert result.stats.skipped == {"missing object (partial clone?)": 1}
+
+
+def test_bare_repository(tmp_path: Path, all_signatures) -> None:
+    r = GitRepo(tmp_path / "repo")
+    pw = make_password()
+    r.write("a.env", f"DB={uri('app', pw)}\n")
+    r.commit("one")
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(r.root), str(bare)], check=True)
+    assert [f.secret for f in scan(bare, all_signatures).findings] == [pw]
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing", "no such file or directory"),
+    ("empty", "empty git repository (no commits)"),
+    ("broken", "not a git repository"),
+    ("bad-rev", "nope: unknown revision"),
+])
+def test_whole_source_errors_are_one_line(tmp_path: Path, case: str, message: str) -> None:
+    path = tmp_path / "r"
+    opts: dict = {}
+    if case == "empty":
+        GitRepo(path)
+    elif case == "broken":
+        path.mkdir()
+        (path / ".git").write_text("gitdir: /nonexistent\n")
+    elif case == "bad-rev":
+        r = GitRepo(path)
+        r.commit("empty")
+        opts = {"since": "nope"}
+    with pytest.raises(SourceError, match=re.escape(message)) as err:
+        GitSource(path, ScanOptions(path=str(path), **opts))
+    assert "\n" not in str(err.value)
+
+
+def test_redacted_secret_is_what_reporters_show(history, all_signatures) -> None:
+    r, pw, _ = history
+    f = by_secret(scan(r.root, all_signatures))[pw["settings"]]
+    assert redact(f.secret) == f"{pw['settings'][:2]}…{pw['settings'][-2:]} (16 chars)"

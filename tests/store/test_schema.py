@@ -1,0 +1,97 @@
+"""Store schema versions: a v1 store written by raw SQL migrates to the current schema."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pgsweep.models import FileProvenance, Severity
+from pgsweep.store import SCHEMA_VERSION, SchemaError, Store
+from pgsweep.store.schema import MIGRATIONS, V1, Migration, current_version, migrate
+
+
+def make_v1_store(path: Path) -> None:
+    """What pgsweep with schema v1 wrote: one scan, one credential (no secret), one place."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for sql in V1.statements:
+        conn.execute(sql)
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    conn.execute(
+        "INSERT INTO scans (id, target, started_at, pgsweep_version, stats)"
+        " VALUES (1, '/srv/app', '2026-01-02T03:04:05+00:00', '0.0.9', '{}')"
+    )
+    conn.execute(
+        "INSERT INTO credentials VALUES ('c0123456789abcde', 'app', '[\"db.corp.net\"]', 'prod',"
+        " 'password', 'f' || hex(randomblob(15)), 'h', NULL, 'Ab…yz (14 chars)', 1, 1)"
+    )
+    prov = {"kind": "file", "path": "/srv/app/.env", "reader": "text", "retired_field": 1}
+    conn.execute(
+        "INSERT INTO occurrences VALUES ('f0123456789abcde', 'c0123456789abcde', 'pg.uri.1',"
+        " 'password', 'file', ?, 3, 'app', '[\"db.corp.net\"]', '[\"5432\"]', 'prod',"
+        " '[[\"sslmode\", \"disable\"]]', 3, NULL, 1, 1)",
+        (json.dumps(prov),),
+    )
+    conn.execute(
+        "INSERT INTO triage VALUES ('c0123456789abcde', 'accepted', 'staging only',"
+        " '2026-01-03T00:00:00+00:00')"
+    )
+    conn.close()
+
+
+def test_a_v1_store_migrates_and_keeps_its_data(tmp_path: Path) -> None:
+    db = tmp_path / "v1.db"
+    make_v1_store(db)
+    with Store.open(db) as store:
+        assert store.schema_version == SCHEMA_VERSION == 2
+        [f] = store.findings(repo_key="/srv/app")  # occurrence_repos was backfilled
+        assert f.provenance == FileProvenance(path="/srv/app/.env", reader="text")
+        assert (f.line, f.user, f.hosts, f.ports, f.database, f.params, f.severity) == (
+            3, "app", ("db.corp.net",), ("5432",), "prod", (("sslmode", "disable"),),
+            Severity.HIGH,
+        )
+        assert f.secret == ""
+        state = store.triage_states()["c0123456789abcde"]
+        assert (state.status, state.note) == ("accepted", "staging only")
+        assert store.scanned_tips("/srv/app", "v") == []
+    conn = sqlite3.connect(db)
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(scans)")}
+    assert {"repo_key", "scan_version"} <= columns
+    assert conn.execute("SELECT repo_key FROM scans").fetchall() == [("/srv/app",)]
+    assert conn.execute("SELECT place FROM occurrences").fetchall() == [("file:/srv/app/.env::3",)]
+    conn.close()
+
+
+def test_a_failing_migration_leaves_the_store_at_its_old_version(tmp_path: Path) -> None:
+    db = tmp_path / "v1.db"
+    make_v1_store(db)
+    broken = Migration(2, "broken", ("ALTER TABLE scans ADD COLUMN repo_key TEXT", "SELECT nope"))
+    conn = sqlite3.connect(db, isolation_level=None)
+    with pytest.raises(sqlite3.OperationalError):
+        migrate(conn, (V1, broken))
+    assert current_version(conn) == 1
+    assert "repo_key" not in {r[1] for r in conn.execute("PRAGMA table_info(scans)")}
+    assert migrate(conn, MIGRATIONS) == 2
+    conn.close()
+
+
+def test_a_newer_store_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "new.db"
+    Store.open(db).close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    conn.close()
+    with pytest.raises(SchemaError, match="newer than this pgsweep supports"):
+        Store.open(db)
+
+
+def test_another_sqlite_database_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "other.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE users (id INTEGER)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(SchemaError, match="not a pgsweep store"):
+        Store.open(db)
