@@ -27,7 +27,7 @@ def cand(password: str | None, user: str | None = None, line: str = "") -> Candi
         "os.environ['PW']", "process.env.PW", "getenv(PW)", "var.db_password",
         "random_password.db.result", "$env:PGPASSWORD", "$${PW}", "@db.password@",
         "__DB_PASSWORD__", "${{ secrets.PG }}", "((db_password))",
-        "' + password + '", '" + pw', 'pw + "', "+ password",
+        "' + password + '", "\\\"{pw}\\\"\\n", "'{pw}—'", "x{self.pw}y", "{pw!r}", '" + pw', 'pw + "', "+ password",
     ],
 )
 def test_template_references(value: str) -> None:
@@ -37,7 +37,7 @@ def test_template_references(value: str) -> None:
 @pytest.mark.parametrize(
     "value",
     ["Xq9-mm2Lp", "p@ss", "a+b", "50%off", "it's", "S3cr3t$", "{notclosed", "<3love", "C:\\x",
-     "dollar$sign", "a{b}c", "secret-Xk9", "[brackets]9"],
+     "dollar$sign", "a{1}c", "{x", "secret-Xk9", "[brackets]9"],
 )
 def test_real_values_are_not_templates(value: str) -> None:
     assert not filters.is_template_reference(cand(value)), value
@@ -115,6 +115,7 @@ def test_suppression_reason_names_the_first_filter() -> None:
         (("db",), True),
         (("host.docker.internal",), True),
         (("db.example.com",), True),
+        (("h", "h2"), True),
         (("127.0.0.1", "db.corp.net"), False),
         (("10.0.0.5",), False),
         ((), False),

@@ -137,7 +137,7 @@ def build_demo(directory: Path) -> list[Planted]:
         "-- reporting role\nCREATE ROLE reporting NOLOGIN;\n"
         f"ALTER ROLE reporting WITH LOGIN PASSWORD '{pw}';\n"
         "GRANT SELECT ON ALL TABLES IN SCHEMA public TO reporting;\n"
-    ), pw, "reporting", "", "SQL migration")
+    ), pw, "reporting", "", "SQL migration, still at the tip")
     commit("Add reporting role", SAM, "2024-04-18T14:22:00+02:00")
 
     # 5. Backup tooling: a keyword/value DSN and a .pgpass.
@@ -147,12 +147,12 @@ def build_demo(directory: Path) -> list[Planted]:
         "#!/bin/sh\nset -eu\n"
         f"pg_dump \"host={host} port=5432 dbname=orders user=backup password={pw}\" "
         "> /backups/orders.sql\n"
-    ), pw, "backup", host, "shell script DSN")
+    ), pw, "backup", host, "shell script DSN, still at the tip")
     pw = make_password()
     host = "orders-db.prod.acme-corp.net"
     plant("pgpass", "deploy/.pgpass", (
         f"# hostname:port:database:username:password\n{host}:5432:orders:deploy:{pw}\n"
-    ), pw, "deploy", host, ".pgpass file")
+    ), pw, "deploy", host, ".pgpass file, still at the tip")
     commit("Nightly backups", LEE, "2024-05-07T08:30:00+02:00")
 
     # 6–7. A hotfix leak, deleted in the next commit but still in history.

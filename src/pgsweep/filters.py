@@ -26,6 +26,7 @@ _TEMPLATE_RE = re.compile(
       | %\([A-Za-z_][A-Za-z0-9_]*\)[sdr]         # %(password)s
       | ^\{[A-Za-z_][A-Za-z0-9_.\[\]'"]*\}$      # {password} (str.format / f-string field)
       | ^\{[A-Za-z_][\w.]*[\[(]                 # {pw['x']} / {f(x)} cut at a quote
+      | \{[A-Za-z_]\w*(?:\.\w+|\[[^\]]{0,20}\])*(?:![rsa])?(?::[^{}]{0,20})?\}  # {pw} inside a value
       | ^\{\$?[A-Za-z_][\w.]*\}$                 # {$var} (PHP)
       | ^<[^<>]{1,60}>$                          # <password>, <your-password>
       | ^\[[A-Za-z_ -]{1,40}\]$                  # [password], [REDACTED]
@@ -160,8 +161,11 @@ def is_local_host(host: str) -> bool:
 
 
 def is_documentation_host(host: str) -> bool:
-    """RFC 2606 / 6761 names reserved for examples: never a real server."""
+    """RFC 2606 / 6761 names reserved for examples, and one-letter stand-ins (`h`, `h1`):
+    never a real server."""
     h = host.strip().lower().rstrip(".")
+    if re.fullmatch(r"[a-z]\d?", h):
+        return True
     return h in _DOC_DOMAINS or h.endswith(tuple("." + d for d in _DOC_DOMAINS)) or h.endswith(
         _DOC_SUFFIXES
     )
