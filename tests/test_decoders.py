@@ -57,7 +57,10 @@ def test_json_escapes_are_undone_and_newlines_mapped() -> None:
 def test_html_entities_are_undone() -> None:
     text = '<add connectionString="Host=h;Password=&quot;a;b&quot;" url="jdbc:x?a=1&amp;b=2"/>'
     (derived,) = list(iter_decoded(chunk(text, "web.config")))
-    assert derived.data.decode() == '<add connectionString="Host=h;Password="a;b"" url="jdbc:x?a=1&b=2"/>'
+    assert (
+        derived.data.decode()
+        == '<add connectionString="Host=h;Password="a;b"" url="jdbc:x?a=1&b=2"/>'
+    )
 
 
 def test_plain_text_yields_nothing_and_derived_chunks_are_final() -> None:
@@ -68,11 +71,13 @@ def test_plain_text_yields_nothing_and_derived_chunks_are_final() -> None:
 
 def test_last_applied_configuration_secret_is_decoded() -> None:
     pw = make_password()
-    inner = ('{"apiVersion":"v1","data":{"password":"%s"},"kind":"Secret",'
-             '"metadata":{"name":"orders-postgres"}}' % b64(pw))
+    inner = (
+        '{"apiVersion":"v1","data":{"password":"%s"},"kind":"Secret",'
+        '"metadata":{"name":"orders-postgres"}}' % b64(pw)
+    )
     escaped = inner.replace('"', '\\"')
     text = (
-        'kind: Secret\nmetadata:\n  name: orders-postgres\n  annotations:\n'
+        "kind: Secret\nmetadata:\n  name: orders-postgres\n  annotations:\n"
         f'    kubectl.kubernetes.io/last-applied-configuration: "{escaped}"\n'
         "stringData:\n  user: orders\n"
     )

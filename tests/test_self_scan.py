@@ -19,6 +19,9 @@ def test_own_tree_reports_nothing_above_low(
     if not root.is_dir():
         pytest.skip(f"no {folder}/")
     result = Scanner(all_signatures).run(FileSource(root, excludes=["__pycache__", "*.pyc"]))
-    above = [(f.rule, f.provenance.path, f.line, str(f.severity))
-             for f in result.findings if f.severity > Severity.LOW]
+    above = [
+        (f.rule, f.provenance.path, f.line, str(f.severity))
+        for f in result.findings
+        if f.severity > Severity.LOW
+    ]
     assert above == []

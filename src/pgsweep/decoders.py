@@ -17,7 +17,16 @@ _JSON_SECRET_RE = re.compile(r'"kind"\s*:\s*"Secret"')
 _B64_RE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _JSON_ESCAPE_RE = re.compile(r"""\\(?:u[0-9a-fA-F]{4}|["\\/nrtbf])""")
 _ENTITY_RE = re.compile(r"&(?:amp|quot|apos|lt|gt|#\d{1,7}|#[xX][0-9a-fA-F]{1,6});")
-_JSON_SIMPLE = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "r": "\n", "t": "\t", "b": "\b", "f": "\f"}
+_JSON_SIMPLE = {
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "n": "\n",
+    "r": "\n",
+    "t": "\t",
+    "b": "\b",
+    "f": "\f",
+}
 
 
 def iter_decoded(chunk: Chunk) -> Iterator[Chunk]:
@@ -37,7 +46,9 @@ def iter_decoded(chunk: Chunk) -> Iterator[Chunk]:
     # bytes.find gates first (fast C scans); the keyword check only for candidates
     has_secret = b"Secret" in data and b"data" in data
     has_json = b"\\" in data and (
-        b'\\"' in data or b"\\u00" in data or b"\\/" in data
+        b'\\"' in data
+        or b"\\u00" in data
+        or b"\\/" in data
         or (b"\\n" in data and data[:256].lstrip()[:1] in (b"{", b"["))
     )
     has_html = b"&" in data and (
@@ -139,8 +150,13 @@ def _b64_text(value: str) -> str | None:
     return text.rstrip("\n")
 
 
-_YAML_DATA_RE = re.compile(r"^(?P<ind>[ \t]*)(?P<key>data|binaryData)[ \t]*:[ \t]*(?P<flow>\{.*\})?[ \t]*$")
-_YAML_ENTRY_RE = re.compile(r"""^(?P<ind>[ \t]+)(?P<key>["']?[\w.-]+["']?)[ \t]*:[ \t]*(?P<val>["']?[A-Za-z0-9+/=]+["']?)[ \t]*$""")
+_YAML_DATA_RE = re.compile(
+    r"^(?P<ind>[ \t]*)(?P<key>data|binaryData)[ \t]*:[ \t]*(?P<flow>\{.*\})?[ \t]*$"
+)
+_YAML_ENTRY_RE = re.compile(
+    r"""^(?P<ind>[ \t]+)(?P<key>["']?[\w.-]+["']?)[ \t]*:[ \t]*"""
+    r"""(?P<val>["']?[A-Za-z0-9+/=]+["']?)[ \t]*$"""
+)
 _JSON_DATA_RE = re.compile(r'"data"\s*:\s*\{(?P<body>[^{}]*)\}?')
 _JSON_ENTRY_RE = re.compile(r'"(?P<key>[\w.-]+)"\s*:\s*"(?P<val>[A-Za-z0-9+/=]+)"')
 

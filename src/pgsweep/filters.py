@@ -26,7 +26,8 @@ _TEMPLATE_RE = re.compile(
       | %\([A-Za-z_][A-Za-z0-9_]*\)[sdr]         # %(password)s
       | ^\{[A-Za-z_][A-Za-z0-9_.\[\]'"]*\}$      # {password} (str.format / f-string field)
       | ^\{[A-Za-z_][\w.]*[\[(]                 # {pw['x']} / {f(x)} cut at a quote
-      | \{[A-Za-z_]\w*(?:\.\w+|\[[^\]]{0,20}\])*(?:![rsa])?(?::[^{}]{0,20})?\}  # {pw} inside a value
+      # {pw}, {self.pw}, {pw!r}, {pw:>8} inside a value
+      | \{[A-Za-z_]\w*(?:\.\w+|\[[^\]]{0,20}\])*(?:![rsa])?(?::[^{}]{0,20})?\}
       | ^\{\$?[A-Za-z_][\w.]*\}$                 # {$var} (PHP)
       | ^<[^<>]{1,60}>$                          # <password>, <your-password>
       | ^\[[A-Za-z_ -]{1,40}\]$                  # [password], [REDACTED]
@@ -44,7 +45,9 @@ _TEMPLATE_RE = re.compile(
     re.VERBOSE,
 )
 # `" + pw + "`, `' + password`, `"" + x`: the string was built in code.
-_CONCAT_RE = re.compile(r"""['"]\s*\+\s*[\w(]|[\w)\]]\s*\+\s*['"]|^\s*\+\s*\w|\s\.\s*\$\w|['"]\s*\.\s*\$""")
+_CONCAT_RE = re.compile(
+    r"""['"]\s*\+\s*[\w(]|[\w)\]]\s*\+\s*['"]|^\s*\+\s*\w|\s\.\s*\$\w|['"]\s*\.\s*\$"""
+)
 # Already hidden by a logger, CI system or the author.
 _MASK_RE = re.compile(
     r"""^(
@@ -80,8 +83,19 @@ _WORDY_RE = re.compile(
 _PROSE_RE = re.compile(r"^(your|my|the|some|enter|insert|put)[-_ ][a-z_\- ]*$", re.IGNORECASE)
 
 _LOCAL_NAMES = frozenset(
-    {"localhost", "localhost.localdomain", "ip6-localhost", "db", "postgres", "postgresql",
-     "pg", "database", "host.docker.internal", "docker", "pgbouncer"}
+    {
+        "localhost",
+        "localhost.localdomain",
+        "ip6-localhost",
+        "db",
+        "postgres",
+        "postgresql",
+        "pg",
+        "database",
+        "host.docker.internal",
+        "docker",
+        "pgbouncer",
+    }
 )
 _DOC_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
 _DOC_DOMAINS = ("example.com", "example.net", "example.org")
@@ -124,9 +138,7 @@ def is_inline_ignored(c: Candidate) -> bool:
     """`pgsweep:ignore`, detect-secrets' `pragma: allowlist secret`, `gitleaks:allow`."""
     line = c.line_text
     return (
-        "pgsweep:ignore" in line
-        or "pragma: allowlist secret" in line
-        or "gitleaks:allow" in line
+        "pgsweep:ignore" in line or "pragma: allowlist secret" in line or "gitleaks:allow" in line
     )
 
 
@@ -139,7 +151,9 @@ DEFAULT_FILTERS: Sequence[tuple[str, Filter]] = (
 )
 
 
-def suppression_reason(c: Candidate, filters: Sequence[tuple[str, Filter]] = DEFAULT_FILTERS) -> str | None:
+def suppression_reason(
+    c: Candidate, filters: Sequence[tuple[str, Filter]] = DEFAULT_FILTERS
+) -> str | None:
     """The name of the first filter that drops `c`, or None to keep it."""
     for name, pred in filters:
         if pred(c):
@@ -166,8 +180,10 @@ def is_documentation_host(host: str) -> bool:
     h = host.strip().lower().rstrip(".")
     if re.fullmatch(r"[a-z]\d?", h):
         return True
-    return h in _DOC_DOMAINS or h.endswith(tuple("." + d for d in _DOC_DOMAINS)) or h.endswith(
-        _DOC_SUFFIXES
+    return (
+        h in _DOC_DOMAINS
+        or h.endswith(tuple("." + d for d in _DOC_DOMAINS))
+        or h.endswith(_DOC_SUFFIXES)
     )
 
 

@@ -35,10 +35,10 @@ def test_a_project_tree(tmp_path: Path, all_signatures) -> None:
     image: postgres:16
     environment:
       POSTGRES_USER: shop
-      POSTGRES_PASSWORD: {pw['a']}
+      POSTGRES_PASSWORD: {pw["a"]}
   app:
     environment:
-      DATABASE_URL: postgresql://shop:{pw['b']}@db.corp.net:5432/shop
+      DATABASE_URL: postgresql://shop:{pw["b"]}@db.corp.net:5432/shop
 """,
         "home/.pgpass": f"db.corp.net:5432:shop:shop:{pw['c']}\n# old:5432:*:x:y\n",
         "shop/settings.py": f"""DATABASES = {{
@@ -46,7 +46,7 @@ def test_a_project_tree(tmp_path: Path, all_signatures) -> None:
         "ENGINE": "django.db.backends.postgresql",
         "NAME": "shop",
         "USER": "shop",
-        "PASSWORD": "{pw['d']}",
+        "PASSWORD": "{pw["d"]}",
         "HOST": "pg.corp.net",
     }}
 }}
@@ -56,18 +56,18 @@ kind: Secret
 metadata:
   name: shop-postgres
 data:
-  username: {base64.b64encode(b'shop').decode()}
-  password: {base64.b64encode(pw['e'].encode()).decode()}
+  username: {base64.b64encode(b"shop").decode()}
+  password: {base64.b64encode(pw["e"].encode()).decode()}
 """,
         "scripts/backup.sh": f"""#!/bin/sh
-export PGPASSWORD='{pw['f']}'
+export PGPASSWORD='{pw["f"]}'
 pg_dump -h pg.corp.net -U backup shop > shop.sql
-psql "host=pg.corp.net user=ro password={pw['g']} dbname=shop" -c 'select 1'
+psql "host=pg.corp.net user=ro password={pw["g"]} dbname=shop" -c 'select 1'
 """,
         "migrations/0001.sql": f"CREATE ROLE reporter LOGIN PASSWORD '{pw['h']}';\n",
         "src/main/resources/application.properties": f"""spring.datasource.url=jdbc:postgresql://pg.corp.net:5432/shop
 spring.datasource.username=api
-spring.datasource.password={pw['i']}
+spring.datasource.password={pw["i"]}
 """,
         "appsettings.json": '{"ConnectionStrings": {"Shop": '
         f'"Host=pg.corp.net;Username=dotnet;Password={pw["j"]};Database=shop"}}}}\n',
@@ -77,19 +77,27 @@ spring.datasource.password={pw['i']}
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    assert scan(tmp_path, all_signatures) == sorted([
-        ("pg.env.2", "docker-compose.yml", 6, "shop", None, pw["a"]),
-        ("pg.uri.1", "docker-compose.yml", 9, "shop", "db.corp.net", pw["b"]),
-        ("pg.pgpass.1", "home/.pgpass", 1, "shop", "db.corp.net", pw["c"]),
-        ("pg.django.1", "shop/settings.py", 6, "shop", "pg.corp.net", pw["d"]),
-        ("pg.k8s.1", "deploy/secret.yaml", 7, "shop", None, pw["e"]),
-        ("pg.env.1", "scripts/backup.sh", 2, "backup", "pg.corp.net", pw["f"]),
-        ("pg.dsn.1", "scripts/backup.sh", 4, "ro", "pg.corp.net", pw["g"]),
-        ("pg.sql.1", "migrations/0001.sql", 1, "reporter", None, pw["h"]),
-        ("pg.jdbc.2", "src/main/resources/application.properties", 3, "api", "pg.corp.net",
-         pw["i"]),
-        ("pg.adonet.1", "appsettings.json", 1, "dotnet", "pg.corp.net", pw["j"]),
-    ])
+    assert scan(tmp_path, all_signatures) == sorted(
+        [
+            ("pg.env.2", "docker-compose.yml", 6, "shop", None, pw["a"]),
+            ("pg.uri.1", "docker-compose.yml", 9, "shop", "db.corp.net", pw["b"]),
+            ("pg.pgpass.1", "home/.pgpass", 1, "shop", "db.corp.net", pw["c"]),
+            ("pg.django.1", "shop/settings.py", 6, "shop", "pg.corp.net", pw["d"]),
+            ("pg.k8s.1", "deploy/secret.yaml", 7, "shop", None, pw["e"]),
+            ("pg.env.1", "scripts/backup.sh", 2, "backup", "pg.corp.net", pw["f"]),
+            ("pg.dsn.1", "scripts/backup.sh", 4, "ro", "pg.corp.net", pw["g"]),
+            ("pg.sql.1", "migrations/0001.sql", 1, "reporter", None, pw["h"]),
+            (
+                "pg.jdbc.2",
+                "src/main/resources/application.properties",
+                3,
+                "api",
+                "pg.corp.net",
+                pw["i"],
+            ),
+            ("pg.adonet.1", "appsettings.json", 1, "dotnet", "pg.corp.net", pw["j"]),
+        ]
+    )
 
 
 def test_local_defaults_are_low_and_secrets_never_in_repr(tmp_path: Path, all_signatures) -> None:

@@ -12,7 +12,7 @@ from pgsweep.parsers import adonet
     ("text", "pairs"),
     [
         (
-            "Host=h;Password=\"p;\"\"x\";User Id=u",  # pgsweep:ignore
+            'Host=h;Password="p;""x";User Id=u',  # pgsweep:ignore
             [("Host", "h"), ("Password", 'p;"x'), ("User Id", "u")],
         ),
         ("Pwd='it''s' ; Server = s ;", [("Pwd", "it's"), ("Server", "s")]),
@@ -27,7 +27,11 @@ def test_npgsql_string() -> None:
     assert adonet.parse(
         "Host=h1:5433,h2;Port=5432;Database=prod;Username=app;Password=pw;SSL Mode=Require"
     ) == ParsedCredential(
-        password="pw", user="app", hosts=("h1", "h2"), ports=("5433", "5432"), database="prod",
+        password="pw",
+        user="app",
+        hosts=("h1", "h2"),
+        ports=("5433", "5432"),
+        database="prod",
         params=(("sslmode", "Require"),),
     )
 

@@ -19,23 +19,40 @@ from pgsweep.parsers.interface import ParseError
     [
         (
             "postgresql://app:p%40ss%3Aw%2Fd@db.example.com:5432/prod?sslmode=require",
-            ParsedCredential(password="p@ss:w/d", user="app", hosts=("db.example.com",),
-                             ports=("5432",), database="prod", params=(("sslmode", "require"),)),
+            ParsedCredential(
+                password="p@ss:w/d",
+                user="app",
+                hosts=("db.example.com",),
+                ports=("5432",),
+                database="prod",
+                params=(("sslmode", "require"),),
+            ),
         ),
         (
             "postgres://app:p@ss@db.example.com/prod",
-            ParsedCredential(password="p", user="app", hosts=("ss@db.example.com",), ports=("",),
-                             database="prod"),
+            ParsedCredential(
+                password="p", user="app", hosts=("ss@db.example.com",), ports=("",), database="prod"
+            ),
         ),
         (
             "postgresql://u:p@[::1]:5432,[fe80::1%25eth0]:5433/db",  # pgsweep:ignore
-            ParsedCredential(password="p", user="u", hosts=("::1", "fe80::1%eth0"),
-                             ports=("5432", "5433"), database="db"),
+            ParsedCredential(
+                password="p",
+                user="u",
+                hosts=("::1", "fe80::1%eth0"),
+                ports=("5432", "5433"),
+                database="db",
+            ),
         ),
         (
             "postgresql:///prod?host=/var/run/postgresql&user=app&password=s3cret&ssl=true",
-            ParsedCredential(password="s3cret", user="app", hosts=("/var/run/postgresql",),
-                             database="prod", params=(("sslmode", "require"),)),
+            ParsedCredential(
+                password="s3cret",
+                user="app",
+                hosts=("/var/run/postgresql",),
+                database="prod",
+                params=(("sslmode", "require"),),
+            ),
         ),
         (
             "postgresql+asyncpg://svc:x%2By@h/d",  # pgsweep:ignore
@@ -43,8 +60,13 @@ from pgsweep.parsers.interface import ParseError
         ),
         (
             "postgres://app:Sup3r/Secret@db.example.com/prod",
-            ParsedCredential(password="Sup3r/Secret", user="app", hosts=("db.example.com",),
-                             ports=("",), database="prod"),
+            ParsedCredential(
+                password="Sup3r/Secret",
+                user="app",
+                hosts=("db.example.com",),
+                ports=("",),
+                database="prod",
+            ),
         ),
     ],
 )
@@ -87,7 +109,11 @@ def _build(user: str, password: str, host: str, port: str, db: str) -> str:
 def test_round_trip(user: str, password: str, host: str, port: str, db: str) -> None:
     cred = uri.parse(_build(user, password, host, port, db))
     assert (cred.user, cred.password, cred.hosts, cred.ports, cred.database) == (
-        user, password, (host,), (port,), db,
+        user,
+        password,
+        (host,),
+        (port,),
+        db,
     )
 
 
@@ -98,13 +124,20 @@ def test_agrees_with_libpq(user: str, password: str, host: str, port: str, db: s
     got = uri.parse(text)
     want = conninfo_parse(text)
     assert (got.user, got.password, ",".join(got.hosts), ",".join(got.ports), got.database) == (
-        want["user"], want["password"], want["host"], want["port"], want["dbname"],
+        want["user"],
+        want["password"],
+        want["host"],
+        want["port"],
+        want["dbname"],
     )
 
 
 @pytest.mark.skipif(LIBPQ is None, reason="libpq.so.5 not available")
-@given(st.lists(st.sampled_from(list("ab:@%2F5,/?=&[]") + ["password=", "user=", "%40"]),
-                max_size=12).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(list("ab:@%2F5,/?=&[]") + ["password=", "user=", "%40"]), max_size=12
+    ).map("".join)
+)
 def test_arbitrary_authority_agrees_with_libpq_where_it_parses(tail: str) -> None:
     """Where libpq accepts a URI, we read the same user, password and database; the one
     deliberate difference is a raw '/' inside the password (we report what URL libraries and

@@ -42,7 +42,7 @@ def scalar(raw: str) -> str:
     if not s:
         return s
     q = s[0]
-    if q in "\"`":
+    if q in '"`':
         out: list[str] = []
         i = 1
         while i < len(s):
@@ -151,7 +151,8 @@ _VALUE = r"""(?P<value>"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s,;}#)]+)"""
 def _key_re(keys: str) -> re.Pattern[str]:
     # "KEY": value, KEY = value, key: value, :key => value, KEY=value (env), key value (HCL no)
     return re.compile(
-        rf"""(?im)(?:^|[\s{{,(\[])[:"']?(?:[\w.-]*[._])?(?P<key>{keys})["']?[ \t]*(?:=>|[:=])[ \t]*{_VALUE}"""
+        rf"""(?im)(?:^|[\s{{,(\[])[:"']?(?:[\w.-]*[._])?(?P<key>{keys})["']?"""
+        rf"""[ \t]*(?:=>|[:=])[ \t]*{_VALUE}"""
     )
 
 
@@ -170,7 +171,9 @@ URL_RE = re.compile(
 _UNUSABLE = re.compile(r"[(${}<>]|^(?:env|ENV|os|process|var|local|data)\b")
 
 
-def nearest(pattern: re.Pattern[str], text: str, pos: int, lo: int = 0, hi: int | None = None) -> str | None:
+def nearest(
+    pattern: re.Pattern[str], text: str, pos: int, lo: int = 0, hi: int | None = None
+) -> str | None:
     """The value of the key nearest to `pos` in text[lo:hi], unquoted; None when absent or
     when it is itself a reference (`os.getenv(...)`, `${X}`)."""
     best: tuple[int, str] | None = None
@@ -229,8 +232,13 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
 
 
 def _assemble(
-    password: str, text: str, pos: int, lo: int, hi: int,
-    groups: Mapping[str, str | None], fields: Mapping[str, str],
+    password: str,
+    text: str,
+    pos: int,
+    lo: int,
+    hi: int,
+    groups: Mapping[str, str | None],
+    fields: Mapping[str, str],
 ) -> ParsedCredential:
     url = _url_parts(text, lo, hi)
     user_re = _key_re(fields["user_keys"]) if fields.get("user_keys") else USER_RE
@@ -262,13 +270,23 @@ _CLIENT_RE = re.compile(
     r"vacuumdb|reindexdb|pg_isready|clusterdb|createuser|dropuser)\b[^\n|;&]*"
 )
 _OPT_RE = re.compile(
-    r"""(?:^|\s)(?:-(?P<short>[hUpd])[ \t]*|--(?P<long>host|username|port|dbname)(?:=|[ \t]+))(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
+    r"""(?:^|\s)(?:-(?P<short>[hUpd])[ \t]*|--(?P<long>host|username|port|dbname)(?:=|[ \t]+))"""
+    r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
 )
 _ENV_RE = re.compile(
-    r"""(?<![\w$])(?P<k>PGUSER|PGHOST|PGPORT|PGDATABASE)["']?[ \t]*(?:=|:[ \t])[ \t]*(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
+    r"""(?<![\w$])(?P<k>PGUSER|PGHOST|PGPORT|PGDATABASE)["']?[ \t]*(?:=|:[ \t])[ \t]*"""
+    r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
 )
-_OPT_FIELD = {"h": "host", "host": "host", "U": "user", "username": "user", "p": "port",
-              "port": "port", "d": "database", "dbname": "database"}
+_OPT_FIELD = {
+    "h": "host",
+    "host": "host",
+    "U": "user",
+    "username": "user",
+    "p": "port",
+    "port": "port",
+    "d": "database",
+    "dbname": "database",
+}
 _ENV_FIELD = {"PGUSER": "user", "PGHOST": "host", "PGPORT": "port", "PGDATABASE": "database"}
 
 
@@ -298,8 +316,11 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
         if dbarg is not None:
             # libpq prefers a password in the URI; PGPASSWORD still leaked, for these parts
             return ParsedCredential(
-                password=password, user=dbarg.user or found.get("user"), hosts=dbarg.hosts,
-                ports=dbarg.ports, database=dbarg.database,
+                password=password,
+                user=dbarg.user or found.get("user"),
+                hosts=dbarg.hosts,
+                ports=dbarg.ports,
+                database=dbarg.database,
             )
     for m in _ENV_RE.finditer(text):
         found.setdefault(_ENV_FIELD[m.group("k")], shell_word(m.group("v")))

@@ -96,7 +96,8 @@ def parse(uri: str) -> ParsedCredential:
     scheme = m.group(1).lower()
     rest = uri[m.end() :]
     user = password = None
-    # libpq: userinfo ends at the first '@' or '/'; dj-database-url (postgis) splits at the last '@'.
+    # libpq: userinfo ends at the first '@' or '/'; dj-database-url (postgis) splits at the
+    # last '@'.
     first = re.search(r"[@/]", rest)
     if scheme == "postgis":
         head = rest.split("/", 1)[0].split("?", 1)[0]
@@ -169,7 +170,9 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         return None
 
 
-def parse_error_fragment(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
+def parse_error_fragment(
+    match: re.Match[str], fields: Mapping[str, str]
+) -> ParsedCredential | None:
     """A libpq error that echoes part of a password (formats.md §1.4): groups `port`
     (the text between ':' and a raw '/' read as a port), `token` (a bad %-escape, usually the
     whole password), `word` (a word after a space in an unquoted key/value password) and
