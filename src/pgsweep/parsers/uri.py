@@ -73,7 +73,9 @@ def _split_hosts(authority: str) -> tuple[list[str], list[str]]:
 
 
 def _iter_host_parts(authority: str) -> list[str]:
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    depth = 0
+    cur: list[str] = []
     for ch in authority:
         if ch == "[":
             depth += 1
