@@ -41,6 +41,8 @@ _TEMPLATE_RE = re.compile(
       | ^__[A-Z0-9_]+__$                         # __PASSWORD__ (sed-replaced tokens)
       | ^\$\{?\{?secrets\.                       # GitHub Actions ${{ secrets.X }}
       | ^\(\(.*\)\)$                             # ((password)) Concourse vars
+      | ^[A-Za-z_][\w.]*\(.*\)$                  # get_secret("db"): a call in code
+      | ^[A-Za-z_]\w*(?:\.\w+)*\.(?:[A-Z][A-Z0-9_]*|\w*(?:pass|pw|secret)\w*)$  # settings.DB_PW
     )""",
     re.VERBOSE,
 )
