@@ -204,6 +204,8 @@ def test_suppression_reason_names_the_first_filter() -> None:
         (("host.docker.internal",), True),
         (("db.example.com",), True),
         (("h", "h2"), True),
+        (("hostname",), True),
+        (("somehost", "db.example.org"), True),
         (("127.0.0.1", "db.corp.net"), False),
         (("10.0.0.5",), False),
         ((), False),

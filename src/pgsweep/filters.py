@@ -72,7 +72,7 @@ _PLACEHOLDERS = frozenset(
     enter_password password_here secret_password supersecret super_secret s3cret s3cr3t
     your_strong_password strongpassword strong_password mypass my_pass p@ssw0rd p@ssword
     pa55word pa55w0rd passw0rd! password! 123456 12345678 1234 abc123 qwerty letmein
-    true false yes no on off required optional string value str text
+    true false yes no on off required optional string value str text tiger scott
     """.split()
 )
 # Letters and separators around a password-ish word, no digits: `db_password`, `PG_PASS`,
@@ -98,6 +98,14 @@ _LOCAL_NAMES = frozenset(
         "docker",
         "pgbouncer",
     }
+)
+# Host names that only ever appear in documentation and samples.
+_DOC_HOSTS = frozenset(
+    """
+    host hostname somehost myhost yourhost your-host your_host dbhost db-host db_host pghost
+    server servername your-server myserver someserver example remotehost remote-host
+    your-db-host your.host.com host.com hostname.com
+    """.split()
 )
 _DOC_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
 _DOC_DOMAINS = ("example.com", "example.net", "example.org")
@@ -180,7 +188,7 @@ def is_documentation_host(host: str) -> bool:
     """RFC 2606 / 6761 names reserved for examples, and one-letter stand-ins (`h`, `h1`):
     never a real server."""
     h = host.strip().lower().rstrip(".")
-    if re.fullmatch(r"[a-z]\d?", h):
+    if re.fullmatch(r"[a-z]\d?", h) or h in _DOC_HOSTS:
         return True
     return (
         h in _DOC_DOMAINS
