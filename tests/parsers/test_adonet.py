@@ -50,3 +50,21 @@ def test_npgsql_string() -> None:
 )
 def test_postgres_context(text: str, context: str, is_pg: bool) -> None:
     assert (adonet.parse(text, context) is not None) is is_pg
+
+
+def _match(text: str) -> object:
+    import re
+
+    pattern = r"(?i)(?<![\w.])(?:password|pwd|psw)[ \t]*=[ \t]*[^;\"\n]{0,1000}+(?:;[^\"\n]{0,4000}+)?"
+    m = re.search(pattern, text)
+    assert m is not None
+    return adonet.parse_match(m, {})
+
+
+def test_parse_match_reads_back_to_the_enclosing_quote() -> None:
+    got = _match("x = f('Host=pg.corp.net;Username=py;Password=pw1') + y")  # pgsweep:ignore
+    assert got == ParsedCredential(password="pw1", user="py", hosts=("pg.corp.net",))
+    got = _match('Host=h2.corp.net;Username=u2;Password=pw2;Port=5432')  # pgsweep:ignore
+    assert got == ParsedCredential(
+        password="pw2", user="u2", hosts=("h2.corp.net",), ports=("5432",)
+    )

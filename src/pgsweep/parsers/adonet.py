@@ -169,7 +169,7 @@ def parse(text: str, context: str = "") -> ParsedCredential | None:
     return to_credential(pairs)
 
 
-_LEFT_STOPS = frozenset('"`<>\n')
+_LEFT_STOPS = frozenset("\"'`<>\n")
 
 
 def extend_left(text: str, start: int) -> int:
@@ -187,4 +187,11 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     pairs before it are read back to the enclosing quote; the window is the context."""
     text = match.string
     begin = extend_left(text, match.start())
-    return parse(text[begin : match.end()], text)
+    candidate = text[begin : match.end()]
+    opener = text[begin - 1] if begin > 0 else ""
+    if opener and opener in "'`":
+        # a string in Python/JS/SQL quotes ends at the same quote (it cannot hold one)
+        close = candidate.find(opener, match.start() - begin)
+        if close >= 0:
+            candidate = candidate[:close]
+    return parse(candidate, text)
