@@ -213,3 +213,15 @@ def test_suppression_reason_names_the_first_filter() -> None:
 )
 def test_local_only(hosts: tuple[str, ...], local: bool) -> None:
     assert filters.is_local_only(hosts) is local
+
+
+def test_user_as_password() -> None:
+    assert filters.is_user_as_password("postgres", "postgres")
+    assert not filters.is_user_as_password("app", "other")
+    assert not filters.is_user_as_password(None, "x")
+
+
+def test_placeholder_with_trailing_punctuation() -> None:
+    assert filters.is_placeholder(cand("secret!"))
+    assert filters.is_placeholder(cand("secretpassword!!"))
+    assert not filters.is_placeholder(cand("secret!x"))

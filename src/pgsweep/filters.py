@@ -72,7 +72,7 @@ _PLACEHOLDERS = frozenset(
     enter_password password_here secret_password supersecret super_secret s3cret s3cr3t
     your_strong_password strongpassword strong_password mypass my_pass p@ssw0rd p@ssword
     pa55word pa55w0rd passw0rd! password! 123456 12345678 1234 abc123 qwerty letmein
-    true false yes no on off required optional string value str text tiger scott
+    true false yes no on off required optional string value str text tiger scott pword
     """.split()
 )
 # Letters and separators around a password-ish word, no digits: `db_password`, `PG_PASS`,
@@ -135,9 +135,10 @@ def is_placeholder(c: Candidate) -> bool:
     `db_password`, `POSTGRES_PASSWORD`, `<your password>`…"""
     pw = (c.parsed.password or "").strip().strip("'\"")
     low = pw.lower()
-    if low in _PLACEHOLDERS:
+    if low in _PLACEHOLDERS or low.rstrip("!?.") in _PLACEHOLDERS:
         return True
-    if len(pw) <= 64 and (_WORDY_RE.match(pw) or _PROSE_RE.match(pw)):
+    core = pw.rstrip("!?.")
+    if len(pw) <= 64 and (_WORDY_RE.match(core) or _PROSE_RE.match(core)):
         return True
     user = (c.parsed.user or "").lower()
     # user:user and the like for generic sample users
@@ -169,6 +170,12 @@ def suppression_reason(
         if pred(c):
             return name
     return None
+
+
+def is_user_as_password(user: str | None, password: str | None) -> bool:
+    """A password equal to its user name (`postgres:postgres`, `npgsql_tests`): a test or
+    image default. Kept, at low severity."""
+    return bool(user) and bool(password) and user == password
 
 
 def is_local_host(host: str) -> bool:

@@ -107,7 +107,12 @@ def parse(uri: str) -> ParsedCredential:
         userinfo, rest = (head[:at], rest[at + 1 :]) if at >= 0 else (None, rest)
     elif first and first.group() == "@":
         userinfo, rest = rest[: first.start()], rest[first.end() :]
-    elif first and "@" in rest and ":" in rest[: first.start()]:
+    elif (
+        first
+        and "@" in rest
+        and ":" in rest[: first.start()]
+        and ("?" not in rest or rest.index("@") < rest.index("?"))
+    ):
         # A raw '/' inside the password: libpq reads no password here, but SQLAlchemy and
         # most URL libraries do; that password is what the application meant to send.
         at = rest.index("@")
@@ -187,8 +192,12 @@ def parse_error_fragment(
             return None  # a mistyped port, not a password
     elif g.get("token"):
         fragment = g["token"]
+        if len(fragment) < 5:
+            return None  # "%zz", "%1": a malformed escape, not a password
     elif g.get("word"):
         fragment = g["word"]
+        if len(fragment) < 4:
+            return None  # "us", "app": a typo in a key/value string
     elif g.get("host"):
         fragment, _, host = g["host"].rpartition("@")
     else:
