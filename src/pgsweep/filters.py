@@ -30,6 +30,7 @@ _TEMPLATE_RE = re.compile(
       | \{[A-Za-z_]\w*(?:\.\w+|\[[^\]]{0,20}\])*(?:![rsa])?(?::[^{}]{0,20})?\}
       | ^\{\$?[A-Za-z_][\w.]*\}$                 # {$var} (PHP)
       | ^<[^<>]{1,60}>$                          # <password>, <your-password>
+      | <[A-Za-z][\w .-]{0,40}>                  # SCRAM-SHA-256$<iteration count>:<salt>
       | ^\[[A-Za-z_ -]{1,40}\]$                  # [password], [REDACTED]
       | <%=?.*%>? | ^<%                          # ERB
       | \#\{.*\}                                 # Ruby interpolation

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pgsweep.models import ParsedCredential
+from pgsweep.models import ParsedCredential, SecretKind
 
 # shell ${VAR:-d} ${VAR-d} ${VAR:=d}; Spring ${key:d}
 _DEFAULT_RE = re.compile(r"^\$\{[A-Za-z_][\w.]*(?::-|-|:=|=|:(?![-=?+\d ]))(?P<d>[^}]*)\}$")
@@ -251,8 +251,20 @@ def _assemble(
     ports: tuple[str, ...] = (port,) if port else (url.ports if url else ())
     database = nearest(DATABASE_RE, text, pos, lo, hi) or (url.database if url else None)
     return ParsedCredential(
-        password=password, user=user, hosts=hosts, ports=ports, database=database
+        password=password,
+        user=user,
+        hosts=hosts,
+        ports=ports,
+        database=database,
+        kind=_kind(password),
     )
+
+
+def _kind(password: str) -> SecretKind:
+    """A SCRAM verifier or md5 hash written where a password goes is a hash leak."""
+    from pgsweep.parsers.sql import kind_of
+
+    return kind_of(password)
 
 
 def _line_offset(text: str, pos: int, lines: int) -> int:
@@ -338,6 +350,7 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
         hosts=hosts,
         ports=(found["port"],) if found.get("port") else (),
         database=found.get("database"),
+        kind=_kind(password),
     )
 
 
