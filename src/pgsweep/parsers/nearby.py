@@ -130,10 +130,12 @@ def shell_word(raw: str) -> str:
                     i += 1
             i += 1
         elif ch == "$" and raw[i + 1 : i + 2] in ("(", "{") or ch == "`":
-            # command substitution / parameter expansion: kept as written (a reference)
+            # command substitution / parameter expansion: kept as written (a reference);
+            # unclosed, it is prose around the value and ends the word
             close = {"(": ")", "{": "}"}.get(raw[i + 1 : i + 2], "`")
-            end = raw.find(close, i + 2)
-            end = n - 1 if end < 0 else end
+            end = raw.find(close, i + 1 if ch == "`" else i + 2)
+            if end < 0:
+                break
             out.append(raw[i : end + 1])
             i = end + 1
         elif ch == "\\" and i + 1 < n:
@@ -145,7 +147,7 @@ def shell_word(raw: str) -> str:
     return shell_default("".join(out))
 
 
-_VALUE = r"""(?P<value>"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s,;}#)]+)"""
+_VALUE = r"""(?P<value>"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s,;}#)"'`]+)"""
 
 
 def _key_re(keys: str) -> re.Pattern[str]:
@@ -216,7 +218,17 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     raw = groups.get("password") or groups.get("password2")
     if raw is None:
         return None
-    password = raw.strip() if fields.get("raw") else scalar(raw)
+    if fields.get("raw"):
+        password = raw.strip()
+    elif groups.get("sep") == "=" and raw[:1] not in "\"'":
+        # KEY=value (env files, docker -e, shell): a shell word; inside "KEY=value" the
+        # value also ends at the quote that opened the word
+        # (a backtick is markdown around it, or a command substitution: not a value)
+        quote = groups.get("q") or ""
+        raw = raw.split(quote, 1)[0] if quote else raw
+        password = shell_word(raw.split("`", 1)[0])
+    else:
+        password = scalar(raw)
     text = match.string
     pos = match.start()
     lo, hi = _block_bounds(text, pos, fields)
