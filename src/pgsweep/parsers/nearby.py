@@ -326,7 +326,12 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
         return None
     # `KEY: value` / `"KEY": "value"` are YAML or JSON scalars; `KEY=value` and `ENV KEY value`
     # are shell words (Dockerfile ENV follows shell quoting too).
-    password = scalar(raw) if ":" in sep else shell_word(raw)
+    if ":" in sep:
+        password = scalar(raw)
+    else:
+        # inside a quoted word ("PGPASSWORD=x") the value ends at that quote
+        quote = groups.get("q") or ""
+        password = shell_word(raw.split(quote, 1)[0] if quote and raw[:1] != quote else raw)
     text = match.string
     pos = match.start()
     found: dict[str, str] = {}
