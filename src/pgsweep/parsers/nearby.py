@@ -329,7 +329,7 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
     if ":" in sep:
         password = scalar(raw)
     else:
-        # inside a quoted word ("PGPASSWORD=x") the value ends at that quote
+        # inside a quoted word ("PGPASSWORD=…") the value ends at that quote
         quote = groups.get("q") or ""
         password = shell_word(raw.split(quote, 1)[0] if quote and raw[:1] != quote else raw)
     text = match.string
