@@ -59,6 +59,7 @@ class GitProvenance:
     paths: int = 0  # distinct paths the blob appears at
     reachable: bool = True  # False for objects found only with --unreachable
     kind: Literal["git"] = "git"
+    user: str | None = None  # the home the repository belongs to (sweep --repos)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,12 @@ class FileProvenance:
     mode: str | None = None  # e.g. "0644"
     mtime: str | None = None  # ISO 8601
     kind: Literal["file"] = "file"
+    section: str | None = None  # the part of the file: notebook cell, service, compose service
+    risk_flags: tuple[str, ...] | None = None  # e.g. a .pgpass readable by group or world
+
+    def __post_init__(self) -> None:
+        if isinstance(self.risk_flags, list):  # read back from JSON (the findings store)
+            object.__setattr__(self, "risk_flags", tuple(self.risk_flags))
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,7 @@ class DesktopProvenance:
     mode: str | None = None
     mtime: str | None = None
     kind: Literal["desktop"] = "desktop"
+    member: str | None = None  # path inside an archive
 
 
 Provenance = Union[
@@ -272,3 +280,18 @@ class ScanStats:
 
     def suppress(self, reason: str) -> None:
         self.suppressed[reason] = self.suppressed.get(reason, 0) + 1
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    """One user's share of a sweep: their home, what was read, and what leaked."""
+
+    user: str
+    home: str
+    files: int = 0
+    skipped: int = 0
+    findings: int = 0
+    credentials: int = 0
+    encrypted_present: int = 0  # saved passwords seen but not decryptable (pgAdmin, DBeaver)
+    risk_flags: tuple[str, ...] = ()
+    repos: int = 0

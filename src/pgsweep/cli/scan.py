@@ -8,6 +8,8 @@ from typing import Optional
 
 import typer
 
+from pgsweep import baseline as baseline_mod
+from pgsweep import config as config_mod
 from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS, app, fail
 from pgsweep.cli.progress import progress_reporter
 from pgsweep.models import Severity
@@ -23,7 +25,9 @@ def scan(
     fmt: Format = typer.Option(Format.TERMINAL, "--format", "-f", help="Output format."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here."),
     reveal: bool = typer.Option(False, "--reveal", help="Show plaintext secrets in the output."),
-    fail_on: str = typer.Option("low", "--fail-on", help="Exit 1 at or above this severity."),
+    fail_on: Optional[str] = typer.Option(
+        None, "--fail-on", help="Exit 1 at or above this severity (default: config, else low)."
+    ),
     unreachable: bool = typer.Option(False, "--unreachable", help="Also scan unreachable objects."),
     worktree: bool = typer.Option(False, "--worktree", help="Also scan uncommitted files."),
     max_blob_size: int = typer.Option(DEFAULT_MAX_BLOB_SIZE, "--max-blob-size", help="Bytes."),
@@ -40,10 +44,19 @@ def scan(
     no_store_secrets: bool = typer.Option(
         False, "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets."
     ),
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="pgsweep.toml or pyproject.toml (default: found at PATH)."
+    ),
+    baseline: list[Path] = typer.Option(
+        [], "--baseline",
+        help="Drop findings known to a pgsweep baseline, .secrets.baseline or .gitleaksignore.",
+    ),
 ) -> None:
     """Scan PATH and report every leaked PostgreSQL credential once, with every place."""
+    cfg = config_mod.load_for_scan(path, config)
+    suppressors = [*cfg.suppressors(), *map(baseline_mod.load_any, (*baseline, *cfg.baselines))]
     try:
-        threshold = Severity.parse(fail_on)
+        threshold = Severity.parse(fail_on) if fail_on else (cfg.fail_on or Severity.LOW)
     except ValueError as exc:
         raise fail(str(exc)) from None
     opts = ScanOptions(
@@ -51,11 +64,11 @@ def scan(
         unreachable=unreachable,
         worktree=worktree,
         max_blob_size=max_blob_size,
-        excludes=tuple(exclude),
+        excludes=(*exclude, *cfg.excludes),
         since=since,
         commit_range=commit_range,
         staged=staged,
-        extra_signatures=tuple(extra_signatures),
+        extra_signatures=(*extra_signatures, *cfg.signatures),
         fail_on=threshold,
         progress=sys.stderr.isatty() if progress is None else progress,
     )
@@ -70,6 +83,7 @@ def scan(
     finally:
         if store is not None:
             store.close()
+    result = baseline_mod.apply(result, suppressors, config_mod.scan_root(path))
     for notice in dict.fromkeys(result.stats.notices):
         typer.echo(f"pgsweep: warning: {notice}", err=True)
     report = Report(

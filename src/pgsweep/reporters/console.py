@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pgsweep.models import Severity
@@ -41,6 +42,16 @@ class ConsoleReporter:
                     c.first_seen or "",
                 )
             console.print(table)
+        if report.users:
+            users = Table(title="Per user", title_justify="left")
+            for col in ("user", "home", "files", "findings", "credentials", "skipped",
+                        "encrypted saved passwords", "repos", "risks"):
+                users.add_column(col, overflow="fold")
+            for u in report.users:
+                users.add_row(escape(u.user), escape(u.home), str(u.files), str(u.findings),
+                              str(u.credentials), str(u.skipped), str(u.encrypted_present),
+                              str(u.repos), escape("\n".join(u.risk_flags)))
+            console.print(users)
         s = report.stats
         suppressed = sum(s.suppressed.values())
         skipped = sum(s.skipped.values())

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 from pgsweep import __version__
 from pgsweep.errors import PgsweepError
-from pgsweep.models import Credential, Finding, ScanStats
+from pgsweep.models import Credential, Finding, ScanStats, UserSummary
 from pgsweep.signatures import Signature
 
 if TYPE_CHECKING:
@@ -28,6 +28,9 @@ class Format(str, enum.Enum):
     JSON = "json"
     MARKDOWN = "markdown"  # the rotation plan of a fresh scan
     HTML = "html"  # the rotation plan of a fresh scan, one self-contained file
+    SARIF = "sarif"
+    CSV = "csv"
+    JSONL = "jsonl"
 
     def __str__(self) -> str:
         return self.value
@@ -44,6 +47,7 @@ class Report:
     reveal: bool = False
     tool_name: str = "pgsweep"
     tool_version: str = __version__
+    users: tuple[UserSummary, ...] = ()  # per-user summary of a sweep (empty for scan)
 
 
 class Reporter(Protocol):

@@ -19,5 +19,7 @@ class JsonReporter:
             "findings": [finding_record(f, report.reveal) for f in report.findings],
             "credentials": [credential_record(c) for c in report.credentials],
         }
+        if report.users:
+            doc["users"] = [dataclasses.asdict(u) for u in report.users]
         json.dump(doc, out, indent=2, ensure_ascii=False)
         out.write("\n")

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from pgsweep.reporters.console import ConsoleReporter
+from pgsweep.reporters.csv import CsvReporter
 from pgsweep.reporters.html import HtmlPlanReporter, HtmlReporter
 from pgsweep.reporters.interface import Format, PlanFormat, PlanReporter, Reporter
 from pgsweep.reporters.json import JsonReporter
+from pgsweep.reporters.jsonl import JsonLinesReporter
 from pgsweep.reporters.markdown import MarkdownPlanReporter, MarkdownReporter
 from pgsweep.reporters.plan_json import PlanJsonReporter
+from pgsweep.reporters.sarif import SarifReporter
 
 REPORTERS: dict[Format, type[Reporter]] = {
     Format.TERMINAL: ConsoleReporter,
     Format.JSON: JsonReporter,
     Format.MARKDOWN: MarkdownReporter,
     Format.HTML: HtmlReporter,
+    Format.SARIF: SarifReporter,
+    Format.CSV: CsvReporter,
+    Format.JSONL: JsonLinesReporter,
 }
 
 PLAN_REPORTERS: dict[PlanFormat, type[PlanReporter]] = {

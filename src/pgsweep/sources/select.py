@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pgsweep.options import ScanOptions
+from pgsweep.sources.archives import ArchiveLimits
 from pgsweep.sources.files import FileSource
 from pgsweep.sources.interface import Source, SourceError
 
@@ -15,9 +17,18 @@ def is_git_repository(path: Path) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
 
 
+def archive_limits(opts: ScanOptions) -> ArchiveLimits:
+    """The archive limits for a scan; the file size limit also bounds each member."""
+    return ArchiveLimits(max_member_size=opts.max_blob_size)
+
+
 def open_source(opts: ScanOptions) -> Source:
+    if opts.path == "-":
+        from pgsweep.sources.stdin import StdinSource
+
+        return StdinSource(archive_limits(opts))
     path = Path(opts.path)
-    if opts.path != "-" and not path.exists():
+    if not os.path.lexists(path) or not path.exists():
         raise SourceError(f"{path}: no such file or directory")
     if path.is_dir() and is_git_repository(path):
         from pgsweep.sources.git import GitSource
@@ -25,4 +36,4 @@ def open_source(opts: ScanOptions) -> Source:
         return GitSource(path, opts)
     if opts.since or opts.commit_range or opts.staged or opts.unreachable:
         raise SourceError(f"{path}: not a git repository")
-    return FileSource(path, excludes=opts.excludes, max_size=opts.max_blob_size)
+    return FileSource(path, excludes=opts.excludes, limits=archive_limits(opts))

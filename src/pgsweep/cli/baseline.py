@@ -1,0 +1,85 @@
+"""`pgsweep baseline create|audit`: record today's findings, then triage them by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.prompt import Prompt
+
+from pgsweep import baseline as baseline_mod
+from pgsweep import config as config_mod
+from pgsweep.cli import app
+from pgsweep.options import ScanOptions
+from pgsweep.scanjob import run_scan
+
+baseline_app = typer.Typer(help="Create and audit baselines of known findings.",
+                           no_args_is_help=True)
+app.add_typer(baseline_app, name="baseline")
+
+
+@baseline_app.command("create")
+def create(
+    path: str = typer.Argument(".", help="Git repository, folder or file to scan."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write the baseline."),
+    config: Optional[Path] = typer.Option(None, "--config", help="pgsweep.toml or pyproject.toml."),
+    exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
+) -> None:
+    """Scan PATH and write every finding as a hash-only baseline entry (no plaintext)."""
+    cfg = config_mod.load_for_scan(path, config)
+    opts = ScanOptions(path=path, excludes=(*exclude, *cfg.excludes),
+                       extra_signatures=cfg.signatures)
+    root = config_mod.scan_root(path)
+    result = baseline_mod.apply(run_scan(opts, None), cfg.suppressors(), root)
+    previous = baseline_mod.load(output) if output.is_file() else None
+    b = baseline_mod.create(result.findings, root, previous)
+    baseline_mod.save(b, output)
+    kept = sum(1 for e in b.entries if e.is_secret is not None)
+    typer.echo(f"wrote {len(b.entries)} entries to {output}"
+               + (f" ({kept} audit decisions kept)" if kept else ""))
+
+
+_CHOICES = {"y": True, "n": False}
+
+
+@baseline_app.command("audit")
+def audit(
+    file: Path = typer.Argument(..., help="A baseline written by `pgsweep baseline create`."),
+    all_entries: bool = typer.Option(False, "--all", help="Also revisit entries already decided."),
+) -> None:
+    """Mark each entry a true (y) or false (n) positive; s skips, q saves and stops."""
+    b = baseline_mod.load(file)
+    console = Console(highlight=False)
+    todo = [i for i, e in enumerate(b.entries) if all_entries or e.is_secret is None]
+    if not todo:
+        console.print(f"nothing to audit in {file} ({len(b.entries)} entries already decided)")
+        return
+    for n, i in enumerate(todo, 1):
+        e = b.entries[i]
+        console.print(Panel(
+            f"[bold]{e.rule}[/]  {e.severity}\n"
+            f"{e.path}:{e.line}" + (f"  (commit {e.commit[:12]})" if e.commit else "") + "\n"
+            f"{e.user or '?'}@{e.host or '?'}  secret {e.redacted}\n"
+            f"credential {e.credential}"
+            + (f"\ncurrent decision: {'true' if e.is_secret else 'false'} positive"
+               if e.is_secret is not None else ""),
+            title=f"entry {n}/{len(todo)}", title_align="left",
+        ))
+        try:
+            answer = Prompt.ask("Real secret? (y)es / (n)o, a false positive / (s)kip / (q)uit",
+                                choices=["y", "n", "s", "q"], console=console, show_choices=False)
+        except EOFError:
+            answer = "q"
+        if answer == "q":
+            break
+        if answer != "s":
+            b = baseline_mod.with_decision(b, i, _CHOICES[answer])
+            baseline_mod.save(b, file)  # every answer is kept, even if the audit is cut short
+    decided = [e.is_secret for e in b.entries]
+    console.print(
+        f"{decided.count(True)} true positives, {decided.count(False)} false positives, "
+        f"{decided.count(None)} undecided; saved {file}"
+    )

@@ -1,0 +1,89 @@
+"""`pgsweep sweep`: every user's credential locations on a machine or a mounted image."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS, app, fail
+from pgsweep.cli.progress import progress_reporter
+from pgsweep.models import Severity
+from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
+from pgsweep.reporters.interface import Format, Report
+from pgsweep.reporters.output import write_report
+from pgsweep.scanjob import open_scan_store, run_scan
+from pgsweep.sources.files import is_within
+from pgsweep.sources.sweep import Home, SweepSource
+
+
+@app.command()
+def sweep(
+    root: Path = typer.Option(Path("/"), "--root", help="The machine's root, or a mounted image."),
+    repos: bool = typer.Option(False, "--repos", help="Also scan the history of git repositories "
+                               "found under the homes."),
+    fmt: Format = typer.Option(Format.TERMINAL, "--format", "-f", help="Output format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here."),
+    reveal: bool = typer.Option(False, "--reveal", help="Show plaintext secrets in the output."),
+    fail_on: str = typer.Option("low", "--fail-on", help="Exit 1 at or above this severity."),
+    max_blob_size: int = typer.Option(DEFAULT_MAX_BLOB_SIZE, "--max-blob-size", help="Bytes."),
+    extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress"),
+    store_path: Optional[Path] = typer.Option(
+        None, "--store", help="Record the findings into this store (default: record nothing; "
+        "a sweep writes nothing unless asked)."
+    ),
+    no_store_secrets: bool = typer.Option(
+        False, "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets."
+    ),
+) -> None:
+    """Sweep every user's shell/psql histories, client configs and desktop tools under ROOT."""
+    try:
+        threshold = Severity.parse(fail_on)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    if not root.is_dir():
+        raise fail(f"{root}: not a directory")
+    for target in (output, store_path):
+        if target is not None and os.path.realpath(root) != "/" and is_within(root, target.parent):
+            raise fail(f"{target}: refusing to write inside the swept root (it is read-only)")
+    opts = ScanOptions(
+        path=str(root),
+        max_blob_size=max_blob_size,
+        extra_signatures=tuple(extra_signatures),
+        fail_on=threshold,
+        progress=sys.stderr.isatty() if progress is None else progress,
+    )
+
+    def on_home(home: Home) -> None:
+        if opts.progress:
+            typer.echo(f"sweeping {home.user} ({home.path})", err=True)
+
+    source = SweepSource(root, opts, repos=repos, on_home=on_home)
+    typer.echo(f"pgsweep: sweeping {len(source.homes)} homes under {root}: "
+               + (", ".join(h.user for h in source.homes) or "none"), err=True)
+    store = None
+    if store_path is not None:
+        store, _ = open_scan_store(store_path, store_secrets=not no_store_secrets)
+    try:
+        with progress_reporter(opts.progress) as on_progress:
+            result = run_scan(opts, store, progress=on_progress, open_source=lambda _: source)
+    finally:
+        if store is not None:
+            store.close()
+    for notice in dict.fromkeys(result.stats.notices):
+        typer.echo(f"pgsweep: warning: {notice}", err=True)
+    report = Report(
+        findings=result.findings,
+        credentials=result.credentials,
+        stats=result.stats,
+        signatures=result.signatures,
+        reveal=reveal,
+        users=source.summaries(result.findings),
+    )
+    write_report(report, fmt, output)
+    worst = max((c.severity for c in result.credentials), default=None)
+    raise typer.Exit(EXIT_FINDINGS if worst is not None and worst >= threshold else EXIT_CLEAN)

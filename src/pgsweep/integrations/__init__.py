@@ -1,0 +1,1 @@
+"""Integrations: pgsweep inside other tools (detect-secrets)."""

@@ -1,0 +1,49 @@
+"""The ordered list of readers and the choice of one reader per file."""
+
+from __future__ import annotations
+
+import importlib
+
+from pgsweep.readers.config_files import CONFIG_READERS
+from pgsweep.readers.desktop import DESKTOP_READERS
+from pgsweep.readers.interface import FileInfo, Reader
+from pgsweep.readers.text import TEXT_READER
+from pgsweep.readers.yaml_configs import YAML_READER
+
+
+def _log_and_history_readers() -> tuple[Reader, ...]:
+    """CI log and shell/psql history readers, from their own module when it is present."""
+    name = "pgsweep.readers.logs_and_histories"
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise  # the module is there but broken: say so instead of dropping its readers
+        return ()
+    return tuple(getattr(module, "LOG_AND_HISTORY_READERS", ()))
+
+
+LOG_AND_HISTORY_READERS: tuple[Reader, ...] = _log_and_history_readers()
+
+# First match wins: the log and history readers, the config and desktop readers, then plain
+# text for everything else.
+READERS: tuple[Reader, ...] = (
+    *LOG_AND_HISTORY_READERS,
+    *DESKTOP_READERS,
+    *CONFIG_READERS,
+    YAML_READER,
+    TEXT_READER,
+)
+
+BY_NAME: dict[str, Reader] = {r.name: r for r in READERS}
+
+
+def select_reader(info: FileInfo, head: bytes) -> Reader:
+    """The first reader that claims the file by name and content (plain text at worst)."""
+    for reader in READERS:
+        try:
+            if reader.matches(info, head):
+                return reader
+        except Exception:  # noqa: BLE001 - a reader's sniffing must never stop the scan
+            continue
+    return TEXT_READER

@@ -1,0 +1,137 @@
+"""YAML configs (docker-compose, Kubernetes manifests, Helm values, CI variables)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import yaml
+
+from pgsweep.models import Chunk, Skipped
+from pgsweep.readers.envgroups import (
+    ENV_FAMILIES,
+    HELM_FAMILIES,
+    SECRET_FAMILIES,
+    Assignment,
+    Family,
+    has_postgres_hint,
+    synthesize,
+)
+from pgsweep.readers.interface import FileInfo
+from pgsweep.readers.normalise import LineMappedText, decode_text, file_provenance, split_lines
+from pgsweep.readers.text import text_chunk
+
+# The pure-Python YAML composer is slow: bigger files are scanned as plain text.
+MAX_YAML_BYTES = 2 * 1024 * 1024
+_ENV_ITEM_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
+_COMPOSE_NAME_RE = re.compile(r"^(docker-)?compose[\w.-]*\.ya?ml$")
+_VALUES_NAME_RE = re.compile(r"^values[\w.-]*\.ya?ml$")
+
+Scope = tuple[list[Assignment], tuple[Family, ...], str | None]
+
+
+def _scalar(node: yaml.Node | None) -> str | None:
+    if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _get(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if _scalar(k) == key:
+                return v
+    return None
+
+
+def _assignments_of(node: yaml.Node) -> list[Assignment]:
+    """Settings held by a mapping, a `KEY=VALUE` list, or a Kubernetes `env:` list."""
+    out: list[Assignment] = []
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key, value = _scalar(k), _scalar(v)
+            if key is not None and value is not None:
+                out.append(Assignment(key, value, v.start_mark.line + 1))
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            text = _scalar(item)
+            if text is not None:
+                m = _ENV_ITEM_RE.match(text)
+                if m:
+                    out.append(Assignment(m.group(1), m.group(2), item.start_mark.line + 1))
+                continue
+            name, value = _scalar(_get(item, "name")), _get(item, "value")
+            if name is not None and _scalar(value) is not None and value is not None:
+                out.append(Assignment(name, _scalar(value) or "", value.start_mark.line + 1))
+    return out
+
+
+def _iter_scopes(node: yaml.Node, path: tuple[str, ...], doc: yaml.Node,
+                 hint: bool) -> Iterator[Scope]:
+    assignments = _assignments_of(node)
+    if assignments:
+        families: tuple[Family, ...] = ENV_FAMILIES
+        default_host = None
+        if len(path) == 3 and path[0] == "services" and path[2] == "environment":
+            default_host = path[1]  # compose: the database service is reached by its name
+        if path == ("stringData",) and _scalar(_get(doc, "kind")) == "Secret":
+            families = SECRET_FAMILIES
+        if path and path[-1] == "auth" and ("postgresql" in path or (len(path) == 1 and hint)):
+            families = HELM_FAMILIES + ENV_FAMILIES
+        yield assignments, families, default_host
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = _scalar(k)
+            if key is not None and isinstance(v, (yaml.MappingNode, yaml.SequenceNode)):
+                yield from _iter_scopes(v, (*path, key), doc, hint)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            if isinstance(item, (yaml.MappingNode, yaml.SequenceNode)):
+                yield from _iter_scopes(item, path, doc, hint)
+
+
+def _kind_of(info: FileInfo, docs: list[yaml.Node]) -> str:
+    if _COMPOSE_NAME_RE.match(info.name) or any(_get(d, "services") is not None for d in docs):
+        return "docker-compose"
+    if any(_get(d, "apiVersion") is not None and _get(d, "kind") is not None for d in docs):
+        return "kubernetes"
+    if _VALUES_NAME_RE.match(info.name):
+        return "helm-values"
+    return "yaml"
+
+
+class YamlReader:
+    """Any `.yml`/`.yaml`: the text as it is, with each password setting whose context
+    (user, host, database) sits in the same mapping replaced by the joined URI.
+
+    Base64 `data:` values of Secrets are decoded by the generic decoders, not here.
+    """
+
+    name = "yaml"
+
+    def matches(self, info: FileInfo, head: bytes) -> bool:
+        return info.name.endswith((".yml", ".yaml"))
+
+    def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
+        if len(data) > MAX_YAML_BYTES:
+            yield text_chunk(info, data, self.name)
+            return
+        text = decode_text(data)
+        try:
+            docs = [d for d in yaml.compose_all(text, Loader=yaml.SafeLoader) if d is not None]
+        except (yaml.YAMLError, RecursionError, ValueError):
+            yield text_chunk(info, data, self.name)  # templated or broken YAML: plain text
+            return
+        hint = has_postgres_hint(text)
+        uris: dict[int, str] = {}
+        for doc in docs:
+            for assignments, families, default_host in _iter_scopes(doc, (), doc, hint):
+                uris.update(synthesize(assignments, families, hint=hint,
+                                       default_host=default_host))
+        out = LineMappedText()
+        for n, line in enumerate(split_lines(text), start=1):
+            out.add(uris.get(n, line), n)
+        yield out.chunk(file_provenance(info, _kind_of(info, docs)))
+
+
+YAML_READER = YamlReader()

@@ -1,0 +1,35 @@
+"""CSV with one row per occurrence, for spreadsheets and ticket imports."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any, TextIO
+
+from pgsweep.reporters.interface import Report
+from pgsweep.reporters.records import finding_record
+
+COLUMNS = (
+    "id", "rule", "severity", "kind", "source", "path", "line", "commit", "author", "date",
+    "user", "host", "port", "database", "secret", "fingerprint", "credential", "present_at_head",
+)
+# A cell starting with one of these runs as a formula in spreadsheet programs; paths and
+# user names come from the scanned (untrusted) input, so such cells get a leading quote.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+class CsvReporter:
+    def render(self, report: Report, out: TextIO) -> None:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for f in report.findings:
+            record = finding_record(f, report.reveal)
+            writer.writerow([_cell(record[c]) for c in COLUMNS])

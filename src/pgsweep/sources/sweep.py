@@ -1,0 +1,418 @@
+"""`sweep`: every user's known credential locations (and repositories) under a root."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatch
+from pathlib import Path
+
+from pgsweep.models import (
+    Chunk,
+    Finding,
+    GitProvenance,
+    Skipped,
+    UserSummary,
+    provenance_path,
+)
+from pgsweep.options import ScanOptions
+from pgsweep.readers.interface import Reader
+from pgsweep.readers.registry import BY_NAME
+from pgsweep.sources.archives import ArchiveLimits
+from pgsweep.sources.files import is_read_failure, is_within, iter_path_items, symlink_skip
+from pgsweep.sources.interface import Source, SourceError
+
+SYSTEM_USER = "(system)"
+
+# Where credentials live in a home (formats.md §2, §6, §7). `*` matches one path segment.
+HOME_HISTORY = (
+    ".bash_history", ".zsh_history", ".zhistory", ".histfile", ".zsh_sessions/*.history",
+    ".local/share/fish/*_history", ".psql_history*", ".python_history", ".node_repl_history",
+    ".sqlite_history", ".mysql_history",
+    ".local/share/powershell/PSReadLine/*_history.txt",
+    "AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine/*_history.txt",
+    "AppData/Roaming/postgresql/psql_history",
+)
+HOME_CONFIG = (
+    ".pgpass", "AppData/Roaming/postgresql/pgpass.conf",
+    ".pg_service.conf", "AppData/Roaming/postgresql/.pg_service.conf",
+    ".psqlrc", ".psqlrc-*", ".env", ".env.*",
+    ".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zprofile", ".zshenv",
+    ".config/fish/config.fish", ".config/fish/conf.d/*.fish",
+)
+_DBEAVER_DIRS = (
+    ".local/share/DBeaverData/workspace6/*/.dbeaver",
+    "snap/dbeaver-ce/current/.local/share/DBeaverData/workspace6/*/.dbeaver",
+    "Library/DBeaverData/workspace6/*/.dbeaver",
+    "AppData/Roaming/DBeaverData/workspace6/*/.dbeaver",
+)
+_CODE_DIRS = (
+    ".config/Code/User", ".config/Code - Insiders/User", ".config/VSCodium/User",
+    "Library/Application Support/Code/User", "AppData/Roaming/Code/User",
+)
+HOME_DESKTOP = (
+    *(f"{d}/{f}" for d in _DBEAVER_DIRS for f in ("data-sources*.json",
+                                                   "credentials-config.json")),
+    ".pgadmin/pgadmin4.db", "AppData/Roaming/pgAdmin/pgadmin4.db",
+    *(f"{d}/settings.json" for d in _CODE_DIRS),
+)
+HOME_LOCATIONS = HOME_HISTORY + HOME_CONFIG + HOME_DESKTOP
+
+SYSTEM_LOCATIONS = (
+    "etc/pg_service.conf", "etc/postgresql-common/pg_service.conf",
+    "etc/postgresql*/pg_service.conf", "etc/postgresql*/*/pg_service.conf",
+    "etc/postgresql*/*/*/pg_service.conf", "etc/sysconfig/pgsql/pg_service.conf",
+    "etc/postgresql/*/*/postgresql.conf", "etc/postgresql/*/*/postgresql.auto.conf",
+    "var/lib/postgresql/*/*/postgresql.auto.conf", "var/lib/postgresql/*/*/recovery.conf",
+    "var/lib/pgsql/data/postgresql.auto.conf", "var/lib/pgsql/*/data/postgresql.auto.conf",
+    "var/lib/pgadmin/pgadmin4.db", "etc/environment",
+)
+
+# Homes by convention (formats.md §6.6), beside the ones /etc/passwd names.
+_HOME_GLOBS = ("home/*", "root", "var/lib/postgresql", "var/lib/pgsql", "Users/*", "var/root")
+_FIXED_HOME_USERS = {"var/lib/postgresql": "postgres", "var/lib/pgsql": "postgres",
+                     "var/root": "root"}
+_NOT_HOMES = {"Shared", "Public", "Default", "Default User", "All Users", "desktop.ini",
+              "lost+found", ".localized", "Guest"}
+_SYSTEM_HOME_PREFIXES = ("/usr", "/bin", "/sbin", "/dev", "/proc", "/sys", "/run", "/var/run",
+                         "/var/spool", "/var/mail", "/var/cache", "/var/backups", "/var/empty",
+                         "/nonexistent", "/var/lib/nobody")
+# Skipped while looking for repositories: big, and never where someone keeps a project.
+_REPO_PRUNE = {"node_modules", ".cache", "Library", "AppData", "snap", ".npm", ".cargo",
+               ".rustup", ".venv", "venv", "site-packages", ".local", ".vscode", ".m2",
+               ".gradle", "go", ".Trash", "__pycache__"}
+_PGPASSFILE_RE = re.compile(r"""PGPASSFILE\s*=\s*["']?([^\s"';]+)""")
+
+
+@dataclass(frozen=True)
+class Home:
+    """One user's home directory under the root."""
+
+    user: str
+    path: Path
+
+
+@dataclass
+class _Tally:
+    files: set[str] = field(default_factory=set)
+    skipped: int = 0
+    encrypted: int = 0
+    risk: set[str] = field(default_factory=set)
+    repos: int = 0
+
+
+def read_passwd(root: Path) -> tuple[dict[int, str], list[tuple[str, str]]]:
+    """uid → name, and (name, home) pairs, from the root's own /etc/passwd."""
+    owners: dict[int, str] = {}
+    homes: list[tuple[str, str]] = []
+    path = root / "etc" / "passwd"
+    try:
+        if path.is_symlink() or not path.is_file():
+            return owners, homes
+        text = path.read_text("utf-8", "replace")
+    except OSError:
+        return owners, homes
+    for line in text.splitlines()[:100_000]:
+        parts = line.split(":")
+        if len(parts) >= 6 and parts[2].isdigit():
+            owners.setdefault(int(parts[2]), parts[0])
+            homes.append((parts[0], parts[5]))
+    return owners, homes
+
+
+def find_homes(root: Path, passwd_homes: Sequence[tuple[str, str]] = ()) -> list[Home]:
+    """Every home under the root: Linux, macOS and Windows conventions and /etc/passwd."""
+    found: dict[str, Home] = {}
+
+    def add(user: str, path: Path) -> None:
+        if _is_dir_within(root, path):
+            found.setdefault(os.path.realpath(path), Home(user, path))  # passwd names first
+
+    for name, home in passwd_homes:
+        if not home.startswith("/") or home == "/" or home.startswith(_SYSTEM_HOME_PREFIXES):
+            continue
+        add(name, root / home.lstrip("/"))
+    for pattern in _HOME_GLOBS:
+        for p in expand(root, pattern):
+            if isinstance(p, Path) and p.name not in _NOT_HOMES:
+                add(_FIXED_HOME_USERS.get(pattern, p.name), p)
+    return sorted(found.values(), key=lambda h: (h.user, str(h.path)))
+
+
+def expand(base: Path, pattern: str) -> Iterator[Path | Skipped]:
+    """Paths under `base` matching `pattern` (`*` within one segment), without following
+    a directory symlink that leads out of `base`; unreadable directories become skips."""
+    parts = pattern.split("/")
+
+    def walk(cur: Path, i: int) -> Iterator[Path | Skipped]:
+        if i == len(parts):
+            yield cur
+            return
+        part = parts[i]
+        last = i == len(parts) - 1
+        if not any(c in part for c in "*?["):
+            nxt = cur / part
+            if os.path.lexists(nxt) and (last or _is_dir_within(base, nxt)):
+                yield from walk(nxt, i + 1)
+            return
+        try:
+            names = sorted(os.listdir(cur))
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            yield Skipped(str(cur), f"unreadable directory: {exc.strerror or exc}")
+            return
+        for name in names:
+            if fnmatch(name, part):
+                nxt = cur / name
+                if last or _is_dir_within(base, nxt):
+                    yield from walk(nxt, i + 1)
+
+    if _is_dir_within(base, base):
+        yield from walk(base, 0)
+
+
+def _is_dir_within(root: Path, path: Path) -> bool:
+    if path.is_symlink():
+        return is_within(root, path) and path.is_dir()
+    return path.is_dir()
+
+
+def iter_repositories(home: Path, max_depth: int = 6, limit: int = 500) -> Iterator[Path]:
+    """Git working trees under a home (not descending into one once found)."""
+    count = 0
+    stack = [(home, 0)]
+    while stack:
+        cur, depth = stack.pop()
+        try:
+            entries = sorted(os.scandir(cur), key=lambda e: e.name, reverse=True)
+        except OSError:
+            continue
+        if any(e.name == ".git" for e in entries):
+            yield cur
+            count += 1
+            if count >= limit:
+                return
+            continue
+        if depth >= max_depth:
+            continue
+        for e in entries:
+            if e.name in _REPO_PRUNE or e.is_symlink():
+                continue
+            try:
+                if e.is_dir(follow_symlinks=False):
+                    stack.append((Path(e.path), depth + 1))
+            except OSError:
+                continue
+
+
+class SweepSource:
+    """Reads each home's known locations, the system files, and (optionally) the history
+    of every git repository under the homes; read-only, never leaving the root."""
+
+    def __init__(self, root: Path, opts: ScanOptions, repos: bool = False,
+                 on_home: Callable[[Home], None] | None = None) -> None:
+        if not root.is_dir():
+            raise SourceError(f"{root}: not a directory")
+        self.root = root
+        self.opts = opts
+        self.repos = repos
+        self.on_home = on_home
+        self.limits = ArchiveLimits(max_member_size=opts.max_blob_size)
+        owners, passwd_homes = read_passwd(root)
+        self.owners = owners or None
+        self.homes = find_homes(root, passwd_homes)
+        self._tally: dict[str, _Tally] = {h.user: _Tally() for h in self.homes}
+        self._tally[SYSTEM_USER] = _Tally()
+        self._git_sources: dict[str, Source] = {}
+        self._repo_user: dict[str, str] = {}
+
+    # ----------------------------------------------------------------- reading
+    def iter_items(self) -> Iterator[Chunk | Skipped]:
+        seen: set[str] = set()
+        for home in self.homes:
+            if self.on_home is not None:
+                self.on_home(home)
+            for item in self._iter_home(home, seen):
+                self._count(home.user, item)
+                yield item
+        for pattern in SYSTEM_LOCATIONS:
+            for path in expand(self.root, pattern):
+                if isinstance(path, Skipped):
+                    self._count(None, path)
+                    yield path
+                    continue
+                # A system file inside a home (the postgres data directory) is that user's.
+                user = self._home_user(path)
+                for item in self._iter_file(path, user, seen, None):
+                    self._count(user, item)
+                    yield item
+        if self.repos:
+            for home in self.homes:
+                for item in self._iter_repos(home):
+                    self._count(home.user, item)
+                    yield item
+
+    def _home_user(self, path: Path) -> str | None:
+        for home in self.homes:
+            if home.path in path.parents:
+                return home.user
+        return None
+
+    def _iter_home(self, home: Home, seen: set[str]) -> Iterator[Chunk | Skipped]:
+        yield from self._iter_locations(home.path, HOME_LOCATIONS, home.user, seen)
+        for path in self._pgpassfiles(home):
+            yield from self._iter_file(path, home.user, seen, BY_NAME["pgpass"])
+
+    def _iter_locations(self, base: Path, patterns: Sequence[str], user: str | None,
+                        seen: set[str]) -> Iterator[Chunk | Skipped]:
+        for pattern in patterns:
+            for path in expand(base, pattern):
+                if isinstance(path, Skipped):
+                    yield path
+                else:
+                    yield from self._iter_file(path, user, seen, None)
+
+    def _iter_file(self, path: Path, user: str | None, seen: set[str],
+                   reader: Reader | None) -> Iterator[Chunk | Skipped]:
+        real = path
+        if path.is_symlink():
+            skip = symlink_skip(self.root, path)
+            if skip is not None:
+                yield skip
+                return
+            real = Path(os.path.realpath(path))
+        key = os.path.realpath(path)
+        if key in seen:
+            return
+        seen.add(key)
+        read = True
+        for item in iter_path_items(real, self.limits, user=user, owners=self.owners,
+                                    reader=reader, shown=path):
+            if isinstance(item, Skipped) and is_read_failure(item.reason):
+                read = False
+            yield item
+        if read:
+            self._tally.setdefault(user or SYSTEM_USER, _Tally()).files.add(str(path))
+
+    def _pgpassfiles(self, home: Home) -> list[Path]:
+        """Files named by `PGPASSFILE=` in the user's shell start-up files."""
+        out: list[Path] = []
+        for rc in (".bashrc", ".bash_profile", ".profile", ".zshrc", ".zshenv", ".zprofile",
+                   ".config/fish/config.fish"):
+            p = home.path / rc
+            try:
+                if p.is_symlink() or not p.is_file() or p.stat().st_size > 1 << 20:
+                    continue
+                text = p.read_text("utf-8", "replace")
+            except OSError:
+                continue
+            for m in _PGPASSFILE_RE.finditer(text):
+                value = m.group(1)
+                for var in ("${HOME}", "$HOME", "~"):
+                    if value.startswith(var):
+                        value = str(home.path) + value[len(var):]
+                        break
+                else:
+                    if value.startswith("/"):
+                        value = str(self.root / value.lstrip("/"))
+                    elif "$" in value:
+                        continue
+                    else:
+                        value = str(home.path / value)
+                candidate = Path(value)
+                if is_within(self.root, candidate) and os.path.lexists(candidate):
+                    out.append(candidate)
+        return out
+
+    def _iter_repos(self, home: Home) -> Iterator[Chunk | Skipped]:
+        for repo in iter_repositories(home.path):
+            self._tally[home.user].repos += 1
+            self._repo_user[str(repo)] = home.user
+            try:
+                git_source = importlib.import_module("pgsweep.sources.git").GitSource
+            except (ImportError, AttributeError):
+                yield Skipped(str(repo), "git: history not scanned (git source unavailable)")
+                continue
+            try:
+                source: Source = git_source(repo, replace(self.opts, path=str(repo)))
+                self._git_sources[str(repo)] = source
+                yield from source.iter_items()
+            except Exception as exc:  # one broken repository must not end the sweep
+                yield Skipped(str(repo), f"git: history not scanned ({type(exc).__name__})")
+
+    def _count(self, user: str | None, item: Chunk | Skipped) -> None:
+        tally = self._tally.setdefault(user or SYSTEM_USER, _Tally())
+        if isinstance(item, Skipped):
+            tally.skipped += 1
+            if any(m in item.reason for m in ("encrypted saved password present",
+                                               "not decryptable")):
+                tally.encrypted += 1
+            return
+        p = item.provenance
+        for flag in getattr(p, "risk_flags", None) or ():
+            tally.risk.add(f"{provenance_path(p)}: {flag}")
+
+    # ----------------------------------------------------------------- after the scan
+    def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
+        by_repo: dict[str, list[Finding]] = {}
+        out: list[Finding] = []
+        for f in findings:
+            if isinstance(f.provenance, GitProvenance):
+                by_repo.setdefault(f.provenance.repo, []).append(f)
+            else:
+                out.append(f)
+        for repo, group in by_repo.items():
+            source = self._git_sources.get(repo) or _only(self._git_sources)
+            attributed = list(source.attribute(group)) if source is not None else group
+            for f in attributed:
+                user = self.user_of(f)
+                if user is not None and isinstance(f.provenance, GitProvenance):
+                    f = replace(f, provenance=replace(f.provenance, user=user))
+                out.append(f)
+        return out
+
+    def user_of(self, f: Finding) -> str | None:
+        """The user a finding belongs to: its provenance's user, else the home holding it."""
+        user = getattr(f.provenance, "user", None)
+        if user:
+            return str(user)
+        path = f.provenance.repo if isinstance(f.provenance, GitProvenance) else f.provenance.path
+        if path in self._repo_user:
+            return self._repo_user[path]
+        for home in self.homes:
+            if path == str(home.path) or path.startswith(str(home.path).rstrip("/") + "/"):
+                return home.user
+        return None
+
+    def summaries(self, findings: Sequence[Finding]) -> tuple[UserSummary, ...]:
+        """The per-user table of a sweep (homes with nothing found included)."""
+        found: dict[str, list[Finding]] = {}
+        for f in findings:
+            found.setdefault(self.user_of(f) or SYSTEM_USER, []).append(f)
+        homes = {h.user: str(h.path) for h in self.homes}
+        out = []
+        for user, tally in self._tally.items():
+            mine = found.get(user, [])
+            if user == SYSTEM_USER and not (tally.files or tally.skipped or mine):
+                continue
+            out.append(UserSummary(
+                user=user,
+                home=homes.get(user, str(self.root)),
+                files=len(tally.files),
+                skipped=tally.skipped,
+                findings=len(mine),
+                credentials=len({f.credential for f in mine}),
+                encrypted_present=tally.encrypted,
+                risk_flags=tuple(sorted(tally.risk)),
+                repos=tally.repos,
+            ))
+        return tuple(out)
+
+
+def _only(sources: dict[str, Source]) -> Source | None:
+    return next(iter(sources.values())) if len(sources) == 1 else None
+

@@ -1,0 +1,100 @@
+"""The detect-secrets plugin, run by the real detect-secrets CLI and its pre-commit hook."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, make_password
+
+from pgsweep.baseline import sha1_hex
+
+PLUGIN = REPO_ROOT / "src" / "pgsweep" / "integrations" / "detect_secrets_plugin.py"
+BIN = Path(sys.executable).parent
+SECRET_TYPE = "PostgreSQL credential (pgsweep)"
+
+pytestmark = pytest.mark.skipif(
+    not (BIN / "detect-secrets").is_file(), reason="detect-secrets CLI not installed"
+)
+
+
+def _run(tool: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
+    return subprocess.run([str(BIN / tool), *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def _ours(doc: dict) -> list[tuple[str, int, str]]:
+    return sorted(
+        (r["filename"], r["line_number"], r["hashed_secret"])
+        for results in doc["results"].values()
+        for r in results
+        if r["type"] == SECRET_TYPE
+    )
+
+
+def test_detect_secrets_scan_with_the_plugin(tmp_path: Path) -> None:
+    uri_pw, pgpass_pw, jdbc_pw = make_password(), make_password(), make_password()
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "app.env").write_text(
+        "# app\n"
+        f"DATABASE_URL=postgresql://app:{uri_pw}@db.corp.net:5432/prod\n"
+        "DOCS=postgres://user:password@localhost:5432/mydb\n"  # placeholder: pgsweep drops it
+        f"OLD=postgres://app:{make_password()}@db.corp.net/prod  # pragma: allowlist secret\n"
+    )
+    (tmp_path / "notes.txt").write_text(
+        f"postgresql://report:{jdbc_pw}@10.1.2.3/reports\n"
+        f"db.corp.net:5432:prod:app:{pgpass_pw}\n"  # a .pgpass line, but not in a .pgpass file
+    )
+    proc = _run("detect-secrets", "scan", "--all-files", "--plugin", str(PLUGIN), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert {"name": "PgsweepDetector", "path": PLUGIN.as_uri()} in doc["plugins_used"]
+    assert _ours(doc) == sorted([
+        ("config/app.env", 2, sha1_hex(uri_pw)),
+        ("notes.txt", 1, sha1_hex(jdbc_pw)),
+    ])
+    for pw in (uri_pw, pgpass_pw, jdbc_pw):
+        assert pw not in proc.stdout + proc.stderr
+
+
+def test_detect_secrets_hook_with_the_documented_repository_setup(tmp_path: Path) -> None:
+    # docs/ci.md: a one-line module in the repository, referenced by a relative path
+    known, new = make_password(), make_password()
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)  # the hook runs git diff
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "pgsweep_detect_secrets.py").write_text(
+        "from pgsweep.integrations.detect_secrets_plugin import PgsweepDetector  # noqa: F401\n"
+    )
+    (tmp_path / "a.env").write_text(f"A=postgres://app:{known}@db.corp.net/prod\n")
+    proc = _run("detect-secrets", "scan", "--all-files", "--plugin",
+                "tools/pgsweep_detect_secrets.py", cwd=tmp_path)
+    absolute = (tmp_path / "tools").as_uri() + "/"
+    assert absolute in proc.stdout
+    (tmp_path / ".secrets.baseline").write_text(proc.stdout.replace(absolute, "file://tools/"))
+    # the hook loads the plugin from the baseline and passes while nothing new appears
+    hook = _run("detect-secrets-hook", "--baseline", ".secrets.baseline", "a.env", cwd=tmp_path)
+    assert hook.returncode == 0, hook.stdout + hook.stderr
+    (tmp_path / "b.env").write_text(f"B=postgresql://svc:{new}@pg.corp.net/svc\n")
+    hook = _run("detect-secrets-hook", "--baseline", ".secrets.baseline", "a.env", "b.env",
+                cwd=tmp_path)
+    assert hook.returncode == 1
+    assert f"Secret Type: {SECRET_TYPE}\nLocation:    b.env:1" in hook.stdout
+    assert new not in hook.stdout + hook.stderr
+
+
+def test_plugin_class_in_process() -> None:
+    from pgsweep.integrations.detect_secrets_plugin import PgsweepDetector
+
+    pw = make_password()
+    plugin = PgsweepDetector()
+    assert list(plugin.analyze_string(f"x postgres://a:{pw}@h.corp.net/d")) == [pw]
+    found = plugin.analyze_line("x.env", f"postgres://a:{pw}@h.corp.net/d", line_number=7)
+    assert [(s.filename, s.line_number, s.secret_hash) for s in found] == [
+        ("x.env", 7, sha1_hex(pw))
+    ]
+    assert plugin.analyze_line("x.env", "postgres://a:${PW}@h.corp.net/d") == set()

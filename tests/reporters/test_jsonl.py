@@ -1,0 +1,37 @@
+"""JSON Lines: one finding per line with the JSON findings' fields."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from pgsweep.fingerprint import redact
+from pgsweep.reporters.interface import Report
+from pgsweep.reporters.jsonl import JsonLinesReporter
+
+
+def test_one_finding_per_line(leaky_scan) -> None:
+    result, (pw1, pw2) = leaky_scan
+    out = io.StringIO()
+    JsonLinesReporter().render(Report(result.findings, result.credentials, result.stats), out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3
+    records = [json.loads(line) for line in lines]
+    got = sorted((r["path"].rsplit("/", 1)[-1], r["line"], r["user"], r["host"], r["secret"])
+                 for r in records)
+    assert got == [
+        ("run.sh", 2, "report", "10.20.30.40", redact(pw2)),
+        ("run.sh", 3, "app", "db.corp.net", redact(pw1)),
+        ("settings.env", 2, "app", "db.corp.net", redact(pw1)),
+    ]
+    assert all(r["version"] == 1 and r["rule"] == "pg.uri.1" for r in records)
+    assert {r["id"] for r in records} == {f.id for f in result.findings}
+
+
+def test_no_findings_no_lines(tmp_path) -> None:
+    from conftest import scan_tree
+
+    result = scan_tree(tmp_path, {"clean.txt": "nothing to see\n"})
+    out = io.StringIO()
+    JsonLinesReporter().render(Report(result.findings, result.credentials, result.stats), out)
+    assert out.getvalue() == ""
