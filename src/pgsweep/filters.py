@@ -25,7 +25,7 @@ _TEMPLATE_RE = re.compile(
       | \{%.*%\}                                 # jinja statements
       | %\([A-Za-z_][A-Za-z0-9_]*\)[sdr]         # %(password)s
       | ^\{[A-Za-z_][A-Za-z0-9_.\[\]'"]*\}$      # {password} (str.format / f-string field)
-      | ^\{[A-Za-z_][\w.]*[\[(]                 # {pw['x']} / {f(x)} cut at a quote
+      | ^\{[A-Za-z_][\w.]*(?:[\[(]|$)            # {pw['x']} / {f(x)} / {pw cut short
       # {pw}, {self.pw}, {pw!r}, {pw:>8} inside a value
       | \{[A-Za-z_]\w*(?:\.\w+|\[[^\]]{0,20}\])*(?:![rsa])?(?::[^{}]{0,20})?\}
       | ^\{\$?[A-Za-z_][\w.]*\}$                 # {$var} (PHP)

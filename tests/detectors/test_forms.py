@@ -9,7 +9,7 @@ import pytest
 from conftest import make_password
 
 from pgsweep.fingerprint import redact
-from pgsweep.models import Severity
+from pgsweep.models import Chunk, FileProvenance, ScanStats, Severity
 from pgsweep.pipeline import Scanner
 from pgsweep.sources.files import FileSource
 
@@ -20,26 +20,26 @@ def _fast_fingerprints(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def scan(root: Path, all_signatures) -> list[tuple[str, str, int, str | None, str | None, str]]:
-    result = Scanner(all_signatures).run(FileSource(root))
-    return sorted(
-        (f.rule, str(Path(f.provenance.path).relative_to(root)), f.line, f.user, f.host, f.secret)
-        for f in result.findings
-    )
+    """The detectors over each file's raw text (format readers in readers/ are not involved:
+    they turn some files, e.g. .pgpass and .env, into normalised chunks of their own)."""
+    scanner = Scanner(all_signatures)
+    stats = ScanStats()
+    out = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = str(path.relative_to(root))
+        chunk = Chunk(path.read_bytes(), FileProvenance(path=rel))
+        for f in scanner.scan_chunk(chunk, stats):
+            out.append((f.rule, rel, f.line, f.user, f.host, f.secret))
+    return sorted(out)
 
 
 def test_a_project_tree(tmp_path: Path, all_signatures) -> None:
     pw = {k: make_password() for k in "abcdefghijklmn"}
     files = {
-        "docker-compose.yml": f"""services:
-  db:
-    image: postgres:16
-    environment:
-      POSTGRES_USER: shop
-      POSTGRES_PASSWORD: {pw["a"]}
-  app:
-    environment:
-      DATABASE_URL: postgresql://shop:{pw["b"]}@db.corp.net:5432/shop
-""",
+        # (.env and docker-compose files go through the env-group readers in readers/)
+        "deploy/run-db.sh": "docker run -d -e POSTGRES_USER=shop "
+        f"-e POSTGRES_PASSWORD={pw['a']} postgres:16\n"
+        f"export DATABASE_URL=postgresql://shop:{pw['b']}@db.corp.net:5432/shop\n",
         "home/.pgpass": f"db.corp.net:5432:shop:shop:{pw['c']}\n# old:5432:*:x:y\n",
         "shop/settings.py": f"""DATABASES = {{
     "default": {{
@@ -79,8 +79,8 @@ spring.datasource.password={pw["i"]}
         path.write_text(text)
     assert scan(tmp_path, all_signatures) == sorted(
         [
-            ("pg.env.2", "docker-compose.yml", 6, "shop", None, pw["a"]),
-            ("pg.uri.1", "docker-compose.yml", 9, "shop", "db.corp.net", pw["b"]),
+            ("pg.env.2", "deploy/run-db.sh", 1, "shop", None, pw["a"]),
+            ("pg.uri.1", "deploy/run-db.sh", 2, "shop", "db.corp.net", pw["b"]),
             ("pg.pgpass.1", "home/.pgpass", 1, "shop", "db.corp.net", pw["c"]),
             ("pg.django.1", "shop/settings.py", 6, "shop", "pg.corp.net", pw["d"]),
             ("pg.k8s.1", "deploy/secret.yaml", 7, "shop", None, pw["e"]),

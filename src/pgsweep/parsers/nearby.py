@@ -96,7 +96,12 @@ def scalar(raw: str) -> str:
 
 def shell_word(raw: str) -> str:
     """A POSIX shell word: '…' literal, "…" with \\" \\\\ \\$ \\` escapes, $'…' ANSI-C,
-    bare backslash escapes; ends at unquoted whitespace or ; & | < > ( )."""
+    bare backslash escapes; ends at unquoted whitespace or ; & | < > ( ).
+
+    A bare backslash-n also ends it: `KEY=value\\n` is nearly always a line written by code
+    (a string escape), not the shell word `valuen`."""
+    if "\\n" in raw and raw[:1] not in "'\"$":
+        raw = raw.split("\\n", 1)[0]
     out: list[str] = []
     i, n = 0, len(raw)
     while i < n:
