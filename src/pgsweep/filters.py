@@ -73,7 +73,8 @@ _PLACEHOLDERS = frozenset(
     enter_password password_here secret_password supersecret super_secret s3cret s3cr3t
     your_strong_password strongpassword strong_password mypass my_pass p@ssw0rd p@ssword
     pa55word pa55w0rd passw0rd! password! 123456 12345678 1234 abc123 qwerty letmein
-    true false yes no on off required optional string value str text tiger scott pword topsecret top_secret
+    true false yes no on off required optional string value str text
+    tiger scott pword topsecret top_secret
     """.split()
 )
 # Letters and separators around a password-ish word, no digits: `db_password`, `PG_PASS`,

@@ -55,7 +55,10 @@ def test_postgres_context(text: str, context: str, is_pg: bool) -> None:
 def _match(text: str) -> object:
     import re
 
-    pattern = r"(?i)(?<![\w.])(?:password|pwd|psw)[ \t]*=[ \t]*[^;\"\n]{0,1000}+(?:;[^\"\n]{0,4000}+)?"
+    pattern = (
+        r"(?i)(?<![\w.])(?:password|pwd|psw)[ \t]*=[ \t]*[^;\"\n]{0,1000}+"
+        r"(?:;[^\"\n]{0,4000}+)?"
+    )
     m = re.search(pattern, text)
     assert m is not None
     return adonet.parse_match(m, {})
