@@ -11,13 +11,22 @@ from collections.abc import Callable, Iterator
 from pgsweep.models import Chunk
 
 # Cheap gates: a decoder runs only when a bytes.find / one regex pass says it may matter.
-_INTEREST_RE = re.compile(rb"(?i)postgres|passw|pgpass|jdbc:|conninfo|dsn|pwd=|host=")
+_INTEREST = (b"postgres", b"passw", b"pgpass", b"jdbc:", b"conninfo", b"pwd=", b"psw=", b"host=")
 _SECRET_KIND_RE = re.compile(r"""(?m)^\s*["']?kind["']?\s*:\s*["']?Secret["']?\s*,?\s*$""")
 _JSON_SECRET_RE = re.compile(r'"kind"\s*:\s*"Secret"')
 _B64_RE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _JSON_ESCAPE_RE = re.compile(r"""\\(?:u[0-9a-fA-F]{4}|["\\/nrtbf])""")
 _ENTITY_RE = re.compile(r"&(?:amp|quot|apos|lt|gt|#\d{1,7}|#[xX][0-9a-fA-F]{1,6});")
-_JSON_SIMPLE = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "r": "\n", "t": "\t", "b": "\b", "f": "\f"}
+_JSON_SIMPLE = {
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "n": "\n",
+    "r": "\n",
+    "t": "\t",
+    "b": "\b",
+    "f": "\f",
+}
 
 
 def iter_decoded(chunk: Chunk) -> Iterator[Chunk]:
@@ -32,17 +41,31 @@ def iter_decoded(chunk: Chunk) -> Iterator[Chunk]:
     Derived chunks carry decoded=True and are not decoded again.
     """
     data = chunk.data
-    if chunk.decoded or _INTEREST_RE.search(data) is None:
+    if chunk.decoded:
+        return
+    # bytes.find gates first (fast C scans); the keyword check only for candidates
+    has_secret = b"Secret" in data and b"data" in data
+    has_json = b"\\" in data and (
+        b'\\"' in data
+        or b"\\u00" in data
+        or b"\\/" in data
+        or (b"\\n" in data and data[:256].lstrip()[:1] in (b"{", b"["))
+    )
+    has_html = b"&" in data and (
+        b"&amp;" in data or b"&quot;" in data or b"&#" in data or b"&apos;" in data
+    )
+    if not (has_secret or has_json or has_html):
+        return
+    low = data.lower()
+    if not any(k in low for k in _INTEREST):
         return
     text: str | None = None
-    if b"Secret" in data and b"data" in data:
+    if has_secret:
         text = data.decode("utf-8", "surrogateescape")
         secret = _decode_secret(chunk, text)
         if secret is not None:
             yield secret
-    if b"\\" in data and (
-        b'\\"' in data or b"\\u00" in data or b"\\/" in data or b"\\n" in data
-    ):
+    if has_json:
         text = text if text is not None else data.decode("utf-8", "surrogateescape")
         unescaped = _derive(chunk, text, _json_unescape_line, _JSON_ESCAPE_RE)
         if unescaped is not None:
@@ -51,9 +74,7 @@ def iter_decoded(chunk: Chunk) -> Iterator[Chunk]:
             nested = _decode_secret(unescaped, inner)
             if nested is not None:
                 yield nested
-    if b"&" in data and (
-        b"&amp;" in data or b"&quot;" in data or b"&#" in data or b"&apos;" in data
-    ):
+    if has_html:
         text = text if text is not None else data.decode("utf-8", "surrogateescape")
         entities = _derive(chunk, text, html.unescape, _ENTITY_RE)
         if entities is not None:
@@ -129,8 +150,13 @@ def _b64_text(value: str) -> str | None:
     return text.rstrip("\n")
 
 
-_YAML_DATA_RE = re.compile(r"^(?P<ind>[ \t]*)(?P<key>data|binaryData)[ \t]*:[ \t]*(?P<flow>\{.*\})?[ \t]*$")
-_YAML_ENTRY_RE = re.compile(r"""^(?P<ind>[ \t]+)(?P<key>["']?[\w.-]+["']?)[ \t]*:[ \t]*(?P<val>["']?[A-Za-z0-9+/=]+["']?)[ \t]*$""")
+_YAML_DATA_RE = re.compile(
+    r"^(?P<ind>[ \t]*)(?P<key>data|binaryData)[ \t]*:[ \t]*(?P<flow>\{.*\})?[ \t]*$"
+)
+_YAML_ENTRY_RE = re.compile(
+    r"""^(?P<ind>[ \t]+)(?P<key>["']?[\w.-]+["']?)[ \t]*:[ \t]*"""
+    r"""(?P<val>["']?[A-Za-z0-9+/=]+["']?)[ \t]*$"""
+)
 _JSON_DATA_RE = re.compile(r'"data"\s*:\s*\{(?P<body>[^{}]*)\}?')
 _JSON_ENTRY_RE = re.compile(r'"(?P<key>[\w.-]+)"\s*:\s*"(?P<val>[A-Za-z0-9+/=]+)"')
 
@@ -192,7 +218,9 @@ def _decode_secret(chunk: Chunk, text: str) -> Chunk | None:
                     decoded.append((e2.group("key"), plain))
             if decoded:
                 changed = True
-                emit(line[: j.start()] + '"stringData": {', i)
+                if line[: j.start()].strip():
+                    emit(line[: j.start()], i)
+                emit('"stringData": {', i)
                 for k, v in decoded:
                     _emit_value(emit, "  ", k, v, i)
                 emit("}", i)

@@ -25,8 +25,12 @@ _TEMPLATE_RE = re.compile(
       | \{%.*%\}                                 # jinja statements
       | %\([A-Za-z_][A-Za-z0-9_]*\)[sdr]         # %(password)s
       | ^\{[A-Za-z_][A-Za-z0-9_.\[\]'"]*\}$      # {password} (str.format / f-string field)
+      | ^\{[A-Za-z_][\w.]*(?:[\[(]|$)            # {pw['x']} / {f(x)} / {pw cut short
+      # {pw}, {self.pw}, {pw!r}, {pw:>8} inside a value
+      | \{[A-Za-z_]\w*(?:\.\w+|\[[^\]]{0,20}\])*(?:![rsa])?(?::[^{}]{0,20})?\}
       | ^\{\$?[A-Za-z_][\w.]*\}$                 # {$var} (PHP)
       | ^<[^<>]{1,60}>$                          # <password>, <your-password>
+      | <[A-Za-z][\w .-]{0,40}>                  # SCRAM-SHA-256$<iteration count>:<salt>
       | ^\[[A-Za-z_ -]{1,40}\]$                  # [password], [REDACTED]
       | <%=?.*%>? | ^<%                          # ERB
       | \#\{.*\}                                 # Ruby interpolation
@@ -34,15 +38,19 @@ _TEMPLATE_RE = re.compile(
       | ^os\.environ | ^process\.env\b | ^System\.getenv | ^Environment\.Get
       | ^\$env:[A-Za-z_]\w*$                     # PowerShell env
       | ^\$\$[A-Za-z_{]                          # escaped $ in compose/make
-      | ^@[A-Za-z_]\w*@$                         # @token@ (Maven/Ant filtering)
+      | ^@[A-Za-z_][\w.-]*@$                     # @token@ (Maven/Ant filtering)
       | ^__[A-Z0-9_]+__$                         # __PASSWORD__ (sed-replaced tokens)
       | ^\$\{?\{?secrets\.                       # GitHub Actions ${{ secrets.X }}
       | ^\(\(.*\)\)$                             # ((password)) Concourse vars
+      | ^[A-Za-z_][\w.]*\(.*\)$                  # get_secret("db"): a call in code
+      | ^[A-Za-z_]\w*(?:\.\w+)*\.(?:[A-Z][A-Z0-9_]*|\w*(?:pass|pw|secret)\w*)$  # settings.DB_PW
     )""",
     re.VERBOSE,
 )
 # `" + pw + "`, `' + password`, `"" + x`: the string was built in code.
-_CONCAT_RE = re.compile(r"""['"]\s*\+\s*[\w(]|[\w)\]]\s*\+\s*['"]|^\s*\+\s*\w|\s\.\s*\$\w|['"]\s*\.\s*\$""")
+_CONCAT_RE = re.compile(
+    r"""['"]\s*\+\s*[\w(]|[\w)\]]\s*\+\s*['"]|^\s*\+\s*\w|\s\.\s*\$\w|['"]\s*\.\s*\$"""
+)
 # Already hidden by a logger, CI system or the author.
 _MASK_RE = re.compile(
     r"""^(
@@ -66,18 +74,40 @@ _PLACEHOLDERS = frozenset(
     your_strong_password strongpassword strong_password mypass my_pass p@ssw0rd p@ssword
     pa55word pa55w0rd passw0rd! password! 123456 12345678 1234 abc123 qwerty letmein
     true false yes no on off required optional string value str text
+    tiger scott pword topsecret top_secret
     """.split()
 )
 # Letters and separators around a password-ish word, no digits: `db_password`, `PG_PASS`,
 # `your-secret-here`, `POSTGRES_PASSWORD` (a variable name written where its value belongs).
 _WORDY_RE = re.compile(
-    r"^[a-z_.\- ]*(password|passwd|passwort|pwd|secret|passphrase|pass)[a-z_.\- ]*$", re.IGNORECASE
+    r"^[a-z_.\- ]*pass(?:wor[dt]|wd|phrase)[a-z_.\- ]*$"
+    r"|^(?:[a-z]+[_.\- ])*(?:pwd|pw|pass|secret|passwd)(?:[_.\- ][a-z]+)*$",
+    re.IGNORECASE,
 )
 _PROSE_RE = re.compile(r"^(your|my|the|some|enter|insert|put)[-_ ][a-z_\- ]*$", re.IGNORECASE)
 
 _LOCAL_NAMES = frozenset(
-    {"localhost", "localhost.localdomain", "ip6-localhost", "db", "postgres", "postgresql",
-     "pg", "database", "host.docker.internal", "docker", "pgbouncer"}
+    {
+        "localhost",
+        "localhost.localdomain",
+        "ip6-localhost",
+        "db",
+        "postgres",
+        "postgresql",
+        "pg",
+        "database",
+        "host.docker.internal",
+        "docker",
+        "pgbouncer",
+    }
+)
+# Host names that only ever appear in documentation and samples.
+_DOC_HOSTS = frozenset(
+    """
+    host hostname somehost myhost yourhost your-host your_host dbhost db-host db_host pghost
+    server servername your-server myserver someserver example remotehost remote-host
+    your-db-host your.host.com host.com hostname.com
+    """.split()
 )
 _DOC_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
 _DOC_DOMAINS = ("example.com", "example.net", "example.org")
@@ -107,9 +137,10 @@ def is_placeholder(c: Candidate) -> bool:
     `db_password`, `POSTGRES_PASSWORD`, `<your password>`…"""
     pw = (c.parsed.password or "").strip().strip("'\"")
     low = pw.lower()
-    if low in _PLACEHOLDERS:
+    if low in _PLACEHOLDERS or low.rstrip("!?.") in _PLACEHOLDERS:
         return True
-    if len(pw) <= 64 and (_WORDY_RE.match(pw) or _PROSE_RE.match(pw)):
+    core = pw.rstrip("!?.")
+    if len(pw) <= 64 and (_WORDY_RE.match(core) or _PROSE_RE.match(core)):
         return True
     user = (c.parsed.user or "").lower()
     # user:user and the like for generic sample users
@@ -120,9 +151,7 @@ def is_inline_ignored(c: Candidate) -> bool:
     """`pgsweep:ignore`, detect-secrets' `pragma: allowlist secret`, `gitleaks:allow`."""
     line = c.line_text
     return (
-        "pgsweep:ignore" in line
-        or "pragma: allowlist secret" in line
-        or "gitleaks:allow" in line
+        "pgsweep:ignore" in line or "pragma: allowlist secret" in line or "gitleaks:allow" in line
     )
 
 
@@ -135,12 +164,20 @@ DEFAULT_FILTERS: Sequence[tuple[str, Filter]] = (
 )
 
 
-def suppression_reason(c: Candidate, filters: Sequence[tuple[str, Filter]] = DEFAULT_FILTERS) -> str | None:
+def suppression_reason(
+    c: Candidate, filters: Sequence[tuple[str, Filter]] = DEFAULT_FILTERS
+) -> str | None:
     """The name of the first filter that drops `c`, or None to keep it."""
     for name, pred in filters:
         if pred(c):
             return name
     return None
+
+
+def is_user_as_password(user: str | None, password: str | None) -> bool:
+    """A password equal to its user name (`postgres:postgres`, `npgsql_tests`): a test or
+    image default. Kept, at low severity."""
+    return bool(user) and bool(password) and user == password
 
 
 def is_local_host(host: str) -> bool:
@@ -157,10 +194,15 @@ def is_local_host(host: str) -> bool:
 
 
 def is_documentation_host(host: str) -> bool:
-    """RFC 2606 / 6761 names reserved for examples: never a real server."""
+    """RFC 2606 / 6761 names reserved for examples, and one-letter stand-ins (`h`, `h1`):
+    never a real server."""
     h = host.strip().lower().rstrip(".")
-    return h in _DOC_DOMAINS or h.endswith(tuple("." + d for d in _DOC_DOMAINS)) or h.endswith(
-        _DOC_SUFFIXES
+    if re.fullmatch(r"[a-z]\d?", h) or h in _DOC_HOSTS:
+        return True
+    return (
+        h in _DOC_DOMAINS
+        or h.endswith(tuple("." + d for d in _DOC_DOMAINS))
+        or h.endswith(_DOC_SUFFIXES)
     )
 
 

@@ -99,7 +99,11 @@ class Scanner:
         fp = fingerprint(secret)
         cid = credential_id(fp, p.user, p.hosts)
         severity = c.severity
-        if example_file or filters_mod.is_local_only(p.hosts):
+        if (
+            example_file
+            or filters_mod.is_local_only(p.hosts)
+            or filters_mod.is_user_as_password(p.user, p.password)
+        ):
             severity = min(severity, Severity.LOW)
         line = chunk.original_line(c.line)
         return Finding(

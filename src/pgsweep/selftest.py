@@ -37,8 +37,8 @@ def _field(f: Finding, key: str) -> Any:
         return f.host
     if key == "port":
         return f.port
-    if key == "kind":
-        return str(f.kind)
+    if key in ("kind", "severity"):
+        return str(getattr(f, key))
     if key == "params":
         return dict(f.params)
     if key == "count":

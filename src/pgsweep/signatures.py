@@ -174,7 +174,12 @@ def load_file(path: Path) -> list[Signature]:
 
 def load(dirs: Iterable[Path] | None = None) -> list[Signature]:
     """Every signature in the shipped directory and any extra ones; ids must be unique."""
-    folders = [default_dir(), *(dirs or ())]
+    folders = [default_dir()]
+    for extra in dirs or ():
+        # `pgsweep signatures check signatures/` names the shipped folder itself
+        if extra.is_dir() and any(extra.resolve() == f.resolve() for f in folders):
+            continue
+        folders.append(extra)
     out: list[Signature] = []
     seen: dict[str, str] = {}
     for folder in folders:

@@ -11,7 +11,10 @@ from pgsweep.parsers import adonet
 @pytest.mark.parametrize(
     ("text", "pairs"),
     [
-        ("Host=h;Password=\"p;\"\"x\";User Id=u", [("Host", "h"), ("Password", 'p;"x'), ("User Id", "u")]),
+        (
+            'Host=h;Password="p;""x";User Id=u',  # pgsweep:ignore
+            [("Host", "h"), ("Password", 'p;"x'), ("User Id", "u")],
+        ),
         ("Pwd='it''s' ; Server = s ;", [("Pwd", "it's"), ("Server", "s")]),
         ("a==b=c;;x=  spaced  ", [("a=b", "c"), ("x", "spaced")]),
     ],
@@ -24,7 +27,11 @@ def test_npgsql_string() -> None:
     assert adonet.parse(
         "Host=h1:5433,h2;Port=5432;Database=prod;Username=app;Password=pw;SSL Mode=Require"
     ) == ParsedCredential(
-        password="pw", user="app", hosts=("h1", "h2"), ports=("5433", "5432"), database="prod",
+        password="pw",
+        user="app",
+        hosts=("h1", "h2"),
+        ports=("5433", "5432"),
+        database="prod",
         params=(("sslmode", "Require"),),
     )
 
@@ -32,10 +39,10 @@ def test_npgsql_string() -> None:
 @pytest.mark.parametrize(
     ("text", "context", "is_pg"),
     [
-        ("Server=s;User Id=u;Password=p", "", False),
-        ("Server=s;User Id=u;Password=p", "options.UseNpgsql(cs)", True),
-        ("Server=s;Port=5432;User Id=u;Password=p", "", True),
-        ("Server=pg-prod.corp;User Id=u;Password=p", "", True),
+        ("Server=s;User Id=u;Password=p", "", False),  # pgsweep:ignore
+        ("Server=s;User Id=u;Password=p", "options.UseNpgsql(cs)", True),  # pgsweep:ignore
+        ("Server=s;Port=5432;User Id=u;Password=p", "", True),  # pgsweep:ignore
+        ("Server=pg-prod.corp;User Id=u;Password=p", "", True),  # pgsweep:ignore
         ("Data Source=s;Initial Catalog=d;User Id=u;Password=p", "postgres", False),
         ("Host=s;Port=3306;Uid=u;Pwd=p", "", False),
         ("Host=s;Password=p", "", False),
@@ -43,3 +50,24 @@ def test_npgsql_string() -> None:
 )
 def test_postgres_context(text: str, context: str, is_pg: bool) -> None:
     assert (adonet.parse(text, context) is not None) is is_pg
+
+
+def _match(text: str) -> object:
+    import re
+
+    pattern = (
+        r"(?i)(?<![\w.])(?:password|pwd|psw)[ \t]*=[ \t]*[^;\"\n]{0,1000}+"
+        r"(?:;[^\"\n]{0,4000}+)?"
+    )
+    m = re.search(pattern, text)
+    assert m is not None
+    return adonet.parse_match(m, {})
+
+
+def test_parse_match_reads_back_to_the_enclosing_quote() -> None:
+    got = _match("x = f('Host=pg.corp.net;Username=py;Password=pw1') + y")  # pgsweep:ignore
+    assert got == ParsedCredential(password="pw1", user="py", hosts=("pg.corp.net",))
+    got = _match('Host=h2.corp.net;Username=u2;Password=pw2;Port=5432')  # pgsweep:ignore
+    assert got == ParsedCredential(
+        password="pw2", user="u2", hosts=("h2.corp.net",), ports=("5432",)
+    )

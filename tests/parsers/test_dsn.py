@@ -18,16 +18,23 @@ from pgsweep.parsers.interface import ParseError
     ("text", "pairs"),
     [
         (
-            r"host=db.example.com port=5432 dbname=prod user=app password='s3 cr\'et\\x' sslmode=require",
-            [("host", "db.example.com"), ("port", "5432"), ("dbname", "prod"), ("user", "app"),
-             ("password", "s3 cr'et\\x"), ("sslmode", "require")],
+            r"host=db.example.com port=5432 dbname=prod user=app "
+            r"password='s3 cr\'et\\x' sslmode=require",  # pgsweep:ignore
+            [
+                ("host", "db.example.com"),
+                ("port", "5432"),
+                ("dbname", "prod"),
+                ("user", "app"),
+                ("password", "s3 cr'et\\x"),
+                ("sslmode", "require"),
+            ],
         ),
-        (r"password=no\ space host=h", [("password", "no space"), ("host", "h")]),
+        (r"password=no\ space host=h", [("password", "no space"), ("host", "h")]),  # pgsweep:ignore
         (r"password=it\'s", [("password", "it's")]),
         ("password=a'b", [("password", "a'b")]),
-        ("password='x'user=app", [("password", "x"), ("user", "app")]),
+        ("password='x'user=app", [("password", "x"), ("user", "app")]),  # pgsweep:ignore
         ("password=  host=h", [("password", "host=h")]),
-        ("password = 'spaced'  host =h", [("password", "spaced"), ("host", "h")]),
+        ("password = 'spaced'  host =h", [("password", "spaced"), ("host", "h")]),  # pgsweep:ignore
         ("password=''", [("password", "")]),
         ("\thost=h\n\tuser=u\r\n", [("host", "h"), ("user", "u")]),
     ],
@@ -51,21 +58,28 @@ def test_tokenize_errors_like_libpq(text: str, message: str) -> None:
 
 
 def test_lenient_skips_unknown_words_and_stops_at_errors() -> None:
-    assert dsn.tokenize("FOO=bar host=h password=p x", strict=False) == [
-        ("host", "h"), ("password", "p"),
+    assert dsn.tokenize("FOO=bar host=h password=p x", strict=False) == [  # pgsweep:ignore
+        ("host", "h"),
+        ("password", "p"),
     ]
 
 
 def test_credential_from_pairs() -> None:
-    cred = dsn.parse("host=h1,h2 port=5432,5433 user=app password=pw dbname=prod sslmode=verify-full")
+    cred = dsn.parse(
+        "host=h1,h2 port=5432,5433 user=app password=pw dbname=prod sslmode=verify-full"
+    )
     assert cred == ParsedCredential(
-        password="pw", user="app", hosts=("h1", "h2"), ports=("5432", "5433"), database="prod",
+        password="pw",
+        user="app",
+        hosts=("h1", "h2"),
+        ports=("5432", "5433"),
+        database="prod",
         params=(("sslmode", "verify-full"),),
     )
 
 
 def test_uri_in_dbname_fills_the_gaps() -> None:
-    cred = dsn.parse("host=h dbname='postgresql://u:secret@h2/d' password=own")
+    cred = dsn.parse("host=h dbname='postgresql://u:secret@h2/d' password=own")  # pgsweep:ignore
     assert (cred.password, cred.user, cred.hosts, cred.database) == ("own", "u", ("h",), "d")
 
 
@@ -77,16 +91,19 @@ def test_enclosing_code_quote_ends_the_dsn() -> None:
 
 
 def test_guc_string_is_unescaped_first() -> None:
-    text = r"primary_conninfo = 'user=rep password=''a\\''b'' host=h'  # standby"
+    text = r"primary_conninfo = 'user=rep password=''a\\''b'' host=h'  # standby"  # pgsweep:ignore
     m = dsn.LOCATE.search(text)
     assert m is not None
     assert dsn.tokenize(dsn.enclosed(text, m.start(), m.end())) == [
-        ("user", "rep"), ("password", "a'b"), ("host", "h"),
+        ("user", "rep"),
+        ("password", "a'b"),
+        ("host", "h"),
     ]
 
 
-_value = st.text(st.characters(min_codepoint=32, max_codepoint=126) | st.sampled_from("\t\n"),
-                 max_size=20)
+_value = st.text(
+    st.characters(min_codepoint=32, max_codepoint=126) | st.sampled_from("\t\n"), max_size=20
+)
 _keys = st.sampled_from(["host", "user", "password", "dbname", "port", "application_name"])
 
 
@@ -103,8 +120,9 @@ def _conninfo(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
     for key, value in pairs:
         quoted = draw(st.booleans()) or value == ""
         parts.append(f"{key}={dsn.quote(value) if quoted else _bare(value)}")
-    seps = draw(st.lists(st.sampled_from([" ", "  ", "\t", "\n"]), min_size=len(parts),
-                         max_size=len(parts)))
+    seps = draw(
+        st.lists(st.sampled_from([" ", "  ", "\t", "\n"]), min_size=len(parts), max_size=len(parts))
+    )
     text = "".join(s + p for s, p in zip(seps, parts))
     return text, dict(pairs)
 
@@ -127,7 +145,9 @@ def test_generated_strings_agree_with_libpq(case: tuple[str, dict[str, str]]) ->
 
 @needs_libpq
 @settings(max_examples=300)
-@given(st.lists(st.sampled_from([*"ab =' \\\t", "host", "password", "user"]), max_size=14).map("".join))
+@given(
+    st.lists(st.sampled_from([*"ab =' \\\t", "host", "password", "user"]), max_size=14).map("".join)
+)
 def test_arbitrary_text_agrees_with_libpq(text: str) -> None:
     if text.lstrip().startswith(("postgres://", "postgresql://")):
         return

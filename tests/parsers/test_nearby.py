@@ -66,3 +66,8 @@ def test_nearby_block_and_context() -> None:
     opts = {"block": r"(?m)^resource\b", "context": "postgres"}
     assert nearby.parse_match(m, opts) is None
     assert nearby.parse_match(m, {"block": r"(?m)^resource\b"}) == ParsedCredential(password="p2")
+
+
+def test_shell_word_stops_at_a_code_newline_escape() -> None:
+    assert nearby.shell_word('changeme\\n"') == "changeme"
+    assert nearby.shell_word('"x\\ny"') == "x\\ny"

@@ -11,9 +11,15 @@ from pgsweep.parsers import pgpass
 @pytest.mark.parametrize(
     ("line", "fields"),
     [
-        ("db.example.com:5432:prod:app:s3cr3t", ["db.example.com", "5432", "prod", "app", "s3cr3t"]),
+        (
+            "db.example.com:5432:prod:app:s3cr3t",
+            ["db.example.com", "5432", "prod", "app", "s3cr3t"],
+        ),
         (r"*:*:*:replicator:rep\:pa\\ss", ["*", "*", "*", "replicator", "rep:pa\\ss"]),
-        (r"127.0.0.1:55439:*:erin:a\:b\\c#d:ignored-extra", ["127.0.0.1", "55439", "*", "erin", "a:b\\c#d"]),
+        (
+            r"127.0.0.1:55439:*:erin:a\:b\\c#d:ignored-extra",
+            ["127.0.0.1", "55439", "*", "erin", "a:b\\c#d"],
+        ),
         ("h:1:d:u:pw\r\n", ["h", "1", "d", "u", "pw"]),
         ("h:1:d:u:", ["h", "1", "d", "u", ""]),
         (r"h\:x:1:d:u:pw", ["h:x", "1", "d", "u", "pw"]),

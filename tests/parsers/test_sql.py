@@ -34,15 +34,26 @@ def test_unquote_literal(literal: str, value: str) -> None:
 @pytest.mark.parametrize(
     ("statement", "expected"),
     [
-        ("CREATE ROLE App LOGIN PASSWORD 'x1';",
-         ParsedCredential(password="x1", user="app")),
-        ('ALTER USER "Mixed ""Q""" WITH ENCRYPTED PASSWORD \'x2\';',
-         ParsedCredential(password="x2", user='Mixed "Q"')),
-        ("ALTER ROLE bob PASSWORD 'md5a2cc14bcc08bcb211f578153967abd6d'",
-         ParsedCredential(password="md5a2cc14bcc08bcb211f578153967abd6d", user="bob",
-                          kind=SecretKind.PASSWORD_HASH)),
-        ("CREATE ROLE r VALID UNTIL 'infinity' PASSWORD 'x3'",
-         ParsedCredential(password="x3", user="r")),
+        (
+            "CREATE ROLE App LOGIN PASSWORD 'x1';",  # pgsweep:ignore
+            ParsedCredential(password="x1", user="app"),
+        ),
+        (
+            'ALTER USER "Mixed ""Q""" WITH ENCRYPTED PASSWORD \'x2\';',
+            ParsedCredential(password="x2", user='Mixed "Q"'),
+        ),  # pgsweep:ignore
+        (
+            "ALTER ROLE bob PASSWORD 'md5a2cc14bcc08bcb211f578153967abd6d'",  # pgsweep:ignore
+            ParsedCredential(
+                password="md5a2cc14bcc08bcb211f578153967abd6d",
+                user="bob",
+                kind=SecretKind.PASSWORD_HASH,
+            ),
+        ),
+        (
+            "CREATE ROLE r VALID UNTIL 'infinity' PASSWORD 'x3'",  # pgsweep:ignore
+            ParsedCredential(password="x3", user="r"),
+        ),
     ],
 )
 def test_parse_role(statement: str, expected: ParsedCredential) -> None:
@@ -56,7 +67,9 @@ def test_password_null_does_not_match() -> None:
 
 
 def test_kind_of_scram_verifier() -> None:
-    v = ("SCRAM-SHA-256$4096:mk+SEmGlN08KO13IN0rWQA==$HTugFBIkq+sf7I6Xfg2xpHzm3tIh+twrqSqr6335Ttw="
-         ":fz2XG/oZFE9dmHv0Ev0oqFMgPEXZWwsG2m3D0EP1R8A=")
+    v = (
+        "SCRAM-SHA-256$4096:mk+SEmGlN08KO13IN0rWQA==$HTugFBIkq+sf7I6Xfg2xpHzm3tIh+twrqSqr6335Ttw="
+        ":fz2XG/oZFE9dmHv0Ev0oqFMgPEXZWwsG2m3D0EP1R8A="
+    )
     assert sql.kind_of(v) is SecretKind.PASSWORD_HASH
     assert sql.kind_of("SCRAM-SHA-256-is-my-password") is SecretKind.PASSWORD

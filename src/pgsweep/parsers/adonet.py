@@ -169,6 +169,29 @@ def parse(text: str, context: str = "") -> ParsedCredential | None:
     return to_credential(pairs)
 
 
+_LEFT_STOPS = frozenset("\"'`<>\n")
+
+
+def extend_left(text: str, start: int) -> int:
+    """Where the connection string holding the pair at `start` begins: after the enclosing
+    quote, tag bracket or line start (at most 4000 characters back)."""
+    i = start
+    floor = max(0, start - 4000)
+    while i > floor and text[i - 1] not in _LEFT_STOPS:
+        i -= 1
+    return i
+
+
 def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
-    """Parser entry point: the match is the `;`-separated run; the window is the context."""
-    return parse(match.group(0), match.string)
+    """Parser entry point: the match runs from the password key to the string's end; the
+    pairs before it are read back to the enclosing quote; the window is the context."""
+    text = match.string
+    begin = extend_left(text, match.start())
+    candidate = text[begin : match.end()]
+    opener = text[begin - 1] if begin > 0 else ""
+    if opener and opener in "'`":
+        # a string in Python/JS/SQL quotes ends at the same quote (it cannot hold one)
+        close = candidate.find(opener, match.start() - begin)
+        if close >= 0:
+            candidate = candidate[:close]
+    return parse(candidate, text)

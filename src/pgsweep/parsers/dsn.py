@@ -214,4 +214,20 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     keys = {k for k, _ in pairs}
     if "password" not in keys or len(keys) < 2:
         return None
+    # `user = User(name='x', password='y')` and `f(password=pw, user=u)` are code, not a
+    # conninfo string: real DSN values hold no call parentheses and end in no argument comma.
+    if any(_CODE_VALUE_RE.search(v) for _, v in pairs):
+        return None
+    # `password= port=5432`: libpq reads password="port=5432", but the author left it empty
+    if any(k == "password" and _is_trap(v) for k, v in pairs):
+        return None
     return to_credential(pairs)
+
+
+_CODE_VALUE_RE = re.compile(r"[(]|[),;]$")
+_TRAP_RE = re.compile(r"^([a-z_]+)=")
+
+
+def _is_trap(value: str) -> bool:
+    m = _TRAP_RE.match(value)
+    return m is not None and m.group(1) in KEYWORDS

@@ -11,6 +11,7 @@ host, port and database. A signature tunes it through `fields` (options, not gro
 - `window_context`: a regex that must match somewhere in the whole window;
 - `default_user`: the user when none is written (the postgres image's `postgres`);
 - `fixed_user`: the user this password always belongs to (`auth.postgresPassword`);
+- `raw`: any value: the password is the captured text as written (no unquoting);
 - `user_keys`: a regex alternation of key names to read the user from, instead of the
   built-in list (user, username, master_username, administrator_login, POSTGRES_USER…).
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pgsweep.models import ParsedCredential
+from pgsweep.models import ParsedCredential, SecretKind
 
 # shell ${VAR:-d} ${VAR-d} ${VAR:=d}; Spring ${key:d}
 _DEFAULT_RE = re.compile(r"^\$\{[A-Za-z_][\w.]*(?::-|-|:=|=|:(?![-=?+\d ]))(?P<d>[^}]*)\}$")
@@ -41,7 +42,7 @@ def scalar(raw: str) -> str:
     if not s:
         return s
     q = s[0]
-    if q in "\"`":
+    if q in '"`':
         out: list[str] = []
         i = 1
         while i < len(s):
@@ -95,7 +96,12 @@ def scalar(raw: str) -> str:
 
 def shell_word(raw: str) -> str:
     """A POSIX shell word: '…' literal, "…" with \\" \\\\ \\$ \\` escapes, $'…' ANSI-C,
-    bare backslash escapes; ends at unquoted whitespace or ; & | < > ( )."""
+    bare backslash escapes; ends at unquoted whitespace or ; & | < > ( ).
+
+    A bare backslash-n also ends it: `KEY=value\\n` is nearly always a line written by code
+    (a string escape), not the shell word `valuen`."""
+    if "\\n" in raw and raw[:1] not in "'\"$":
+        raw = raw.split("\\n", 1)[0]
     out: list[str] = []
     i, n = 0, len(raw)
     while i < n:
@@ -129,10 +135,12 @@ def shell_word(raw: str) -> str:
                     i += 1
             i += 1
         elif ch == "$" and raw[i + 1 : i + 2] in ("(", "{") or ch == "`":
-            # command substitution / parameter expansion: kept as written (a reference)
+            # command substitution / parameter expansion: kept as written (a reference);
+            # unclosed, it is prose around the value and ends the word
             close = {"(": ")", "{": "}"}.get(raw[i + 1 : i + 2], "`")
-            end = raw.find(close, i + 2)
-            end = n - 1 if end < 0 else end
+            end = raw.find(close, i + 1 if ch == "`" else i + 2)
+            if end < 0:
+                break
             out.append(raw[i : end + 1])
             i = end + 1
         elif ch == "\\" and i + 1 < n:
@@ -144,13 +152,14 @@ def shell_word(raw: str) -> str:
     return shell_default("".join(out))
 
 
-_VALUE = r"""(?P<value>"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s,;}#)]+)"""
+_VALUE = r"""(?P<value>"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s,;}#)"'`]+)"""
 
 
 def _key_re(keys: str) -> re.Pattern[str]:
     # "KEY": value, KEY = value, key: value, :key => value, KEY=value (env), key value (HCL no)
     return re.compile(
-        rf"""(?im)(?:^|[\s{{,(\[])[:"']?(?:[\w.-]*[._])?(?P<key>{keys})["']?[ \t]*(?:=>|[:=])[ \t]*{_VALUE}"""
+        rf"""(?im)(?:^|[\s{{,(\[])[:"']?(?:[\w.-]*[._])?(?P<key>{keys})["']?"""
+        rf"""[ \t]*(?:=>|[:=])[ \t]*{_VALUE}"""
     )
 
 
@@ -169,7 +178,9 @@ URL_RE = re.compile(
 _UNUSABLE = re.compile(r"[(${}<>]|^(?:env|ENV|os|process|var|local|data)\b")
 
 
-def nearest(pattern: re.Pattern[str], text: str, pos: int, lo: int = 0, hi: int | None = None) -> str | None:
+def nearest(
+    pattern: re.Pattern[str], text: str, pos: int, lo: int = 0, hi: int | None = None
+) -> str | None:
     """The value of the key nearest to `pos` in text[lo:hi], unquoted; None when absent or
     when it is itself a reference (`os.getenv(...)`, `${X}`)."""
     best: tuple[int, str] | None = None
@@ -212,7 +223,17 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     raw = groups.get("password") or groups.get("password2")
     if raw is None:
         return None
-    password = scalar(raw)
+    if fields.get("raw"):
+        password = raw.strip()
+    elif groups.get("sep") == "=" and raw[:1] not in "\"'":
+        # KEY=value (env files, docker -e, shell): a shell word; inside "KEY=value" the
+        # value also ends at the quote that opened the word
+        # (a backtick is markdown around it, or a command substitution: not a value)
+        quote = groups.get("q") or ""
+        raw = raw.split(quote, 1)[0] if quote else raw
+        password = shell_word(raw.split("`", 1)[0])
+    else:
+        password = scalar(raw)
     text = match.string
     pos = match.start()
     lo, hi = _block_bounds(text, pos, fields)
@@ -228,8 +249,13 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
 
 
 def _assemble(
-    password: str, text: str, pos: int, lo: int, hi: int,
-    groups: Mapping[str, str | None], fields: Mapping[str, str],
+    password: str,
+    text: str,
+    pos: int,
+    lo: int,
+    hi: int,
+    groups: Mapping[str, str | None],
+    fields: Mapping[str, str],
 ) -> ParsedCredential:
     url = _url_parts(text, lo, hi)
     user_re = _key_re(fields["user_keys"]) if fields.get("user_keys") else USER_RE
@@ -242,8 +268,20 @@ def _assemble(
     ports: tuple[str, ...] = (port,) if port else (url.ports if url else ())
     database = nearest(DATABASE_RE, text, pos, lo, hi) or (url.database if url else None)
     return ParsedCredential(
-        password=password, user=user, hosts=hosts, ports=ports, database=database
+        password=password,
+        user=user,
+        hosts=hosts,
+        ports=ports,
+        database=database,
+        kind=_kind(password),
     )
+
+
+def _kind(password: str) -> SecretKind:
+    """A SCRAM verifier or md5 hash written where a password goes is a hash leak."""
+    from pgsweep.parsers.sql import kind_of
+
+    return kind_of(password)
 
 
 def _line_offset(text: str, pos: int, lines: int) -> int:
@@ -261,13 +299,23 @@ _CLIENT_RE = re.compile(
     r"vacuumdb|reindexdb|pg_isready|clusterdb|createuser|dropuser)\b[^\n|;&]*"
 )
 _OPT_RE = re.compile(
-    r"""(?:^|\s)(?:-(?P<short>[hUpd])[ \t]*|--(?P<long>host|username|port|dbname)(?:=|[ \t]+))(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
+    r"""(?:^|\s)(?:-(?P<short>[hUpd])[ \t]*|--(?P<long>host|username|port|dbname)(?:=|[ \t]+))"""
+    r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
 )
 _ENV_RE = re.compile(
-    r"""(?<![\w$])(?P<k>PGUSER|PGHOST|PGPORT|PGDATABASE)["']?[ \t]*(?:=|:[ \t])[ \t]*(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
+    r"""(?<![\w$])(?P<k>PGUSER|PGHOST|PGPORT|PGDATABASE)["']?[ \t]*(?:=|:[ \t])[ \t]*"""
+    r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
 )
-_OPT_FIELD = {"h": "host", "host": "host", "U": "user", "username": "user", "p": "port",
-              "port": "port", "d": "database", "dbname": "database"}
+_OPT_FIELD = {
+    "h": "host",
+    "host": "host",
+    "U": "user",
+    "username": "user",
+    "p": "port",
+    "port": "port",
+    "d": "database",
+    "dbname": "database",
+}
 _ENV_FIELD = {"PGUSER": "user", "PGHOST": "host", "PGPORT": "port", "PGDATABASE": "database"}
 
 
@@ -283,7 +331,12 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
         return None
     # `KEY: value` / `"KEY": "value"` are YAML or JSON scalars; `KEY=value` and `ENV KEY value`
     # are shell words (Dockerfile ENV follows shell quoting too).
-    password = scalar(raw) if ":" in sep else shell_word(raw)
+    if ":" in sep:
+        password = scalar(raw)
+    else:
+        # inside a quoted word ("PGPASSWORD=…") the value ends at that quote
+        quote = groups.get("q") or ""
+        password = shell_word(raw.split(quote, 1)[0] if quote and raw[:1] != quote else raw)
     text = match.string
     pos = match.start()
     found: dict[str, str] = {}
@@ -297,8 +350,11 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
         if dbarg is not None:
             # libpq prefers a password in the URI; PGPASSWORD still leaked, for these parts
             return ParsedCredential(
-                password=password, user=dbarg.user or found.get("user"), hosts=dbarg.hosts,
-                ports=dbarg.ports, database=dbarg.database,
+                password=password,
+                user=dbarg.user or found.get("user"),
+                hosts=dbarg.hosts,
+                ports=dbarg.ports,
+                database=dbarg.database,
             )
     for m in _ENV_RE.finditer(text):
         found.setdefault(_ENV_FIELD[m.group("k")], shell_word(m.group("v")))
@@ -316,6 +372,7 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
         hosts=hosts,
         ports=(found["port"],) if found.get("port") else (),
         database=found.get("database"),
+        kind=_kind(password),
     )
 
 

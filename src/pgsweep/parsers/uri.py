@@ -65,12 +65,17 @@ def _split_hosts(authority: str) -> tuple[list[str], list[str]]:
         else:
             host, _, port = part.partition(":")
         hosts.append(percent_decode(host))
-        ports.append(port)
+        try:
+            ports.append(percent_decode(port))
+        except ParseError:
+            ports.append(port)
     return hosts, ports
 
 
 def _iter_host_parts(authority: str) -> list[str]:
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    depth = 0
+    cur: list[str] = []
     for ch in authority:
         if ch == "[":
             depth += 1
@@ -93,7 +98,8 @@ def parse(uri: str) -> ParsedCredential:
     scheme = m.group(1).lower()
     rest = uri[m.end() :]
     user = password = None
-    # libpq: userinfo ends at the first '@' or '/'; dj-database-url (postgis) splits at the last '@'.
+    # libpq: userinfo ends at the first '@' or '/'; dj-database-url (postgis) splits at the
+    # last '@'.
     first = re.search(r"[@/]", rest)
     if scheme == "postgis":
         head = rest.split("/", 1)[0].split("?", 1)[0]
@@ -101,7 +107,12 @@ def parse(uri: str) -> ParsedCredential:
         userinfo, rest = (head[:at], rest[at + 1 :]) if at >= 0 else (None, rest)
     elif first and first.group() == "@":
         userinfo, rest = rest[: first.start()], rest[first.end() :]
-    elif first and "@" in rest and ":" in rest[: first.start()]:
+    elif (
+        first
+        and "@" in rest
+        and ":" in rest[: first.start()]
+        and ("?" not in rest or rest.index("@") < rest.index("?"))
+    ):
         # A raw '/' inside the password: libpq reads no password here, but SQLAlchemy and
         # most URL libraries do; that password is what the application meant to send.
         at = rest.index("@")
@@ -111,7 +122,7 @@ def parse(uri: str) -> ParsedCredential:
     if userinfo is not None:
         u, sep, p = userinfo.partition(":")
         user = percent_decode(u) or None
-        password = percent_decode(p) if sep else None
+        password = percent_decode(p) if sep and p else None  # libpq stores no empty value
     end = len(rest)
     for i, ch in enumerate(rest):
         if ch in "/?":
@@ -166,7 +177,9 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         return None
 
 
-def parse_error_fragment(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
+def parse_error_fragment(
+    match: re.Match[str], fields: Mapping[str, str]
+) -> ParsedCredential | None:
     """A libpq error that echoes part of a password (formats.md §1.4): groups `port`
     (the text between ':' and a raw '/' read as a port), `token` (a bad %-escape, usually the
     whole password), `word` (a word after a space in an unquoted key/value password) and
@@ -179,8 +192,12 @@ def parse_error_fragment(match: re.Match[str], fields: Mapping[str, str]) -> Par
             return None  # a mistyped port, not a password
     elif g.get("token"):
         fragment = g["token"]
+        if len(fragment) < 5:
+            return None  # "%zz", "%1": a malformed escape, not a password
     elif g.get("word"):
         fragment = g["word"]
+        if len(fragment) < 4:
+            return None  # "us", "app": a typo in a key/value string
     elif g.get("host"):
         fragment, _, host = g["host"].rpartition("@")
     else:

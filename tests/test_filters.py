@@ -1,0 +1,228 @@
+"""The false-positive predicates, one value at a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from pgsweep import filters
+from pgsweep.models import Candidate, ParsedCredential, RuleId, Severity
+
+
+def cand(password: str | None, user: str | None = None, line: str = "") -> Candidate:
+    return Candidate(
+        rule=RuleId("pg.test.1"),
+        parsed=ParsedCredential(password=password, user=user),
+        start=0,
+        end=1,
+        line=1,
+        severity=Severity.HIGH,
+        line_text=line,
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "${DB_PASSWORD}",
+        "${DB_PASSWORD:?unset}",
+        "$PGPASSWORD",
+        "$(cat /run/secrets/pg)",
+        "`cat pw`",
+        "%DB_PASSWORD%",
+        "%s",
+        "%(password)s",
+        "%1$s",
+        "{}",
+        "{0}",
+        "?",
+        ":password",
+        "{{ .Values.db.password }}",
+        "{{password}}",
+        "{% raw %}x{% endraw %}",
+        "{password}",
+        "{self.password}",
+        "{pw",
+        "{pw[",
+        "{base64.b64encode(pw).decode()}",
+        "<password>",
+        "<your-db-password>",
+        "[password]",
+        '<%= ENV["DB_PASSWORD"] %>',
+        "#{db_password}",
+        "env(DB_PASSWORD)",
+        "ENV['PW']",
+        "os.environ['PW']",
+        "process.env.PW",
+        "getenv(PW)",
+        "var.db_password",
+        "random_password.db.result",
+        "$env:PGPASSWORD",
+        "$${PW}",
+        "@db.password@",
+        "__DB_PASSWORD__",
+        "${{ secrets.PG }}",
+        "((db_password))",
+        "' + password + '",
+        '\\"{pw}\\"\\n',
+        "'{pw}—'",
+        "x{self.pw}y",
+        "{pw!r}",
+        '" + pw',
+        'pw + "',
+        "+ password",
+    ],
+)
+def test_template_references(value: str) -> None:
+    assert filters.is_template_reference(cand(value)), value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Xq9-mm2Lp",
+        "p@ss",
+        "a+b",
+        "50%off",
+        "it's",
+        "S3cr3t$",
+        "{1notclosed",
+        "<3love",
+        "C:\\x",
+        "dollar$sign",
+        "a{1}c",
+        "{-x",
+        "secret-Xk9",
+        "[brackets]9",
+    ],
+)
+def test_real_values_are_not_templates(value: str) -> None:
+    assert not filters.is_template_reference(cand(value)), value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "***",
+        "********",
+        "••••",
+        "xxxxx",
+        "XXXX",
+        "[MASKED]",
+        "[REDACTED]",
+        "REDACTED",
+        "<redacted>",
+        "[FILTERED]",
+        "(hidden)",
+        "...",
+        "…",
+        "ab***yz",
+        "000000",
+    ],
+)
+def test_masks(value: str) -> None:
+    assert filters.is_masked(cand(value)), value
+
+
+@pytest.mark.parametrize("value", ["x1", "Xk9**", "pass*word", "xx"])
+def test_not_masks(value: str) -> None:
+    assert not filters.is_masked(cand(value)), value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "password",
+        "PASSWORD",
+        "your_password",
+        "changeme",
+        "secret",
+        "pass",
+        "example",
+        "db_password",
+        "POSTGRES_PASSWORD",
+        "your-secret-here",
+        "my db password",
+        "mysecretpassword",
+        "'changeme'",
+        "s3cr3t",
+        "123456",
+        "postgres_password",
+        "dbpassword",
+        "db-pass",
+        "app_secret",
+    ],
+)
+def test_placeholders(value: str) -> None:
+    assert filters.is_placeholder(cand(value)), value
+
+
+@pytest.mark.parametrize(
+    "value", ["Pa55-Word-91", "password2024!", "hunter2", "correct horse 7", "compassion", "bypass"]
+)
+def test_real_passwords_are_not_placeholders(value: str) -> None:
+    assert not filters.is_placeholder(cand(value)), value
+
+
+def test_user_equal_to_password_for_generic_users() -> None:
+    assert filters.is_placeholder(cand("admin", user="admin"))
+    assert not filters.is_placeholder(cand("orders", user="orders"))
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_empty(value: str | None) -> None:
+    assert filters.is_empty(cand(value))
+
+
+@pytest.mark.parametrize(
+    ("line", "ignored"),
+    [
+        ("url = 'postgres://...'  # pgsweep:ignore", True),
+        ("pw: x  # pragma: allowlist secret", True),
+        ("pw: x  # gitleaks:allow", True),
+        ("pw: x", False),
+    ],
+)
+def test_inline_ignore(line: str, ignored: bool) -> None:
+    assert filters.is_inline_ignored(cand("Xq9", line=line)) is ignored
+
+
+def test_suppression_reason_names_the_first_filter() -> None:
+    assert filters.suppression_reason(cand("${X}")) == "template"
+    assert filters.suppression_reason(cand("***")) == "masked"
+    assert filters.suppression_reason(cand("changeme")) == "placeholder"
+    assert filters.suppression_reason(cand("")) == "empty"
+    assert filters.suppression_reason(cand("Xq9-mm2Lp")) is None
+
+
+@pytest.mark.parametrize(
+    ("hosts", "local"),
+    [
+        (("localhost",), True),
+        (("127.0.0.1", "::1"), True),
+        (("[::1]",), True),
+        (("/var/run/postgresql",), True),
+        (("db",), True),
+        (("host.docker.internal",), True),
+        (("db.example.com",), True),
+        (("h", "h2"), True),
+        (("hostname",), True),
+        (("somehost", "db.example.org"), True),
+        (("127.0.0.1", "db.corp.net"), False),
+        (("10.0.0.5",), False),
+        ((), False),
+    ],
+)
+def test_local_only(hosts: tuple[str, ...], local: bool) -> None:
+    assert filters.is_local_only(hosts) is local
+
+
+def test_user_as_password() -> None:
+    assert filters.is_user_as_password("postgres", "postgres")
+    assert not filters.is_user_as_password("app", "other")
+    assert not filters.is_user_as_password(None, "x")
+
+
+def test_placeholder_with_trailing_punctuation() -> None:
+    assert filters.is_placeholder(cand("secret!"))
+    assert filters.is_placeholder(cand("secretpassword!!"))
+    assert not filters.is_placeholder(cand("secret!x"))

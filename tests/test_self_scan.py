@@ -1,0 +1,27 @@
+"""pgsweep's own signatures, code and tests hold no leak above low severity."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import REPO_ROOT
+
+from pgsweep.models import Severity
+from pgsweep.pipeline import Scanner
+from pgsweep.sources.files import FileSource
+
+
+@pytest.mark.parametrize("folder", ["signatures", "src", "tests", "docs"])
+def test_own_tree_reports_nothing_above_low(
+    folder: str, all_signatures, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGSWEEP_FINGERPRINT_KEY", "self-scan")  # fast keyed fingerprints
+    root = REPO_ROOT / folder
+    if not root.is_dir():
+        pytest.skip(f"no {folder}/")
+    result = Scanner(all_signatures).run(FileSource(root, excludes=["__pycache__", "*.pyc"]))
+    above = [
+        (f.rule, f.provenance.path, f.line, str(f.severity))
+        for f in result.findings
+        if f.severity > Severity.LOW
+    ]
+    assert above == []
