@@ -17,7 +17,11 @@ def trim(candidate: str) -> str:
     text = candidate
     while text:
         last = text[-1]
-        if last in _STRIP_TRAILING or (last == ")" and text.count("(") < text.count(")")) or (last == "]" and text.count("[") < text.count("]")):
+        if last in _STRIP_TRAILING:
+            text = text[:-1]
+        elif last == ")" and text.count("(") < text.count(")"):
+            text = text[:-1]
+        elif last == "]" and text.count("[") < text.count("]"):
             text = text[:-1]
         else:
             break
