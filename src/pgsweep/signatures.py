@@ -204,7 +204,8 @@ def load(dirs: Iterable[Path] | None = None) -> list[Signature]:
             for sig in load_file(path):
                 for name in (sig.id, *sig.aliases):
                     if name in seen:
-                        raise SignatureError(f"{sig.source}: id {name} already used by {seen[name]}")
+                        raise SignatureError(
+                            f"{sig.source}: id {name} already used by {seen[name]}")
                     seen[name] = sig.source
                 out.append(sig)
     return out

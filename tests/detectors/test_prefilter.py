@@ -22,8 +22,9 @@ def test_find_prefilter_reports_every_case_insensitive_occurrence() -> None:
 
 @pytest.mark.skipif(not hyperscan_available(), reason="hyperscan is not installed")
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from([b"postgres://", b"PassWord", b"pgPASS", b"pwd", b"x", b"\n", b"\x00",
-                                 b"\xc3\xa9", b"passwor", b"postgres:/"]), max_size=40))
+@given(st.lists(st.sampled_from([b"postgres://", b"PassWord", b"pgPASS", b"pwd", b"x", b"\n",
+                                 b"\x00", b"\xc3\xa9", b"passwor", b"postgres:/"]),
+                max_size=40))
 def test_hyperscan_and_find_agree(parts: list[bytes]) -> None:
     data = b"".join(parts)
     fast = Prefilter(KEYWORDS, use_hyperscan=True)
