@@ -278,6 +278,17 @@ class ScanStats:
     def suppress(self, reason: str) -> None:
         self.suppressed[reason] = self.suppressed.get(reason, 0) + 1
 
+    def absorb(self, other: ScanStats) -> None:
+        """Add another part's counters (a worker's share of a parallel scan)."""
+        for name in ("blobs", "bytes", "files", "chunks", "candidates"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for mine, theirs in ((self.suppressed, other.suppressed), (self.skipped, other.skipped)):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
+        self.warnings.extend(other.warnings[: max(0, 200 - len(self.warnings))])
+        self.notices.extend(other.notices)
+        self.peak_rss_mib = round(self.peak_rss_mib + other.peak_rss_mib, 1)
+
 
 @dataclass(frozen=True)
 class UserSummary:

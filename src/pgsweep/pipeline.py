@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from pgsweep import credentials as credentials_mod
 from pgsweep import filters as filters_mod
@@ -86,6 +88,55 @@ class Scanner:
                     out.append(f)
         return out
 
+    def scan_items(
+        self,
+        items: Iterable[Chunk | Skipped],
+        stats: ScanStats,
+        progress: Progress | None = None,
+    ) -> list[Finding]:
+        """Findings of every chunk, each (id, line, rule) once; skips counted in `stats`."""
+        findings: list[Finding] = []
+        seen: set[tuple[str, int, str]] = set()
+        for item in items:
+            if isinstance(item, Skipped):
+                stats.skip(item)
+                continue
+            stats.chunks += 1
+            stats.bytes += len(item.data)
+            if isinstance(item.provenance, GitProvenance):
+                stats.blobs += 1
+            for f in self.scan_chunk(item, stats):
+                key = (f.id, f.line, f.rule)
+                if key not in seen:
+                    seen.add(key)
+                    findings.append(f)
+            if progress is not None:
+                stats.findings = len(findings)
+                progress(stats)
+        return findings
+
+    def _run_parallel(
+        self, recipes: Sequence[Callable[[], Source]], stats: ScanStats, progress: Progress | None
+    ) -> list[Finding]:
+        global _WORKER_SCANNER
+        import multiprocessing
+
+        _WORKER_SCANNER = self  # inherited by the forked workers, never pickled
+        findings: list[Finding] = []
+        seen: set[tuple[str, int, str]] = set()
+        with multiprocessing.get_context("fork").Pool(len(recipes)) as pool:
+            for part, part_stats in pool.imap(_scan_shard, recipes):
+                stats.absorb(part_stats)
+                for f in part:
+                    key = (f.id, f.line, f.rule)
+                    if key not in seen:
+                        seen.add(key)
+                        findings.append(f)
+                if progress is not None:
+                    stats.findings = len(findings)
+                    progress(stats)
+        return findings
+
     def iter_kept(
         self, chunk: Chunk, stats: ScanStats, windows: Windows | None = None
     ) -> list[Candidate]:
@@ -129,38 +180,57 @@ class Scanner:
             credential=cid,
         )
 
-    def run(self, source: Source, progress: Progress | None = None) -> ScanResult:
-        """Scan every chunk of `source`, then attribute and group the findings."""
+    def run(
+        self, source: Source, progress: Progress | None = None, jobs: int = 1
+    ) -> ScanResult:
+        """Scan every chunk of `source`, then attribute and group the findings.
+
+        With jobs > 1, a source that can be split (a large git history) is scanned by that
+        many worker processes, each reading and matching its own share of the blobs:
+        reading (git) and matching (Python) then use every core.
+        """
         stats = ScanStats()
         started = time.monotonic()
-        findings: list[Finding] = []
-        seen: set[tuple[str, int, str]] = set()
-        for item in source.iter_items():
-            if isinstance(item, Skipped):
-                stats.skip(item)
-                continue
-            stats.chunks += 1
-            stats.bytes += len(item.data)
-            if isinstance(item.provenance, GitProvenance):
-                stats.blobs += 1
-            for f in self.scan_chunk(item, stats):
-                key = (f.id, f.line, f.rule)
-                if key not in seen:
-                    seen.add(key)
-                    findings.append(f)
-            if progress is not None:
-                stats.findings = len(findings)
-                progress(stats)
+        recipes = _shards(source, jobs)
+        if recipes:
+            findings = self._run_parallel(recipes, stats, progress)
+        else:
+            findings = self.scan_items(source.iter_items(), stats, progress)
         findings = list(source.attribute(findings))
         stats.findings = len(findings)
         stats.seconds = round(time.monotonic() - started, 3)
-        stats.peak_rss_mib = _peak_rss_mib()
+        # this process, plus the workers' own peaks when the scan ran in parallel
+        stats.peak_rss_mib = round(stats.peak_rss_mib + _peak_rss_mib(), 1)
         return ScanResult(
             findings=tuple(findings),
             credentials=tuple(credentials_mod.group(findings)),
             stats=stats,
             signatures=self.signatures,
         )
+
+
+_WORKER_SCANNER: Scanner | None = None
+
+
+def _shards(source: Source, jobs: int) -> list[Callable[[], Source]] | None:
+    """Factories of the sources a parallel scan runs, or None to scan in this process."""
+    split = getattr(source, "shards", None)
+    if jobs < 2 or split is None or sys.platform == "win32":
+        return None
+    recipes = split(jobs)
+    if not recipes:
+        return None
+    cls = type(source)
+    return [partial(cls.shard, *recipe) for recipe in recipes]  # type: ignore[attr-defined]
+
+
+def _scan_shard(recipe: Callable[[], Source]) -> tuple[list[Finding], ScanStats]:
+    """In a worker process: scan one shard with the scanner the parent forked from."""
+    assert _WORKER_SCANNER is not None
+    stats = ScanStats()
+    findings = _WORKER_SCANNER.scan_items(recipe().iter_items(), stats)
+    stats.peak_rss_mib = _peak_rss_mib()
+    return findings, stats
 
 
 def _peak_rss_mib() -> float:

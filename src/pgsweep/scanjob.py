@@ -11,7 +11,7 @@ from pathlib import Path
 from pgsweep import __version__
 from pgsweep import signatures as signatures_mod
 from pgsweep.models import Finding, GitProvenance, ScanStats
-from pgsweep.options import ScanOptions
+from pgsweep.options import ScanOptions, effective_jobs
 from pgsweep.pipeline import Progress, Scanner, ScanResult
 from pgsweep.sources import select
 from pgsweep.sources.git_tips import blobs_at, default_tip, list_tips, present_commits
@@ -137,7 +137,7 @@ def run_scan(
     sigs = signatures_mod.load(opts.extra_signatures)
     scanner = Scanner(sigs, use_hyperscan=opts.use_hyperscan)
     if store is None:
-        return scanner.run(open_source(opts), progress=progress)
+        return scanner.run(open_source(opts), progress=progress, jobs=effective_jobs(opts.jobs))
     store.ensure_writable()
     plan = plan_incremental(opts, store)
     if plan is not None and plan.remembered:
@@ -147,7 +147,7 @@ def run_scan(
     if plan is not None and plan.remembered and set(tips) <= set(plan.remembered):
         result = ScanResult(findings=(), credentials=(), stats=ScanStats(), signatures=tuple(sigs))
     else:
-        result = scanner.run(source, progress=progress)
+        result = scanner.run(source, progress=progress, jobs=effective_jobs(opts.jobs))
     to_record = result
     if plan is not None and plan.remembered and result.stats.chunks:
         # Findings recorded earlier keep their attribution, but "still at the tip" may

@@ -351,3 +351,46 @@ def test_corrupt_tree_is_a_warning_and_the_rest_is_scanned(tmp_path: Path, all_s
         ("b.env", 1, "kept", "db.prod.acme-corp.net", kept, c1)]
     (notice,) = result.stats.notices
     assert notice.startswith(f"{r.root}: git rev-list failed (")
+
+
+def test_parallel_shards_find_exactly_what_one_process_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, all_signatures
+) -> None:
+    """Worker processes each read every n-th blob; together they equal the serial scan."""
+    import pgsweep.sources.git as git_mod
+    from pgsweep.options import ScanOptions
+    from pgsweep.pipeline import Scanner
+    from pgsweep.sources.git import GitSource
+
+    repo, planted = build_leaky_history(tmp_path)
+    monkeypatch.setattr(git_mod, "PARALLEL_MIN_OBJECTS", 0)
+    opts = ScanOptions(path=str(repo))
+    serial = Scanner(all_signatures).run(GitSource(repo, opts), jobs=1)
+    parallel = Scanner(all_signatures).run(GitSource(repo, opts), jobs=3)
+    assert GitSource(repo, opts).shards(3) is not None
+    def key(r: ScanResult) -> list[tuple[object, ...]]:
+        return sorted((f.id, f.line, f.provenance.path, f.provenance.commit) for f in r.findings)
+
+    assert key(parallel) == key(serial)
+    assert {f.secret for f in serial.findings} == planted
+    assert parallel.stats.blobs == serial.stats.blobs
+    assert parallel.stats.bytes == serial.stats.bytes
+
+
+def build_leaky_history(tmp: Path, commits: int = 12) -> tuple[Path, set[str]]:
+    repo = tmp / "repo"
+    repo.mkdir()
+    env = {"GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x.test", "GIT_COMMITTER_NAME": "A",
+           "GIT_COMMITTER_EMAIL": "a@x.test", "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z",
+           "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z", "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True, env=env)
+    planted: set[str] = set()
+    for i in range(commits):
+        pw = make_password()
+        planted.add(pw)
+        (repo / f"settings_{i}.py").write_text(
+            f'DB = "postgresql://app{i}:{pw}@db{i}.corp.net:5432/prod"\n' + "x = 1\n" * i
+        )
+        subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
+        subprocess.run(["git", "-C", str(repo), "commit", "-qm", f"c{i}"], check=True, env=env)
+    return repo, planted

@@ -36,6 +36,9 @@ def scan(
     staged: bool = typer.Option(False, "--staged", help="Scan the index (pre-commit)."),
     extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
     progress: bool | None = typer.Option(None, "--progress/--no-progress"),
+    jobs: int = typer.Option(
+        0, "--jobs", "-j", min=0, help="Worker processes for large histories (0: one per core)."
+    ),
     store_path: Path | None = typer.Option(
         None, "--store", help="Findings store to record into (default: in the user data dir)."
     ),
@@ -70,6 +73,7 @@ def scan(
         extra_signatures=(*extra_signatures, *cfg.signatures),
         fail_on=threshold,
         progress=sys.stderr.isatty() if progress is None else progress,
+        jobs=jobs,
     )
     store, warning = open_scan_store(
         store_path, enabled=not no_store, store_secrets=not no_store_secrets
