@@ -24,7 +24,9 @@ def make_password(n: int = 16) -> str:
 
 
 @pytest.fixture(autouse=True)
-def private_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def private_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Every test (and every CLI it runs) gets its own data and config dirs: `scan` records
     into the default findings store and creates a store key, never in the real home."""
     home = tmp_path_factory.mktemp("user-dirs")

@@ -95,7 +95,8 @@ class PgServer:
         if self.run_as is not None:
             kwargs.update(user=self.run_as.pw_uid, group=self.run_as.pw_gid, extra_groups=[])
         proc = subprocess.run(
-            cmd, cwd=self.base, env=env, check=False, capture_output=True, text=True, timeout=120, **kwargs
+            cmd, cwd=self.base, env=env, check=False, capture_output=True, text=True, timeout=120,
+            **kwargs,
         )
         if check and proc.returncode != 0:
             log = self.base / "server.log"
@@ -182,8 +183,8 @@ class PgServer:
 
     def start(self) -> None:
         self._run(
-            str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.base / "server.log"),
-            "-o", f"-p {self.port}", "-w", "-t", "60", "start",
+            str(self.bindir / "pg_ctl"), "-D", str(self.datadir),
+            "-l", str(self.base / "server.log"), "-o", f"-p {self.port}", "-w", "-t", "60", "start",
         )
 
     def stop(self) -> None:
@@ -236,7 +237,8 @@ class PgServer:
         proc = subprocess.run(
             [str(self.bindir / "pg_dumpall"), "--roles-only", "-h", str(self.socket_dir),
              "-p", str(self.port), "-U", ADMIN],
-            check=False, capture_output=True, text=True, timeout=60, env={**os.environ, "PGPASSWORD": ""},
+            check=False, capture_output=True, text=True, timeout=60,
+            env={**os.environ, "PGPASSWORD": ""},
         )
         if proc.returncode != 0:
             raise RuntimeError(f"pg_dumpall failed: {proc.stderr.strip()}")
@@ -258,10 +260,7 @@ def run_as_user() -> pwd.struct_passwd | None:
 
 def is_traversable_by_others(path: Path) -> bool:
     """Every directory from / to `path` lets other users pass (o+x)."""
-    for p in [path.resolve(), *path.resolve().parents]:
-        if not os.stat(p).st_mode & 0o001:
-            return False
-    return True
+    return all(os.stat(p).st_mode & 0o001 for p in [path.resolve(), *path.resolve().parents])
 
 
 def start_server(md5_roles: Sequence[str] = (), tls: bool = True, attempts: int = 3) -> PgServer:

@@ -72,8 +72,8 @@ def test_plain_text_yields_nothing_and_derived_chunks_are_final() -> None:
 def test_last_applied_configuration_secret_is_decoded() -> None:
     pw = make_password()
     inner = (
-        '{"apiVersion":"v1","data":{"password":"%s"},"kind":"Secret",'
-        '"metadata":{"name":"orders-postgres"}}' % b64(pw)
+        f'{{"apiVersion":"v1","data":{{"password":"{b64(pw)}"}},"kind":"Secret",'
+        '"metadata":{"name":"orders-postgres"}}'
     )
     escaped = inner.replace('"', '\\"')
     text = (

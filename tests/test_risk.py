@@ -151,7 +151,7 @@ def test_reuse_across_environments_is_its_own_issue() -> None:
     a = assess_all([dev, prod, other], creds, NOW)
     (issue,) = a.reuse
     assert set(issue.credentials) == {dev.credential, prod.credential}
-    assert dict(zip(issue.accounts, issue.host_classes)) == {
+    assert dict(zip(issue.accounts, issue.host_classes, strict=True)) == {
         "app@localhost": HostClass.LOCAL, f"shop@{RDS}": HostClass.CLOUD}
     assert issue.spans_environments
     dev_risk = a.risk_of(dev.credential)

@@ -94,7 +94,8 @@ def test_sql_for_a_weird_role_name() -> None:
 def test_sql_quotes_single_quotes_in_literals() -> None:
     p = only(plan_for([finding(make_password(), "o'brien", ("db.acme.io",), git())]))
     sql = commands(p, Section.SQL) + commands(p, Section.AUDIT)
-    assert "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'o''brien';" in sql
+    assert ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE usename = 'o''brien';") in sql
     assert 'ALTER ROLE "o\'brien" WITH NOLOGIN;' in sql
     grep = next(c for c in commands(p, Section.AUDIT) if c.startswith("grep"))
     assert grep == "grep -h 'connection authorized: user=o'\"'\"'brien' /var/log/postgresql/*.log"

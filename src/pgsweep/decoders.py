@@ -6,9 +6,9 @@ import base64
 import binascii
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
-from pgsweep.models import Chunk
+from pgsweep.models import Chunk, GitProvenance
 
 # Cheap gates: a decoder runs only when a bytes.find / one regex pass says it may matter.
 _INTEREST = (b"postgres", b"passw", b"pgpass", b"jdbc:", b"conninfo", b"pwd=", b"psw=", b"host=")
@@ -29,7 +29,9 @@ _JSON_SIMPLE = {
 }
 
 
-def iter_decoded(chunk: Chunk) -> Iterator[Chunk]:
+def iter_decoded(
+    chunk: Chunk, windows: Sequence[tuple[int, int]] | None = None
+) -> Iterator[Chunk]:
     """Yield chunks holding decoded forms of values in `chunk` (none for plain text).
 
     - Kubernetes Secret manifests (YAML or JSON): `data:` values are base64-decoded and the
@@ -38,47 +40,83 @@ def iter_decoded(chunk: Chunk) -> Iterator[Chunk]:
     - JSON-escaped strings (`\\"`, `\\n`, `\\u0026`, `\\/`): unescaped, and a Secret found in the
       unescaped text (a last-applied-configuration annotation) is decoded as well.
     - HTML/XML entities (`&amp;`, `&quot;`, `&#39;`): unescaped.
-    Derived chunks carry decoded=True and are not decoded again.
+
+    `windows` (byte ranges of whole lines, from the detector's keyword hits) limits the
+    JSON and HTML decoders to those lines, so their cost follows the hits, not the blob
+    size; None decodes the whole chunk. Derived chunks carry decoded=True and are not
+    decoded again.
     """
     data = chunk.data
     if chunk.decoded:
         return
-    # bytes.find gates first (fast C scans); the keyword check only for candidates
-    has_secret = b"Secret" in data and b"data" in data
-    has_json = b"\\" in data and (
-        b'\\"' in data
-        or b"\\u00" in data
-        or b"\\/" in data
-        or (b"\\n" in data and data[:256].lstrip()[:1] in (b"{", b"["))
-    )
-    has_html = b"&" in data and (
-        b"&amp;" in data or b"&quot;" in data or b"&#" in data or b"&apos;" in data
-    )
-    if not (has_secret or has_json or has_html):
-        return
-    low = data.lower()
-    if not any(k in low for k in _INTEREST):
-        return
     text: str | None = None
-    if has_secret:
+    if _may_be_secret(chunk):
         text = data.decode("utf-8", "surrogateescape")
         secret = _decode_secret(chunk, text)
         if secret is not None:
             yield secret
+    if windows is None:
+        regions = [(0, len(data))]
+    else:
+        regions = [w for w in windows if _has_escapes(data, w[0], w[1])]
+        if not regions:
+            return
+    region_bytes = b"".join(data[s:e] for s, e in regions) if windows is not None else data
+    if not any(k in region_bytes.lower() for k in _INTEREST):
+        return
+    only = None if windows is None else _line_set(data, regions)
+    has_json = b"\\" in region_bytes and (
+        b'\\"' in region_bytes
+        or b"\\u00" in region_bytes
+        or b"\\/" in region_bytes
+        or b"\\n" in region_bytes
+    )
     if has_json:
         text = text if text is not None else data.decode("utf-8", "surrogateescape")
-        unescaped = _derive(chunk, text, _json_unescape_line, _JSON_ESCAPE_RE)
+        unescaped = _derive(chunk, text, _json_unescape_line, _JSON_ESCAPE_RE, only)
         if unescaped is not None:
             yield unescaped
             inner = unescaped.data.decode("utf-8", "surrogateescape")
             nested = _decode_secret(unescaped, inner)
             if nested is not None:
                 yield nested
+    has_html = b"&" in region_bytes and (
+        b"&amp;" in region_bytes
+        or b"&quot;" in region_bytes
+        or b"&#" in region_bytes
+        or b"&apos;" in region_bytes
+    )
     if has_html:
         text = text if text is not None else data.decode("utf-8", "surrogateescape")
-        entities = _derive(chunk, text, html.unescape, _ENTITY_RE)
+        entities = _derive(chunk, text, html.unescape, _ENTITY_RE, only)
         if entities is not None:
             yield entities
+
+
+_SECRET_SUFFIXES = (".yaml", ".yml", ".json", ".tpl", ".j2", ".txt", ".log")
+
+
+def _may_be_secret(chunk: Chunk) -> bool:
+    """A Kubernetes Secret could be here: a manifest-like git path, or any other input."""
+    p = chunk.provenance
+    if isinstance(p, GitProvenance) and p.path and not p.path.lower().endswith(_SECRET_SUFFIXES):
+        return False
+    data = chunk.data
+    return b"Secret" in data and b"data" in data
+
+
+def _has_escapes(data: bytes, start: int, end: int) -> bool:
+    return data.find(b"\\", start, end) >= 0 or data.find(b"&", start, end) >= 0
+
+
+def _line_set(data: bytes, regions: Sequence[tuple[int, int]]) -> set[int]:
+    """0-based indexes of the lines the byte ranges cover."""
+    lines: set[int] = set()
+    for start, end in regions:
+        first = data.count(b"\n", 0, start)
+        last = first + data.count(b"\n", start, end)
+        lines.update(range(first, last + 1))
+    return lines
 
 
 def _orig(chunk: Chunk, line0: int) -> int:
@@ -87,13 +125,29 @@ def _orig(chunk: Chunk, line0: int) -> int:
 
 
 def _derive(
-    chunk: Chunk, text: str, transform: Callable[[str], str], gate: re.Pattern[str]
+    chunk: Chunk,
+    text: str,
+    transform: Callable[[str], str],
+    gate: re.Pattern[str],
+    only: set[int] | None = None,
 ) -> Chunk | None:
-    """Apply `transform` to each line that `gate` finds something in; map produced lines."""
+    """Apply `transform` to each line that `gate` finds something in; map produced lines.
+
+    With `only`, the derived chunk holds just those lines (a blank line between runs, so
+    separate windows never read as one text).
+    """
     out: list[str] = []
     line_map: list[int] = []
     changed = False
+    previous = -2
     for i, line in enumerate(text.split("\n")):
+        if only is not None:
+            if i not in only:
+                continue
+            if previous >= 0 and i != previous + 1:
+                out.append("")
+                line_map.append(_orig(chunk, previous))
+            previous = i
         new = transform(line) if gate.search(line) else line
         if new != line:
             changed = True

@@ -174,7 +174,7 @@ def build_demo(directory: Path) -> list[Planted]:
         """), pw, "deploy", host, ".pgpass on main", at_head=True)
     commit("Nightly backups", LEE, "2024-05-07T08:30:00+02:00")
 
-    # 6–7. A hotfix leak, deleted in the next commit but still in history.
+    # 6-7. A hotfix leak, deleted in the next commit but still in history.
     pw, host = make_password(), "reporting-db.acme-corp.net"
     plant("uri", "config/reporting.env", dedent(f"""\
         REPORTING_URL=postgres://report:{pw}@{host}:5432/reports

@@ -36,7 +36,8 @@ def fingerprint(secret: str) -> str:
 def credential_id(fp: str, user: str | None, hosts: tuple[str, ...]) -> CredentialId:
     """Content-addressed: the secret's fingerprint, the user and the host set."""
     parts = "\x1f".join([fp, user or "", *sorted(h.lower() for h in hosts)])
-    return CredentialId("c" + hashlib.sha256(parts.encode("utf-8", "surrogatepass")).hexdigest()[:15])
+    digest = hashlib.sha256(parts.encode("utf-8", "surrogatepass")).hexdigest()
+    return CredentialId("c" + digest[:15])
 
 
 def finding_id(cred: CredentialId, rule: str, where: str, line: int) -> FindingId:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pgsweep.filters import is_documentation_host, is_local_host
 
 
-class HostClass(str, enum.Enum):
+class HostClass(enum.StrEnum):
     """How far a host is reachable from, in increasing order of exposure."""
 
     EXAMPLE = "example"  # a reserved documentation name: never a real server
@@ -24,9 +24,6 @@ class HostClass(str, enum.Enum):
     @property
     def rank(self) -> int:
         return _RANK[self]
-
-    def __str__(self) -> str:
-        return self.value
 
 
 _RANK = {c: i for i, c in enumerate(HostClass)}
@@ -48,7 +45,8 @@ _CLOUD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(rx))
     for name, rx in (
         ("AWS RDS Proxy", r"\.proxy-[a-z0-9]+\.[a-z0-9-]+\.rds\.amazonaws\.com(\.cn)?$"),
-        ("AWS Aurora", r"\.cluster-(ro-|custom-)?[a-z0-9]+\.[a-z0-9-]+\.rds\.amazonaws\.com(\.cn)?$"),
+        ("AWS Aurora",
+         r"\.cluster-(ro-|custom-)?[a-z0-9]+\.[a-z0-9-]+\.rds\.amazonaws\.com(\.cn)?$"),
         ("AWS RDS", r"\.rds\.amazonaws\.com(\.cn)?$"),
         ("Heroku Postgres", r"^ec2-[0-9-]+\.(compute-1|[a-z0-9-]+\.compute)\.amazonaws\.com$"),
         ("Azure Database for PostgreSQL", r"\.postgres\.database\.azure\.com$"),
@@ -70,7 +68,9 @@ _CLOUD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("Scaleway Managed Database", r"\.scw\.cloud$"),
         ("OVHcloud Managed Databases", r"\.database\.cloud\.ovh\.net$"),
         ("IBM Cloud Databases", r"\.databases\.appdomain\.cloud$"),
-        ("Google Cloud SQL", r"^/cloudsql/[a-z0-9.:-]+$|^[a-z][a-z0-9.-]*(:[a-z0-9-]+)?:[a-z]+-[a-z]+[0-9]+:[a-z0-9-]+$"),
+        ("Google Cloud SQL",  # a /cloudsql/ socket, or an instance connection name
+         r"^/cloudsql/[a-z0-9.:-]+$"
+         r"|^[a-z][a-z0-9.-]*(:[a-z0-9-]+)?:[a-z]+-[a-z]+[0-9]+:[a-z0-9-]+$"),
     )
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Literal, NewType, Union
+from typing import Literal, NewType, TypeAlias
 
 RuleId = NewType("RuleId", str)
 FindingId = NewType("FindingId", str)
@@ -32,15 +32,12 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-class SecretKind(str, enum.Enum):
+class SecretKind(enum.StrEnum):
     """What a detected secret is."""
 
     PASSWORD = "password"
     PASSWORD_HASH = "password-hash"
     PARTIAL_PASSWORD = "partial-password"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 # --------------------------------------------------------------------------- provenance
@@ -129,9 +126,9 @@ class DesktopProvenance:
     member: str | None = None  # path inside an archive
 
 
-Provenance = Union[
-    GitProvenance, FileProvenance, CiLogProvenance, HistoryProvenance, DesktopProvenance
-]
+Provenance: TypeAlias = (
+    GitProvenance | FileProvenance | CiLogProvenance | HistoryProvenance | DesktopProvenance
+)
 
 
 def provenance_path(p: Provenance) -> str | None:

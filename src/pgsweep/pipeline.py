@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pgsweep import credentials as credentials_mod
 from pgsweep import filters as filters_mod
 from pgsweep.decoders import iter_decoded
-from pgsweep.detectors.engine import SignatureDetector
+from pgsweep.detectors.engine import SignatureDetector, Windows, merge_windows
 from pgsweep.fingerprint import credential_id, finding_id, fingerprint
 from pgsweep.models import (
     Candidate,
@@ -67,24 +67,30 @@ class Scanner:
 
     def scan_chunk(self, chunk: Chunk, stats: ScanStats) -> list[Finding]:
         """Findings of one chunk and of the chunks decoded from it."""
-        out: list[Finding] = []
+        windows = self.detector.windows(chunk)
+        kept = self.iter_kept(chunk, stats, windows) if windows else []
+        derived_chunks = [] if chunk.decoded else list(
+            iter_decoded(chunk, merge_windows([w for ws in windows.values() for w in ws]))
+        )
+        if not kept and not derived_chunks:
+            return []
         example_file = is_signature_file(chunk.data)
-        for c in self.iter_kept(chunk, stats):
-            out.append(self.to_finding(chunk, c, example_file))
-        if not chunk.decoded:
-            seen = {f.id for f in out}
-            for derived in iter_decoded(chunk):
-                for c in self.iter_kept(derived, stats):
-                    f = self.to_finding(derived, c, example_file)
-                    # a derived chunk repeats the undecoded lines too: report each once
-                    if f.id not in seen:
-                        seen.add(f.id)
-                        out.append(f)
+        out = [self.to_finding(chunk, c, example_file) for c in kept]
+        seen = {f.id for f in out}
+        for derived in derived_chunks:
+            for c in self.iter_kept(derived, stats):
+                f = self.to_finding(derived, c, example_file)
+                # a derived chunk repeats the undecoded lines too: report each once
+                if f.id not in seen:
+                    seen.add(f.id)
+                    out.append(f)
         return out
 
-    def iter_kept(self, chunk: Chunk, stats: ScanStats) -> list[Candidate]:
+    def iter_kept(
+        self, chunk: Chunk, stats: ScanStats, windows: Windows | None = None
+    ) -> list[Candidate]:
         kept = []
-        for c in self.detector.iter_candidates(chunk):
+        for c in self.detector.iter_candidates(chunk, windows):
             stats.candidates += 1
             reason = filters_mod.suppression_reason(c, self.filters)
             if reason is None:

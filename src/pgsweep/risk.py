@@ -46,7 +46,7 @@ class TriageLike(Protocol):
     def updated_at(self) -> str: ...
 
 
-class Channel(str, enum.Enum):
+class Channel(enum.StrEnum):
     """How a secret got exposed, from the most to the least widely copied."""
 
     GIT = "git-history"
@@ -54,9 +54,6 @@ class Channel(str, enum.Enum):
     CONFIG = "config-file"
     DESKTOP = "desktop-tool"
     HISTORY = "shell-history"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 _CHANNEL_OF_KIND = {
@@ -489,7 +486,8 @@ def explain(credential: Credential, risk: CredentialRisk) -> str:
     """Plain text: why a credential has its severity, one factor per line."""
     lines = [
         (f"credential {credential.id}: {account(credential)} "
-        f"(database {credential.database or '?'}, {credential.kind}, secret {credential.redacted})"),
+         f"(database {credential.database or '?'}, {credential.kind}, "
+         f"secret {credential.redacted})"),
         (f"severity {risk.severity} (score {risk.score}; critical >= {CRITICAL_AT}, "
         f"high >= {HIGH_AT}, medium >= {MEDIUM_AT}, else low)"),
         "",

@@ -37,7 +37,7 @@ PLAN_VERSION = 1
 MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1
 
 
-class Section(str, enum.Enum):
+class Section(enum.StrEnum):
     """The five parts of every plan, in the order a responder works through them."""
 
     ROTATE = "rotate"
@@ -49,9 +49,6 @@ class Section(str, enum.Enum):
     @property
     def heading(self) -> str:
         return _SECTION_TITLES[self]
-
-    def __str__(self) -> str:
-        return self.value
 
 
 _SECTION_TITLES = {
@@ -215,7 +212,8 @@ def _rotate_steps(c: Credential, r: CredentialRisk) -> list[Recommendation]:
     else:
         steps.append(Recommendation(
             Section.ROTATE, 1, "Treat the credential as compromised and rotate it now",
-            f"It has been exposed{age} through {', '.join(map(str, r.channels)) or 'an unknown channel'}. "
+            f"It has been exposed{age} through "
+            f"{', '.join(map(str, r.channels)) or 'an unknown channel'}. "
             "Assume someone copied it: removing it from where it leaked does not un-leak it, "
             "so rotate first and clean up after.",
         ))

@@ -65,6 +65,8 @@ def matches(f: Finding, expect: dict[str, Any]) -> bool:
 def check_example(sig: Signature, ex: Example, positive: bool) -> str | None:
     """None when the example behaves; otherwise what went wrong (never the secret)."""
     found = findings_for(sig, ex)
+    if positive and sig.anchors and not any(a in ex.text.lower().encode() for a in sig.anchors):
+        return "positive example holds none of the signature's anchors"
     if not positive:
         return f"negative example matched ({len(found)} findings)" if found else None
     if not found:
@@ -72,7 +74,8 @@ def check_example(sig: Signature, ex: Example, positive: bool) -> str | None:
     if "count" in ex.expect and len(found) != int(ex.expect["count"]):
         return f"expected {ex.expect['count']} findings, got {len(found)}"
     if ex.expect and not any(matches(f, dict(ex.expect)) for f in found):
-        got = [{k: _field(f, k) for k in ex.expect if k not in ("password", "count")} for f in found]
+        shown = [k for k in ex.expect if k not in ("password", "count")]
+        got = [{k: _field(f, k) for k in shown} for f in found]
         return f"no finding has the expected fields; non-secret fields found: {got}"
     return None
 

@@ -16,7 +16,9 @@ ID_RE = re.compile(r"^pg\.[a-z0-9_]+\.[0-9]+$")
 REQUIRED = ("id", "name", "description", "pattern", "severity", "examples", "negative_examples")
 KNOWN = set(REQUIRED) | {
     "keywords", "parser", "fields", "kind", "window", "paths", "references", "aliases", "flags",
+    "sources", "anchors",
 }
+PROVENANCE_KINDS = frozenset({"git", "file", "ci-log", "history", "desktop"})
 FIELD_NAMES = {"password", "user", "host", "port", "database"}
 
 
@@ -50,11 +52,17 @@ class Signature:
     lines_before: int
     lines_after: int
     paths: re.Pattern[str] | None
+    sources: frozenset[str] | None  # provenance kinds it runs on; None: every kind
+    anchors: tuple[bytes, ...]  # literals every match holds one of (first prefilter pass)
     examples: tuple[Example, ...]
     negative_examples: tuple[Example, ...]
     references: tuple[str, ...]
     aliases: tuple[str, ...]
     source: str
+
+    def runs_on(self, kind: str) -> bool:
+        """Whether the signature runs on chunks of this provenance kind (git, file…)."""
+        return self.sources is None or kind in self.sources
 
     def applies_to(self, path: str | None) -> bool:
         """Path-scoped signatures run only on matching paths."""
@@ -131,6 +139,11 @@ def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
     keywords = tuple(str(k).lower().encode() for k in data.get("keywords") or ())
     paths_raw = data.get("paths")
     paths = re.compile(str(paths_raw)) if paths_raw else None
+    sources_raw = data.get("sources")
+    sources = frozenset(str(k) for k in sources_raw) if sources_raw else None
+    unknown_sources = (sources or frozenset()) - PROVENANCE_KINDS
+    if unknown_sources:
+        raise SignatureError(f"{where}: unknown sources {sorted(unknown_sources)}")
     if not keywords and paths is None:
         raise SignatureError(f"{where}: needs keywords, or paths for a path-scoped form")
     window = data.get("window") or {}
@@ -152,6 +165,8 @@ def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
         lines_before=int(window.get("before", 0)),
         lines_after=int(window.get("after", 0)),
         paths=paths,
+        sources=sources,
+        anchors=tuple(str(a).lower().encode() for a in data.get("anchors") or ()),
         examples=_examples(data["examples"], where, "examples"),
         negative_examples=_examples(data["negative_examples"], where, "negative_examples"),
         references=tuple(str(r) for r in data.get("references") or ()),
@@ -189,7 +204,8 @@ def load(dirs: Iterable[Path] | None = None) -> list[Signature]:
             for sig in load_file(path):
                 for name in (sig.id, *sig.aliases):
                     if name in seen:
-                        raise SignatureError(f"{sig.source}: id {name} already used by {seen[name]}")
+                        raise SignatureError(
+                            f"{sig.source}: id {name} already used by {seen[name]}")
                     seen[name] = sig.source
                 out.append(sig)
     return out

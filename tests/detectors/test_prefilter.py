@@ -22,11 +22,24 @@ def test_find_prefilter_reports_every_case_insensitive_occurrence() -> None:
 
 @pytest.mark.skipif(not hyperscan_available(), reason="hyperscan is not installed")
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from([b"postgres://", b"PassWord", b"pgPASS", b"pwd", b"x", b"\n", b"\x00",
-                                 b"\xc3\xa9", b"passwor", b"postgres:/"]), max_size=40))
+@given(st.lists(st.sampled_from([b"postgres://", b"PassWord", b"pgPASS", b"pwd", b"x", b"\n",
+                                 b"\x00", b"\xc3\xa9", b"passwor", b"postgres:/"]),
+                max_size=40))
 def test_hyperscan_and_find_agree(parts: list[bytes]) -> None:
     data = b"".join(parts)
     fast = Prefilter(KEYWORDS, use_hyperscan=True)
     slow = Prefilter(KEYWORDS, use_hyperscan=False)
     assert fast.engine == "hyperscan"
     assert sorted(fast.iter_hits(data)) == sorted(slow.iter_hits(data))
+
+
+@pytest.mark.skipif(not hyperscan_available(), reason="hyperscan is not installed")
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([b"postgres://", b"PassWord", b"pgPASS", b"pwd", b"x", b"\n",
+                                 b"passwor", b"postgres:/"]), max_size=40))
+def test_locator_hyperscan_and_find_agree(parts: list[bytes]) -> None:
+    from pgsweep.detectors.prefilter import Locator
+
+    data = b"".join(parts)
+    assert Locator(KEYWORDS, use_hyperscan=True).hits(data) == Locator(
+        KEYWORDS, use_hyperscan=False).hits(data)

@@ -55,7 +55,8 @@ def findings(scanner: Scanner, chunks: Iterable[Chunk]) -> list[Finding]:
 def summary(f: Finding) -> tuple[object, ...]:
     p = f.provenance
     assert isinstance(p, CiLogProvenance)
-    return (p.system, p.member, p.job, p.step, p.timestamp, f.line, f.user, f.host, redact(f.secret))
+    return (p.system, p.member, p.job, p.step, p.timestamp,
+            f.line, f.user, f.host, redact(f.secret))
 
 
 def lines_of(chunk: Chunk) -> list[str]:
@@ -81,7 +82,8 @@ def github_zip(pw: str, pw2: str) -> bytes:
         + gh("30:05.0000005", f"  DATABASE_URL: postgres://app:{pw}@db.corp.net:5432/prod")
         + gh("30:05.0000006", "  MASKED_URL: postgres://app:***@db.corp.net:5432/prod")
         + gh("30:05.0000007", "##[endgroup]")
-        + gh("30:07.5000000", f"##[error]psql: connection to postgresql://svc:{pw2}@10.9.8.7/prod failed")
+        + gh("30:07.5000000",
+             f"##[error]psql: connection to postgresql://svc:{pw2}@10.9.8.7/prod failed")
         + gh("30:07.6000000", "postgres://app:***@db.corp.net/prod")
     )
     whole = setup + migrate.lstrip("\ufeff") + gh("30:09.0000000", "Cleaning up orphan processes")
@@ -90,7 +92,8 @@ def github_zip(pw: str, pw2: str) -> bytes:
         z.writestr("0_build.txt", whole.encode())
         z.writestr("build/1_Set up job.txt", setup.encode())
         z.writestr("build/2_Run migrations.txt", migrate.encode())
-        z.writestr("build/system.txt", gh("29:59.0000000", "Requested labels: ubuntu-latest").encode())
+        z.writestr("build/system.txt",
+                   gh("29:59.0000000", "Requested labels: ubuntu-latest").encode())
         z.writestr("1_test (ubuntu-latest, 3.12).txt", (
             gh("31:00.0000000", "Current runner version: '2.317.0'") + gh("31:00.1000000", "ok")
             + gh("31:00.2000000", "Cleaning up orphan processes")).encode())
@@ -124,12 +127,15 @@ def test_github_zip_members_give_job_step_line_and_timestamp(scanner: Scanner, t
 
 
 def test_github_normalised_text_and_line_map() -> None:
-    data = ("\ufeff" + gh("30:00.1234567", "##[group]Run echo hi") + gh("30:00.2", f"{ESC}[36;1mecho hi{ESC}[0m")
-            + gh("30:00.3", "##[endgroup]") + gh("30:01.0", "##[warning]careful") + gh("30:01.5", "done")
-            + gh("30:01.6", "Post job cleanup.") + gh("30:01.7", "Cleaning up orphan processes")).encode()
+    data = ("\ufeff" + gh("30:00.1234567", "##[group]Run echo hi")
+            + gh("30:00.2", f"{ESC}[36;1mecho hi{ESC}[0m")
+            + gh("30:00.3", "##[endgroup]") + gh("30:01.0", "##[warning]careful")
+            + gh("30:01.5", "done") + gh("30:01.6", "Post job cleanup.")
+            + gh("30:01.7", "Cleaning up orphan processes")).encode()
     info = FileInfo(path="/tmp/logs.zip", name="0_deploy.txt", member="0_deploy.txt")
     chunks = chunks_of(GitHubActionsReader(), info, data)
-    assert [(lines_of(c), c.line_map, c.provenance.timestamp, c.provenance.step) for c in chunks] == [
+    got = [(lines_of(c), c.line_map, c.provenance.timestamp, c.provenance.step) for c in chunks]
+    assert got == [
         (["Run echo hi", "echo hi", ""], None, "2024-05-30T14:30:00+00:00", "Run echo hi"),
         (["careful", "done"], (4, 5), "2024-05-30T14:30:01+00:00", "Run echo hi"),
         (["Post job cleanup."], (6,), "2024-05-30T14:30:01+00:00", "Post job cleanup"),
@@ -140,7 +146,8 @@ def test_github_normalised_text_and_line_map() -> None:
 
 def test_github_member_names() -> None:
     assert github_job_step("0_build.txt") == ("build", None, False)
-    assert github_job_step("1_test (ubuntu-latest, 3.12).txt") == ("test (ubuntu-latest, 3.12)", None, False)
+    assert github_job_step("1_test (ubuntu-latest, 3.12).txt") == (
+        "test (ubuntu-latest, 3.12)", None, False)
     assert github_job_step("build/1_Set up job.txt") == ("build", "Set up job", True)
     assert github_job_step("build/system.txt") == ("build", "system", True)
     assert github_job_step("job-logs.txt") == (None, None, False)
@@ -165,8 +172,9 @@ def test_github_zip_extracted_to_disk(tmp_path) -> None:
     assert got == {
         "0_build.txt": sorted([("build", None), ("build", 'Run psql "$DATABASE_URL" -f schema.sql'),
                                ("build", "Complete job")], key=str),
-        "1_test (ubuntu-latest, 3.12).txt": sorted([("test (ubuntu-latest, 3.12)", None),
-                                                    ("test (ubuntu-latest, 3.12)", "Complete job")], key=str),
+        "1_test (ubuntu-latest, 3.12).txt": sorted(
+            [("test (ubuntu-latest, 3.12)", None), ("test (ubuntu-latest, 3.12)", "Complete job")],
+            key=str),
         "build/1_Set up job.txt": [("build", "Set up job")],
         "build/2_Run migrations.txt": [("build", "Run migrations")],
         "build/system.txt": [("build", "system")],
@@ -220,8 +228,10 @@ def test_gitlab_trace_sections_ansi_and_overwritten_segments(scanner: Scanner) -
     assert isinstance(reader, GitLabTraceReader)
     chunks = chunks_of(reader, info, data)
     assert sorted(summary(f) for f in findings(scanner, chunks)) == sorted([
-        ("gitlab", None, None, "step_script", "2024-05-30T14:31:00+00:00", 6, "app", "db.corp.net", redact(pw)),
-        ("gitlab", None, None, "step_script", "2024-05-30T14:31:00+00:00", 7, "svc", "db2.corp.net", redact(pw2)),
+        ("gitlab", None, None, "step_script", "2024-05-30T14:31:00+00:00",
+         6, "app", "db.corp.net", redact(pw)),
+        ("gitlab", None, None, "step_script", "2024-05-30T14:31:00+00:00",
+         7, "svc", "db2.corp.net", redact(pw2)),
     ])
     script = next(c for c in chunks if c.provenance.step == "step_script")
     assert lines_of(script) == [
@@ -241,7 +251,8 @@ def test_gitlab_ff_timestamps_and_continuations(scanner: Scanner) -> None:
     half = len(pw) // 2
     text = (
         "2024-05-30T14:30:00.123456Z 00O Running with gitlab-runner 18.7.0\n"
-        f"2024-05-30T14:30:01.000001Z 00O {ESC}[0Ksection_start:1717079401:step_script\r{ESC}[0KExecuting\n"
+        f"2024-05-30T14:30:01.000001Z 00O {ESC}[0Ksection_start:1717079401:step_script"
+        f"\r{ESC}[0KExecuting\n"
         f"2024-05-30T14:30:02.000001Z 01E psql: error: postgres://app:{pw[:half]}\n"
         f"2024-05-30T14:30:02.500000Z 01E+{pw[half:]}@db.corp.net/prod failed\n"
         f"2024-05-30T14:30:03.000001Z 00O {ESC}[0Ksection_end:1717079403:step_script\r{ESC}[0K\n"
@@ -250,7 +261,8 @@ def test_gitlab_ff_timestamps_and_continuations(scanner: Scanner) -> None:
     assert isinstance(select(info, text), GitLabTraceReader)
     chunks = chunks_of(GitLabTraceReader(), info, text)
     assert [summary(f) for f in findings(scanner, chunks)] == [
-        ("gitlab", None, None, "step_script", "2024-05-30T14:30:02+00:00", 3, "app", "db.corp.net", redact(pw)),
+        ("gitlab", None, None, "step_script", "2024-05-30T14:30:02+00:00",
+         3, "app", "db.corp.net", redact(pw)),
     ]
     assert [(lines_of(c), c.line_map) for c in chunks] == [
         (["Running with gitlab-runner 18.7.0"], None),
@@ -287,7 +299,8 @@ def test_jenkins_console_notes_timestamps_and_stages(scanner: Scanner) -> None:
     assert not any(b"ha:////" in c.data for c in chunks)
     assert jenkins_job("C:\\jenkins\\jobs\\nightly\\builds\\7\\log") == "nightly #7"
     # builds/<n>/log.gz, decompressed by the archive source into a member named "log"
-    gz_member = FileInfo(path="/var/lib/jenkins/jobs/nightly/builds/7/log.gz", name="log", member="log")
+    gz_member = FileInfo(path="/var/lib/jenkins/jobs/nightly/builds/7/log.gz", name="log",
+                         member="log")
     assert isinstance(select(gz_member, b"plain text\n"), JenkinsReader)
     [chunk] = chunks_of(JenkinsReader(), gz_member, b"plain text\n")
     assert chunk.provenance.job == "nightly #7"
@@ -299,7 +312,8 @@ def test_jenkins_console_notes_timestamps_and_stages(scanner: Scanner) -> None:
 def test_circleci_step_output(scanner: Scanner) -> None:
     pw = make_password()
     records = [
-        {"type": "out", "time": "2024-05-30T14:30:00.100Z", "message": "Starting\r\n", "truncated": False},
+        {"type": "out", "time": "2024-05-30T14:30:00.100Z", "message": "Starting\r\n",
+         "truncated": False},
         {"type": "err", "time": "2024-05-30T14:30:05.900Z",
          "message": f"line one\r\n{ESC}[31mFATAL{ESC}[0m postgres://ci:{pw}@db.corp.net/test\r\n",
          "truncated": False},
@@ -309,7 +323,8 @@ def test_circleci_step_output(scanner: Scanner) -> None:
     assert isinstance(select(info, data), CircleCiReader)
     chunks = chunks_of(CircleCiReader(), info, data)
     assert [summary(f) for f in findings(scanner, chunks)] == [
-        ("circleci", None, None, None, "2024-05-30T14:30:05+00:00", 2, "ci", "db.corp.net", redact(pw)),
+        ("circleci", None, None, None, "2024-05-30T14:30:05+00:00",
+         2, "ci", "db.corp.net", redact(pw)),
     ]
     truncated = data[: data.index(b"@db.corp.net") + 20]  # cut inside the second record
     rest = chunks_of(CircleCiReader(), info, truncated)
@@ -330,8 +345,10 @@ def test_plain_log_with_overwrites_and_crlf(scanner: Scanner) -> None:
     assert summary(f) == ("plain", None, None, None, None, 2, "app", "10.0.0.9", redact(pw))
     p = f.provenance
     assert isinstance(p, CiLogProvenance)
-    assert (p.user, p.owner, p.mode, p.mtime) == ("alice", "alice", "0644", "2024-06-01T00:00:00+00:00")
-    assert lines_of(chunks[0]) == ["boot", "retrying...", f"retry postgres://app:{pw}@10.0.0.9/app", "ok"]
+    assert (p.user, p.owner, p.mode, p.mtime) == (
+        "alice", "alice", "0644", "2024-06-01T00:00:00+00:00")
+    assert lines_of(chunks[0]) == [
+        "boot", "retrying...", f"retry postgres://app:{pw}@10.0.0.9/app", "ok"]
 
 
 # --------------------------------------------------------------------------- bad input
@@ -381,18 +398,20 @@ def test_typical_ci_leaks_pgpassword_and_docker_env(scanner: Scanner) -> None:
         f"+ PGPASSWORD={pw} psql -h db.corp.net -U app prod\n"
         "[Pipeline] }\n"
     ).encode()
-    got = findings(scanner, chunks_of(JenkinsReader(), FileInfo(path="consoleText", name="consoleText"),
-                                      jenkins))
-    assert [(f.line, f.provenance.step, redact(f.secret)) for f in got] == [(2, "Deploy", redact(pw))]
+    console = FileInfo(path="consoleText", name="consoleText")
+    got = findings(scanner, chunks_of(JenkinsReader(), console, jenkins))
+    assert [(f.line, f.provenance.step, redact(f.secret)) for f in got] == [
+        (2, "Deploy", redact(pw))]
     github = (
         gh("30:00.0000000", "##[group]Run ./migrate.sh")
         + gh("30:00.0000001", "env:")
         + gh("30:00.0000002", f"  PGPASSWORD: {pw2}")
         + gh("30:00.0000003", "##[endgroup]")
-        + gh("30:01.0000000", f"{ESC}[36;1m+ docker run -e POSTGRES_PASSWORD={pw3} postgres:16{ESC}[0m")
+        + gh("30:01.0000000",
+             f"{ESC}[36;1m+ docker run -e POSTGRES_PASSWORD={pw3} postgres:16{ESC}[0m")
     ).encode()
-    got = findings(scanner, chunks_of(GitHubActionsReader(), FileInfo(path="j.zip", name="0_deploy.txt",
-                                                                       member="0_deploy.txt"), github))
+    member = FileInfo(path="j.zip", name="0_deploy.txt", member="0_deploy.txt")
+    got = findings(scanner, chunks_of(GitHubActionsReader(), member, github))
     assert sorted((f.line, f.provenance.timestamp, redact(f.secret)) for f in got) == sorted([
         (3, "2024-05-30T14:30:00+00:00", redact(pw2)),
         (5, "2024-05-30T14:30:01+00:00", redact(pw3)),

@@ -106,7 +106,8 @@ def test_libedit_history_is_unvised(scanner: Scanner, tmp_path: Path) -> None:
 
 
 def test_unvis_escapes() -> None:
-    assert unvis(b"ALTER\\040ROLE\\040app\\040PASSWORD\\040'S3cr3t';") == b"ALTER ROLE app PASSWORD 'S3cr3t';"
+    assert unvis(b"ALTER\\040ROLE\\040app\\040PASSWORD\\040'S3cr3t';") == (
+        b"ALTER ROLE app PASSWORD 'S3cr3t';")
     assert unvis(b"a\\\\b") == b"a\\b"
     assert unvis(b"\\^A\\^?\\M-C\\M-)\\M^A") == b"\x01\x7f\xc3\xa9\x81"
     assert unvis(b"\\n\\t\\s\\r\\001\\12\\0") == b"\n\t \r\x01\n\x00"
@@ -117,14 +118,15 @@ def test_unvis_escapes() -> None:
 
 
 def test_alter_role_password_in_libedit_history(scanner: Scanner, tmp_path: Path) -> None:
-    """Needs the SQL signatures (ALTER ROLE … PASSWORD) from the detectors branch; skipped before."""
+    """Needs the SQL signatures (ALTER ROLE … PASSWORD); skipped when they are not loaded."""
     pw = make_password()
     plain = Chunk(data=f"ALTER ROLE app WITH PASSWORD '{pw}';".encode(),
                   provenance=HistoryProvenance(path="probe", shell="psql"))
     if not scanner.scan_chunk(plain, ScanStats()):
         pytest.skip("no ALTER ROLE … PASSWORD signature loaded (the detectors branch adds it)")
     history = tmp_path / ".psql_history"
-    history.write_bytes(b"_HiStOrY_V2_\n" + strvis_white(f"ALTER ROLE app WITH PASSWORD '{pw}';".encode()) + b"\n")
+    statement = f"ALTER ROLE app WITH PASSWORD '{pw}';".encode()
+    history.write_bytes(b"_HiStOrY_V2_\n" + strvis_white(statement) + b"\n")
     got = findings(scanner, read(history))
     assert [(row[3], row[6]) for row in got] == [(2, redact(pw))]
 

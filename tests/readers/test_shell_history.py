@@ -211,7 +211,7 @@ def test_fish_unescape_only_backslash_and_newline() -> None:
 # --------------------------------------------------------------------------- PowerShell
 def test_powershell_psreadline_history(scanner: Scanner, tmp_path: Path) -> None:
     pw = make_password()
-    folder = tmp_path / "AppData" / "Roaming" / "Microsoft" / "Windows" / "PowerShell" / "PSReadLine"
+    folder = tmp_path / "AppData/Roaming/Microsoft/Windows/PowerShell/PSReadLine"
     folder.mkdir(parents=True)
     history = folder / "ConsoleHost_history.txt"
     history.write_bytes(
@@ -244,7 +244,8 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
-@pytest.mark.parametrize("name", ["bash-history", "zsh-history", "fish-history", "powershell-history"])
+@pytest.mark.parametrize(
+    "name", ["bash-history", "zsh-history", "fish-history", "powershell-history"])
 def test_bad_history_input_never_raises(name: str, case: str, scanner: Scanner) -> None:
     reader = reader_for(name)
     info = FileInfo(path=f"/home/u/{case}_history", name=f"{case}_history")
@@ -271,12 +272,15 @@ def test_pgpassword_in_histories(scanner: Scanner, tmp_path: Path) -> None:
     got = [(row[1], row[2], row[5]) for row in findings(scanner, read(bash)[1])]
     assert got == [("2024-05-30T14:30:01+00:00", 4, redact(pw))]
     zsh = tmp_path / ".zsh_history"
-    zsh.write_bytes(metafy(f": {EPOCH}:0;PGPASSWORD='{pw2}—' psql -h db.corp.net -U app\n".encode()))
+    zsh.write_bytes(
+        metafy(f": {EPOCH}:0;PGPASSWORD='{pw2}—' psql -h db.corp.net -U app\n".encode()))
     got = [(row[1], row[2], row[5]) for row in findings(scanner, read(zsh)[1])]
     assert got == [("2024-05-30T14:30:00+00:00", 1, redact(pw2 + "—"))]
     fish = tmp_path / "fish_history"  # the formats.md example: password a\b:c, two lines
-    fish.write_text(f"- cmd: ls\n- cmd: export PGPASSWORD='{pw}\\\\b:c'\\npsql -h db.corp.net -U app prod\n"
+    fish.write_text(f"- cmd: ls\n- cmd: export PGPASSWORD='{pw}\\\\b:c'"
+                    f"\\npsql -h db.corp.net -U app prod\n"
                     f"  when: {EPOCH}\n")
     [chunk] = [c for c in read(fish)[1] if b"PGPASSWORD" in c.data]
     [f] = scanner.scan_chunk(chunk, ScanStats())
-    assert (f.line, f.secret == pw + "\\b:c", f.provenance.timestamp) == (2, True, "2024-05-30T14:30:00+00:00")
+    assert (f.line, f.secret == pw + "\\b:c", f.provenance.timestamp) == (
+        2, True, "2024-05-30T14:30:00+00:00")

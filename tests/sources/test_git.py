@@ -47,7 +47,8 @@ def history(tmp_path: Path):
         "dangling", "loose", "binary", "big", "note")}
     r = GitRepo(tmp_path / "repo")
     r.write("README.md", "# demo\n")
-    r.write("config/settings.py", f"DEBUG = False\n\nDATABASE_URL = '{uri('app', pw['settings'])}'\n")
+    r.write("config/settings.py",
+            f"DEBUG = False\n\nDATABASE_URL = '{uri('app', pw['settings'])}'\n")
     c1 = r.commit("settings")
     (r.root / "app").mkdir()
     r.git("mv", "config/settings.py", "app/settings.py")
@@ -143,7 +144,8 @@ def test_unreachable_adds_dangling_commits_and_blobs(history, all_signatures) ->
         "oops.txt", 1, "oops", "db.prod.acme-corp.net", pw["dangling"], c["dangling"], PERSON,
         date_of(8), False, 1, 1, False)
     loose = found[pw["loose"]].provenance
-    assert (loose.blob, loose.path, loose.commit, loose.reachable) == (c["loose"], None, None, False)
+    assert (loose.blob, loose.path, loose.commit, loose.reachable) == (
+        c["loose"], None, None, False)
     assert found[pw["settings"]].provenance.reachable is True
 
 
@@ -194,8 +196,8 @@ def test_staged_scans_index_changes_only(tmp_path: Path, all_signatures) -> None
     r.git("add", "new.env")
     r.write("later.env", f"DB={uri('later', unstaged)}\n")
     result = scan(r.root, all_signatures, staged=True)
-    assert [(f.provenance.path, f.line, f.secret, f.provenance.commit) for f in result.findings] == [
-        ("new.env", 2, staged, None)]
+    got = [(f.provenance.path, f.line, f.secret, f.provenance.commit) for f in result.findings]
+    assert got == [("new.env", 2, staged, None)]
 
 
 def test_staged_before_the_first_commit(tmp_path: Path, all_signatures) -> None:
@@ -207,7 +209,9 @@ def test_staged_before_the_first_commit(tmp_path: Path, all_signatures) -> None:
     assert [(f.provenance.path, f.secret) for f in result.findings] == [("app.env", pw)]
 
 
-def test_worktree_adds_uncommitted_and_untracked_not_ignored(tmp_path: Path, all_signatures) -> None:
+def test_worktree_adds_uncommitted_and_untracked_not_ignored(
+    tmp_path: Path, all_signatures
+) -> None:
     r = GitRepo(tmp_path / "repo")
     committed, modified, untracked, ignored = (make_password() for _ in range(4))
     r.write(".gitignore", "*.secret\n")

@@ -39,7 +39,7 @@ def leaked_target(name: str, secret: str, kind: SecretKind = SecretKind.PASSWORD
 
 def fixture_targets(pg_server) -> list[Target]:
     targets = [leaked_target(n, pg_server.roles[n].leaked) for n in FIXTURE_ROLES]
-    return targets + [leaked_target("ghost", make_password())]
+    return [*targets, leaked_target("ghost", make_password())]
 
 
 # ---------------------------------------------------------------- the three file forms
@@ -60,7 +60,7 @@ def authid_psql_unaligned(pg_server) -> str:
 
 def authid_psql_aligned(pg_server) -> str:
     """psql's default table, with a password-less role (an empty right column)."""
-    rows = pg_server.authid() + [("pg_monitor", "")]
+    rows = [*pg_server.authid(), ("pg_monitor", "")]
     width = max(len(a) for a, _ in rows)
     lines = [f" {'rolname':<{width}} | rolpassword", f"-{'-' * width}-+-{'-' * 20}"]
     lines += [f" {a:<{width}} | {b}".rstrip() for a, b in rows]
@@ -152,7 +152,10 @@ def test_raw_form_matches_a_verifier_built_without_saslprep() -> None:
     salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 4096)
     stored = hashlib.sha256(hmac.new(salted, b"Client Key", hashlib.sha256).digest()).digest()
     server = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
-    b64 = lambda b: base64.b64encode(b).decode()
+
+    def b64(b: bytes) -> str:
+        return base64.b64encode(b).decode()
+
     verifier = f"SCRAM-SHA-256$4096:{b64(salt)}${b64(stored)}:{b64(server)}"
     assert scram_matches(verifier, password) == (True, "raw")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -25,7 +24,7 @@ app.add_typer(baseline_app, name="baseline")
 def create(
     path: str = typer.Argument(".", help="Git repository, folder or file to scan."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the baseline."),
-    config: Optional[Path] = typer.Option(None, "--config", help="pgsweep.toml or pyproject.toml."),
+    config: Path | None = typer.Option(None, "--config", help="pgsweep.toml or pyproject.toml."),
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
 ) -> None:
     """Scan PATH and write every finding as a hash-only baseline entry (no plaintext)."""

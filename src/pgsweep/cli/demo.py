@@ -10,7 +10,9 @@ from pgsweep.cli import app
 
 
 @app.command()
-def demo(directory: Path = typer.Argument(..., help="Where to create the demo repository.")) -> None:
+def demo(
+    directory: Path = typer.Argument(..., help="Where to create the demo repository."),
+) -> None:
     """Create a git repository with leaks over several commits, branches and a tag."""
     from pgsweep.demo import build_demo, describe
 

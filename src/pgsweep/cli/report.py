@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -15,20 +15,18 @@ from pgsweep.reporters.interface import PlanFormat
 from pgsweep.risk import explain as explain_risk
 from pgsweep.risk import parse_time, utc_now
 from pgsweep.rotation import Plan, build_plan
+from pgsweep.store import Store, TriageState, VerificationRecord
 
 
 @dataclass(frozen=True)
 class _Stored:
     findings: list[Finding]
     credentials: list[Credential]
-    triage: dict[str, Any]
-    verifications: dict[str, Any]
+    triage: dict[str, TriageState]
+    verifications: dict[str, list[VerificationRecord]]
 
 
 def _load(store_path: Path | None) -> _Stored:
-    # The store is optional for the rest of the package (merged from its own branch).
-    from pgsweep.store import Store  # type: ignore[import-not-found, unused-ignore]
-
     with Store.open(store_path, create=False) as store:  # never create an empty one here
         return _Stored(
             findings=list(store.findings()),

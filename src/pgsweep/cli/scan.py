@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -23,20 +22,20 @@ from pgsweep.scanjob import open_scan_store, run_scan
 def scan(
     path: str = typer.Argument(".", help="Git repository, folder, file, archive, or - for stdin."),
     fmt: Format = typer.Option(Format.TERMINAL, "--format", "-f", help="Output format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
     reveal: bool = typer.Option(False, "--reveal", help="Show plaintext secrets in the output."),
-    fail_on: Optional[str] = typer.Option(
+    fail_on: str | None = typer.Option(
         None, "--fail-on", help="Exit 1 at or above this severity (default: config, else low)."
     ),
     unreachable: bool = typer.Option(False, "--unreachable", help="Also scan unreachable objects."),
     worktree: bool = typer.Option(False, "--worktree", help="Also scan uncommitted files."),
     max_blob_size: int = typer.Option(DEFAULT_MAX_BLOB_SIZE, "--max-blob-size", help="Bytes."),
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
-    since: Optional[str] = typer.Option(None, "--since", help="Only commits not reachable from REV."),
-    commit_range: Optional[str] = typer.Option(None, "--commit-range", help="A..B"),
+    since: str | None = typer.Option(None, "--since", help="Only commits not reachable from REV."),
+    commit_range: str | None = typer.Option(None, "--commit-range", help="A..B"),
     staged: bool = typer.Option(False, "--staged", help="Scan the index (pre-commit)."),
     extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
-    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress"),
+    progress: bool | None = typer.Option(None, "--progress/--no-progress"),
     store_path: Path | None = typer.Option(
         None, "--store", help="Findings store to record into (default: in the user data dir)."
     ),
@@ -44,7 +43,7 @@ def scan(
     no_store_secrets: bool = typer.Option(
         False, "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets."
     ),
-    config: Optional[Path] = typer.Option(
+    config: Path | None = typer.Option(
         None, "--config", help="pgsweep.toml or pyproject.toml (default: found at PATH)."
     ),
     baseline: list[Path] = typer.Option(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -54,6 +53,8 @@ def test_signatures() -> None:
 
 
 @sig_app.command("check")
-def check_signatures(path: Optional[Path] = typer.Argument(None, help="A folder of signatures.")) -> None:
+def check_signatures(
+    path: Path | None = typer.Argument(None, help="A folder of signatures."),
+) -> None:
     """Validate signature files (yours too) and run their examples."""
     _check([path] if path else [])

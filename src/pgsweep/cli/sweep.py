@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -26,13 +25,13 @@ def sweep(
     repos: bool = typer.Option(False, "--repos", help="Also scan the history of git repositories "
                                "found under the homes."),
     fmt: Format = typer.Option(Format.TERMINAL, "--format", "-f", help="Output format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
     reveal: bool = typer.Option(False, "--reveal", help="Show plaintext secrets in the output."),
     fail_on: str = typer.Option("low", "--fail-on", help="Exit 1 at or above this severity."),
     max_blob_size: int = typer.Option(DEFAULT_MAX_BLOB_SIZE, "--max-blob-size", help="Bytes."),
     extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
-    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress"),
-    store_path: Optional[Path] = typer.Option(
+    progress: bool | None = typer.Option(None, "--progress/--no-progress"),
+    store_path: Path | None = typer.Option(
         None, "--store", help="Record the findings into this store (default: record nothing; "
         "a sweep writes nothing unless asked)."
     ),

@@ -21,7 +21,7 @@ def triage(
     store_path: Annotated[Path | None, typer.Option(
         "--store", help="Findings store to use.")] = None,
 ) -> None:
-    """Mark a credential false-positive, rotated or accepted (or open again); later scans keep it."""
+    """Mark a credential false-positive, rotated or accepted (or open again); scans keep it."""
     if status is not None and status not in TRIAGE_STATUSES:
         raise fail(f"unknown status {status!r} (choose from {', '.join(TRIAGE_STATUSES)})")
     with Store.open(store_path, create=False) as store:

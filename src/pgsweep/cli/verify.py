@@ -23,7 +23,8 @@ from pgsweep.verify.run import (
 @app.command()
 def verify(
     verifiers: Annotated[Path | None, typer.Option(
-        "--verifiers", help="pg_dumpall --roles-only output, or a rolname,rolpassword dump.")] = None,
+        "--verifiers",
+        help="pg_dumpall --roles-only output, or a rolname,rolpassword dump.")] = None,
     store: Annotated[Path | None, typer.Option(
         "--store", help="Findings store to read and update.")] = None,
     scan_path: Annotated[str | None, typer.Option(
@@ -33,9 +34,11 @@ def verify(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the results here.")] = None,
     verify_live: Annotated[bool, typer.Option(
-        "--verify-live", help="Also try to log in with each credential (no query is run).")] = False,
+        "--verify-live",
+        help="Also try to log in with each credential (no query is run).")] = False,
     allow_internal: Annotated[bool, typer.Option(
-        "--allow-internal", help="Let --verify-live contact loopback/private/socket hosts.")] = False,
+        "--allow-internal",
+        help="Let --verify-live contact loopback/private/socket hosts.")] = False,
     no_store: Annotated[bool, typer.Option(
         "--no-store", help="With --scan: record the results nowhere.")] = False,
 ) -> None:

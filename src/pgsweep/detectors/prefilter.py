@@ -66,5 +66,48 @@ def _collect(idx: int, start: int, end: int, flags: int, found: list[int]) -> No
     found.append(idx)
 
 
+class Locator:
+    """Every (start offset, literal index) of case-insensitive literals, in one pass.
+
+    The second stage after `Prefilter.present`: it runs only on chunks that hold an
+    anchor, and replaces one `bytes.find` sweep per keyword with a single hyperscan scan.
+    """
+
+    def __init__(self, literals: Sequence[bytes], use_hyperscan: bool = True) -> None:
+        self.literals = tuple(k.lower() for k in literals)
+        self._db = None
+        if use_hyperscan and _hs is not None and self.literals:
+            db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+            db.compile(
+                expressions=[_hs_literal(k) for k in self.literals],
+                ids=list(range(len(self.literals))),
+                flags=[_hs.HS_FLAG_CASELESS] * len(self.literals),
+            )
+            self._db = db
+
+    def hits(self, data: bytes, wanted: Sequence[int] | None = None) -> list[tuple[int, int]]:
+        """(start, index) pairs, sorted; `wanted` limits the find fallback to some literals."""
+        if self._db is not None:
+            found: list[tuple[int, int]] = []
+            lens = [len(k) for k in self.literals]
+
+            def on_match(idx: int, start: int, end: int, flags: int, ctx: object) -> None:
+                found.append((end - lens[idx], idx))
+
+            self._db.scan(data, match_event_handler=on_match)
+            found.sort()
+            return found
+        low = data.lower()
+        out: list[tuple[int, int]] = []
+        for idx in range(len(self.literals)) if wanted is None else wanted:
+            kw = self.literals[idx]
+            pos = low.find(kw)
+            while pos >= 0:
+                out.append((pos, idx))
+                pos = low.find(kw, pos + 1)
+        out.sort()
+        return out
+
+
 def _hs_literal(keyword: bytes) -> bytes:
     return b"".join(b"\\x%02x" % b for b in keyword)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import TypeVar
 
 from pgsweep.models import Chunk, Provenance, Skipped
@@ -170,26 +171,16 @@ def iter_grouped(
     `items` yields (key, normalised line, original 1-based line). A normalised line that
     still holds newlines becomes several lines mapped to the same original line.
     """
-    key: K | None = None
-    texts: list[str] = []
-    # Runs of blank lines (an `##[endgroup]` alone in its second) make no chunk.
-    origins: list[int] = []
-    started = False
-    for k, text, orig in items:
-        if started and k != key:
-            if any(texts):
-                yield _chunk(texts, origins, provenance(key))  # type: ignore[arg-type]
-            texts, origins = [], []
-        key, started = k, True
-        if "\n" in text:
-            for part in text.split("\n"):
-                texts.append(part)
-                origins.append(orig)
-        else:
-            texts.append(text)
-            origins.append(orig)
-    if started and any(texts):
-        yield _chunk(texts, origins, provenance(key))  # type: ignore[arg-type]
+    for key, run in groupby(items, key=lambda item: item[0]):
+        texts: list[str] = []
+        origins: list[int] = []
+        for _, text, orig in run:
+            parts = text.split("\n")
+            texts.extend(parts)
+            origins.extend([orig] * len(parts))
+        # Runs of blank lines (an `##[endgroup]` alone in its second) make no chunk.
+        if any(texts):
+            yield _chunk(texts, origins, provenance(key))
 
 
 def _chunk(texts: list[str], origins: list[int], provenance: Provenance) -> Chunk:
@@ -202,7 +193,9 @@ def _is_identity(origins: list[int]) -> bool:
     return all(o == i for i, o in enumerate(origins, 1))
 
 
-def skipped_if_binary(info: FileInfo, data: bytes, fmt: str, allow_nul: bool = False) -> Skipped | None:
+def skipped_if_binary(
+    info: FileInfo, data: bytes, fmt: str, allow_nul: bool = False
+) -> Skipped | None:
     if looks_binary(data, allow_nul=allow_nul):
         return Skipped(where(info), f"binary content, not a {fmt}")
     return None

@@ -54,11 +54,16 @@ def _chunks(info: FileInfo, system: str, items: Iterator[Item]) -> Iterator[Chun
 
 # --------------------------------------------------------------------------- GitHub Actions
 _GH_TS_RE = re.compile(rf"({_ISO})(?:\.\d+)?Z ?")
-_GH_HEAD_RE = re.compile(rb"\A(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (?![0-9a-f]{2}[OE][ +])")
+_GH_HEAD_RE = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (?![0-9a-f]{2}[OE][ +])"
+)
 _GH_MARKER_RE = re.compile(r"##\[([a-z]+)\]")
 _GH_FILE_RE = re.compile(r"^\d+_(.+)\.txt$")
 # Lines that open the runner's own steps in a whole-job log (they have no `##[group]Run`).
-_GH_STEP_LINES = {"Post job cleanup.": "Post job cleanup", "Cleaning up orphan processes": "Complete job"}
+_GH_STEP_LINES = {
+    "Post job cleanup.": "Post job cleanup",
+    "Cleaning up orphan processes": "Complete job",
+}
 
 
 def github_job_step(member: str) -> tuple[str | None, str | None, bool]:
@@ -95,7 +100,8 @@ class GitHubActionsReader:
         if m is None:
             return False
         seven_digits = m.group(1) is not None and len(m.group(1)) == 8
-        return seven_digits or b"##[" in head or bool(_GH_FILE_RE.match(info.name.rsplit("/", 1)[-1]))
+        named = bool(_GH_FILE_RE.match(info.name.rsplit("/", 1)[-1]))
+        return seven_digits or b"##[" in head or named
 
     def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
         skip = skipped_if_binary(info, data, "GitHub Actions log")
@@ -103,7 +109,8 @@ class GitHubActionsReader:
             yield skip
             return
         job, step, step_file = github_job_step(self._layout_path(info, data))
-        yield from _chunks(info, "github-actions", self._items(decode_text(data), job, step, step_file))
+        items = self._items(decode_text(data), job, step, step_file)
+        yield from _chunks(info, "github-actions", items)
 
     @staticmethod
     def _layout_path(info: FileInfo, data: bytes) -> str:
@@ -121,7 +128,9 @@ class GitHubActionsReader:
         )
         return parts[-1] if whole_job or len(parts) < 2 else "/".join(parts[-2:])
 
-    def _items(self, text: str, job: str | None, step: str | None, step_file: bool) -> Iterator[Item]:
+    def _items(
+        self, text: str, job: str | None, step: str | None, step_file: bool
+    ) -> Iterator[Item]:
         ts: str | None = None
         for n, raw in enumerate(iter_lines(text), 1):
             raw = raw.removeprefix("\ufeff")

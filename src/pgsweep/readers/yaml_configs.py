@@ -38,7 +38,8 @@ def _scalar(node: yaml.Node | None) -> str | None:
 
 def _get(node: yaml.Node, key: str) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
+        pairs: list[tuple[yaml.Node, yaml.Node]] = node.value
+        for k, v in pairs:
             if _scalar(k) == key:
                 return v
     return None
@@ -60,9 +61,10 @@ def _assignments_of(node: yaml.Node) -> list[Assignment]:
                 if m:
                     out.append(Assignment(m.group(1), m.group(2), item.start_mark.line + 1))
                 continue
-            name, value = _scalar(_get(item, "name")), _get(item, "value")
-            if name is not None and _scalar(value) is not None and value is not None:
-                out.append(Assignment(name, _scalar(value) or "", value.start_mark.line + 1))
+            name, value_node = _scalar(_get(item, "name")), _get(item, "value")
+            value = _scalar(value_node)
+            if name is not None and value is not None and value_node is not None:
+                out.append(Assignment(name, value, value_node.start_mark.line + 1))
     return out
 
 

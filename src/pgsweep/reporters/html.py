@@ -214,7 +214,7 @@ def _issues(plan: Plan) -> str:
         out.append('<h3>Password reuse across environments</h3><ul class="reuse">')
         for ru in plan.reuse:
             accounts = ", ".join(f"<code>{e(a)}</code> ({e(h)})"
-                                 for a, h in zip(ru.accounts, ru.host_classes))
+                                 for a, h in zip(ru.accounts, ru.host_classes, strict=True))
             spans = " A leak in one environment opens the others." if ru.spans_environments else ""
             out.append(f"<li>{_sev(ru.severity)} one password is used by {accounts}.{spans} "
                        "Rotate all of them, each to its own new password.</li>")

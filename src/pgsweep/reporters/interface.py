@@ -21,7 +21,7 @@ class ReporterError(PgsweepError):
     """Output could not be written."""
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     """Every value of `--format`; a test proves each has a reporter."""
 
     TERMINAL = "terminal"
@@ -31,9 +31,6 @@ class Format(str, enum.Enum):
     SARIF = "sarif"
     CSV = "csv"
     JSONL = "jsonl"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
@@ -54,15 +51,12 @@ class Reporter(Protocol):
     def render(self, report: Report, out: TextIO) -> None: ...
 
 
-class PlanFormat(str, enum.Enum):
+class PlanFormat(enum.StrEnum):
     """Every value of `pgsweep report --format`; a test proves each has a plan reporter."""
 
     MARKDOWN = "markdown"
     JSON = "json"
     HTML = "html"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class PlanReporter(Protocol):

@@ -82,7 +82,8 @@ def render_markdown(plan: Plan) -> str:
     if plan.reuse:
         out += ["### Password reuse across environments", ""]
         for ru in plan.reuse:
-            accounts = ", ".join(f"{code(a)} ({h})" for a, h in zip(ru.accounts, ru.host_classes))
+            accounts = ", ".join(
+                f"{code(a)} ({h})" for a, h in zip(ru.accounts, ru.host_classes, strict=True))
             spans = (" A leak in one environment opens the others." if ru.spans_environments
                      else "")
             out.append(f"- **{ru.severity}**: one password is used by {accounts}.{spans} "

@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Literal
 
 from pgsweep.models import Skipped
 from pgsweep.readers.interface import FileInfo
@@ -163,11 +164,11 @@ def _iter_gzip(info: FileInfo, data: bytes, limits: ArchiveLimits,
     yield _member_info(info, name or "data"), content
 
 
-def _iter_tar(info: FileInfo, fileobj: io.BytesIO, mode: str, limits: ArchiveLimits,
-              budget: Budget) -> Iterator[tuple[FileInfo, bytes] | Skipped]:
+def _iter_tar(info: FileInfo, fileobj: io.BytesIO, mode: Literal["r|", "r|gz"],
+              limits: ArchiveLimits, budget: Budget) -> Iterator[tuple[FileInfo, bytes] | Skipped]:
     # Streaming mode: members are read in order and a skipped member's bytes are only
     # decompressed once, so the declared sizes bound the work (tar sizes cannot lie).
-    with tarfile.open(fileobj=fileobj, mode=mode) as tf:  # type: ignore[call-overload]
+    with tarfile.open(fileobj=fileobj, mode=mode) as tf:
         for ti in tf:
             if not ti.isfile():
                 continue

@@ -341,7 +341,7 @@ class SweepSource:
                 source: Source = git_source(repo, replace(self.opts, path=str(repo)))
                 self._git_sources[str(repo)] = source
                 yield from source.iter_items()
-            except Exception as exc:  # one broken repository must not end the sweep
+            except Exception as exc:  # noqa: BLE001 - one broken repository must not end the sweep
                 yield Skipped(str(repo), f"git: history not scanned ({type(exc).__name__})")
 
     def _count(self, user: str | None, item: Chunk | Skipped) -> None:

@@ -45,7 +45,8 @@ def load_tuple(text: str | None) -> tuple[str, ...]:
 
 def dump_params(params: tuple[tuple[str, str], ...], secret: str) -> str:
     """Connection parameters; a value equal to the secret is never written."""
-    return json.dumps([[k, "" if secret and v == secret else v] for k, v in params], ensure_ascii=False)
+    kept = [[k, "" if secret and v == secret else v] for k, v in params]
+    return json.dumps(kept, ensure_ascii=False)
 
 
 def load_params(text: str | None) -> tuple[tuple[str, str], ...]:

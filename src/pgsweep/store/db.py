@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -224,7 +225,8 @@ class Store:
             for cid, fs in by_cred.items():
                 secret = next((f.secret for f in fs if f.secret), "")
                 if cid in known_creds:
-                    conn.execute("UPDATE credentials SET last_scan = ? WHERE id = ?", (scan_id, cid))
+                    conn.execute(
+                        "UPDATE credentials SET last_scan = ? WHERE id = ?", (scan_id, cid))
                     if self.store_secrets and secret:
                         conn.execute(
                             "UPDATE credentials SET secret = ? WHERE id = ? AND secret IS NULL",
@@ -252,7 +254,8 @@ class Store:
                         ),
                     )
                 new_places = [
-                    f for f in fs if (cid, codec.place_key(f.provenance, f.line)) not in known_places
+                    f for f in fs
+                    if (cid, codec.place_key(f.provenance, f.line)) not in known_places
                 ]
                 for f in fs:
                     self._upsert_occurrence(f, scan_id, f.id in known_occ)
@@ -439,7 +442,8 @@ class Store:
     def triage(self, credential_id: str, status: str, note: str | None) -> None:
         """Set a credential's status: open, false-positive, rotated or accepted."""
         if status not in TRIAGE_STATUSES:
-            raise StoreError(f"unknown triage status {status!r} (choose from {', '.join(TRIAGE_STATUSES)})")
+            raise StoreError(f"unknown triage status {status!r} "
+                             f"(choose from {', '.join(TRIAGE_STATUSES)})")
         self._require_credential(credential_id)
         secret = self._stored_secret(credential_id)
         if note and secret and secret in note:
@@ -503,7 +507,8 @@ class Store:
         """Per credential, its verifications oldest first."""
         out: dict[str, list[VerificationRecord]] = {}
         rows = self._conn.execute(
-            "SELECT credential_id, method, status, detail, checked_at FROM verifications ORDER BY id"
+            "SELECT credential_id, method, status, detail, checked_at"
+            " FROM verifications ORDER BY id"
         )
         for cid, method, status, detail, at in rows:
             out.setdefault(cid, []).append(
@@ -580,10 +585,8 @@ def _create_private_file(path: Path) -> None:
     """An empty 0600 file (in a 0700 dir when we create it): the store lists hosts and users."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
+        with contextlib.suppress(FileExistsError):  # created meanwhile by another pgsweep
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            pass  # created meanwhile by another pgsweep
     except OSError as exc:
         raise StoreError(f"{path}: cannot create the store ({exc.strerror or exc})") from None
 

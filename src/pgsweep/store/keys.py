@@ -53,7 +53,8 @@ class StoreKey:
 
     def keyed_hash(self, secret: str) -> str:
         """HMAC-SHA256 of a secret: compares equal secrets, useless without the key."""
-        return hmac.new(self._mac, secret.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+        data = secret.encode("utf-8", "surrogatepass")
+        return hmac.new(self._mac, data, hashlib.sha256).hexdigest()
 
     def encrypt(self, secret: str, context: str) -> bytes:
         """nonce ‖ AES-GCM(secret); `context` (the credential id) is bound as associated data."""
@@ -64,7 +65,8 @@ class StoreKey:
     def decrypt(self, blob: bytes, context: str) -> str | None:
         """The secret, or None when the blob was not made by this key for this context."""
         try:
-            data = AESGCM(self._enc).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode())
+            data = AESGCM(self._enc).decrypt(
+                blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode())
         except (InvalidTag, ValueError):
             return None
         return data.decode("utf-8", "surrogatepass")
@@ -106,7 +108,8 @@ def _create_file(path: Path) -> StoreKey:
         except FileExistsError:
             return _read_file(path)  # another process created it first
     except OSError as exc:
-        raise StoreKeyError(f"{path}: cannot create the store key ({exc.strerror or exc})") from None
+        raise StoreKeyError(
+            f"{path}: cannot create the store key ({exc.strerror or exc})") from None
     with os.fdopen(fd, "w", encoding="ascii") as out:
         out.write(base64.urlsafe_b64encode(master).decode("ascii") + "\n")
     return StoreKey.from_master(master, origin=str(path))

@@ -15,7 +15,7 @@ class VerifyError(PgsweepError):
     """Verification could not run at all (unreadable verifier file, missing driver)."""
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     """Every verification outcome; persisted in the store and the JSON output."""
 
     # offline, against the server's current password verifier
@@ -29,9 +29,6 @@ class Status(str, enum.Enum):
     REFUSED = "refused"  # not attempted: internal address without --allow-internal
     # either
     SKIPPED = "skipped"  # nothing to check (no user, a partial password, secret not stored)
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def is_usable(self) -> bool:
@@ -87,7 +84,9 @@ class Verifier(Protocol):
     def verify(self, targets: Sequence[Target]) -> list[VerificationResult]: ...
 
 
-def result(target: Target, method: str, status: Status, **detail: DetailValue) -> VerificationResult:
+def result(
+    target: Target, method: str, status: Status, **detail: DetailValue
+) -> VerificationResult:
     """A result for `target` with the given status and (secret-free) detail."""
     return VerificationResult(
         credential=target.credential,

@@ -39,7 +39,9 @@ _SQL_ROLE_RE = re.compile(
         (?P<rest>.*)$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_SQL_PASSWORD_RE = re.compile(r"\bPASSWORD\s+(?:'(?P<pw>(?:[^']|'')*)'|(?P<null>NULL))", re.IGNORECASE)
+_SQL_PASSWORD_RE = re.compile(
+    r"\bPASSWORD\s+(?:'(?P<pw>(?:[^']|'')*)'|(?P<null>NULL))", re.IGNORECASE
+)
 # rolname,rolpassword (CSV) / rolname|rolpassword (psql -A) / tab- or space-separated
 _ROW_RE = re.compile(rf"^\s*(?P<name>.+?)\s*[|,\t ]\s*(?P<pw>{_VERIFIER})\s*\|?\s*$")
 _EMPTY_ROW_RE = re.compile(r"^\s*(?P<name>[^|,\t]+?)\s*[|,\t]\s*(?:\\N|NULL)?\s*$")

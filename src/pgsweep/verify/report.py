@@ -12,14 +12,11 @@ from pgsweep.verify.interface import VerificationResult
 VERIFY_JSON_VERSION = 1
 
 
-class VerifyFormat(str, enum.Enum):
+class VerifyFormat(enum.StrEnum):
     """Every value of `pgsweep verify --format`."""
 
     TERMINAL = "terminal"
     JSON = "json"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 def render_json(results: Sequence[VerificationResult], out: TextIO) -> None:
