@@ -159,12 +159,6 @@ def test_shallow_clone_warns_on_stderr(leaky, tmp_path: Path) -> None:
                            "shallow boundary is not scanned\n")
 
 
-# Known offenders when this was written (merged from other branches): pg.dsn.1 matching
-# Python keyword arguments (`password="pw",`) in src/pgsweep/parsers/*.py and
-# tests/parsers/*.py, short literal passwords in tests/parsers/* and tests/verify/*, and a
-# table cell in docs/rotation.md. Remove the mark once they are fixed.
-@pytest.mark.xfail(strict=False, reason="pgsweep's own history still has findings above low "
-                   "(detector false positives and fixture passwords from other branches)")
 def test_pgsweep_own_repository_has_nothing_above_low(tmp_path: Path) -> None:
     """Fixtures generate passwords at run time; signature examples are recognised."""
     if not (REPO_ROOT / ".git").exists():

@@ -49,6 +49,7 @@ def cand(password: str | None, user: str | None = None, line: str = "") -> Candi
         "[password]",
         '<%= ENV["DB_PASSWORD"] %>',
         "#{db_password}",
+        "#{connection[",
         "env(DB_PASSWORD)",
         "ENV['PW']",
         "os.environ['PW']",
@@ -157,7 +158,9 @@ def test_placeholders(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["Pa55-Word-91", "password2024!", "hunter2", "correct horse 7", "compassion", "bypass"]
+    "value",
+    ["Pa55-Word-91", "password2024!", "hunter7-Xq", "correct horse 7", "compassion", "bypass",
+     "Xk9z", "a-bc-d"],
 )
 def test_real_passwords_are_not_placeholders(value: str) -> None:
     assert not filters.is_placeholder(cand(value)), value
@@ -207,6 +210,7 @@ def test_suppression_reason_names_the_first_filter() -> None:
         (("h", "h2"), True),
         (("hostname",), True),
         (("somehost", "db.example.org"), True),
+        (("pghost10", "host2", "H:P"), True),
         (("127.0.0.1", "db.corp.net"), False),
         (("10.0.0.5",), False),
         ((), False),
@@ -226,3 +230,28 @@ def test_placeholder_with_trailing_punctuation() -> None:
     assert filters.is_placeholder(cand("secret!"))
     assert filters.is_placeholder(cand("secretpassword!!"))
     assert not filters.is_placeholder(cand("secret!x"))
+
+
+@pytest.mark.parametrize(
+    "value", ["hunter2", "p", "x1", "PS", "\\", "?!", "a'b", "a\\b:c", "a\\\\b:c"]
+)
+def test_one_letter_and_escape_test_stand_ins(value: str) -> None:
+    assert filters.is_placeholder(cand(value)), value
+
+
+def test_a_password_cut_at_an_at_sign_is_not_a_stand_in() -> None:
+    # postgres://app:p@ss@db.example.com/x: libpq sends `p`; the rest went into the host
+    c = Candidate(rule=RuleId("pg.uri.1"), parsed=ParsedCredential(
+        password="p", user="app", hosts=("ss@db.corp.net",)), start=0, end=1, line=1,
+        severity=Severity.HIGH)
+    assert not filters.is_placeholder(c)
+
+
+def test_md5_verifier_of_a_placeholder() -> None:
+    import hashlib
+
+    verifier = "md5" + hashlib.md5(b"secretbob").hexdigest()
+    assert filters.is_placeholder(cand(verifier, user="bob"))
+    assert not filters.is_placeholder(cand(verifier, user="alice"))
+    other = "md5" + hashlib.md5(b"Xq9-mm2Lp" + b"bob").hexdigest()
+    assert not filters.is_placeholder(cand(other, user="bob"))

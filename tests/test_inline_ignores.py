@@ -30,3 +30,20 @@ def test_marker_on_another_line_does_not_apply(tmp_path: Path) -> None:
     pw = make_password()
     result = scan_tree(tmp_path, {"notes.md": f"# pgsweep:ignore\npostgres://app:{pw}@db.corp.net/x\n"})
     assert [(f.line, f.user) for f in result.findings] == [(2, "app")]
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        (".pgpass", "db.corp.net:5432:prod:app:{pw}  # pgsweep:ignore"),
+        ("pg_service.conf", "[prod]\nhost=db.corp.net\nuser=app\npassword={pw}  # pgsweep:ignore"),
+        ("app.env", "PGHOST=db.corp.net\nPGUSER=app\nPGPASSWORD={pw} # pgsweep:ignore"),
+    ],
+)
+def test_marker_survives_a_reader_that_rewrites_the_line(
+    tmp_path: Path, name: str, line: str
+) -> None:
+    pw = make_password()
+    result = scan_tree(tmp_path, {name: line.format(pw=pw) + "\n"})
+    assert list(result.findings) == []
+    assert result.stats.suppressed.get("inline-ignore", 0) >= 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
@@ -33,7 +34,7 @@ _TEMPLATE_RE = re.compile(
       | <[A-Za-z][\w .-]{0,40}>                  # SCRAM-SHA-256$<iteration count>:<salt>
       | ^\[[A-Za-z_ -]{1,40}\]$                  # [password], [REDACTED]
       | <%=?.*%>? | ^<%                          # ERB
-      | \#\{.*\}                                 # Ruby interpolation
+      | \#\{                                     # Ruby interpolation, even cut short
       | ^(env|ENV|getenv|os\.getenv|secret|var|local|data|random_password)[.(\[]
       | ^os\.environ | ^process\.env\b | ^System\.getenv | ^Environment\.Get
       | ^\$env:[A-Za-z_]\w*$                     # PowerShell env
@@ -74,9 +75,16 @@ _PLACEHOLDERS = frozenset(
     your_strong_password strongpassword strong_password mypass my_pass p@ssw0rd p@ssword
     pa55word pa55w0rd passw0rd! password! 123456 12345678 1234 abc123 qwerty letmein
     true false yes no on off required optional string value str text
-    tiger scott pword topsecret top_secret
+    tiger scott pword topsecret top_secret hunter2
     """.split()
 )
+# Stand-ins that tests and docs write where a value must be: one or two letters, maybe a
+# digit (`p`, `x1`, `PS`, as `h` stands for a host), or single characters joined by
+# punctuation (`a'b`, `a\\b:c`, escape tests); one or two punctuation characters (`\\`).
+_STANDIN_RE = re.compile(
+    r"[A-Za-z]{1,2}\d?|[^A-Za-z0-9\s]{1,2}|[A-Za-z0-9](?:[^A-Za-z0-9\s]{1,4}[A-Za-z0-9]){1,3}"
+)
+_MD5_HASH_RE = re.compile(r"md5[0-9a-f]{32}")
 # Letters and separators around a password-ish word, no digits: `db_password`, `PG_PASS`,
 # `your-secret-here`, `POSTGRES_PASSWORD` (a variable name written where its value belongs).
 _WORDY_RE = re.compile(
@@ -142,17 +150,44 @@ def is_placeholder(c: Candidate) -> bool:
     core = pw.rstrip("!?.")
     if len(pw) <= 64 and (_WORDY_RE.match(core) or _PROSE_RE.match(core)):
         return True
+    # (`app:p@ss@host`: libpq's password is `p`, the rest went into the host; that is real)
+    split_at_at = any("@" in h for h in c.parsed.hosts)
+    if (_STANDIN_RE.fullmatch(pw) and not split_at_at) or is_placeholder_hash(pw, c.parsed.user):
+        return True
     user = (c.parsed.user or "").lower()
     # user:user and the like for generic sample users
     return bool(user) and low == user and user in {"user", "username", "admin", "test", "demo"}
 
 
+def is_placeholder_hash(value: str, user: str | None) -> bool:
+    """An md5 verifier (`md5` + md5(password + user)) of a documentation placeholder, e.g.
+    the verifier of `secret` for role `app`."""
+    if not user or not _MD5_HASH_RE.fullmatch(value):
+        return False
+    digest = value[3:]
+    salt = user.encode("utf-8", "surrogateescape")
+    return any(
+        hashlib.md5(p.encode("utf-8") + salt, usedforsecurity=False).hexdigest() == digest
+        for p in _PLACEHOLDERS
+    )
+
+
+# Inline comments that tell a scanner to leave their line alone (pgsweep, detect-secrets,
+# gitleaks). Readers that rewrite a line carry these over (readers.normalise).
+IGNORE_MARKERS = ("pgsweep:ignore", "pragma: allowlist secret", "gitleaks:allow")
+
+
+def ignore_marker_in(line: str) -> str | None:
+    """The first inline ignore marker in `line`, or None."""
+    for marker in IGNORE_MARKERS:
+        if marker in line:
+            return marker
+    return None
+
+
 def is_inline_ignored(c: Candidate) -> bool:
     """`pgsweep:ignore`, detect-secrets' `pragma: allowlist secret`, `gitleaks:allow`."""
-    line = c.line_text
-    return (
-        "pgsweep:ignore" in line or "pragma: allowlist secret" in line or "gitleaks:allow" in line
-    )
+    return ignore_marker_in(c.line_text) is not None
 
 
 DEFAULT_FILTERS: Sequence[tuple[str, Filter]] = (
@@ -197,7 +232,10 @@ def is_documentation_host(host: str) -> bool:
     """RFC 2606 / 6761 names reserved for examples, and one-letter stand-ins (`h`, `h1`):
     never a real server."""
     h = host.strip().lower().rstrip(".")
-    if re.fullmatch(r"[a-z]\d?", h) or h in _DOC_HOSTS:
+    if h.count(":") == 1:
+        h = h.split(":", 1)[0]  # `H:P` given as one host= value
+    # `h`, `h1`, `host2`, `pghost10`, `db-host-3`: numbered stand-ins
+    if re.fullmatch(r"[a-z]\d?", h) or re.sub(r"[-_]?\d+$", "", h) in _DOC_HOSTS:
         return True
     return (
         h in _DOC_DOMAINS

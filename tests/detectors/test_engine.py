@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from conftest import make_password
+
 from pgsweep.detectors.engine import CORE_ANCHORS, SignatureDetector
 from pgsweep.models import Chunk, FileProvenance, GitProvenance
 
@@ -20,7 +22,8 @@ def test_every_keyword_is_reached_through_an_anchor(all_signatures) -> None:
 
 
 def test_error_text_signature_runs_on_logs_not_git_blobs(all_signatures) -> None:
-    text = b'psql: error: invalid integer value "Sup3rX7" for connection option "port"\n'
+    fragment = make_password(8)  # generated: a literal would be a leak at rest
+    text = f'psql: error: invalid integer value "{fragment}" for connection option "port"\n'.encode()
     detector = SignatureDetector(all_signatures)
     on_file = [c.rule for c in detector.iter_candidates(Chunk(text, FileProvenance(path="ci.log")))]
     on_git = [c.rule for c in detector.iter_candidates(

@@ -139,10 +139,10 @@ def test_agrees_with_libpq(user: str, password: str, host: str, port: str, db: s
     ).map("".join)
 )
 def test_arbitrary_authority_agrees_with_libpq_where_it_parses(tail: str) -> None:
-    """Where libpq accepts a URI, we read the same user, password and database; the one
-    deliberate difference is a raw '/' inside the password (we report what URL libraries and
-    SQLAlchemy send). Host lists are compared on generated URIs above: for garbage like
-    `@,[` libpq's empty-host bookkeeping is not worth mirroring."""
+    """Where libpq accepts a URI, we read the same user, password, hosts, ports and
+    database; the one deliberate difference is a raw '/' inside the password (we report what
+    URL libraries and SQLAlchemy send). Hosts and ports follow libpq's loop exactly, garbage
+    such as `:[,` and `[[],` included."""
     text = "postgresql://" + tail
     try:
         want = conninfo_parse(text)
@@ -159,6 +159,25 @@ def test_arbitrary_authority_agrees_with_libpq_where_it_parses(tail: str) -> Non
     assert (got.password or None) == (want.get("password") or None)
     assert (got.user or None) == (want.get("user") or None)
     assert (got.database or None) == (want.get("dbname") or None)
+    assert (",".join(got.hosts) or None) == (want.get("host") or None)
+    assert (",".join(got.ports) or None) == (want.get("port") or None)
+
+
+@pytest.mark.parametrize(
+    ("tail", "hosts", "ports"),
+    [
+        (":[,", ("", ""), ("[", "")),
+        ("[[],", ("[", ""), ("", "")),
+        ("2[,", ("2[", ""), ("", "")),
+        ("[?]", ("?",), ("",)),
+        ("55[,[%40%40/user==/]", ("55[", "@@/user==/"), ("", "")),
+    ],
+)
+def test_garbage_authority_like_libpq(
+    tail: str, hosts: tuple[str, ...], ports: tuple[str, ...]
+) -> None:
+    got = uri.parse("postgresql://" + tail)
+    assert (got.hosts, got.ports, got.database) == (hosts, ports, None)
 
 
 def test_libpq_error_fragments() -> None:

@@ -11,7 +11,8 @@ from filescan import Row, row, scan_data, shared_scanner
 from pgsweep.parsers.uri import parse
 from pgsweep.pipeline import Scanner
 from pgsweep.readers import registry
-from pgsweep.readers.config_files import parse_conninfo, split_pgpass_line
+from pgsweep.parsers.pgpass import split_fields
+from pgsweep.readers.config_files import parse_conninfo
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.normalise import make_uri
 
@@ -67,8 +68,8 @@ def test_the_file_pgpassfile_names_is_read_as_pgpass(scanner, tmp_path) -> None:
         (str(passfile), 1, "app", pw, "pgpass")]
 
 
-def test_split_pgpass_line_follows_libpq() -> None:
-    assert split_pgpass_line(r"127.0.0.1:55439:*:erin:a\:b\\c#d:ignored-extra") == [
+def test_pgpass_reader_and_signature_share_one_field_parser() -> None:
+    assert split_fields(r"127.0.0.1:55439:*:erin:a\:b\\c#d:ignored-extra") == [
         "127.0.0.1", "55439", "*", "erin", "a:b\\c#d"]
 
 

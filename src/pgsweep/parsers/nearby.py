@@ -144,6 +144,8 @@ def shell_word(raw: str) -> str:
             out.append(raw[i : end + 1])
             i = end + 1
         elif ch == "\\" and i + 1 < n:
+            if raw.startswith(("\\n", "\\\\n"), i):
+                break  # after a quoted part too: a code string's (escaped) newline escape
             out.append(raw[i + 1])
             i += 2
         else:
@@ -303,7 +305,7 @@ _OPT_RE = re.compile(
     r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
 )
 _ENV_RE = re.compile(
-    r"""(?<![\w$])(?P<k>PGUSER|PGHOST|PGPORT|PGDATABASE)["']?[ \t]*(?:=|:[ \t])[ \t]*"""
+    r"""(?<![\w$])(?P<k>PGUSER|PGHOST|PGPORT|PGDATABASE)["']?\]?[ \t]*(?:=(?!=)|:[ \t])[ \t]*"""
     r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
 )
 _OPT_FIELD = {
@@ -336,7 +338,13 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
     else:
         # inside a quoted word ("PGPASSWORD=…") the value ends at that quote
         quote = groups.get("q") or ""
-        password = shell_word(raw.split(quote, 1)[0] if quote and raw[:1] != quote else raw)
+        if not quote and _inside_double_quotes(match.string, match.start()):
+            quote = '"'  # a code string holding a shell line: the value ends at its quote
+        if quote and raw.startswith("\\" + quote):
+            # PGPASSWORD set to a quoted value whose quotes are escaped for the code string
+            password = shell_word(raw.replace("\\" + quote, quote))
+        else:
+            password = shell_word(raw.split(quote, 1)[0] if quote and raw[:1] != quote else raw)
     text = match.string
     pos = match.start()
     found: dict[str, str] = {}
@@ -374,6 +382,12 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
         database=found.get("database"),
         kind=_kind(password),
     )
+
+
+def _inside_double_quotes(text: str, pos: int) -> bool:
+    """Whether `pos` sits inside a `"…"` string opened earlier on its line."""
+    prefix = text[text.rfind("\n", 0, pos) + 1 : pos].replace('\\"', "")
+    return prefix.count('"') % 2 == 1
 
 
 def _uri_in(command: str) -> ParsedCredential | None:

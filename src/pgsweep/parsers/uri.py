@@ -52,42 +52,58 @@ def percent_decode(value: str) -> str:
     return out.decode("utf-8", "surrogateescape")
 
 
-def _split_hosts(authority: str) -> tuple[list[str], list[str]]:
+def _decode_list(raw: list[str], strict: bool = True) -> tuple[str, ...]:
+    """libpq joins the list with ',', stores it only if that is non-empty, and decodes it."""
+    joined = ",".join(raw)
+    if not joined:
+        return ()
+    try:
+        return tuple(percent_decode(joined).split(","))
+    except ParseError:
+        if strict:
+            raise
+        return tuple(raw)  # a bad escape in a port: the credential still leaked
+
+
+def _netloc(rest: str) -> tuple[tuple[str, ...], tuple[str, ...], int, str]:
+    """libpq's host list loop (conninfo_uri_parse_options): hosts, ports, the index of the
+    terminator after them, and that terminator ('/', '?' or '' at the end)."""
     hosts: list[str] = []
     ports: list[str] = []
-    for part in _iter_host_parts(authority):
-        if part.startswith("["):
-            close = part.find("]")
+    p, n = 0, len(rest)
+    while True:
+        if p < n and rest[p] == "[":
+            close = rest.find("]", p + 1)
             if close < 0:
                 raise ParseError("unterminated IPv6 host")
-            host, rest = part[1:close], part[close + 1 :]
-            port = rest[1:] if rest.startswith(":") else ""
+            if close == p + 1:
+                raise ParseError("empty IPv6 host")
+            host = rest[p + 1 : close]
+            p = close + 1
+            if p < n and rest[p] not in ":/?,":
+                raise ParseError("unexpected character after an IPv6 host")
         else:
-            host, _, port = part.partition(":")
-        hosts.append(percent_decode(host))
-        try:
-            ports.append(percent_decode(port))
-        except ParseError:
-            ports.append(port)
-    return hosts, ports
-
-
-def _iter_host_parts(authority: str) -> list[str]:
-    parts: list[str] = []
-    depth = 0
-    cur: list[str] = []
-    for ch in authority:
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth = max(0, depth - 1)
-        if ch == "," and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    parts.append("".join(cur))
-    return parts
+            start = p
+            while p < n and rest[p] not in ":/?,":
+                p += 1
+            host = rest[start:p]
+        hosts.append(host)
+        prev = rest[p] if p < n else ""
+        port = ""
+        if prev == ":":
+            p += 1
+            start = p
+            while p < n and rest[p] not in "/?,":
+                p += 1
+            port = rest[start:p]
+            prev = rest[p] if p < n else ""
+        ports.append(port)
+        if prev != ",":
+            host_list = _decode_list(hosts)
+            # one port per host, '' where none is given (libpq leaves port unset if all are)
+            port_list = _decode_list(ports, strict=False) or (("",) * len(hosts) if host_list else ())
+            return host_list, port_list, p, prev
+        p += 1
 
 
 def parse(uri: str) -> ParsedCredential:
@@ -123,20 +139,14 @@ def parse(uri: str) -> ParsedCredential:
         u, sep, p = userinfo.partition(":")
         user = percent_decode(u) or None
         password = percent_decode(p) if sep and p else None  # libpq stores no empty value
-    end = len(rest)
-    for i, ch in enumerate(rest):
-        if ch in "/?":
-            end = i
-            break
-    authority, tail = rest[:end], rest[end:]
-    hosts, ports = _split_hosts(authority) if authority else ([], [])
+    hosts, ports, end, prev = _netloc(rest)
     database = None
     query = ""
-    if tail.startswith("/"):
-        path, _, query = tail[1:].partition("?")
+    if prev == "/":
+        path, _, query = rest[end + 1 :].partition("?")
         database = percent_decode(path) or None
-    elif tail.startswith("?"):
-        query = tail[1:]
+    elif prev == "?":
+        query = rest[end + 1 :]
     params: list[tuple[str, str]] = []
     # HTML/XML text writes the separator as &amp; (libpq itself would refuse the key)
     query = query.replace("&amp;", "&")
@@ -150,9 +160,9 @@ def parse(uri: str) -> ParsedCredential:
         elif key == "user":
             user = value
         elif key == "host":
-            hosts = value.split(",")
+            hosts = tuple(value.split(","))
         elif key == "port":
-            ports = value.split(",")
+            ports = tuple(value.split(","))
         elif key == "dbname":
             database = value
         else:
@@ -162,8 +172,8 @@ def parse(uri: str) -> ParsedCredential:
     return ParsedCredential(
         password=password,
         user=user,
-        hosts=tuple(h for h in hosts),
-        ports=tuple(ports),
+        hosts=hosts,
+        ports=ports,
         database=database,
         params=tuple(params),
     )

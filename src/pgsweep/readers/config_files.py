@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from pgsweep.models import Chunk, Skipped
+from pgsweep.parsers import pgpass
 from pgsweep.readers.envgroups import Assignment, has_postgres_hint, synthesize
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.normalise import (
@@ -21,29 +22,6 @@ from pgsweep.readers.normalise import (
 from pgsweep.readers.text import text_chunk
 
 # --------------------------------------------------------------------------- .pgpass
-
-
-def split_pgpass_line(line: str) -> list[str]:
-    """Fields of a .pgpass line; `\\` escapes the next character in every field."""
-    fields: list[str] = []
-    cur: list[str] = []
-    i = 0
-    while i < len(line):
-        ch = line[i]
-        if ch == "\\" and i + 1 < len(line):
-            cur.append(line[i + 1])
-            i += 2
-            continue
-        if ch == ":" and len(fields) < 4:
-            fields.append("".join(cur))
-            cur = []
-        elif ch == ":":
-            break  # the password ends at the first unescaped ':'; the rest is ignored
-        else:
-            cur.append(ch)
-        i += 1
-    fields.append("".join(cur))
-    return fields
 
 
 def pgpass_risk(info: FileInfo) -> tuple[str, ...] | None:
@@ -79,25 +57,19 @@ class PgpassReader:
 
     def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
         out = LineMappedText()
-        for n, line in enumerate(split_lines(decode_text(data)), start=1):
-            if not line or line.startswith("#"):
+        lines = split_lines(decode_text(data))
+        for n, line in enumerate(lines, start=1):
+            entry = pgpass.parse_line(line)  # None: comment, blank, fewer than 4 colons
+            if entry is None or not entry.password:
                 continue
-            fields = split_pgpass_line(line)
-            if len(fields) < 5 or not fields[4]:
-                continue  # fewer than 4 colons matches nothing in libpq
-            host, port, db, user = (None if f == "*" else f for f in fields[:4])
             out.add(
-                make_uri(
-                    fields[4],
-                    user,
-                    [host] if host else [],
-                    [port] if port else [],
-                    db,
-                ),
+                make_uri(entry.password, entry.user, entry.hosts, entry.ports, entry.database),
                 n,
             )
         if out:
-            yield out.chunk(file_provenance(info, self.name, risk_flags=pgpass_risk(info)))
+            yield out.keep_ignore_markers(lines).chunk(
+                file_provenance(info, self.name, risk_flags=pgpass_risk(info))
+            )
 
 
 # --------------------------------------------------------------------------- pg_service.conf
@@ -115,7 +87,8 @@ class PgServiceReader:
         out = LineMappedText()
         sections: list[tuple[str, dict[str, tuple[str, int]]]] = []
         current: dict[str, tuple[str, int]] | None = None
-        for n, raw in enumerate(split_lines(decode_text(data)), start=1):
+        lines = split_lines(decode_text(data))
+        for n, raw in enumerate(lines, start=1):
             line = raw.strip()
             if not line:
                 continue
@@ -152,7 +125,7 @@ class PgServiceReader:
                 line_no,
             )
         if out:
-            yield out.chunk(file_provenance(info, self.name))
+            yield out.keep_ignore_markers(lines).chunk(file_provenance(info, self.name))
 
 
 # --------------------------------------------------------------------------- .env files
@@ -239,7 +212,8 @@ class DotenvReader:
         text = decode_text(data)
         normalised, assignments = parse_dotenv(text)
         uris = synthesize(assignments, hint=has_postgres_hint(text))
-        yield replace_lines(normalised, uris).chunk(file_provenance(info, self.name))
+        out = replace_lines(normalised, uris).keep_ignore_markers(split_lines(text))
+        yield out.chunk(file_provenance(info, self.name))
 
 
 # --------------------------------------------------------------------------- .psqlrc
@@ -265,7 +239,9 @@ class PsqlrcReader:
                     value = value[1:-1].replace("''", "'")
                 assignments.append(Assignment(m.group(1), value, n))
         uris = synthesize(assignments)
-        yield replace_lines(text, uris).chunk(file_provenance(info, self.name))
+        yield replace_lines(text, uris).keep_ignore_markers(text.lines).chunk(
+            file_provenance(info, self.name)
+        )
 
 
 # --------------------------------------------------------------------------- postgresql.conf
@@ -343,7 +319,8 @@ class PostgresqlConfReader:
 
     def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
         out = LineMappedText()
-        for n, line in enumerate(split_lines(decode_text(data)), start=1):
+        lines = split_lines(decode_text(data))
+        for n, line in enumerate(lines, start=1):
             m = _GUC_RE.match(line)
             if m:
                 value = re.sub(r"''|\\(.)", lambda x: x.group(1) or "'", m.group(2))
@@ -353,7 +330,7 @@ class PostgresqlConfReader:
                     out.add(uri, n)
                     continue
             out.add(line, n)
-        yield out.chunk(file_provenance(info, self.name))
+        yield out.keep_ignore_markers(lines).chunk(file_provenance(info, self.name))
 
 
 # --------------------------------------------------------------------------- notebooks

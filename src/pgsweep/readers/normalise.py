@@ -112,6 +112,20 @@ class LineMappedText:
     def __bool__(self) -> bool:
         return bool(self.lines)
 
+    def keep_ignore_markers(self, original: Sequence[str]) -> LineMappedText:
+        """This text with each line whose original line (`original[n - 1]`) holds an inline
+        ignore marker ending in that marker, so a rewritten line is still ignored."""
+        from pgsweep.filters import ignore_marker_in
+
+        out = LineMappedText()
+        for line, n in zip(self.lines, self.origin, strict=True):
+            marker = ignore_marker_in(original[n - 1]) if 0 < n <= len(original) else None
+            if marker is not None and marker not in line:
+                line = f"{line}  # {marker}"
+            out.lines.append(line)
+            out.origin.append(n)
+        return out
+
     def chunk(self, provenance: Provenance, decoded: bool = False) -> Chunk:
         data = "\n".join(self.lines).encode("utf-8", "surrogateescape") + b"\n"
         return Chunk(data=data, provenance=provenance, line_map=tuple(self.origin),

@@ -131,9 +131,10 @@ class YamlReader:
                 uris.update(synthesize(assignments, families, hint=hint,
                                        default_host=default_host))
         out = LineMappedText()
-        for n, line in enumerate(split_lines(text), start=1):
+        lines = split_lines(text)
+        for n, line in enumerate(lines, start=1):
             out.add(uris.get(n, line), n)
-        yield out.chunk(file_provenance(info, _kind_of(info, docs)))
+        yield out.keep_ignore_markers(lines).chunk(file_provenance(info, _kind_of(info, docs)))
 
 
 YAML_READER = YamlReader()
