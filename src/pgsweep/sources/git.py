@@ -279,7 +279,11 @@ class GitSource:
             a, b = self._range
             yield from self._iter_rev_list([], [b, f"^{a}"], missing, reachable=True)
         elif self._since is not None:
-            tips = self._ref_tips()
+            # What the checked-out history adds over REV (git log REV..HEAD), as CI wants:
+            # other refs (pull-request refs in a mirror, other local branches) are not
+            # "new" here. Without a HEAD, every ref's tip.
+            head = self.default_tip()
+            tips = [str(head.id)] if head is not None else self._ref_tips()
             yield from self._iter_rev_list([], [*tips, f"^{self._since}"], missing, True)
         else:
             # exclude_tips: an incremental rescan skips what an earlier scan covered.
