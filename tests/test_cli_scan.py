@@ -109,7 +109,9 @@ def test_error_lines(tmp_path: Path) -> None:
     missing = tmp_path / "nope"
     assert_one_error_line(run_cli("scan", str(missing)), f"{missing}: no such file or directory")
     empty = GitRepo(tmp_path / "empty").root
-    assert_one_error_line(run_cli("scan", str(empty)), f"{empty}: empty git repository (no commits)")
+    assert_one_error_line(
+        run_cli("scan", str(empty)), f"{empty}: empty git repository (no commits)"
+    )
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / ".git").write_text("gitdir: /nonexistent\n")

@@ -23,9 +23,13 @@ def test_every_keyword_is_reached_through_an_anchor(all_signatures) -> None:
 
 def test_error_text_signature_runs_on_logs_not_git_blobs(all_signatures) -> None:
     fragment = make_password(8)  # generated: a literal would be a leak at rest
-    text = f'psql: error: invalid integer value "{fragment}" for connection option "port"\n'.encode()
+    text = (
+        f'psql: error: invalid integer value "{fragment}" for connection option "port"\n'
+    ).encode()
     detector = SignatureDetector(all_signatures)
-    on_file = [c.rule for c in detector.iter_candidates(Chunk(text, FileProvenance(path="ci.log")))]
+    on_file = [
+        c.rule for c in detector.iter_candidates(Chunk(text, FileProvenance(path="ci.log")))
+    ]
     on_git = [c.rule for c in detector.iter_candidates(
         Chunk(text, GitProvenance(repo="r", blob="b" * 40, path="ci.log")))]
     assert on_file == ["pg.uri.2"]

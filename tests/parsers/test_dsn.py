@@ -123,7 +123,7 @@ def _conninfo(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
     seps = draw(
         st.lists(st.sampled_from([" ", "  ", "\t", "\n"]), min_size=len(parts), max_size=len(parts))
     )
-    text = "".join(s + p for s, p in zip(seps, parts))
+    text = "".join(s + p for s, p in zip(seps, parts, strict=True))
     return text, dict(pairs)
 
 

@@ -135,7 +135,7 @@ def test_agrees_with_libpq(user: str, password: str, host: str, port: str, db: s
 @pytest.mark.skipif(LIBPQ is None, reason="libpq.so.5 not available")
 @given(
     st.lists(
-        st.sampled_from(list("ab:@%2F5,/?=&[]") + ["password=", "user=", "%40"]), max_size=12
+        st.sampled_from([*"ab:@%2F5,/?=&[]", "password=", "user=", "%40"]), max_size=12
     ).map("".join)
 )
 def test_arbitrary_authority_agrees_with_libpq_where_it_parses(tail: str) -> None:

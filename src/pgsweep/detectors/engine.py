@@ -16,7 +16,9 @@ MAX_WINDOW = 64 * 1024
 # Tier-1 anchors: short literals that every keyword contains one of. One hyperscan pass
 # over a blob with a handful of anchors runs at ~2.5 GB/s; with every keyword (50+) it falls
 # to ~0.7 GB/s. Keywords are only searched (bytes.find) in blobs where their anchor occurs.
-CORE_ANCHORS = (b"pass", b"pwd", b"psw", b"postgres", b"pgsql", b"postgis", b"scram-sha-256$", b"md5")
+CORE_ANCHORS = (
+    b"pass", b"pwd", b"psw", b"postgres", b"pgsql", b"postgis", b"scram-sha-256$", b"md5",
+)
 
 Windows = dict[int, list[tuple[int, int]]]
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 try:  # optional accelerator; the pure-Python path gives the same hits
     import hyperscan as _hs
 except ImportError:  # pragma: no cover - depends on the environment
-    _hs = None
+    _hs = None  # type: ignore[assignment]
 
 
 def hyperscan_available() -> bool:
@@ -62,7 +62,8 @@ class Prefilter:
                 pos = low.find(kw, pos + 1)
 
 
-def _collect(idx: int, start: int, end: int, flags: int, found: list[int]) -> None:
+def _collect(idx: int, start: int, end: int, flags: int, found: object) -> None:
+    assert isinstance(found, list)
     found.append(idx)
 
 

@@ -134,7 +134,7 @@ def shell_word(raw: str) -> str:
                     out.append(raw[i])
                     i += 1
             i += 1
-        elif ch == "$" and raw[i + 1 : i + 2] in ("(", "{") or ch == "`":
+        elif (ch == "$" and raw[i + 1 : i + 2] in ("(", "{")) or ch == "`":
             # command substitution / parameter expansion: kept as written (a reference);
             # unclosed, it is prose around the value and ends the word
             close = {"(": ")", "{": "}"}.get(raw[i + 1 : i + 2], "`")

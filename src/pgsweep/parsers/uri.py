@@ -17,11 +17,11 @@ def trim(candidate: str) -> str:
     text = candidate
     while text:
         last = text[-1]
-        if last in _STRIP_TRAILING:
-            text = text[:-1]
-        elif last == ")" and text.count("(") < text.count(")"):
-            text = text[:-1]
-        elif last == "]" and text.count("[") < text.count("]"):
+        if (
+            last in _STRIP_TRAILING
+            or (last == ")" and text.count("(") < text.count(")"))
+            or (last == "]" and text.count("[") < text.count("]"))
+        ):
             text = text[:-1]
         else:
             break
@@ -101,7 +101,9 @@ def _netloc(rest: str) -> tuple[tuple[str, ...], tuple[str, ...], int, str]:
         if prev != ",":
             host_list = _decode_list(hosts)
             # one port per host, '' where none is given (libpq leaves port unset if all are)
-            port_list = _decode_list(ports, strict=False) or (("",) * len(hosts) if host_list else ())
+            port_list = _decode_list(ports, strict=False) or (
+                ("",) * len(hosts) if host_list else ()
+            )
             return host_list, port_list, p, prev
         p += 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import subprocess
@@ -134,7 +135,7 @@ class BlobReader:
             # Buffered: one write per 64 KiB of ids rather than a system call (and a GIL
             # hand-off) per object. The enumeration runs far ahead of the reading, so ids
             # waiting in this buffer never hold the reader up for long; the end flushes.
-            out = io.BufferedWriter(stdin, buffer_size=1 << 16)  # type: ignore[arg-type]
+            out = io.BufferedWriter(stdin, buffer_size=1 << 16)
             try:
                 for ref in refs:
                     inflight.append(ref)  # before writing: a failed write leaves it queued
@@ -147,10 +148,8 @@ class BlobReader:
             except BaseException as exc:  # noqa: BLE001 - the enumeration failed: re-raised
                 feed_errors.append(exc)
             finally:
-                try:
+                with contextlib.suppress(OSError):
                     stdin.close()
-                except OSError:
-                    pass
 
         errors: list[bytes] = []
         drain = threading.Thread(target=lambda: errors.extend(proc.stderr or ()), daemon=True)

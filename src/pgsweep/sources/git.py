@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import sys
@@ -178,10 +179,8 @@ class GitSource:
     def default_tip(self) -> pygit2.Commit | None:
         """The tip of the default branch: HEAD's branch, else main or master."""
         candidates: list[pygit2.Reference | None] = []
-        try:
+        with contextlib.suppress(pygit2.GitError):
             candidates.append(self.repo.head)
-        except pygit2.GitError:
-            pass
         candidates.extend(self.repo.references.get(n) for n in _DEFAULT_BRANCHES)
         for ref in candidates:
             if ref is None:
@@ -469,10 +468,8 @@ class GitSource:
         at_head: frozenset[pygit2.Oid] = frozenset()
         tip = self.default_tip()
         if tip is not None:
-            try:
+            with contextlib.suppress(pygit2.GitError, KeyError):
                 at_head = index.held(tip.tree_id)
-            except (pygit2.GitError, KeyError):
-                pass
         out: dict[str, Attribution] = {}
         for oid in targets:
             key = str(oid)
@@ -559,10 +556,8 @@ class _TreeIndex:
                 parts.append(self.held(oid))
             else:
                 direct.append(oid)
-        if len(parts) == 1 and not direct:
-            result = parts[0]
-        else:
-            result = frozenset(direct).union(*parts)
+        # a tree holding one subtree and no blobs shares that subtree's set
+        result = parts[0] if len(parts) == 1 and not direct else frozenset(direct).union(*parts)
         self._held[tree_id] = result
         if len(self._held) > self.CACHED_SETS:
             self._held.popitem(last=False)
@@ -592,7 +587,9 @@ class _TreeIndex:
         if sparse:
             self._sparse[tree_id] = tuple(sparse)
 
-    def iter_new_paths(self, tree_id: pygit2.Oid, prefix: str = "") -> Iterator[tuple[pygit2.Oid, str]]:
+    def iter_new_paths(
+        self, tree_id: pygit2.Oid, prefix: str = ""
+    ) -> Iterator[tuple[pygit2.Oid, str]]:
         """(blob, path) pairs under a tree not yet seen at this place, in tree order."""
         if (tree_id, prefix) in self._visited:
             return
