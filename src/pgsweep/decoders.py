@@ -65,13 +65,7 @@ def iter_decoded(
     if not any(k in region_bytes.lower() for k in _INTEREST):
         return
     only = None if windows is None else _line_set(data, regions)
-    has_json = b"\\" in region_bytes and (
-        b'\\"' in region_bytes
-        or b"\\u00" in region_bytes
-        or b"\\/" in region_bytes
-        or b"\\n" in region_bytes
-    )
-    if has_json:
+    if any(m in region_bytes for m in _JSON_MARKERS):
         text = text if text is not None else data.decode("utf-8", "surrogateescape")
         unescaped = _derive(chunk, text, _json_unescape_line, _JSON_ESCAPE_RE, only)
         if unescaped is not None:
@@ -80,19 +74,15 @@ def iter_decoded(
             nested = _decode_secret(unescaped, inner)
             if nested is not None:
                 yield nested
-    has_html = b"&" in region_bytes and (
-        b"&amp;" in region_bytes
-        or b"&quot;" in region_bytes
-        or b"&#" in region_bytes
-        or b"&apos;" in region_bytes
-    )
-    if has_html:
+    if any(m in region_bytes for m in _HTML_MARKERS):
         text = text if text is not None else data.decode("utf-8", "surrogateescape")
         entities = _derive(chunk, text, html.unescape, _ENTITY_RE, only)
         if entities is not None:
             yield entities
 
 
+_JSON_MARKERS = (b'\\"', b"\\u00", b"\\/", b"\\n")
+_HTML_MARKERS = (b"&amp;", b"&quot;", b"&#", b"&apos;")
 _SECRET_SUFFIXES = (".yaml", ".yml", ".json", ".tpl", ".j2", ".txt", ".log")
 
 

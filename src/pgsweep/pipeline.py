@@ -105,11 +105,7 @@ class Scanner:
             stats.bytes += len(item.data)
             if isinstance(item.provenance, GitProvenance):
                 stats.blobs += 1
-            for f in self.scan_chunk(item, stats):
-                key = (f.id, f.line, f.rule)
-                if key not in seen:
-                    seen.add(key)
-                    findings.append(f)
+            _add_unique(findings, seen, self.scan_chunk(item, stats))
             if progress is not None:
                 stats.findings = len(findings)
                 progress(stats)
@@ -127,11 +123,7 @@ class Scanner:
         with multiprocessing.get_context("fork").Pool(len(recipes)) as pool:
             for part, part_stats in pool.imap(_scan_shard, recipes):
                 stats.absorb(part_stats)
-                for f in part:
-                    key = (f.id, f.line, f.rule)
-                    if key not in seen:
-                        seen.add(key)
-                        findings.append(f)
+                _add_unique(findings, seen, part)
                 if progress is not None:
                     stats.findings = len(findings)
                     progress(stats)
@@ -210,6 +202,17 @@ class Scanner:
 
 
 _WORKER_SCANNER: Scanner | None = None
+
+
+def _add_unique(
+    findings: list[Finding], seen: set[tuple[str, int, str]], new: Iterable[Finding]
+) -> None:
+    """Append each finding whose (id, line, rule) is not in `seen` yet."""
+    for f in new:
+        key = (f.id, f.line, f.rule)
+        if key not in seen:
+            seen.add(key)
+            findings.append(f)
 
 
 def _shards(source: Source, jobs: int) -> list[Callable[[], Source]] | None:
