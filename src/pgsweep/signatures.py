@@ -16,7 +16,7 @@ ID_RE = re.compile(r"^pg\.[a-z0-9_]+\.[0-9]+$")
 REQUIRED = ("id", "name", "description", "pattern", "severity", "examples", "negative_examples")
 KNOWN = set(REQUIRED) | {
     "keywords", "parser", "fields", "kind", "window", "paths", "references", "aliases", "flags",
-    "sources", "anchors",
+    "sources",
 }
 PROVENANCE_KINDS = frozenset({"git", "file", "ci-log", "history", "desktop"})
 FIELD_NAMES = {"password", "user", "host", "port", "database"}
@@ -53,7 +53,6 @@ class Signature:
     lines_after: int
     paths: re.Pattern[str] | None
     sources: frozenset[str] | None  # provenance kinds it runs on; None: every kind
-    anchors: tuple[bytes, ...]  # literals every match holds one of (first prefilter pass)
     examples: tuple[Example, ...]
     negative_examples: tuple[Example, ...]
     references: tuple[str, ...]
@@ -166,7 +165,6 @@ def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
         lines_after=int(window.get("after", 0)),
         paths=paths,
         sources=sources,
-        anchors=tuple(str(a).lower().encode() for a in data.get("anchors") or ()),
         examples=_examples(data["examples"], where, "examples"),
         negative_examples=_examples(data["negative_examples"], where, "negative_examples"),
         references=tuple(str(r) for r in data.get("references") or ()),

@@ -1,24 +1,37 @@
-"""The detector: anchors cover every keyword, windows follow hits, sources scope signatures."""
+"""The detector: the locator finds every keyword, windows follow hits, sources scope signatures."""
 
 from __future__ import annotations
 
 from conftest import make_password
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pgsweep.detectors.engine import CORE_ANCHORS, SignatureDetector
+from pgsweep.detectors.engine import SignatureDetector
 from pgsweep.models import Chunk, FileProvenance, GitProvenance
 
 
-def test_every_keyword_is_reached_through_an_anchor(all_signatures) -> None:
+def _naive_hits(keywords: tuple[bytes, ...], data: bytes) -> list[tuple[int, int]]:
+    low = data.lower()
+    out = []
+    for ki, kw in enumerate(keywords):
+        pos = low.find(kw)
+        while pos >= 0:
+            out.append((pos, ki))
+            pos = low.find(kw, pos + 1)
+    return sorted(out)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_the_locator_finds_every_keyword_occurrence(all_signatures, data) -> None:
+    """Hyperscan and the find fallback give what a find per keyword gives, case-insensitive."""
     plan = SignatureDetector(all_signatures).plan("file")
-    anchors = plan.prefilter.keywords
-    for ki, kw in enumerate(plan.keywords):
-        own = [anchors[a] for a in plan.anchors_of[ki]]
-        sigs = [s for s in all_signatures if kw in s.keywords]
-        # a keyword either contains its anchor or its signatures declare the anchors
-        assert all(a in kw for a in own) or all(set(own) <= set(s.anchors) for s in sigs)
-    # the git plan's first pass looks for the core anchors only (fast: ~2.5 GB/s)
-    git = SignatureDetector(all_signatures).plan("git").prefilter.keywords
-    assert set(git) <= set(CORE_ANCHORS)
+    pieces = [*plan.keywords, *(kw.upper() for kw in plan.keywords[:10]),
+              *(kw[:-1] for kw in plan.keywords[:10]), b"x", b"\n", b"\xc3\xa9"]
+    text = b"".join(data.draw(st.lists(st.sampled_from(pieces), max_size=30)))
+    assert plan.locator.hits(text) == _naive_hits(plan.keywords, text)
+    slow = SignatureDetector(all_signatures, use_hyperscan=False).plan("file")
+    assert slow.locator.hits(text) == _naive_hits(plan.keywords, text)
 
 
 def test_error_text_signature_runs_on_logs_not_git_blobs(all_signatures) -> None:

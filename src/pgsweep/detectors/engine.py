@@ -1,10 +1,10 @@
-"""Run every signature over a chunk: prefilter hits, then regexes in small windows."""
+"""Run every signature over a chunk: keyword hits, then regexes in small windows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from pgsweep.detectors.prefilter import Locator, Prefilter
+from pgsweep.detectors.prefilter import Locator
 from pgsweep.models import Candidate, Chunk, ParsedCredential, provenance_path
 from pgsweep.parsers import PARSERS
 from pgsweep.signatures import Signature
@@ -13,18 +13,15 @@ from pgsweep.signatures import Signature
 MAX_WINDOW = 64 * 1024
 
 
-# Tier-1 anchors: short literals that every keyword contains one of. One hyperscan pass
-# over a blob with a handful of anchors runs at ~2.5 GB/s; with every keyword (50+) it falls
-# to ~0.7 GB/s. Keywords are only searched (bytes.find) in blobs where their anchor occurs.
-CORE_ANCHORS = (
-    b"pass", b"pwd", b"psw", b"postgres", b"pgsql", b"postgis", b"scram-sha-256$", b"md5",
-)
-
+# One hyperscan pass per chunk locates every keyword. Measured on sqlalchemy's history
+# (docs/performance.md): a separate presence pass over a few short anchors first saved
+# nothing, since `pass` and `postgres` occur in 97% of its bytes; grouping keywords under
+# fewer stems and checking the keyword in place did not beat locating the keywords.
 Windows = dict[int, list[tuple[int, int]]]
 
 
 class _Plan:
-    """The keyword index of a set of signatures: keyword -> signatures, keyword -> anchor."""
+    """The keyword index of a set of signatures: keyword -> signatures, and its locator."""
 
     def __init__(self, sigs: Sequence[tuple[int, Signature]], use_hyperscan: bool) -> None:
         keywords: list[bytes] = []
@@ -36,25 +33,11 @@ class _Plan:
                     self.by_keyword.append([])
                 self.by_keyword[keywords.index(kw)].append(si)
         self.keywords = tuple(keywords)
-        # Each keyword is searched only where one of its anchors occurs: the core anchor
-        # it contains, else the anchors its signatures declare, else itself.
-        declared = {kw: [a for si, sig in sigs if kw in sig.keywords for a in sig.anchors]
-                    for kw in keywords}
-        anchors: list[bytes] = []
-        self.anchors_of: list[frozenset[int]] = []
-        for kw in keywords:
-            core = next((a for a in CORE_ANCHORS if a in kw), None)
-            own = [core] if core else (declared[kw] or [kw])
-            for a in own:
-                if a not in anchors:
-                    anchors.append(a)
-            self.anchors_of.append(frozenset(anchors.index(a) for a in own))
-        self.prefilter = Prefilter(anchors, use_hyperscan=use_hyperscan)
         self.locator = Locator(keywords, use_hyperscan=use_hyperscan)
 
 
 class SignatureDetector:
-    """The detector every source feeds: one prefilter pass per chunk, regexes only near hits."""
+    """The detector every source feeds: one locator pass per chunk, regexes only near hits."""
 
     def __init__(self, signatures: Sequence[Signature], use_hyperscan: bool = True) -> None:
         self.signatures = tuple(signatures)
@@ -63,7 +46,7 @@ class SignatureDetector:
         self._pathonly = [si for si, s in enumerate(self.signatures) if not s.keywords]
 
     def plan(self, kind: str) -> _Plan:
-        """Keywords, anchors and prefilter for chunks of one provenance kind (built once)."""
+        """Keywords and locator for chunks of one provenance kind (built once)."""
         plan = self._plans.get(kind)
         if plan is None:
             plan = _Plan(
@@ -73,27 +56,19 @@ class SignatureDetector:
             self._plans[kind] = plan
         return plan
 
-    @property
-    def prefilter(self) -> Prefilter:
-        return self.plan("git").prefilter
-
     def windows(self, chunk: Chunk) -> Windows:
         """Per signature index, the byte ranges (whole lines) its regex must look at."""
         data = chunk.data
         windows: Windows = {}
         plan = self.plan(chunk.provenance.kind)
-        present = plan.prefilter.present(data) if plan.keywords else []
-        if present:
-            anchors = set(present)
-            wanted = [ki for ki, own in enumerate(plan.anchors_of) if own & anchors]
-            line_ends: dict[int, int] = {}  # keyword -> end of the line of its last window
-            for pos, ki in plan.locator.hits(data, wanted):
-                if not plan.anchors_of[ki] & anchors or pos <= line_ends.get(ki, -1):
-                    continue  # a second hit on the same line adds nothing
-                end = data.find(b"\n", pos)
-                line_ends[ki] = len(data) if end < 0 else end
-                for si in plan.by_keyword[ki]:
-                    windows.setdefault(si, []).append(_line_window(data, pos, self.signatures[si]))
+        line_ends: dict[int, int] = {}  # keyword -> end of the line of its last window
+        for pos, ki in plan.locator.hits(data) if plan.keywords else ():
+            if pos <= line_ends.get(ki, -1):
+                continue  # a second hit on the same line adds nothing
+            end = data.find(b"\n", pos)
+            line_ends[ki] = len(data) if end < 0 else end
+            for si in plan.by_keyword[ki]:
+                windows.setdefault(si, []).append(_line_window(data, pos, self.signatures[si]))
         if self._pathonly:
             path = provenance_path(chunk.provenance)
             for si in self._pathonly:
