@@ -5,11 +5,9 @@ from __future__ import annotations
 import contextlib
 import re
 import subprocess
-import sys
 import threading
-from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from fnmatch import fnmatch
 from pathlib import Path
@@ -18,36 +16,21 @@ import pygit2
 
 from pgsweep.models import Chunk, FileProvenance, Finding, GitProvenance, Skipped
 from pgsweep.options import ScanOptions
+from pgsweep.sources.attribution import Attribution, HistoryLog
 from pgsweep.sources.blobreader import BlobRead, BlobReader, BlobRef, git_command, git_env
 from pgsweep.sources.files import file_meta, is_binary
 from pgsweep.sources.interface import SourceError
 
 _OID_RE = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 _DEFAULT_BRANCHES = ("refs/heads/main", "refs/heads/master", "refs/remotes/origin/HEAD")
-_SORT = (
-    pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME | pygit2.enums.SortMode.REVERSE
-)
 _TREE = pygit2.enums.ObjectType.TREE
 _BLOB = pygit2.enums.ObjectType.BLOB
-# libgit2's object cache (256 MiB by default) would hold most trees of a large history
-# during attribution; the walk memoises what it needs itself.
+# libgit2's object cache (256 MiB by default) is not needed: pygit2 reads refs, a few
+# commits and one tree per scan; git's own processes read the blobs and the history.
 OBJECT_CACHE_BYTES = 32 * 1024 * 1024
 # Pack files libgit2 keeps mapped (8 GiB by default on 64-bit): mapped pages count in RSS.
 MAPPED_PACK_BYTES = 64 * 1024 * 1024
 PACK_WINDOW_BYTES = 16 * 1024 * 1024  # per mapping (1 GiB by default: a whole pack at once)
-
-
-@dataclass(frozen=True)
-class Attribution:
-    """Where a blob first appeared and how widely it is held."""
-
-    commit: str | None
-    path: str | None
-    author: str | None
-    date: str | None
-    present_at_head: bool
-    commits: int
-    paths: int
 
 
 # Below this many objects a scan takes well under a second: not worth worker processes.
@@ -89,6 +72,7 @@ class GitSource:
         self._since = self._resolve(opts.since) if opts.since else None
         self._range = self._parse_range(opts.commit_range) if opts.commit_range else None
         self._shard = (0, 1)  # (k, n): this source reads every n-th listed blob from the k-th
+        self._log: HistoryLog | None = None  # attribution's history log, started with the scan
 
     # ------------------------------------------------------------------ parallel scans
     def shards(self, n: int) -> list[tuple[Path, ScanOptions, int, int]] | None:
@@ -101,6 +85,7 @@ class GitSource:
         """
         if n < 2 or self.opts.staged or self.object_count() < PARALLEL_MIN_OBJECTS:
             return None
+        self._begin_log()
         return [(self.path, self.opts, k, n) for k in range(n)]
 
     @classmethod
@@ -295,6 +280,8 @@ class GitSource:
     def iter_items(self) -> Iterator[Chunk | Skipped]:
         self._seen.clear()
         first = self._shard[0] == 0
+        if self._shard[1] == 1:
+            self._begin_log()
         if self.repo.is_shallow and first:
             yield Skipped(
                 self.name,
@@ -446,159 +433,79 @@ class GitSource:
         return out
 
     def attribution(self, blobs: Iterable[str]) -> dict[str, Attribution]:
-        """One walk over the commits in scope, oldest first, memoising trees by id."""
-        targets = {pygit2.Oid(hex=b) for b in blobs}
-        index = _TreeIndex(self.repo, targets)
-        first: dict[pygit2.Oid, tuple[pygit2.Commit, str]] = {}
-        commits: Counter[pygit2.Oid] = Counter()  # commits holding each target
-        paths: dict[pygit2.Oid, set[str]] = {}
-        for commit in self._walker() or ():
-            try:
-                tree_id = commit.tree_id
-                held = index.held(tree_id)
-            except (pygit2.GitError, KeyError):
-                continue  # missing tree (partial or corrupt): attribute from the rest
-            if not held:
-                continue
-            commits.update(held)
-            for oid, path in index.iter_new_paths(tree_id):
-                paths.setdefault(oid, set()).add(path)
-                if oid not in first:
-                    first[oid] = (commit, path)
-        at_head: frozenset[pygit2.Oid] = frozenset()
-        tip = self.default_tip()
-        if tip is not None:
-            with contextlib.suppress(pygit2.GitError, KeyError):
-                at_head = index.held(tip.tree_id)
+        """First commit, path, author and spread of each blob, from the history log."""
+        targets = set(blobs)
+        log = self._log if self._log is not None else self._start_log()
+        self._log = None
+        try:
+            placed = log.placements(targets) if log is not None else {}
+        finally:
+            if log is not None:
+                log.close()
+        at_head = self._blobs_at_head(targets)
         out: dict[str, Attribution] = {}
         for oid in targets:
-            key = str(oid)
-            if oid in first:
-                commit, path = first[oid]
-                out[key] = Attribution(
-                    commit=str(commit.id),
-                    path=path,
-                    author=_person(commit.author),
-                    date=_iso_date(commit.author),
+            p = placed.get(oid)
+            if p is not None:
+                commit = self.repo.get(p.commit)
+                out[oid] = Attribution(
+                    commit=p.commit,
+                    path=p.path,
+                    author=_person(commit.author) if isinstance(commit, pygit2.Commit) else None,
+                    date=_iso_date(commit.author) if isinstance(commit, pygit2.Commit) else None,
                     present_at_head=oid in at_head,
-                    commits=commits.get(oid, 0),
-                    paths=len(paths.get(oid, ())),
+                    commits=p.commits,
+                    paths=p.paths,
                 )
-            elif key in self._staged:
-                out[key] = Attribution(None, self._staged[key], None, None, False, 0, 1)
+            elif oid in self._staged:
+                out[oid] = Attribution(None, self._staged[oid], None, None, False, 0, 1)
             else:
-                out[key] = Attribution(None, None, None, None, oid in at_head, 0, 0)
+                out[oid] = Attribution(None, None, None, None, oid in at_head, 0, 0)
         return out
 
-    def _walker(self) -> pygit2.Walker | None:
-        """Commits in scope: the same ones the enumeration listed blobs from."""
+    def _begin_log(self) -> None:
+        """Start attribution's history log now, so git computes it while blobs are scanned
+        (--unreachable: only once the enumeration has found the dangling commits)."""
+        if self._log is None and not self.opts.unreachable:
+            self._log = self._start_log()
+
+    def _start_log(self) -> HistoryLog | None:
+        """`git log --raw` over the commits in scope, running while the blobs are scanned."""
         if self.opts.staged:
             return None
-        walker = self.repo.walk(None, _SORT)
-        pushed = False
         if self._range is not None:
-            walker.push(pygit2.Oid(hex=self._range[1]))
-            walker.hide(pygit2.Oid(hex=self._range[0]))
-            return walker
+            return HistoryLog(self.repo, self.git_dir, [self._range[1]], [self._range[0]])
         tips = self._ref_tips() + (self._odb_commits if self.opts.unreachable else [])
-        for tip in dict.fromkeys(tips):
-            try:
-                walker.push(pygit2.Oid(hex=tip))
-                pushed = True
-            except (pygit2.GitError, KeyError, ValueError):
-                continue
         hidden = [self._since] if self._since is not None else []
         if not self.opts.unreachable:
             hidden += self._exclude_tips()
-        for rev in hidden:
-            try:
-                walker.hide(pygit2.Oid(hex=rev))
-            except (pygit2.GitError, KeyError, ValueError):
+        return HistoryLog(self.repo, self.git_dir, tips, hidden)
+
+    def _blobs_at_head(self, targets: set[str]) -> set[str]:
+        """The targets the default branch's tip holds (anywhere in its tree)."""
+        tip = self.default_tip()
+        if tip is None or not targets:
+            return set()
+        found: set[str] = set()
+        stack = [tip.tree_id]
+        seen: set[pygit2.Oid] = set()
+        while stack:
+            tree_id = stack.pop()
+            if tree_id in seen:
                 continue
-        return walker if pushed else None
-
-
-class _TreeIndex:
-    """Which target blobs each tree holds, each tree id read from git once.
-
-    Per tree it keeps, for good, only the entries that lead to a target (a sparse copy,
-    usually a handful of names). The sets of targets below a tree are recomputed from
-    those sparse copies on demand and only the most recent ones are cached, so memory
-    stays bounded when thousands of blobs have findings.
-    """
-
-    _EMPTY: frozenset[pygit2.Oid] = frozenset()
-    CACHED_SETS = 4096
-
-    def __init__(self, repo: pygit2.Repository, targets: set[pygit2.Oid]) -> None:
-        self.repo = repo
-        self.targets = targets
-        self._read: set[pygit2.Oid] = set()  # trees already read from git
-        self._sparse: dict[pygit2.Oid, tuple[tuple[str, pygit2.Oid, bool], ...]] = {}
-        self._held: OrderedDict[pygit2.Oid, frozenset[pygit2.Oid]] = OrderedDict()
-        self._visited: set[tuple[pygit2.Oid, str]] = set()
-
-    def held(self, tree_id: pygit2.Oid, tree: pygit2.Tree | None = None) -> frozenset[pygit2.Oid]:
-        """The target blobs anywhere under a tree."""
-        known = self._held.get(tree_id)
-        if known is not None:
-            self._held.move_to_end(tree_id)
-            return known
-        if tree_id not in self._read:
-            self._read_tree(tree_id, tree)
-        sparse = self._sparse.get(tree_id)
-        if sparse is None:
-            return self._EMPTY
-        parts: list[frozenset[pygit2.Oid]] = []
-        direct: list[pygit2.Oid] = []
-        for _, oid, is_tree in sparse:
-            if is_tree:
-                parts.append(self.held(oid))
-            else:
-                direct.append(oid)
-        # a tree holding one subtree and no blobs shares that subtree's set
-        result = parts[0] if len(parts) == 1 and not direct else frozenset(direct).union(*parts)
-        self._held[tree_id] = result
-        if len(self._held) > self.CACHED_SETS:
-            self._held.popitem(last=False)
-        return result
-
-    def _read_tree(self, tree_id: pygit2.Oid, tree: pygit2.Tree | None) -> None:
-        if tree is None:
-            obj = self.repo[tree_id]
-            if not isinstance(obj, pygit2.Tree):
-                raise KeyError(tree_id)
-            tree = obj
-        sparse: list[tuple[str, pygit2.Oid, bool]] = []
-        for entry in tree:
-            kind = entry.type
-            if kind == _TREE:
-                sub_id = entry.id
-                try:
-                    if sub_id not in self._read:
-                        self._read_tree(sub_id, entry)  # type: ignore[arg-type]
-                except (pygit2.GitError, KeyError):
-                    continue
-                if sub_id in self._sparse:
-                    sparse.append((sys.intern(entry.name or ""), sub_id, True))
-            elif kind == _BLOB and entry.id in self.targets:
-                sparse.append((sys.intern(entry.name or ""), entry.id, False))
-        self._read.add(tree_id)
-        if sparse:
-            self._sparse[tree_id] = tuple(sparse)
-
-    def iter_new_paths(
-        self, tree_id: pygit2.Oid, prefix: str = ""
-    ) -> Iterator[tuple[pygit2.Oid, str]]:
-        """(blob, path) pairs under a tree not yet seen at this place, in tree order."""
-        if (tree_id, prefix) in self._visited:
-            return
-        self._visited.add((tree_id, prefix))
-        for name, oid, is_tree in self._sparse.get(tree_id, ()):
-            if is_tree:
-                yield from self.iter_new_paths(oid, f"{prefix}{name}/")
-            else:
-                yield oid, prefix + name
+            seen.add(tree_id)
+            try:
+                tree = self.repo[tree_id]
+            except (KeyError, ValueError, pygit2.GitError):
+                continue  # a missing or corrupt tree: the rest still counts
+            if not isinstance(tree, pygit2.Tree):
+                continue
+            for entry in tree:
+                if entry.type == _TREE:
+                    stack.append(entry.id)
+                elif entry.type == _BLOB and str(entry.id) in targets:
+                    found.add(str(entry.id))
+        return found
 
 
 def _person(sig: pygit2.Signature) -> str:
