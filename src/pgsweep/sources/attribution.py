@@ -16,7 +16,7 @@ import contextlib
 import subprocess
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -54,21 +54,30 @@ class HistoryLog:
     """`git log --raw` of the commits in scope, started now, read when findings need it."""
 
     def __init__(
-        self, repo: pygit2.Repository, git_dir: str, tips: Iterable[str], hidden: Iterable[str]
+        self,
+        repo: pygit2.Repository,
+        git_dir: str,
+        tips: Iterable[str],
+        hidden: Iterable[str],
+        refs: Callable[[], list[str]] | None = None,
     ) -> None:
+        """The commits reachable from `tips` (and from every ref, when `refs` lists them
+        for the fallback walk) and not from `hidden`."""
         self._repo = repo
         self._tips = list(dict.fromkeys(tips))
         self._hidden = list(hidden)
+        self._refs = refs
         revs = [*self._tips, *(f"^{h}" for h in self._hidden)]
         self.error: str | None = None
         self._out: IO[bytes] | None = None
         self._proc: subprocess.Popen[bytes] | None = None
-        if not any(not r.startswith("^") for r in revs):
+        if not self._tips and refs is None:
             return
         self._out = tempfile.TemporaryFile(prefix="pgsweep-log-")  # noqa: SIM115 - closed in close()
         cmd = git_command(
             git_dir, "log", "--raw", "--no-abbrev", "--root", "--topo-order", "--reverse",
-            "--diff-merges=first-parent", "--no-renames", "--format=%x01%H %P", "--stdin",
+            "--diff-merges=first-parent", "--no-renames", "--format=%x01%H %P",
+            *(["--all"] if refs is not None else []), "--stdin",
         )
         try:
             self._proc = subprocess.Popen(
@@ -97,7 +106,8 @@ class HistoryLog:
             # reading around what cannot be read.
             detail = err.decode("utf-8", "replace").strip().splitlines()
             self.error = f"git log failed: {detail[-1] if detail else self._proc.returncode}"
-            return _replay(_walk_records(self._repo, self._tips, self._hidden, wanted), wanted)
+            tips = [*(self._refs() if self._refs is not None else []), *self._tips]
+            return _replay(_walk_records(self._repo, tips, self._hidden, wanted), wanted)
         self._out.seek(0)
         return _replay(_log_records(self._out, wanted), wanted)
 
