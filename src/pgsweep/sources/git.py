@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import subprocess
+import tempfile
 import threading
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import IO
 
 import pygit2
 
@@ -73,25 +77,31 @@ class GitSource:
         self._range = self._parse_range(opts.commit_range) if opts.commit_range else None
         self._shard = (0, 1)  # (k, n): this source reads every n-th listed blob from the k-th
         self._log: HistoryLog | None = None  # attribution's history log, started with the scan
+        self._lists: list[IO[bytes]] = []  # the listed blobs to read (see _list_blobs)
 
     # ------------------------------------------------------------------ parallel scans
-    def shards(self, n: int) -> list[tuple[Path, ScanOptions, int, int]] | None:
+    def shards(self, n: int) -> list[tuple[Path, ScanOptions, int, int, int]] | None:
         """Recipes for n sources that together read exactly this one's blobs, or None when
         the scan is too small to gain from it or its mode cannot be split (--staged).
 
-        Each shard runs the same enumeration (cheap: `rev-list` is ~10% of the reading) and
-        reads every n-th blob of it, so shards need no coordination; shard 0 also reports
-        what the scan as a whole reports once (shallow history, missing objects, worktree).
+        This process lists the blobs once (`_list_blobs`) into one unlinked file per shard;
+        a recipe names its file by descriptor, which the forked worker inherits. Shard 0
+        also reports what the scan as a whole reports once (shallow history, missing
+        objects, worktree).
         """
         if n < 2 or self.opts.staged or self.object_count() < PARALLEL_MIN_OBJECTS:
             return None
         self._begin_log()
-        return [(self.path, self.opts, k, n) for k in range(n)]
+        self._lists = self._list_blobs(n)  # kept open until the workers have read them
+        return [(self.path, self.opts, k, n, f.fileno()) for k, f in enumerate(self._lists)]
 
     @classmethod
-    def shard(cls, path: Path, opts: ScanOptions, k: int, n: int) -> GitSource:
+    def shard(cls, path: Path, opts: ScanOptions, k: int, n: int, fd: int) -> GitSource:
         source = cls(path, opts)
         source._shard = (k, n)
+        listed = os.fdopen(os.dup(fd), "rb")
+        listed.seek(0)
+        source._lists = [listed]
         return source
 
     def object_count(self) -> int:
@@ -307,28 +317,64 @@ class GitSource:
         if self.opts.staged:
             yield from self._iter_staged()
         else:
+            listed = self._lists[0] if self._lists else self._list_blobs(1)[0]
             missing: list[str] = []
             reader = BlobReader(self.git_dir, self.opts.max_blob_size)
-            for read in reader.iter_blobs(self._iter_my_refs(missing)):
+            for read in reader.iter_blobs(self._iter_listed(listed, missing)):
                 yield self._item(read)
-            for oid in dict.fromkeys(missing) if first else ():
+            listed.close()
+            for oid in dict.fromkeys(missing):
                 yield Skipped(f"git:{oid}", "missing object (partial clone?)")
             self.reader_errors.extend(reader.errors)
             for message in dict.fromkeys(self.reader_errors):
-                if ("rev-list failed" in message or "batch-all-objects" in message) and first:
+                if "rev-list failed" in message or "batch-all-objects" in message:
                     yield Skipped(self.name, message, warn=True)
         if self.opts.worktree and first:
             yield from self._iter_worktree()
 
-    def _iter_my_refs(self, missing: list[str]) -> Iterator[BlobRef]:
-        """This shard's share of the listed blobs (all of them when not sharded)."""
-        k, n = self._shard
-        if n == 1:
-            yield from self._iter_refs(missing)
-            return
-        for i, ref in enumerate(self._iter_refs(missing)):
-            if i % n == k:
-                yield ref
+    def _list_blobs(self, n: int) -> list[IO[bytes]]:
+        """Every blob to read, ordered by path, into n unlinked files (one per shard).
+
+        Versions of one file are stored as deltas of each other, so reading them one after
+        another lets git reuse its delta base cache. Measured with `git cat-file --batch`:
+        rails/rails took 7.3 s of git CPU in rev-list order and 5.0 s in path order;
+        sqlalchemy 3.4 s and 2.2 s. Shards therefore split by a hash of the path (every
+        version of a file in one shard): two readers dealt blobs in turn took 8.4 s.
+        The first file also carries what the scan reports once: missing objects (`?`)
+        and enumeration errors (`!`).
+        """
+        missing: list[str] = []
+        refs = sorted(self._iter_refs(missing), key=lambda r: r.path or "")
+        files: list[IO[bytes]] = [
+            tempfile.TemporaryFile(prefix="pgsweep-blobs-")  # noqa: SIM115 - handed on, open
+            for _ in range(n)
+        ]
+        for ref in refs:
+            path = (ref.path or "").encode("utf-8", "surrogateescape")
+            k = zlib.crc32(path or ref.oid.encode()) % n
+            files[k].write(b"%s %d %s\n" % (ref.oid.encode(), ref.reachable, path))
+        del refs
+        for oid in dict.fromkeys(missing):
+            files[0].write(f"? {oid}\n".encode())
+        for message in dict.fromkeys(self.reader_errors):
+            files[0].write(("! " + " ".join(message.split()) + "\n").encode("utf-8", "replace"))
+        self.reader_errors.clear()
+        for f in files:
+            f.flush()
+            f.seek(0)
+        return files
+
+    def _iter_listed(self, listed: IO[bytes], missing: list[str]) -> Iterator[BlobRef]:
+        """The blobs `_list_blobs` wrote, in order; reports go to `missing` and errors."""
+        for raw in listed:
+            line = raw.rstrip(b"\n").decode("utf-8", "surrogateescape")
+            if line.startswith("? "):
+                missing.append(line[2:])
+            elif line.startswith("! "):
+                self.reader_errors.append(line[2:])
+            else:
+                oid, reachable, path = line.split(" ", 2)
+                yield BlobRef(oid, path or None, reachable == "1")
 
     def _where(self, ref: BlobRef) -> str:
         return f"{ref.path} (blob {ref.oid[:12]})" if ref.path else f"blob {ref.oid}"
