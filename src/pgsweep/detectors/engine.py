@@ -44,6 +44,7 @@ class SignatureDetector:
         self.use_hyperscan = use_hyperscan
         self._plans: dict[str, _Plan] = {}
         self._pathonly = [si for si, s in enumerate(self.signatures) if not s.keywords]
+        self._last_path: tuple[tuple[str, str | None], tuple[int, ...]] | None = None
 
     def plan(self, kind: str) -> _Plan:
         """Keywords and locator for chunks of one provenance kind (built once)."""
@@ -70,12 +71,24 @@ class SignatureDetector:
             for si in plan.by_keyword[ki]:
                 windows.setdefault(si, []).append(_line_window(data, pos, self.signatures[si]))
         if self._pathonly:
-            path = provenance_path(chunk.provenance)
-            for si in self._pathonly:
-                sig = self.signatures[si]
-                if sig.runs_on(chunk.provenance.kind) and sig.applies_to(path):
-                    windows.setdefault(si, []).append((0, len(data)))
+            for si in self._whole_chunk(chunk.provenance.kind, provenance_path(chunk.provenance)):
+                windows.setdefault(si, []).append((0, len(data)))
         return windows
+
+    def _whole_chunk(self, kind: str, path: str | None) -> tuple[int, ...]:
+        """The keyword-less (path-scoped) signatures that read a chunk at this path whole.
+
+        Remembered for the last path: a git scan reads every version of a file in a row,
+        and matching each blob's path against every pattern again cost rails/rails ~1 s.
+        """
+        if self._last_path is not None and self._last_path[0] == (kind, path):
+            return self._last_path[1]
+        found = tuple(
+            si for si in self._pathonly
+            if self.signatures[si].runs_on(kind) and self.signatures[si].applies_to(path)
+        )
+        self._last_path = ((kind, path), found)
+        return found
 
     def iter_candidates(self, chunk: Chunk, windows: Windows | None = None) -> Iterator[Candidate]:
         if windows is None:
