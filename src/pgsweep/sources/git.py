@@ -23,12 +23,11 @@ from pgsweep.options import ScanOptions
 from pgsweep.sources.attribution import Attribution, HistoryLog
 from pgsweep.sources.blobreader import BlobRead, BlobReader, BlobRef, git_command, git_env
 from pgsweep.sources.files import file_meta, is_binary
+from pgsweep.sources.git_tips import blobs_at, list_tips
 from pgsweep.sources.interface import SourceError
 
 _OID_RE = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 _DEFAULT_BRANCHES = ("refs/heads/main", "refs/heads/master", "refs/remotes/origin/HEAD")
-_TREE = pygit2.enums.ObjectType.TREE
-_BLOB = pygit2.enums.ObjectType.BLOB
 # libgit2's object cache (256 MiB by default) is not needed: pygit2 reads refs, a few
 # commits and one tree per scan; git's own processes read the blobs and the history.
 OBJECT_CACHE_BYTES = 32 * 1024 * 1024
@@ -135,28 +134,12 @@ class GitSource:
     # ------------------------------------------------------------------ refs
     def _ref_tips(self) -> list[str]:
         """Commits at the tip of every ref (HEAD included) and every stash entry."""
-        tips: list[str] = []
-        with contextlib.suppress(pygit2.GitError, KeyError, ValueError, pygit2.InvalidSpecError):
-            tips.append(str(self.repo.head.peel(pygit2.Commit).id))  # unborn or detached
         # git lists the refs: peeling tens of thousands of them (a mirror's pull-request
         # refs) through pygit2 cost rails/rails 0.8 s and 120 MiB of mapped packs.
-        out = subprocess.run(
-            git_command(
-                self.git_dir, "for-each-ref",
-                "--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname)",
-            ),
-            capture_output=True, env=git_env(), check=False, text=True,
-        )
-        for line in out.stdout.splitlines():
-            kind, oid, peeled_kind, peeled = [*line.split(" "), "", "", ""][:4]
-            if kind == "commit":
-                tips.append(oid)
-            elif peeled_kind == "commit":
-                tips.append(peeled)
-            elif kind == "tag" and peeled_kind == "tag":  # a tag of a tag: rare, peel fully
-                with contextlib.suppress(pygit2.GitError, KeyError, ValueError):
-                    tips.append(str(self.repo[oid].peel(pygit2.Commit).id))
-            # anything else: a tag of a blob or tree, or a broken ref
+        try:
+            tips = list(list_tips(self.path))
+        except SourceError:
+            tips = []
         tips.extend(self._stash_commits())
         return list(dict.fromkeys(tips))
 
@@ -549,27 +532,10 @@ class GitSource:
         tip = self.default_tip()
         if tip is None or not targets:
             return set()
-        found: set[str] = set()
-        stack = [tip.tree_id]
-        seen: set[pygit2.Oid] = set()
-        while stack:
-            tree_id = stack.pop()
-            if tree_id in seen:
-                continue
-            seen.add(tree_id)
-            try:
-                tree = self.repo[tree_id]
-            except (KeyError, ValueError, pygit2.GitError):
-                continue  # a missing or corrupt tree: the rest still counts
-            if not isinstance(tree, pygit2.Tree):
-                continue
-            for entry in tree:
-                if entry.type == _TREE:
-                    stack.append(entry.id)
-                elif entry.type == _BLOB and str(entry.id) in targets:
-                    found.add(str(entry.id))
-        return found
-
+        try:
+            return targets & blobs_at(self.path, str(tip.id))
+        except SourceError:  # a corrupt tree: nothing is known to be at the tip
+            return set()
 
 def _person(sig: pygit2.Signature) -> str:
     """`Name <email>`: whom to ask about the leak."""
