@@ -38,7 +38,8 @@ print(json.dumps({"findings": n}))
 """
 
 FLOOR_SCRIPT = (
-    "git -C {repo} rev-list --objects --all --filter=object:type=blob --filter-provided-objects"
+    "git -C {repo} rev-list --objects --all --missing=print --filter=object:type=blob"
+    " --filter-provided-objects"
     " | git -C {repo} cat-file --batch='%(objectname) %(objecttype) %(objectsize) %(rest)'"
     " > /dev/null"
 )
