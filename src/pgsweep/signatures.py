@@ -173,10 +173,15 @@ def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
     )
 
 
+# libyaml's safe loader when PyYAML was built with it: 0.27 s -> 0.03 s for the shipped
+# signatures, paid by every scan before it starts
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_file(path: Path) -> list[Signature]:
     """A file holds one signature mapping, or a list of them under `signatures:`."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SignatureError(f"{path}: cannot read: {exc}".splitlines()[0]) from None
     if isinstance(raw, Mapping) and "signatures" in raw:

@@ -213,6 +213,7 @@ class GitSource:
         # what this one listed (a set of every blob id costs rails/rails ~35 MiB)
         seen = self._seen
         track = self.opts.unreachable
+        excludes = bool(self.opts.excludes)
         try:
             for raw in proc.stdout:
                 line = raw.rstrip(b"\n").decode("utf-8", "surrogateescape")
@@ -220,11 +221,11 @@ class GitSource:
                     missing.append(line[1:].strip())
                     continue
                 oid, _, path = line.partition(" ")
-                if not _OID_RE.match(oid) or oid in seen:
-                    continue
+                if len(oid) not in (40, 64) or oid in seen:
+                    continue  # not an object line (rev-list prints nothing else here)
                 if track:
                     seen.add(oid)
-                if self._excluded(path):
+                if excludes and self._excluded(path):
                     continue
                 yield BlobRef(oid, path or None, reachable)
         finally:
@@ -327,15 +328,18 @@ class GitSource:
         and enumeration errors (`!`).
         """
         missing: list[str] = []
-        refs = sorted(self._iter_refs(missing), key=lambda r: r.path or "")
+        refs = sorted(self._iter_refs(missing), key=_by_path)
         files: list[IO[bytes]] = [
             tempfile.TemporaryFile(prefix="pgsweep-blobs-")  # noqa: SIM115 - handed on, open
             for _ in range(n)
         ]
+        writes = [f.write for f in files]
         for ref in refs:
-            path = (ref.path or "").encode("utf-8", "surrogateescape")
-            k = zlib.crc32(path or ref.oid.encode()) % n
-            files[k].write(b"%s %d %s\n" % (ref.oid.encode(), ref.reachable, path))
+            line = f"{ref.oid} {ref.reachable:d} {ref.path or ''}\n".encode(
+                "utf-8", "surrogateescape"
+            )
+            key = line[len(ref.oid) + 3 : -1] if ref.path else line  # the path, else the id
+            writes[zlib.crc32(key) % n](line)
         del refs
         for oid in dict.fromkeys(missing):
             files[0].write(f"? {oid}\n".encode())
@@ -536,6 +540,11 @@ class GitSource:
             return targets & blobs_at(self.path, str(tip.id))
         except SourceError:  # a corrupt tree: nothing is known to be at the tip
             return set()
+
+
+def _by_path(ref: BlobRef) -> str:
+    return ref.path or ""
+
 
 def _person(sig: pygit2.Signature) -> str:
     """`Name <email>`: whom to ask about the leak."""
