@@ -8,7 +8,7 @@ import re
 import subprocess
 import tempfile
 import threading
-import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -322,8 +322,8 @@ class GitSource:
         Versions of one file are stored as deltas of each other, so reading them one after
         another lets git reuse its delta base cache. Measured with `git cat-file --batch`:
         rails/rails took 7.3 s of git CPU in rev-list order and 5.0 s in path order;
-        sqlalchemy 3.4 s and 2.2 s. Shards therefore split by a hash of the path (every
-        version of a file in one shard): two readers dealt blobs in turn took 8.4 s.
+        sqlalchemy 3.4 s and 2.2 s. Shards therefore split by path (every version of a
+        file in one shard): two readers dealt blobs in turn took 8.4 s.
         The first file also carries what the scan reports once: missing objects (`?`)
         and enumeration errors (`!`).
         """
@@ -333,13 +333,23 @@ class GitSource:
             tempfile.TemporaryFile(prefix="pgsweep-blobs-")  # noqa: SIM115 - handed on, open
             for _ in range(n)
         ]
+        # every version of a path to one shard; paths dealt largest first to the shard
+        # with the fewest blobs (sqlalchemy: 43.4k/43.4k blobs, 2.3/2.2 GB; a hash of the
+        # path gave 40.8k/46.0k, 2.0/2.5 GB, and one worker idled for 0.5 s at the end)
+        shard_of: dict[str, int] = {}
+        if n > 1:
+            load = [0] * n
+            counts = Counter(r.path or r.oid for r in refs)
+            for key, count in sorted(counts.items(), key=lambda kc: -kc[1]):
+                k = load.index(min(load))
+                shard_of[key] = k
+                load[k] += count
         writes = [f.write for f in files]
         for ref in refs:
             line = f"{ref.oid} {ref.reachable:d} {ref.path or ''}\n".encode(
                 "utf-8", "surrogateescape"
             )
-            key = line[len(ref.oid) + 3 : -1] if ref.path else line  # the path, else the id
-            writes[zlib.crc32(key) % n](line)
+            writes[shard_of.get(ref.path or ref.oid, 0)](line)
         del refs
         for oid in dict.fromkeys(missing):
             files[0].write(f"? {oid}\n".encode())
