@@ -32,7 +32,8 @@ import json, sys
 from kingfisher_sdk import Scanner, git_history
 n = 0
 scanner = Scanner()
-for result in scanner.scan_inputs(git_history(sys.argv[1], refs=None, discover=False)):
+history = git_history(sys.argv[1], refs=None, discover=False, skip_missing_blobs=True)
+for result in scanner.scan_inputs(history):
     n += len(result.findings)
 print(json.dumps({"findings": n}))
 """
