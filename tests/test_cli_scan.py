@@ -176,3 +176,13 @@ def test_pgsweep_own_repository_has_nothing_above_low(tmp_path: Path) -> None:
     assert above_low == [], "\n".join(f"{p}:{n} {r}" for p, n, r in above_low)
     assert [f for f in doc["findings"] if f["severity"] not in ("low", "info")] == []
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_malformed_signatures_folder_is_one_error_line(leaky, tmp_path: Path) -> None:
+    folder = tmp_path / "sigs"
+    folder.mkdir()
+    (folder / "pg_bad.yml").write_text("id: pg.bad.1\nname: half a signature\n")
+    r, _, _ = leaky
+    proc = run_cli("scan", str(r.root), "--no-store", "--signatures", str(folder))
+    assert_one_error_line(proc, "pg_bad.yml: missing keys ['description', 'pattern', "
+                                "'severity', 'examples', 'negative_examples']")

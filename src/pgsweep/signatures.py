@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from pgsweep.errors import PgsweepError
 from pgsweep.models import RuleId, SecretKind, Severity
 
 ID_RE = re.compile(r"^pg\.[a-z0-9_]+\.[0-9]+$")
@@ -22,7 +23,7 @@ PROVENANCE_KINDS = frozenset({"git", "file", "ci-log", "history", "desktop"})
 FIELD_NAMES = {"password", "user", "host", "port", "database"}
 
 
-class SignatureError(Exception):
+class SignatureError(PgsweepError):
     """A signature file is malformed; the message names the file and the problem."""
 
 

@@ -33,7 +33,7 @@ __all__ = [
 
 def is_binary(data: bytes) -> bool:
     """NUL in the first 8 KiB, as git decides (the git source's rule for blobs)."""
-    return b"\x00" in data[:8192]
+    return data.find(b"\x00", 0, 8192) >= 0  # no copy of the first 8 KiB
 
 
 class FileMeta(TypedDict):
