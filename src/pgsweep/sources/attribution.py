@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import tempfile
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -88,6 +89,8 @@ class HistoryLog:
             self.error = f"cannot run git log: {exc.strerror or exc}"
             self.close()
             return
+        # a scan that stops early (an error, Ctrl-C) leaves no git running behind it
+        weakref.finalize(self, _stop, self._proc)
         assert self._proc.stdin is not None
         with contextlib.suppress(BrokenPipeError):
             self._proc.stdin.write("".join(f"{r}\n" for r in revs).encode("ascii"))
@@ -121,6 +124,12 @@ class HistoryLog:
             self._out.close()
         self._proc = None
         self._out = None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
 
 
 Record = tuple[bytes, list[bytes], list[tuple[bytes, bytes, bytes]]]
