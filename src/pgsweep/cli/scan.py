@@ -9,13 +9,12 @@ import typer
 
 from pgsweep import baseline as baseline_mod
 from pgsweep import config as config_mod
-from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS, app, fail
-from pgsweep.cli.progress import progress_reporter
+from pgsweep.cli import app, fail
+from pgsweep.cli._reporting import run_and_report
 from pgsweep.models import Severity
 from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
-from pgsweep.reporters.interface import Format, Report
-from pgsweep.reporters.output import write_report
-from pgsweep.scanjob import open_scan_store, run_scan
+from pgsweep.reporters.interface import Format
+from pgsweep.scanjob import open_scan_store
 
 
 @app.command()
@@ -80,22 +79,9 @@ def scan(
     )
     if warning:
         typer.echo(f"pgsweep: warning: {warning}", err=True)
-    try:
-        with progress_reporter(opts.progress) as on_progress:
-            result = run_scan(opts, store, progress=on_progress)
-    finally:
-        if store is not None:
-            store.close()
-    result = baseline_mod.apply(result, suppressors, config_mod.scan_root(path))
-    for notice in dict.fromkeys(result.stats.notices):
-        typer.echo(f"pgsweep: warning: {notice}", err=True)
-    report = Report(
-        findings=result.findings,
-        credentials=result.credentials,
-        stats=result.stats,
-        signatures=result.signatures,
-        reveal=reveal,
+    raise run_and_report(
+        opts, store, fmt=fmt, output=output, reveal=reveal, threshold=threshold,
+        refine=lambda result: baseline_mod.apply(
+            result, suppressors, config_mod.scan_root(path)
+        ),
     )
-    write_report(report, fmt, output)
-    worst = max((c.severity for c in result.credentials), default=None)
-    raise typer.Exit(EXIT_FINDINGS if worst is not None and worst >= threshold else EXIT_CLEAN)

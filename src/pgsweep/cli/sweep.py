@@ -8,13 +8,12 @@ from pathlib import Path
 
 import typer
 
-from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS, app, fail
-from pgsweep.cli.progress import progress_reporter
+from pgsweep.cli import app, fail
+from pgsweep.cli._reporting import run_and_report
 from pgsweep.models import Severity
 from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
-from pgsweep.reporters.interface import Format, Report
-from pgsweep.reporters.output import write_report
-from pgsweep.scanjob import open_scan_store, run_scan
+from pgsweep.reporters.interface import Format
+from pgsweep.scanjob import open_scan_store
 from pgsweep.sources.files import is_within
 from pgsweep.sources.sweep import Home, SweepSource
 
@@ -67,22 +66,7 @@ def sweep(
     store = None
     if store_path is not None:
         store, _ = open_scan_store(store_path, store_secrets=not no_store_secrets)
-    try:
-        with progress_reporter(opts.progress) as on_progress:
-            result = run_scan(opts, store, progress=on_progress, open_source=lambda _: source)
-    finally:
-        if store is not None:
-            store.close()
-    for notice in dict.fromkeys(result.stats.notices):
-        typer.echo(f"pgsweep: warning: {notice}", err=True)
-    report = Report(
-        findings=result.findings,
-        credentials=result.credentials,
-        stats=result.stats,
-        signatures=result.signatures,
-        reveal=reveal,
-        users=source.summaries(result.findings),
+    raise run_and_report(
+        opts, store, fmt=fmt, output=output, reveal=reveal, threshold=threshold,
+        open_source=lambda _: source, users=source.summaries,
     )
-    write_report(report, fmt, output)
-    worst = max((c.severity for c in result.credentials), default=None)
-    raise typer.Exit(EXIT_FINDINGS if worst is not None and worst >= threshold else EXIT_CLEAN)

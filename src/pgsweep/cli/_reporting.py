@@ -1,0 +1,55 @@
+"""What `scan` and `sweep` share after gathering options: run, report, choose the exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import typer
+
+from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS
+from pgsweep.cli.progress import progress_reporter
+from pgsweep.models import Finding, Severity, UserSummary
+from pgsweep.options import ScanOptions
+from pgsweep.pipeline import ScanResult
+from pgsweep.reporters.interface import Format, Report
+from pgsweep.reporters.output import write_report
+from pgsweep.scanjob import SourceOpener, run_scan
+from pgsweep.sources import select
+from pgsweep.store import Store
+
+
+def run_and_report(
+    opts: ScanOptions,
+    store: Store | None,
+    *,
+    fmt: Format,
+    output: Path | None,
+    reveal: bool,
+    threshold: Severity,
+    open_source: SourceOpener = select.open_source,
+    refine: Callable[[ScanResult], ScanResult] = lambda result: result,
+    users: Callable[[Sequence[Finding]], tuple[UserSummary, ...]] = lambda findings: (),
+) -> typer.Exit:
+    """Scan (the store closed after), `refine` the result, print its notices, write the
+    report, and return the exit: findings at or above `threshold`, or clean."""
+    try:
+        with progress_reporter(opts.progress) as on_progress:
+            result = run_scan(opts, store, progress=on_progress, open_source=open_source)
+    finally:
+        if store is not None:
+            store.close()
+    result = refine(result)
+    for notice in dict.fromkeys(result.stats.notices):
+        typer.echo(f"pgsweep: warning: {notice}", err=True)
+    report = Report(
+        findings=result.findings,
+        credentials=result.credentials,
+        stats=result.stats,
+        signatures=result.signatures,
+        reveal=reveal,
+        users=users(result.findings),
+    )
+    write_report(report, fmt, output)
+    worst = max((c.severity for c in result.credentials), default=None)
+    return typer.Exit(EXIT_FINDINGS if worst is not None and worst >= threshold else EXIT_CLEAN)
