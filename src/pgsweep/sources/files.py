@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from fnmatch import fnmatch
 from pathlib import Path
@@ -29,6 +29,13 @@ __all__ = [
     "iter_data_items",
     "iter_path_items",
 ]
+
+
+def _unreadable(errors: list[OSError], where: str | None) -> Iterator[Skipped]:
+    """Skip records for the directories `os.walk` could not list (its onerror list)."""
+    while errors:
+        err = errors.pop()
+        yield Skipped(str(err.filename or where), f"unreadable directory: {err.strerror or err}")
 
 
 def is_binary(data: bytes) -> bool:
@@ -222,37 +229,31 @@ class FileSource:
         errors: list[OSError] = []
         for dirpath, dirnames, filenames in os.walk(self.root, onerror=errors.append,
                                                     followlinks=False):
-            while errors:
-                err = errors.pop()
-                yield Skipped(str(err.filename or dirpath),
-                              f"unreadable directory: {err.strerror or err}")
+            yield from _unreadable(errors, dirpath)
             here = Path(dirpath)
             keep = []
-            for d in sorted(dirnames):
-                full = here / d
-                rel = full.relative_to(self.root).as_posix()
-                if d == ".git" or self._excluded(rel):
-                    continue
-                if full.is_symlink():
-                    skip = symlink_skip(self.root, full)
-                    if skip is not None:
-                        yield skip
-                    continue
-                keep.append(d)
+            for entry in self._admit(here, (d for d in dirnames if d != ".git")):
+                if isinstance(entry, Skipped):
+                    yield entry
+                else:
+                    keep.append(entry.name)
             dirnames[:] = keep
-            for name in sorted(filenames):
-                full = here / name
-                if self._excluded(full.relative_to(self.root).as_posix()):
-                    continue
-                if full.is_symlink():
-                    skip = symlink_skip(self.root, full)
-                    if skip is not None:
-                        yield skip
-                    continue
-                yield full
-        while errors:
-            err = errors.pop()
-            yield Skipped(str(err.filename), f"unreadable directory: {err.strerror or err}")
+            yield from self._admit(here, filenames)
+        yield from _unreadable(errors, None)
+
+    def _admit(self, here: Path, names: Iterable[str]) -> Iterator[Path | Skipped]:
+        """The entries of a directory the walk goes on with, in name order: not excluded,
+        not symlinks (a symlink leaving the root becomes a skip record)."""
+        for name in sorted(names):
+            full = here / name
+            if self._excluded(full.relative_to(self.root).as_posix()):
+                continue
+            if full.is_symlink():
+                skip = symlink_skip(self.root, full)
+                if skip is not None:
+                    yield skip
+                continue
+            yield full
 
     def iter_items(self) -> Iterator[Chunk | Skipped]:
         for path in self.iter_files():
