@@ -115,11 +115,10 @@ class HistoryLog:
         return _replay(_log_records(self._out, wanted), wanted)
 
     def close(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.wait()
-        if self._proc is not None and self._proc.stderr is not None:
-            self._proc.stderr.close()
+        if self._proc is not None:
+            _stop(self._proc)
+            if self._proc.stderr is not None:
+                self._proc.stderr.close()
         if self._out is not None:
             self._out.close()
         self._proc = None

@@ -74,7 +74,7 @@ class GitSource:
         self._odb_commits: list[str] = []  # every commit in the object database (--unreachable)
         self._since = self._resolve(opts.since) if opts.since else None
         self._range = self._parse_range(opts.commit_range) if opts.commit_range else None
-        self._shard = (0, 1)  # (k, n): this source reads every n-th listed blob from the k-th
+        self._shard = (0, 1)  # (k, n): shard k of n (see shards); shard 0 reports what is once
         self._log: HistoryLog | None = None  # attribution's history log, started with the scan
         self._lists: list[IO[bytes]] = []  # the listed blobs to read (see _list_blobs)
 
