@@ -46,7 +46,7 @@ def git(path: str = "config/database.yml", date: str = "2026-05-01T10:00:00+00:0
         repo: str = "/src/shop") -> GitProvenance:
     return GitProvenance(repo=repo, blob="b" * 40, path=path, commit=commit,
                          author="Dev One <dev@example.com>", date=date,
-                         present_at_head=at_head, commits=1, paths=1)
+                         present_at_head=at_head)
 
 
 def ci(path: str = "logs/build.txt", ts: str = "2026-05-10T08:00:00+00:00") -> CiLogProvenance:

@@ -82,7 +82,7 @@ def test_json_output_fields_and_attribution(leaky, tmp_path: Path) -> None:
         "host": "db.prod.acme-corp.net", "port": "5432", "database": "app",
         "params": {"sslmode": "require"}, "severity": "high", "present_at_head": False,
     }
-    assert f["provenance"]["commits"] == 1 and f["provenance"]["paths"] == 1
+    assert f["provenance"]["commit"] == leak and f["provenance"]["path"] == "deploy/app.env"
     (c,) = doc["credentials"]
     assert set(c) == CREDENTIAL_KEYS
     assert (c["findings"], c["first_seen"], c["last_seen"], c["secret"]) == (

@@ -52,8 +52,6 @@ class GitProvenance:
     author: str | None = None
     date: str | None = None  # ISO 8601 author date
     present_at_head: bool | None = None
-    commits: int = 0  # commits whose tree holds this blob
-    paths: int = 0  # distinct paths the blob appears at
     reachable: bool = True  # False for objects found only with --unreachable
     kind: Literal["git"] = "git"
     user: str | None = None  # the home the repository belongs to (sweep --repos)

@@ -164,8 +164,6 @@ def _location(f: Finding, scrub: _Scrubber) -> Location:
             bits.append(f"commit {p.commit[:12]}")
         if p.author:
             bits.append(f"by {p.author}")
-        if p.commits > 1:
-            bits.append(f"in {p.commits} commits")
         if not p.reachable:
             bits.append("unreachable object")
         detail = " ".join(bits)

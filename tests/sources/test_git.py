@@ -30,7 +30,7 @@ def where(f: Finding) -> tuple:
     p = f.provenance
     assert isinstance(p, GitProvenance)
     return (p.path, f.line, f.user, f.host, f.secret, p.commit, p.author, p.date,
-            p.present_at_head, p.commits, p.paths, p.reachable)
+            p.present_at_head, p.reachable)
 
 
 def by_secret(result: ScanResult) -> dict[str, Finding]:
@@ -99,16 +99,14 @@ def test_every_ref_and_the_stash_is_scanned_and_attributed(history, all_signatur
         "settings", "deleted", "feature", "tagged", "stash1", "stash2", "untracked", "note")}
     d = date_of
     host = "db.prod.acme-corp.net"
-    # A rename keeps the blob: introduced by c1 at its first path, held at two paths, by
-    # 10 commits: main's five, feature, release, and the stashes' work-tree commits (2) and
-    # index commit (1: both stashes' index commits are the same commit).
+    # A rename keeps the blob: introduced by c1 at its first path.
     assert where(found[pw["settings"]]) == (
         "config/settings.py", 3, "app", host, pw["settings"], c["c1"], PERSON, d(1),
-        True, 10, 2, True)
-    # Deleted later: still in history, not at the tip, held by one commit only.
+        True, True)
+    # Deleted later: still in history, not at the tip.
     assert where(found[pw["deleted"]]) == (
         "deploy/old.env", 2, "deployer", "old.acme-corp.net", pw["deleted"], c["c3"], PERSON,
-        d(3), False, 1, 1, True)
+        d(3), False, True)
     assert where(found[pw["feature"]])[:9] == (
         "feature/db.yml", 1, "feat", "feat.acme-corp.net", pw["feature"], c["feature"], PERSON,
         d(6), False)
@@ -142,7 +140,7 @@ def test_unreachable_adds_dangling_commits_and_blobs(history, all_signatures) ->
     assert pw["binary"] not in found  # binary stays skipped
     assert where(found[pw["dangling"]]) == (
         "oops.txt", 1, "oops", "db.prod.acme-corp.net", pw["dangling"], c["dangling"], PERSON,
-        date_of(8), False, 1, 1, False)
+        date_of(8), False, False)
     loose = found[pw["loose"]].provenance
     assert (loose.blob, loose.path, loose.commit, loose.reachable) == (
         c["loose"], None, None, False)
@@ -162,7 +160,7 @@ def test_each_blob_is_read_once(tmp_path: Path, all_signatures) -> None:
     result = scan(r.root, all_signatures)
     assert len(result.findings) == 1
     p = result.findings[0].provenance
-    assert (p.path, p.commits, p.paths, p.present_at_head) == ("a/conf.env", 6, 6, True)
+    assert (p.path, p.commit, p.present_at_head) == ("a/conf.env", r.git("rev-list", "--max-parents=0", "HEAD"), True)
     assert result.stats.blobs == 1 + 5  # the leak, and counter.txt's five versions
 
 
@@ -180,7 +178,7 @@ def test_since_scans_only_new_commits(tmp_path: Path, all_signatures) -> None:
     result = scan(r.root, all_signatures, since=base)
     assert [where(f) for f in result.findings] == [(
         "src/mod3.py", 2, "new", "db.prod.acme-corp.net", new, c_new, PERSON,
-        date_of(41), True, 1, 1, True)]
+        date_of(41), True, True)]
     assert result.stats.blobs == 1  # the one new blob, not the history
     ranged = scan(r.root, all_signatures, commit_range=f"{base}..{c_new}")
     assert [f.secret for f in ranged.findings] == [new]

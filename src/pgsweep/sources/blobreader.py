@@ -34,11 +34,13 @@ GIT_ENV = {
 
 @dataclass(frozen=True)
 class BlobRef:
-    """A blob to read, and one path it appears at (when the enumeration knows one)."""
+    """A blob to read, and the first commit and path it appears at (when the enumeration
+    knows them)."""
 
     oid: str
     path: str | None = None
     reachable: bool = True
+    commit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,9 @@ import pygit2
 
 from pgsweep.models import Chunk, FileProvenance, Finding, GitProvenance, Skipped
 from pgsweep.options import ScanOptions
-from pgsweep.sources.attribution import Attribution, HistoryLog
 from pgsweep.sources.blobreader import BlobRead, BlobReader, BlobRef, git_command, git_env
 from pgsweep.sources.files import file_meta, is_binary
-from pgsweep.sources.git_tips import blobs_at, list_tips
+from pgsweep.sources.git_tips import blobs_at, list_tips, ref_targets
 from pgsweep.sources.interface import SourceError
 
 _OID_RE = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
@@ -75,7 +74,6 @@ class GitSource:
         self._since = self._resolve(opts.since) if opts.since else None
         self._range = self._parse_range(opts.commit_range) if opts.commit_range else None
         self._shard = (0, 1)  # (k, n): shard k of n (see shards); shard 0 reports what is once
-        self._log: HistoryLog | None = None  # attribution's history log, started with the scan
         self._lists: list[IO[bytes]] = []  # the listed blobs to read (see _list_blobs)
 
     # ------------------------------------------------------------------ parallel scans
@@ -90,7 +88,6 @@ class GitSource:
         """
         if n < 2 or self.opts.staged or self.object_count() < PARALLEL_MIN_OBJECTS:
             return None
-        self._begin_log()
         self._lists = self._list_blobs(n)  # kept open until the workers have read them
         return [(self.path, self.opts, k, n, f.fileno()) for k, f in enumerate(self._lists)]
 
@@ -189,12 +186,21 @@ class GitSource:
         return any(fnmatch(path, g) or fnmatch(base, g) for g in self.opts.excludes)
 
     def _iter_rev_list(
-        self, args: Sequence[str], stdin_revs: Sequence[str], missing: list[str], reachable: bool
+        self, args: Sequence[str], stdin_revs: Sequence[str], missing: list[str], reachable: bool,
+        named: frozenset[bytes] = frozenset(),
     ) -> Iterator[BlobRef]:
-        """Blobs (with one path each) that `git rev-list --objects` lists, once each."""
+        """Blobs `git rev-list --objects` lists, once each, with the first commit (parents
+        first) and path they appear at.
+
+        `--in-commit-order --topo-order --reverse` prints each commit followed by the
+        objects it is the first to hold, so the enumeration is also the attribution: a
+        separate `git log --raw` replay cost rails/rails 8.4 s of git CPU beside this
+        walk's 5 s (docs/performance.md). Trees are told from blobs by what follows them
+        (`_first_holders`).
+        """
         cmd = git_command(
-            self.git_dir, "rev-list", "--objects", "--missing=print",
-            "--filter=object:type=blob", "--filter-provided-objects", *args, "--stdin",
+            self.git_dir, "rev-list", "--objects", "--in-commit-order", "--topo-order",
+            "--reverse", "--missing=print", *args, "--stdin",
         )
         proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -215,19 +221,15 @@ class GitSource:
         track = self.opts.unreachable
         excludes = bool(self.opts.excludes)
         try:
-            for raw in proc.stdout:
-                line = raw.rstrip(b"\n").decode("utf-8", "surrogateescape")
-                if line.startswith("?"):
-                    missing.append(line[1:].strip())
+            for oid, raw_path, commit in _first_holders(proc.stdout, missing, named):
+                if oid in seen:
                     continue
-                oid, _, path = line.partition(" ")
-                if len(oid) not in (40, 64) or oid in seen:
-                    continue  # not an object line (rev-list prints nothing else here)
                 if track:
                     seen.add(oid)
+                path = raw_path.decode("utf-8", "surrogateescape")
                 if excludes and self._excluded(path):
                     continue
-                yield BlobRef(oid, path or None, reachable)
+                yield BlobRef(oid, path or None, reachable, commit)
         finally:
             proc.stdout.close()
             proc.wait()
@@ -282,7 +284,8 @@ class GitSource:
         else:
             # exclude_tips: an incremental rescan skips what an earlier scan covered.
             stdin = [*self._stash_commits(), *(f"^{t}" for t in self._exclude_tips())]
-            yield from self._iter_rev_list(["--all"], stdin, missing, True)
+            named = frozenset(t.encode("ascii") for t in ref_targets(self.path))
+            yield from self._iter_rev_list(["--all"], stdin, missing, True, named)
         if self.opts.unreachable:
             yield from self._iter_odb_blobs()
 
@@ -290,8 +293,6 @@ class GitSource:
     def iter_items(self) -> Iterator[Chunk | Skipped]:
         self._seen.clear()
         first = self._shard[0] == 0
-        if self._shard[1] == 1:
-            self._begin_log()
         if self.repo.is_shallow and first:
             yield Skipped(
                 self.name,
@@ -305,7 +306,9 @@ class GitSource:
             missing: list[str] = []
             reader = BlobReader(self.git_dir, self.opts.max_blob_size)
             for read in reader.iter_blobs(self._iter_listed(listed, missing)):
-                yield self._item(read)
+                item = self._item(read)
+                if item is not None:
+                    yield item
             listed.close()
             for oid in dict.fromkeys(missing):
                 yield Skipped(f"git:{oid}", "missing object (partial clone?)")
@@ -328,7 +331,11 @@ class GitSource:
         and enumeration errors (`!`).
         """
         missing: list[str] = []
-        refs = sorted(self._iter_refs(missing), key=_by_path)
+        # newest version of a path first: packs keep the newest whole and older versions
+        # as deltas against it (oldest first cost rails/rails 30% more git CPU)
+        refs = list(self._iter_refs(missing))
+        refs.reverse()
+        refs.sort(key=_by_path)
         files: list[IO[bytes]] = [
             tempfile.TemporaryFile(prefix="pgsweep-blobs-")  # noqa: SIM115 - handed on, open
             for _ in range(n)
@@ -346,7 +353,7 @@ class GitSource:
                 load[k] += count
         writes = [f.write for f in files]
         for ref in refs:
-            line = f"{ref.oid} {ref.reachable:d} {ref.path or ''}\n".encode(
+            line = f"{ref.oid} {ref.reachable:d} {ref.commit or '-'} {ref.path or ''}\n".encode(
                 "utf-8", "surrogateescape"
             )
             writes[shard_of.get(ref.path or ref.oid, 0)](line)
@@ -370,14 +377,16 @@ class GitSource:
             elif line.startswith("! "):
                 self.reader_errors.append(line[2:])
             else:
-                oid, reachable, path = line.split(" ", 2)
-                yield BlobRef(oid, path or None, reachable == "1")
+                oid, reachable, commit, path = line.split(" ", 3)
+                yield BlobRef(oid, path or None, reachable == "1", None if commit == "-" else commit)
 
     def _where(self, ref: BlobRef) -> str:
         return f"{ref.path} (blob {ref.oid[:12]})" if ref.path else f"blob {ref.oid}"
 
-    def _item(self, read: BlobRead) -> Chunk | Skipped:
+    def _item(self, read: BlobRead) -> Chunk | Skipped | None:
         ref = read.ref
+        if read.error == "not a blob":
+            return None  # a tree or tag the enumeration could not tell from a blob
         if read.error is not None:
             if read.error == "too large":
                 return Skipped(f"{self._where(ref)}, {read.size:,} bytes", "too large")
@@ -389,7 +398,8 @@ class GitSource:
         return Chunk(
             data=read.data,
             provenance=GitProvenance(
-                repo=self.name, blob=ref.oid, path=ref.path, reachable=ref.reachable
+                repo=self.name, blob=ref.oid, path=ref.path, commit=ref.commit,
+                reachable=ref.reachable,
             ),
         )
 
@@ -463,83 +473,45 @@ class GitSource:
 
     # ------------------------------------------------------------------ attribution
     def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
-        """Fill commit, path, author, date and counts for the blobs that have findings."""
-        blobs = {
+        """Fill author, date and presence at the default branch's tip for the blobs with
+        findings; the enumeration gave each its first commit and path."""
+        targets = {
             f.provenance.blob
             for f in findings
-            if isinstance(f.provenance, GitProvenance) and f.provenance.commit is None
+            if isinstance(f.provenance, GitProvenance) and f.provenance.author is None
         }
-        if not blobs:
+        if not targets:
             return list(findings)
-        where = self.attribution(blobs)
+        at_head = self._blobs_at_head(targets)
+        people: dict[str, tuple[str, str] | None] = {}
         out = []
         for f in findings:
             p = f.provenance
-            if isinstance(p, GitProvenance) and p.blob in where:
-                a = where[p.blob]
+            if isinstance(p, GitProvenance) and p.blob in targets:
+                person = None
+                if p.commit is not None:
+                    if p.commit not in people:
+                        people[p.commit] = self._author(p.commit)
+                    person = people[p.commit]
                 p = replace(
                     p,
-                    commit=a.commit,
-                    path=a.path or p.path,
-                    author=a.author,
-                    date=a.date,
-                    present_at_head=a.present_at_head,
-                    commits=a.commits,
-                    paths=max(a.paths, 1 if (a.path or p.path) else 0),
+                    author=person[0] if person else None,
+                    date=person[1] if person else None,
+                    present_at_head=p.blob in at_head,
                 )
                 f = replace(f, provenance=p)
             out.append(f)
         return out
 
-    def attribution(self, blobs: Iterable[str]) -> dict[str, Attribution]:
-        """First commit, path, author and spread of each blob, from the history log."""
-        targets = set(blobs)
-        log = self._log if self._log is not None else self._start_log()
-        self._log = None
+    def _author(self, commit_id: str) -> tuple[str, str] | None:
+        """`Name <email>` and ISO date of a commit's author: whom to ask about the leak."""
         try:
-            placed = log.placements(targets) if log is not None else {}
-        finally:
-            if log is not None:
-                log.close()
-        at_head = self._blobs_at_head(targets)
-        out: dict[str, Attribution] = {}
-        for oid in targets:
-            p = placed.get(oid)
-            if p is not None:
-                commit = self.repo.get(p.commit)
-                out[oid] = Attribution(
-                    commit=p.commit,
-                    path=p.path,
-                    author=_person(commit.author) if isinstance(commit, pygit2.Commit) else None,
-                    date=_iso_date(commit.author) if isinstance(commit, pygit2.Commit) else None,
-                    present_at_head=oid in at_head,
-                    commits=p.commits,
-                    paths=p.paths,
-                )
-            elif oid in self._staged:
-                out[oid] = Attribution(None, self._staged[oid], None, None, False, 0, 1)
-            else:
-                out[oid] = Attribution(None, None, None, None, oid in at_head, 0, 0)
-        return out
-
-    def _begin_log(self) -> None:
-        """Start attribution's history log now, so git computes it while blobs are scanned
-        (--unreachable: only once the enumeration has found the dangling commits)."""
-        if self._log is None and not self.opts.unreachable:
-            self._log = self._start_log()
-
-    def _start_log(self) -> HistoryLog | None:
-        """`git log --raw` over the commits in scope, running while the blobs are scanned."""
-        if self.opts.staged:
+            commit = self.repo.get(commit_id)
+        except (ValueError, pygit2.GitError):
             return None
-        if self._range is not None:
-            return HistoryLog(self.repo, self.git_dir, [self._range[1]], [self._range[0]])
-        # every ref (`--all`), plus what --all leaves out: stash entries, dangling commits
-        tips = self._stash_commits() + (self._odb_commits if self.opts.unreachable else [])
-        hidden = [self._since] if self._since is not None else []
-        if not self.opts.unreachable:
-            hidden += self._exclude_tips()
-        return HistoryLog(self.repo, self.git_dir, tips, hidden, refs=self._ref_tips)
+        if not isinstance(commit, pygit2.Commit):
+            return None
+        return _person(commit.author), _iso_date(commit.author)
 
     def _blobs_at_head(self, targets: set[str]) -> set[str]:
         """The targets the default branch's tip holds (anywhere in its tree)."""
@@ -550,6 +522,47 @@ class GitSource:
             return targets & blobs_at(self.path, str(tip.id))
         except SourceError:  # a corrupt tree: nothing is known to be at the tip
             return set()
+
+
+def _first_holders(
+    lines: Iterable[bytes], missing: list[str], named: frozenset[bytes] = frozenset()
+) -> Iterator[tuple[str, bytes, str | None]]:
+    """(blob id, path, commit) from `rev-list --objects --in-commit-order` output.
+
+    A commit prints as its id alone, then the trees and blobs it is the first to hold,
+    depth first: its root tree (`<id> `), then a tree (`<id> <dir>`) before its new
+    entries (`<id> <dir>/…`). A named line that nothing inside it follows is a blob, or a
+    tree whose entries were all listed before (a rename, a deletion): those few come back
+    too, and the reader skips what is not a blob. Objects that refs name directly (`named`:
+    a tag on a blob or a tree) print with the first commit, before its root tree, and
+    belong to no commit. `?<id>` lines are missing objects.
+    """
+    commit: str | None = None
+    provided = True  # until the first root tree: objects refs name directly
+    held: tuple[bytes, bytes, str | None] | None = None  # the last named line, undecided
+    for raw in lines:
+        line = raw.rstrip(b"\n")
+        oid, sp, name = line.partition(b" ")
+        if held is not None:
+            if not (sp and name.startswith(held[1] + b"/")):
+                yield held[0].decode("ascii"), held[1], held[2]
+            held = None
+        if not sp:
+            if line.startswith(b"?"):
+                missing.append(line[1:].strip().decode("ascii", "replace"))
+            elif len(line) in (40, 64):
+                commit = line.decode("ascii")
+            continue
+        if len(oid) not in (40, 64):
+            continue
+        if name:
+            held = (oid, name, None if provided else commit)
+        elif provided and oid in named:
+            yield oid.decode("ascii"), b"", None  # a blob (or tree) a ref names
+        else:
+            provided = False  # a commit's root tree
+    if held is not None:
+        yield held[0].decode("ascii"), held[1], held[2]
 
 
 def _by_path(ref: BlobRef) -> str:

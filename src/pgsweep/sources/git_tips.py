@@ -49,6 +49,15 @@ def list_tips(repo: Path) -> tuple[str, ...]:
     return tuple(sorted(tips))
 
 
+def ref_targets(repo: Path) -> frozenset[str]:
+    """Every object a ref names, and what annotated tags peel to (`git show-ref -d`)."""
+    try:
+        out = _git(repo, "show-ref", "-d")
+    except SourceError:  # no refs at all (git exits 1)
+        return frozenset()
+    return frozenset(line.split(" ", 1)[0] for line in out.splitlines() if line)
+
+
 def present_commits(repo: Path, commits: Iterable[str]) -> tuple[str, ...]:
     """Those of `commits` that still exist in the repository as commits."""
     wanted = sorted(set(commits))
