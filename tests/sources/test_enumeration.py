@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from gitrepo import GitRepo
+
+import pgsweep.sources.git as git_mod
 
 from pgsweep.options import ScanOptions
 from pgsweep.sources.git import GitSource
@@ -53,7 +56,13 @@ def _history(tmp_path: Path) -> GitRepo:
     return r
 
 
-def test_each_blob_is_listed_once_at_a_first_commit_that_holds_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("split", [False, True], ids=["one-walk", "default-branch-and-rest"])
+def test_each_blob_is_listed_once_at_a_first_commit_that_holds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: bool
+) -> None:
+    """One rev-list over every ref, or (large histories) the default branch's and the rest's
+    at once: the same blobs, each at a commit that holds it and whose ancestors do not."""
+    monkeypatch.setattr(git_mod, "PARALLEL_MIN_OBJECTS", 0 if split else 10**9)
     r = _history(tmp_path)
     tagged = r.git("hash-object", "-w", str(r.write("loose.txt", "tagged blob\n")))
     r.git("tag", "blob-tag", tagged)
@@ -79,6 +88,8 @@ def test_each_blob_is_listed_once_at_a_first_commit_that_holds_it(tmp_path: Path
             assert ref.oid not in held[ancestor], (ref, ancestor)
     by_oid = {ref.oid: ref for ref in blobs}
     first = r.git("rev-list", "--max-parents=0", "main")
+    if split:  # a blob main and side both hold keeps main's commit
+        assert by_oid[r.blob("main:moved.env")].commit == r.git("rev-parse", "main~2")
     for path in ("a.env", 'dir/we ird "name"\t.txt', "dir/café.env"):
         # a.env is set back to this blob later: still first held by the root commit
         assert (by_oid[r.blob(f"{first}:{path}")].commit,
