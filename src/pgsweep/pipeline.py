@@ -112,8 +112,12 @@ class Scanner:
         return findings
 
     def _run_parallel(
-        self, recipes: Sequence[Callable[[], Source]], stats: ScanStats, progress: Progress | None
+        self, recipes: Sequence[Callable[[], Source]], stats: ScanStats, progress: Progress | None,
+        fill: Callable[[], None] | None = None,
     ) -> list[Finding]:
+        """Scan the shards in worker processes. The workers are forked before `fill` (the
+        source's work for its shards, such as listing a history's blobs) runs here, so they
+        do not start out with a copy of what it builds."""
         global _WORKER_SCANNER
         import multiprocessing
 
@@ -121,6 +125,8 @@ class Scanner:
         findings: list[Finding] = []
         seen: set[tuple[str, int, str]] = set()
         with multiprocessing.get_context("fork").Pool(len(recipes)) as pool:
+            if fill is not None:
+                fill()
             for part, part_stats in pool.imap(_scan_shard, recipes):
                 stats.absorb(part_stats)
                 _add_unique(findings, seen, part)
@@ -185,7 +191,8 @@ class Scanner:
         started = time.monotonic()
         recipes = _shards(source, jobs)
         if recipes:
-            findings = self._run_parallel(recipes, stats, progress)
+            findings = self._run_parallel(
+                recipes, stats, progress, getattr(source, "fill_shards", None))
         else:
             findings = self.scan_items(source.iter_items(), stats, progress)
         findings = list(source.attribute(findings))

@@ -73,22 +73,28 @@ class GitSource:
         self._since = self._resolve(opts.since) if opts.since else None
         self._range = self._parse_range(opts.commit_range) if opts.commit_range else None
         self._shard = (0, 1)  # (k, n): shard k of n (see shards); shard 0 reports what is once
-        self._lists: list[IO[bytes]] = []  # the listed blobs to read (see _list_blobs)
+        self._lists: list[IO[bytes]] = []  # the listed blobs to read (see _list_into)
 
     # ------------------------------------------------------------------ parallel scans
     def shards(self, n: int) -> list[tuple[Path, ScanOptions, int, int, int]] | None:
         """Recipes for n sources that together read exactly this one's blobs, or None when
         the scan is too small to gain from it or its mode cannot be split (--staged).
 
-        This process lists the blobs once (`_list_blobs`) into one unlinked file per shard;
+        This process lists the blobs once (`fill_shards`) into one unlinked file per shard;
         a recipe names its file by descriptor, which the forked worker inherits. Shard 0
         also reports what the scan as a whole reports once (shallow history, missing
         objects, worktree).
         """
         if n < 2 or self.opts.staged or self.object_count() < PARALLEL_MIN_OBJECTS:
             return None
-        self._lists = self._list_blobs(n)  # kept open until the workers have read them
+        # kept open until the workers have read them; `fill_shards` writes them
+        self._lists = _new_lists(n)
         return [(self.path, self.opts, k, n, f.fileno()) for k, f in enumerate(self._lists)]
+
+    def fill_shards(self) -> None:
+        """List the blobs into the shards' files (after the workers are forked: they need
+        none of the memory listing takes)."""
+        self._list_into(self._lists)
 
     @classmethod
     def shard(cls, path: Path, opts: ScanOptions, k: int, n: int, fd: int) -> GitSource:
@@ -195,7 +201,7 @@ class GitSource:
 
     def _listed(
         self, rev_list: _RevList, missing: list[str], reachable: bool,
-        named: frozenset[bytes] = frozenset(), skip: set[str] | None = None,
+        named: frozenset[bytes] = frozenset(), skip: set[bytes] | None = None,
     ) -> Iterator[BlobRef]:
         """The blobs of one rev-list run not in `skip` (nor listed by an earlier pass)."""
         # rev-list lists each object once; only a later pass (--unreachable) needs to know
@@ -205,7 +211,7 @@ class GitSource:
         excludes = bool(self.opts.excludes)
         try:
             for oid, raw_path, commit in _first_holders(rev_list.lines(), missing, named):
-                if oid in seen or (skip is not None and oid in skip):
+                if oid in seen or (skip is not None and bytes.fromhex(oid) in skip):
                     continue
                 if track:
                     seen.add(oid)
@@ -239,9 +245,9 @@ class GitSource:
         tip = str(head.id)
         others = _RevList(
             self.git_dir, ["--all"], [*self._stash_commits(), f"^{tip}", *hidden], spool=True)
-        mainline: set[str] = set()
+        mainline: set[bytes] = set()  # binary ids: rails holds 280k of them (14 MiB)
         for ref in self._listed(_RevList(self.git_dir, [], [tip, *hidden]), missing, True):
-            mainline.add(ref.oid)
+            mainline.add(bytes.fromhex(ref.oid))
             yield ref
         yield from self._listed(others, missing, True, named, skip=mainline)
 
@@ -306,7 +312,10 @@ class GitSource:
         if self.opts.staged:
             yield from self._iter_staged()
         else:
-            listed = self._lists[0] if self._lists else self._list_blobs(1)[0]
+            if not self._lists:
+                self._lists = _new_lists(1)
+                self._list_into(self._lists)
+            listed = self._lists[0]
             missing: list[str] = []
             reader = BlobReader(self.git_dir, self.opts.max_blob_size)
             for read in reader.iter_blobs(self._iter_listed(listed, missing)):
@@ -323,9 +332,9 @@ class GitSource:
         if self.opts.worktree and first:
             yield from self._iter_worktree()
 
-    def _list_blobs(self, n: int) -> list[IO[bytes]]:
-        """Every blob to read into n unlinked files (one per shard), every version of a
-        path in the same file, written as the enumeration lists them.
+    def _list_into(self, files: list[IO[bytes]]) -> None:
+        """Every blob to read, into one unlinked file per shard, every version of a path
+        in the same file, written as the enumeration lists them.
 
         Each shard orders its own blobs by path when it starts (`_iter_listed`), so the
         sorting runs in the workers, in parallel, and not here between the enumeration
@@ -334,34 +343,36 @@ class GitSource:
         once: missing objects (`?`) and enumeration errors (`!`).
         """
         missing: list[str] = []
-        files: list[IO[bytes]] = [
-            tempfile.TemporaryFile(prefix="pgsweep-blobs-")  # noqa: SIM115 - handed on, open
-            for _ in range(n)
-        ]
+        n = len(files)
         writes = [f.write for f in files]
         shard_of: dict[str, int] = {}
         load = [0] * n
+        # `<path>\0<rank> <id> <reachable> <commit>`: sorted as bytes, a shard's lines come
+        # by path, and within a path by rank, which falls as the listing goes on (newest
+        # first); no key objects, so a worker's sort holds little beyond its lines
+        rank = 0xFFFFFFFF
         for ref in self._iter_refs(missing):
             key = ref.path or ref.oid
             k = shard_of.get(key)
             if k is None:
                 k = shard_of[key] = load.index(min(load)) if n > 1 else 0
             load[k] += 1
-            writes[k](f"{ref.oid} {ref.reachable:d} {ref.commit or '-'} {ref.path or ''}\n".encode(
-                "utf-8", "surrogateescape"
-            ))
+            rank -= 1
+            writes[k](
+                f"{ref.path or ''}\0{rank:08x} {ref.oid} {ref.reachable:d} {ref.commit or '-'}\n"
+                .encode("utf-8", "surrogateescape")
+            )
         for oid in dict.fromkeys(missing):
-            files[0].write(f"? {oid}\n".encode())
+            files[0].write(f"\0? {oid}\n".encode())
         for message in dict.fromkeys(self.reader_errors):
-            files[0].write(("! " + " ".join(message.split()) + "\n").encode("utf-8", "replace"))
+            files[0].write(("\0! " + " ".join(message.split()) + "\n").encode("utf-8", "replace"))
         self.reader_errors.clear()
         for f in files:
             f.flush()
             f.seek(0)
-        return files
 
     def _iter_listed(self, listed: IO[bytes], missing: list[str]) -> Iterator[BlobRef]:
-        """The blobs `_list_blobs` wrote, ordered by path; reports go to `missing` and
+        """The blobs `_list_into` wrote, ordered by path; reports go to `missing` and
         errors.
 
         Versions of one file are stored as deltas of each other, so reading them one after
@@ -371,20 +382,20 @@ class GitSource:
         Within a path, newest first: packs keep the newest version whole and older ones as
         deltas against it (oldest first cost rails/rails 30% more git CPU).
         """
-        refs: list[tuple[str, str]] = []  # (path, line)
-        for raw in listed:
-            line = raw.rstrip(b"\n").decode("utf-8", "surrogateescape")
-            if line.startswith("? "):
-                missing.append(line[2:])
-            elif line.startswith("! "):
-                self.reader_errors.append(line[2:])
+        lines = listed.readlines()
+        lines.sort()
+        for raw in lines:
+            path, _, rest = raw.rstrip(b"\n").partition(b"\0")
+            if not path and rest[:2] == b"? ":
+                missing.append(rest[2:].decode("ascii", "replace"))
+            elif not path and rest[:2] == b"! ":
+                self.reader_errors.append(rest[2:].decode("utf-8", "replace"))
             else:
-                refs.append((line.split(" ", 3)[3], line))
-        refs.reverse()  # the listing is parents first: newest last
-        refs.sort(key=_first)
-        for _path, line in refs:
-            oid, reachable, commit, path = line.split(" ", 3)
-            yield BlobRef(oid, path or None, reachable == "1", None if commit == "-" else commit)
+                _rank, oid, reachable, commit = rest.decode("ascii").split(" ")
+                yield BlobRef(
+                    oid, path.decode("utf-8", "surrogateescape") or None, reachable == "1",
+                    None if commit == "-" else commit,
+                )
 
     def _where(self, ref: BlobRef) -> str:
         return f"{ref.path} (blob {ref.oid[:12]})" if ref.path else f"blob {ref.oid}"
@@ -530,6 +541,14 @@ class GitSource:
             return set()
 
 
+def _new_lists(n: int) -> list[IO[bytes]]:
+    """n unlinked files for the listed blobs (ids, commits and paths, never content)."""
+    return [
+        tempfile.TemporaryFile(prefix="pgsweep-blobs-")  # noqa: SIM115 - handed on, open
+        for _ in range(n)
+    ]
+
+
 class _RevList:
     """One `git rev-list --objects --in-commit-order --topo-order --reverse` run.
 
@@ -632,10 +651,6 @@ def _first_holders(
             provided = False  # a commit's root tree
     if held is not None:
         yield held[0].decode("ascii"), held[1], held[2]
-
-
-def _first(pair: tuple[str, str]) -> str:
-    return pair[0]
 
 
 def _person(sig: pygit2.Signature) -> str:
