@@ -8,7 +8,6 @@ import pytest
 from gitrepo import GitRepo
 
 import pgsweep.sources.git as git_mod
-
 from pgsweep.options import ScanOptions
 from pgsweep.sources.git import GitSource
 

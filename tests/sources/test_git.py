@@ -160,7 +160,8 @@ def test_each_blob_is_read_once(tmp_path: Path, all_signatures) -> None:
     result = scan(r.root, all_signatures)
     assert len(result.findings) == 1
     p = result.findings[0].provenance
-    assert (p.path, p.commit, p.present_at_head) == ("a/conf.env", r.git("rev-list", "--max-parents=0", "HEAD"), True)
+    root = r.git("rev-list", "--max-parents=0", "HEAD")
+    assert (p.path, p.commit, p.present_at_head) == ("a/conf.env", root, True)
     assert result.stats.blobs == 1 + 5  # the leak, and counter.txt's five versions
 
 

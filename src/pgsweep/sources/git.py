@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import subprocess
 import tempfile
@@ -23,6 +22,7 @@ from pgsweep.sources.blobreader import BlobRead, BlobReader, BlobRef, git_comman
 from pgsweep.sources.files import file_meta, is_binary
 from pgsweep.sources.git_tips import blobs_at, list_tips, ref_targets
 from pgsweep.sources.interface import SourceError
+from pgsweep.sources.shares import Group, SharedLists, sorted_groups
 
 _OID_RE = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 _DEFAULT_BRANCHES = ("refs/heads/main", "refs/heads/master", "refs/remotes/origin/HEAD")
@@ -33,6 +33,9 @@ OBJECT_CACHE_BYTES = 32 * 1024 * 1024
 MAPPED_PACK_BYTES = 64 * 1024 * 1024
 PACK_WINDOW_BYTES = 16 * 1024 * 1024  # per mapping (1 GiB by default: a whole pack at once)
 
+
+# The shared listing of the parallel scan being set up: forked workers inherit it.
+_SHARED: SharedLists | None = None
 
 # Below this many objects a scan takes well under a second: not worth worker processes.
 PARALLEL_MIN_OBJECTS = 20_000
@@ -74,6 +77,7 @@ class GitSource:
         self._range = self._parse_range(opts.commit_range) if opts.commit_range else None
         self._shard = (0, 1)  # (k, n): shard k of n (see shards); shard 0 reports what is once
         self._lists: list[IO[bytes]] = []  # the listed blobs to read (see _list_into)
+        self._shared: SharedLists | None = None  # a worker's share of them (see shards)
 
     # ------------------------------------------------------------------ parallel scans
     def shards(self, n: int) -> list[tuple[Path, ScanOptions, int, int, int]] | None:
@@ -88,7 +92,9 @@ class GitSource:
         if n < 2 or self.opts.staged or self.object_count() < PARALLEL_MIN_OBJECTS:
             return None
         # kept open until the workers have read them; `fill_shards` writes them
+        global _SHARED
         self._lists = _new_lists(n)
+        _SHARED = SharedLists(self._lists)  # inherited by the workers forked next
         return [(self.path, self.opts, k, n, f.fileno()) for k, f in enumerate(self._lists)]
 
     def fill_shards(self) -> None:
@@ -98,11 +104,12 @@ class GitSource:
 
     @classmethod
     def shard(cls, path: Path, opts: ScanOptions, k: int, n: int, fd: int) -> GitSource:
+        """Shard k of n, in a worker forked after `shards` (which made `_SHARED`)."""
+        if _SHARED is None or _SHARED.fds[k] != fd:
+            raise SourceError("internal error: a git shard outside the scan that made it")
         source = cls(path, opts)
         source._shard = (k, n)
-        listed = os.fdopen(os.dup(fd), "rb")
-        listed.seek(0)
-        source._lists = [listed]
+        source._shared = _SHARED
         return source
 
     def object_count(self) -> int:
@@ -246,10 +253,13 @@ class GitSource:
         others = _RevList(
             self.git_dir, ["--all"], [*self._stash_commits(), f"^{tip}", *hidden], spool=True)
         mainline: set[bytes] = set()  # binary ids: rails holds 280k of them (14 MiB)
-        for ref in self._listed(_RevList(self.git_dir, [], [tip, *hidden]), missing, True):
-            mainline.add(bytes.fromhex(ref.oid))
-            yield ref
-        yield from self._listed(others, missing, True, named, skip=mainline)
+        try:
+            for ref in self._listed(_RevList(self.git_dir, [], [tip, *hidden]), missing, True):
+                mainline.add(bytes.fromhex(ref.oid))
+                yield ref
+            yield from self._listed(others, missing, True, named, skip=mainline)
+        finally:
+            others.finish()  # a scan stopped early leaves no git running
 
     def _iter_odb_blobs(self) -> Iterator[BlobRef]:
         """Objects in the object database that no earlier pass listed: dangling blobs too.
@@ -312,17 +322,12 @@ class GitSource:
         if self.opts.staged:
             yield from self._iter_staged()
         else:
-            if not self._lists:
-                self._lists = _new_lists(1)
-                self._list_into(self._lists)
-            listed = self._lists[0]
             missing: list[str] = []
             reader = BlobReader(self.git_dir, self.opts.max_blob_size)
-            for read in reader.iter_blobs(self._iter_listed(listed, missing)):
+            for read in reader.iter_blobs(self._iter_listed(missing)):
                 item = self._item(read)
                 if item is not None:
                     yield item
-            listed.close()
             for oid in dict.fromkeys(missing):
                 yield Skipped(f"git:{oid}", "missing object (partial clone?)")
             self.reader_errors.extend(reader.errors)
@@ -339,8 +344,9 @@ class GitSource:
         Each shard orders its own blobs by path when it starts (`_iter_listed`), so the
         sorting runs in the workers, in parallel, and not here between the enumeration
         and the reading (rails/rails: 1.1 s). A path new to the listing goes to the file
-        with the fewest blobs so far. The first file also carries what the scan reports
-        once: missing objects (`?`) and enumeration errors (`!`).
+        with the fewest blobs so far; workers even out what that leaves uneven by taking
+        from each other (`SharedLists`). The first file also carries what the scan
+        reports once: missing objects (`?`) and enumeration errors (`!`).
         """
         missing: list[str] = []
         n = len(files)
@@ -371,9 +377,10 @@ class GitSource:
             f.flush()
             f.seek(0)
 
-    def _iter_listed(self, listed: IO[bytes], missing: list[str]) -> Iterator[BlobRef]:
+    def _iter_listed(self, missing: list[str]) -> Iterator[BlobRef]:
         """The blobs `_list_into` wrote, ordered by path; reports go to `missing` and
-        errors.
+        errors. A worker reads its own share and then what it takes from the others
+        (`SharedLists`).
 
         Versions of one file are stored as deltas of each other, so reading them one after
         another lets git reuse its delta base cache. Measured with `git cat-file --batch`:
@@ -382,20 +389,28 @@ class GitSource:
         Within a path, newest first: packs keep the newest version whole and older ones as
         deltas against it (oldest first cost rails/rails 30% more git CPU).
         """
-        lines = listed.readlines()
-        lines.sort()
-        for raw in lines:
-            path, _, rest = raw.rstrip(b"\n").partition(b"\0")
-            if not path and rest[:2] == b"? ":
-                missing.append(rest[2:].decode("ascii", "replace"))
-            elif not path and rest[:2] == b"! ":
-                self.reader_errors.append(rest[2:].decode("utf-8", "replace"))
-            else:
-                _rank, oid, reachable, commit = rest.decode("ascii").split(" ")
-                yield BlobRef(
-                    oid, path.decode("utf-8", "surrogateescape") or None, reachable == "1",
-                    None if commit == "-" else commit,
-                )
+        reports: list[bytes] = []
+        if self._shared is not None:
+            groups: Iterable[Group] = self._shared.claim(self._shard[0], reports)
+        else:
+            if not self._lists:
+                self._lists = _new_lists(1)
+                self._list_into(self._lists)
+            groups = sorted_groups(self._lists[0].read(), reports)
+            self._lists[0].close()
+        try:
+            for group in groups:
+                for line in group:
+                    path, _, rest = line.partition(b"\0")
+                    _rank, oid, reachable, commit = rest.decode("ascii").split(" ")
+                    yield BlobRef(
+                        oid, path.decode("utf-8", "surrogateescape") or None, reachable == "1",
+                        None if commit == "-" else commit,
+                    )
+        finally:
+            for line in reports:
+                text = line[3:].decode("utf-8", "replace")
+                (missing if line[1:2] == b"?" else self.reader_errors).append(text)
 
     def _where(self, ref: BlobRef) -> str:
         return f"{ref.path} (blob {ref.oid[:12]})" if ref.path else f"blob {ref.oid}"
@@ -544,7 +559,7 @@ class GitSource:
 def _new_lists(n: int) -> list[IO[bytes]]:
     """n unlinked files for the listed blobs (ids, commits and paths, never content)."""
     return [
-        tempfile.TemporaryFile(prefix="pgsweep-blobs-")  # noqa: SIM115 - handed on, open
+        tempfile.TemporaryFile(prefix="pgsweep-blobs-")
         for _ in range(n)
     ]
 
