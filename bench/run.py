@@ -11,6 +11,7 @@ several rounds, on the same repository; the table shows medians.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import statistics
@@ -97,10 +98,53 @@ def run_pgsweep(repo: str, workdir: Path) -> Sample:
     return Sample(wall, own, found)
 
 
-def run_gitleaks(repo: str, workdir: Path, peers: Path) -> Sample:
+def missing_blob_paths(repo: str) -> list[str]:
+    """Paths of the blobs a partial clone lacks (the fetch tool's mirrors lack those of
+    4 MiB and more)."""
+    listed = subprocess.run(
+        ["git", "-C", repo, "rev-list", "--objects", "--all", "--missing=print",
+         "--filter=object:type=blob", "--filter-provided-objects"],
+        capture_output=True, text=True, check=False).stdout
+    missing = {line[1:].strip() for line in listed.splitlines() if line.startswith("?")}
+    if not missing:
+        return []
+    raw = subprocess.run(
+        ["git", "-C", repo, "log", "--all", "--raw", "--no-abbrev", "--no-renames", "--format="],
+        capture_output=True, text=True, check=False, env={**os.environ, "GIT_NO_LAZY_FETCH": "1"},
+    ).stdout
+    paths = set()
+    for line in raw.splitlines():
+        meta, _, path = line.partition("\t")
+        fields = meta.split()
+        if len(fields) >= 4 and (fields[2] in missing or fields[3] in missing):
+            paths.add(path)
+    return sorted(paths)
+
+
+def gitleaks_log_opts(repo: str) -> str | None:
+    """`git log` options for gitleaks that leave out the paths of missing blobs.
+
+    gitleaks reads `git log -p`, which stops at the first blob it cannot read: on the
+    rails mirror after 19,012 of 160,769 commits (12 s instead of a full run). Leaving out
+    the 8 paths of the 7 missing blobs lets it read the rest of the history, as pgsweep
+    and Kingfisher do. gitleaks splits the options at spaces, so a space in a path becomes
+    a glob `*`.
+    """
+    paths = missing_blob_paths(repo)
+    if not paths:
+        return None
+    excludes = [":(exclude,glob)" + glob.escape(p).replace(" ", "*") for p in paths]
+    print(f"gitleaks: leaving out {len(paths)} paths of missing blobs: {', '.join(paths)}",
+          file=sys.stderr)
+    return " ".join(["--full-history", "--all", "--", ".", *excludes])
+
+
+def run_gitleaks(repo: str, workdir: Path, peers: Path, log_opts: str | None = None) -> Sample:
     report = workdir / "gitleaks.json"
     cmd = [str(peers.parent / "gitleaks"), "git", repo, "--no-banner", "--report-format", "json",
            "--report-path", str(report), "--exit-code", "0", "--log-level", "error"]
+    if log_opts:
+        cmd += ["--log-opts", log_opts]
     wall, rss, _, _ = run_measured(cmd)
     try:
         n = len(json.loads(report.read_text() or "[]"))
@@ -133,6 +177,7 @@ def main() -> None:
     wanted = args.tools.split(",")
     peers = ensure_peers() if {"gitleaks", "kingfisher"} & set(wanted) else None
     tools = {name: Tool(name) for name in wanted}
+    log_opts = gitleaks_log_opts(repo) if "gitleaks" in wanted else None
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for rnd in range(args.runs):
@@ -142,7 +187,7 @@ def main() -> None:
                 elif name == "pgsweep":
                     s = run_pgsweep(repo, workdir)
                 elif name == "gitleaks":
-                    s = run_gitleaks(repo, workdir, peers)  # type: ignore[arg-type]
+                    s = run_gitleaks(repo, workdir, peers, log_opts)  # type: ignore[arg-type]
                 elif name == "kingfisher":
                     s = run_kingfisher(repo, peers)  # type: ignore[arg-type]
                 else:
