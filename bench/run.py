@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import venv
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,22 +99,32 @@ def run_pgsweep(repo: str, workdir: Path) -> Sample:
     return Sample(wall, own, found)
 
 
+def _git_lines(repo: str, *args: str) -> Iterator[str]:
+    """A git command's output, line by line (streamed: this process's memory is
+    inherited in the peak RSS the kernel reports for the tools it starts)."""
+    env = {**os.environ, "GIT_NO_LAZY_FETCH": "1"}
+    with subprocess.Popen(["git", "-C", repo, *args], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, env=env, text=True,
+                          errors="surrogateescape") as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            yield line.rstrip("\n")
+
+
 def missing_blob_paths(repo: str) -> list[str]:
     """Paths of the blobs a partial clone lacks (the fetch tool's mirrors lack those of
     4 MiB and more)."""
-    listed = subprocess.run(
-        ["git", "-C", repo, "rev-list", "--objects", "--all", "--missing=print",
-         "--filter=object:type=blob", "--filter-provided-objects"],
-        capture_output=True, text=True, check=False).stdout
-    missing = {line[1:].strip() for line in listed.splitlines() if line.startswith("?")}
+    missing = {
+        line[1:].strip()
+        for line in _git_lines(repo, "rev-list", "--objects", "--all", "--missing=print",
+                               "--filter=object:type=blob", "--filter-provided-objects")
+        if line.startswith("?")
+    }
     if not missing:
         return []
-    raw = subprocess.run(
-        ["git", "-C", repo, "log", "--all", "--raw", "--no-abbrev", "--no-renames", "--format="],
-        capture_output=True, text=True, check=False, env={**os.environ, "GIT_NO_LAZY_FETCH": "1"},
-    ).stdout
     paths = set()
-    for line in raw.splitlines():
+    for line in _git_lines(repo, "log", "--all", "--raw", "--no-abbrev", "--no-renames",
+                           "--format="):
         meta, _, path = line.partition("\t")
         fields = meta.split()
         if len(fields) >= 4 and (fields[2] in missing or fields[3] in missing):

@@ -244,6 +244,18 @@ def _scan_shard(recipe: Callable[[], Source]) -> tuple[list[Finding], ScanStats]
 
 
 def _peak_rss_mib() -> float:
+    """This process's peak resident memory.
+
+    Linux's VmHWM, not getrusage's ru_maxrss: the latter keeps the peak of the process
+    that started this one (a 600 MiB launcher made pgsweep's main process report 600).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         import resource
     except ImportError:  # pragma: no cover - not on Windows
