@@ -90,6 +90,31 @@ def test_json_output_fields_and_attribution(leaky, tmp_path: Path) -> None:
     assert c["id"] == f["credential"]
 
 
+def test_reported_peak_memory_is_the_scans_own(leaky, tmp_path: Path) -> None:
+    """Started by a process holding 400 MiB, a scan still reports only its own peak
+    (getrusage's ru_maxrss would report the launcher's)."""
+    import os
+    import sys
+
+    r, _, _ = leaky
+    out = tmp_path / "report.json"
+    launcher = (
+        "import subprocess, sys\n"
+        "ballast = bytearray(400 * 2**20)\n"
+        "for i in range(0, len(ballast), 4096): ballast[i] = 1\n"
+        "sys.exit(subprocess.run(sys.argv[1:]).returncode)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
+    proc = subprocess.run(
+        [sys.executable, "-c", launcher, sys.executable, "-m", "pgsweep", "scan", str(r.root),
+         "--no-store", "--format", "json", "--output", str(out)],
+        capture_output=True, text=True, env=env, timeout=600, check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    peak = json.loads(out.read_text())["stats"]["peak_rss_mib"]
+    assert 10 < peak < 300
+
+
 def test_no_plaintext_without_reveal(leaky, tmp_path: Path) -> None:
     r, pw, _ = leaky
     out = tmp_path / "report.json"
