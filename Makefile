@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:
 	@echo "make scan [REPO=path] [ARGS=...]   scan a repository (default: a demo repository)"
-	@echo "make test                          run the test suite (installs what it needs)"
+	@echo "make test                          lint, then run the test suite (installs what it needs)"
 	@echo "make bench REPO=path               benchmark against gitleaks and Kingfisher"
 	@echo "make lint                          ruff and mypy"
 
@@ -39,7 +39,7 @@ scan: $(STAMP)
 	else target="$(REPO)"; fi; \
 	$(PY) -m pgsweep scan "$$target" $(ARGS); rc=$$?; [ $$rc -le 1 ] || exit $$rc
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps lint
 	$(PY) -m pytest -q -p no:cacheprovider $(ARGS)
 
 bench: $(STAMP)
@@ -48,7 +48,6 @@ bench: $(STAMP)
 	$(PY) bench/rescan.py "$(REPO)"
 
 lint: $(STAMP)
-	$(PY) -m pip install -q ruff mypy types-PyYAML
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/mypy src
 
