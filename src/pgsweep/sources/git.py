@@ -237,9 +237,9 @@ class GitSource:
         On a history of PARALLEL_MIN_OBJECTS objects or more with a default branch, two
         rev-lists walk it at once: the default branch's history, and every ref's less
         that (a mirror's pull-request refs hold much history of their own: rails/rails
-        took 6.5 s of walking in one process, 3.2 s and 4.8 s in two). The default branch is listed first, which is an order
-        parents come first in (nothing it holds descends from the other refs); a blob both
-        list keeps the default branch's commit.
+        took 6.5 s of walking in one process, 3.2 s and 4.8 s in two). The default branch
+        is listed first, which is an order parents come first in (nothing it holds
+        descends from the other refs); a blob both list keeps the default branch's commit.
         """
         # exclude_tips: an incremental rescan skips what an earlier scan covered.
         hidden = [f"^{t}" for t in self._exclude_tips()]
