@@ -6,7 +6,7 @@ from conftest import make_password
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pgsweep.detectors.engine import SignatureDetector
+from pgsweep.detectors.engine import SignatureDetector, _LineCounter
 from pgsweep.models import Chunk, FileProvenance, GitProvenance
 
 
@@ -56,3 +56,17 @@ def test_hits_on_one_line_make_one_window(all_signatures, password) -> None:
     windows = detector.windows(Chunk(data, FileProvenance(path="x.txt")))
     uri = next(i for i, s in enumerate(detector.signatures) if s.id == "pg.uri.1")
     assert windows[uri] == [(7, 7 + len(line) - 1)]
+
+
+@given(
+    data=st.text("ab\n", max_size=200),
+    positions=st.lists(st.integers(min_value=0, max_value=200), max_size=30),
+)
+def test_line_numbers_counted_from_the_last_offset_match_counting_from_the_start(
+    data: str, positions: list[int]
+) -> None:
+    raw = data.encode()
+    lines = _LineCounter(raw)
+    for pos in positions:
+        pos = min(pos, len(raw))
+        assert lines.line_at(pos) == raw.count(b"\n", 0, pos) + 1

@@ -97,15 +97,17 @@ class SignatureDetector:
             return
         path = provenance_path(chunk.provenance)
         seen: set[tuple[str, int, int]] = set()
+        lines = _LineCounter(chunk.data)
         for si in sorted(windows):
             sig = self.signatures[si]
             if not sig.applies_to(path) or not sig.runs_on(chunk.provenance.kind):
                 continue
             for start, end in merge_windows(windows[si]):
-                yield from self._run(sig, chunk, start, end, seen)
+                yield from self._run(sig, chunk, start, end, seen, lines)
 
     def _run(
-        self, sig: Signature, chunk: Chunk, start: int, end: int, seen: set[tuple[str, int, int]]
+        self, sig: Signature, chunk: Chunk, start: int, end: int, seen: set[tuple[str, int, int]],
+        lines: _LineCounter,
     ) -> Iterator[Candidate]:
         data = chunk.data
         text = data[start:end].decode("utf-8", "surrogateescape")
@@ -126,7 +128,7 @@ class SignatureDetector:
                 continue
             if parsed.kind != sig.kind:
                 parsed = _with_kind(parsed, sig)
-            line = data.count(b"\n", 0, mstart) + 1
+            line = lines.line_at(mstart)
             yield Candidate(
                 rule=sig.id,
                 parsed=parsed,
@@ -136,6 +138,25 @@ class SignatureDetector:
                 severity=sig.severity,
                 line_text=_line_of(data, mstart, mend),
             )
+
+
+class _LineCounter:
+    """1-based line numbers of byte offsets in one chunk, counted from the last offset
+    asked for rather than from the start: counting from the start for every match cost
+    sqlalchemy's documentation (thousands of example URIs in one file) 0.37 s."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pos = 0
+        self._line = 1
+
+    def line_at(self, pos: int) -> int:
+        if pos >= self._pos:
+            self._line += self._data.count(b"\n", self._pos, pos)
+        else:
+            self._line -= self._data.count(b"\n", pos, self._pos)
+        self._pos = pos
+        return self._line
 
 
 def _with_kind(parsed: ParsedCredential, sig: Signature) -> ParsedCredential:
