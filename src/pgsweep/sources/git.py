@@ -71,8 +71,6 @@ class GitSource:
         self.name = str(path)
         self.reader_errors: list[str] = []
         self._seen: set[str] = set()  # blobs listed so far: each is read once
-        self._staged: dict[str, str] = {}  # staged blob -> path
-        self._odb_commits: list[str] = []  # every commit in the object database (--unreachable)
         self._since = self._resolve(opts.since) if opts.since else None
         self._range = self._parse_range(opts.commit_range) if opts.commit_range else None
         self._shard = (0, 1)  # (k, n): shard k of n (see shards); shard 0 reports what is once
@@ -284,7 +282,6 @@ class GitSource:
                 blobs.append(oid)
             elif kind == "commit":
                 commits.append(oid)
-        self._odb_commits = commits
         missing: list[str] = []
         yield from self._iter_rev_list(["--not", "--all"], commits, missing, reachable=False)
         for oid in blobs:
@@ -452,7 +449,6 @@ class GitSource:
             if self._excluded(path) or oid in self._seen:
                 continue
             self._seen.add(oid)
-            self._staged[oid] = path
             try:
                 blob = self.repo[oid]
             except (KeyError, ValueError):
@@ -558,10 +554,7 @@ class GitSource:
 
 def _new_lists(n: int) -> list[IO[bytes]]:
     """n unlinked files for the listed blobs (ids, commits and paths, never content)."""
-    return [
-        tempfile.TemporaryFile(prefix="pgsweep-blobs-")
-        for _ in range(n)
-    ]
+    return [tempfile.TemporaryFile(prefix="pgsweep-blobs-") for _ in range(n)]
 
 
 class _RevList:
