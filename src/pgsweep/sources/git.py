@@ -76,6 +76,7 @@ class GitSource:
         self._shard = (0, 1)  # (k, n): shard k of n (see shards); shard 0 reports what is once
         self._lists: list[IO[bytes]] = []  # the listed blobs to read (see _list_into)
         self._shared: SharedLists | None = None  # a worker's share of them (see shards)
+        self._object_count: int | None = None  # see _large
 
     # ------------------------------------------------------------------ parallel scans
     def shards(self, n: int) -> list[tuple[Path, ScanOptions, int, int, int]] | None:
@@ -87,7 +88,7 @@ class GitSource:
         also reports what the scan as a whole reports once (shallow history, missing
         objects, worktree).
         """
-        if n < 2 or self.opts.staged or self.object_count() < PARALLEL_MIN_OBJECTS:
+        if n < 2 or self.opts.staged or not self._large():
             return None
         # kept open until the workers have read them; `fill_shards` writes them
         global _SHARED
@@ -109,6 +110,13 @@ class GitSource:
         source._shard = (k, n)
         source._shared = _SHARED
         return source
+
+    def _large(self) -> bool:
+        """Whether the object database holds PARALLEL_MIN_OBJECTS or more (counted once:
+        both the sharding and the enumeration ask)."""
+        if self._object_count is None:
+            self._object_count = self.object_count()
+        return self._object_count >= PARALLEL_MIN_OBJECTS
 
     def object_count(self) -> int:
         """Objects in the object database (packed and loose), from `git count-objects`."""
@@ -243,7 +251,7 @@ class GitSource:
         hidden = [f"^{t}" for t in self._exclude_tips()]
         named = frozenset(t.encode("ascii") for t in ref_targets(self.path))
         head = self.default_tip()
-        if head is None or self.object_count() < PARALLEL_MIN_OBJECTS:
+        if head is None or not self._large():
             yield from self._iter_rev_list(
                 ["--all"], [*self._stash_commits(), *hidden], missing, True, named)
             return
