@@ -16,11 +16,11 @@ from pgsweep.fingerprint import fingerprint, redact
 FINDING_KEYS = {
     "id", "rule", "kind", "source", "path", "line", "commit", "author", "date", "secret",
     "fingerprint", "user", "host", "port", "database", "params", "severity",
-    "present_at_head", "credential", "provenance",
+    "signature_severity", "present_at_head", "credential", "provenance",
 }
 CREDENTIAL_KEYS = {
-    "id", "user", "hosts", "database", "kind", "severity", "fingerprint", "secret", "findings",
-    "first_seen", "last_seen",
+    "id", "user", "hosts", "database", "kind", "severity", "score", "status", "verification",
+    "fingerprint", "secret", "findings", "first_seen", "last_seen",
 }
 
 
@@ -80,7 +80,8 @@ def test_json_output_fields_and_attribution(leaky, tmp_path: Path) -> None:
         "line": 2, "commit": leak, "author": f"{AUTHOR} <{EMAIL}>", "date": date_of(1),
         "secret": redact(pw), "fingerprint": fingerprint(pw), "user": "svc",
         "host": "db.prod.acme-corp.net", "port": "5432", "database": "app",
-        "params": {"sslmode": "require"}, "severity": "high", "present_at_head": False,
+        "params": {"sslmode": "require"}, "severity": "high", "signature_severity": "high",
+        "present_at_head": False,
     }
     assert f["provenance"]["commit"] == leak and f["provenance"]["path"] == "deploy/app.env"
     (c,) = doc["credentials"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from conftest import make_password
@@ -160,7 +161,8 @@ def test_reuse_across_environments_is_its_own_issue() -> None:
     assert names[-2:] == ["reuse", "reuse.wider-host"]
     wider = dev_risk.factors[-1]
     assert wider.effect == 6  # scored as the cloud host: +4 instead of -2
-    assert wider.reason == f"this leak also opens a cloud host ({RDS}): scored as that host"
+    assert wider.reason == (f"the same password also opens shop@{RDS}, a cloud host (AWS RDS): "
+                            "scored as that host")
     assert (dev_risk.score, dev_risk.severity) == (6, Severity.HIGH)  # -2 +1 +1 +6
     assert dev_risk.reused_with == (prod.credential,)
     prod_risk = a.risk_of(prod.credential)
@@ -236,3 +238,39 @@ def test_the_documented_reuse_example() -> None:
         ("host.local", -2), ("channel.shell-history", 0), ("age.within-window", 0),
         ("reuse", 1), ("reuse.wider-host", 6)]
     assert (r.score, r.severity) == (5, Severity.HIGH)
+
+
+def test_a_shared_local_default_is_not_scored_as_a_wider_host() -> None:
+    """postgres:postgres on localhost, and again with no host (a CI service container):
+    a test default, not a leak that opens some other server."""
+    local = finding("postgres", "postgres", ("localhost",), git())
+    local = replace(local, severity=Severity.LOW)  # the detector's rating of user = password
+    socket = replace(finding("postgres", "postgres", (), git(path="test/ci.yml")),
+                     severity=Severity.LOW)
+    a = assess_all([local, socket], grouped([local, socket]), NOW)
+    r = a.risk_of(local.credential)
+    assert r is not None
+    assert [(f.name, f.effect) for f in r.factors if f.name.startswith("reuse")] == [
+        ("reuse.default", 0)]
+    reason = next(f.reason for f in r.factors if f.name == "reuse.default")
+    assert reason == ("the same password, equal to the user name (an image or test default), "
+                      f"is also used for postgres@? (unknown)")
+    assert r.severity is Severity.LOW
+    other = a.risk_of(socket.credential)
+    assert other is not None and other.severity is Severity.LOW
+
+
+def test_the_detectors_rating_bounds_the_severity_until_a_verification() -> None:
+    f = replace(finding(make_password(), "postgres", (RDS,), git()), severity=Severity.INFO)
+    (c,) = grouped([f])
+    r = assess(c, [f], NOW)
+    assert r.factors[2] == RiskFactor(
+        "signature.info", 0,
+        "the detector rates this value info (a weak or placeholder-like password)",
+        cap=Severity.INFO)
+    assert r.severity is Severity.INFO
+    live = Verification("live", "valid", None, "2026-05-31T00:00:00+00:00")
+    assert assess(c, [f], NOW, verifications=[live]).severity is Severity.HIGH
+    medium = replace(f, severity=Severity.MEDIUM)
+    (cm,) = grouped([medium])
+    assert assess(cm, [medium], NOW).score == assess(c, [f], NOW).score - 1

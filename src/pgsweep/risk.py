@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from pgsweep.credentials import provenance_time
+from pgsweep.filters import is_user_as_password
 from pgsweep.hosts import HostClass, HostInfo, classify_hosts, is_privileged_role
 from pgsweep.models import (
     Credential,
@@ -91,6 +92,21 @@ _HOST_WHY: dict[HostClass, str] = {
     HostClass.UNKNOWN: "the host is not recorded; the password may open any server",
     HostClass.LOCAL: "usable only on the same machine or container network",
     HostClass.EXAMPLE: "a reserved example name, not a real server",
+}
+
+# The detector's own rating of the form it matched (lowered for local-only hosts, a password
+# equal to the user name, and pgsweep's example files): one input among the others.
+_SIGNATURE_EFFECT: dict[Severity, tuple[int, str]] = {
+    Severity.CRITICAL: (1, "the detector rates this form critical"),
+    Severity.MEDIUM: (-1, "the detector rates this form medium (a weaker or partial form)"),
+}
+# Ratings that bound the severity: the detector saw a local-only host, a password equal to
+# the user name or a documented example (low), or a weak, placeholder-like value (info).
+# A later factor (a verification that the password works) can still raise it.
+_SIGNATURE_CAP: dict[Severity, str] = {
+    Severity.LOW: ("the detector rates this match low (a local-only host, a password equal to "
+                   "the user name, or a documented example)"),
+    Severity.INFO: "the detector rates this value info (a weak or placeholder-like password)",
 }
 
 # Verification statuses: the offline verifier says live/rotated/no-verifier, the live one
@@ -221,6 +237,75 @@ def score_to_severity(score: int) -> Severity:
     return Severity.LOW
 
 
+def apply_bounds(severity: Severity, factors: Iterable[RiskFactor]) -> Severity:
+    """Apply the factors' floors and caps in the order they are listed: the detector's rating
+    first, then verification, then triage, so a later decision overrides an earlier one."""
+    for f in factors:
+        if f.floor is not None and severity < f.floor:
+            severity = f.floor
+        if f.cap is not None and severity > f.cap:
+            severity = f.cap
+    return severity
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _signature_factors(credential: Credential) -> list[RiskFactor]:
+    """The detector's rating of the match, when it moves the score (high does not)."""
+    rating = credential.severity
+    if rating in _SIGNATURE_CAP:
+        return [RiskFactor(f"signature.{rating}", 0, _SIGNATURE_CAP[rating], cap=rating)]
+    if rating in _SIGNATURE_EFFECT:
+        effect, why = _SIGNATURE_EFFECT[rating]
+        return [RiskFactor(f"signature.{rating}", effect, why)]
+    return []
+
+
+def _reuse_factors(
+    credential: Credential, findings: Sequence[Finding], host: HostInfo,
+    reused_with: Sequence[Credential],
+) -> list[RiskFactor]:
+    """Reuse of the password by other credentials, and the widest known host it also opens.
+
+    A password equal to its user name (`postgres:postgres`) is an image or test default:
+    sharing it is expected, so it adds nothing by itself. An account whose host is not
+    recorded (libpq's default socket, or set elsewhere) is not known to be wider.
+    """
+    shared = ", ".join(f"{account(o)} ({classify_hosts(o.hosts).cls})" for o in reused_with)
+    if any(is_user_as_password(f.user, f.secret) for f in findings):
+        factors = [RiskFactor(
+            "reuse.default", 0,
+            "the same password, equal to the user name (an image or test default), is also "
+            f"used for {shared}",
+        )]
+    elif credential.severity <= Severity.LOW and all(o.severity <= Severity.LOW
+                                                     for o in reused_with):
+        factors = [RiskFactor(
+            "reuse.default", 0,
+            f"the same password is also used for {shared}, each rated low by the detector "
+            "(local-only hosts or user-name defaults)",
+        )]
+    else:
+        factors = [RiskFactor("reuse", 1, f"the same password is also used for {shared}")]
+    known = [(o, classify_hosts(o.hosts)) for o in reused_with]
+    known = [(o, i) for o, i in known if i.cls not in (HostClass.UNKNOWN, HostClass.EXAMPLE)]
+    if not known:
+        return factors
+    other, widest = max(known, key=lambda oi: oi[1].cls.rank)
+    gap = _HOST_EFFECT[widest.cls] - _HOST_EFFECT[host.cls]
+    if gap > 0:
+        cls = str(widest.cls)
+        provider = f" ({widest.provider})" if widest.provider else ""
+        factors.append(RiskFactor(
+            "reuse.wider-host", gap,
+            f"the same password also opens {account(other)}, {_article(cls)} {cls} "
+            f"host{provider}: scored as that host",
+        ))
+    return factors
+
+
 def account(c: Credential) -> str:
     return f"{c.user or '?'}@{','.join(c.hosts) or '?'}"
 
@@ -289,6 +374,8 @@ def assess(
     elif credential.kind is SecretKind.PARTIAL_PASSWORD:
         factors.append(RiskFactor("kind.partial", -1, "only part of the password leaked"))
 
+    factors.extend(_signature_factors(credential))
+
     channels = tuple(sorted({channel_of(f) for f in findings},
                             key=lambda ch: list(Channel).index(ch)))
     if channels:
@@ -340,17 +427,7 @@ def assess(
         factors.append(RiskFactor("age.unknown", 0, "when it was first exposed is not recorded"))
 
     if reused_with:
-        shared = ", ".join(f"{account(o)} ({classify_hosts(o.hosts).cls})" for o in reused_with)
-        factors.append(RiskFactor("reuse", 1, f"the same password is also used for {shared}"))
-        widest_other = max((classify_hosts(o.hosts) for o in reused_with),
-                           key=lambda i: i.cls.rank)
-        gap = _HOST_EFFECT[widest_other.cls] - _HOST_EFFECT[host.cls]
-        if gap > 0:
-            factors.append(RiskFactor(
-                "reuse.wider-host", gap,
-                f"this leak also opens a {widest_other.cls} host ({widest_other.host}): "
-                "scored as that host",
-            ))
+        factors.extend(_reuse_factors(credential, findings, host, reused_with))
 
     sslmode = weakest_sslmode(sslmode_of(f) for f in findings) if findings else None
     if sslmode != STRONG_SSLMODE and host.cls in (HostClass.CLOUD, HostClass.PUBLIC,
@@ -397,13 +474,7 @@ def assess(
                                       f"risk accepted{note}; severity unchanged"))
 
     score = sum(f.effect for f in factors)
-    severity = score_to_severity(score)
-    for f in factors:
-        if f.floor is not None and severity < f.floor:
-            severity = f.floor
-    for f in factors:
-        if f.cap is not None and severity > f.cap:
-            severity = f.cap
+    severity = apply_bounds(score_to_severity(score), factors)
     return CredentialRisk(
         credential=credential.id,
         severity=severity,

@@ -19,6 +19,7 @@ from pgsweep.models import (
     FindingId,
     GitProvenance,
     HistoryProvenance,
+    Severity,
     provenance_path,
 )
 from pgsweep.risk import (
@@ -35,6 +36,8 @@ from pgsweep.risk import (
 
 PLAN_VERSION = 1
 MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1
+# Triage decisions that take a credential off the "rotate now" list.
+SETTLED_TRIAGE = frozenset({"accepted", "false-positive"})
 
 
 class Section(enum.StrEnum):
@@ -97,16 +100,37 @@ class CredentialPlan:
     def section(self, section: Section) -> tuple[Recommendation, ...]:
         return tuple(s for s in self.steps if s.section is section)
 
+    @property
+    def status(self) -> str:
+        """The triage status ("open" when never triaged)."""
+        return self.risk.triage or "open"
+
+    @property
+    def settled(self) -> bool:
+        """Triaged as accepted or a false positive: kept out of the "rotate now" list."""
+        return self.risk.triage in SETTLED_TRIAGE
+
 
 @dataclass(frozen=True)
 class Plan:
-    """Every credential's plan, highest risk first, plus reuse and transport issues."""
+    """Every credential's plan, highest risk first (triaged as accepted or false positive
+    last), plus reuse and transport issues, and what was scanned."""
 
     generated_at: str
     credentials: tuple[CredentialPlan, ...]
     reuse: tuple[ReuseIssue, ...]
     transport: tuple[TransportIssue, ...]
+    scanned: tuple[str, ...] = ()
     version: int = PLAN_VERSION
+
+    @property
+    def to_rotate(self) -> tuple[CredentialPlan, ...]:
+        """The credentials to rotate now: every one not triaged accepted or false positive."""
+        return tuple(p for p in self.credentials if not p.settled)
+
+    def worst(self) -> Severity | None:
+        """The highest severity among the credentials still to act on."""
+        return max((p.risk.severity for p in self.to_rotate), default=None)
 
 
 # --------------------------------------------------------------------------- quoting
@@ -511,9 +535,25 @@ def _prevent_steps(r: CredentialRisk) -> list[Recommendation]:
     ]
 
 
+def _settled_steps(r: CredentialRisk, locations: Sequence[Location]) -> list[Recommendation]:
+    if r.triage == "false-positive":
+        return [Recommendation(
+            Section.ROTATE, 1, "Nothing to rotate: triaged as a false positive",
+            "This match was reviewed and is not a working credential. Run pgsweep triage "
+            "with --status open if that changes.",
+        )]
+    return [Recommendation(
+        Section.ROTATE, 1, "Not rotating: the risk was accepted",
+        "This credential was reviewed and its risk accepted; it stays in the report with its "
+        "severity. Clean-up and prevention still apply.",
+    ), *_clean_steps(locations), *_prevent_steps(r)]
+
+
 def recommendations(c: Credential, r: CredentialRisk,
                     locations: Sequence[Location]) -> tuple[Recommendation, ...]:
     """Every step for one credential, section by section."""
+    if r.triage in SETTLED_TRIAGE:
+        return tuple(_settled_steps(r, locations))
     return tuple(
         _rotate_steps(c, r) + _sql_steps(c) + _audit_steps(c, r) + _clean_steps(locations)
         + _prevent_steps(r)
@@ -527,8 +567,13 @@ def build_plan(
     triage: Mapping[str, TriageLike] | None,
     verifications: Mapping[str, Sequence[VerificationLike]] | None,
     now: datetime,
+    scanned: Sequence[str] = (),
 ) -> Plan:
-    """Assess and plan every credential; a pure function of its arguments."""
+    """Assess and plan every credential; a pure function of its arguments.
+
+    This is the one place severities are decided: each plan's credential carries its risk
+    severity, and every reporter renders this plan rather than scoring anything itself.
+    """
     scrub = _Scrubber(f.secret for f in findings)
     safe_creds = [
         dataclasses.replace(
@@ -546,13 +591,15 @@ def build_plan(
     creds = {c.id: c for c in safe_creds}
     plans = []
     for risk in assessment.risks:
-        c = creds[risk.credential]
+        c = dataclasses.replace(creds[risk.credential], severity=risk.severity)
         locs = sorted((_location(f, scrub) for f in by_cred.get(c.id, [])),
                       key=lambda loc: (loc.seen or "", loc.where, loc.line))
         plans.append(CredentialPlan(c, risk, tuple(locs), recommendations(c, risk, locs)))
+    plans.sort(key=lambda p: p.settled)  # stable: the risk order within each part
     return Plan(
         generated_at=now.isoformat(timespec="seconds"),
         credentials=tuple(plans),
         reuse=assessment.reuse,
         transport=assessment.transport,
+        scanned=tuple(scanned),
     )

@@ -7,13 +7,14 @@ import io
 
 from pgsweep.fingerprint import redact
 from pgsweep.reporters.csv import COLUMNS, CsvReporter
-from pgsweep.reporters.interface import Report
+from pgsweep.reportjob import build_report
+from pgsweep.risk import utc_now
 
 
 def _rows(result, reveal: bool = False) -> list[dict[str, str]]:
     out = io.StringIO()
     CsvReporter().render(
-        Report(result.findings, result.credentials, result.stats, reveal=reveal), out
+        build_report(result, now=utc_now(), reveal=reveal), out
     )
     reader = csv.DictReader(io.StringIO(out.getvalue()))
     assert tuple(reader.fieldnames or ()) == COLUMNS
@@ -30,7 +31,8 @@ def test_one_row_per_occurrence(leaky_scan) -> None:
     )
     assert got == [
         ("app/settings.env", "2", "app", "db.corp.net", redact(pw1), "high"),
-        ("deploy/run.sh", "2", "report", "10.20.30.40", redact(pw2), "high"),
+        # the credential's risk severity: an internal address in a plain file
+        ("deploy/run.sh", "2", "report", "10.20.30.40", redact(pw2), "medium"),
         ("deploy/run.sh", "3", "app", "db.corp.net", redact(pw1), "high"),
     ]
     assert rows[0]["rule"] == "pg.uri.1" and rows[0]["credential"].startswith("c")

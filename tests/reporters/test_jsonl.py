@@ -6,14 +6,15 @@ import io
 import json
 
 from pgsweep.fingerprint import redact
-from pgsweep.reporters.interface import Report
 from pgsweep.reporters.jsonl import JsonLinesReporter
+from pgsweep.reportjob import build_report
+from pgsweep.risk import utc_now
 
 
 def test_one_finding_per_line(leaky_scan) -> None:
     result, (pw1, pw2) = leaky_scan
     out = io.StringIO()
-    JsonLinesReporter().render(Report(result.findings, result.credentials, result.stats), out)
+    JsonLinesReporter().render(build_report(result, now=utc_now()), out)
     lines = out.getvalue().splitlines()
     assert len(lines) == 3
     records = [json.loads(line) for line in lines]
@@ -33,5 +34,5 @@ def test_no_findings_no_lines(tmp_path) -> None:
 
     result = scan_tree(tmp_path, {"clean.txt": "nothing to see\n"})
     out = io.StringIO()
-    JsonLinesReporter().render(Report(result.findings, result.credentials, result.stats), out)
+    JsonLinesReporter().render(build_report(result, now=utc_now()), out)
     assert out.getvalue() == ""

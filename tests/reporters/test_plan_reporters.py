@@ -15,8 +15,10 @@ from conftest import make_password, run_cli
 from plan_fixtures import NOW, Verification, ci, config, finding, git, grouped, history
 
 from pgsweep.models import Finding, ScanStats
-from pgsweep.reporters.interface import Format, PlanFormat, Report
+from pgsweep.pipeline import ScanResult
+from pgsweep.reporters.interface import Format, PlanFormat
 from pgsweep.reporters.registry import PLAN_REPORTERS, REPORTERS, plan_reporter_for, reporter_for
+from pgsweep.reportjob import build_report
 from pgsweep.rotation import Plan, build_plan
 
 RDS = "prod.c9akciq32.eu-west-1.rds.amazonaws.com"
@@ -64,7 +66,7 @@ def test_no_secret_in_any_rendered_plan(fmt: PlanFormat) -> None:
 @pytest.mark.parametrize("fmt", [Format.MARKDOWN, Format.HTML], ids=str)
 def test_scan_formats_render_a_plan_without_secrets(fmt: Format) -> None:
     fs, secrets, _ = sample()
-    report = Report(findings=tuple(fs), credentials=tuple(grouped(fs)), stats=ScanStats())
+    report = build_report(ScanResult(tuple(fs), tuple(grouped(fs)), ScanStats()), now=NOW)
     buf = io.StringIO()
     reporter_for(fmt).render(report, buf)
     text = buf.getvalue()
@@ -77,9 +79,9 @@ def test_markdown_plan() -> None:
     fs, _, plan = sample()
     md = render(PlanFormat.MARKDOWN, plan)
     rows = [ln for ln in md.splitlines() if re.match(r"^\| \d+ \|", ln)]
-    assert [r.split("|")[3].strip() for r in rows] == [
+    assert [r.split("|")[4].strip() for r in rows] == [
         f"[{p.credential.id}](#{p.credential.id})" for p in plan.credentials]
-    assert rows[0].startswith(f"| 1 | **critical** | [{fs[0].credential}]")
+    assert rows[0].startswith(f"| 1 | **critical** | open | [{fs[0].credential}]")
     for heading in ("## Credentials", "### Password reuse across environments",
                     "### Weak transport", "### Rotate now", "### SQL to run",
                     "### Audit for misuse", "### Clean up the leak", "### Stop it recurring"):

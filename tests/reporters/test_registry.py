@@ -6,8 +6,10 @@ import io
 
 import pytest
 
-from pgsweep.reporters.interface import Format, Report
+from pgsweep.reporters.interface import Format
 from pgsweep.reporters.registry import REPORTERS, reporter_for
+from pgsweep.reportjob import build_report
+from pgsweep.risk import utc_now
 
 
 def test_every_format_has_a_reporter() -> None:
@@ -18,7 +20,7 @@ def test_every_format_has_a_reporter() -> None:
 def test_reporter_renders_a_real_scan_without_plaintext(fmt: Format, leaky_scan) -> None:
     result, passwords = leaky_scan
     assert len(result.findings) == 3
-    report = Report(result.findings, result.credentials, result.stats, result.signatures)
+    report = build_report(result, now=utc_now())
     out = io.StringIO()
     reporter_for(fmt).render(report, out)
     text = out.getvalue()

@@ -10,8 +10,9 @@ import pytest
 from conftest import REPO_ROOT, make_password, run_cli, scan_tree
 
 from pgsweep.models import Severity
-from pgsweep.reporters.interface import Report
 from pgsweep.reporters.sarif import LEVELS, SECURITY_SEVERITY, SarifReporter
+from pgsweep.reportjob import build_report
+from pgsweep.risk import utc_now
 
 # The official schema is read from the workspace's shared folder next to the repository
 # (/work/main/../shared; a helper's worktree sits one level deeper), never copied in.
@@ -23,7 +24,7 @@ SCHEMA = next((p for p in _CANDIDATES if p.is_file()), _CANDIDATES[0])
 def _render(result, reveal: bool = False) -> tuple[str, dict]:
     out = io.StringIO()
     SarifReporter().render(
-        Report(result.findings, result.credentials, result.stats, result.signatures, reveal=reveal),
+        build_report(result, now=utc_now(), reveal=reveal),
         out,
     )
     return out.getvalue(), json.loads(out.getvalue())

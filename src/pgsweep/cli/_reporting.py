@@ -12,11 +12,13 @@ from pgsweep.cli.progress import progress_reporter
 from pgsweep.models import Finding, Severity, UserSummary
 from pgsweep.options import ScanOptions
 from pgsweep.pipeline import ScanResult
-from pgsweep.reporters.interface import Format, Report
+from pgsweep.reporters.interface import Format
 from pgsweep.reporters.output import write_report
+from pgsweep.reportjob import build_report
+from pgsweep.risk import utc_now
 from pgsweep.scanjob import SourceOpener, run_scan
 from pgsweep.sources import select
-from pgsweep.store import Store
+from pgsweep.store import Store, TriageState, VerificationRecord, repo_key_for
 
 
 def run_and_report(
@@ -31,25 +33,27 @@ def run_and_report(
     refine: Callable[[ScanResult], ScanResult] = lambda result: result,
     users: Callable[[Sequence[Finding]], tuple[UserSummary, ...]] = lambda findings: (),
 ) -> typer.Exit:
-    """Scan (the store closed after), `refine` the result, print its notices, write the
-    report, and return the exit: findings at or above `threshold`, or clean."""
+    """Scan (the store closed after), `refine` the result, print its notices, build the
+    plan once (with the store's triage and verifications), write the report, and return the
+    exit: a credential still to rotate at or above `threshold`, or clean."""
+    triage: dict[str, TriageState] = {}
+    verifications: dict[str, list[VerificationRecord]] = {}
     try:
         with progress_reporter(opts.progress) as on_progress:
             result = run_scan(opts, store, progress=on_progress, open_source=open_source)
+        if store is not None:
+            triage = dict(store.triage_states())
+            verifications = dict(store.verifications())
     finally:
         if store is not None:
             store.close()
     result = refine(result)
     for notice in dict.fromkeys(result.stats.notices):
         typer.echo(f"pgsweep: warning: {notice}", err=True)
-    report = Report(
-        findings=result.findings,
-        credentials=result.credentials,
-        stats=result.stats,
-        signatures=result.signatures,
-        reveal=reveal,
-        users=users(result.findings),
+    report = build_report(
+        result, now=utc_now(), scanned=(repo_key_for(opts.path),), triage=triage,
+        verifications=verifications, reveal=reveal, users=users(result.findings),
     )
     write_report(report, fmt, output)
-    worst = max((c.severity for c in result.credentials), default=None)
+    worst = report.plan.worst()
     return typer.Exit(EXIT_FINDINGS if worst is not None and worst >= threshold else EXIT_CLEAN)

@@ -24,6 +24,7 @@ class _Stored:
     credentials: list[Credential]
     triage: dict[str, TriageState]
     verifications: dict[str, list[VerificationRecord]]
+    targets: list[str]
 
 
 def _load(store_path: Path | None) -> _Stored:
@@ -33,6 +34,7 @@ def _load(store_path: Path | None) -> _Stored:
             credentials=list(store.credentials()),
             triage=dict(store.triage_states()),
             verifications=dict(store.verifications()),
+            targets=store.targets(),
         )
 
 
@@ -47,7 +49,8 @@ def _now(text: str | None) -> datetime:
 
 def _plan(store_path: Path | None, now: datetime) -> Plan:
     s = _load(store_path)
-    return build_plan(s.findings, s.credentials, s.triage, s.verifications, now)
+    return build_plan(s.findings, s.credentials, s.triage, s.verifications, now,
+                      scanned=s.targets)
 
 
 @app.command()

@@ -26,14 +26,17 @@ class ConsoleReporter:
         by_id = {f.id: f for f in report.findings}
         if report.credentials:
             table = Table(title="Leaked PostgreSQL credentials", title_justify="left")
-            for col in ("severity", "credential", "user@host", "kind", "secret", "occurrences",
-                        "first seen"):
+            triaged = any(p.status != "open" for p in report.plan.credentials)
+            for col in ("severity", *(("status",) if triaged else ()), "credential",
+                        "user@host", "kind", "secret", "occurrences", "first seen"):
                 table.add_column(col, overflow="fold")
-            for c in report.credentials:
+            for p in report.plan.credentials:
+                c = p.credential
                 first = by_id.get(c.findings[0]) if c.findings else None
                 secret = first.secret if (report.reveal and first) else c.redacted
                 table.add_row(
                     f"[{_STYLE[c.severity]}]{c.severity}[/]",
+                    *((p.status,) if triaged else ()),
                     c.id,
                     f"{c.user or '?'}@{','.join(c.hosts) or '?'}",
                     str(c.kind),

@@ -31,5 +31,5 @@ class CsvReporter:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
         for f in report.findings:
-            record = finding_record(f, report.reveal)
+            record = finding_record(f, report.reveal, report.severity_of(f.credential))
             writer.writerow([_cell(record[c]) for c in COLUMNS])

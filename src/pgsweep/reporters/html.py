@@ -8,7 +8,7 @@ from typing import TextIO
 
 from pgsweep.reporters.interface import Report
 from pgsweep.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT, Channel, parse_time, utc_now
-from pgsweep.rotation import CredentialPlan, Plan, Section, build_plan
+from pgsweep.rotation import CredentialPlan, Plan, Section
 
 
 def e(value: object) -> str:
@@ -82,9 +82,12 @@ def render_html(plan: Plan) -> str:
         "<title>pgsweep rotation plan</title>",
         f"<style>{_CSS}</style></head><body>",
         "<header><h1>pgsweep rotation plan</h1>",
+        *([f'<p class="scanned">Scanned: {", ".join(f"<code>{e(t)}</code>" for t in plan.scanned)}'
+           "</p>"] if plan.scanned else []),
         (f'<p class="muted">Generated <time datetime="{e(plan.generated_at)}">'
-        f"{e(plan.generated_at)}</time>. {len(plan.credentials)} leaked credentials, highest "
-        "risk first. No secret appears in this report; values are redacted.</p></header>"),
+        f"{e(plan.generated_at)}</time>. {len(plan.to_rotate)} leaked credentials to rotate "
+        f"now{_settled_note(plan)}, highest risk first. No secret appears in this report; "
+        "values are redacted.</p></header>"),
         "<main>",
     ]
     parts.append(_table(plan))
@@ -96,6 +99,11 @@ def render_html(plan: Plan) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _settled_note(plan: Plan) -> str:
+    settled = len(plan.credentials) - len(plan.to_rotate)
+    return f"; {settled} more triaged as accepted or false positive" if settled else ""
+
+
 def _table(plan: Plan) -> str:
     rows = []
     for i, p in enumerate(plan.credentials, 1):
@@ -103,19 +111,20 @@ def _table(plan: Plan) -> str:
         host = f"{r.host.cls}" + (f" ({r.host.provider})" if r.host.provider else "")
         days = r.exposure_days if r.exposure_days is not None else "?"
         rows.append(
-            f'<tr id="row-{e(c.id)}" data-credential="{e(c.id)}" data-severity="{e(r.severity)}">'
-            f"<td>{i}</td><td>{_sev(r.severity)}</td>"
+            f'<tr id="row-{e(c.id)}" data-credential="{e(c.id)}" data-severity="{e(r.severity)}"'
+            f' data-status="{e(p.status)}">'
+            f"<td>{i}</td><td>{_sev(r.severity)}</td><td>{e(p.status)}</td>"
             f'<td><a href="#plan-{e(c.id)}"><code>{e(c.id)}</code></a></td>'
             f"<td><code>{e(_account(p))}</code></td><td><code>{e(c.redacted)}</code></td>"
             f"<td>{e(host)}</td><td>{e(', '.join(map(str, r.channels)))}</td>"
             f"<td>{e((r.first_seen or '?')[:10])}</td><td>{e(days)}</td>"
             f"<td>{e(r.verification or 'not verified')}</td></tr>"
         )
-    body = "\n".join(rows) or '<tr><td colspan="10">No leaked credentials.</td></tr>'
+    body = "\n".join(rows) or '<tr><td colspan="11">No leaked credentials.</td></tr>'
     return (
         '<section id="credentials"><h2>Credentials</h2>'
         '<table id="credentials-table" class="credentials"><thead><tr>'
-        "<th>#</th><th>severity</th><th>credential</th><th>account</th><th>secret</th>"
+        "<th>#</th><th>severity</th><th>status</th><th>credential</th><th>account</th><th>secret</th>"
         "<th>host</th><th>exposed via</th><th>first seen</th><th>days exposed</th>"
         f"<th>verification</th></tr></thead><tbody>\n{body}\n</tbody></table></section>"
     )
@@ -280,8 +289,7 @@ class HtmlPlanReporter:
 
 
 class HtmlReporter:
-    """`scan --format html`: the plan of a fresh scan (no triage or verification yet)."""
+    """`scan --format html`: the scan's plan (with the store's triage and verifications)."""
 
     def render(self, report: Report, out: TextIO) -> None:
-        plan = build_plan(report.findings, report.credentials, {}, {}, utc_now())
-        HtmlPlanReporter().render_plan(plan, out)
+        HtmlPlanReporter().render_plan(report.plan, out)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, TextIO
+from functools import cached_property
+from typing import Protocol, TextIO
 
 from pgsweep import __version__
 from pgsweep.errors import PgsweepError
-from pgsweep.models import Credential, Finding, ScanStats, UserSummary
+from pgsweep.models import Credential, Finding, ScanStats, Severity, UserSummary
+from pgsweep.rotation import CredentialPlan, Plan
 from pgsweep.signatures import Signature
-
-if TYPE_CHECKING:
-    from pgsweep.rotation import Plan
 
 JSON_SCHEMA_VERSION = 1
 
@@ -35,16 +34,35 @@ class Format(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Report:
-    """What a reporter renders: findings, credentials, stats, and whether to reveal secrets."""
+    """What a reporter renders: the findings, the plan built from them (every credential's
+    severity, triage and steps), stats, and whether to reveal secrets. Reporters only read
+    it; the plan is built once, by `pgsweep.reportjob`."""
 
     findings: tuple[Finding, ...]
-    credentials: tuple[Credential, ...]
+    plan: Plan
     stats: ScanStats
     signatures: tuple[Signature, ...] = ()
     reveal: bool = False
     tool_name: str = "pgsweep"
     tool_version: str = __version__
     users: tuple[UserSummary, ...] = ()  # per-user summary of a sweep (empty for scan)
+
+    @property
+    def credentials(self) -> tuple[Credential, ...]:
+        """The plan's credentials, highest risk first; `severity` is the risk severity."""
+        return tuple(p.credential for p in self.plan.credentials)
+
+    @cached_property
+    def _plans(self) -> dict[str, CredentialPlan]:
+        return {p.credential.id: p for p in self.plan.credentials}
+
+    def plan_of(self, credential: str) -> CredentialPlan | None:
+        return self._plans.get(credential)
+
+    def severity_of(self, credential: str) -> Severity | None:
+        """A credential's risk severity (what every output shows for its findings)."""
+        p = self._plans.get(credential)
+        return p.risk.severity if p is not None else None
 
 
 class Reporter(Protocol):

@@ -16,8 +16,10 @@ class JsonReporter:
             "version": JSON_SCHEMA_VERSION,
             "tool": {"name": report.tool_name, "version": report.tool_version},
             "stats": dataclasses.asdict(report.stats),
-            "findings": [finding_record(f, report.reveal) for f in report.findings],
-            "credentials": [credential_record(c) for c in report.credentials],
+            "scanned": list(report.plan.scanned),
+            "findings": [finding_record(f, report.reveal, report.severity_of(f.credential))
+                         for f in report.findings],
+            "credentials": [credential_record(p) for p in report.plan.credentials],
         }
         if report.users:
             doc["users"] = [dataclasses.asdict(u) for u in report.users]

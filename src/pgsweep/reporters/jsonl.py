@@ -12,6 +12,8 @@ from pgsweep.reporters.records import finding_record
 class JsonLinesReporter:
     def render(self, report: Report, out: TextIO) -> None:
         for f in report.findings:
-            record = {"version": JSON_SCHEMA_VERSION, **finding_record(f, report.reveal)}
+            severity = report.severity_of(f.credential)
+            record = {"version": JSON_SCHEMA_VERSION,
+                      **finding_record(f, report.reveal, severity)}
             out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
             out.write("\n")

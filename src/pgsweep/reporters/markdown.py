@@ -6,8 +6,8 @@ import re
 from typing import TextIO
 
 from pgsweep.reporters.interface import Report
-from pgsweep.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT, utc_now
-from pgsweep.rotation import CredentialPlan, Plan, Section, build_plan
+from pgsweep.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT
+from pgsweep.rotation import CredentialPlan, Plan, Section
 
 
 def cell(text: object) -> str:
@@ -52,25 +52,34 @@ def _lang(commands: tuple[str, ...]) -> str:
     return "sql" if sql else "sh"
 
 
+def severity_counts(plans: tuple[CredentialPlan, ...]) -> str:
+    """"2 critical, 1 high": how many credentials at each severity, highest first."""
+    counts: dict[str, int] = {}
+    for p in sorted(plans, key=lambda p: -p.risk.severity):
+        counts[str(p.risk.severity)] = counts.get(str(p.risk.severity), 0) + 1
+    return ", ".join(f"{n} {sev}" for sev, n in counts.items()) or "none"
+
+
 def render_markdown(plan: Plan) -> str:
     out: list[str] = ["# pgsweep rotation plan", ""]
-    counts: dict[str, int] = {}
-    for p in plan.credentials:
-        counts[str(p.risk.severity)] = counts.get(str(p.risk.severity), 0) + 1
-    summary = ", ".join(f"{n} {sev}" for sev, n in counts.items()) or "none"
-    out += [(f"Generated {plan.generated_at}. {len(plan.credentials)} leaked credentials "
-            f"({summary}), highest risk first. No secret appears in this report; values are "
-            "redacted."), ""]
+    if plan.scanned:
+        out += ["Scanned: " + ", ".join(code(t) for t in plan.scanned) + ".", ""]
+    settled = len(plan.credentials) - len(plan.to_rotate)
+    triaged = (f"; {settled} more triaged as accepted or false positive" if settled else "")
+    out += [(f"Generated {plan.generated_at}. {len(plan.to_rotate)} leaked credentials to "
+            f"rotate now ({severity_counts(plan.to_rotate)}){triaged}, highest risk first. "
+            "No secret appears in this report; values are redacted."), ""]
     if plan.credentials:
         out += ["## Credentials", "",
-                ("| # | severity | credential | account | secret | host | exposed via | "
+                ("| # | severity | status | credential | account | secret | host | exposed via | "
                 "first seen | days | verification |"),
-                "|---|---|---|---|---|---|---|---|---|---|"]
+                "|---|---|---|---|---|---|---|---|---|---|---|"]
         for i, p in enumerate(plan.credentials, 1):
             r = p.risk
             host = str(r.host.cls) + (f" ({r.host.provider})" if r.host.provider else "")
             out.append(
-                f"| {i} | **{r.severity}** | [{cell(p.credential.id)}](#{p.credential.id}) | "
+                f"| {i} | **{r.severity}** | {cell(p.status)} | "
+                f"[{cell(p.credential.id)}](#{p.credential.id}) | "
                 f"{cell(_account(p))} | {cell(p.credential.redacted)} | {cell(host)} | "
                 f"{cell(', '.join(map(str, r.channels)))} | {cell((r.first_seen or '?')[:10])} | "
                 f"{r.exposure_days if r.exposure_days is not None else '?'} | "
@@ -107,6 +116,8 @@ def _credential_section(i: int, p: CredentialPlan) -> list[str]:
     c, r = p.credential, p.risk
     out = [f'<a id="{c.id}"></a>', "",
            f"## {i}. {r.severity}: {code(_account(p))} ({c.id})", ""]
+    if p.settled:
+        out += [f"Triaged {prose(p.status)}: not in the rotate-now list.", ""]
     facts = [
         f"database {code(c.database or '?')}",
         f"{c.kind}",
@@ -151,8 +162,7 @@ class MarkdownPlanReporter:
 
 
 class MarkdownReporter:
-    """`scan --format markdown`: the plan of a fresh scan (no triage or verification yet)."""
+    """`scan --format markdown`: the scan's plan (with the store's triage and verifications)."""
 
     def render(self, report: Report, out: TextIO) -> None:
-        plan = build_plan(report.findings, report.credentials, {}, {}, utc_now())
-        MarkdownPlanReporter().render_plan(plan, out)
+        MarkdownPlanReporter().render_plan(report.plan, out)

@@ -73,6 +73,7 @@ def credential_plan_record(p: CredentialPlan) -> dict[str, Any]:
         "kind": str(c.kind),
         "secret": c.redacted,
         "fingerprint": c.fingerprint,
+        "status": p.status,
         "risk": risk_record(p.risk),
         "locations": [location_record(loc) for loc in p.locations],
         "steps": [step_record(s) for s in p.steps],
@@ -88,7 +89,9 @@ def plan_record(plan: Plan) -> dict[str, Any]:
         "kind": "pgsweep-rotation-plan",
         "tool": {"name": "pgsweep", "version": __version__},
         "generated_at": plan.generated_at,
-        "summary": {"credentials": len(plan.credentials), "by_severity": counts,
+        "scanned": list(plan.scanned),
+        "summary": {"credentials": len(plan.credentials), "to_rotate": len(plan.to_rotate),
+                    "by_severity": counts,
                     "reuse": len(plan.reuse), "weak_transport": len(plan.transport)},
         "credentials": [credential_plan_record(p) for p in plan.credentials],
         "reuse": [

@@ -6,10 +6,13 @@ import dataclasses
 from typing import Any
 
 from pgsweep.fingerprint import redact
-from pgsweep.models import Credential, Finding, GitProvenance, provenance_path
+from pgsweep.models import Finding, GitProvenance, Severity, provenance_path
+from pgsweep.rotation import CredentialPlan
 
 
-def finding_record(f: Finding, reveal: bool) -> dict[str, Any]:
+def finding_record(f: Finding, reveal: bool, severity: Severity | None = None) -> dict[str, Any]:
+    """One occurrence; `severity` is its credential's risk severity (the signature's rating
+    of the match is `signature_severity`)."""
     p = f.provenance
     git = p if isinstance(p, GitProvenance) else None
     prov = {k: v for k, v in dataclasses.asdict(p).items() if v is not None}
@@ -30,21 +33,26 @@ def finding_record(f: Finding, reveal: bool) -> dict[str, Any]:
         "port": f.port,
         "database": f.database,
         "params": dict(f.params),
-        "severity": str(f.severity),
+        "severity": str(severity if severity is not None else f.severity),
+        "signature_severity": str(f.severity),
         "present_at_head": git.present_at_head if git else None,
         "credential": f.credential,
         "provenance": prov,
     }
 
 
-def credential_record(c: Credential) -> dict[str, Any]:
+def credential_record(p: CredentialPlan) -> dict[str, Any]:
+    c = p.credential
     return {
         "id": c.id,
         "user": c.user,
         "hosts": list(c.hosts),
         "database": c.database,
         "kind": str(c.kind),
-        "severity": str(c.severity),
+        "severity": str(p.risk.severity),
+        "score": p.risk.score,
+        "status": p.status,
+        "verification": p.risk.verification,
         "fingerprint": c.fingerprint,
         "secret": c.redacted,
         "findings": list(c.findings),

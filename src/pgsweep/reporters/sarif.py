@@ -101,15 +101,16 @@ def _message(f: Finding, rule_name: str) -> str:
     )
 
 
-def _result(f: Finding, rule_index: int, rule_name: str) -> dict[str, Any]:
+def _result(f: Finding, rule_index: int, rule_name: str, severity: Severity) -> dict[str, Any]:
     p = f.provenance
     path = provenance_path(p) or "<unknown>"
     git = p if isinstance(p, GitProvenance) else None
     occurrence = hashlib.sha256(f"{f.credential}\x1f{f.rule}\x1f{path}".encode(
         "utf-8", "surrogatepass")).hexdigest()[:32]
     props: dict[str, Any] = {
-        "security-severity": SECURITY_SEVERITY[f.severity],
-        "severity": str(f.severity),
+        "security-severity": SECURITY_SEVERITY[severity],
+        "severity": str(severity),
+        "signatureSeverity": str(f.severity),
         "kind": str(f.kind),
         "source": p.kind,
         "credential": f.credential,
@@ -129,7 +130,7 @@ def _result(f: Finding, rule_index: int, rule_name: str) -> dict[str, Any]:
     return {
         "ruleId": f.rule,
         "ruleIndex": rule_index,
-        "level": LEVELS[f.severity],
+        "level": LEVELS[severity],
         "message": {"text": _message(f, rule_name)},
         "locations": [
             {
@@ -161,7 +162,10 @@ def sarif_document(report: Report) -> dict[str, Any]:
             index[f.rule] = len(rules)
             names[f.rule] = f"PostgreSQL credential ({f.rule})"
             rules.append(_fallback_rule(f.rule))
-    results = [_result(f, index[f.rule], names[f.rule]) for f in report.findings]
+    results = [
+        _result(f, index[f.rule], names[f.rule], report.severity_of(f.credential) or f.severity)
+        for f in report.findings
+    ]
     run: dict[str, Any] = {
         "tool": {
             "driver": {

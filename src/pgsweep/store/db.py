@@ -373,6 +373,13 @@ class Store:
             )
         return out
 
+    def targets(self) -> list[str]:
+        """What the recorded scans looked at (absolute paths, "-" for standard input), in
+        first-scan order."""
+        rows = self._conn.execute(
+            "SELECT COALESCE(repo_key, target) AS t FROM scans GROUP BY t ORDER BY MIN(id)")
+        return list(dict.fromkeys(str(t).removesuffix("#partial") for (t,) in rows))
+
     def _decrypt(self, blob: bytes | None, cid: str) -> str:
         if blob is None or self._key is None:
             return ""
