@@ -254,7 +254,7 @@ def test_a_shared_local_default_is_not_scored_as_a_wider_host() -> None:
         ("reuse.default", 0)]
     reason = next(f.reason for f in r.factors if f.name == "reuse.default")
     assert reason == ("the same password, equal to the user name (an image or test default), "
-                      f"is also used for postgres@? (unknown)")
+                      "is also used for postgres@? (unknown)")
     assert r.severity is Severity.LOW
     other = a.risk_of(socket.credential)
     assert other is not None and other.severity is Severity.LOW
