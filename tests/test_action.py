@@ -63,7 +63,8 @@ def test_scan_step_scans_the_pushed_range(tmp_path: Path) -> None:
     gr = GitRepo(tmp_path / "repo")
     gr.write("old.env", f"A=postgres://olduser:{old}@db.corp.net/prod\n")
     before = gr.commit("old leak")
-    gr.write("new.env", f"# new\nB=postgres://newuser:{new}@db.corp.net/prod\n")
+    # an internal host: high, below critical (the quiet run below)
+    gr.write("new.env", f"# new\nB=postgres://newuser:{new}@db.corp.internal/prod\n")
     gr.commit("new leak")
     repo = gr.root
     shim = _shim(tmp_path / "bin")
