@@ -17,7 +17,7 @@ ID_RE = re.compile(r"^pg\.[a-z0-9_]+\.[0-9]+$")
 REQUIRED = ("id", "name", "description", "pattern", "severity", "examples", "negative_examples")
 KNOWN = set(REQUIRED) | {
     "keywords", "parser", "fields", "kind", "window", "paths", "references", "aliases", "flags",
-    "sources",
+    "sources", "fallback",
 }
 PROVENANCE_KINDS = frozenset({"git", "file", "ci-log", "history", "desktop"})
 FIELD_NAMES = {"password", "user", "host", "port", "database"}
@@ -59,6 +59,7 @@ class Signature:
     references: tuple[str, ...]
     aliases: tuple[str, ...]
     source: str
+    fallback: bool = False  # yields to another signature's candidate with the same line and secret
 
     def runs_on(self, kind: str) -> bool:
         """Whether the signature runs on chunks of this provenance kind (git, file…)."""
@@ -171,6 +172,7 @@ def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
         references=tuple(str(r) for r in data.get("references") or ()),
         aliases=tuple(str(a) for a in data.get("aliases") or ()),
         source=where,
+        fallback=bool(data.get("fallback", False)),
     )
 
 

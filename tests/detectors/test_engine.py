@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import make_password
+from filescan import Row, row, scan_data, shared_scanner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,7 +51,7 @@ def test_error_text_signature_runs_on_logs_not_git_blobs(all_signatures) -> None
 
 
 def test_hits_on_one_line_make_one_window(all_signatures, password) -> None:
-    line = f"a postgres://u:{password}@db.corp.net/x postgres://u:{password}@db.corp.net/y\n"
+    line = f"a postgres://u:{password}@db.example.com/x postgres://u:{password}@db.example.com/y\n"
     data = b"header\n" + line.encode() + b"footer\n"
     detector = SignatureDetector(all_signatures)
     windows = detector.windows(Chunk(data, FileProvenance(path="x.txt")))
@@ -70,3 +71,28 @@ def test_line_numbers_counted_from_the_last_offset_match_counting_from_the_start
     for pos in positions:
         pos = min(pos, len(raw))
         assert lines.line_at(pos) == raw.count(b"\n", 0, pos) + 1
+
+
+def test_a_fallback_signature_yields_to_a_specific_one_that_knows_as_much() -> None:
+    props = (
+        b"spring.datasource.url=jdbc:postgresql://db.example.com:5432/orders\n"
+        b"spring.datasource.username=orders\n"
+        b"spring.datasource.password=Spring-Pw-8812\n"
+    )
+    found, _ = scan_data(shared_scanner(), "application.properties", props)
+    assert [(f.rule, row(f)) for f in found] == [
+        ("pg.jdbc.2", Row("/data/application.properties", 3, "orders", "db.example.com",
+                          "Spring-Pw-8812", "orders")),
+    ]
+    # pg.jdbc.2 does not read sbt's camel-case `flywayUser`; the generic form adds the user
+    sbt = (
+        b'flywayUrl := "jdbc:postgresql://pg.example.com:5432/app"\n'
+        b'flywayUser := "flyway"\n'
+        b'flywayPassword := "Qt4-Wz9mKr"\n'
+    )
+    found, _ = scan_data(shared_scanner(), "build.sbt", sbt)
+    assert sorted((f.rule, row(f)) for f in found) == [
+        ("pg.jdbc.2", Row("/data/build.sbt", 3, None, "pg.example.com", "Qt4-Wz9mKr", "app")),
+        ("pg.options.1",
+         Row("/data/build.sbt", 3, "flyway", "pg.example.com", "Qt4-Wz9mKr", "app")),
+    ]

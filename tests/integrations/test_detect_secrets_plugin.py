@@ -48,7 +48,7 @@ def test_detect_secrets_scan_with_the_plugin(tmp_path: Path) -> None:
     )
     (tmp_path / "notes.txt").write_text(
         f"postgresql://report:{jdbc_pw}@10.1.2.3/reports\n"
-        f"db.corp.net:5432:prod:app:{pgpass_pw}\n"  # a .pgpass line, but not in a .pgpass file
+        f"db.corp.net:5432:prod:app:{pgpass_pw}\n"  # a .pgpass line outside a .pgpass file
     )
     proc = _run("detect-secrets", "scan", "--all-files", "--plugin", str(PLUGIN), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -57,6 +57,7 @@ def test_detect_secrets_scan_with_the_plugin(tmp_path: Path) -> None:
     assert _ours(doc) == sorted([
         ("config/app.env", 2, sha1_hex(uri_pw)),
         ("notes.txt", 1, sha1_hex(jdbc_pw)),
+        ("notes.txt", 2, sha1_hex(pgpass_pw)),
     ])
     for pw in (uri_pw, pgpass_pw, jdbc_pw):
         assert pw not in proc.stdout + proc.stderr

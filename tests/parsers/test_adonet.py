@@ -71,3 +71,12 @@ def test_parse_match_reads_back_to_the_enclosing_quote() -> None:
     assert got == ParsedCredential(
         password="pw2", user="u2", hosts=("h2.corp.net",), ports=("5432",)
     )
+
+
+def test_npgsql_string_without_host_connects_to_localhost_when_npgsql_is_named() -> None:
+    text = "Username=u;Password=pw;Database=d"
+    assert adonet.parse(text, "new NpgsqlConnection(") == ParsedCredential(
+        password="pw", user="u", hosts=("localhost",), database="d"
+    )
+    assert adonet.parse(text, "var cs = ") is None
+    assert adonet.parse(text + ";Data Source=x", "new NpgsqlConnection(") is None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from pgsweep import signatures
 from pgsweep.models import ParsedCredential
 from pgsweep.parsers import pgpass
 
@@ -39,3 +42,35 @@ def test_wildcards_are_absent_fields() -> None:
     assert pgpass.parse_line("h:5432:db:u:pw") == ParsedCredential(
         password="pw", user="u", hosts=("h",), ports=("5432",), database="db"
     )
+
+
+def _written(text: str) -> ParsedCredential | None:
+    sig = next(s for s in signatures.load() if s.id == "pg.pgpass.3")
+    m = sig.regex.search(text)
+    assert m is not None
+    return pgpass.parse_written_line(m, sig.fields)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'os.WriteFile(f, []byte("h.test:5432:db:u:p\\\\:w\\n"), 0600)',
+            ParsedCredential(password="p:w", user="u", hosts=("h.test",), ports=("5432",),
+                             database="db"),
+        ),
+        (
+            "echo '*:6432:*:u:pw x' >> ~/.pgpass",
+            ParsedCredential(password="pw x", user="u", ports=("6432",)),
+        ),
+    ],
+)
+def test_written_line(text: str, expected: ParsedCredential) -> None:
+    assert _written(text) == expected
+
+
+@pytest.mark.parametrize("text", ["11:5432:db:u:pw", "h:5432:db:u:pw".replace("5432", "0080")])
+def test_written_line_needs_a_host_and_a_real_port(text: str) -> None:
+    m = re.match(r"(?P<q>)(?P<line>.*)", text)
+    assert m is not None
+    assert pgpass.parse_written_line(m, {}) is None

@@ -98,12 +98,20 @@ class SignatureDetector:
         path = provenance_path(chunk.provenance)
         seen: set[tuple[str, int, int]] = set()
         lines = _LineCounter(chunk.data)
-        for si in sorted(windows):
+        # fallback signatures run last and yield to a candidate another signature already
+        # made for the same line and secret, unless they know its user or host and it did not
+        reported: dict[tuple[int, str | None], list[ParsedCredential]] = {}
+        for si in sorted(windows, key=lambda i: (self.signatures[i].fallback, i)):
             sig = self.signatures[si]
             if not sig.applies_to(path) or not sig.runs_on(chunk.provenance.kind):
                 continue
             for start, end in merge_windows(windows[si]):
-                yield from self._run(sig, chunk, start, end, seen, lines)
+                for c in self._run(sig, chunk, start, end, seen, lines):
+                    earlier = reported.setdefault((c.line, c.parsed.password), [])
+                    if sig.fallback and any(_knows_as_much(p, c.parsed) for p in earlier):
+                        continue
+                    earlier.append(c.parsed)
+                    yield c
 
     def _run(
         self, sig: Signature, chunk: Chunk, start: int, end: int, seen: set[tuple[str, int, int]],
@@ -157,6 +165,12 @@ class _LineCounter:
             self._line -= self._data.count(b"\n", pos, self._pos)
         self._pos = pos
         return self._line
+
+
+def _knows_as_much(earlier: ParsedCredential, later: ParsedCredential) -> bool:
+    """Whether an earlier candidate for the same secret names the user and host the later
+    one names (so the later one adds nothing)."""
+    return (bool(earlier.user) or not later.user) and (bool(earlier.hosts) or not later.hosts)
 
 
 def _with_kind(parsed: ParsedCredential, sig: Signature) -> ParsedCredential:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pgsweep.parsers import adonet, dsn, fields, jdbc, nearby, pgpass, sql, uri
+from pgsweep.parsers import adonet, dsn, fields, jdbc, nearby, options, pgpass, sql, uri
 from pgsweep.parsers.interface import Parser
 
 PARSERS: dict[str, Parser] = {
@@ -16,6 +16,8 @@ PARSERS: dict[str, Parser] = {
     "nearby": nearby.parse_match,
     "env": nearby.parse_env,
     "pgpass_value": nearby.parse_pgpass_value,
+    "pgpass_line": pgpass.parse_written_line,
+    "options": options.parse_match,
     "sql_role": sql.parse_role,
     "sql_user_mapping": sql.parse_user_mapping,
     "scram_verifier": sql.parse_verifier,

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 
 from pgsweep.models import ParsedCredential
+from pgsweep.parsers import literals
 
 # Npgsql's synonyms (keys compare case-insensitively, spaces ignored).
 HOST_KEYS = frozenset({"host", "server"})
@@ -35,6 +36,10 @@ _PG_HOST_RE = re.compile(
     r"\.postgres\.database\.azure\.com$|aivencloud|render\.com$"
 )
 _PG_CONTEXT_RE = re.compile(r"(?i)npgsql|postgres|\bpgsql\b")
+# Npgsql's own API named nearby: a string without Host/Server then connects to localhost
+_NPGSQL_API_RE = re.compile(
+    r"Npgsql(?:Connection|DataSource|ConnectionStringBuilder)\b|UseNpgsql\b"
+)
 
 
 def normalize_key(key: str) -> str:
@@ -98,9 +103,14 @@ def split_pairs(text: str) -> list[tuple[str, str]]:
 def is_postgres(keys: Mapping[str, str], context: str = "") -> bool:
     """Host/Server, a user and a password, no foreign driver's keys, and some sign of
     PostgreSQL: a Host key, an Npgsql-only key, a PostgreSQL port or host name, or the
-    words Npgsql/postgres in the surrounding text."""
-    if not (HOST_KEYS & keys.keys() and USER_KEYS & keys.keys() and PASSWORD_KEYS & keys.keys()):
+    words Npgsql/postgres in the surrounding text. Without Host/Server, only when Npgsql's
+    API (`NpgsqlConnection`, `NpgsqlDataSource`, `UseNpgsql`…) is named around it."""
+    if not (USER_KEYS & keys.keys() and PASSWORD_KEYS & keys.keys()):
         return False
+    if not HOST_KEYS & keys.keys():
+        # Npgsql without Host/Server connects to localhost: PostgreSQL's only when its API
+        # is named around the string
+        return not FOREIGN_KEYS & keys.keys() and _NPGSQL_API_RE.search(context) is not None
     if FOREIGN_KEYS & keys.keys():
         return False
     port = keys.get("port", "")
@@ -123,7 +133,9 @@ def to_credential(pairs: list[tuple[str, str]]) -> ParsedCredential:
     for k, v in pairs:
         nk = normalize_key(k)
         keys[nk] = v
-    host = next((keys[k] for k in ("host", "server") if k in keys), "")
+    host = next((keys[k] for k in ("host", "server") if k in keys), None)
+    if host is None:
+        host = "localhost"  # Npgsql's default
     user = next((keys[k] for k in ("username", "userid", "user", "uid") if k in keys), None)
     password = next((keys[k] for k in ("password", "pwd", "psw") if k in keys), None)
     database = next((keys[k] for k in ("database", "db") if k in keys), None)
@@ -189,6 +201,12 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     begin = extend_left(text, match.start())
     candidate = text[begin : match.end()]
     opener = text[begin - 1] if begin > 0 else ""
+    if opener == '"' and text[begin - 2 : begin - 1] == "@":
+        # a C# verbatim string: `""` is a quote, backslashes are literal
+        line_end = text.find("\n", begin)
+        value = literals.decode(text[begin - 2 : len(text) if line_end < 0 else line_end], "csharp")
+        if value is not None:
+            return parse(value, text)
     if opener and opener in "'`":
         # a string in Python/JS/SQL quotes ends at the same quote (it cannot hold one)
         close = candidate.find(opener, match.start() - begin)

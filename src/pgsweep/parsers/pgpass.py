@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 
 from pgsweep.models import ParsedCredential
+from pgsweep.parsers import literals
 
 
 def split_fields(line: str) -> list[str] | None:
@@ -63,3 +64,24 @@ def parse_line(line: str) -> ParsedCredential | None:
 def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
     """Parser entry point: the match is one whole line of a pgpass file."""
     return parse_line(match.group(0))
+
+
+def parse_written_line(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
+    """Parser `pgpass_line`: a pgpass line outside a password file (group `line`), as code,
+    a script or a guide writes it. After an opening quote (group `q`) it is a string
+    literal: read as one (`\\n` ends the line), then its first line is the entry. The port
+    must be `*` or a number from 1024 to 65535, and the host a host name, address or `*`."""
+    line = match.group("line")
+    quote = match.group("q") or ""
+    if quote:
+        value = literals.decode(quote + line + quote)
+        line = (value if value is not None else line).split("\n", 1)[0]
+    fields_ = split_fields(line)
+    if fields_ is None:
+        return None
+    host, port = fields_[0], fields_[1]
+    if port != "*" and not (port.isdigit() and 1024 <= int(port) <= 65535):
+        return None
+    if host.isdigit():
+        return None
+    return parse_line(line)

@@ -1,0 +1,138 @@
+r"""Read a string literal from source code as its language reads it.
+
+A password written in code is the value the program sees, not the text in the file:
+`"sooper\\secret"` in Go, Java, C#, JavaScript, Python or Ruby is `sooper\secret`.
+The quote style and prefix say how to read a literal:
+
+- `"…"`: C-family escapes (`\\ \" \' \n \t \r \0 \a \b \f \v`, `\xHH`, `\uHHHH`,
+  `\u{H…}`, `\UHHHHHHHH`, octal `\NNN`); an unknown escape keeps its character.
+- `'…'`: with `lang` `python` or `js`, like `"…"`; otherwise (Ruby, PHP, shell, YAML) only
+  `\'` and `\\` are escapes, and YAML's `''` is a quote.
+- `r"…"`, `r'…'` (Python raw) and `@"…"` (C# verbatim, `""` is a quote): as written.
+- `` `…` ``: Go reads it raw; JavaScript (`lang` `js`, or a `` \` `` inside) reads its
+  escapes, and a `${…}` in it is a reference.
+
+`decode` returns None for text that is not one whole literal.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SIMPLE = {
+    "n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
+    "e": "\x1b", "s": " ",
+}
+_HEX = {"x": 2, "u": 4, "U": 8}
+_OCTAL_RE = re.compile(r"[0-7]{1,3}")
+_PREFIX_RE = re.compile(r"^(?P<prefix>[rRbBuUfF]{1,2}|@|\$@|@\$|\$)?(?P<quote>\"\"\"|'''|[\"'`])")
+
+
+def unescape(body: str) -> str:
+    """C-family backslash escapes undone (the union Go, Java, C#, JS, Python, Ruby share)."""
+    if "\\" not in body:
+        return body
+    out: list[str] = []
+    i, n = 0, len(body)
+    while i < n:
+        ch = body[i]
+        if ch != "\\" or i + 1 >= n:
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if nxt == "u" and body[i + 2 : i + 3] == "{":
+            end = body.find("}", i + 3)
+            digits = body[i + 3 : end] if end > 0 else ""
+            if 0 < len(digits) <= 6 and all(c in "0123456789abcdefABCDEF" for c in digits):
+                out.append(_chr(int(digits, 16)))
+                i = end + 1
+                continue
+        if nxt in _HEX:
+            width = _HEX[nxt]
+            digits = body[i + 2 : i + 2 + width]
+            if len(digits) == width and all(c in "0123456789abcdefABCDEF" for c in digits):
+                out.append(_chr(int(digits, 16)))
+                i += 2 + width
+                continue
+        if nxt in "1234567" or (nxt == "0" and body[i + 2 : i + 3].isdigit()):
+            m = _OCTAL_RE.match(body, i + 1)
+            if m is not None:
+                out.append(_chr(int(m.group(0), 8)))
+                i = m.end()
+                continue
+        out.append(_SIMPLE.get(nxt, nxt))
+        i += 2
+    return "".join(out)
+
+
+def _chr(code: int) -> str:
+    try:
+        return chr(code)
+    except ValueError:
+        return "\ufffd"
+
+
+def _body(text: str, start: int, quote: str, escapes: bool) -> str | None:
+    """The text between the opening quote (ending at `start`) and its closing quote."""
+    i, n = start, len(text)
+    while i < n:
+        if escapes and text[i] == "\\" and i + 1 < n:
+            i += 2
+            continue
+        if text.startswith(quote, i):
+            return text[start:i]
+        i += 1
+    return None
+
+
+def decode(raw: str, lang: str = "") -> str | None:
+    """The value of the literal `raw` (with its quotes and prefix) in `lang`
+    (`go`, `java`, `csharp`, `js`, `python`, `ruby`, `elixir`, or empty for any)."""
+    s = raw.strip()
+    m = _PREFIX_RE.match(s)
+    if m is None:
+        return None
+    prefix = (m.group("prefix") or "").lower()
+    quote = m.group("quote")
+    start = m.end()
+    if "@" in prefix:  # C# verbatim: "" is a quote, no escapes
+        out: list[str] = []
+        i = start
+        while i < len(s):
+            if s[i] == '"':
+                if s[i + 1 : i + 2] == '"':
+                    out.append('"')
+                    i += 2
+                    continue
+                return "".join(out)
+            out.append(s[i])
+            i += 1
+        return None
+    if "r" in prefix:
+        return _body(s, start, quote, escapes=False)
+    if quote == "`":
+        js = lang == "js" or (lang != "go" and "\\`" in s)
+        body = _body(s, start, quote, escapes=js)
+        return None if body is None else unescape(body) if js else body
+    if quote == "'" and lang not in ("python", "js"):
+        # Ruby, PHP, shell, YAML-ish single quotes: only \' and \\ (and YAML's '')
+        out2: list[str] = []
+        i = start
+        while i < len(s):
+            ch = s[i]
+            if ch == "\\" and s[i + 1 : i + 2] in ("'", "\\"):
+                out2.append(s[i + 1])
+                i += 2
+                continue
+            if ch == "'":
+                if s[i + 1 : i + 2] == "'":
+                    out2.append("'")
+                    i += 2
+                    continue
+                return "".join(out2)
+            out2.append(ch)
+            i += 1
+        return None
+    body = _body(s, start, quote, escapes=True)
+    return None if body is None else unescape(body)

@@ -1,0 +1,332 @@
+"""Parse a password written in code or config with its user and host around it: driver
+call arguments, option objects, struct literals, constants, setters, XML properties, and
+YAML/JSON/INI/TOML blocks.
+
+The signature's regex captures the password literal (group `password`, or `password2`,
+`password3` for other syntaxes; optional groups `user`, `host`, `database`, `url` for
+positional arguments). This parser
+
+1. reads the literal as its language reads it (`parsers.literals`; option `lang`), and
+   refuses a bare word where code would have written a variable (`password=pw` inside a
+   call or object, `PASSWORD = secret_value`);
+2. finds the structure holding it (`parsers.structure`: the call or object, the indented
+   block, the `[section]`, or the window; option `scope: window` reads the whole window);
+3. decides whether it is PostgreSQL's, by this rule, from the innermost structure outward
+   (two levels) and then the window:
+   - another database or service named in the structure (`mysql`, `mongo`, `redis`,
+     `snowflake`, `smtp`, `sqlserver`, ports 3306/1433/1521/6379/27017…) → not PostgreSQL;
+   - PostgreSQL named in the structure (`postgres…`, `pgsql`, a PostgreSQL driver such as
+     psycopg, asyncpg, pg8000, aiopg, node-postgres `'pg'`, pgx, lib/pq, pgjdbc, Npgsql,
+     ruby-pg `PG.connect`, Postgrex, port 5432/6432, a `jdbc:postgresql:` URL, an Ecto
+     `App.Repo` config) → PostgreSQL;
+   - a structure that names its own kind (`type:`, `driver:`, `adapter:`, `dialect:`,
+     `client:`, `engine:`) as something else stops the walk outward;
+   - otherwise the window must name PostgreSQL and no other database, and a host must sit
+     beside the password (a host key in the structure, or a PostgreSQL URL);
+4. takes user, host, port and database from the nearest sibling keys in the structure
+   (`user`, `username`, `User`, `setUser("…")`, `("user", "…")`, `<user>…</user>`,
+   `name="…username" value="…"`, any prefix: `DB_USER`, `flywayUser`,
+   `hibernate.connection.username`), then from a PostgreSQL URL in the structure or
+   window.
+
+Npgsql-style `Host:Port` values and Go's `Addr: "h:5432"` are split.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+from collections.abc import Mapping
+
+from pgsweep.models import ParsedCredential
+from pgsweep.parsers import jdbc, literals, nearby
+from pgsweep.parsers.sql import kind_of
+from pgsweep.parsers.structure import Scope, scopes
+
+_LIT = (
+    r"""[rRbBuUfF]{0,2}"(?:[^"\\\n]|\\.)*"|@"(?:[^"\n]|"")*"|[rRbBuU]{0,2}'(?:[^'\\\n]|\\.)*'"""
+    r"""|`(?:[^`\\\n]|\\.)*`"""
+)
+_BARE = r"""[^\s,;(){}\[\]"'`<>#=]+"""
+_SIBLING_RE = re.compile(
+    # <property name="connection.username">x</property>, name="…user" value="x"
+    rf"""\bname=["'](?P<kd>[\w.-]{{1,80}})["'][ \t]*(?:value=(?P<vd>"[^"\n]*"|'[^'\n]*')"""
+    rf"""|>(?P<vd2>[^<\n]{{1,200}})<)"""
+    # <user>x</user>, <url>jdbc:…</url>
+    rf"""|<(?P<ke>[\w.-]{{1,60}})>(?P<ve>[^<\n]{{1,200}})</"""
+    # setProperty("user", "x"), put("user", "x"), addDataSourceProperty("serverName", "h")
+    rf"""|["'](?P<kc>[A-Za-z_][\w.-]{{0,80}})["'][ \t]*,[ \t]*(?P<vc>{_LIT})"""
+    # setUser("x"), setServerNames(new String[] {{"h"}})
+    rf"""|\bset(?P<kb>[A-Z]\w{{0,40}})\([ \t]*(?:new[ \t]+String[ \t]*\[\][ \t]*\{{[ \t]*)?"""
+    rf"""(?P<vb>{_LIT})(?=[ \t]*[)}}])"""
+    # key: v, key = v, key => v, key := v, "key": v, :key => v, **Key:** v
+    rf"""|(?:^|(?<=[\s{{,(\[;"'*]))[:"']?(?P<ka>[A-Za-z_$][\w.$-]{{0,80}}?)["']?(?:\*\*)?"""
+    rf"""[ \t]*(?:=>|:=|[:=])(?![=>])(?:\*\*)?[ \t]*(?P<va>{_LIT}|{_BARE})"""
+)
+_FIELD_SUFFIXES = (
+    ("user", ("username", "userid", "user", "uid", "login", "rolename")),
+    ("host", ("hostname", "host", "hostaddr", "servernames", "servername", "server", "addr",
+              "address", "endpoint")),
+    ("port", ("portnumber", "port")),
+    ("database", ("databasename", "database", "dbname", "db")),
+)
+_NOT_FIELDS = frozenset({"superuser", "sshuser", "sshhost", "proxyhost", "proxyport", "mailuser"})
+_PW_KEY_RE = re.compile(
+    r"(?:[\w.$-]*[._-])?(?i:password|passwd|pass|pwd|pw)"
+    r"|[a-z][a-z0-9]*(?:Password|Passwd|Pass|Pwd|Pw)"
+    r"|(?i:pg|postgres|postgresql|psql|db)(?i:password|passwd|pass|pwd|pw)"
+    r"|(?:[\w$]*[._])?[A-Z][a-z0-9]*(?:Password|Passwd|Pass|Pwd)"
+)
+_KEY_CHARS = re.compile(r"[\w.$-]{1,120}$")
+
+FOREIGN_RE = re.compile(
+    r"(?i)mysql|mariadb|myxql|mongo|redis|\bmssql|pymssql|sqlserver|\bSqlConnection|"
+    r"sqlclient|sqlite|\boracle|snowflake|redshift|bigquery|clickhouse|cassandra|"
+    r"\bsmtp|\bldap|elasticsearch|rabbitmq|\bamqp|\bkafka|\bftp\b|\bimap|Ecto\.Adapters\.Tds|"
+    r"(?<![\w.])(?:3306|1433|1521|6379|27017|9200|5672)\b"
+)
+PG_RE = re.compile(
+    r"(?i)postgres|postgis|pgsql|psycopg|asyncpg|pg8000|aiopg|npgsql|\bpgx\b|pgxpool|pgconn|"
+    r"lib/pq|jackc|org\.postgresql|postgrex|"
+    r"(?<![\w.])(?:5432|6432)\b|"
+    r"""(?-i:\bPG(?:::Connection|\.connect)|\bPG\w*DataSource|\bpg\.(?:Pool|Client|Options|Connect|connect)\b)|"""
+    r"""["'`]pg(?:/[\w/.-]*)?["'`]|\bpg_?(?:host|user|port|database)\b|"""
+    r"(?-i:\b[A-Z]\w*\.Repo\b)"
+)
+# a structure that names its own kind: `type: snowflake`, `driver: mysql`, `adapter: …`
+_KIND_RE = re.compile(
+    r"""(?im)(?:^|[\s{,("'])["']?(?:type|driver|adapter|dialect|client|engine|drivername)["']?"""
+    r"""[ \t]*(?:=>|[:=])[ \t]*(?P<v>[^\n,}]{1,80})"""
+)
+_REFERENCE_RE = re.compile(r"[(${}<>]|^(?:env|ENV|os|process|var|local|data|System|sys)\b")
+_IDENT_RE = re.compile(r"[A-Za-z_][\w.]*")
+_QUOTED_RE = re.compile(r"""(?:[rRbBuUfF]{1,2}|\$?@|@\$|\$)?["'`]""")
+_PAIR_RE = re.compile(r"[A-Za-z_]\w*=")
+_BASE64_BLOCK_RE = re.compile(r"[ \t]*(?:data|binaryData):[ \t]*$", re.MULTILINE)
+
+
+def _value(raw: str, lang: str, xml: bool = False) -> str | None:
+    """A sibling or password value as the program sees it; None when it is no literal."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if xml:
+        if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
+            raw = raw[1:-1]
+        return html.unescape(raw).strip()
+    if raw[:1] == "\\" and raw[1:2] in ("\"", "'"):
+        # `\"pw\"`: quotes escaped for the code string that holds this line
+        raw = raw.replace("\\" + raw[1], raw[1])
+    if _QUOTED_RE.match(raw):
+        return literals.decode(raw, lang)
+    # `password=pw\n`: a code string's newline escape ends the value
+    return nearby.scalar(raw.split("\\n", 1)[0])
+
+
+def _field_of(key: str) -> str | None:
+    """user/host/port/database for a key name in any style (`DB_USER`, `flywayUser`,
+    `hibernate.connection.username`, `ServerNames`), None for other keys."""
+    norm = re.sub(r"[^a-z0-9]", "", key.lower())
+    if norm in _NOT_FIELDS or not norm:
+        return None
+    for name, suffixes in _FIELD_SUFFIXES:
+        if norm.endswith(suffixes):
+            return name
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _sibling_values(text: str, lo: int, hi: int, lang: str) -> tuple[tuple[str, int, str], ...]:
+    """Every (field, offset, value) of a user/host/port/database key in text[lo:hi]; cached,
+    as every password in one structure reads the same siblings."""
+    out: list[tuple[str, int, str]] = []
+    for m in _SIBLING_RE.finditer(text, lo, hi):
+        if m.group("ka") is not None:
+            key, raw, xml = m.group("ka"), m.group("va"), False
+        elif m.group("kb") is not None:
+            key, raw, xml = m.group("kb"), m.group("vb"), False
+        elif m.group("kc") is not None:
+            key, raw, xml = m.group("kc"), m.group("vc"), False
+        elif m.group("kd") is not None:
+            key = m.group("kd")
+            vd = m.group("vd")
+            raw, xml = (vd[1:-1], True) if vd is not None else (m.group("vd2"), True)
+        else:
+            key, raw, xml = m.group("ke"), m.group("ve"), True
+        field = _field_of(key)
+        if field is None:
+            continue
+        value = _value(raw, lang, xml)
+        if value and not _REFERENCE_RE.search(value):
+            out.append((field, m.start(), value))
+    return tuple(out)
+
+
+def _siblings(text: str, lo: int, hi: int, pos: int, lang: str) -> dict[str, str]:
+    """The nearest value of each field in text[lo:hi]."""
+    best: dict[str, tuple[int, str]] = {}
+    for field, at, value in _sibling_values(text, lo, hi, lang):
+        dist = abs(at - pos)
+        if field not in best or dist < best[field][0]:
+            best[field] = (dist, value)
+    return {k: v for k, (_, v) in best.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _url(text: str, lo: int, hi: int) -> ParsedCredential | None:
+    m = nearby.URL_RE.search(text, lo, hi)
+    return jdbc.parse_any(m.group(0)) if m else None
+
+
+@functools.lru_cache(maxsize=256)
+def _region_verdict(text: str, head: int, start: int, end: int) -> bool | None:
+    """True/False when the structure text[head:end] decides PostgreSQL, None when not."""
+    region = text[head:end]
+    if FOREIGN_RE.search(region):
+        return False
+    if PG_RE.search(region):
+        return True
+    kind = _KIND_RE.search(text, start, end)
+    if kind is not None and not PG_RE.search(kind.group("v")):
+        return False
+    return None
+
+
+@functools.lru_cache(maxsize=16)
+def _window_verdict(text: str) -> bool:
+    return FOREIGN_RE.search(text) is None and PG_RE.search(text) is not None
+
+
+def is_postgres_context(text: str, found: list[Scope]) -> tuple[bool, bool]:
+    """(PostgreSQL?, decided by the structure itself?) for a password held by `found`
+    (innermost first) in the window `text`; the rule is in the module docstring."""
+    for scope in found:
+        if scope.kind == "window":
+            break
+        verdict = _region_verdict(text, scope.head, scope.start, scope.end)
+        if verdict is not None:
+            return verdict, True
+    return _window_verdict(text), False
+
+
+def _split_host(host: str, port: str | None) -> tuple[str, str | None]:
+    h, sep, p = host.rpartition(":")
+    if sep and h and p.isdigit() and ":" not in h:
+        return h, port or p
+    return host, port
+
+
+def _is_code_reference(raw: str, text: str, start: int, scope: Scope) -> bool:
+    """A bare word where code would write a variable: inside a call or object, or after
+    ` = ` outside any `[section]` (`PASSWORD = secret_value`)."""
+    if _QUOTED_RE.match(raw):
+        return False
+    if scope.kind == "brackets":
+        return True
+    if _IDENT_RE.fullmatch(raw.strip()) is None or scope.kind == "section":
+        return False
+    before = text[max(0, start - 3) : start]
+    return before.endswith((" = ", " =", "= "))
+
+
+def _inside_string(text: str, key_start: int, value_start: int) -> bool:
+    """`"pwd=", b"psw="`: the key opens a string literal that the value's quote closes."""
+    quote = text[key_start - 1 : key_start]
+    if quote not in ("\"", "'", "`"):
+        return False
+    between = text[key_start:value_start]
+    return quote not in between and text[value_start : value_start + 1] == quote
+
+
+def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
+    """Parser `options`: the password from the match, the rest from the structure around
+    it (see the module docstring)."""
+    groups = match.groupdict()
+    name = next((g for g in sorted(groups) if g.startswith("password") and groups[g]), None)
+    if name is None:
+        return None
+    raw = groups[name] or ""
+    text = match.string
+    start = match.start(name)
+    lang = fields.get("lang", "")
+    xml = name in fields.get("xml_groups", "").split(",")
+    if fields.get("key_check") and not _password_key_ok(text, match.start()):
+        return None
+    found = [Scope(0, 0, len(text), "window")] if fields.get("scope") == "window" else scopes(
+        text, start)
+    if not xml and (
+        _is_code_reference(raw, text, start, found[0])
+        or _inside_string(text, match.start(), start)
+    ):
+        return None
+    if found[0].kind == "indent" and _BASE64_BLOCK_RE.match(text, found[0].head):
+        return None  # a Kubernetes Secret's base64 `data:` (decoded and read by pg.k8s.1)
+    password = _value(raw, lang, xml)
+    if not password or _PAIR_RE.match(password):
+        return None  # `password="port=5432"`: a fragment of a key/value string
+    url_text = (groups.get("url") or "").strip()
+    url = None
+    if url_text[:1] in ("\"", "'", "`", "@"):
+        url_value = _value(url_text, lang)
+        url = jdbc.parse_any(url_value) if url_value else None
+        if url is None:
+            return None  # a literal URL that is not PostgreSQL's
+    is_pg, by_structure = is_postgres_context(text, found)
+    if not is_pg:
+        return None
+    inner = found[0]
+    near = _siblings(text, inner.start, inner.end, start, lang)
+    url = url or _url(text, inner.head, inner.end) or _url(text, 0, len(text))
+    user = _group_value(groups, "user", lang) or near.get("user") or (url.user if url else None)
+    host = _group_value(groups, "host", lang) or near.get("host")
+    port = near.get("port")
+    if host is None and url is not None and url.hosts:
+        hosts: tuple[str, ...] = url.hosts
+        ports: tuple[str, ...] = url.ports
+    elif host is not None:
+        host, port = _split_host(host, port)
+        hosts, ports = (host,), (port,) if port else ()
+    else:
+        hosts, ports = (), (url.ports if url else ())
+    if not by_structure and not (host or (url is not None and url.hosts)):
+        return None  # only the window says PostgreSQL: a host must sit beside the password
+    database = (
+        _group_value(groups, "database", lang) or near.get("database")
+        or (url.database if url else None)
+    )
+    return ParsedCredential(
+        password=password,
+        user=user,
+        hosts=hosts,
+        ports=ports,
+        database=database,
+        kind=kind_of(password),
+    )
+
+
+def _group_value(groups: Mapping[str, str | None], name: str, lang: str) -> str | None:
+    raw = groups.get(name)
+    if not raw:
+        return None
+    value = _value(raw, lang)
+    return value if value and not _REFERENCE_RE.search(value) else None
+
+
+# passwords of an application's own users, not of a database: `user_password` columns,
+# `new_password` form fields
+_APP_USER_KEY_RE = re.compile(
+    r"(?i)(?:^|[._-])(?:user|new|old|current|confirm|confirmation|repeat|verify|email|"
+    r"account|hashed|plain|reset)[._-]?(?:password|passwd|pass|pwd|pw)$"
+)
+
+
+def _password_key_ok(text: str, key_end: int) -> bool:
+    """The whole key name the match starts in names a password (`dbPassword`,
+    `spring.datasource.password`, `PGPASS`), not another word ending in `pass`."""
+    line_start = max(text.rfind("\n", 0, key_end) + 1, key_end - 120)
+    m = _KEY_CHARS.search(text[line_start:key_end])
+    prefix = m.group(0) if m else ""
+    tail = re.match(r"(?i)password|passwd|pass|pwd|pw", text[key_end:])
+    key = prefix + (tail.group(0) if tail else "")
+    return _PW_KEY_RE.fullmatch(key) is not None and _APP_USER_KEY_RE.search(key) is None
