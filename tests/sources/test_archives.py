@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 import tarfile
 import zipfile
@@ -157,3 +158,44 @@ def test_an_archive_on_stdin(scanner) -> None:
     found, _ = scan_items(scanner, StdinSource(ArchiveLimits(), io.BytesIO(data)).iter_items())
     assert [row(f) for f in found] == [
         Row("<stdin>!etc/app/.pgpass", 1, "app", "pg.corp.net", pw, None)]
+
+
+def test_tar_links_and_special_members_are_counted_skips(scanner) -> None:
+    pw = make_password()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        data = uri("real", pw).encode()
+        ti = tarfile.TarInfo("app/real.txt")
+        ti.size = len(data)
+        tf.addfile(ti, io.BytesIO(data))
+        for name, kind in (("app/sym.txt", tarfile.SYMTYPE), ("app/hard.txt", tarfile.LNKTYPE),
+                           ("app/fifo", tarfile.FIFOTYPE), ("app/", tarfile.DIRTYPE)):
+            ti = tarfile.TarInfo(name)
+            ti.type = kind
+            ti.linkname = "app/real.txt" if kind in (tarfile.SYMTYPE, tarfile.LNKTYPE) else ""
+            tf.addfile(ti)
+    found, stats = scan_data(scanner, "links.tar", buf.getvalue(), path="/ev/links.tar")
+    assert [row(f) for f in found] == [
+        Row("/ev/links.tar!app/real.txt", 1, "real", "real.corp.net", pw, "db")]
+    assert stats.warnings == [
+        "/ev/links.tar!app/sym.txt: archive: link member not followed",
+        "/ev/links.tar!app/hard.txt: archive: link member not followed",
+        "/ev/links.tar!app/fifo: archive: special member (device, FIFO)",
+    ]
+
+
+def test_a_json_array_of_other_objects_is_not_a_ci_log(scanner) -> None:
+    """A chat day file (`[{"type": "message", ...}]`) starts like CircleCI step output; no
+    record of it may be dropped because it is not a step record."""
+    pw = make_password()
+    day = json.dumps([{"type": "message", "user": "U1", "text": uri("chat", pw),
+                       "ts": "1704200000.000100"}]).encode()
+    found, stats = scan_data(scanner, "2024-01-02.json", day, path="/ev/general/2024-01-02.json")
+    assert [(row(f).user, row(f).secret) for f in found] == [("chat", pw)]
+    mixed = json.dumps([
+        {"type": "out", "time": "2024-05-30T14:30:00Z", "message": "ok", "truncated": False},
+        {"type": "message", "text": uri("odd", pw)},
+    ], indent=1).encode()
+    found, stats = scan_data(scanner, "output.json", mixed, path="/ev/output.json")
+    assert [(f.provenance.kind, row(f).line, row(f).user) for f in found] == [
+        ("ci-log", 10, "odd")]

@@ -298,6 +298,19 @@ _CC_HEAD_RE = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\[\s*\{\s*"(?:type|time|messag
 _WS = " \t\r\n"
 
 
+def _is_step_record(head: bytes) -> bool:
+    """The array's first object has the step-output keys (`message` and `type` or `time`),
+    so another JSON array of objects (a chat export's day file) is not taken for one."""
+    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")[1:].lstrip()
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(text)
+    except ValueError:  # the first object is longer than the head: judge by its keys so far
+        first = text.split("}", 1)[0]
+        return '"message"' in first and ('"time"' in first or '"truncated"' in first)
+    return (isinstance(obj, dict) and isinstance(obj.get("message"), str)
+            and ("time" in obj or "truncated" in obj))
+
+
 class CircleCiReader:
     """CircleCI step output: a JSON array of {type, time, message, truncated} objects."""
 
@@ -306,7 +319,7 @@ class CircleCiReader:
     def matches(self, info: FileInfo, head: bytes) -> bool:
         if looks_binary(head):
             return False  # not this format: the plain-text reader decides
-        return _CC_HEAD_RE.match(head) is not None and b'"message"' in head
+        return _CC_HEAD_RE.match(head) is not None and _is_step_record(head)
 
     def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
         skip = skipped_if_binary(info, data, "CircleCI step output")
@@ -335,6 +348,10 @@ class CircleCiReader:
                 for msg_line in obj["message"].split("\n"):
                     for text_line in render_terminal(msg_line):
                         yield (None, None, ts), text_line, line
+            else:
+                # Not a step record: its text is scanned as it stands, never dropped.
+                for n, raw in enumerate(iter_lines(text[pos:end]), line):
+                    yield (None, None, None), raw, n
             pos = _skip_ws(text, end)
             if pos < len(text) and text[pos] == ",":
                 pos += 1

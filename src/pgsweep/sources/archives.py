@@ -170,9 +170,11 @@ def _iter_tar(info: FileInfo, fileobj: io.BytesIO, mode: Literal["r|", "r|gz"],
     # decompressed once, so the declared sizes bound the work (tar sizes cannot lie).
     with tarfile.open(fileobj=fileobj, mode=mode) as tf:
         for ti in tf:
-            if not ti.isfile():
-                continue
             where = f"{where_of(info)}!{ti.name}"
+            if not ti.isfile():
+                if not ti.isdir():
+                    yield Skipped(where, _special_member_reason(ti))
+                continue
             if ti.size > limits.max_member_size:
                 yield Skipped(where, "too large")
                 if ti.size > budget.total:
@@ -186,6 +188,7 @@ def _iter_tar(info: FileInfo, fileobj: io.BytesIO, mode: Literal["r|", "r|gz"],
                 return
             fh = tf.extractfile(ti)
             if fh is None:
+                yield Skipped(where, "archive: member not readable as a file")
                 continue
             content = fh.read(limits.max_member_size + 1)
             yield _member_info(
@@ -194,3 +197,10 @@ def _iter_tar(info: FileInfo, fileobj: io.BytesIO, mode: Literal["r|", "r|gz"],
                 mtime=_iso(ti.mtime),
                 owner=ti.uname or str(ti.uid),
             ), content
+
+
+def _special_member_reason(ti: tarfile.TarInfo) -> str:
+    """Why a tar member that is neither a file nor a directory is not read."""
+    if ti.issym() or ti.islnk():
+        return "archive: link member not followed"
+    return "archive: special member (device, FIFO)"
