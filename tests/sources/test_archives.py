@@ -192,6 +192,7 @@ def test_a_json_array_of_other_objects_is_not_a_ci_log(scanner) -> None:
                        "ts": "1704200000.000100"}]).encode()
     found, stats = scan_data(scanner, "2024-01-02.json", day, path="/ev/general/2024-01-02.json")
     assert [(row(f).user, row(f).secret) for f in found] == [("chat", pw)]
+    assert stats.skipped == {}
     mixed = json.dumps([
         {"type": "out", "time": "2024-05-30T14:30:00Z", "message": "ok", "truncated": False},
         {"type": "message", "text": uri("odd", pw)},
@@ -199,3 +200,4 @@ def test_a_json_array_of_other_objects_is_not_a_ci_log(scanner) -> None:
     found, stats = scan_data(scanner, "output.json", mixed, path="/ev/output.json")
     assert [(f.provenance.kind, row(f).line, row(f).user) for f in found] == [
         ("ci-log", 10, "odd")]
+    assert stats.skipped == {}
