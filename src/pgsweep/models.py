@@ -124,8 +124,84 @@ class DesktopProvenance:
     member: str | None = None  # path inside an archive
 
 
+@dataclass(frozen=True)
+class ChatProvenance:
+    """One message of a chat export (Slack): channel, sender, time and thread."""
+
+    path: str  # the export (zip or folder)
+    platform: str  # "slack"
+    member: str | None = None  # the day file inside the export
+    channel: str | None = None
+    author: str | None = None  # the sender's name from the export's user list
+    timestamp: str | None = None  # ISO 8601 UTC, seconds
+    thread: str | None = None  # the thread's first message time (ISO 8601 UTC), in a thread
+    part: str = "text"  # text, blocks, attachment, file
+    edited: str | None = None  # when the message was last edited (ISO 8601 UTC)
+    reader: str | None = None  # for a file shared in the chat: the reader of its text
+    user: str | None = None  # the home the export belongs to (sweep)
+    owner: str | None = None
+    mode: str | None = None
+    mtime: str | None = None
+    kind: Literal["chat"] = "chat"
+
+
+@dataclass(frozen=True)
+class MailProvenance:
+    """One message of a mailbox (mbox, Maildir, .eml): sender, date, subject, id, part."""
+
+    path: str
+    sender: str | None = None  # From
+    timestamp: str | None = None  # Date, ISO 8601 UTC
+    subject: str | None = None
+    message_id: str | None = None
+    member: str | None = None  # the message's place: `message 3` of an mbox, an archive member
+    part: str = "body"  # body, or `attachment NAME` (and the path inside an attached archive)
+    reader: str = "text"  # the reader of the part's text
+    user: str | None = None  # the home the mailbox belongs to (sweep)
+    owner: str | None = None
+    mode: str | None = None
+    mtime: str | None = None
+    kind: Literal["mail"] = "mail"
+
+
+@dataclass(frozen=True)
+class ImageProvenance:
+    """A container image (docker save, OCI layout): a layer's file, or the image config."""
+
+    path: str  # the image tarball or layout folder
+    image: str  # repo:tag, or the manifest digest when the image has no name
+    layer: str | None = None  # the layer's digest (or its path in a docker save tarball)
+    member: str | None = None  # the file's path inside the layer
+    part: str = "layer"  # layer, or config.Env / config.Cmd / config.Entrypoint / …, history
+    step: str | None = None  # history: `#N INSTRUCTION` of the step that made the layer
+    deleted: bool = False  # the file is deleted in a later layer, yet still in the image
+    reader: str = "text"
+    user: str | None = None  # the home the image belongs to (sweep)
+    owner: str | None = None
+    mode: str | None = None
+    mtime: str | None = None
+    kind: Literal["image"] = "image"
+
+
+@dataclass(frozen=True)
+class ProcessProvenance:
+    """A running process's environment or command line (`/proc/PID/environ`, `cmdline`)."""
+
+    pid: int
+    part: str  # environ or cmdline
+    user: str | None = None  # the process's owner (real uid's name)
+    exe: str | None = None  # the executable's path, or the command name when unreadable
+    started: str | None = None  # ISO 8601 UTC
+    kind: Literal["process"] = "process"
+
+    @property
+    def path(self) -> str:
+        return f"/proc/{self.pid}/{self.part}"
+
+
 Provenance: TypeAlias = (
     GitProvenance | FileProvenance | CiLogProvenance | HistoryProvenance | DesktopProvenance
+    | ChatProvenance | MailProvenance | ImageProvenance | ProcessProvenance
 )
 
 
@@ -133,6 +209,9 @@ def provenance_path(p: Provenance) -> str | None:
     """The most specific path a provenance names (archive member included)."""
     if isinstance(p, GitProvenance):
         return p.path
+    if isinstance(p, ImageProvenance):
+        inner = p.member or p.part
+        return f"{p.path}!{p.layer}!{inner}" if p.layer else f"{p.path}!{inner}"
     member = getattr(p, "member", None)
     return f"{p.path}!{member}" if member else p.path
 

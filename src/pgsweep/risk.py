@@ -55,6 +55,10 @@ class Channel(enum.StrEnum):
     CONFIG = "config-file"
     DESKTOP = "desktop-tool"
     HISTORY = "shell-history"
+    CHAT = "chat"
+    MAIL = "mail"
+    IMAGE = "container-image"
+    PROCESS = "process"
 
 
 _CHANNEL_OF_KIND = {
@@ -63,6 +67,10 @@ _CHANNEL_OF_KIND = {
     "file": Channel.CONFIG,
     "desktop": Channel.DESKTOP,
     "history": Channel.HISTORY,
+    "chat": Channel.CHAT,
+    "mail": Channel.MAIL,
+    "image": Channel.IMAGE,
+    "process": Channel.PROCESS,
 }
 
 _CHANNEL_EFFECT: dict[Channel, tuple[int, str]] = {
@@ -74,6 +82,14 @@ _CHANNEL_EFFECT: dict[Channel, tuple[int, str]] = {
     Channel.DESKTOP: (1, ("a desktop tool's saved connection, readable from the user's profile "
                          "and its backups")),
     Channel.HISTORY: (0, "a shell or client history on one machine"),
+    Channel.CHAT: (2, ("chat messages are kept, searchable by every member of the channel, and "
+                      "copied into every export")),
+    Channel.MAIL: (2, ("mail is copied to every recipient's mailbox, the mail servers and their "
+                      "backups")),
+    Channel.IMAGE: (2, ("a container image is pushed to registries and pulled onto every host; "
+                       "each layer keeps its files even when a later layer deletes them")),
+    Channel.PROCESS: (1, ("a running process's environment or command line, readable by its "
+                         "user and root (command lines by every local user)")),
 }
 
 _HOST_EFFECT: dict[HostClass, int] = {

@@ -12,6 +12,7 @@ from datetime import datetime
 from pgsweep.credentials import provenance_time
 from pgsweep.hosts import HostClass
 from pgsweep.models import (
+    ChatProvenance,
     CiLogProvenance,
     Credential,
     DesktopProvenance,
@@ -19,6 +20,9 @@ from pgsweep.models import (
     FindingId,
     GitProvenance,
     HistoryProvenance,
+    ImageProvenance,
+    MailProvenance,
+    ProcessProvenance,
     Severity,
     provenance_path,
 )
@@ -202,6 +206,30 @@ def _location(f: Finding, scrub: _Scrubber) -> Location:
     elif isinstance(p, DesktopProvenance):
         where = path
         detail = f"{p.tool}" + (f" connection {p.connection}" if p.connection else "")
+    elif isinstance(p, ChatProvenance):
+        where = path
+        detail = " ".join(b for b in (
+            p.platform, f"#{p.channel}" if p.channel else "", f"by {p.author}" if p.author else "",
+            f"at {p.timestamp}" if p.timestamp else "", f"in thread {p.thread}" if p.thread else "",
+            p.part if p.part != "text" else "") if b)
+    elif isinstance(p, MailProvenance):
+        where = path
+        detail = " ".join(b for b in (
+            f"from {p.sender}" if p.sender else "", f"on {p.timestamp}" if p.timestamp else "",
+            f"subject {p.subject!r}" if p.subject else "",
+            f"message-id {p.message_id}" if p.message_id else "", p.part) if b)
+    elif isinstance(p, ImageProvenance):
+        where = path
+        detail = " ".join(b for b in (
+            f"image {p.image}", p.part if p.part != "layer" else "", p.step or "",
+            "deleted in a later layer, still in the image" if p.deleted else "") if b)
+        present = True
+    elif isinstance(p, ProcessProvenance):
+        where = path
+        detail = " ".join(b for b in (
+            f"pid {p.pid}", f"user {p.user}" if p.user else "", p.exe or "",
+            f"started {p.started}" if p.started else "") if b)
+        present = True
     else:
         where = path
         detail = f"read as {p.reader}" if p.reader != "text" else ""
@@ -480,6 +508,41 @@ def _clean_steps(locations: Sequence[Location]) -> list[Recommendation]:
             Section.CLEAN, order, "Remove saved passwords from desktop tools",
             f"Found in {places(Channel.DESKTOP)}. Forget the saved password, or protect the "
             "tool's store with a master password or the OS keychain.",
+        ))
+        order += 1
+    if Channel.CHAT in by_channel:
+        steps.append(Recommendation(
+            Section.CLEAN, order, "Delete the chat messages",
+            f"Found in {places(Channel.CHAT)}. Delete the messages (and thread replies and "
+            "shared files) in the workspace, ask an admin to purge them from retention and "
+            "from earlier exports, and share secrets through the secret store instead.",
+        ))
+        order += 1
+    if Channel.MAIL in by_channel:
+        steps.append(Recommendation(
+            Section.CLEAN, order, "Delete the mail",
+            f"Found in {places(Channel.MAIL)}. Delete the messages from every recipient's "
+            "mailbox and the archive; the servers' copies and backups stay, so rotation is "
+            "needed regardless.",
+        ))
+        order += 1
+    if Channel.IMAGE in by_channel:
+        steps.append(Recommendation(
+            Section.CLEAN, order, "Rebuild and delete the container images",
+            f"Found in {places(Channel.IMAGE)}. A file deleted in a later layer is still in "
+            "the image: rebuild without the secret (build secrets: docker build --secret, "
+            "never ENV or ARG), then delete every tag and digest of the old image from the "
+            "registries and hosts.",
+            ("docker build --secret id=pgpass,src=$HOME/.pgpass .",
+             "docker image rm <image>"),
+        ))
+        order += 1
+    if Channel.PROCESS in by_channel:
+        steps.append(Recommendation(
+            Section.CLEAN, order, "Restart the processes without the password",
+            f"Found in {places(Channel.PROCESS)}. Pass the password through a 0600 "
+            "~/.pgpass, PGPASSFILE or a secret store instead of the environment or the "
+            "command line, then restart the processes.",
         ))
     return steps
 

@@ -19,7 +19,8 @@ KNOWN = set(REQUIRED) | {
     "keywords", "parser", "fields", "kind", "window", "paths", "references", "aliases", "flags",
     "sources", "fallback",
 }
-PROVENANCE_KINDS = frozenset({"git", "file", "ci-log", "history", "desktop"})
+PROVENANCE_KINDS = frozenset({
+    "git", "file", "ci-log", "history", "desktop", "chat", "mail", "image", "process"})
 FIELD_NAMES = {"password", "user", "host", "port", "database"}
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import IO, Protocol
 
 from pgsweep.errors import PgsweepError
-from pgsweep.models import Chunk, Skipped
+from pgsweep.models import Chunk, Provenance, Skipped
 
 
 class ReaderError(PgsweepError):
@@ -27,6 +27,48 @@ class FileInfo:
     mtime: str | None = None
 
 
+@dataclass(frozen=True)
+class Nested:
+    """A file found inside the one being read (a mail attachment, a file in an image layer,
+    an unexpected member of an export): the source reads it like any file, by the reader
+    its name and content call for, and `wrap` turns each resulting chunk's provenance into
+    the container's (so a `.env` attachment keeps the message it came with)."""
+
+    info: FileInfo
+    data: bytes
+    wrap: Callable[[Provenance], Provenance]
+
+
+ReadItem = Chunk | Skipped | Nested
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """A regular file in a tree (an archive's member or a file under a folder)."""
+
+    name: str  # POSIX path relative to the tree's root
+    size: int
+    mode: str | None = None
+    mtime: str | None = None
+    owner: str | None = None
+
+
+class Tree(Protocol):
+    """Random access to the files of a zip, a tar or a folder, without unpacking to disk."""
+
+    def entries(self) -> list[TreeEntry]:
+        """Every regular file, in the tree's own order."""
+        ...
+
+    def skipped(self) -> list[tuple[str, str]]:
+        """(name, reason) for each member that is not a regular file or directory."""
+        ...
+
+    def open(self, name: str) -> IO[bytes]:
+        """A stream of the file's bytes (OSError, or the archive's error, when unreadable)."""
+        ...
+
+
 class Reader(Protocol):
     """Recognises a format by name and content, and reads it into chunks."""
 
@@ -36,6 +78,29 @@ class Reader(Protocol):
         """True when this reader should handle the file (head: its first 4 KiB)."""
         ...
 
-    def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
-        """Chunks to scan; each maps its lines back to the original file's lines."""
+    def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[ReadItem]:
+        """Chunks to scan, each mapping its lines back to the original file's lines; skip
+        records; and files found inside (mail attachments) for the source to read."""
         ...
+
+
+class TreeReader(Protocol):
+    """Recognises a layout of files (a chat export, an image) and reads it as one input."""
+
+    name: str
+
+    def claims(self, names: frozenset[str]) -> bool:
+        """True when the tree's file names have this layout."""
+        ...
+
+    def iter_tree(self, tree: Tree, info: FileInfo, max_size: int) -> Iterator[ReadItem]:
+        """Chunks, skips and embedded files; every file of the tree the layout does not
+        use comes back as a `Nested` item, so nothing is passed over."""
+        ...
+
+
+def read_limited(tree: Tree, name: str, limit: int) -> bytes | None:
+    """A tree file's bytes, or None when it holds more than `limit` bytes."""
+    with tree.open(name) as fh:
+        data = fh.read(limit + 1)
+    return None if len(data) > limit else data

@@ -6,7 +6,8 @@ import importlib
 
 from pgsweep.readers.config_files import CONFIG_READERS
 from pgsweep.readers.desktop import DESKTOP_READERS
-from pgsweep.readers.interface import FileInfo, Reader
+from pgsweep.readers.interface import FileInfo, Reader, TreeReader
+from pgsweep.readers.slack import SLACK_EXPORT
 from pgsweep.readers.text import TEXT_READER
 from pgsweep.readers.yaml_configs import YAML_READER
 
@@ -47,3 +48,16 @@ def select_reader(info: FileInfo, head: bytes) -> Reader:
         except Exception:  # noqa: BLE001 - a reader's sniffing must never stop the scan
             continue
     return TEXT_READER
+
+
+# Layouts of many files read as one input (a chat export, a container image), tried on every
+# zip, tar and folder before its files are read one by one.
+TREE_READERS: tuple[TreeReader, ...] = (SLACK_EXPORT,)
+
+
+def select_tree_reader(names: frozenset[str]) -> TreeReader | None:
+    """The layout reader whose layout these file names have, if any."""
+    for reader in TREE_READERS:
+        if reader.claims(names):
+            return reader
+    return None

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import TypedDict
+from typing import IO, TypedDict
 
-from pgsweep.models import Chunk, Finding, Skipped
-from pgsweep.readers.interface import FileInfo, Reader
-from pgsweep.readers.registry import select_reader
+from pgsweep.models import Chunk, Finding, Provenance, Skipped
+from pgsweep.readers.interface import FileInfo, Nested, Reader, ReadItem, Tree, TreeReader
+from pgsweep.readers.registry import select_reader, select_tree_reader
 from pgsweep.readers.text import where_of
 from pgsweep.sources.archives import ArchiveLimits, Budget, archive_kind, iter_members
 from pgsweep.sources.interface import SourceError
+from pgsweep.sources.trees import DirTree, TarTree, ZipTree
+
+Wrap = Callable[[Provenance], Provenance] | None
 
 DEFAULT_MAX_SIZE = 10 * 1024 * 1024
 HEAD = 4096
@@ -130,8 +134,13 @@ def iter_data_items(
     reader: Reader | None = None,
     depth: int = 0,
     budget: Budget | None = None,
+    wrap: Wrap = None,
 ) -> Iterator[Chunk | Skipped]:
-    """Chunks of one file's bytes: archive members recursively, else the chosen reader's."""
+    """Chunks of one file's bytes: archive members recursively, else the chosen reader's.
+
+    `wrap` turns the provenance of every chunk into that of the container the bytes came
+    from (a mail message, an image layer).
+    """
     head = data[:HEAD]
     kind = archive_kind(info.name, head) if reader is None else None
     if kind is not None:
@@ -139,18 +148,75 @@ def iter_data_items(
             yield Skipped(where_of(info), "archive: nested too deep")
             return
         budget = budget or Budget(total=limits.max_total, members=limits.max_members)
+        if kind in ("zip", "tar"):
+            claimed = _open_tree_reader(kind, io.BytesIO(data))
+            if claimed is not None:
+                tree, tree_reader = claimed
+                yield from _expand(tree_reader.iter_tree(tree, info, limits.max_member_size),
+                                   limits, depth + 1, budget, wrap)
+                return
         for item in iter_members(info, data, kind, limits, budget):
             if isinstance(item, Skipped):
                 yield item
                 continue
             member_info, content = item
-            yield from iter_data_items(member_info, content, limits, None, depth + 1, budget)
+            yield from iter_data_items(member_info, content, limits, None, depth + 1, budget,
+                                       wrap)
         return
     chosen = reader or select_reader(info, head)
     try:
-        yield from chosen.iter_chunks(info, data)
+        yield from _expand(chosen.iter_chunks(info, data), limits, depth, budget, wrap)
     except Exception as exc:  # noqa: BLE001 - bad input must never stop the scan; no message
         yield Skipped(where_of(info), f"reader {chosen.name} failed ({type(exc).__name__})")
+
+
+def _expand(items: Iterator[ReadItem], limits: ArchiveLimits, depth: int,
+            budget: Budget | None, wrap: Wrap) -> Iterator[Chunk | Skipped]:
+    """A reader's items with embedded files read in turn and every provenance wrapped."""
+    for item in items:
+        if isinstance(item, Chunk):
+            yield item if wrap is None else Chunk(item.data, wrap(item.provenance),
+                                                  item.line_map, item.decoded)
+        elif isinstance(item, Skipped):
+            yield item
+        else:
+            yield from iter_data_items(item.info, item.data, limits, None, depth, budget,
+                                       _compose(wrap, item))
+
+
+def _compose(outer: Wrap, nested: Nested) -> Wrap:
+    if outer is None:
+        return nested.wrap
+    return lambda p: outer(nested.wrap(p))
+
+
+def _open_tree_reader(kind: str, fileobj: IO[bytes]) -> tuple[Tree, TreeReader] | None:
+    """The zip or tar as a tree, when a layout reader claims its file names."""
+    try:
+        tree: ZipTree | TarTree = ZipTree(fileobj) if kind == "zip" else TarTree(fileobj)
+    except Exception:  # noqa: BLE001 - a corrupt archive is reported by the member reader
+        return None
+    tree_reader = select_tree_reader(frozenset(e.name for e in tree.entries()))
+    if tree_reader is None:
+        tree.close()
+        return None
+    return tree, tree_reader
+
+
+def iter_tree_items(tree: Tree, tree_reader: TreeReader, info: FileInfo,
+                    limits: ArchiveLimits, size: int) -> Iterator[Chunk | Skipped]:
+    """A layout (chat export, image) read from a large archive on disk or a folder.
+
+    The files inside share a budget scaled to the input's size (a compressed layer may
+    expand), and each is bounded by the file size limit.
+    """
+    budget = Budget(total=max(limits.max_total, 16 * size),
+                    members=max(limits.max_members, 1_000_000))
+    where = where_of(info)
+    for name, reason in tree.skipped():
+        yield Skipped(f"{where}!{name}", reason)
+    yield from _expand(tree_reader.iter_tree(tree, info, limits.max_member_size),
+                       limits, 1, budget, None)
 
 
 def iter_path_items(
@@ -170,10 +236,45 @@ def iter_path_items(
     try:
         data, st = read_regular_file(path, limits.max_member_size)
     except UnreadableFile as exc:
-        yield Skipped(str(shown), str(exc))
+        if str(exc) == "too large" and reader is None:
+            yield from _iter_large_file(path, shown, limits, user, owners)
+        else:
+            yield Skipped(str(shown), str(exc))
         return
     info = FileInfo(path=str(shown), name=shown.name, user=user, **file_meta(st, owners))
     yield from iter_data_items(info, data, limits, reader)
+
+
+def _iter_large_file(path: Path, shown: Path, limits: ArchiveLimits, user: str | None,
+                     owners: Mapping[int, str] | None) -> Iterator[Chunk | Skipped]:
+    """A file above the size limit: read as a stream when it is a zip or tar whose layout a
+    layout reader knows (a chat export, an image), else skipped as too large."""
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below, after the tree is read
+    except OSError as exc:
+        yield Skipped(str(shown), f"unreadable: {exc.strerror or exc}")
+        return
+    with fh:
+        st = os.fstat(fh.fileno())
+        kind = archive_kind(shown.name, fh.read(HEAD))
+        fh.seek(0)
+        claimed = _open_tree_reader(kind, fh) if kind in ("zip", "tar") else None
+        if claimed is None:
+            yield Skipped(str(shown), "too large")
+            return
+        tree, tree_reader = claimed
+        info = FileInfo(path=str(shown), name=shown.name, user=user, **file_meta(st, owners))
+        yield from iter_tree_items(tree, tree_reader, info, limits, st.st_size)
+
+
+def iter_dir_tree_items(path: Path, tree_reader: TreeReader, limits: ArchiveLimits,
+                        user: str | None = None) -> Iterator[Chunk | Skipped]:
+    """A folder whose layout a layout reader knows (an unzipped chat export, an OCI layout)."""
+    tree = DirTree(path)
+    size = sum(e.size for e in tree.entries())
+    st = path.stat()
+    info = FileInfo(path=str(path), name=path.name, user=user, **file_meta(st))
+    yield from iter_tree_items(tree, tree_reader, info, limits, size)
 
 
 def is_within(root: Path, path: Path) -> bool:
@@ -231,6 +332,10 @@ class FileSource:
                                                     followlinks=False):
             yield from _unreadable(errors, dirpath)
             here = Path(dirpath)
+            if here != self.root and self._layout(filenames) is not None:
+                yield here  # read as one input by its layout reader
+                dirnames[:] = []
+                continue
             keep = []
             for entry in self._admit(here, (d for d in dirnames if d != ".git")):
                 if isinstance(entry, Skipped):
@@ -255,12 +360,25 @@ class FileSource:
                 continue
             yield full
 
+    @staticmethod
+    def _layout(filenames: Iterable[str]) -> TreeReader | None:
+        return select_tree_reader(frozenset(filenames))
+
     def iter_items(self) -> Iterator[Chunk | Skipped]:
+        if self.root.is_dir():
+            tree_reader = self._layout(os.listdir(self.root))
+            if tree_reader is not None:
+                yield from iter_dir_tree_items(self.root, tree_reader, self.limits, self.user)
+                return
         for path in self.iter_files():
             if isinstance(path, Skipped):
                 yield path
-                continue
-            yield from iter_path_items(path, self.limits, user=self.user)
+            elif path.is_dir():
+                tree_reader = self._layout(os.listdir(path))
+                if tree_reader is not None:
+                    yield from iter_dir_tree_items(path, tree_reader, self.limits, self.user)
+            else:
+                yield from iter_path_items(path, self.limits, user=self.user)
 
     def attribute(self, findings: Sequence[Finding]) -> list[Finding]:
         return list(findings)

@@ -1,0 +1,248 @@
+"""Slack exports (zip or folder): each message's text, blocks, attachments and files, with
+channel, sender, time and thread."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from pgsweep.models import ChatProvenance, Chunk, Provenance, Skipped
+from pgsweep.readers.chunking import decode_text
+from pgsweep.readers.interface import FileInfo, Nested, ReadItem, Tree, read_limited
+
+_DAY_RE = re.compile(r"[^/]+/\d{4}-\d\d-\d\d\.json")
+# Slack's markup: <https://x|label>, <@U123>, <#C123|general>, <!here>; `<` and `>` in
+# typed text are escaped, so every `<…>` is markup.
+_MARKUP_RE = re.compile(r"<([^<>\n]{1,4000})>")
+_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+_LIST_FILES = ("users.json", "channels.json", "groups.json", "dms.json", "mpims.json")
+
+
+def export_root(names: frozenset[str]) -> str | None:
+    """The folder prefix ("" or "Name/") that holds `users.json` and `channels.json`."""
+    for name in names:
+        if name == "channels.json" or name.endswith("/channels.json"):
+            prefix = name[: -len("channels.json")]
+            if prefix.count("/") <= 1 and f"{prefix}users.json" in names:
+                return prefix
+    return None
+
+
+def iso(ts: object) -> str | None:
+    """Slack's `ts` ("1704200000.000100", seconds since the epoch) as ISO 8601 UTC."""
+    try:
+        return datetime.fromtimestamp(int(float(str(ts))), tz=UTC).isoformat(timespec="seconds")
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def unescape(text: str, users: Mapping[str, str]) -> str:
+    """Slack's message markup and HTML entities undone: `<url|label>` → `url label`."""
+    def link(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            return "@" + (users.get(target[1:]) or label or target[1:])
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):
+            return "@" + (label or target[1:].split("^", 1)[0])
+        if label and label != target:
+            return f"{target} {label}"
+        return target
+
+    text = _MARKUP_RE.sub(link, text)
+    for entity, char in _ENTITIES:
+        text = text.replace(entity, char)
+    return text
+
+
+def _block_text(node: Any, users: Mapping[str, str], out: list[str]) -> None:
+    """The text of a `blocks` tree (rich_text sections, lists, quotes, code, links)."""
+    if isinstance(node, list):
+        for item in node:
+            _block_text(item, users, out)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if kind == "text" and isinstance(node.get("text"), str):
+        out.append(node["text"])
+    elif kind == "link" and isinstance(node.get("url"), str):
+        label = node.get("text")
+        out.append(node["url"] + (f" {label}" if isinstance(label, str) and label
+                                  and label != node["url"] else ""))
+    elif kind == "user" and isinstance(node.get("user_id"), str):
+        out.append("@" + users.get(node["user_id"], node["user_id"]))
+    elif isinstance(node.get("text"), dict):  # section blocks: {"text": {"type": "mrkdwn", …}}
+        inner = node["text"].get("text")
+        if isinstance(inner, str):
+            out.append(unescape(inner, users) + "\n")
+    for key in ("elements", "fields", "blocks"):
+        if key in node:
+            _block_text(node[key], users, out)
+    if kind in ("rich_text_section", "rich_text_preformatted", "rich_text_quote"):
+        out.append("\n")
+
+
+def _attachment_text(att: Mapping[str, Any], users: Mapping[str, str]) -> list[str]:
+    lines: list[str] = []
+    for key in ("pretext", "title", "title_link", "text", "fallback", "footer", "from_url"):
+        if isinstance(att.get(key), str) and att[key]:
+            lines.append(unescape(att[key], users))
+    for fld in att.get("fields") or ():
+        if isinstance(fld, dict):
+            lines += [unescape(fld[k], users) for k in ("title", "value")
+                      if isinstance(fld.get(k), str) and fld[k]]
+    if "blocks" in att:
+        out: list[str] = []
+        _block_text(att["blocks"], users, out)
+        lines.append("".join(out))
+    return lines
+
+
+def _file_text(f: Mapping[str, Any]) -> list[str]:
+    return [f[key] for key in ("title", "name", "preview", "plain_text", "url_private")
+            if isinstance(f.get(key), str) and f[key]]
+
+
+class SlackExport:
+    """The channel day files of a Slack export; every other file is read like any file."""
+
+    name = "slack"
+
+    def claims(self, names: frozenset[str]) -> bool:
+        return export_root(names) is not None
+
+    def iter_tree(self, tree: Tree, info: FileInfo, max_size: int) -> Iterator[ReadItem]:
+        names = frozenset(e.name for e in tree.entries())
+        root = export_root(names) or ""
+        users = self._users(tree, f"{root}users.json", max_size)
+        for entry in tree.entries():
+            member = f"{info.member}!{entry.name}" if info.member else entry.name
+            where = f"{info.path}!{member}"
+            rel = entry.name[len(root):] if entry.name.startswith(root) else None
+            if entry.size > max_size:
+                yield Skipped(where, "too large")
+                continue
+            try:
+                data = read_limited(tree, entry.name, max_size)
+            except Exception as exc:  # noqa: BLE001 - any member error is a counted skip
+                yield Skipped(where, f"archive: unreadable member ({type(exc).__name__})")
+                continue
+            if data is None:
+                yield Skipped(where, "too large")
+                continue
+            minfo = replace(info, name=entry.name.rsplit("/", 1)[-1], member=member,
+                            mode=entry.mode or info.mode, mtime=entry.mtime or info.mtime)
+            if rel is None or not _DAY_RE.fullmatch(rel):
+                yield Nested(minfo, data, _as_file)
+                continue
+            channel = rel.split("/", 1)[0]
+            messages = self._messages(data)
+            if messages is None:  # not a day file after all: read it as a file
+                yield Nested(minfo, data, _as_file)
+                continue
+            for line, msg in messages:
+                yield from self._message_chunks(msg, line, minfo, channel, users)
+
+    @staticmethod
+    def _users(tree: Tree, name: str, max_size: int) -> dict[str, str]:
+        try:
+            data = read_limited(tree, name, max_size)
+            listed = json.loads(data) if data is not None else []
+        except Exception:  # noqa: BLE001 - an unreadable user list only costs the names
+            return {}
+        users: dict[str, str] = {}
+        for u in listed if isinstance(listed, list) else ():
+            if isinstance(u, dict) and isinstance(u.get("id"), str):
+                profile = _dict(u.get("profile"))
+                found = (u.get("name") or profile.get("display_name")
+                         or u.get("real_name") or profile.get("real_name"))
+                if isinstance(found, str) and found:
+                    users[u["id"]] = found
+        return users
+
+    @staticmethod
+    def _messages(data: bytes) -> list[tuple[int, dict[str, Any]]] | None:
+        """(line where it starts, message) for each object of the day file's array."""
+        text = decode_text(data)
+        decoder = json.JSONDecoder()
+        pos = len(text) - len(text.lstrip())
+        if not text.startswith("[", pos):
+            return None
+        pos += 1
+        out: list[tuple[int, dict[str, Any]]] = []
+        line, counted = 1, 0
+        while True:
+            while pos < len(text) and text[pos] in " \t\r\n,":
+                pos += 1
+            if pos >= len(text):
+                return None  # truncated: the whole file is read as text instead
+            if text[pos] == "]":
+                return out
+            line += text.count("\n", counted, pos)
+            counted = pos
+            try:
+                obj, pos = decoder.raw_decode(text, pos)
+            except ValueError:
+                return None
+            if not isinstance(obj, dict):
+                return None
+            out.append((line, obj))
+
+    def _message_chunks(self, msg: dict[str, Any], line: int, info: FileInfo, channel: str,
+                        users: Mapping[str, str]) -> Iterator[ReadItem]:
+        uid = msg.get("user")
+        profile = _dict(msg.get("user_profile"))
+        author = (users.get(uid) if isinstance(uid, str) else None) or profile.get("name") \
+            or msg.get("username") or (uid if isinstance(uid, str) else None)
+        edited = msg.get("edited")
+        base = ChatProvenance(
+            path=info.path, platform="slack", member=info.member, channel=channel,
+            author=author if isinstance(author, str) else None,
+            timestamp=iso(msg.get("ts")),
+            thread=iso(msg["thread_ts"]) if msg.get("thread_ts") else None,
+            edited=iso(edited.get("ts")) if isinstance(edited, dict) else None,
+            user=info.user, owner=info.owner, mode=info.mode, mtime=info.mtime,
+        )
+        text = unescape(msg["text"], users) if isinstance(msg.get("text"), str) else ""
+        parts: list[tuple[str, str]] = [("text", text)]
+        if "blocks" in msg:
+            out: list[str] = []
+            _block_text(msg["blocks"], users, out)
+            blocks = "".join(out)
+            if blocks.split() != text.split():
+                parts.append(("blocks", blocks))
+        for att in msg.get("attachments") or ():
+            if isinstance(att, dict):
+                parts.append(("attachment", "\n".join(_attachment_text(att, users))))
+        for f in msg.get("files") or ():
+            if isinstance(f, dict):
+                parts.append(("file", "\n".join(_file_text(f))))
+        for part, body in parts:
+            if body.strip():
+                lines = body.split("\n")
+                yield Chunk(data="\n".join(lines).encode("utf-8", "surrogateescape"),
+                            provenance=replace(base, part=part),
+                            line_map=(line,) * len(lines))
+        for key in ("message", "previous_message", "root"):  # edits and thread broadcasts
+            inner = msg.get(key)
+            if isinstance(inner, dict):
+                yield from self._message_chunks(inner, line, info, channel, users)
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_file(p: Provenance) -> Provenance:
+    """A non-message file of the export keeps the provenance its own reader gave it."""
+    return p
+
+
+SLACK_EXPORT = SlackExport()
