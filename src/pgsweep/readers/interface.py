@@ -84,6 +84,19 @@ class Reader(Protocol):
         ...
 
 
+class StreamReader(Protocol):
+    """A reader that can also take its format as a stream, piece by piece (an mbox of any
+    size), so a file above the size limit is still read in bounded memory."""
+
+    name: str
+
+    def matches(self, info: FileInfo, head: bytes) -> bool: ...
+
+    def iter_stream(self, info: FileInfo, fh: IO[bytes], max_size: int) -> Iterator[ReadItem]:
+        """Items as `iter_chunks` gives them; each piece bounded by `max_size`."""
+        ...
+
+
 class TreeReader(Protocol):
     """Recognises a layout of files (a chat export, an image) and reads it as one input."""
 

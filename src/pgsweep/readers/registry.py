@@ -6,7 +6,8 @@ import importlib
 
 from pgsweep.readers.config_files import CONFIG_READERS
 from pgsweep.readers.desktop import DESKTOP_READERS
-from pgsweep.readers.interface import FileInfo, Reader, TreeReader
+from pgsweep.readers.interface import FileInfo, Reader, StreamReader, TreeReader
+from pgsweep.readers.mail import MAIL_READER
 from pgsweep.readers.slack import SLACK_EXPORT
 from pgsweep.readers.text import TEXT_READER
 from pgsweep.readers.yaml_configs import YAML_READER
@@ -26,9 +27,10 @@ def _log_and_history_readers() -> tuple[Reader, ...]:
 
 LOG_AND_HISTORY_READERS: tuple[Reader, ...] = _log_and_history_readers()
 
-# First match wins: the log and history readers, the config and desktop readers, then plain
-# text for everything else.
+# First match wins: mail (recognised by its headers), the log and history readers, the config
+# and desktop readers, then plain text for everything else.
 READERS: tuple[Reader, ...] = (
+    MAIL_READER,
     *LOG_AND_HISTORY_READERS,
     *DESKTOP_READERS,
     *CONFIG_READERS,
@@ -59,5 +61,16 @@ def select_tree_reader(names: frozenset[str]) -> TreeReader | None:
     """The layout reader whose layout these file names have, if any."""
     for reader in TREE_READERS:
         if reader.claims(names):
+            return reader
+    return None
+
+
+# Readers that also take a file above the size limit as a stream.
+STREAM_READERS: tuple[StreamReader, ...] = (MAIL_READER,)
+
+
+def select_stream_reader(info: FileInfo, head: bytes) -> StreamReader | None:
+    for reader in STREAM_READERS:
+        if reader.matches(info, head):
             return reader
     return None

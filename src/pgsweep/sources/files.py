@@ -14,7 +14,7 @@ from typing import IO, TypedDict
 
 from pgsweep.models import Chunk, Finding, Provenance, Skipped
 from pgsweep.readers.interface import FileInfo, Nested, Reader, ReadItem, Tree, TreeReader
-from pgsweep.readers.registry import select_reader, select_tree_reader
+from pgsweep.readers.registry import select_reader, select_stream_reader, select_tree_reader
 from pgsweep.readers.text import where_of
 from pgsweep.sources.archives import ArchiveLimits, Budget, archive_kind, iter_members
 from pgsweep.sources.interface import SourceError
@@ -248,7 +248,8 @@ def iter_path_items(
 def _iter_large_file(path: Path, shown: Path, limits: ArchiveLimits, user: str | None,
                      owners: Mapping[int, str] | None) -> Iterator[Chunk | Skipped]:
     """A file above the size limit: read as a stream when it is a zip or tar whose layout a
-    layout reader knows (a chat export, an image), else skipped as too large."""
+    layout reader knows (a chat export, an image) or a format a stream reader takes piece by
+    piece (an mbox), else skipped as too large."""
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below, after the tree is read
     except OSError as exc:
@@ -256,15 +257,24 @@ def _iter_large_file(path: Path, shown: Path, limits: ArchiveLimits, user: str |
         return
     with fh:
         st = os.fstat(fh.fileno())
-        kind = archive_kind(shown.name, fh.read(HEAD))
+        head = fh.read(HEAD)
         fh.seek(0)
+        info = FileInfo(path=str(shown), name=shown.name, user=user, **file_meta(st, owners))
+        kind = archive_kind(shown.name, head)
         claimed = _open_tree_reader(kind, fh) if kind in ("zip", "tar") else None
-        if claimed is None:
+        if claimed is not None:
+            tree, tree_reader = claimed
+            yield from iter_tree_items(tree, tree_reader, info, limits, st.st_size)
+            return
+        fh.seek(0)
+        stream_reader = select_stream_reader(info, head) if kind is None else None
+        if stream_reader is None:
             yield Skipped(str(shown), "too large")
             return
-        tree, tree_reader = claimed
-        info = FileInfo(path=str(shown), name=shown.name, user=user, **file_meta(st, owners))
-        yield from iter_tree_items(tree, tree_reader, info, limits, st.st_size)
+        budget = Budget(total=max(limits.max_total, 16 * st.st_size),
+                        members=max(limits.max_members, 1_000_000))
+        yield from _expand(stream_reader.iter_stream(info, fh, limits.max_member_size),
+                           limits, 0, budget, None)
 
 
 def iter_dir_tree_items(path: Path, tree_reader: TreeReader, limits: ArchiveLimits,
