@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # System packages the tests use: a PostgreSQL server (started per test session as an
-# unprivileged user on a loopback port), git, and chromium (the HTML report test).
+# unprivileged user on a loopback port), git, chromium (the HTML report test), and umoci and
+# skopeo (container images built offline for the image reader's tests).
 system-deps:
 	@if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 	   || ! command -v git >/dev/null; then \
@@ -32,6 +33,8 @@ system-deps:
 	fi
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v umoci && command -v skopeo; } >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq umoci skopeo >/dev/null; }
 
 scan: $(STAMP)
 	@if [ -z "$(REPO)" ]; then \

@@ -68,6 +68,8 @@ class Tree(Protocol):
         """A stream of the file's bytes (OSError, or the archive's error, when unreadable)."""
         ...
 
+    def close(self) -> None: ...
+
 
 class Reader(Protocol):
     """Recognises a format by name and content, and reads it into chunks."""

@@ -15,19 +15,10 @@ from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from typing import IO
 
-from pgsweep.models import (
-    ChatProvenance,
-    CiLogProvenance,
-    DesktopProvenance,
-    FileProvenance,
-    HistoryProvenance,
-    MailProvenance,
-    Provenance,
-    Skipped,
-)
+from pgsweep.models import MailProvenance, Provenance, Skipped
 from pgsweep.readers.chunking import looks_binary
 from pgsweep.readers.interface import FileInfo, Nested, ReadItem
-from pgsweep.readers.normalise import LineMappedText
+from pgsweep.readers.normalise import LineMappedText, reader_name
 from pgsweep.readers.text import where_of
 
 _HEADER_RE = re.compile(rb"^([A-Za-z][A-Za-z0-9-]{0,60}):[ \t]", re.MULTILINE)
@@ -201,20 +192,6 @@ def _part_text(part: Message) -> str:
     return str(part.get_payload())
 
 
-def _reader_of(p: Provenance) -> str:
-    if isinstance(p, FileProvenance):
-        return p.reader
-    if isinstance(p, CiLogProvenance):
-        return f"ci-log:{p.system}"
-    if isinstance(p, HistoryProvenance):
-        return f"{p.shell}-history"
-    if isinstance(p, DesktopProvenance):
-        return p.tool
-    if isinstance(p, (MailProvenance, ChatProvenance)):
-        return p.reader or "text"
-    return p.kind
-
-
 def _attachment_wrap(base: MailProvenance, name: str,
                      member: str) -> Callable[[Provenance], Provenance]:
     def wrap(p: Provenance) -> Provenance:
@@ -222,7 +199,7 @@ def _attachment_wrap(base: MailProvenance, name: str,
             return p
         inner = getattr(p, "member", None) or member
         rest = inner[len(member):] if inner.startswith(member) else ""
-        return replace(base, part=f"attachment {name}{rest}", reader=_reader_of(p))
+        return replace(base, part=f"attachment {name}{rest}", reader=reader_name(p))
 
     return wrap
 

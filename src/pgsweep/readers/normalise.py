@@ -6,7 +6,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pgsweep.models import Chunk, DesktopProvenance, FileProvenance, Provenance
+from pgsweep.models import (
+    Chunk,
+    CiLogProvenance,
+    DesktopProvenance,
+    FileProvenance,
+    HistoryProvenance,
+    Provenance,
+)
 from pgsweep.readers.interface import FileInfo
 
 # Characters left as they are in URI parts; everything else is percent-encoded, so that the
@@ -145,3 +152,18 @@ def split_lines(text: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+def reader_name(p: Provenance) -> str:
+    """The name of the reader (or format) that produced a provenance, for a container's
+    attribution of a file found inside it (a mail attachment, a file in an image layer)."""
+    if isinstance(p, FileProvenance):
+        return p.reader
+    if isinstance(p, CiLogProvenance):
+        return f"ci-log:{p.system}"
+    if isinstance(p, HistoryProvenance):
+        return f"{p.shell}-history"
+    if isinstance(p, DesktopProvenance):
+        return p.tool
+    reader = getattr(p, "reader", None)
+    return reader if isinstance(reader, str) else p.kind

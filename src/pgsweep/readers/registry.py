@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 from pgsweep.readers.config_files import CONFIG_READERS
+from pgsweep.readers.container_image import CONTAINER_IMAGE
 from pgsweep.readers.desktop import DESKTOP_READERS
 from pgsweep.readers.interface import FileInfo, Reader, StreamReader, TreeReader
 from pgsweep.readers.mail import MAIL_READER
@@ -54,7 +55,7 @@ def select_reader(info: FileInfo, head: bytes) -> Reader:
 
 # Layouts of many files read as one input (a chat export, a container image), tried on every
 # zip, tar and folder before its files are read one by one.
-TREE_READERS: tuple[TreeReader, ...] = (SLACK_EXPORT,)
+TREE_READERS: tuple[TreeReader, ...] = (SLACK_EXPORT, CONTAINER_IMAGE)
 
 
 def select_tree_reader(names: frozenset[str]) -> TreeReader | None:

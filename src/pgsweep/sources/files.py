@@ -148,12 +148,11 @@ def iter_data_items(
             yield Skipped(where_of(info), "archive: nested too deep")
             return
         budget = budget or Budget(total=limits.max_total, members=limits.max_members)
-        if kind in ("zip", "tar"):
+        if kind in ("zip", "tar", "gzip"):
             claimed = _open_tree_reader(kind, io.BytesIO(data))
             if claimed is not None:
                 tree, tree_reader = claimed
-                yield from _expand(tree_reader.iter_tree(tree, info, limits.max_member_size),
-                                   limits, depth + 1, budget, wrap)
+                yield from _iter_tree(tree, tree_reader, info, limits, depth + 1, budget, wrap)
                 return
         for item in iter_members(info, data, kind, limits, budget):
             if isinstance(item, Skipped):
@@ -212,11 +211,21 @@ def iter_tree_items(tree: Tree, tree_reader: TreeReader, info: FileInfo,
     """
     budget = Budget(total=max(limits.max_total, 16 * size),
                     members=max(limits.max_members, 1_000_000))
+    yield from _iter_tree(tree, tree_reader, info, limits, 1, budget, None)
+
+
+def _iter_tree(tree: Tree, tree_reader: TreeReader, info: FileInfo, limits: ArchiveLimits,
+               depth: int, budget: Budget, wrap: Wrap) -> Iterator[Chunk | Skipped]:
     where = where_of(info)
     for name, reason in tree.skipped():
         yield Skipped(f"{where}!{name}", reason)
-    yield from _expand(tree_reader.iter_tree(tree, info, limits.max_member_size),
-                       limits, 1, budget, None)
+    try:
+        yield from _expand(tree_reader.iter_tree(tree, info, limits.max_member_size),
+                           limits, depth, budget, wrap)
+    except Exception as exc:  # noqa: BLE001 - bad input must never stop the scan; no message
+        yield Skipped(where, f"reader {tree_reader.name} failed ({type(exc).__name__})")
+    finally:
+        tree.close()
 
 
 def iter_path_items(
@@ -261,7 +270,7 @@ def _iter_large_file(path: Path, shown: Path, limits: ArchiveLimits, user: str |
         fh.seek(0)
         info = FileInfo(path=str(shown), name=shown.name, user=user, **file_meta(st, owners))
         kind = archive_kind(shown.name, head)
-        claimed = _open_tree_reader(kind, fh) if kind in ("zip", "tar") else None
+        claimed = _open_tree_reader(kind, fh) if kind in ("zip", "tar", "gzip") else None
         if claimed is not None:
             tree, tree_reader = claimed
             yield from iter_tree_items(tree, tree_reader, info, limits, st.st_size)

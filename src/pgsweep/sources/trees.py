@@ -55,10 +55,11 @@ class ZipTree:
 
 
 class TarTree:
-    """An uncompressed tar's members, found by reading headers only (data is seeked over)."""
+    """A tar's members, found by reading headers only (the data of an uncompressed tar is
+    seeked over; a compressed one is decompressed once to list it, again to open a member)."""
 
     def __init__(self, fileobj: IO[bytes]) -> None:
-        self.tar = tarfile.open(fileobj=fileobj, mode="r:")  # noqa: SIM115 - closed by close()
+        self.tar = tarfile.open(fileobj=fileobj, mode="r:*")  # noqa: SIM115 - closed by close()
         self._members: dict[str, tarfile.TarInfo] = {}
         self._entries: list[TreeEntry] = []
         self._skipped: list[tuple[str, str]] = []
