@@ -300,7 +300,8 @@ def test_registry_order_and_choice() -> None:
     assert len({r.name for r in readers}) == len(readers)  # names are persisted in provenance
     assert readers[-1] is registry.TEXT_READER
     logs = registry.LOG_AND_HISTORY_READERS
-    assert readers[: len(logs)] == tuple(logs)
+    assert readers[0] is registry.MAIL_READER  # claims only a mail header block
+    assert readers[1 : len(logs) + 1] == tuple(logs)
 
     def chosen(name: str, head: bytes = b"") -> str:
         return registry.select_reader(FileInfo(path=f"/x/{name}", name=name), head).name
@@ -314,3 +315,7 @@ def test_registry_order_and_choice() -> None:
     assert chosen("credentials-config.json") == "dbeaver"
     assert chosen("pgadmin4.db") == "pgadmin"
     assert chosen("README.md") == "text"
+    assert chosen("mbox", b"From a@corp.example Tue Jan  2 10:00:00 2024\nFrom: a@corp.example\n"
+                          b"Subject: hi\n\nbody\n") == "mail"
+    assert chosen("notes.eml", b"Subject: hi\nFrom: a@corp.example\n\nbody\n") == "mail"
+    assert chosen("notes.txt", b"Subject: hi\nFrom: a@corp.example\n\nbody\n") == "text"
