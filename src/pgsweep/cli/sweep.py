@@ -15,6 +15,7 @@ from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
 from pgsweep.reporters.interface import Format
 from pgsweep.scanjob import open_scan_store
 from pgsweep.sources.files import is_within
+from pgsweep.sources.processes import ProcessSource
 from pgsweep.sources.sweep import Home, SweepSource
 
 
@@ -37,6 +38,14 @@ def sweep(
     no_store_secrets: bool = typer.Option(
         False, "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets."
     ),
+    processes: bool = typer.Option(
+        False, "--processes", help="Also read every running process's environment and command "
+        "line (/proc of this machine; read-only)."
+    ),
+    homes: bool = typer.Option(
+        True, "--homes/--no-homes", help="Read the homes and system files (--no-homes with "
+        "--processes reads only the processes)."
+    ),
 ) -> None:
     """Sweep every user's shell/psql histories, client configs and desktop tools under ROOT."""
     try:
@@ -45,6 +54,10 @@ def sweep(
         raise fail(str(exc)) from None
     if not root.is_dir():
         raise fail(f"{root}: not a directory")
+    if not homes and not processes:
+        raise fail("--no-homes leaves nothing to sweep: add --processes")
+    if processes and not Path("/proc/self/environ").exists():
+        raise fail("--processes needs a Linux /proc")
     for target in (output, store_path):
         if target is not None and os.path.realpath(root) != "/" and is_within(root, target.parent):
             raise fail(f"{target}: refusing to write inside the swept root (it is read-only)")
@@ -60,9 +73,14 @@ def sweep(
         if opts.progress:
             typer.echo(f"sweeping {home.user} ({home.path})", err=True)
 
-    source = SweepSource(root, opts, repos=repos, on_home=on_home)
-    typer.echo(f"pgsweep: sweeping {len(source.homes)} homes under {root}: "
-               + (", ".join(h.user for h in source.homes) or "none"), err=True)
+    source = SweepSource(root, opts, repos=repos, on_home=on_home,
+                         processes=ProcessSource() if processes else None, homes=homes)
+    if homes:
+        typer.echo(f"pgsweep: sweeping {len(source.homes)} homes under {root}: "
+                   + (", ".join(h.user for h in source.homes) or "none"), err=True)
+    if processes:
+        typer.echo("pgsweep: sweeping the environment and command line of every running "
+                   "process", err=True)
     store = None
     if store_path is not None:
         store, _ = open_scan_store(store_path, store_secrets=not no_store_secrets)

@@ -214,7 +214,8 @@ class SweepSource:
     of every git repository under the homes; read-only, never leaving the root."""
 
     def __init__(self, root: Path, opts: ScanOptions, repos: bool = False,
-                 on_home: Callable[[Home], None] | None = None) -> None:
+                 on_home: Callable[[Home], None] | None = None,
+                 processes: Source | None = None, homes: bool = True) -> None:
         if not root.is_dir():
             raise SourceError(f"{root}: not a directory")
         self.root = root
@@ -229,9 +230,25 @@ class SweepSource:
         self._tally[SYSTEM_USER] = _Tally()
         self._git_sources: dict[str, Source] = {}
         self._repo_user: dict[str, str] = {}
+        # The live processes (`--processes`), and whether the homes and system files are
+        # read at all (`--no-homes` reads only the processes).
+        self.processes = processes
+        self.read_homes = homes
+        if not homes:
+            self.homes = []
+            self._tally = {SYSTEM_USER: _Tally()}
 
     # ----------------------------------------------------------------- reading
     def iter_items(self) -> Iterator[Chunk | Skipped]:
+        if self.read_homes:
+            yield from self._iter_machine_files()
+        if self.processes is not None:
+            for item in self.processes.iter_items():
+                user = getattr(item.provenance, "user", None) if isinstance(item, Chunk) else None
+                self._count(user, item)
+                yield item
+
+    def _iter_machine_files(self) -> Iterator[Chunk | Skipped]:
         seen: set[str] = set()
         for home in self.homes:
             if self.on_home is not None:
