@@ -37,6 +37,7 @@ from pgsweep.risk import (
     assess_all,
     channel_of,
 )
+from pgsweep.rotation_forms import matching
 
 PLAN_VERSION = 1
 MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1
@@ -612,14 +613,22 @@ def _settled_steps(r: CredentialRisk, locations: Sequence[Location]) -> list[Rec
     ), *_clean_steps(locations), *_prevent_steps(r)]
 
 
-def recommendations(c: Credential, r: CredentialRisk,
-                    locations: Sequence[Location]) -> tuple[Recommendation, ...]:
+def _form_steps(findings: Sequence[Finding], scrub: _Scrubber) -> list[Recommendation]:
+    """Steps that belong to where the password lives (a pooler's file, a unit, a crontab)."""
+    steps = matching((f.rule for f in findings),
+                     (provenance_path(f.provenance) or "" for f in findings))
+    return [Recommendation(Section.ROTATE, 5 + n, step.title, scrub(step.detail), step.commands)
+            for n, step in enumerate(steps)]
+
+
+def recommendations(c: Credential, r: CredentialRisk, locations: Sequence[Location],
+                    form_steps: Sequence[Recommendation] = ()) -> tuple[Recommendation, ...]:
     """Every step for one credential, section by section."""
     if r.triage in SETTLED_TRIAGE:
         return tuple(_settled_steps(r, locations))
     return tuple(
-        _rotate_steps(c, r) + _sql_steps(c) + _audit_steps(c, r) + _clean_steps(locations)
-        + _prevent_steps(r)
+        _rotate_steps(c, r) + list(form_steps) + _sql_steps(c) + _audit_steps(c, r)
+        + _clean_steps(locations) + _prevent_steps(r)
     )
 
 
@@ -657,7 +666,8 @@ def build_plan(
         c = dataclasses.replace(creds[risk.credential], severity=risk.severity)
         locs = sorted((_location(f, scrub) for f in by_cred.get(c.id, [])),
                       key=lambda loc: (loc.seen or "", loc.where, loc.line))
-        plans.append(CredentialPlan(c, risk, tuple(locs), recommendations(c, risk, locs)))
+        forms = _form_steps(by_cred.get(c.id, []), scrub)
+        plans.append(CredentialPlan(c, risk, tuple(locs), recommendations(c, risk, locs, forms)))
     plans.sort(key=lambda p: p.settled)  # stable: the risk order within each part
     return Plan(
         generated_at=now.isoformat(timespec="seconds"),

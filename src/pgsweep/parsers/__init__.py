@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pgsweep.parsers import adonet, dsn, fields, jdbc, nearby, options, pgpass, sql, uri
+from pgsweep.parsers import adonet, dsn, fields, jdbc, nearby, options, pgpass, pooler, sql, uri
 from pgsweep.parsers.interface import Parser
 
 PARSERS: dict[str, Parser] = {
@@ -21,4 +21,7 @@ PARSERS: dict[str, Parser] = {
     "sql_role": sql.parse_role,
     "sql_user_mapping": sql.parse_user_mapping,
     "scram_verifier": sql.parse_verifier,
+    "pgbouncer_userlist": pooler.parse_userlist,
+    "pool_passwd": pooler.parse_pool_passwd,
+    "pcp_conf": pooler.parse_pcp,
 }

@@ -42,6 +42,7 @@ HOME_CONFIG = (
     ".psqlrc", ".psqlrc-*", ".env", ".env.*",
     ".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zprofile", ".zshenv",
     ".config/fish/config.fish", ".config/fish/conf.d/*.fish",
+    ".odbc.ini", ".config/systemd/user/*.service", ".config/systemd/user/*.service.d/*.conf",
 )
 _DBEAVER_DIRS = (
     ".local/share/DBeaverData/workspace6/*/.dbeaver",
@@ -69,6 +70,15 @@ SYSTEM_LOCATIONS = (
     "var/lib/postgresql/*/*/postgresql.auto.conf", "var/lib/postgresql/*/*/recovery.conf",
     "var/lib/pgsql/data/postgresql.auto.conf", "var/lib/pgsql/*/data/postgresql.auto.conf",
     "var/lib/pgadmin/pgadmin4.db", "etc/environment",
+    # The PostgreSQL ecosystem: poolers, HA managers, ODBC, services and scheduled jobs.
+    "etc/pgbouncer/userlist.txt", "etc/pgbouncer/pgbouncer.ini",
+    "etc/pgpool2/pool_passwd", "etc/pgpool2/pcp.conf", "etc/pgpool-II/pool_passwd",
+    "etc/pgpool-II/pcp.conf", "etc/patroni.yml", "etc/patroni/*.yml", "etc/patroni/*.yaml",
+    "etc/repmgr.conf", "etc/repmgr/*/repmgr.conf", "etc/postgresql/*/*/repmgr.conf",
+    "var/lib/pgsql/*/data/recovery.conf", "etc/odbc.ini", "etc/systemd/system/*.service",
+    "etc/systemd/system/*.service.d/*.conf",
+    "lib/systemd/system/*.service", "usr/lib/systemd/system/*.service",
+    "etc/crontab", "etc/cron.d/*", "var/spool/cron/crontabs/*",
 )
 
 # Homes by convention (formats.md §6.6), beside the ones /etc/passwd names.
