@@ -8,12 +8,13 @@ REPO ?=
 ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: scan test bench lint system-deps clean help
+.PHONY: scan test bench bench-channels lint system-deps clean help
 
 help:
 	@echo "make scan [REPO=path] [ARGS=...]   scan a repository (default: a demo repository)"
 	@echo "make test                          lint, then run the test suite (installs what it needs)"
 	@echo "make bench REPO=path               benchmark against gitleaks and Kingfisher"
+	@echo "make bench-channels [ARGS=...]     image and chat export readers vs a plain folder scan"
 	@echo "make lint                          ruff and mypy"
 
 $(STAMP): pyproject.toml
@@ -49,6 +50,9 @@ bench: $(STAMP)
 	@[ -n "$(REPO)" ] || { echo "usage: make bench REPO=<path to a git repository>"; exit 2; }
 	$(PY) bench/run.py "$(REPO)" $(ARGS)
 	$(PY) bench/rescan.py "$(REPO)"
+
+bench-channels: $(STAMP)
+	$(PY) bench/channels.py $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests
