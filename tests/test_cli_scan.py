@@ -16,7 +16,8 @@ from pgsweep.fingerprint import fingerprint, redact
 FINDING_KEYS = {
     "id", "rule", "kind", "source", "path", "line", "commit", "author", "date", "secret",
     "fingerprint", "user", "host", "port", "database", "params", "severity",
-    "signature_severity", "present_at_head", "credential", "provenance",
+    "signature_severity", "present_at_head", "credential", "provenance", "last_commit",
+    "last_date", "versions",
 }
 CREDENTIAL_KEYS = {
     "id", "user", "hosts", "database", "kind", "severity", "score", "status", "verification",
@@ -70,7 +71,7 @@ def test_json_output_fields_and_attribution(leaky, tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout == ""
     doc = json.loads(out.read_text())
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     assert doc["tool"] == {"name": "pgsweep", "version": __version__}
     assert doc["stats"]["blobs"] == 2  # README and the env file
     (f,) = doc["findings"]
@@ -81,7 +82,7 @@ def test_json_output_fields_and_attribution(leaky, tmp_path: Path) -> None:
         "secret": redact(pw), "fingerprint": fingerprint(pw), "user": "svc",
         "host": "db.prod.acme-corp.net", "port": "5432", "database": "app",
         "params": {"sslmode": "require"}, "severity": "high", "signature_severity": "high",
-        "present_at_head": False,
+        "present_at_head": False, "last_commit": leak, "last_date": date_of(1), "versions": 1,
     }
     assert f["provenance"]["commit"] == leak and f["provenance"]["path"] == "deploy/app.env"
     (c,) = doc["credentials"]

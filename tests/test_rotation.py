@@ -212,7 +212,7 @@ def test_plan_order_and_locations() -> None:
     assert [(str(loc.channel), loc.where, loc.line, loc.present) for loc in locs] == [
         ("git-history", "/src/shop:config/database.yml", 3, False),
         ("ci-log", "logs/build.txt", 3, None)]
-    assert locs[0].detail == "commit a1b2c3d4e5f6 by Dev One <dev@example.com>"
+    assert locs[0].detail == "introduced in a1b2c3d4e5f6, by Dev One <dev@example.com>"
     assert locs[1].detail == "github-actions job build step test"
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from pgsweep.credentials import provenance_time
 from pgsweep.models import UserSummary
 from pgsweep.pipeline import ScanResult
+from pgsweep.places import group_places
 from pgsweep.reporters.interface import Report
 from pgsweep.risk import TriageLike, VerificationLike
 from pgsweep.rotation import build_plan
@@ -22,15 +24,23 @@ def build_report(
     verifications: Mapping[str, Sequence[VerificationLike]] | None = None,
     reveal: bool = False,
     users: tuple[UserSummary, ...] = (),
+    versions: bool = False,
 ) -> Report:
     """The report of `result`: findings, stats and the plan every output renders."""
     plan = build_plan(result.findings, result.credentials, triage or {}, verifications or {},
                       now, scanned=scanned)
+    rank = {p.credential.id: i for i, p in enumerate(plan.credentials)}
+    places = sorted(group_places(result.findings),
+                    key=lambda pl: (rank.get(pl.credential, len(rank)),
+                                    provenance_time(pl.introduced.provenance) or "",
+                                    pl.path or "", pl.line))
     return Report(
         findings=result.findings,
         plan=plan,
+        places=tuple(places),
         stats=result.stats,
         signatures=result.signatures,
         reveal=reveal,
         users=users,
+        versions=versions,
     )

@@ -26,6 +26,7 @@ from pgsweep.models import (
     Severity,
     provenance_path,
 )
+from pgsweep.places import Place, group_places
 from pgsweep.risk import (
     DEAD_STATUSES,
     Channel,
@@ -39,7 +40,7 @@ from pgsweep.risk import (
 )
 from pgsweep.rotation_forms import matching
 
-PLAN_VERSION = 1
+PLAN_VERSION = 2
 MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1
 # Triage decisions that take a credential off the "rotate now" list.
 SETTLED_TRIAGE = frozenset({"accepted", "false-positive"})
@@ -82,15 +83,21 @@ class Recommendation:
 
 @dataclass(frozen=True)
 class Location:
-    """One place a credential was seen, without the secret."""
+    """One place a credential was seen (every version of one file is one place), without
+    the secret. `line` is the line at the branch tip when still there, else where it was
+    introduced."""
 
     finding: FindingId
     channel: Channel
     where: str
     line: int
-    seen: str | None  # ISO 8601 when known
+    seen: str | None  # ISO 8601 when known: when it was introduced here
     present: bool | None  # still at the branch tip (git); None when unknown
     detail: str = ""
+    place: str = ""  # the place's id
+    versions: int = 1  # git: blobs of this path that held it; else occurrences
+    commit: str | None = None  # git: the introducing commit
+    last_commit: str | None = None  # git: the newest commit whose version still held it
 
 
 @dataclass(frozen=True)
@@ -181,22 +188,28 @@ class _Scrubber:
 
 
 # --------------------------------------------------------------------------- locations
-def _location(f: Finding, scrub: _Scrubber) -> Location:
+def _location(place: Place, scrub: _Scrubber) -> Location:
+    f = place.finding
     p = f.provenance
     path = provenance_path(p) or "?"
     detail = ""
     present: bool | None = None
     if isinstance(p, GitProvenance):
         where = f"{p.repo}:{path}" if p.repo else path
+        first = place.introduced.provenance
         bits = []
-        if p.commit:
-            bits.append(f"commit {p.commit[:12]}")
-        if p.author:
-            bits.append(f"by {p.author}")
+        if place.commit:
+            bits.append(f"introduced in {place.commit[:12]}")
+        if isinstance(first, GitProvenance) and first.author:
+            bits.append(f"by {first.author}")
+        if place.versions > 1:
+            bits.append(f"in {place.versions} versions")
+        if place.last_commit and place.last_commit != place.commit:
+            bits.append(f"last in {place.last_commit[:12]}")
         if not p.reachable:
             bits.append("unreachable object")
-        detail = " ".join(bits)
-        present = p.present_at_head
+        detail = ", ".join(bits)
+        present = place.present_at_head
     elif isinstance(p, CiLogProvenance):
         where = path
         detail = " ".join(b for b in (p.system, f"job {p.job}" if p.job else "",
@@ -235,14 +248,20 @@ def _location(f: Finding, scrub: _Scrubber) -> Location:
         where = path
         detail = f"read as {p.reader}" if p.reader != "text" else ""
         present = True
+    if place.versions > 1 and not isinstance(p, GitProvenance):
+        detail = ", ".join(b for b in (detail, f"{place.versions} times") if b)
     return Location(
         finding=f.id,
         channel=channel_of(f),
         where=scrub(where),
         line=f.line,
-        seen=provenance_time(p),
+        seen=provenance_time(place.introduced.provenance),
         present=present,
         detail=scrub(detail),
+        place=place.id,
+        versions=place.versions,
+        commit=place.commit,
+        last_commit=place.last_commit,
     )
 
 
@@ -657,17 +676,18 @@ def build_plan(
         for c in credentials
     ]
     assessment = assess_all(findings, safe_creds, now, verifications, triage)
-    by_cred: dict[str, list[Finding]] = {}
-    for f in findings:
-        by_cred.setdefault(f.credential, []).append(f)
+    by_cred: dict[str, list[Place]] = {}
+    for place in group_places(findings):
+        by_cred.setdefault(place.credential, []).append(place)
     creds = {c.id: c for c in safe_creds}
     plans = []
     for risk in assessment.risks:
         c = dataclasses.replace(creds[risk.credential], severity=risk.severity)
-        locs = sorted((_location(f, scrub) for f in by_cred.get(c.id, [])),
-                      key=lambda loc: (loc.seen or "", loc.where, loc.line))
-        forms = _form_steps(by_cred.get(c.id, []), scrub)
-        plans.append(CredentialPlan(c, risk, tuple(locs), recommendations(c, risk, locs, forms)))
+        places = by_cred.get(c.id, [])
+        locs = tuple(sorted((_location(pl, scrub) for pl in places),
+                            key=lambda loc: (loc.seen or "", loc.where, loc.line)))
+        forms = _form_steps([f for pl in places for f in pl.findings], scrub)
+        plans.append(CredentialPlan(c, risk, locs, recommendations(c, risk, locs, forms)))
     plans.sort(key=lambda p: p.settled)  # stable: the risk order within each part
     return Plan(
         generated_at=now.isoformat(timespec="seconds"),

@@ -93,7 +93,7 @@ def test_markdown_plan() -> None:
 def test_json_plan() -> None:
     fs, _, plan = sample()
     doc = json.loads(render(PlanFormat.JSON, plan))
-    assert (doc["version"], doc["kind"]) == (1, "pgsweep-rotation-plan")
+    assert (doc["version"], doc["kind"]) == (2, "pgsweep-rotation-plan")
     assert doc["generated_at"] == "2026-06-01T12:00:00+00:00"
     first = doc["credentials"][0]
     assert first["id"] == fs[0].credential

@@ -32,6 +32,7 @@ def run_and_report(
     open_source: SourceOpener = select.open_source,
     refine: Callable[[ScanResult], ScanResult] = lambda result: result,
     users: Callable[[Sequence[Finding]], tuple[UserSummary, ...]] = lambda findings: (),
+    versions: bool = False,
 ) -> typer.Exit:
     """Scan (the store closed after), `refine` the result, print its notices, build the
     plan once (with the store's triage and verifications), write the report, and return the
@@ -53,6 +54,7 @@ def run_and_report(
     report = build_report(
         result, now=utc_now(), scanned=(repo_key_for(opts.path),), triage=triage,
         verifications=verifications, reveal=reveal, users=users(result.findings),
+        versions=versions,
     )
     write_report(report, fmt, output)
     worst = report.plan.worst()

@@ -23,6 +23,10 @@ def scan(
     fmt: Format = typer.Option(Format.TERMINAL, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
     reveal: bool = typer.Option(False, "--reveal", help="Show plaintext secrets in the output."),
+    all_versions: bool = typer.Option(
+        False, "--all-versions",
+        help="JSON, JSONL: also list every version of each finding's file that held it.",
+    ),
     fail_on: str | None = typer.Option(
         None, "--fail-on", help="Exit 1 at or above this severity (default: config, else low)."
     ),
@@ -81,6 +85,7 @@ def scan(
         typer.echo(f"pgsweep: warning: {warning}", err=True)
     raise run_and_report(
         opts, store, fmt=fmt, output=output, reveal=reveal, threshold=threshold,
+        versions=all_versions,
         refine=lambda result: baseline_mod.apply(
             result, suppressors, config_mod.scan_root(path)
         ),

@@ -1,4 +1,4 @@
-"""CSV with one row per occurrence, for spreadsheets and ticket imports."""
+"""CSV with one row per finding (a credential at a place), for spreadsheets and tickets."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import csv
 from typing import Any, TextIO
 
 from pgsweep.reporters.interface import Report
-from pgsweep.reporters.records import finding_record
+from pgsweep.reporters.records import place_record
 
 COLUMNS = (
     "id", "rule", "severity", "kind", "source", "path", "line", "commit", "author", "date",
     "user", "host", "port", "database", "secret", "fingerprint", "credential", "present_at_head",
+    "last_commit", "versions",
 )
 # A cell starting with one of these runs as a formula in spreadsheet programs; paths and
 # user names come from the scanned (untrusted) input, so such cells get a leading quote.
@@ -30,6 +31,6 @@ class CsvReporter:
     def render(self, report: Report, out: TextIO) -> None:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(COLUMNS)
-        for f in report.findings:
-            record = finding_record(f, report.reveal, report.severity_of(f.credential))
+        for pl in report.places:
+            record = place_record(pl, report.reveal, report.severity_of(pl.credential))
             writer.writerow([_cell(record[c]) for c in COLUMNS])

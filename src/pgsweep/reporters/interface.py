@@ -10,10 +10,11 @@ from typing import Protocol, TextIO
 from pgsweep import __version__
 from pgsweep.errors import PgsweepError
 from pgsweep.models import Credential, Finding, ScanStats, Severity, UserSummary
+from pgsweep.places import Place
 from pgsweep.rotation import CredentialPlan, Plan
 from pgsweep.signatures import Signature
 
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2
 
 
 class ReporterError(PgsweepError):
@@ -46,6 +47,10 @@ class Report:
     tool_name: str = "pgsweep"
     tool_version: str = __version__
     users: tuple[UserSummary, ...] = ()  # per-user summary of a sweep (empty for scan)
+    # What the outputs call findings: each credential at each place (every version of one
+    # file is one place), in the plan's order.
+    places: tuple[Place, ...] = ()
+    versions: bool = False  # machine formats also list every version of each place
 
     @property
     def credentials(self) -> tuple[Credential, ...]:

@@ -7,7 +7,7 @@ import json
 from typing import TextIO
 
 from pgsweep.reporters.interface import JSON_SCHEMA_VERSION, Report
-from pgsweep.reporters.records import credential_record, finding_record
+from pgsweep.reporters.records import credential_record, place_record
 
 
 class JsonReporter:
@@ -17,9 +17,13 @@ class JsonReporter:
             "tool": {"name": report.tool_name, "version": report.tool_version},
             "stats": dataclasses.asdict(report.stats),
             "scanned": list(report.plan.scanned),
-            "findings": [finding_record(f, report.reveal, report.severity_of(f.credential))
-                         for f in report.findings],
-            "credentials": [credential_record(p) for p in report.plan.credentials],
+            "findings": [
+                place_record(pl, report.reveal, report.severity_of(pl.credential),
+                             report.versions)
+                for pl in report.places
+            ],
+            "credentials": [credential_record(p, report.places)
+                            for p in report.plan.credentials],
         }
         if report.users:
             doc["users"] = [dataclasses.asdict(u) for u in report.users]

@@ -1,4 +1,4 @@
-"""JSON Lines: one finding per line, for log pipelines (same fields as the JSON findings)."""
+"""JSON Lines: one finding (a credential at a place) per line, as in the JSON document."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import json
 from typing import TextIO
 
 from pgsweep.reporters.interface import JSON_SCHEMA_VERSION, Report
-from pgsweep.reporters.records import finding_record
+from pgsweep.reporters.records import place_record
 
 
 class JsonLinesReporter:
     def render(self, report: Report, out: TextIO) -> None:
-        for f in report.findings:
-            severity = report.severity_of(f.credential)
+        for pl in report.places:
+            severity = report.severity_of(pl.credential)
             record = {"version": JSON_SCHEMA_VERSION,
-                      **finding_record(f, report.reveal, severity)}
+                      **place_record(pl, report.reveal, severity, report.versions)}
             out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
             out.write("\n")

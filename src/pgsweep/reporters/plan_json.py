@@ -49,6 +49,10 @@ def location_record(loc: Location) -> dict[str, Any]:
         "seen": loc.seen,
         "present": loc.present,
         "detail": loc.detail,
+        "place": loc.place,
+        "versions": loc.versions,
+        "commit": loc.commit,
+        "last_commit": loc.last_commit,
     }
 
 

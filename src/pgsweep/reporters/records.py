@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from pgsweep.fingerprint import redact
 from pgsweep.models import Finding, GitProvenance, Severity, provenance_path
+from pgsweep.places import Place
 from pgsweep.rotation import CredentialPlan
 
 
@@ -41,7 +43,33 @@ def finding_record(f: Finding, reveal: bool, severity: Severity | None = None) -
     }
 
 
-def credential_record(p: CredentialPlan) -> dict[str, Any]:
+def place_record(
+    place: Place, reveal: bool, severity: Severity | None, versions: bool = False
+) -> dict[str, Any]:
+    """One credential at one place: the version shown (at the tip, else the introducing
+    one), where it came from and went, and, with `versions`, every version's own record."""
+    record = finding_record(place.finding, reveal, severity)
+    first = place.introduced
+    last = place.latest.provenance
+    record.update(
+        id=place.id,
+        commit=place.commit,
+        author=first.provenance.author if isinstance(first.provenance, GitProvenance) else None,
+        date=finding_record(first, False)["date"],
+        last_commit=place.last_commit,
+        last_date=last.date if isinstance(last, GitProvenance) else None,
+        present_at_head=place.present_at_head,
+        versions=place.versions,
+    )
+    if versions:
+        record["version_findings"] = [finding_record(f, reveal, severity)
+                                      for f in place.findings]
+    return record
+
+
+def credential_record(p: CredentialPlan, places: Sequence[Place]) -> dict[str, Any]:
+    """One credential with its plan's severity and triage; `findings` are the ids of its
+    places (the document's findings)."""
     c = p.credential
     return {
         "id": c.id,
@@ -55,7 +83,7 @@ def credential_record(p: CredentialPlan) -> dict[str, Any]:
         "verification": p.risk.verification,
         "fingerprint": c.fingerprint,
         "secret": c.redacted,
-        "findings": list(c.findings),
+        "findings": [pl.id for pl in places if pl.credential == c.id],
         "first_seen": c.first_seen,
         "last_seen": c.last_seen,
     }

@@ -9,7 +9,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from pgsweep.models import Finding, GitProvenance, Severity, provenance_path
+from pgsweep.models import GitProvenance, Severity, provenance_path
+from pgsweep.places import Place
 from pgsweep.reporters.interface import Report
 from pgsweep.signatures import Signature
 
@@ -17,9 +18,10 @@ SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
-# partialFingerprints keys: code scanning tracks an alert across commits by these.
+# partialFingerprints keys: code scanning tracks an alert across commits by these. Neither
+# holds a line number, so an alert survives lines moving above it.
 CREDENTIAL_FINGERPRINT = "pgsweepCredential/v1"
-OCCURRENCE_FINGERPRINT = "pgsweepOccurrence/v1"
+OCCURRENCE_FINGERPRINT = "pgsweepPlace/v2"
 
 LEVELS = {
     Severity.CRITICAL: "error",
@@ -45,22 +47,38 @@ def _rule_name(sig_id: str, name: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words)
 
 
+_WHY = (
+    "Anyone who can read this file, or any clone of the repository's history, can log in to "
+    "the database as this user. Deleting the line does not help: the password stays in "
+    "every clone, fork and CI cache, so treat it as known to others."
+)
+_HOW = (
+    "Rotate the password first: create a new password (or a second login role) from a "
+    "secret store, deploy it to every client, then disable the leaked one "
+    "(`ALTER ROLE … NOLOGIN` and a new random password). Then remove the value from the "
+    "file, read it from the environment or a secret manager instead, and rewrite history "
+    "if the repository is shared. `pgsweep report` prints the full, ordered steps for "
+    "each credential."
+)
+
+
+def _help(what: str) -> tuple[str, str]:
+    text = f"What leaked: {what}\n\nWhy it matters: {_WHY}\n\nHow to fix it: {_HOW}"
+    md = (f"**What leaked.** {what}\n\n**Why it matters.** {_WHY}\n\n"
+          f"**How to fix it.** {_HOW}")
+    return text, md
+
+
 def _rule(sig: Signature) -> dict[str, Any]:
     refs = "".join(f"\n- {r}" for r in sig.references)
-    help_text = f"{sig.description}\n\nRotate the leaked password, then remove it from history."
-    help_md = (
-        f"**{sig.name}** (`{sig.id}`)\n\n{sig.description}\n\n"
-        "Rotate the leaked password first (removing it from history does not un-leak it), "
-        "then remove it from the code and history."
-        + (f"\n\nReferences:{refs}" if refs else "")
-    )
+    help_text, help_md = _help(f"a PostgreSQL password in the form: {sig.name}.")
     rule: dict[str, Any] = {
         "id": sig.id,
         "name": _rule_name(sig.id, sig.name),
         "shortDescription": {"text": sig.name},
         "fullDescription": {"text": sig.description},
         "help": {"text": help_text + (f"\n\nReferences:{refs}" if refs else ""),
-                 "markdown": help_md},
+                 "markdown": help_md + (f"\n\nReferences:{refs}" if refs else "")},
         "defaultConfiguration": {"level": LEVELS[sig.severity]},
         "properties": {
             "tags": ["security", "secret", "postgresql", str(sig.kind)],
@@ -79,7 +97,7 @@ def _fallback_rule(rule_id: str) -> dict[str, Any]:
         "id": rule_id,
         "name": _rule_name(rule_id, rule_id),
         "shortDescription": {"text": f"PostgreSQL credential ({rule_id})"},
-        "help": {"text": "A PostgreSQL password was found. Rotate it, then remove it."},
+        "help": dict(zip(("text", "markdown"), _help("a PostgreSQL password."), strict=True)),
         "properties": {"tags": ["security", "secret", "postgresql"]},
     }
 
@@ -92,21 +110,35 @@ def _artifact(path: str) -> dict[str, Any]:
     return {"uri": quote(uri, safe="/!$&'()*+,;=:@-._~"), "uriBaseId": "%SRCROOT%"}
 
 
-def _message(f: Finding, rule_name: str) -> str:
+def _message(place: Place, rule_name: str) -> str:
+    f = place.finding
     who = f.user or "an unknown user"
     where = f.host or "an unspecified host"
+    if place.present_at_head is False and place.commit:
+        state = (" Removed from the branch tip, still in history (introduced in "
+                 f"{place.commit[:12]}).")
+    else:
+        state = ""
+    versions = f" Held by {place.versions} versions of this file." if place.versions > 1 else ""
     return (
-        f"{rule_name}: {f.kind} for {who} on {where} (credential {f.credential}). "
-        "Rotate this password, then remove it."
+        f"{rule_name}: {f.kind} for {who} on {where} (credential {f.credential}).{state}"
+        f"{versions} Rotate this password, then remove it."
     )
 
 
-def _result(f: Finding, rule_index: int, rule_name: str, severity: Severity) -> dict[str, Any]:
+def occurrence_fingerprint(place: Place) -> str:
+    """The same for a credential at a path in every run, wherever its line moves."""
+    path = place.path or "<unknown>"
+    return hashlib.sha256(f"{place.credential}\x1f{path}".encode(
+        "utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _result(place: Place, rule_index: int, rule_name: str, severity: Severity) -> dict[str, Any]:
+    """One credential at one path: at the tip's line while it is still there, else at the
+    line of the commit that introduced it (named in the properties)."""
+    f = place.finding
     p = f.provenance
     path = provenance_path(p) or "<unknown>"
-    git = p if isinstance(p, GitProvenance) else None
-    occurrence = hashlib.sha256(f"{f.credential}\x1f{f.rule}\x1f{path}".encode(
-        "utf-8", "surrogatepass")).hexdigest()[:32]
     props: dict[str, Any] = {
         "security-severity": SECURITY_SEVERITY[severity],
         "severity": str(severity),
@@ -115,23 +147,28 @@ def _result(f: Finding, rule_index: int, rule_name: str, severity: Severity) -> 
         "source": p.kind,
         "credential": f.credential,
         "fingerprint": f.fingerprint,
-        "findingId": f.id,
+        "findingId": place.id,
+        "versions": place.versions,
     }
     for key, value in (("user", f.user), ("host", f.host), ("port", f.port),
                        ("database", f.database)):
         if value:
             props[key] = value
-    if git is not None:
+    if isinstance(p, GitProvenance):
+        first = place.introduced.provenance
+        author = first.author if isinstance(first, GitProvenance) else None
         facts: tuple[tuple[str, object], ...] = (
-            ("commit", git.commit), ("blob", git.blob), ("author", git.author),
-            ("date", git.date), ("presentAtHead", git.present_at_head),
+            ("commit", place.commit), ("author", author),
+            ("date", first.date if isinstance(first, GitProvenance) else None),
+            ("lastCommit", place.last_commit), ("blob", p.blob),
+            ("presentAtHead", place.present_at_head),
         )
         props.update((k, v) for k, v in facts if v is not None)
     return {
         "ruleId": f.rule,
         "ruleIndex": rule_index,
         "level": LEVELS[severity],
-        "message": {"text": _message(f, rule_name)},
+        "message": {"text": _message(place, rule_name)},
         "locations": [
             {
                 "physicalLocation": {
@@ -142,14 +179,15 @@ def _result(f: Finding, rule_index: int, rule_name: str, severity: Severity) -> 
         ],
         "partialFingerprints": {
             CREDENTIAL_FINGERPRINT: f.credential,
-            OCCURRENCE_FINGERPRINT: occurrence,
+            OCCURRENCE_FINGERPRINT: occurrence_fingerprint(place),
         },
         "properties": props,
     }
 
 
 def sarif_document(report: Report) -> dict[str, Any]:
-    """The SARIF log as plain data: one rule per signature, one result per finding."""
+    """The SARIF log as plain data: one rule per signature, one result per credential and
+    place (every version of one path is one result)."""
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
     names: dict[str, str] = {}
@@ -157,14 +195,16 @@ def sarif_document(report: Report) -> dict[str, Any]:
         index[sig.id] = len(rules)
         names[sig.id] = sig.name
         rules.append(_rule(sig))
-    for f in report.findings:
-        if f.rule not in index:
-            index[f.rule] = len(rules)
-            names[f.rule] = f"PostgreSQL credential ({f.rule})"
-            rules.append(_fallback_rule(f.rule))
+    for place in report.places:
+        rule = place.finding.rule
+        if rule not in index:
+            index[rule] = len(rules)
+            names[rule] = f"PostgreSQL credential ({rule})"
+            rules.append(_fallback_rule(rule))
     results = [
-        _result(f, index[f.rule], names[f.rule], report.severity_of(f.credential) or f.severity)
-        for f in report.findings
+        _result(pl, index[pl.finding.rule], names[pl.finding.rule],
+                report.severity_of(pl.credential) or pl.finding.severity)
+        for pl in report.places
     ]
     run: dict[str, Any] = {
         "tool": {
@@ -182,7 +222,7 @@ def sarif_document(report: Report) -> dict[str, Any]:
             "stats": {
                 "chunks": report.stats.chunks,
                 "bytes": report.stats.bytes,
-                "findings": len(report.findings),
+                "findings": len(report.places),
                 "credentials": len(report.credentials),
                 "suppressed": dict(report.stats.suppressed),
                 "skipped": dict(report.stats.skipped),
