@@ -73,7 +73,7 @@ def _results(repo: Path) -> list[dict]:
 
 
 def test_sarif_has_one_result_per_place_and_fingerprints_survive_line_moves(moving) -> None:
-    gr, (kept, gone), (first, second, third) = moving
+    gr, (kept, gone), (first, _, _) = moving
     before = _results(gr.root)
     where = sorted((r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
                     r["locations"][0]["physicalLocation"]["region"]["startLine"],
