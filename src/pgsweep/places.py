@@ -3,7 +3,6 @@ log line. A password carried through many versions of one file is one place."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from pgsweep.models import (
     CiLogProvenance,
     CredentialId,
     Finding,
+    FindingId,
     GitProvenance,
     provenance_path,
 )
@@ -27,7 +27,7 @@ class Place:
     counts the distinct blobs. Elsewhere every occurrence counts as a version.
     """
 
-    id: str
+    id: FindingId  # the introducing version's finding id: what explain and triage take
     credential: CredentialId
     finding: Finding
     introduced: Finding
@@ -67,14 +67,6 @@ def place_key(f: Finding) -> tuple[str, ...]:
     return (p.kind, provenance_path(p) or "")
 
 
-def place_id(credential: str, key: tuple[str, ...]) -> str:
-    """Content-addressed, and the same on every machine: a git repository's local folder
-    is not part of it."""
-    parts = key[:1] + key[2:] if key[0] == "git" else key
-    material = "\x1f".join((credential, *parts)).encode("utf-8", "surrogatepass")
-    return "p" + hashlib.sha256(material).hexdigest()[:15]
-
-
 def _when(f: Finding) -> str:
     return provenance_time(f.provenance) or ""
 
@@ -90,7 +82,7 @@ def group_places(findings: Iterable[Finding]) -> list[Place]:
     for f in findings:
         by_key.setdefault((f.credential, place_key(f)), []).append(f)
     out = []
-    for (cid, key), fs in by_key.items():
+    for (cid, _key), fs in by_key.items():
         ordered = sorted(fs, key=lambda f: (_when(f), f.line))
         introduced, latest = ordered[0], ordered[-1]
         flags = [f.provenance.present_at_head for f in fs
@@ -106,7 +98,7 @@ def group_places(findings: Iterable[Finding]) -> list[Place]:
             first = _when(introduced)
             shown = min((f for f in ordered if _when(f) == first), key=lambda f: f.line)
         out.append(Place(
-            id=place_id(cid, key),
+            id=introduced.id,
             credential=CredentialId(cid),
             finding=shown,
             introduced=introduced,

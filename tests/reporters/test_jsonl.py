@@ -26,7 +26,8 @@ def test_one_finding_per_line(leaky_scan) -> None:
         ("settings.env", 2, "app", "db.corp.net", redact(pw1)),
     ]
     assert all(r["version"] == 2 and r["rule"] == "pg.uri.1" for r in records)
-    assert all(r["id"].startswith("p") and r["versions"] == 1 for r in records)
+    assert {r["id"] for r in records} == {f.id for f in result.findings}
+    assert all(r["versions"] == 1 for r in records)
 
 
 def test_no_findings_no_lines(tmp_path) -> None:
