@@ -1,5 +1,5 @@
 """Group a credential's findings by place: a path in a repository, a file on a machine, a
-log line. A password carried through many versions of one file is one place."""
+log line or message. A password carried through many versions of one file is one place."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from dataclasses import dataclass
 
 from pgsweep.credentials import provenance_time
 from pgsweep.models import (
+    ChatProvenance,
     CiLogProvenance,
     CredentialId,
     Finding,
     FindingId,
     GitProvenance,
+    MailProvenance,
     provenance_path,
 )
 
@@ -62,8 +64,9 @@ def place_key(f: Finding) -> tuple[str, ...]:
     p = f.provenance
     if isinstance(p, GitProvenance):
         return ("git", p.repo, p.path if p.path is not None else f"blob:{p.blob}")
-    if isinstance(p, CiLogProvenance):
-        return ("ci-log", provenance_path(p) or "", str(f.line))
+    if isinstance(p, CiLogProvenance | ChatProvenance | MailProvenance):
+        # a log line, a chat message, a mail part: each is its own place
+        return (p.kind, provenance_path(p) or "", str(f.line))
     return (p.kind, provenance_path(p) or "")
 
 
