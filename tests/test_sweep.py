@@ -303,6 +303,13 @@ def test_sweep_cli_json_users_section_and_redaction(machine, tmp_path: Path) -> 
     assert res.returncode == 2 and "refusing to write inside the swept root" in res.stderr
     res = run_cli("sweep", "--root", str(root))
     assert "Per user" in res.stdout and "encrypted saved passwords" in res.stdout
+    # every place, with the user whose home it is in, at 80 columns
+    verbose = run_cli("sweep", "--root", str(root), "-v", env={"COLUMNS": "80"})
+    shown = {ln.strip() for ln in verbose.stdout.splitlines()}
+    for f in doc["findings"]:
+        owner = f["provenance"].get("user")
+        where = f"{f['path']}:{f['line']}"
+        assert any(ln.startswith(f"{owner}: {where}" if owner else where) for ln in shown), where
 
 
 def test_sweep_records_into_an_explicit_store_only(machine, tmp_path: Path) -> None:

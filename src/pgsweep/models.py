@@ -344,6 +344,7 @@ class ScanStats:
     seconds: float = 0.0
     peak_rss_mib: float = 0.0  # this process's peak resident memory, for the benchmark
     notices: list[str] = field(default_factory=list)  # skips the user must hear about
+    planned_blobs: int = 0  # blobs listed for a parallel scan, when known (progress ETA)
 
     def skip(self, skipped: Skipped) -> None:
         self.skipped[skipped.reason] = self.skipped.get(skipped.reason, 0) + 1

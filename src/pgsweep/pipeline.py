@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import Any
 
 from pgsweep import credentials as credentials_mod
 from pgsweep import filters as filters_mod
@@ -113,26 +114,35 @@ class Scanner:
 
     def _run_parallel(
         self, recipes: Sequence[Callable[[], Source]], stats: ScanStats, progress: Progress | None,
-        fill: Callable[[], None] | None = None,
+        fill: Callable[[], int | None] | None = None,
     ) -> list[Finding]:
         """Scan the shards in worker processes. The workers are forked before `fill` (the
         source's work for its shards, such as listing a history's blobs) runs here, so they
         do not start out with a copy of what it builds."""
-        global _WORKER_SCANNER
+        global _WORKER_SCANNER, _WORKER_COUNTS
         import multiprocessing
 
+        ctx = multiprocessing.get_context("fork")
         _WORKER_SCANNER = self  # inherited by the forked workers, never pickled
+        # chunks, blobs, bytes: what the workers have read so far, for the progress display
+        _WORKER_COUNTS = ctx.Array("q", 3) if progress is not None else None
         findings: list[Finding] = []
         seen: set[tuple[str, int, str]] = set()
-        with multiprocessing.get_context("fork").Pool(len(recipes)) as pool:
-            if fill is not None:
-                fill()
-            for part, part_stats in pool.imap(_scan_shard, recipes):
+        with ctx.Pool(len(recipes)) as pool:
+            planned = fill() if fill is not None else None
+            parts = pool.imap(_scan_shard, recipes)
+            for _ in recipes:
+                while True:
+                    try:
+                        part, part_stats = parts.next(timeout=PROGRESS_SECONDS)
+                        break
+                    except multiprocessing.TimeoutError:
+                        if progress is not None:
+                            progress(_live_stats(stats, len(findings), planned))
                 stats.absorb(part_stats)
                 _add_unique(findings, seen, part)
                 if progress is not None:
-                    stats.findings = len(findings)
-                    progress(stats)
+                    progress(_live_stats(stats, len(findings), planned))
         return findings
 
     def iter_kept(
@@ -209,6 +219,38 @@ class Scanner:
 
 
 _WORKER_SCANNER: Scanner | None = None
+_WORKER_COUNTS: Any = None  # a shared multiprocessing Array of chunks, blobs and bytes
+PROGRESS_SECONDS = 0.25  # how often a parallel scan's progress is refreshed
+
+
+def _live_stats(stats: ScanStats, findings: int, planned: int | None) -> ScanStats:
+    """What the workers have read so far (their live counters), for the display only."""
+    live = ScanStats(findings=findings, planned_blobs=planned or 0)
+    if _WORKER_COUNTS is not None:
+        live.chunks, live.blobs, live.bytes = _WORKER_COUNTS[:]
+    else:
+        live.chunks, live.blobs, live.bytes = stats.chunks, stats.blobs, stats.bytes
+    return live
+
+
+class _SharedCounter:
+    """In a worker: adds its stats' growth to the shared counters, at most every
+    PROGRESS_SECONDS (and once at the end)."""
+
+    def __init__(self) -> None:
+        self.sent = (0, 0, 0)
+        self.at = time.monotonic()
+
+    def __call__(self, stats: ScanStats, final: bool = False) -> None:
+        now = time.monotonic()
+        if _WORKER_COUNTS is None or (not final and now - self.at < PROGRESS_SECONDS):
+            return
+        self.at = now
+        current = (stats.chunks, stats.blobs, stats.bytes)
+        with _WORKER_COUNTS.get_lock():
+            for i, (new, old) in enumerate(zip(current, self.sent, strict=True)):
+                _WORKER_COUNTS[i] += new - old
+        self.sent = current
 
 
 def _add_unique(
@@ -238,7 +280,9 @@ def _scan_shard(recipe: Callable[[], Source]) -> tuple[list[Finding], ScanStats]
     """In a worker process: scan one shard with the scanner the parent forked from."""
     assert _WORKER_SCANNER is not None
     stats = ScanStats()
-    findings = _WORKER_SCANNER.scan_items(recipe().iter_items(), stats)
+    share = _SharedCounter()
+    findings = _WORKER_SCANNER.scan_items(recipe().iter_items(), stats, share)
+    share(stats, final=True)
     stats.peak_rss_mib = _peak_rss_mib()
     return findings, stats
 

@@ -10,7 +10,7 @@ from pgsweep.credentials import provenance_time
 from pgsweep.models import UserSummary
 from pgsweep.pipeline import ScanResult
 from pgsweep.places import group_places
-from pgsweep.reporters.interface import Report
+from pgsweep.reporters.interface import Report, Verbosity
 from pgsweep.risk import TriageLike, VerificationLike
 from pgsweep.rotation import build_plan
 
@@ -25,6 +25,9 @@ def build_report(
     reveal: bool = False,
     users: tuple[UserSummary, ...] = (),
     versions: bool = False,
+    show_info: bool = False,
+    verbosity: Verbosity = Verbosity.NORMAL,
+    color: bool | None = None,
 ) -> Report:
     """The report of `result`: findings, stats and the plan every output renders."""
     plan = build_plan(result.findings, result.credentials, triage or {}, verifications or {},
@@ -43,4 +46,7 @@ def build_report(
         reveal=reveal,
         users=users,
         versions=versions,
+        show_info=show_info,
+        verbosity=verbosity,
+        color=color,
     )

@@ -393,3 +393,34 @@ def build_leaky_history(tmp: Path, commits: int = 12) -> tuple[Path, set[str]]:
         subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
         subprocess.run(["git", "-C", str(repo), "commit", "-qm", f"c{i}"], check=True, env=env)
     return repo, planted
+
+
+def test_parallel_progress_counts_the_workers_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, all_signatures
+) -> None:
+    """The workers' live counters reach the parent: the last progress report before the
+    result holds every blob and byte, with the listing's total for the ETA."""
+    import pgsweep.pipeline as pipeline_mod
+    import pgsweep.sources.git as git_mod
+    from pgsweep.cli.progress import progress_line
+    from pgsweep.models import ScanStats
+    from pgsweep.options import ScanOptions
+    from pgsweep.pipeline import Scanner
+    from pgsweep.sources.git import GitSource
+
+    repo, _ = build_leaky_history(tmp_path)
+    monkeypatch.setattr(git_mod, "PARALLEL_MIN_OBJECTS", 0)
+    # workers then report only when their share ends: the final counts must still arrive
+    monkeypatch.setattr(pipeline_mod, "PROGRESS_SECONDS", 3600.0)
+    seen: list[tuple[int, int, int, int]] = []
+
+    def progress(stats: ScanStats) -> None:
+        seen.append((stats.chunks, stats.blobs, stats.bytes, stats.planned_blobs))
+
+    result = Scanner(all_signatures).run(
+        GitSource(repo, ScanOptions(path=str(repo))), progress=progress, jobs=2)
+    assert seen, "no progress reported"
+    assert seen == sorted(seen)  # counters only grow
+    assert seen[-1] == (result.stats.chunks, result.stats.blobs, result.stats.bytes, 12)
+    line = progress_line(ScanStats(blobs=3, bytes=2_500_000, findings=1, planned_blobs=12), 2.0)
+    assert line == "3/12 blobs · 2.5 MB · 1.2 MB/s · 1 findings · ETA 0:06"

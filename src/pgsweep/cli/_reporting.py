@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -12,13 +14,39 @@ from pgsweep.cli.progress import progress_reporter
 from pgsweep.models import Finding, Severity, UserSummary
 from pgsweep.options import ScanOptions
 from pgsweep.pipeline import ScanResult
-from pgsweep.reporters.interface import Format
+from pgsweep.reporters.interface import Format, Verbosity
 from pgsweep.reporters.output import write_report
 from pgsweep.reportjob import build_report
 from pgsweep.risk import utc_now
 from pgsweep.scanjob import SourceOpener, run_scan
 from pgsweep.sources import select
 from pgsweep.store import Store, TriageState, VerificationRecord, repo_key_for
+
+
+@dataclass(frozen=True)
+class Display:
+    """The terminal report's options, shared by `scan` and `sweep`."""
+
+    show_info: bool = False
+    verbosity: Verbosity = Verbosity.NORMAL
+    color: bool | None = None
+
+
+def display_options(show_info: bool, quiet: bool, verbose: bool, no_color: bool) -> Display:
+    """`--no-color` and a non-empty NO_COLOR turn colours off; -q wins over -v."""
+    verbosity = (Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose
+                 else Verbosity.NORMAL)
+    plain = no_color or bool(os.environ.get("NO_COLOR"))
+    return Display(show_info=show_info, verbosity=verbosity, color=False if plain else None)
+
+
+DISPLAY_HELP = {
+    "show_info": "Terminal: list info-level credentials (placeholder-like or weak values) "
+                 "instead of one count line.",
+    "quiet": "Terminal: print the summary line only.",
+    "verbose": "Terminal: list every place of each credential.",
+    "no_color": "Terminal: no colours (NO_COLOR does the same).",
+}
 
 
 def run_and_report(
@@ -33,6 +61,8 @@ def run_and_report(
     refine: Callable[[ScanResult], ScanResult] = lambda result: result,
     users: Callable[[Sequence[Finding]], tuple[UserSummary, ...]] = lambda findings: (),
     versions: bool = False,
+    display: Display | None = None,
+    status: Callable[[], str] | None = None,
 ) -> typer.Exit:
     """Scan (the store closed after), `refine` the result, print its notices, build the
     plan once (with the store's triage and verifications), write the report, and return the
@@ -40,7 +70,7 @@ def run_and_report(
     triage: dict[str, TriageState] = {}
     verifications: dict[str, list[VerificationRecord]] = {}
     try:
-        with progress_reporter(opts.progress) as on_progress:
+        with progress_reporter(opts.progress, status) as on_progress:
             result = run_scan(opts, store, progress=on_progress, open_source=open_source)
         if store is not None:
             triage = dict(store.triage_states())
@@ -55,6 +85,9 @@ def run_and_report(
         result, now=utc_now(), scanned=(repo_key_for(opts.path),), triage=triage,
         verifications=verifications, reveal=reveal, users=users(result.findings),
         versions=versions,
+        show_info=(display or Display()).show_info,
+        verbosity=(display or Display()).verbosity,
+        color=(display or Display()).color,
     )
     write_report(report, fmt, output)
     worst = report.plan.worst()

@@ -10,7 +10,7 @@ import typer
 from pgsweep import baseline as baseline_mod
 from pgsweep import config as config_mod
 from pgsweep.cli import app, fail
-from pgsweep.cli._reporting import run_and_report
+from pgsweep.cli._reporting import DISPLAY_HELP, display_options, run_and_report
 from pgsweep.models import Severity
 from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
 from pgsweep.reporters.interface import Format
@@ -23,6 +23,10 @@ def scan(
     fmt: Format = typer.Option(Format.TERMINAL, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
     reveal: bool = typer.Option(False, "--reveal", help="Show plaintext secrets in the output."),
+    show_info: bool = typer.Option(False, "--show-info", help=DISPLAY_HELP["show_info"]),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=DISPLAY_HELP["quiet"]),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=DISPLAY_HELP["verbose"]),
+    no_color: bool = typer.Option(False, "--no-color", help=DISPLAY_HELP["no_color"]),
     all_versions: bool = typer.Option(
         False, "--all-versions",
         help="JSON, JSONL: also list every version of each finding's file that held it.",
@@ -85,6 +89,7 @@ def scan(
         typer.echo(f"pgsweep: warning: {warning}", err=True)
     raise run_and_report(
         opts, store, fmt=fmt, output=output, reveal=reveal, threshold=threshold,
+        display=display_options(show_info, quiet, verbose, no_color),
         versions=all_versions,
         refine=lambda result: baseline_mod.apply(
             result, suppressors, config_mod.scan_root(path)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from pgsweep.cli import app, fail
-from pgsweep.cli._reporting import run_and_report
+from pgsweep.cli._reporting import DISPLAY_HELP, display_options, run_and_report
 from pgsweep.models import Severity
 from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
 from pgsweep.reporters.interface import Format
@@ -27,6 +27,10 @@ def sweep(
     fmt: Format = typer.Option(Format.TERMINAL, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
     reveal: bool = typer.Option(False, "--reveal", help="Show plaintext secrets in the output."),
+    show_info: bool = typer.Option(False, "--show-info", help=DISPLAY_HELP["show_info"]),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=DISPLAY_HELP["quiet"]),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help=DISPLAY_HELP["verbose"]),
+    no_color: bool = typer.Option(False, "--no-color", help=DISPLAY_HELP["no_color"]),
     fail_on: str = typer.Option("low", "--fail-on", help="Exit 1 at or above this severity."),
     max_blob_size: int = typer.Option(DEFAULT_MAX_BLOB_SIZE, "--max-blob-size", help="Bytes."),
     extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
@@ -69,9 +73,10 @@ def sweep(
         progress=sys.stderr.isatty() if progress is None else progress,
     )
 
+    current = [""]  # the home being swept, shown in the progress line (then cleared)
+
     def on_home(home: Home) -> None:
-        if opts.progress:
-            typer.echo(f"sweeping {home.user} ({home.path})", err=True)
+        current[0] = f"{home.user} ({home.path})"
 
     source = SweepSource(root, opts, repos=repos, on_home=on_home,
                          processes=ProcessSource() if processes else None, homes=homes)
@@ -86,5 +91,6 @@ def sweep(
         store, _ = open_scan_store(store_path, store_secrets=not no_store_secrets)
     raise run_and_report(
         opts, store, fmt=fmt, output=output, reveal=reveal, threshold=threshold,
-        open_source=lambda _: source, users=source.summaries,
+        display=display_options(show_info, quiet, verbose, no_color),
+        open_source=lambda _: source, users=source.summaries, status=lambda: current[0],
     )

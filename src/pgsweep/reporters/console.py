@@ -1,4 +1,4 @@
-"""The terminal table: one row per credential, secrets redacted, and a summary line."""
+"""The terminal report: each credential with where it leaked, secrets redacted, a summary."""
 
 from __future__ import annotations
 
@@ -6,10 +6,19 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from pgsweep.models import Severity
-from pgsweep.reporters.interface import Report
+from pgsweep.models import (
+    CiLogProvenance,
+    DesktopProvenance,
+    FileProvenance,
+    GitProvenance,
+    HistoryProvenance,
+    Severity,
+    provenance_path,
+)
+from pgsweep.places import Place
+from pgsweep.reporters.interface import Report, Verbosity
+from pgsweep.rotation import CredentialPlan
 
 _STYLE = {
     Severity.CRITICAL: "bold red",
@@ -18,48 +27,113 @@ _STYLE = {
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
 }
+_SEVERITY_WIDTH = max(len(str(s)) for s in Severity)
+_INDENT = " " * (_SEVERITY_WIDTH + 2)
+
+
+def place_text(place: Place) -> str:
+    """`path:line` and what else says where: the short commit (git), the user (a sweep)."""
+    f = place.finding
+    p = f.provenance
+    where = f"{provenance_path(p) or '?'}:{f.line}"
+    bits: list[str] = []
+    if isinstance(p, GitProvenance):
+        if place.commit:
+            bits.append(place.commit[:8])
+            if place.present_at_head is False:
+                bits.append("not at HEAD, still in history")
+        elif p.reachable:
+            bits.append("not committed")  # a staged file (pre-commit)
+        if place.versions > 1:
+            bits.append(f"{place.versions} versions")
+        if not p.reachable:
+            bits.append("unreachable")
+    elif isinstance(p, CiLogProvenance):
+        bits.append(" ".join(b for b in (p.system, p.job or "") if b))
+    elif isinstance(p, HistoryProvenance):
+        bits.append(f"{p.shell} history")
+    elif isinstance(p, DesktopProvenance):
+        bits.append(p.tool + (f" {p.connection}" if p.connection else ""))
+    elif isinstance(p, FileProvenance) and p.reader not in ("text", "worktree"):
+        bits.append(p.reader)
+    user = getattr(p, "user", None)
+    lead = f"{user}: " if user else ""
+    return lead + where + (f"  ({', '.join(bits)})" if bits else "")
 
 
 class ConsoleReporter:
     def render(self, report: Report, out: TextIO) -> None:
-        console = Console(file=out, highlight=False, soft_wrap=False, width=160)
-        by_id = {f.id: f for f in report.findings}
-        if report.credentials:
-            table = Table(title="Leaked PostgreSQL credentials", title_justify="left")
-            triaged = any(p.status != "open" for p in report.plan.credentials)
-            for col in ("severity", *(("status",) if triaged else ()), "credential",
-                        "user@host", "kind", "secret", "occurrences", "first seen"):
-                table.add_column(col, overflow="fold")
-            for p in report.plan.credentials:
-                c = p.credential
-                first = by_id.get(c.findings[0]) if c.findings else None
-                secret = first.secret if (report.reveal and first) else c.redacted
-                table.add_row(
-                    f"[{_STYLE[c.severity]}]{c.severity}[/]",
-                    *((p.status,) if triaged else ()),
-                    c.id,
-                    f"{c.user or '?'}@{','.join(c.hosts) or '?'}",
-                    str(c.kind),
-                    secret,
-                    str(len(c.findings)),
-                    c.first_seen or "",
-                )
-            console.print(table)
-        if report.users:
-            users = Table(title="Per user", title_justify="left")
-            for col in ("user", "home", "files", "findings", "credentials", "skipped",
-                        "encrypted saved passwords", "repos", "risks"):
-                users.add_column(col, overflow="fold")
-            for u in report.users:
-                users.add_row(escape(u.user), escape(u.home), str(u.files), str(u.findings),
-                              str(u.credentials), str(u.skipped), str(u.encrypted_present),
-                              str(u.repos), escape("\n".join(u.risk_flags)))
-            console.print(users)
+        # The width follows the terminal (or COLUMNS); paths are never cut or folded: a
+        # line longer than the terminal wraps whole.
+        console = Console(file=out, highlight=False, soft_wrap=True,
+                          color_system=None if report.color is False else "auto")
+        places: dict[str, list[Place]] = {}
+        for pl in report.places:
+            places.setdefault(pl.credential, []).append(pl)
+        shown = [p for p in report.plan.credentials
+                 if report.show_info or p.risk.severity > Severity.INFO]
+        folded = len(report.plan.credentials) - len(shown)
+        if report.verbosity is not Verbosity.QUIET:
+            if shown:
+                console.print(f"[bold]Leaked PostgreSQL credentials[/] ({len(shown)})")
+            for p in shown:
+                self._credential(console, report, p, places.get(p.credential.id, []))
+            if folded:
+                console.print(f"{folded} info-level credentials (placeholder-like or weak "
+                              "values) not listed; --show-info lists them")
+            if report.users:
+                self._users(console, report)
+        self._summary(console, report, len(shown), folded)
+
+    def _credential(self, console: Console, report: Report, p: CredentialPlan,
+                    places: list[Place]) -> None:
+        c, r = p.credential, p.risk
+        secret = c.redacted
+        if report.reveal:
+            first = places[0].finding if places else None
+            secret = first.secret if first is not None else secret
+        status = f"  ({p.status})" if p.status != "open" else ""
+        head = (f"{str(r.severity).upper():<{_SEVERITY_WIDTH}}  "
+                f"{c.user or '?'}@{','.join(c.hosts) or '?'}  {secret}{status}")
+        console.print()
+        sev = f"[{_STYLE[r.severity]}]{escape(head[:_SEVERITY_WIDTH])}[/]"
+        if len(head) + 2 + len(c.id) <= console.width:
+            console.print(f"{sev}{escape(head[_SEVERITY_WIDTH:])}  [dim]{c.id}[/]")
+        else:  # the id on its own line rather than a wrapped header
+            console.print(f"{sev}{escape(head[_SEVERITY_WIDTH:])}")
+            console.print(f"{_INDENT}[dim]{c.id}[/]")
+        listed = places if report.verbosity is Verbosity.VERBOSE else places[:1]
+        for pl in listed:
+            console.print(_INDENT + escape(place_text(pl)))
+        more = len(places) - len(listed)
+        if more:
+            console.print(f"{_INDENT}[dim]+{more} place{'s' if more > 1 else ''} "
+                          "(-v lists every place)[/]")
+
+    def _users(self, console: Console, report: Report) -> None:
+        """One line per swept user: readable at any width, unlike a wide table."""
+        console.print()
+        console.print("[bold]Per user[/]")
+        for u in report.users:
+            risks = f"; {', '.join(u.risk_flags)}" if u.risk_flags else ""
+            console.print(escape(
+                f"{u.user} ({u.home}): {u.files} files, {u.findings} findings, "
+                f"{u.credentials} credentials, {u.skipped} skipped, {u.encrypted_present} "
+                f"encrypted saved passwords, {u.repos} repositories{risks}"))
+
+    def _summary(self, console: Console, report: Report, shown: int, folded: int) -> None:
         s = report.stats
-        suppressed = sum(s.suppressed.values())
-        skipped = sum(s.skipped.values())
+        counts: dict[Severity, int] = {}
+        for p in report.plan.credentials:
+            counts[p.risk.severity] = counts.get(p.risk.severity, 0) + 1
+        by_sev = ", ".join(f"{n} {sev}" for sev, n in sorted(counts.items(), reverse=True))
+        if report.verbosity is not Verbosity.QUIET:
+            console.print()
         console.print(
-            f"{len(report.credentials)} credentials in {len(report.findings)} findings; "
+            f"{len(report.plan.credentials)} credentials in {len(report.places)} findings"
+            + (f" ({by_sev})" if by_sev else "")
+        )
+        console.print(
             f"scanned {s.chunks} chunks ({s.bytes:,} bytes) in {s.seconds:.2f}s; "
-            f"{suppressed} suppressed, {skipped} skipped"
+            f"{sum(s.suppressed.values())} suppressed, {sum(s.skipped.values())} skipped"
         )

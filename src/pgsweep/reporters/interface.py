@@ -21,6 +21,15 @@ class ReporterError(PgsweepError):
     """Output could not be written."""
 
 
+class Verbosity(enum.Enum):
+    """How much the terminal report shows: the summary only, one place per credential,
+    or every place."""
+
+    QUIET = "quiet"
+    NORMAL = "normal"
+    VERBOSE = "verbose"
+
+
 class Format(enum.StrEnum):
     """Every value of `--format`; a test proves each has a reporter."""
 
@@ -51,6 +60,9 @@ class Report:
     # file is one place), in the plan's order.
     places: tuple[Place, ...] = ()
     versions: bool = False  # machine formats also list every version of each place
+    show_info: bool = False  # the terminal lists `info` credentials instead of counting them
+    verbosity: Verbosity = Verbosity.NORMAL  # the terminal report's detail
+    color: bool | None = None  # the terminal report's colours: None follows the terminal
 
     @property
     def credentials(self) -> tuple[Credential, ...]:

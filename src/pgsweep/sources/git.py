@@ -96,10 +96,10 @@ class GitSource:
         _SHARED = SharedLists(self._lists)  # inherited by the workers forked next
         return [(self.path, self.opts, k, n, f.fileno()) for k, f in enumerate(self._lists)]
 
-    def fill_shards(self) -> None:
+    def fill_shards(self) -> int:
         """List the blobs into the shards' files (after the workers are forked: they need
-        none of the memory listing takes)."""
-        self._list_into(self._lists)
+        none of the memory listing takes); returns how many were listed."""
+        return self._list_into(self._lists)
 
     @classmethod
     def shard(cls, path: Path, opts: ScanOptions, k: int, n: int, fd: int) -> GitSource:
@@ -342,7 +342,7 @@ class GitSource:
         if self.opts.worktree and first:
             yield from self._iter_worktree()
 
-    def _list_into(self, files: list[IO[bytes]]) -> None:
+    def _list_into(self, files: list[IO[bytes]]) -> int:
         """Every blob to read, into one unlinked file per shard, every version of a path
         in the same file, written as the enumeration lists them.
 
@@ -381,6 +381,7 @@ class GitSource:
         for f in files:
             f.flush()
             f.seek(0)
+        return sum(load)
 
     def _iter_listed(self, missing: list[str]) -> Iterator[BlobRef]:
         """The blobs `_list_into` wrote, ordered by path; reports go to `missing` and
