@@ -12,7 +12,10 @@ from pgsweep.models import Chunk, GitProvenance
 
 # Cheap gates: a decoder runs only when a bytes.find / one regex pass says it may matter.
 _INTEREST = (b"postgres", b"passw", b"pgpass", b"jdbc:", b"conninfo", b"pwd=", b"psw=", b"host=")
-_SECRET_KIND_RE = re.compile(r"""(?m)^\s*["']?kind["']?\s*:\s*["']?Secret["']?\s*,?\s*$""")
+# Blanks, not \s: a \s* at a line start runs over every following empty line, once per line.
+_SECRET_KIND_RE = re.compile(
+    r"""(?m)^[ \t]*+["']?kind["']?[ \t]*+:[ \t]*+["']?Secret["']?[ \t]*+,?[ \t\r]*+$"""
+)
 _JSON_SECRET_RE = re.compile(r'"kind"\s*:\s*"Secret"')
 _B64_RE = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _JSON_ESCAPE_RE = re.compile(r"""\\(?:u[0-9a-fA-F]{4}|["\\/nrtbf])""")
@@ -195,7 +198,7 @@ def _b64_text(value: str) -> str | None:
 
 
 _YAML_DATA_RE = re.compile(
-    r"^(?P<ind>[ \t]*)(?P<key>data|binaryData)[ \t]*:[ \t]*(?P<flow>\{.*\})?[ \t]*$"
+    r"^(?P<ind>[ \t]*)(?P<key>data|binaryData)[ \t]*:[ \t]*+(?P<flow>\{.*\})?[ \t]*$"
 )
 _YAML_ENTRY_RE = re.compile(
     r"""^(?P<ind>[ \t]+)(?P<key>["']?[\w.-]+["']?)[ \t]*:[ \t]*"""

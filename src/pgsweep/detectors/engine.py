@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from pgsweep.detectors.prefilter import Locator
@@ -11,6 +12,11 @@ from pgsweep.signatures import Signature
 
 # Cap the text one window may cover, so a minified megabyte line costs a bounded regex run.
 MAX_WINDOW = 64 * 1024
+# A parser reads the text around its match (keys nearby, the enclosing string). It gets the
+# signature's own lines around that match, at most this many characters either side, never
+# the whole window merged from neighbouring hits: a file where every line holds a hit would
+# otherwise cost each match a pass over the whole file.
+MAX_CONTEXT = 8 * 1024
 
 
 # One hyperscan pass per chunk locates every keyword. Measured on sqlalchemy's history
@@ -121,17 +127,20 @@ class SignatureDetector:
         text = data[start:end].decode("utf-8", "surrogateescape")
         ascii_only = len(text) == end - start
         parser = PARSERS[sig.parser]
+        char_pos, byte_pos = 0, start  # byte offsets of non-ASCII text, counted onward
         for m in sig.regex.finditer(text):
             if ascii_only:
                 mstart, mend = start + m.start(), start + m.end()
             else:
-                mstart = start + len(text[: m.start()].encode("utf-8", "surrogateescape"))
+                byte_pos += len(text[char_pos : m.start()].encode("utf-8", "surrogateescape"))
+                char_pos = m.start()
+                mstart = byte_pos
                 mend = mstart + len(m.group(0).encode("utf-8", "surrogateescape"))
             key = (sig.id, mstart, mend)
             if key in seen:
                 continue
             seen.add(key)
-            parsed = parser(m, sig.fields)
+            parsed = parser(in_context(m, sig), sig.fields)
             if parsed is None or parsed.password is None:
                 continue
             if parsed.kind != sig.kind:
@@ -171,6 +180,36 @@ def _knows_as_much(earlier: ParsedCredential, later: ParsedCredential) -> bool:
     """Whether an earlier candidate for the same secret names the user and host the later
     one names (so the later one adds nothing)."""
     return (bool(earlier.user) or not later.user) and (bool(earlier.hosts) or not later.hosts)
+
+
+def in_context(m: re.Match[str], sig: Signature) -> re.Match[str]:
+    """The same match over the text a parser may read: every line of any keyword window
+    that can hold the match (its lines before and after, both ways), at most MAX_CONTEXT
+    characters beyond either end of the match."""
+    text = m.string
+    start, end = m.span()
+    reach = sig.lines_before + sig.lines_after
+    floor = max(0, start - MAX_CONTEXT)
+    ceiling = min(len(text), end + MAX_CONTEXT)
+    lo = text.rfind("\n", floor, start) + 1
+    for _ in range(reach):
+        if lo <= floor:
+            break
+        lo = text.rfind("\n", floor, lo - 1) + 1
+    lo = max(lo, floor)
+    hi = text.find("\n", end, ceiling)
+    hi = ceiling if hi < 0 else hi
+    for _ in range(reach):
+        if hi >= ceiling:
+            break
+        nxt = text.find("\n", hi + 1, ceiling)
+        hi = ceiling if nxt < 0 else nxt
+    if lo == 0 and hi == len(text):
+        return m
+    again = sig.regex.match(text[lo:hi], start - lo)
+    if again is None or again.span() != (start - lo, end - lo):
+        return m  # the match reads beyond its context (a long lookaround): keep it whole
+    return again
 
 
 def _with_kind(parsed: ParsedCredential, sig: Signature) -> ParsedCredential:

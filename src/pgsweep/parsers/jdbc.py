@@ -91,9 +91,7 @@ def parse(url: str) -> ParsedCredential:
 def parse_any(url: str) -> ParsedCredential | None:
     """A pgjdbc, r2dbc or libpq URL; None when it does not parse. A .properties file
     escapes `:` and `=` with a backslash (`jdbc\\:postgresql\\://…`): undone first."""
-    text = uri.trim(re.sub(r"\\([:=])", r"\1", url))
-    while text.endswith("}") and text.count("{") < text.count("}"):
-        text = uri.trim(text[:-1])
+    text = uri.trim(re.sub(r"\\([:=])", r"\1", url), closers=")]}")
     try:
         if PREFIX_RE.match(text):
             return parse(text)

@@ -91,9 +91,12 @@ def parse_role(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredent
     )
 
 
-_OPTION_RE = re.compile(r"""(?i)\b(user|password|host|port|dbname)\s+('(?:[^']|'')*')""")
+_OPTION_RE = re.compile(r"""(?i)\b(user|password|host|port|dbname)\s++('(?:[^']|''){0,4096}+')""")
+# Bounded runs: each CREATE SERVER is a start, and an unbounded run to the next `;` from
+# every one of them would cost a long statement-free text quadratic time.
 _SERVER_RE = re.compile(
-    r"""(?is)\bCREATE\s+SERVER\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|\w+)[^;]*?\bOPTIONS\s*\(([^;]*?)\)"""
+    r"""(?is)\bCREATE\s++SERVER\s++(?:IF\s++NOT\s++EXISTS\s++)?("(?:[^"]|""){1,1000}+"|\w++)"""
+    r"""[^;]{0,2000}?\bOPTIONS\s*+\(([^;]{0,4000}?)\)"""
 )
 
 

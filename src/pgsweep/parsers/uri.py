@@ -12,20 +12,29 @@ SCHEME_RE = re.compile(r"(?i)^(postgres(?:ql)?|postgis|pgsql)(\+[a-z0-9_]+)?://"
 _STRIP_TRAILING = ".,;:!"
 
 
-def trim(candidate: str) -> str:
-    """Cut a URI candidate where surrounding text takes over (formats.md §1.3)."""
-    text = candidate
-    while text:
-        last = text[-1]
-        if (
-            last in _STRIP_TRAILING
-            or (last == ")" and text.count("(") < text.count(")"))
-            or (last == "]" and text.count("[") < text.count("]"))
-        ):
-            text = text[:-1]
+_OPENER = {")": "(", "]": "[", "}": "{"}
+
+
+def trim(candidate: str, closers: str = ")]") -> str:
+    """Cut a URI candidate where surrounding text takes over (formats.md §1.3): trailing
+    punctuation, and each trailing closer in `closers` that has no opener left of it.
+
+    Bracket counts are taken once and updated as characters come off the end, so a
+    candidate ending in a long run of `)` costs one pass, not one count per character.
+    """
+    end = len(candidate)
+    opened = {c: candidate.count(_OPENER[c]) for c in closers}
+    closed = {c: candidate.count(c) for c in closers}
+    while end:
+        last = candidate[end - 1]
+        if last in _STRIP_TRAILING:
+            end -= 1
+        elif last in closed and opened[last] < closed[last]:
+            closed[last] -= 1
+            end -= 1
         else:
             break
-    return text
+    return candidate[:end]
 
 
 def percent_decode(value: str) -> str:

@@ -19,10 +19,14 @@ from pgsweep.readers.envgroups import (
 )
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.normalise import LineMappedText, decode_text, file_provenance, split_lines
-from pgsweep.readers.text import text_chunk
+from pgsweep.readers.text import text_chunk, where_of
 
 # The pure-Python YAML composer is slow: bigger files are scanned as plain text.
 MAX_YAML_BYTES = 2 * 1024 * 1024
+# Node visits allowed when walking one document for settings: linear in its size. A
+# document that needs more (aliases of aliases) is skipped; its text is still scanned.
+VISITS_BASE = 1000
+VISITS_PER_BYTE = 16
 _ENV_ITEM_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 _COMPOSE_NAME_RE = re.compile(r"^(docker-)?compose[\w.-]*\.ya?ml$")
 _VALUES_NAME_RE = re.compile(r"^values[\w.-]*\.ya?ml$")
@@ -68,8 +72,31 @@ def _assignments_of(node: yaml.Node) -> list[Assignment]:
     return out
 
 
+class _OverBudget(Exception):
+    """A document's walk needed more node visits than its size allows."""
+
+
+class _Budget:
+    """Node visits left for walking one document. Aliases share nodes, so a walk that
+    follows them can visit a node many times: a few hundred bytes of nested aliases
+    would otherwise cost billions of visits."""
+
+    def __init__(self, visits: int) -> None:
+        self.left = visits
+
+    def spend(self, visits: int) -> None:
+        self.left -= visits
+        if self.left < 0:
+            raise _OverBudget
+
+
+def _visit_budget(doc: yaml.Node) -> _Budget:
+    return _Budget(VISITS_BASE + VISITS_PER_BYTE * (doc.end_mark.index - doc.start_mark.index))
+
+
 def _iter_scopes(node: yaml.Node, path: tuple[str, ...], doc: yaml.Node,
-                 hint: bool) -> Iterator[Scope]:
+                 hint: bool, budget: _Budget) -> Iterator[Scope]:
+    budget.spend(1 + len(node.value) if isinstance(node.value, list) else 1)
     assignments = _assignments_of(node)
     if assignments:
         families: tuple[Family, ...] = ENV_FAMILIES
@@ -85,11 +112,11 @@ def _iter_scopes(node: yaml.Node, path: tuple[str, ...], doc: yaml.Node,
         for k, v in node.value:
             key = _scalar(k)
             if key is not None and isinstance(v, (yaml.MappingNode, yaml.SequenceNode)):
-                yield from _iter_scopes(v, (*path, key), doc, hint)
+                yield from _iter_scopes(v, (*path, key), doc, hint, budget)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
             if isinstance(item, (yaml.MappingNode, yaml.SequenceNode)):
-                yield from _iter_scopes(item, path, doc, hint)
+                yield from _iter_scopes(item, path, doc, hint, budget)
 
 
 def _kind_of(info: FileInfo, docs: list[yaml.Node]) -> str:
@@ -126,10 +153,21 @@ class YamlReader:
             return
         hint = has_postgres_hint(text)
         uris: dict[int, str] = {}
-        for doc in docs:
-            for assignments, families, default_host in _iter_scopes(doc, (), doc, hint):
-                uris.update(synthesize(assignments, families, hint=hint,
-                                       default_host=default_host))
+        for number, doc in enumerate(docs, start=1):
+            found: dict[int, str] = {}
+            try:
+                for assignments, families, default_host in _iter_scopes(
+                    doc, (), doc, hint, _visit_budget(doc)
+                ):
+                    found.update(synthesize(assignments, families, hint=hint,
+                                            default_host=default_host))
+            except (_OverBudget, RecursionError):
+                yield Skipped(
+                    f"{where_of(info)} (YAML document {number})",
+                    "yaml: aliases expand beyond the walk budget; its text is scanned as is",
+                )
+                continue
+            uris.update(found)
         out = LineMappedText()
         lines = split_lines(text)
         for n, line in enumerate(lines, start=1):
