@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from pgsweep import backtracking
 from pgsweep.errors import PgsweepError
 from pgsweep.models import RuleId, SecretKind, Severity
 
@@ -125,6 +126,9 @@ def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
         regex = re.compile(str(data["pattern"]), re.MULTILINE)
     except re.error as exc:
         raise SignatureError(f"{where}: pattern does not compile: {exc}") from None
+    slow = backtracking.problems(regex.pattern, regex.flags)
+    if slow:
+        raise SignatureError(f"{where}: pattern can take superlinear time: {slow[0]}")
     parser = str(data.get("parser", "fields"))
     fields = {str(k): str(v) for k, v in (data.get("fields") or {}).items()}
     if parser == "fields":

@@ -151,7 +151,7 @@ def parse(text: str, strict: bool = True) -> ParsedCredential:
     return to_credential(tokenize(text, strict=strict))
 
 
-_GUC_RE = re.compile(r"(?i)conninfo\s*=?\s*'$")
+_GUC_RE = re.compile(r"(?i)conninfo\s*+=?\s*'$")
 
 
 _GUC_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}

@@ -306,7 +306,7 @@ def conninfo_uri(pairs: list[tuple[str, str]]) -> str | None:
     )
 
 
-_GUC_RE = re.compile(r"^\s*(primary_conninfo|conninfo)\s*=?\s*'((?:[^'\\]|''|\\.)*)'")
+_GUC_RE = re.compile(r"^\s*(primary_conninfo|conninfo)\s*+=?\s*'((?:[^'\\]|''|\\.)*)'")
 
 
 class PostgresqlConfReader:
