@@ -13,9 +13,9 @@ from pgsweep.signatures import Signature
 # Cap the text one window may cover, so a minified megabyte line costs a bounded regex run.
 MAX_WINDOW = 64 * 1024
 # A parser reads the text around its match (keys nearby, the enclosing string). It gets the
-# signature's own lines around that match, at most this many characters either side, never
-# the whole window merged from neighbouring hits: a file where every line holds a hit would
-# otherwise cost each match a pass over the whole file.
+# signature's own lines around that match, at most 8-16 KiB either side, never the whole
+# window merged from neighbouring hits: a file where every line holds a hit would otherwise
+# cost each match a pass over the whole file.
 MAX_CONTEXT = 8 * 1024
 
 
@@ -128,6 +128,7 @@ class SignatureDetector:
         ascii_only = len(text) == end - start
         parser = PARSERS[sig.parser]
         char_pos, byte_pos = 0, start  # byte offsets of non-ASCII text, counted onward
+        contexts = _Contexts()
         for m in sig.regex.finditer(text):
             if ascii_only:
                 mstart, mend = start + m.start(), start + m.end()
@@ -140,7 +141,7 @@ class SignatureDetector:
             if key in seen:
                 continue
             seen.add(key)
-            parsed = parser(in_context(m, sig), sig.fields)
+            parsed = parser(in_context(m, sig, contexts), sig.fields)
             if parsed is None or parsed.password is None:
                 continue
             if parsed.kind != sig.kind:
@@ -182,15 +183,31 @@ def _knows_as_much(earlier: ParsedCredential, later: ParsedCredential) -> bool:
     return (bool(earlier.user) or not later.user) and (bool(earlier.hosts) or not later.hosts)
 
 
-def in_context(m: re.Match[str], sig: Signature) -> re.Match[str]:
+class _Contexts:
+    """The texts parsers read around the matches of one window (see `in_context`)."""
+
+    def __init__(self) -> None:
+        self._span = (-1, -1)
+        self._text = ""
+
+    def text(self, window: str, lo: int, hi: int) -> str:
+        # Matches of one long line share their context: the same string object, so a
+        # parser's cached verdict over it is worked out once, not once per match.
+        if (lo, hi) != self._span:
+            self._span, self._text = (lo, hi), window[lo:hi]
+        return self._text
+
+
+def in_context(m: re.Match[str], sig: Signature, contexts: _Contexts) -> re.Match[str]:
     """The same match over the text a parser may read: every line of any keyword window
-    that can hold the match (its lines before and after, both ways), at most MAX_CONTEXT
-    characters beyond either end of the match."""
+    that can hold the match (its lines before and after, both ways), cut at most
+    MAX_CONTEXT to 2 * MAX_CONTEXT characters beyond either end of the match (on a grid,
+    so neighbouring matches on one long line read the same text)."""
     text = m.string
     start, end = m.span()
     reach = sig.lines_before + sig.lines_after
-    floor = max(0, start - MAX_CONTEXT)
-    ceiling = min(len(text), end + MAX_CONTEXT)
+    floor = max(0, (start // MAX_CONTEXT - 1) * MAX_CONTEXT)
+    ceiling = min(len(text), (end // MAX_CONTEXT + 2) * MAX_CONTEXT)
     lo = text.rfind("\n", floor, start) + 1
     for _ in range(reach):
         if lo <= floor:
@@ -206,7 +223,7 @@ def in_context(m: re.Match[str], sig: Signature) -> re.Match[str]:
         hi = ceiling if nxt < 0 else nxt
     if lo == 0 and hi == len(text):
         return m
-    again = sig.regex.match(text[lo:hi], start - lo)
+    again = sig.regex.match(contexts.text(text, lo, hi), start - lo)
     if again is None or again.span() != (start - lo, end - lo):
         return m  # the match reads beyond its context (a long lookaround): keep it whole
     return again
