@@ -17,6 +17,9 @@ MAX_WINDOW = 64 * 1024
 # window merged from neighbouring hits: a file where every line holds a hit would otherwise
 # cost each match a pass over the whole file.
 MAX_CONTEXT = 8 * 1024
+# Lines either side a path-scoped signature's parser reads (its window is the whole file):
+# an INI section header or a service block sits within these of its password line.
+PATH_SCOPED_REACH = 100
 
 
 # One hyperscan pass per chunk locates every keyword. Measured on sqlalchemy's history
@@ -206,6 +209,8 @@ def in_context(m: re.Match[str], sig: Signature, contexts: _Contexts) -> re.Matc
     text = m.string
     start, end = m.span()
     reach = sig.lines_before + sig.lines_after
+    if not sig.keywords:  # path-scoped: the window is the whole file
+        reach = max(reach, PATH_SCOPED_REACH)
     floor = max(0, (start // MAX_CONTEXT - 1) * MAX_CONTEXT)
     ceiling = min(len(text), (end // MAX_CONTEXT + 2) * MAX_CONTEXT)
     lo = text.rfind("\n", floor, start) + 1
