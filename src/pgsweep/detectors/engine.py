@@ -20,6 +20,8 @@ MAX_CONTEXT = 8 * 1024
 # Lines either side a path-scoped signature's parser reads (its window is the whole file):
 # an INI section header or a service block sits within these of its password line.
 PATH_SCOPED_REACH = 100
+# A window this small is read whole by every parser: its cost per match is bounded.
+WHOLE_WINDOW = 8 * 1024
 
 
 # One hyperscan pass per chunk locates every keyword. Measured on sqlalchemy's history
@@ -207,6 +209,8 @@ def in_context(m: re.Match[str], sig: Signature, contexts: _Contexts) -> re.Matc
     MAX_CONTEXT to 2 * MAX_CONTEXT characters beyond either end of the match (on a grid,
     so neighbouring matches on one long line read the same text)."""
     text = m.string
+    if len(text) <= WHOLE_WINDOW:
+        return m
     start, end = m.span()
     reach = sig.lines_before + sig.lines_after
     if not sig.keywords:  # path-scoped: the window is the whole file
