@@ -17,11 +17,8 @@ SKIPPED_PREFIXES = ("\\password", "ALTER SYSTEM", "SELECT pg_reload_conf", "CREA
 
 
 @pytest.fixture
-def server(request: pytest.FixtureRequest) -> Any:
-    try:
-        return request.getfixturevalue("pg_server")
-    except pytest.FixtureLookupError:
-        pytest.skip("the pg_server fixture (a real PostgreSQL cluster) is merged separately")
+def server(pg_server: Any) -> Any:
+    return pg_server
 
 
 @pytest.mark.parametrize("role", ['we"ird', "o'brien", "back\\slash", "Mixed Case"])

@@ -221,8 +221,7 @@ def test_tips_and_presence_from_git(repo: Path) -> None:
 
 
 def test_git_source_rescan_end_to_end(tmp_path: Path, repo: Path) -> None:
-    """Runs once pgsweep.sources.git (honouring ScanOptions.exclude_tips) is merged."""
-    pytest.importorskip("pgsweep.sources.git")
+    """The whole CLI with the git source honouring ScanOptions.exclude_tips."""
     pw1, pw2 = "Pw" + os.urandom(6).hex(), "Pw" + os.urandom(6).hex()
     commit_file(repo, "README.md", "# app\n")
     commit_file(repo, "docs.md", "see the wiki\n")
@@ -239,3 +238,34 @@ def test_git_source_rescan_end_to_end(tmp_path: Path, repo: Path) -> None:
         ("prod.env", 1, "db1.corp.net", pw1),
         ("stage.env", 1, "db2.corp.net", pw2),
     ]
+
+
+def test_a_rescan_finds_a_new_leak_on_one_branch_while_another_is_unchanged(
+    tmp_path: Path, repo: Path
+) -> None:
+    """The real git source: one ref moves, another stays; the moved one's new blob is read."""
+    pw_main, pw_side, pw_new, pw_later = (
+        "Pw" + os.urandom(6).hex() for _ in range(4))
+    commit_file(repo, "prod.env", leak(pw_main, "db1.corp.net"))
+    git(repo, "checkout", "-q", "-b", "side")
+    commit_file(repo, "side.env", leak(pw_side, "db2.corp.net"))
+    git(repo, "checkout", "-q", "main")
+    opts = ScanOptions(path=str(repo))
+    with Store.open(tmp_path / "s.db") as store:
+        cold = run_scan(opts, store)
+        assert places(cold.findings) == [
+            ("prod.env", 1, "app", "db1.corp.net", pw_main),
+            ("side.env", 1, "app", "db2.corp.net", pw_side)]
+        commit_file(repo, "stage.env", leak(pw_new, "db3.corp.net"))  # main moves, side not
+        warm = run_scan(opts, store)
+        assert warm.stats.blobs == 1
+        assert places(warm.findings) == [
+            ("prod.env", 1, "app", "db1.corp.net", pw_main),
+            ("side.env", 1, "app", "db2.corp.net", pw_side),
+            ("stage.env", 1, "app", "db3.corp.net", pw_new)]
+        git(repo, "checkout", "-q", "side")  # now the other way round
+        commit_file(repo, "later.env", leak(pw_later, "db4.corp.net"))
+        again = run_scan(opts, store)
+        assert again.stats.blobs == 1
+        assert [p for p in places(again.findings) if p[0] == "later.env"] == [
+            ("later.env", 1, "app", "db4.corp.net", pw_later)]

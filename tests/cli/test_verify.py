@@ -9,6 +9,8 @@ from urllib.parse import quote
 import pytest
 from conftest import make_password, run_cli
 
+from pgsweep.store import Store
+
 ROLES = ("alice", "bob", "carol", "dave", "erin", "frank")
 OFFLINE = {"alice": "live", "bob": "live", "carol": "live", "dave": "live",
            "erin": "rotated", "frank": "rotated", "ghost": "no-verifier"}
@@ -121,7 +123,6 @@ def test_verify_errors_are_one_line(tmp_path: Path, env) -> None:
 
 def test_verify_from_the_store(pg_server, leaks, tmp_path: Path, env) -> None:
     """scan records into the store; verify reads the secrets back and records its results."""
-    store_mod = pytest.importorskip("pgsweep.store")
     root, secrets = leaks
     store = tmp_path / "findings.db"
     scanned = run_cli("scan", str(root), "--store", str(store), env=env)
@@ -134,7 +135,7 @@ def test_verify_from_the_store(pg_server, leaks, tmp_path: Path, env) -> None:
     assert proc.returncode == 1, proc.stderr
     assert statuses(out, "offline") == OFFLINE
     assert_no_plaintext(secrets, proc.stdout, proc.stderr, out.read_text(encoding="utf-8"))
-    with store_mod.Store.open(store, create=False) as st:
+    with Store.open(store, create=False) as st:
         users = {c.id: c.user for c in st.credentials()}
         recorded = {users[cid]: [(v.method, v.status) for v in vs]
                     for cid, vs in st.verifications().items()}
@@ -144,7 +145,6 @@ def test_verify_from_the_store(pg_server, leaks, tmp_path: Path, env) -> None:
 
 def test_store_without_secrets_needs_the_scan_path(pg_server, leaks, tmp_path: Path, env) -> None:
     """--no-store-secrets: verify from the store skips; --scan PATH verifies and records."""
-    store_mod = pytest.importorskip("pgsweep.store")
     root, secrets = leaks
     store = tmp_path / "hashes.db"
     scanned = run_cli("scan", str(root), "--store", str(store), "--no-store-secrets", env=env)
@@ -163,7 +163,7 @@ def test_store_without_secrets_needs_the_scan_path(pg_server, leaks, tmp_path: P
                    str(dump), "--format", "json", "-o", str(out), env=env)
     assert proc.returncode == 1, proc.stderr
     assert statuses(out, "offline") == OFFLINE
-    with store_mod.Store.open(store, create=False) as st:
+    with Store.open(store, create=False) as st:
         latest = {cid: vs[-1].status for cid, vs in st.verifications().items()}
         users = {c.id: c.user for c in st.credentials()}
     assert {users[c]: s for c, s in latest.items()} == OFFLINE

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from conftest import make_password, scan_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpq_ctypes import LIBPQ, LibpqError, conninfo_parse
 
-from pgsweep.models import ParsedCredential
-from pgsweep.parsers import dsn
+from pgsweep.models import (
+    CredentialId,
+    FileProvenance,
+    Finding,
+    FindingId,
+    ParsedCredential,
+    RuleId,
+    SecretKind,
+    Severity,
+)
+from pgsweep.parsers import dsn, uri
 from pgsweep.parsers.interface import ParseError
+from pgsweep.risk import sslmode_of as risk_sslmode
+from pgsweep.verify.targets import sslmode_of as verify_sslmode
 
 
 @pytest.mark.parametrize(
@@ -158,3 +171,42 @@ def test_arbitrary_text_agrees_with_libpq(text: str) -> None:
             dsn.tokenize(text)
         return
     assert dict(dsn.tokenize(text)) == expected
+
+
+REPEATED = [
+    "host=first.corp.net password=first user=a dbname=d1 port=1 "  # pgsweep:ignore
+    "sslmode=disable password=second host=second.corp.net "  # pgsweep:ignore
+    "user=b dbname=d2 port=2 sslmode=verify-full",
+    "postgresql://a:first@first.corp.net:1/d1?password=second&user=b"  # pgsweep:ignore
+    "&host=second.corp.net&port=2&dbname=d2&sslmode=disable&sslmode=verify-full",
+]
+
+
+@pytest.mark.parametrize("text", REPEATED)
+def test_a_repeated_keyword_takes_its_last_value_as_in_libpq(text: str) -> None:
+    """libpq stores each keyword as it reads it, so the last one wins: a connection string
+    that names two passwords logs in with the second one, and that is the one leaked."""
+    parsed = uri.parse(text) if text.startswith("postgresql:") else dsn.parse(text)
+    assert (parsed.password, parsed.user, parsed.hosts, parsed.ports, parsed.database) == (
+        "second", "b", ("second.corp.net",), ("2",), "d2")
+    libpq = conninfo_parse(text)
+    assert (libpq["password"], libpq["user"], libpq["host"], libpq["port"], libpq["dbname"],
+            libpq["sslmode"]) == ("second", "b", "second.corp.net", "2", "d2", "verify-full")
+    assert verify_sslmode(parsed.params) == "verify-full"
+    assert risk_sslmode(_finding_with(parsed.params)) == "verify-full"
+
+
+def _finding_with(params: tuple[tuple[str, str], ...]) -> Finding:
+    return Finding(id=FindingId("f"), rule=RuleId("pg.dsn.1"), kind=SecretKind.PASSWORD,
+                   provenance=FileProvenance(path="x"), line=1, secret="", fingerprint="",
+                   user=None, hosts=(), ports=(), database=None, params=params,
+                   severity=Severity.LOW, credential=CredentialId("c"))
+
+
+def test_a_scan_reports_the_last_password_of_a_connection_string(tmp_path: Path) -> None:
+    first, second = make_password(), make_password()
+    result = scan_tree(tmp_path / "p", {"run.sh": (
+        f"psql \"host=db.corp.net user=app password={first} dbname=app password={second}\"\n")})
+    assert [(f.provenance.path, f.line, f.user, f.hosts, f.secret)  # type: ignore[union-attr]
+            for f in result.findings] == [
+        (str(tmp_path / "p" / "run.sh"), 1, "app", ("db.corp.net",), second)]

@@ -380,19 +380,10 @@ def test_bad_input_never_raises(reader: Reader, case: str, scanner: Scanner) -> 
         assert items == [Skipped(info.path, items[0].reason)] and "binary" in items[0].reason
 
 
-# --------------------------------------------------------------------------- after merge
-def skip_unless_detected(scanner: Scanner, text: str) -> None:
-    """Skip on a branch whose signatures do not yet detect `text` (pg.env.* come with detectors)."""
-    probe = Chunk(data=text.encode(), provenance=CiLogProvenance(path="probe", system="plain"))
-    if not scanner.scan_chunk(probe, ScanStats()):
-        pytest.skip(f"no signature detects {text.split('=')[0]!r}… on this branch")
-
-
+# --------------------------------------------------------------------------- with pg.env.*
 def test_typical_ci_leaks_pgpassword_and_docker_env(scanner: Scanner) -> None:
-    """xtrace, `env:` blocks and `docker run -e`: needs pg.env.1/.2 (detectors branch)."""
+    """xtrace, `env:` blocks and `docker run -e`, found by pg.env.1/.2."""
     pw, pw2, pw3 = make_password(), make_password(), make_password()
-    skip_unless_detected(scanner, f"+ PGPASSWORD={pw} psql -h db.corp.net -U app prod")
-    skip_unless_detected(scanner, f"docker run -e POSTGRES_PASSWORD={pw3} postgres:16")
     jenkins = (
         "[Pipeline] { (Deploy)\n"
         f"+ PGPASSWORD={pw} psql -h db.corp.net -U app prod\n"

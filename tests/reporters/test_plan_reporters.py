@@ -177,8 +177,7 @@ def _chromium_args(profile: Path) -> list[str]:
 
 def test_html_report_in_headless_chromium(tmp_path: Path) -> None:
     chromium = _chromium()
-    if chromium is None:
-        pytest.skip("chromium not found (make system-deps installs the Debian package)")
+    assert chromium is not None, "chromium not found (make system-deps installs it)"
     fs, secrets, plan = sample()
     page = tmp_path / "report.html"
     page.write_text(render(PlanFormat.HTML, plan), encoding="utf-8")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,11 +16,9 @@ from pgsweep.reporters.sarif import LEVELS, SECURITY_SEVERITY, SarifReporter
 from pgsweep.reportjob import build_report
 from pgsweep.risk import utc_now
 
-# The official schema is read from the workspace's shared folder next to the repository
-# (/work/main/../shared; a helper's worktree sits one level deeper), never copied in.
-_CANDIDATES = [base / "shared" / "schemas" / "sarif-schema-2.1.0.json"
-               for base in (REPO_ROOT.parent, REPO_ROOT.parent.parent)]
-SCHEMA = next((p for p in _CANDIDATES if p.is_file()), _CANDIDATES[0])
+# The official schema, vendored unmodified with its OASIS notice (schemas/NOTICE.md).
+SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
+SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 
 
 def _render(result, reveal: bool = False) -> tuple[str, dict]:
@@ -42,9 +42,9 @@ def relative_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_validates_against_the_official_schema(relative_scan) -> None:
-    if not SCHEMA.is_file():
-        pytest.skip(f"official SARIF schema not found at {SCHEMA} (outside a pgsweep workspace)")
     import jsonschema
+
+    assert hashlib.sha256(SCHEMA.read_bytes()).hexdigest() == SCHEMA_SHA256
 
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     result, _ = relative_scan
@@ -123,3 +123,30 @@ def test_cli_writes_sarif_to_a_file(tmp_path: Path) -> None:
     assert (location["artifactLocation"]["uri"], location["region"]["startLine"]) == (
         "app/db.py", 1)
     assert pw not in out.read_text()
+
+
+def test_fingerprints_do_not_follow_the_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Code scanning matches alerts across commits by partialFingerprints: a leak that moves
+    down the file (lines added above it) is the same alert; another file is another one."""
+    pw = make_password()
+    monkeypatch.chdir(tmp_path)
+    leak = f"DATABASE_URL=postgresql://app:{pw}@db.corp.net:5432/prod\n"
+
+    def prints(files: dict[str, str]) -> list[tuple[str, int, dict[str, str]]]:
+        root = Path("repo")
+        if root.exists():
+            shutil.rmtree(root)
+        _, doc = _render(scan_tree(root, files))
+        return sorted((r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                       r["locations"][0]["physicalLocation"]["region"]["startLine"],
+                       r["partialFingerprints"]) for r in doc["runs"][0]["results"])
+
+    [(path, line, before)] = prints({"app/settings.env": leak})
+    [(_, moved_line, after)] = prints({"app/settings.env": "# db\n\n# prod\n" + leak})
+    assert (path, line, moved_line) == ("repo/app/settings.env", 1, 4)
+    assert after == before
+    [(_, _, elsewhere)] = prints({"app/other.env": leak})
+    assert elsewhere["pgsweepCredential/v1"] == before["pgsweepCredential/v1"]
+    assert elsewhere["pgsweepOccurrence/v1"] != before["pgsweepOccurrence/v1"]

@@ -186,6 +186,26 @@ def test_since_scans_only_new_commits(tmp_path: Path, all_signatures) -> None:
     assert by_secret(scan(r.root, all_signatures)).keys() == {old, new}
 
 
+def test_since_walks_the_checked_out_history_not_every_ref(
+    tmp_path: Path, all_signatures
+) -> None:
+    """`--since REV` is `git log REV..HEAD`: a branch that is not checked out is not new."""
+    r = GitRepo(tmp_path / "repo")
+    r.write("README.md", "# app\n")
+    base = r.commit("base")
+    elsewhere, here = make_password(), make_password()
+    r.git("checkout", "-q", "-b", "feature")
+    r.write("feature.env", f"DB={uri('feature', elsewhere)}\n")
+    r.commit("feature work")
+    r.git("checkout", "-q", "main")
+    r.write("app.env", f"\nDB={uri('app', here)}\n")
+    c_here = r.commit("main work")
+    result = scan(r.root, all_signatures, since=base)
+    assert [(f.provenance.path, f.line, f.user, f.secret, f.provenance.commit)
+            for f in result.findings] == [("app.env", 2, "app", here, c_here)]
+    assert result.stats.blobs == 1
+
+
 def test_staged_scans_index_changes_only(tmp_path: Path, all_signatures) -> None:
     r = GitRepo(tmp_path / "repo")
     committed, staged, unstaged = make_password(), make_password(), make_password()
