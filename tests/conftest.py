@@ -59,6 +59,32 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     )
 
 
+def run_cli_here(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """`pgsweep ARGS` through the real entry point in this process (no interpreter start):
+    for tests that run many commands. Returns what `run_cli` returns."""
+    import contextlib
+    import io
+
+    from pgsweep.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.ExitStack() as stack:
+        if cwd is not None:
+            stack.enter_context(contextlib.chdir(cwd))
+        stack.enter_context(contextlib.redirect_stdout(out))
+        stack.enter_context(contextlib.redirect_stderr(err))
+        saved = sys.argv
+        sys.argv = ["pgsweep", *args]
+        try:
+            main()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        finally:
+            sys.argv = saved
+    return subprocess.CompletedProcess(["pgsweep", *args], code, out.getvalue(), err.getvalue())
+
+
 # --------------------------------------------------------------------------- PostgreSQL
 @pytest.fixture(scope="session")
 def pg_server():

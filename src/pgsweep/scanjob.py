@@ -67,6 +67,16 @@ def scope_key(opts: ScanOptions) -> str:
     return key
 
 
+def target_kind(opts: ScanOptions) -> str:
+    """What the store lists the scanned path as: git, folder, file or stdin."""
+    if opts.path == "-":
+        return "stdin"
+    path = Path(opts.path)
+    if path.is_dir():
+        return "git" if select.is_git_repository(path) else "folder"
+    return "file"
+
+
 @dataclass(frozen=True)
 class IncrementalPlan:
     """What the store remembers for this repository and scan version."""
@@ -156,7 +166,8 @@ def run_scan(
         to_record = replace(result, findings=result.findings + tuple(moved))
     repo_key = plan.repo_key if plan is not None else scope_key(opts)
     store.record_scan(
-        to_record, opts.path, repo_key=repo_key, scan_version=plan.version if plan else None
+        to_record, opts.path, repo_key=repo_key, scan_version=plan.version if plan else None,
+        target_kind=target_kind(opts),
     )
     if plan is None:
         return result

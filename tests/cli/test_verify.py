@@ -56,6 +56,11 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return values
 
 
+def bound(pg_server) -> tuple[str, str]:
+    """The verifier file's server: where the leaked URIs point."""
+    return ("--verifiers-host", f"127.0.0.1:{pg_server.port}")
+
+
 def statuses(out: Path, method: str) -> dict[str, str]:
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["version"] == 1
@@ -74,7 +79,7 @@ def test_scan_then_verify_offline_and_live(pg_server, leaks, tmp_path: Path, env
     dump.write_text(pg_server.dumpall_roles(), encoding="utf-8")
 
     out = tmp_path / "offline.json"
-    proc = run_cli("verify", "--scan", str(root), "--verifiers", str(dump),
+    proc = run_cli("verify", "--scan", str(root), "--verifiers", str(dump), *bound(pg_server),
                    "--format", "json", "--output", str(out))
     assert proc.returncode == 1, proc.stderr  # some leaked credentials still work
     assert statuses(out, "offline") == OFFLINE
@@ -91,7 +96,8 @@ def test_scan_then_verify_offline_and_live(pg_server, leaks, tmp_path: Path, env
     assert statuses(refused, "live") == {u: "refused" for u in LIVE}
 
     live = tmp_path / "live.json"
-    proc = run_cli("verify", "--scan", str(root), "--verifiers", str(dump), "--verify-live",
+    proc = run_cli("verify", "--scan", str(root), "--verifiers", str(dump), *bound(pg_server),
+                   "--verify-live",
                    "--allow-internal", "--format", "json", "-o", str(live))
     assert proc.returncode == 1, proc.stderr
     assert statuses(live, "offline") == OFFLINE
@@ -103,7 +109,8 @@ def test_scan_then_verify_offline_and_live(pg_server, leaks, tmp_path: Path, env
     assert by_user["dave"]["sqlstate"] == "3D000"
     assert_no_plaintext(secrets, proc.stdout, proc.stderr, live.read_text(encoding="utf-8"))
 
-    proc = run_cli("verify", "--scan", str(root), "--verifiers", str(dump))  # terminal table
+    # the terminal table
+    proc = run_cli("verify", "--scan", str(root), "--verifiers", str(dump), *bound(pg_server))
     assert proc.returncode == 1
     lines = {u: ln for ln in proc.stdout.splitlines() for u in OFFLINE if f" {u}@127.0.0.1 " in ln}
     assert lines["alice"].startswith("!") and " live " in lines["alice"]
@@ -130,7 +137,7 @@ def test_verify_from_the_store(pg_server, leaks, tmp_path: Path, env) -> None:
     dump = tmp_path / "roles.sql"
     dump.write_text(pg_server.dumpall_roles(), encoding="utf-8")
     out = tmp_path / "store.json"
-    proc = run_cli("verify", "--store", str(store), "--verifiers", str(dump),
+    proc = run_cli("verify", "--store", str(store), "--verifiers", str(dump), *bound(pg_server),
                    "--format", "json", "-o", str(out), env=env)
     assert proc.returncode == 1, proc.stderr
     assert statuses(out, "offline") == OFFLINE
@@ -152,7 +159,7 @@ def test_store_without_secrets_needs_the_scan_path(pg_server, leaks, tmp_path: P
     dump = tmp_path / "roles.sql"
     dump.write_text(pg_server.dumpall_roles(), encoding="utf-8")
     out = tmp_path / "skipped.json"
-    proc = run_cli("verify", "--store", str(store), "--verifiers", str(dump),
+    proc = run_cli("verify", "--store", str(store), "--verifiers", str(dump), *bound(pg_server),
                    "--format", "json", "-o", str(out), env=env)
     assert proc.returncode == 0, proc.stderr
     # ghost's role is absent from the file, which is known before the secret is needed
@@ -160,7 +167,7 @@ def test_store_without_secrets_needs_the_scan_path(pg_server, leaks, tmp_path: P
                                         for u in OFFLINE}
     out = tmp_path / "rescanned.json"
     proc = run_cli("verify", "--scan", str(root), "--store", str(store), "--verifiers",
-                   str(dump), "--format", "json", "-o", str(out), env=env)
+                   str(dump), *bound(pg_server), "--format", "json", "-o", str(out), env=env)
     assert proc.returncode == 1, proc.stderr
     assert statuses(out, "offline") == OFFLINE
     with Store.open(store, create=False) as st:
@@ -168,3 +175,64 @@ def test_store_without_secrets_needs_the_scan_path(pg_server, leaks, tmp_path: P
         users = {c.id: c.user for c in st.credentials()}
     assert {users[c]: s for c, s in latest.items()} == OFFLINE
     assert_no_plaintext(secrets, store.read_bytes().decode("utf-8", "replace"))
+
+
+def test_a_dump_of_an_unrelated_server_does_not_clear_a_leak(pg_server, tmp_path: Path) -> None:
+    """deployer@pg-staging leaked; the dump is of another server that has a `deployer` role
+    with another password. Before binding, this marked the leak rotated and capped it low."""
+    from conftest import run_cli_here
+
+    pg_server.create_role("deployer", "scram-sha-256", make_password())
+    staging, local = tmp_path / "staging", tmp_path / "local"
+    staging.mkdir()
+    local.mkdir()
+    (staging / ".env").write_text(
+        f"DATABASE_URL=postgresql://deployer:{make_password()}@pg-staging.corp.net:5432/app\n")
+    alice = quote(pg_server.roles["alice"].leaked, safe="")
+    (local / ".env").write_text(
+        f"DATABASE_URL=postgresql://alice:{alice}@127.0.0.1:{pg_server.port}/postgres\n")
+    store = str(tmp_path / "s.db")
+    for root in (staging, local):
+        assert run_cli_here("scan", str(root), "--store", store).returncode == 1
+    dump = tmp_path / "roles.sql"
+    dump.write_text(pg_server.dumpall_roles(), encoding="utf-8")
+
+    def risk() -> dict[str, tuple[str, str | None]]:
+        proc = run_cli_here("report", "--store", store, "--format", "json")
+        return {c["user"]: (c["risk"]["severity"], c["risk"]["verification"])
+                for c in json.loads(proc.stdout)["credentials"]}
+
+    def results(*args: str) -> dict[str, tuple[str, str]]:
+        out = tmp_path / "out.json"
+        proc = run_cli_here("verify", "--store", store, "--verifiers", str(dump), *args,
+                            "--format", "json", "--output", str(out))
+        assert proc.returncode == 1, proc.stderr
+        return {r["user"]: (r["status"], r["detail"].get("server", ""))
+                for r in json.loads(out.read_text())["results"]}
+
+    before = risk()
+    assert before["deployer"][1] is None
+    unbound = run_cli_here("verify", "--store", store, "--verifiers", str(dump))
+    assert unbound.stderr == (
+        "pgsweep: note: the verifier file is not bound to a server (--verifiers-host "
+        "HOST[:PORT]): a mismatch is reported as 'unconfirmed', never 'rotated'\n")
+    assert results() == {"deployer": ("unconfirmed", ""), "alice": ("valid", "")}
+    after = risk()
+    assert after["deployer"] == (before["deployer"][0], "unconfirmed")  # not capped
+    assert after["alice"] == ("high", "valid")
+
+    here = f"127.0.0.1:{pg_server.port}"
+    assert results("--verifiers-host", here, "--target", str(local)) == {
+        "alice": ("live", here)}
+    assert results("--verifiers-host", here) == {
+        "deployer": ("skipped", ""), "alice": ("live", here)}
+    assert risk()["deployer"] == (before["deployer"][0], "unconfirmed")  # skipped: not recorded
+
+    bad = run_cli_here("verify", "--store", store, "--verifiers", str(dump),
+                       "--verifiers-host", "db:port")
+    assert (bad.returncode, bad.stderr) == (
+        2, "pgsweep: error: --verifiers-host 'db:port': expected HOST[:PORT]\n")
+    alone = run_cli_here("verify", "--store", store, "--verify-live", "--verifiers-host", here)
+    assert (alone.returncode, alone.stderr) == (2, (
+        "pgsweep: error: --verifiers-host names the server of a --verifiers FILE; "
+        "pass the file too\n"))

@@ -10,7 +10,7 @@ import pytest
 
 from pgsweep.models import FileProvenance, Severity
 from pgsweep.store import SCHEMA_VERSION, SchemaError, Store
-from pgsweep.store.schema import MIGRATIONS, V1, Migration, current_version, migrate
+from pgsweep.store.schema import MIGRATIONS, V1, V2, Migration, current_version, migrate
 
 
 def make_v1_store(path: Path) -> None:
@@ -45,7 +45,7 @@ def test_a_v1_store_migrates_and_keeps_its_data(tmp_path: Path) -> None:
     db = tmp_path / "v1.db"
     make_v1_store(db)
     with Store.open(db) as store:
-        assert store.schema_version == SCHEMA_VERSION == 2
+        assert store.schema_version == SCHEMA_VERSION == 3
         [f] = store.findings(repo_key="/srv/app")  # occurrence_repos was backfilled
         assert f.provenance == FileProvenance(path="/srv/app/.env", reader="text")
         assert (f.line, f.user, f.hosts, f.ports, f.database, f.params, f.severity) == (
@@ -61,6 +61,11 @@ def test_a_v1_store_migrates_and_keeps_its_data(tmp_path: Path) -> None:
     assert {"repo_key", "scan_version"} <= columns
     assert conn.execute("SELECT repo_key FROM scans").fetchall() == [("/srv/app",)]
     assert conn.execute("SELECT place FROM occurrences").fetchall() == [("file:/srv/app/.env::3",)]
+    assert conn.execute("SELECT id, path, kind FROM targets").fetchall() == [
+        (1, "/srv/app", "path")]
+    assert conn.execute("SELECT target_id FROM scans").fetchall() == [(1,)]
+    assert conn.execute("SELECT repo_key, target_id FROM occurrence_repos").fetchall() == [
+        ("/srv/app", 1)]
     conn.close()
 
 
@@ -73,7 +78,7 @@ def test_a_failing_migration_leaves_the_store_at_its_old_version(tmp_path: Path)
         migrate(conn, (V1, broken))
     assert current_version(conn) == 1
     assert "repo_key" not in {r[1] for r in conn.execute("PRAGMA table_info(scans)")}
-    assert migrate(conn, MIGRATIONS) == 2
+    assert migrate(conn, MIGRATIONS) == 3
     conn.close()
 
 
@@ -95,3 +100,24 @@ def test_another_sqlite_database_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(SchemaError, match="not a pgsweep store"):
         Store.open(db)
+
+
+def test_a_v2_store_gets_one_target_per_scanned_path(tmp_path: Path) -> None:
+    """A repository's full-history scope and its `#partial` scope are one git target."""
+    db = tmp_path / "v2.db"
+    make_v1_store(db)
+    conn = sqlite3.connect(db, isolation_level=None)
+    assert migrate(conn, (V1, V2)) == 2
+    conn.execute(
+        "INSERT INTO scans (id, target, started_at, pgsweep_version, stats, repo_key)"
+        " VALUES (2, '.', '2026-01-03T00:00:00+00:00', '0.1', '{}', '/srv/repo#partial'),"
+        " (3, '/srv/repo', '2026-01-04T00:00:00+00:00', '0.1', '{}', '/srv/repo')"
+    )
+    conn.close()
+    with Store.open(db) as store:
+        assert [(t.id, t.path, t.kind, t.scans, t.credentials, t.occurrences)
+                for t in store.targets()] == [
+            (1, "/srv/app", "path", 1, 1, 1), (2, "/srv/repo", "git", 2, 0, 0)]
+        [f] = store.findings(target=1)
+        assert f.id == "f0123456789abcde"
+        assert store.findings(target=2) == []

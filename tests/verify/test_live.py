@@ -13,11 +13,11 @@ from pgsweep.verify.live import (
     Refused,
     classify,
     conninfo_for,
+    embedded_ipv4,
     is_internal_address,
     plan_endpoints,
+    refusal,
 )
-
-pytest.importorskip("psycopg")
 
 
 def target(pg_server, user: str, secret: str, *, database: str | None = "postgres",
@@ -138,16 +138,78 @@ def test_unix_socket_allowed_with_allow_internal(pg_server, internal: LiveVerifi
 @pytest.mark.parametrize("address", [
     "127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "169.254.169.254", "100.64.0.1",
     "0.0.0.0", "::1", "fe80::1", "fd12:3456::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1",
-    "224.0.0.1", "fe80::1%eth0",
+    "224.0.0.1", "fe80::1%eth0", "::", "255.255.255.255", "198.18.0.1", "240.0.0.1",
+    # IPv6 forms that lead to an internal IPv4 address
+    "::127.0.0.1", "::7f00:1", "::10.0.0.1", "::169.254.169.254",  # IPv4-compatible
+    "::ffff:0:7f00:1", "::ffff:0:a9fe:a9fe",  # IPv4-translated (SIIT)
+    "64:ff9b::7f00:1", "64:ff9b::127.0.0.1", "64:ff9b::a00:1", "64:ff9b::a9fe:a9fe",  # NAT64
+    "64:ff9b:1::808:808",  # local-use NAT64 prefix: the network's own translator
+    "2002:7f00:1::1", "2002:a00:1::", "2002:c0a8:101:1::1",  # 6to4
+    "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1
+    "ff02::1",
 ])
 def test_internal_addresses(address: str) -> None:
     assert is_internal_address(address)
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111",
-                                     "::ffff:8.8.8.8"])
+@pytest.mark.parametrize("address", [
+    "8.8.8.8", "1.1.1.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::808:808",
+    "64:ff9b::1.1.1.1", "2002:808:808::1",
+])
 def test_public_addresses(address: str) -> None:
     assert not is_internal_address(address)
+
+
+def test_embedded_ipv4_of_every_form() -> None:
+    from ipaddress import IPv4Address, IPv6Address
+
+    def v4s(text: str) -> list[str]:
+        return [str(a) for a in embedded_ipv4(IPv6Address(text))]
+
+    assert v4s("::ffff:10.1.2.3") == ["10.1.2.3"]
+    assert v4s("::10.1.2.3") == ["10.1.2.3"]
+    assert v4s("::ffff:0:10.1.2.3") == ["10.1.2.3"]
+    assert v4s("64:ff9b::10.1.2.3") == ["10.1.2.3"]
+    assert v4s("2002:a01:203::5") == ["10.1.2.3"]
+    assert v4s("2001:0:4136:e378:8000:63bf:80ff:fffe") == ["65.54.227.120", "127.0.0.1"]
+    assert v4s("2606:4700:4700::1111") == []
+    assert IPv4Address("10.1.2.3") not in embedded_ipv4(IPv6Address("2606:4700::a01:203"))
+
+
+@pytest.mark.parametrize(("host", "address"), [
+    ("2130706433", "127.0.0.1"),  # decimal
+    ("0x7f000001", "127.0.0.1"),  # hexadecimal
+    ("0177.0.0.1", "127.0.0.1"),  # octal
+    ("127.1", "127.0.0.1"),  # short form
+    ("0x7f.1", "127.0.0.1"),
+    ("012.0.0.1", "10.0.0.1"),
+    ("0", "0.0.0.0"),
+    ("::127.0.0.1", "::127.0.0.1"),
+    ("::7f00:1", "::127.0.0.1"),
+    ("64:ff9b::7f00:1", "64:ff9b::7f00:1"),
+    ("::ffff:7f00:1", "::ffff:127.0.0.1"),
+    ("2002:7f00:1::1", "2002:7f00:1::1"),
+    ("localhost", "127.0.0.1"),
+])
+def test_every_spelling_of_an_internal_host_is_refused(host: str, address: str) -> None:
+    """The host is resolved by the system resolver, as libpq would, before any contact."""
+    t = Target(credential=CredentialId("c"), user="app", hosts=(host,), secret="x")
+    with pytest.raises(Refused) as caught:
+        plan_endpoints(t, allow_internal=False)
+    assert str(caught.value) == (
+        f"{host} resolves to internal address {address} (use --allow-internal)")
+
+
+def test_one_internal_address_among_public_ones_is_enough_to_refuse() -> None:
+    """A name with several addresses is refused when any of them is internal, in any order."""
+    public, internal = "93.184.215.14", "10.0.0.5"
+    for addresses in ([public, internal], [internal, public], [public, public, "::1"],
+                      ["2606:4700::1111", "64:ff9b::a00:5"]):
+        reason = refusal("db.example.com", addresses)
+        assert reason is not None and reason.startswith(
+            "db.example.com resolves to internal address "), addresses
+    assert refusal("db.example.com", [public, "2606:4700::1111"]) is None
+    assert refusal("db.example.com", []) is None
 
 
 def test_every_host_of_a_list_is_checked_before_any_is_contacted() -> None:

@@ -13,6 +13,8 @@ from pgsweep.models import CredentialId, SecretKind
 from pgsweep.verify.interface import Status, Target
 from pgsweep.verify.offline import (
     OfflineVerifier,
+    Server,
+    ServerSpecError,
     VerifierFileError,
     load_verifiers,
     md5_matches,
@@ -21,13 +23,16 @@ from pgsweep.verify.offline import (
 )
 
 FIXTURE_ROLES = ("alice", "bob", "carol", "dave", "erin", "frank")
+# The leaked targets below name 127.0.0.1 (port 5432): the verifier files are bound to it.
+SERVER = Server.parse(["127.0.0.1"])
+AT = {"server": "127.0.0.1:5432"}
 EXPECTED = {
-    "alice": (Status.LIVE, {"verifier": "scram-sha-256", "match": "saslprep"}),
-    "bob": (Status.LIVE, {"verifier": "md5"}),
-    "carol": (Status.LIVE, {"verifier": "scram-sha-256", "match": "saslprep"}),
-    "dave": (Status.LIVE, {"verifier": "scram-sha-256", "match": "saslprep"}),
-    "erin": (Status.ROTATED, {"verifier": "scram-sha-256"}),
-    "frank": (Status.ROTATED, {"verifier": "md5"}),
+    "alice": (Status.LIVE, {"verifier": "scram-sha-256", "match": "saslprep", **AT}),
+    "bob": (Status.LIVE, {"verifier": "md5", **AT}),
+    "carol": (Status.LIVE, {"verifier": "scram-sha-256", "match": "saslprep", **AT}),
+    "dave": (Status.LIVE, {"verifier": "scram-sha-256", "match": "saslprep", **AT}),
+    "erin": (Status.ROTATED, {"verifier": "scram-sha-256", **AT}),
+    "frank": (Status.ROTATED, {"verifier": "md5", **AT}),
     "ghost": (Status.NO_VERIFIER, {"reason": "role not in the verifier file"}),
 }
 
@@ -79,7 +84,7 @@ FORMS = {
 def test_offline_statuses_against_real_verifiers(pg_server, tmp_path: Path, form: str) -> None:
     path = tmp_path / f"verifiers-{form}.txt"
     path.write_text(FORMS[form](pg_server), encoding="utf-8")
-    results = OfflineVerifier.from_file(path).verify(fixture_targets(pg_server))
+    results = OfflineVerifier.from_file(path, SERVER).verify(fixture_targets(pg_server))
     got = {r.user: (r.status, dict(r.detail)) for r in results}
     assert got == EXPECTED
     assert all(r.method == "offline" for r in results)
@@ -101,7 +106,7 @@ def test_quoted_role_names_from_a_real_dump(pg_server) -> None:
     role = pg_server.create_role(name, "scram-sha-256", make_password())
     parsed = load_verifiers(pg_server.dumpall_roles())
     assert parsed[name] == dict(pg_server.authid())[name]
-    result = OfflineVerifier(parsed).verify([leaked_target(name, role.leaked)])[0]
+    result = OfflineVerifier(parsed, SERVER).verify([leaked_target(name, role.leaked)])[0]
     assert result.status is Status.LIVE
 
 
@@ -169,19 +174,20 @@ def test_role_without_password_and_unusable_leaks(pg_server) -> None:
         f"alice,{authid['alice']}\n"
         "nopass,\n"
     )
-    verifier = OfflineVerifier(load_verifiers(text))
+    verifier = OfflineVerifier(load_verifiers(text), SERVER)
     results = verifier.verify([
         leaked_target("nopass", make_password()),
         leaked_target("bob", authid["bob"], SecretKind.PASSWORD_HASH),  # leaked md5 hash
         leaked_target("alice", authid["bob"], SecretKind.PASSWORD_HASH),
         leaked_target("alice", "Pä", SecretKind.PARTIAL_PASSWORD),
         leaked_target("alice", ""),  # --no-store-secrets
-        Target(credential=CredentialId("c-nouser"), user=None, hosts=(), secret="x"),
+        Target(credential=CredentialId("c-nouser"), user=None, hosts=("127.0.0.1",),
+               secret="x"),
     ])
     assert [(r.user, r.status, dict(r.detail)) for r in results] == [
         ("nopass", Status.NO_VERIFIER, {"reason": "role has no password"}),
-        ("bob", Status.LIVE, {"verifier": "md5", "match": "hash"}),
-        ("alice", Status.ROTATED, {"verifier": "scram-sha-256", "match": "hash"}),
+        ("bob", Status.LIVE, {"verifier": "md5", "match": "hash", **AT}),
+        ("alice", Status.ROTATED, {"verifier": "scram-sha-256", "match": "hash", **AT}),
         ("alice", Status.SKIPPED, {"reason": "only part of the password leaked"}),
         ("alice", Status.SKIPPED, {"reason": "secret not stored; verify with --scan PATH"}),
         (None, Status.SKIPPED, {"reason": "no user in the leak"}),
@@ -224,3 +230,85 @@ def test_results_never_hold_the_secret(pg_server) -> None:
         [r.record() for r in verifier.verify(targets)])
     for t in targets:
         assert t.secret not in text
+
+
+# ---------------------------------------------------------------- bound to a server
+def staging_target(name: str, secret: str, hosts: tuple[str, ...] = ("pg-staging.corp.net",),
+                   ports: tuple[str, ...] = ()) -> Target:
+    return Target(credential=CredentialId(f"c-{name}-{len(hosts)}"), user=name, hosts=hosts,
+                  ports=ports, secret=secret)
+
+
+def test_a_dump_of_another_server_never_says_rotated(pg_server) -> None:
+    """The leak is migrator@pg-staging; the dump comes from an unrelated server (ours) that
+    also has a role `migrator`, with another password. Name alone must not clear the leak."""
+    other = pg_server.create_role("migrator", "scram-sha-256", make_password())
+    verifiers = load_verifiers(pg_server.dumpall_roles())
+    leak = staging_target("migrator", make_password())
+
+    [unbound] = OfflineVerifier(verifiers).verify([leak])
+    assert (unbound.status, dict(unbound.detail)) == (Status.UNCONFIRMED, {
+        "verifier": "scram-sha-256",
+        "reason": "no match in a verifier file not bound to a server "
+                  "(--verifiers-host HOST[:PORT])"})
+    [elsewhere] = OfflineVerifier(verifiers, Server.parse(["127.0.0.1"])).verify([leak])
+    assert (elsewhere.status, dict(elsewhere.detail)) == (Status.SKIPPED, {
+        "reason": "not a credential of the verifier file's server (127.0.0.1:5432)"})
+    # the same password reused on this server: the file proves it works there
+    reused = staging_target("migrator", other.leaked)
+    [works] = OfflineVerifier(verifiers).verify([reused])
+    assert (works.status, dict(works.detail)) == (Status.VALID, {
+        "verifier": "scram-sha-256", "match": "saslprep",
+        "reason": "matches a verifier file not bound to a server: the password works there"})
+    assert works.status.is_usable
+    # bound to the leak's own server (the user says the dump came from it): a verdict
+    own = Server.parse(["PG-Staging.corp.net.:5432"])
+    assert [r.status for r in OfflineVerifier(verifiers, own).verify([leak, reused])] == [
+        Status.ROTATED, Status.LIVE]
+
+
+def test_a_bound_file_judges_only_the_hosts_it_covers(pg_server) -> None:
+    authid = dict(pg_server.authid())
+    verifiers = {"erin": authid["erin"], "alice": authid["alice"]}
+    erin, alice = pg_server.roles["erin"].leaked, pg_server.roles["alice"].leaked
+    server = Server.parse(["db1.corp.net:6432", "10.0.0.7:6432"])
+    cases = [
+        staging_target("erin", erin, ("db1.corp.net",), ("6432",)),
+        staging_target("erin", erin, ("10.0.0.7", "db1.corp.net"), ("6432",)),  # one port: all
+        staging_target("erin", erin, ("db1.corp.net", "db2.corp.net"), ("6432", "6432")),
+        staging_target("erin", erin, ("db1.corp.net",)),  # default port 5432: another server
+        staging_target("erin", erin, ("db1.corp.net",), ("64x2",)),
+        staging_target("erin", erin, ()),  # the default socket
+        staging_target("alice", alice, ("db2.corp.net", "db1.corp.net"), ("5432", "6432")),
+    ]
+    results = OfflineVerifier(verifiers, server).verify(cases)
+    at = str(server)
+    assert at == "10.0.0.7:6432, db1.corp.net:6432"
+    other = {"reason": f"not a credential of the verifier file's server ({at})"}
+    assert [(r.status, dict(r.detail)) for r in results] == [
+        (Status.ROTATED, {"verifier": "scram-sha-256", "server": at}),
+        (Status.ROTATED, {"verifier": "scram-sha-256", "server": at}),
+        (Status.UNCONFIRMED, {"verifier": "scram-sha-256", "server": at, "reason":
+                              "no match, but the credential's other hosts are not this server"}),
+        (Status.SKIPPED, other),
+        (Status.SKIPPED, other),
+        (Status.SKIPPED, other),
+        (Status.LIVE, {"verifier": "scram-sha-256", "match": "saslprep", "server": at}),
+    ]
+
+
+@pytest.mark.parametrize(("specs", "endpoints"), [
+    (["db.corp.net"], {("db.corp.net", 5432)}),
+    (["DB.Corp.Net.:6432", "10.0.0.7:6432"], {("db.corp.net", 6432), ("10.0.0.7", 6432)}),
+    (["[::1]:6543"], {("::1", 6543)}),
+    (["[0:0::1]"], {("::1", 5432)}),
+    (["fd00::7"], {("fd00::7", 5432)}),
+])
+def test_server_specs(specs: list[str], endpoints: set[tuple[str, int]]) -> None:
+    assert Server.parse(specs).endpoints == endpoints
+
+
+@pytest.mark.parametrize("spec", ["", ":5432", "db:", "db:port", "db:70000", "[::1]x", "db:0"])
+def test_bad_server_specs(spec: str) -> None:
+    with pytest.raises(ServerSpecError, match="--verifiers-host"):
+        Server.parse([spec])

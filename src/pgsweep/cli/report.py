@@ -27,15 +27,19 @@ class _Stored:
     targets: list[str]
 
 
-def _load(store_path: Path | None) -> _Stored:
-    with Store.open(store_path, create=False) as store:  # never create an empty one here
-        return _Stored(
-            findings=list(store.findings()),
-            credentials=list(store.credentials()),
-            triage=dict(store.triage_states()),
-            verifications=dict(store.verifications()),
-            targets=store.targets(),
-        )
+TARGET_HELP = "Only what this target (a path or number from `pgsweep targets`) holds."
+
+
+def _load(store: Store, target: str | None) -> _Stored:
+    chosen = store.resolve_target(target) if target is not None else None
+    tid = chosen.id if chosen is not None else None
+    return _Stored(
+        findings=list(store.findings(target=tid, anchored=True)),
+        credentials=list(store.credentials(target=tid)),
+        triage=dict(store.triage_states()),
+        verifications=dict(store.verifications()),
+        targets=[chosen.path] if chosen is not None else [t.path for t in store.targets()],
+    )
 
 
 def _now(text: str | None) -> datetime:
@@ -47,8 +51,7 @@ def _now(text: str | None) -> datetime:
     return t
 
 
-def _plan(store_path: Path | None, now: datetime) -> Plan:
-    s = _load(store_path)
+def _plan(s: _Stored, now: datetime) -> Plan:
     return build_plan(s.findings, s.credentials, s.triage, s.verifications, now,
                       scanned=s.targets)
 
@@ -61,33 +64,36 @@ def report(
         "--format", "-f", help="Output format.")] = PlanFormat.MARKDOWN,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the plan here.")] = None,
+    target: Annotated[str | None, typer.Option("--target", help=TARGET_HELP)] = None,
     now: Annotated[str | None, typer.Option(
         "--now", hidden=True, help="Pretend it is this ISO 8601 time (reproducible).")] = None,
 ) -> None:
     """Render the rotation plan from the findings store, without rescanning."""
     from pgsweep.reporters.output import write_plan
 
-    write_plan(_plan(store, _now(now)), fmt, output)
+    at = _now(now)
+    with Store.open(store, create=False) as opened:  # never create an empty one here
+        stored = _load(opened, target)
+    write_plan(_plan(stored, at), fmt, output)
 
 
 @app.command()
 def explain(
     credential: Annotated[str, typer.Argument(
-        help="Credential id (or a unique prefix of one, or a finding id).")],
+        help="Credential id, a finding id, or a unique prefix of either.")],
     store: Annotated[Path | None, typer.Option("--store", help="Findings store.")] = None,
+    target: Annotated[str | None, typer.Option("--target", help=TARGET_HELP)] = None,
     now: Annotated[str | None, typer.Option("--now", hidden=True)] = None,
 ) -> None:
     """Explain why a credential got its severity: every factor and its effect."""
-    plan = _plan(store, _now(now))
-    wanted = credential.strip()
-    matches = [p for p in plan.credentials
-               if p.credential.id == wanted or wanted in p.credential.findings]
-    if not matches and len(wanted) >= 4:
-        matches = [p for p in plan.credentials if p.credential.id.startswith(wanted)]
-    if not matches:
-        raise fail(f"no credential {wanted!r} in the store")
-    if len(matches) > 1:
-        ids = ", ".join(p.credential.id for p in matches[:5])
-        raise fail(f"{wanted!r} is ambiguous: {ids}")
-    p = matches[0]
-    typer.echo(explain_risk(p.credential, p.risk), nl=False)
+    at = _now(now)
+    with Store.open(store, create=False) as opened:
+        stored = _load(opened, target)
+        tid = opened.resolve_target(target).id if target is not None else None
+        cid = opened.resolve_credential_id(credential, target=tid)
+    plan = _plan(stored, at)
+    for p in plan.credentials:
+        if p.credential.id == cid:
+            typer.echo(explain_risk(p.credential, p.risk), nl=False)
+            return
+    raise fail(f"no credential {cid} in the store")

@@ -25,6 +25,10 @@ def verify(
     verifiers: Annotated[Path | None, typer.Option(
         "--verifiers",
         help="pg_dumpall --roles-only output, or a rolname,rolpassword dump.")] = None,
+    verifiers_host: Annotated[list[str] | None, typer.Option(
+        "--verifiers-host", metavar="HOST[:PORT]",
+        help="The server the --verifiers file was exported from (repeat for its other "
+             "names). Without it a mismatch is only 'unconfirmed', never 'rotated'.")] = None,
     store: Annotated[Path | None, typer.Option(
         "--store", help="Findings store to read and update.")] = None,
     scan_path: Annotated[str | None, typer.Option(
@@ -41,24 +45,39 @@ def verify(
         help="Let --verify-live contact loopback/private/socket hosts.")] = False,
     no_store: Annotated[bool, typer.Option(
         "--no-store", help="With --scan: record the results nowhere.")] = False,
+    target: Annotated[str | None, typer.Option(
+        "--target",
+        help="Only the credentials of this target (a path or number from `pgsweep targets`).",
+    )] = None,
 ) -> None:
     """Tell whether each leaked credential still works. Exit 1 if any does.
 
     Findings come from the store, or with --scan PATH from a fresh scan (needed when the
-    store keeps hashes only); results are recorded in the store for credentials it holds.
+    store keeps hashes only); results are recorded in the store for credentials it holds
+    (a skipped check records nothing).
     """
     if verifiers is None and not verify_live:
         raise fail("nothing to do: pass --verifiers FILE and/or --verify-live")
+    if verifiers_host and verifiers is None:
+        raise fail("--verifiers-host names the server of a --verifiers FILE; pass the file too")
+    if target is not None and scan_path is not None:
+        raise fail("--target picks credentials from the store; --scan PATH scans PATH only")
     chosen: list[Verifier] = []
     if verifiers is not None:
-        from pgsweep.verify.offline import OfflineVerifier
+        from pgsweep.verify.offline import OfflineVerifier, Server
 
-        chosen.append(OfflineVerifier.from_file(verifiers))
+        server = Server.parse(verifiers_host) if verifiers_host else None
+        chosen.append(OfflineVerifier.from_file(verifiers, server))
+        if server is None:
+            typer.echo("pgsweep: note: the verifier file is not bound to a server "
+                       "(--verifiers-host HOST[:PORT]): a mismatch is reported as "
+                       "'unconfirmed', never 'rotated'", err=True)
     if verify_live:
         from pgsweep.verify.live import LiveVerifier
 
         chosen.append(LiveVerifier(allow_internal=allow_internal))
-    findings = findings_from_scan(scan_path) if scan_path else findings_from_store(store)
+    findings = (findings_from_scan(scan_path) if scan_path
+                else findings_from_store(store, target))
     results = verify_findings(findings, chosen)
     if scan_path is None or (not no_store and (store is not None or default_store_exists())):
         record_results(store, results)

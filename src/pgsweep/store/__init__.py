@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pgsweep.store.db import (
+    ForgetResult,
     Store,
+    TargetInfo,
     TriageState,
     VerificationRecord,
     default_store_path,
@@ -17,10 +19,12 @@ __all__ = [
     "KEY_ENV",
     "SCHEMA_VERSION",
     "TRIAGE_STATUSES",
+    "ForgetResult",
     "SchemaError",
     "Store",
     "StoreError",
     "StoreKeyError",
+    "TargetInfo",
     "TriageState",
     "VerificationRecord",
     "default_key_path",

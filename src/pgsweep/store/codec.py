@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from typing import Any, get_args
 
-from pgsweep.models import GitProvenance, Provenance, provenance_path
+from pgsweep.models import GitProvenance, ProcessProvenance, Provenance, provenance_path
 
 _PROVENANCE_TYPES: dict[str, type[Any]] = {
     cls.__dataclass_fields__["kind"].default: cls for cls in get_args(Provenance)
@@ -26,6 +27,35 @@ def provenance_from_json(text: str) -> Provenance:
     names = {f.name for f in dataclasses.fields(cls)}
     value: Provenance = cls(**{k: v for k, v in data.items() if k in names})
     return value
+
+
+def _anchor(path: str, cwd: str, scanned: str | None, wanted: str | None) -> str:
+    if path.startswith("<"):  # standard input has no place on disk
+        return path
+    absolute = os.path.normpath(os.path.join(cwd, path))
+    if wanted and scanned and wanted != scanned and (
+        absolute == scanned or absolute.startswith(scanned.rstrip(os.sep) + os.sep)
+    ):
+        absolute = wanted + absolute[len(scanned):]
+    return absolute
+
+
+def anchored(
+    p: Provenance, cwd: str | None, scanned: str | None = None, wanted: str | None = None
+) -> Provenance:
+    """`p` with its repository or file path made absolute against the scan's folder `cwd`.
+
+    A place recorded by a scan of target `scanned` and shown for another target `wanted`
+    (the same blob in a fork, the same relative file in another folder) moves under
+    `wanted`. Without a recorded folder (stores older than targets) `p` is unchanged.
+    """
+    if cwd is None:
+        return p
+    if isinstance(p, GitProvenance):
+        return dataclasses.replace(p, repo=_anchor(p.repo, cwd, scanned, wanted))
+    if isinstance(p, ProcessProvenance):
+        return p  # a running process: not a place on disk
+    return dataclasses.replace(p, path=_anchor(p.path, cwd, scanned, wanted))
 
 
 def place_key(p: Provenance, line: int) -> str:

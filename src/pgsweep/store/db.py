@@ -72,6 +72,28 @@ class TriageState:
 
 
 @dataclass(frozen=True)
+class TargetInfo:
+    """Something scans were run on: a repository, a folder or swept root, a file, stdin."""
+
+    id: int
+    path: str  # absolute ("-" for standard input)
+    kind: str  # git, folder, file, stdin ("path" for targets recorded before kinds)
+    scans: int = 0
+    credentials: int = 0
+    occurrences: int = 0
+    last_scan: str | None = None
+
+
+@dataclass(frozen=True)
+class ForgetResult:
+    """What forgetting a target removed: what only that target had seen."""
+
+    target: TargetInfo
+    credentials: int
+    occurrences: int
+
+
+@dataclass(frozen=True)
 class VerificationRecord:
     """One verification of a credential (offline against verifiers, or live)."""
 
@@ -196,14 +218,18 @@ class Store:
         *,
         repo_key: str | None = None,
         scan_version: str | None = None,
+        target_kind: str = "path",
     ) -> int:
-        """Record one scan: upsert its credentials and occurrences; returns the scan id.
+        """Record one scan of `target` (the path as given, relative to the current folder):
+        upsert its credentials and occurrences and link them to the target; returns the
+        scan id.
 
         A credential triaged `rotated` that appears at a place never recorded before is
         reopened (status `open`, with a note saying where it reappeared).
         """
         key = self._require_key("record a scan")
         repo_key = repo_key or repo_key_for(target)
+        target_path = repo_key_for(target)
         stats = {k: v for k, v in dataclasses.asdict(result.stats).items() if k != "warnings"}
         now = _now()
         by_cred: dict[str, list[Finding]] = {}
@@ -212,10 +238,18 @@ class Store:
         creds = {c.id: c for c in result.credentials}
         conn = self._conn
         with self._transaction():
+            conn.execute(
+                "INSERT INTO targets (path, kind) VALUES (?, ?)"
+                " ON CONFLICT (path) DO UPDATE SET kind = excluded.kind",
+                (target_path, target_kind),
+            )
+            target_id = int(conn.execute(
+                "SELECT id FROM targets WHERE path = ?", (target_path,)).fetchone()[0])
             cur = conn.execute(
                 "INSERT INTO scans (target, started_at, pgsweep_version, stats, repo_key,"
-                " scan_version) VALUES (?, ?, ?, ?, ?, ?)",
-                (target, now, __version__, json.dumps(stats), repo_key, scan_version),
+                " scan_version, target_id, cwd) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (target, now, __version__, json.dumps(stats), repo_key, scan_version,
+                 target_id, os.getcwd()),
             )
             scan_id = int(cur.lastrowid or 0)
             known_creds = self._existing("credentials", list(by_cred))
@@ -260,9 +294,10 @@ class Store:
                 for f in fs:
                     self._upsert_occurrence(f, scan_id, f.id in known_occ)
                     conn.execute(
-                        "INSERT OR IGNORE INTO occurrence_repos (repo_key, occurrence_id)"
-                        " VALUES (?, ?)",
-                        (repo_key, f.id),
+                        "INSERT INTO occurrence_repos (repo_key, occurrence_id, target_id)"
+                        " VALUES (?, ?, ?) ON CONFLICT (repo_key, occurrence_id)"
+                        " DO UPDATE SET target_id = excluded.target_id",
+                        (repo_key, f.id, target_id),
                     )
                 state = states.get(cid)
                 if new_places and state is not None and state[0] == "rotated":
@@ -329,36 +364,43 @@ class Store:
         return found
 
     # ------------------------------------------------------------------ reading
-    def findings(self, repo_key: str | None = None) -> list[Finding]:
-        """Every recorded occurrence (of one scan target when `repo_key` is given).
+    def findings(
+        self, repo_key: str | None = None, *, target: int | None = None, anchored: bool = False
+    ) -> list[Finding]:
+        """Every recorded occurrence (of one scan scope `repo_key`, or of one `target`).
 
         `secret` is the plaintext when the store holds it and this process has the key;
-        otherwise "" (stored with --no-store-secrets, or the key is unavailable).
+        otherwise "" (stored with --no-store-secrets, or the key is unavailable). With
+        `anchored`, repository and file paths are absolute (see `codec.anchored`): what a
+        report of several targets needs to tell their places apart.
         """
+        where, args = _scope_filter(repo_key, target)
         sql = (
             "SELECT o.id, o.rule, o.kind, o.provenance, o.line, o.username, o.hosts, o.ports,"
-            " o.dbname, o.params, o.severity, o.credential_id, c.fingerprint, c.secret"
+            " o.dbname, o.params, o.severity, o.credential_id, c.fingerprint, c.secret,"
+            " s.cwd, t.path"
             " FROM occurrences o JOIN credentials c ON c.id = o.credential_id"
+            " LEFT JOIN scans s ON s.id = o.last_scan"
+            " LEFT JOIN targets t ON t.id = s.target_id"
+            f"{where} ORDER BY o.first_scan, o.rowid"
         )
-        args: tuple[str, ...] = ()
-        if repo_key is not None:
-            sql += (
-                " JOIN occurrence_repos r ON r.occurrence_id = o.id AND r.repo_key = ?"
-            )
-            args = (repo_key,)
-        sql += " ORDER BY o.first_scan, o.rowid"
+        wanted = self._target_path(target) if target is not None else None
         secrets: dict[str, str] = {}
         out = []
         for row in self._conn.execute(sql, args):
-            (fid, rule, kind, prov, line, user, hosts, ports, db, params, sev, cid, fp, blob) = row
+            (fid, rule, kind, prov, line, user, hosts, ports, db, params, sev, cid, fp, blob,
+             cwd, scanned) = row
             if cid not in secrets:
                 secrets[cid] = self._decrypt(blob, cid)
+            provenance = codec.provenance_from_json(prov)
+            if anchored:
+                provenance = codec.anchored(provenance, cwd, scanned, wanted)
             out.append(
                 Finding(
                     id=FindingId(fid),
                     rule=RuleId(rule),
                     kind=SecretKind(kind),
-                    provenance=codec.provenance_from_json(prov),
+                    provenance=provenance,
                     line=int(line),
                     secret=secrets[cid],
                     fingerprint=fp,
@@ -373,25 +415,18 @@ class Store:
             )
         return out
 
-    def targets(self) -> list[str]:
-        """What the recorded scans looked at (absolute paths, "-" for standard input), in
-        first-scan order."""
-        rows = self._conn.execute(
-            "SELECT COALESCE(repo_key, target) AS t FROM scans GROUP BY t ORDER BY MIN(id)")
-        return list(dict.fromkeys(str(t).removesuffix("#partial") for (t,) in rows))
-
     def _decrypt(self, blob: bytes | None, cid: str) -> str:
         if blob is None or self._key is None:
             return ""
         return self._key.decrypt(bytes(blob), cid) or ""
 
-    def credentials(self, repo_key: str | None = None) -> list[Credential]:
-        """Credentials, highest severity first, each with its recorded occurrences' ids."""
-        occ_sql = "SELECT o.id, o.credential_id, o.severity, o.seen_at FROM occurrences o"
-        args: tuple[str, ...] = ()
-        if repo_key is not None:
-            occ_sql += " JOIN occurrence_repos r ON r.occurrence_id = o.id AND r.repo_key = ?"
-            args = (repo_key,)
+    def credentials(
+        self, repo_key: str | None = None, *, target: int | None = None
+    ) -> list[Credential]:
+        """Credentials (of one scope or target), highest severity first, each with its
+        recorded occurrences' ids."""
+        where, args = _scope_filter(repo_key, target)
+        occ_sql = "SELECT o.id, o.credential_id, o.severity, o.seen_at FROM occurrences o" + where
         occ: dict[str, list[tuple[str, int, str | None]]] = {}
         for fid, cid, sev, seen in self._conn.execute(occ_sql + " ORDER BY o.rowid", args):
             occ.setdefault(cid, []).append((fid, int(sev), seen))
@@ -422,20 +457,133 @@ class Store:
         out.sort(key=lambda c: (-c.severity, c.first_seen or "", c.id))
         return out
 
-    def resolve_credential_id(self, prefix: str) -> str:
-        """The one credential id equal to, or starting with, `prefix`."""
-        prefix = prefix.strip()
-        if not prefix:
+    def resolve_credential_id(self, text: str, target: int | None = None) -> str:
+        """The credential `text` names: its id, the id of one of its findings, or a prefix
+        that only one credential's id (or only its findings' ids) starts with.
+
+        With `target`, only credentials seen in that target count. An ambiguous prefix is
+        an error that lists the candidates' credential ids.
+        """
+        text = text.strip()
+        if not text:
             raise StoreError("empty credential id")
+        where, args = _scope_filter(None, target)
         rows = self._conn.execute(
-            "SELECT id FROM credentials WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 2",
-            (len(prefix), prefix),
+            "SELECT DISTINCT o.credential_id FROM occurrences o"
+            f"{where}{' AND' if where else ' WHERE'}"
+            " (substr(o.credential_id, 1, ?) = ? OR substr(o.id, 1, ?) = ?)"
+            " ORDER BY o.credential_id LIMIT 11",
+            (*args, len(text), text, len(text), text),
         ).fetchall()
-        if not rows:
-            raise StoreError(f"no credential {prefix} in {self.path}")
-        if len(rows) > 1 and rows[0][0] != prefix:
-            raise StoreError(f"credential id {prefix} is ambiguous in {self.path}")
-        return str(rows[0][0])
+        ids = [str(r[0]) for r in rows]
+        scope = "" if target is None else f" of target {self._target_path(target)}"
+        if not ids:
+            raise StoreError(f"no credential {text}{scope} in {self.path}")
+        if len(ids) > 1:
+            shown = ", ".join(ids[:10]) + (", …" if len(ids) > 10 else "")
+            raise StoreError(f"credential id {text} is ambiguous{scope}: {shown}")
+        return ids[0]
+
+    # ------------------------------------------------------------------ targets
+    def targets(self) -> list[TargetInfo]:
+        """Every target scans were recorded for, oldest first, with what each holds."""
+        rows = self._conn.execute(
+            "SELECT t.id, t.path, t.kind,"
+            " (SELECT COUNT(*) FROM scans s WHERE s.target_id = t.id),"
+            " (SELECT COUNT(DISTINCT o.credential_id) FROM occurrence_repos r"
+            "  JOIN occurrences o ON o.id = r.occurrence_id WHERE r.target_id = t.id),"
+            " (SELECT COUNT(DISTINCT r.occurrence_id) FROM occurrence_repos r"
+            "  WHERE r.target_id = t.id),"
+            " (SELECT MAX(s.started_at) FROM scans s WHERE s.target_id = t.id)"
+            " FROM targets t ORDER BY t.id"
+        )
+        return [TargetInfo(*row) for row in rows]
+
+    def resolve_target(self, text: str) -> TargetInfo:
+        """The target `text` names: its number in `targets()`, or its path (resolved as a
+        scan resolves it, so `.` names the current folder)."""
+        text = text.strip()
+        known = self.targets()
+        by_id = {str(t.id): t for t in known}
+        by_path = {t.path: t for t in known}
+        found = by_id.get(text.removeprefix("#")) or by_path.get(text)
+        if found is None and text:
+            found = by_path.get(repo_key_for(text))
+        if found is None:
+            raise StoreError(
+                f"no target {text!r} in {self.path} (`pgsweep targets` lists them)")
+        return found
+
+    def _target_path(self, target: int) -> str:
+        row = self._conn.execute("SELECT path FROM targets WHERE id = ?", (target,)).fetchone()
+        if row is None:
+            raise StoreError(f"no target #{target} in {self.path}")
+        return str(row[0])
+
+    def forget_target(self, target: int) -> ForgetResult:
+        """Remove a target and what only it had seen: its occurrences, credentials seen
+        nowhere else (with their triage and verifications) and its remembered tips.
+
+        Credentials also seen in another target stay, with their triage. Scans of the
+        target that remaining rows still refer to stay as anonymous entries.
+        """
+        info = next((t for t in self.targets() if t.id == target), None)
+        if info is None:
+            raise StoreError(f"no target #{target} in {self.path}")
+        conn = self._conn
+        with self._transaction():
+            occ = [r[0] for r in conn.execute(
+                "SELECT DISTINCT occurrence_id FROM occurrence_repos WHERE target_id = ?",
+                (target,))]
+            scopes = [r[0] for r in conn.execute(
+                "SELECT repo_key FROM occurrence_repos WHERE target_id = ?"
+                " UNION SELECT repo_key FROM scans WHERE target_id = ? AND repo_key IS NOT NULL",
+                (target, target))]
+            conn.execute("DELETE FROM occurrence_repos WHERE target_id = ?", (target,))
+            for batch in _batches(scopes):
+                marks = ",".join("?" * len(batch))
+                conn.execute(f"DELETE FROM scanned_tips WHERE repo_key IN ({marks})", batch)
+            gone_occ: list[str] = []
+            for batch in _batches(occ):
+                marks = ",".join("?" * len(batch))
+                gone_occ.extend(r[0] for r in conn.execute(
+                    f"SELECT id FROM occurrences WHERE id IN ({marks}) AND NOT EXISTS"
+                    " (SELECT 1 FROM occurrence_repos r WHERE r.occurrence_id = occurrences.id)",
+                    batch))
+            creds: set[str] = set()
+            for batch in _batches(gone_occ):
+                marks = ",".join("?" * len(batch))
+                creds.update(r[0] for r in conn.execute(
+                    f"SELECT DISTINCT credential_id FROM occurrences WHERE id IN ({marks})",
+                    batch))
+                conn.execute(f"DELETE FROM occurrences WHERE id IN ({marks})", batch)
+            gone_creds: list[str] = []
+            for batch in _batches(sorted(creds)):
+                marks = ",".join("?" * len(batch))
+                gone_creds.extend(r[0] for r in conn.execute(
+                    f"SELECT id FROM credentials WHERE id IN ({marks}) AND NOT EXISTS"
+                    " (SELECT 1 FROM occurrences o WHERE o.credential_id = credentials.id)",
+                    batch))
+            for batch in _batches(gone_creds):
+                marks = ",".join("?" * len(batch))
+                for table in ("triage", "verifications"):
+                    conn.execute(f"DELETE FROM {table} WHERE credential_id IN ({marks})", batch)
+                conn.execute(f"DELETE FROM credentials WHERE id IN ({marks})", batch)
+            conn.execute(
+                "DELETE FROM scans WHERE target_id = ?"
+                " AND NOT EXISTS (SELECT 1 FROM credentials c"
+                "  WHERE c.first_scan = scans.id OR c.last_scan = scans.id)"
+                " AND NOT EXISTS (SELECT 1 FROM occurrences o"
+                "  WHERE o.first_scan = scans.id OR o.last_scan = scans.id)",
+                (target,),
+            )
+            conn.execute(
+                "UPDATE scans SET target = '', repo_key = NULL, target_id = NULL, cwd = NULL,"
+                " stats = '{}' WHERE target_id = ?",
+                (target,),
+            )
+            conn.execute("DELETE FROM targets WHERE id = ?", (target,))
+        return ForgetResult(info, len(gone_creds), len(gone_occ))
 
     def secret_matches(self, credential_id: str, secret: str) -> bool:
         """Whether `secret` is the credential's secret (keyed hash; works without plaintext)."""
@@ -446,8 +594,16 @@ class Store:
         return row is not None and row[0] == key.keyed_hash(secret)
 
     # ------------------------------------------------------------------ triage
-    def triage(self, credential_id: str, status: str, note: str | None) -> None:
-        """Set a credential's status: open, false-positive, rotated or accepted."""
+    def triage(self, credential_id: str, status: str | None, note: str | None) -> None:
+        """Set a credential's status (open, false-positive, rotated or accepted) and note.
+
+        `status=None` keeps the current status and only sets the note.
+        """
+        if status is None:
+            row = self._conn.execute(
+                "SELECT status FROM triage WHERE credential_id = ?", (credential_id,)
+            ).fetchone()
+            status = str(row[0]) if row else "open"
         if status not in TRIAGE_STATUSES:
             raise StoreError(f"unknown triage status {status!r} "
                              f"(choose from {', '.join(TRIAGE_STATUSES)})")
@@ -581,6 +737,21 @@ class _Transaction:
             self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
         finally:
             self._lock.release()
+
+
+def _scope_filter(repo_key: str | None, target: int | None) -> tuple[str, tuple[object, ...]]:
+    """A WHERE clause on occurrences `o`: seen in the scope `repo_key` and/or `target`."""
+    conds: list[str] = []
+    args: list[object] = []
+    if repo_key is not None:
+        conds.append("EXISTS (SELECT 1 FROM occurrence_repos r"
+                     " WHERE r.occurrence_id = o.id AND r.repo_key = ?)")
+        args.append(repo_key)
+    if target is not None:
+        conds.append("EXISTS (SELECT 1 FROM occurrence_repos r"
+                     " WHERE r.occurrence_id = o.id AND r.target_id = ?)")
+        args.append(target)
+    return (" WHERE " + " AND ".join(conds) if conds else ""), tuple(args)
 
 
 def _meta(conn: sqlite3.Connection, key: str) -> str | None:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pgsweep.store.errors import SchemaError
 
 TRIAGE_STATUSES = ("open", "false-positive", "rotated", "accepted")
+# A partial look at a repository (--since, --staged…) records under this scope suffix.
+PARTIAL_SUFFIX = "#partial"
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,46 @@ V2 = Migration(
     run=_backfill_places,
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2)
+def _backfill_targets(conn: sqlite3.Connection) -> None:
+    """v2 scopes become targets: `PATH` and `PATH#partial` are both the target PATH."""
+    scopes = [r[0] for r in conn.execute(
+        "SELECT repo_key FROM scans WHERE repo_key IS NOT NULL GROUP BY repo_key ORDER BY MIN(id)"
+    )]
+    ids: dict[str, int] = {}
+    for scope in scopes:
+        path = scope.removesuffix(PARTIAL_SUFFIX)
+        if path not in ids:
+            git = scope.endswith(PARTIAL_SUFFIX) or conn.execute(
+                "SELECT 1 FROM occurrence_repos r JOIN occurrences o ON o.id = r.occurrence_id"
+                " WHERE r.repo_key IN (?, ?) AND o.source = 'git' LIMIT 1",
+                (path, path + PARTIAL_SUFFIX),
+            ).fetchone() is not None
+            kind = "stdin" if path == "-" else ("git" if git else "path")
+            cur = conn.execute("INSERT INTO targets (path, kind) VALUES (?, ?)", (path, kind))
+            ids[path] = int(cur.lastrowid or 0)
+        conn.execute("UPDATE scans SET target_id = ? WHERE repo_key = ?", (ids[path], scope))
+        conn.execute(
+            "UPDATE occurrence_repos SET target_id = ? WHERE repo_key = ?", (ids[path], scope))
+
+
+V3 = Migration(
+    3,
+    "targets: what each scan was run on, and which target each occurrence was seen in",
+    (
+        """CREATE TABLE targets (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            path TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL
+        )""",
+        "ALTER TABLE scans ADD COLUMN target_id INTEGER REFERENCES targets(id)",
+        "ALTER TABLE scans ADD COLUMN cwd TEXT",
+        "ALTER TABLE occurrence_repos ADD COLUMN target_id INTEGER REFERENCES targets(id)",
+        "CREATE INDEX occurrence_repos_by_target ON occurrence_repos(target_id, occurrence_id)",
+    ),
+    run=_backfill_targets,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 

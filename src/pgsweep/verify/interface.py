@@ -18,11 +18,13 @@ class VerifyError(PgsweepError):
 class Status(enum.StrEnum):
     """Every verification outcome; persisted in the store and the JSON output."""
 
-    # offline, against the server's current password verifier
+    # offline, against the current password verifiers of the credential's own server
     LIVE = "live"  # the leaked password still matches the verifier
     ROTATED = "rotated"  # it does not: the password was changed
     NO_VERIFIER = "no-verifier"  # the role (or its password) is not in the verifier file
-    # live, by logging in
+    # offline, against a verifier file not bound to the credential's server
+    UNCONFIRMED = "unconfirmed"  # no match, which proves nothing about the credential's server
+    # live, by logging in; offline, a match in a file not bound to the credential's server
     VALID = "valid"  # the server accepted the password (or only the database was missing)
     INVALID = "invalid"  # 28P01: password authentication failed
     UNKNOWN = "unknown"  # anything else: network error, timeout, other SQLSTATE

@@ -65,12 +65,54 @@ def _pq() -> Any:
 
 
 # --------------------------------------------------------------------------- SSRF guard
-def is_internal_address(address: str) -> bool:
-    """Loopback, private, link-local, unique-local, shared, reserved or multicast."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052 well-known prefix
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: a network's own translator
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")  # RFC 2765 SIIT
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """IPv4 addresses an IPv6 address leads to: IPv4-mapped, IPv4-compatible (`::a.b.c.d`),
+    IPv4-translated, NAT64 (64:ff9b::/96), 6to4 (2002::/16) and both ends of Teredo."""
+    low = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    out: list[ipaddress.IPv4Address] = []
+    if ip.ipv4_mapped is not None:
+        out.append(ip.ipv4_mapped)
+    if int(ip) >> 32 == 0 or ip in _NAT64 or ip in _IPV4_TRANSLATED:
+        out.append(low)
+    if ip.sixtofour is not None:
+        out.append(ip.sixtofour)
+    if ip.teredo is not None:
+        out.extend(ip.teredo)
+    return out
+
+
+def _is_internal_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return not ip.is_global or ip.is_multicast
+
+
+def is_internal_address(address: str) -> bool:
+    """Loopback, private, link-local, unique-local, shared, reserved or multicast, directly or
+    through any IPv6 form that embeds an IPv4 address (see `embedded_ipv4`)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _is_internal_ip(ip)
+    if ip in _NAT64_LOCAL:
+        return True
+    embedded = embedded_ipv4(ip)
+    if any(_is_internal_ip(v4) for v4 in embedded):
+        return True
+    if ip.ipv4_mapped is not None or ip in _NAT64 or ip in _IPV4_TRANSLATED:
+        return False  # a translation of a public IPv4 address
+    return _is_internal_ip(ip)
+
+
+def refusal(host: str, addresses: Sequence[str]) -> str | None:
+    """Why `host` may not be contacted: it resolves to at least one internal address (any
+    one is enough: the resolver's order can change between the check and a reconnect)."""
+    internal = [a for a in addresses if is_internal_address(a)]
+    if internal:
+        return f"{host} resolves to internal address {internal[0]} (use --allow-internal)"
+    return None
 
 
 def is_socket_host(host: str) -> bool:
@@ -129,10 +171,9 @@ def plan_endpoints(target: Target, allow_internal: bool) -> tuple[list[Endpoint]
         except (OSError, UnicodeError):
             unresolved.append(host)
             continue
-        internal = [a for a in addresses if is_internal_address(a)]
-        if internal and not allow_internal:
-            raise Refused(f"{host} resolves to internal address {internal[0]} "
-                          "(use --allow-internal)")
+        reason = None if allow_internal else refusal(host, addresses)
+        if reason is not None:
+            raise Refused(reason)
         if addresses:
             endpoints.append(Endpoint(host, addresses[0], port))
     return endpoints, unresolved

@@ -1,4 +1,10 @@
-"""Check leaked passwords against a server's SCRAM-SHA-256 / md5 verifiers, with no network."""
+"""Check leaked passwords against a server's SCRAM-SHA-256 / md5 verifiers, with no network.
+
+A verifier file only speaks for the server it was exported from. Bound to that server
+(`Server`, from `--verifiers-host HOST[:PORT]`), it judges the credentials of that server:
+`live` or `rotated`. Unbound, a match still proves the password works somewhere (`valid`),
+but a mismatch proves nothing about the credential's own server (`unconfirmed`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import binascii
 import csv
 import hashlib
 import hmac
+import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +30,7 @@ from pgsweep.verify.interface import (
 from pgsweep.verify.saslprep import password_bytes, saslprep_pg
 
 METHOD = "offline"
+DEFAULT_PORT = 5432
 # PG 16's scram_iterations tops out at INT_MAX; a verifier file is untrusted input, so a
 # silly count is refused rather than spending minutes of PBKDF2 on it (default 4096).
 MAX_SCRAM_ITERATIONS = 10_000_000
@@ -50,6 +58,71 @@ _HEADER_NAMES = {"rolname", "usename", "role", "passwd", "rolpassword"}
 
 class VerifierFileError(VerifyError):
     """The verifier file could not be read or holds no role at all."""
+
+
+class ServerSpecError(VerifyError):
+    """A `--verifiers-host` value is not HOST[:PORT]."""
+
+
+Endpoint = tuple[str, int]
+
+
+def normalise_host(host: str) -> str:
+    """A host as names compare: lower case, no trailing dot or brackets, IPs in one form."""
+    host = host.strip().strip("[]").rstrip(".").lower()
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return host
+
+
+@dataclass(frozen=True)
+class Server:
+    """The server a verifier file was exported from: each name it goes by, with its port."""
+
+    endpoints: frozenset[Endpoint]
+
+    def __str__(self) -> str:
+        return ", ".join(f"[{h}]:{p}" if ":" in h else f"{h}:{p}"
+                         for h, p in sorted(self.endpoints))
+
+    @classmethod
+    def parse(cls, specs: Sequence[str]) -> Server:
+        """From `HOST[:PORT]` values (`[v6]:PORT` or a bare IPv6 address); port 5432 by default."""
+        endpoints: set[Endpoint] = set()
+        for spec in specs:
+            text = spec.strip()
+            host, port = text, None
+            if text.startswith("["):
+                host, _, rest = text[1:].partition("]")
+                if rest and not rest.startswith(":"):
+                    raise ServerSpecError(f"--verifiers-host {spec!r}: expected [ADDRESS]:PORT")
+                port = rest[1:] if rest else None
+            elif text.count(":") == 1:
+                host, port = text.split(":")
+            if not host or (port is not None and not (port.isdigit() and 0 < int(port) < 65536)):
+                raise ServerSpecError(f"--verifiers-host {spec!r}: expected HOST[:PORT]")
+            endpoints.add((normalise_host(host), int(port) if port else DEFAULT_PORT))
+        if not endpoints:
+            raise ServerSpecError("--verifiers-host: no server given")
+        return cls(frozenset(endpoints))
+
+
+def endpoints_of(target: Target) -> list[Endpoint | None]:
+    """The (host, port) pairs a credential connects to, as libpq pairs its host and port
+    lists; None for a host whose port is not a number. A unix socket is never an endpoint."""
+    out: list[Endpoint | None] = []
+    ports = target.ports
+    for i, host in enumerate(target.hosts):
+        if not host or host.startswith(("/", "@")):
+            continue
+        text = ports[i] if i < len(ports) else (ports[0] if len(ports) == 1 else "")
+        text = text.strip()
+        if text and not text.isdigit():
+            out.append(None)
+            continue
+        out.append((normalise_host(host), int(text) if text else DEFAULT_PORT))
+    return out
 
 
 @dataclass(frozen=True)
@@ -164,8 +237,8 @@ def md5_matches(verifier: str, password: str, role: str) -> bool:
     return hmac.compare_digest(verifier.lower(), "md5" + digest)
 
 
-def check(target: Target, verifiers: Mapping[str, str | None]) -> VerificationResult:
-    """The offline status of one leaked credential against the current verifiers."""
+def judge(target: Target, verifiers: Mapping[str, str | None]) -> VerificationResult:
+    """One leaked credential against the verifiers, as if they were of its own server."""
     if not target.user:
         return result(target, METHOD, Status.SKIPPED, reason="no user in the leak")
     if target.user not in verifiers:
@@ -201,17 +274,52 @@ def check(target: Target, verifiers: Mapping[str, str | None]) -> VerificationRe
     return result(target, METHOD, Status.ROTATED, verifier=scheme)
 
 
+def check(
+    target: Target, verifiers: Mapping[str, str | None], server: Server | None = None
+) -> VerificationResult:
+    """The offline status of one leaked credential against a verifier file of `server`.
+
+    Only a file bound to the credential's server says `rotated`, and only when it covers
+    every host of the credential; a credential of another server is not judged at all.
+    """
+    covered: list[bool] = []
+    if server is not None:
+        covered = [e in server.endpoints for e in endpoints_of(target)]
+        if not any(covered):
+            return result(target, METHOD, Status.SKIPPED,
+                          reason=f"not a credential of the verifier file's server ({server})")
+    verdict = judge(target, verifiers)
+    if verdict.status not in (Status.LIVE, Status.ROTATED):
+        return verdict
+    detail = dict(verdict.detail)
+    status: Status = verdict.status
+    if server is None:
+        status = Status.VALID if status is Status.LIVE else Status.UNCONFIRMED
+        detail["reason"] = (
+            "matches a verifier file not bound to a server: the password works there"
+            if status is Status.VALID else
+            "no match in a verifier file not bound to a server (--verifiers-host HOST[:PORT])"
+        )
+    else:
+        detail["server"] = str(server)
+        if status is Status.ROTATED and not all(covered):
+            status = Status.UNCONFIRMED
+            detail["reason"] = "no match, but the credential's other hosts are not this server"
+    return result(target, METHOD, status, **detail)
+
+
 class OfflineVerifier:
-    """Checks each target against one verifier file's roles."""
+    """Checks each target against one verifier file's roles, of `server` when it is known."""
 
     method = METHOD
 
-    def __init__(self, verifiers: Mapping[str, str | None]) -> None:
+    def __init__(self, verifiers: Mapping[str, str | None], server: Server | None = None) -> None:
         self.verifiers = dict(verifiers)
+        self.server = server
 
     @classmethod
-    def from_file(cls, path: Path) -> OfflineVerifier:
-        return cls(read_verifiers(path))
+    def from_file(cls, path: Path, server: Server | None = None) -> OfflineVerifier:
+        return cls(read_verifiers(path), server)
 
     def verify(self, targets: Sequence[Target]) -> list[VerificationResult]:
-        return [check(t, self.verifiers) for t in targets]
+        return [check(t, self.verifiers, self.server) for t in targets]

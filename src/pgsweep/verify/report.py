@@ -28,7 +28,7 @@ def render_json(results: Sequence[VerificationResult], out: TextIO) -> None:
 
 def _detail_text(r: VerificationResult) -> str:
     parts = []
-    for key in ("verifier", "match", "sqlstate", "reason", "host"):
+    for key in ("verifier", "match", "server", "sqlstate", "reason", "host"):
         value = r.detail.get(key)
         if value:
             parts.append(f"{key}={value}")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pgsweep.models import Finding
-from pgsweep.verify.interface import VerificationResult, Verifier, VerifyError
+from pgsweep.verify.interface import Status, VerificationResult, Verifier, VerifyError
 from pgsweep.verify.targets import iter_targets
 
 METHOD_ORDER = {"offline": 0, "live": 1}
@@ -35,10 +35,12 @@ def _store_module() -> Any:
         raise VerifyError("this build has no findings store; pass --scan PATH") from None
 
 
-def findings_from_store(path: Path | None) -> list[Finding]:
-    """Every finding in the store, with its decrypted secret ("" if not stored)."""
+def findings_from_store(path: Path | None, target: str | None = None) -> list[Finding]:
+    """Every finding in the store (of one target: a path or number from `pgsweep targets`),
+    with its decrypted secret ("" if not stored)."""
     with _store_module().Store.open(path, create=False) as store:
-        return list(store.findings())
+        tid = store.resolve_target(target).id if target is not None else None
+        return list(store.findings(target=tid))
 
 
 def default_store_exists() -> bool:
@@ -50,10 +52,14 @@ def default_store_exists() -> bool:
 
 
 def record_results(path: Path | None, results: Sequence[VerificationResult]) -> int:
-    """Keep each result of a credential the store knows; returns how many were recorded."""
+    """Keep each result of a credential the store knows; returns how many were recorded.
+
+    A skipped result checked nothing (a credential of another server than the verifier
+    file's, no secret to try): it is not recorded, so it never hides an earlier verdict.
+    """
     with _store_module().Store.open(path, create=False) as store:
         known = {c.id for c in store.credentials()}
-        kept = [r for r in results if r.credential in known]
+        kept = [r for r in results if r.credential in known and r.status is not Status.SKIPPED]
         for r in kept:
             store.record_verification(r.credential, r.method, r.status.value, dict(r.detail))
     return len(kept)

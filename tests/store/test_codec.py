@@ -1,0 +1,31 @@
+"""Store rows and back: places made absolute against the folder a scan ran in."""
+
+from __future__ import annotations
+
+from pgsweep.models import (
+    CiLogProvenance,
+    FileProvenance,
+    GitProvenance,
+    ProcessProvenance,
+)
+from pgsweep.store.codec import anchored
+
+
+def test_places_are_anchored_at_the_scan_folder_and_moved_to_the_wanted_target() -> None:
+    git = GitProvenance(repo=".", blob="b" * 40, path="config/db.py")
+    assert anchored(git, "/src/a") == GitProvenance(repo="/src/a", blob="b" * 40,
+                                                   path="config/db.py")
+    assert anchored(git, "/src/a", "/src/a", "/src/fork").repo == "/src/fork"
+    assert anchored(git, "/src/a", "/src/a", "/src/a").repo == "/src/a"
+    one = FileProvenance(path="one/conf/app.ini")
+    assert anchored(one, "/work").path == "/work/one/conf/app.ini"  # type: ignore[union-attr]
+    assert anchored(one, "/work", "/work/one", "/work/two").path == (  # type: ignore[union-attr]
+        "/work/two/conf/app.ini")
+    assert anchored(one, "/work", "/work/one/c", "/x").path == (  # type: ignore[union-attr]
+        "/work/one/conf/app.ini")  # not under the scanned target: unchanged
+    log = CiLogProvenance(path="/var/log/ci.log", system="plain")
+    assert anchored(log, "/work") == log
+    assert anchored(FileProvenance(path="<stdin>"), "/work") == FileProvenance(path="<stdin>")
+    process = ProcessProvenance(pid=42, part="environ")
+    assert anchored(process, "/work") == process
+    assert anchored(one, None) == one  # stores older than targets
