@@ -12,7 +12,13 @@ import pytest
 from conftest import REPO_ROOT, make_password, run_cli, scan_tree
 
 from pgsweep.models import Severity
-from pgsweep.reporters.sarif import LEVELS, SECURITY_SEVERITY, SarifReporter
+from pgsweep.reporters.sarif import (
+    CREDENTIAL_FINGERPRINT,
+    LEVELS,
+    OCCURRENCE_FINGERPRINT,
+    SECURITY_SEVERITY,
+    SarifReporter,
+)
 from pgsweep.reportjob import build_report
 from pgsweep.risk import utc_now
 
@@ -148,5 +154,5 @@ def test_fingerprints_do_not_follow_the_line(
     assert (path, line, moved_line) == ("repo/app/settings.env", 1, 4)
     assert after == before
     [(_, _, elsewhere)] = prints({"app/other.env": leak})
-    assert elsewhere["pgsweepCredential/v1"] == before["pgsweepCredential/v1"]
-    assert elsewhere["pgsweepOccurrence/v1"] != before["pgsweepOccurrence/v1"]
+    assert elsewhere[CREDENTIAL_FINGERPRINT] == before[CREDENTIAL_FINGERPRINT]
+    assert elsewhere[OCCURRENCE_FINGERPRINT] != before[OCCURRENCE_FINGERPRINT]
