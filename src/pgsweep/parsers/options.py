@@ -27,7 +27,7 @@ positional arguments). This parser
    (`user`, `username`, `User`, `setUser("…")`, `("user", "…")`, `<user>…</user>`,
    `name="…username" value="…"`, any prefix: `DB_USER`, `flywayUser`,
    `hibernate.connection.username`), then from a PostgreSQL URL in the structure or
-   window.
+   window; a password with neither a user nor a host is not reported.
 
 Npgsql-style `Host:Port` values and Go's `Addr: "h:5432"` are split.
 """
@@ -175,17 +175,47 @@ def _siblings(text: str, lo: int, hi: int, pos: int, lang: str) -> dict[str, str
 
 @functools.lru_cache(maxsize=64)
 def _url(text: str, lo: int, hi: int) -> ParsedCredential | None:
+    if "postgres" not in text[lo:hi].lower():
+        return None  # URL_RE needs the word
     m = nearby.URL_RE.search(text, lo, hi)
     return jdbc.parse_any(m.group(0)) if m else None
+
+
+# Literal gates in front of FOREIGN_RE / PG_RE: each of their alternatives contains one of
+# these (lower-cased) words, so a text holding none of them cannot match and the regexes,
+# slow over a 64 KiB window, are skipped.
+_FOREIGN_GATE = (
+    "mysql", "mariadb", "myxql", "mongo", "redis", "mssql", "sqlserver", "sqlconnection",
+    "sqlclient", "sqlite", "oracle", "snowflake", "redshift", "bigquery", "clickhouse",
+    "cassandra", "smtp", "ldap", "elasticsearch", "rabbitmq", "amqp", "kafka", "ftp", "imap",
+    "tds", "3306", "1433", "1521", "6379", "27017", "9200", "5672",
+)
+# words that are whole PG_RE alternatives: present means PostgreSQL is named
+_PG_WORDS = (
+    "postgres", "postgis", "pgsql", "psycopg", "asyncpg", "pg8000", "aiopg", "npgsql",
+    "pgxpool", "pgconn", "lib/pq", "jackc", "org.postgresql", "postgrex",
+)
+_PG_GATE = ("pg", "5432", "6432", ".repo")
+
+
+def _names_foreign(low: str, text: str) -> bool:
+    return any(w in low for w in _FOREIGN_GATE) and FOREIGN_RE.search(text) is not None
+
+
+def _names_postgres(low: str, text: str) -> bool:
+    if any(w in low for w in _PG_WORDS):
+        return True
+    return any(w in low for w in _PG_GATE) and PG_RE.search(text) is not None
 
 
 @functools.lru_cache(maxsize=256)
 def _region_verdict(text: str, head: int, start: int, end: int) -> bool | None:
     """True/False when the structure text[head:end] decides PostgreSQL, None when not."""
     region = text[head:end]
-    if FOREIGN_RE.search(region):
+    low = region.lower()
+    if _names_foreign(low, region):
         return False
-    if PG_RE.search(region):
+    if _names_postgres(low, region):
         return True
     kind = _KIND_RE.search(text, start, end)
     if kind is not None and not PG_RE.search(kind.group("v")):
@@ -194,8 +224,15 @@ def _region_verdict(text: str, head: int, start: int, end: int) -> bool | None:
 
 
 @functools.lru_cache(maxsize=16)
+def _window_names(text: str) -> tuple[bool, bool]:
+    """(another database named, PostgreSQL named) anywhere in the window."""
+    low = text.lower()
+    return _names_foreign(low, text), _names_postgres(low, text)
+
+
 def _window_verdict(text: str) -> bool:
-    return FOREIGN_RE.search(text) is None and PG_RE.search(text) is not None
+    foreign, postgres = _window_names(text)
+    return postgres and not foreign
 
 
 def is_postgres_context(text: str, found: list[Scope]) -> tuple[bool, bool]:
@@ -253,6 +290,8 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     xml = name in fields.get("xml_groups", "").split(",")
     if fields.get("key_check") and not _password_key_ok(text, match.start()):
         return None
+    if not _window_names(text)[1]:
+        return None  # no structure in a window that never names PostgreSQL can
     found = [Scope(0, 0, len(text), "window")] if fields.get("scope") == "window" else scopes(
         text, start)
     if not xml and (
@@ -291,6 +330,8 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         hosts, ports = (), (url.ports if url else ())
     if not by_structure and not (host or (url is not None and url.hosts)):
         return None  # only the window says PostgreSQL: a host must sit beside the password
+    if not (user or hosts):
+        return None  # a lone password (`new Pool({password: "x"})`): nothing says whose
     database = (
         _group_value(groups, "database", lang) or near.get("database")
         or (url.database if url else None)

@@ -45,7 +45,7 @@ class _Brackets:
     parents: tuple[int, ...]  # index of the enclosing group, -1 at top level
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=64)
 def _brackets(text: str) -> _Brackets:
     opens: list[int] = []
     closes: list[int] = []
