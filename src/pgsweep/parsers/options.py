@@ -101,6 +101,8 @@ _KIND_RE = re.compile(
 )
 _REFERENCE_RE = re.compile(r"[(${}<>]|^(?:env|ENV|os|process|var|local|data|System|sys)\b")
 _IDENT_RE = re.compile(r"[A-Za-z_][\w.]*")
+# a bare code expression: `$stdin.gets.strip`, `@config.password`, `self.pw`, `opts[:pw]`
+_EXPRESSION_RE = re.compile(r"[$@]{1,2}[A-Za-z_][\w.]*|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _QUOTED_RE = re.compile(r"""(?:[rRbBuUfF]{1,2}|\$?@|@\$|\$)?["'`]""")
 _PAIR_RE = re.compile(r"[A-Za-z_]\w*=")
 _BASE64_BLOCK_RE = re.compile(r"[ \t]*(?:data|binaryData):[ \t]*$", re.MULTILINE)
@@ -261,7 +263,11 @@ def _is_code_reference(raw: str, text: str, start: int, scope: Scope) -> bool:
         return False
     if scope.kind == "brackets":
         return True
-    if _IDENT_RE.fullmatch(raw.strip()) is None or scope.kind == "section":
+    bare = raw.strip()
+    code_assignment = text[max(0, start - 3) : start].endswith((" = ", " =", "= "))
+    if scope.kind != "section" and code_assignment and _EXPRESSION_RE.fullmatch(bare):
+        return True  # `password = $stdin.gets.strip`, `password = config.db.pw`
+    if _IDENT_RE.fullmatch(bare) is None or scope.kind == "section":
         return False
     before = text[max(0, start - 3) : start]
     return before.endswith((" = ", " =", "= "))
