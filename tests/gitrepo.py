@@ -75,3 +75,26 @@ def date_of(tick: int) -> str:
 
 def uri(user: str, password: str, host: str = "db.prod.acme-corp.net", db: str = "app") -> str:
     return f"postgresql://{user}:{password}@{host}:5432/{db}"
+
+
+def fast_history(root: Path, commits: int, files: int, leak_every: int = 0) -> None:
+    """A real repository of `commits` commits on main, each changing `files` files, built
+    with `git fast-import` (tens of thousands of objects in about a second); every
+    `leak_every`-th commit also writes a credential into `leak.env`."""
+    GitRepo(root)
+    out = bytearray()
+    for c in range(commits):
+        msg = f"commit {c}".encode()
+        out += (f"commit refs/heads/main\ncommitter {AUTHOR} <{EMAIL}> {1700000000 + c} +0000\n"
+                f"data {len(msg)}\n").encode() + msg + b"\n"
+        for f in range(files):
+            body = f"# module {f}, revision {c}\n".encode() + b"value = 1\n" * 100
+            out += f"M 644 inline src/d{f % 10}/m{f}.py\ndata {len(body)}\n".encode() + body
+            out += b"\n"
+        if leak_every and c % leak_every == 0:
+            body = f"DATABASE_URL={uri(f'u{c}', f'Pw9r{c}x7Qz4kLm2')}\n".encode()
+            out += f"M 644 inline leak.env\ndata {len(body)}\n".encode() + body + b"\n"
+        out += b"\n"
+    subprocess.run(["git", "fast-import", "--quiet"], input=bytes(out), cwd=root, check=True,
+                   env={**os.environ, "GIT_CONFIG_NOSYSTEM": "1"})
+    subprocess.run(["git", "checkout", "-q", "main"], cwd=root, check=True)

@@ -248,6 +248,9 @@ class Skipped:
     where: str
     reason: str
     warn: bool = False  # also worth a warning line (shallow history, a failed git pass)
+    # What should have been read could not be (a broken ref, a corrupt object): the scan
+    # is incomplete, so its result cannot be called clean.
+    incomplete: bool = False
 
 
 # --------------------------------------------------------------------------- detection
@@ -345,6 +348,8 @@ class ScanStats:
     peak_rss_mib: float = 0.0  # this process's peak resident memory, for the benchmark
     notices: list[str] = field(default_factory=list)  # skips the user must hear about
     planned_blobs: int = 0  # blobs listed for a parallel scan, when known (progress ETA)
+    # Why the scan is incomplete (empty: it read everything it set out to read).
+    incomplete: list[str] = field(default_factory=list)
 
     def skip(self, skipped: Skipped) -> None:
         self.skipped[skipped.reason] = self.skipped.get(skipped.reason, 0) + 1
@@ -352,6 +357,14 @@ class ScanStats:
             self.warnings.append(f"{skipped.where}: {skipped.reason}")
         if skipped.warn:
             self.notices.append(f"{skipped.where}: {skipped.reason}")
+        if skipped.incomplete:
+            self.mark_incomplete(f"{skipped.where}: {skipped.reason}")
+
+    def mark_incomplete(self, why: str) -> None:
+        """Record that the scan missed something it should have read (each reason once,
+        at most 50)."""
+        if why not in self.incomplete and len(self.incomplete) < 50:
+            self.incomplete.append(why)
 
     def suppress(self, reason: str) -> None:
         self.suppressed[reason] = self.suppressed.get(reason, 0) + 1
@@ -365,6 +378,8 @@ class ScanStats:
                 mine[key] = mine.get(key, 0) + count
         self.warnings.extend(other.warnings[: max(0, 200 - len(self.warnings))])
         self.notices.extend(other.notices)
+        for why in other.incomplete:
+            self.mark_incomplete(why)
         self.peak_rss_mib = round(self.peak_rss_mib + other.peak_rss_mib, 1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -128,7 +129,15 @@ class Scanner:
         _WORKER_COUNTS = ctx.Array("q", 3) if progress is not None else None
         findings: list[Finding] = []
         seen: set[tuple[str, int, str]] = set()
-        with ctx.Pool(len(recipes)) as pool:
+        # Ctrl-C is the coordinator's to handle: workers ignore SIGINT (a terminal sends it
+        # to every process of the group) and are stopped when the pool is left. SIGINT is
+        # blocked while forking, so no worker can take one before it ignores them.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pool = ctx.Pool(len(recipes), initializer=_ignore_interrupts)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        with pool:
             planned = fill() if fill is not None else None
             parts = pool.imap(_scan_shard, recipes)
             for _ in recipes:
@@ -251,6 +260,12 @@ class _SharedCounter:
             for i, (new, old) in enumerate(zip(current, self.sent, strict=True)):
                 _WORKER_COUNTS[i] += new - old
         self.sent = current
+
+
+def _ignore_interrupts() -> None:
+    """In a worker process, before any work: leave SIGINT to the coordinator."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _add_unique(

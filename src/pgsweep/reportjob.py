@@ -3,6 +3,7 @@ every reporter to render."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -32,6 +33,8 @@ def build_report(
     """The report of `result`: findings, stats and the plan every output renders."""
     plan = build_plan(result.findings, result.credentials, triage or {}, verifications or {},
                       now, scanned=scanned)
+    # a scan that could not read everything says so in every output of its plan
+    plan = dataclasses.replace(plan, incomplete=tuple(result.stats.incomplete))
     rank = {p.credential.id: i for i, p in enumerate(plan.credentials)}
     places = sorted(group_places(result.findings),
                     key=lambda pl: (rank.get(pl.credential, len(rank)),

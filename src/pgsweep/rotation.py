@@ -134,6 +134,9 @@ class Plan:
     transport: tuple[TransportIssue, ...]
     scanned: tuple[str, ...] = ()
     version: int = PLAN_VERSION
+    # Why the store may not hold every leak (an interrupted or incomplete last scan, no
+    # scan at all): a plan that says so is no clean bill.
+    incomplete: tuple[str, ...] = ()
 
     @property
     def to_rotate(self) -> tuple[CredentialPlan, ...]:

@@ -150,6 +150,8 @@ def run_scan(
         return scanner.run(open_source(opts), progress=progress, jobs=effective_jobs(opts.jobs))
     store.ensure_writable()
     plan = plan_incremental(opts, store)
+    repo_key = plan.repo_key if plan is not None else scope_key(opts)
+    store.begin_scan(repo_key)  # cleared when recorded: an interruption stays visible
     if plan is not None and plan.remembered:
         opts = replace(opts, exclude_tips=plan.remembered)
     source = open_source(opts)
@@ -164,14 +166,14 @@ def run_scan(
         # have changed with the new commits: refresh it (one ls-tree) and record it too.
         moved = refresh_head_presence(store.findings(plan.repo_key), Path(opts.path), result)
         to_record = replace(result, findings=result.findings + tuple(moved))
-    repo_key = plan.repo_key if plan is not None else scope_key(opts)
     store.record_scan(
         to_record, opts.path, repo_key=repo_key, scan_version=plan.version if plan else None,
         target_kind=target_kind(opts),
     )
     if plan is None:
         return result
-    store.remember_tips(plan.repo_key, plan.version, list(tips))
+    if not result.stats.incomplete:  # else the next scan must read it all again
+        store.remember_tips(plan.repo_key, plan.version, list(tips))
     if not plan.remembered:
         return result
     return merged_with_store(result, store, plan.repo_key)

@@ -278,6 +278,9 @@ def test_corrupt_and_missing_objects_are_skipped_not_fatal(tmp_path: Path, all_s
     result = scan(r.root, all_signatures)
     assert [f.secret for f in result.findings] == [pws[2]]
     assert result.stats.skipped == {"missing or corrupt object": 1, "corrupt object": 1}
+    assert sorted(result.stats.incomplete) == sorted([
+        f"f0.env (blob {bad_header[:12]}): missing or corrupt object",
+        f"f1.env (blob {truncated[:12]}): corrupt object"])
 
 
 def test_missing_blob_in_partial_clone_is_counted(tmp_path: Path, all_signatures) -> None:
@@ -292,7 +295,8 @@ def test_missing_blob_in_partial_clone_is_counted(tmp_path: Path, all_signatures
                     f"file://{r.root}", str(clone)], check=True, capture_output=True)
     result = scan(clone, all_signatures)
     assert [f.secret for f in result.findings] == [small]
-    assert result.stats.skipped == {"missing object (partial clone?)": 1}
+    assert result.stats.skipped == {"missing object (partial clone: not fetched)": 1}
+    assert result.stats.incomplete == []  # promised by the remote: left out on purpose
 
 
 def test_bare_repository(tmp_path: Path, all_signatures) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from types import FrameType
 
 import typer
 
@@ -11,6 +13,7 @@ from pgsweep import __version__
 from pgsweep.errors import PgsweepError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 app = typer.Typer(
     name="pgsweep",
@@ -55,22 +58,45 @@ def _register_commands() -> None:
 _register_commands()
 
 
+_interrupted = False
+
+
+def _on_interrupt(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C: stop the command where it is; a second one does not break the cleanup."""
+    global _interrupted
+    _interrupted = True
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """Console entry point: exit 2 with one line for any error, never a traceback."""
+    """Console entry point: exit 2 with one line for any error, never a traceback;
+    Ctrl-C: one line, exit 130."""
+    signal.signal(signal.SIGINT, _on_interrupt)
     try:
         app()  # click handles usage errors (exit 2) and typer.Exit itself
-    except PgsweepError as exc:
-        typer.echo(f"pgsweep: error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
+    except SystemExit:
+        if not _interrupted:  # typer turns KeyboardInterrupt into a silent exit 130
+            raise
     except KeyboardInterrupt:
-        typer.echo("pgsweep: aborted", err=True)
-        sys.exit(130)
+        pass
+    except PgsweepError as exc:
+        if not _interrupted:
+            typer.echo(f"pgsweep: error: {exc}", err=True)
+            sys.exit(EXIT_ERROR)
     except Exception as exc:
         if os.environ.get("PGSWEEP_DEBUG"):
             raise
-        # The message may quote input text (and so a secret): only the type is shown.
-        typer.echo(
-            f"pgsweep: internal error ({type(exc).__name__}); set PGSWEEP_DEBUG=1 for details",
-            err=True,
-        )
-        sys.exit(EXIT_ERROR)
+        if not _interrupted:
+            # The message may quote input text (and so a secret): only the type is shown.
+            typer.echo(
+                f"pgsweep: internal error ({type(exc).__name__}); "
+                "set PGSWEEP_DEBUG=1 for details",
+                err=True,
+            )
+            sys.exit(EXIT_ERROR)
+    else:
+        if not _interrupted:
+            return
+    typer.echo("pgsweep: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)

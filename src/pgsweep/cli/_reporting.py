@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS
+from pgsweep.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from pgsweep.cli.progress import progress_reporter
 from pgsweep.models import Finding, Severity, UserSummary
 from pgsweep.options import ScanOptions
@@ -57,6 +57,7 @@ def run_and_report(
     output: Path | None,
     reveal: bool,
     threshold: Severity,
+    allow_incomplete: bool = False,
     open_source: SourceOpener = select.open_source,
     refine: Callable[[ScanResult], ScanResult] = lambda result: result,
     users: Callable[[Sequence[Finding]], tuple[UserSummary, ...]] = lambda findings: (),
@@ -66,7 +67,8 @@ def run_and_report(
 ) -> typer.Exit:
     """Scan (the store closed after), `refine` the result, print its notices, build the
     plan once (with the store's triage and verifications), write the report, and return the
-    exit: a credential still to rotate at or above `threshold`, or clean."""
+    exit: a credential still to rotate at or above `threshold` (1); else, when the scan
+    could not read everything and `allow_incomplete` is off, an error (2); else clean (0)."""
     triage: dict[str, TriageState] = {}
     verifications: dict[str, list[VerificationRecord]] = {}
     try:
@@ -91,4 +93,16 @@ def run_and_report(
     )
     write_report(report, fmt, output)
     worst = report.plan.worst()
-    return typer.Exit(EXIT_FINDINGS if worst is not None and worst >= threshold else EXIT_CLEAN)
+    if worst is not None and worst >= threshold:
+        return typer.Exit(EXIT_FINDINGS)
+    incomplete = result.stats.incomplete
+    if incomplete:
+        more = f" and {len(incomplete) - 1} more" if len(incomplete) > 1 else ""
+        what = f"the scan is incomplete ({incomplete[0]}{more})"
+        if allow_incomplete:
+            typer.echo(f"pgsweep: warning: {what}; accepted (--allow-incomplete)", err=True)
+        else:
+            typer.echo(f"pgsweep: error: {what}: its result cannot be called clean "
+                       "(--allow-incomplete accepts it)", err=True)
+            return typer.Exit(EXIT_ERROR)
+    return typer.Exit(EXIT_CLEAN)

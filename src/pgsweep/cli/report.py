@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ import typer
 
 from pgsweep.cli import app, fail
 from pgsweep.models import Credential, Finding
+from pgsweep.outfiles import prepare_output
 from pgsweep.reporters.interface import PlanFormat
 from pgsweep.risk import explain as explain_risk
 from pgsweep.risk import parse_time, utc_now
@@ -25,6 +27,7 @@ class _Stored:
     triage: dict[str, TriageState]
     verifications: dict[str, list[VerificationRecord]]
     targets: list[str]
+    problems: list[str]
 
 
 TARGET_HELP = "Only what this target (a path or number from `pgsweep targets`) holds."
@@ -33,12 +36,18 @@ TARGET_HELP = "Only what this target (a path or number from `pgsweep targets`) h
 def _load(store: Store, target: str | None) -> _Stored:
     chosen = store.resolve_target(target) if target is not None else None
     tid = chosen.id if chosen is not None else None
+    problems = store.scan_problems()
+    if chosen is not None:
+        problems = [p for p in problems if chosen.path in p]
+    elif not problems and not store.has_scans():
+        problems = [f"no scan has been recorded in {store.path}"]
     return _Stored(
         findings=list(store.findings(target=tid, anchored=True)),
         credentials=list(store.credentials(target=tid)),
         triage=dict(store.triage_states()),
         verifications=dict(store.verifications()),
         targets=[chosen.path] if chosen is not None else [t.path for t in store.targets()],
+        problems=problems,
     )
 
 
@@ -52,8 +61,9 @@ def _now(text: str | None) -> datetime:
 
 
 def _plan(s: _Stored, now: datetime) -> Plan:
-    return build_plan(s.findings, s.credentials, s.triage, s.verifications, now,
+    plan = build_plan(s.findings, s.credentials, s.triage, s.verifications, now,
                       scanned=s.targets)
+    return dataclasses.replace(plan, incomplete=tuple(s.problems))
 
 
 @app.command()
@@ -71,10 +81,15 @@ def report(
     """Render the rotation plan from the findings store, without rescanning."""
     from pgsweep.reporters.output import write_plan
 
+    prepare_output(output)
     at = _now(now)
     with Store.open(store, create=False) as opened:  # never create an empty one here
         stored = _load(opened, target)
-    write_plan(_plan(stored, at), fmt, output)
+    plan = _plan(stored, at)
+    for why in plan.incomplete:
+        typer.echo(f"pgsweep: warning: {why}: credentials may be missing from this plan",
+                   err=True)
+    write_plan(plan, fmt, output)
 
 
 @app.command()

@@ -13,6 +13,7 @@ from pgsweep.cli import app, fail
 from pgsweep.cli._reporting import DISPLAY_HELP, display_options, run_and_report
 from pgsweep.models import Severity
 from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
+from pgsweep.outfiles import prepare_output
 from pgsweep.reporters.interface import Format
 from pgsweep.scanjob import open_scan_store
 
@@ -50,6 +51,10 @@ def scan(
         None, "--store", help="Findings store to record into (default: in the user data dir)."
     ),
     no_store: bool = typer.Option(False, "--no-store", help="Record nothing; a cold scan."),
+    allow_incomplete: bool = typer.Option(
+        False, "--allow-incomplete", help="Exit 0, not 2, when no finding fails the scan but "
+        "part of the input could not be read (a broken ref, a corrupt object)."
+    ),
     no_store_secrets: bool = typer.Option(
         False, "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets."
     ),
@@ -62,6 +67,7 @@ def scan(
     ),
 ) -> None:
     """Scan PATH and report every leaked PostgreSQL credential once, with every place."""
+    prepare_output(output)
     cfg = config_mod.load_for_scan(path, config)
     suppressors = [*cfg.suppressors(), *map(baseline_mod.load_any, (*baseline, *cfg.baselines))]
     try:
@@ -91,6 +97,7 @@ def scan(
         opts, store, fmt=fmt, output=output, reveal=reveal, threshold=threshold,
         display=display_options(show_info, quiet, verbose, no_color),
         versions=all_versions,
+        allow_incomplete=allow_incomplete,
         refine=lambda result: baseline_mod.apply(
             result, suppressors, config_mod.scan_root(path)
         ),

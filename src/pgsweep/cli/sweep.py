@@ -12,11 +12,13 @@ from pgsweep.cli import app, fail
 from pgsweep.cli._reporting import DISPLAY_HELP, display_options, run_and_report
 from pgsweep.models import Severity
 from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
+from pgsweep.outfiles import prepare_output
 from pgsweep.reporters.interface import Format
 from pgsweep.scanjob import open_scan_store
 from pgsweep.sources.files import is_within
 from pgsweep.sources.processes import ProcessSource
 from pgsweep.sources.sweep import Home, SweepSource
+from pgsweep.store import KEY_ENV, default_key_path
 
 
 @app.command()
@@ -35,6 +37,10 @@ def sweep(
     max_blob_size: int = typer.Option(DEFAULT_MAX_BLOB_SIZE, "--max-blob-size", help="Bytes."),
     extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
     progress: bool | None = typer.Option(None, "--progress/--no-progress"),
+    allow_incomplete: bool = typer.Option(
+        False, "--allow-incomplete", help="Exit 0, not 2, when no finding fails the scan but "
+        "part of the input could not be read (a broken ref, a corrupt object)."
+    ),
     store_path: Path | None = typer.Option(
         None, "--store", help="Record the findings into this store (default: record nothing; "
         "a sweep writes nothing unless asked)."
@@ -62,9 +68,15 @@ def sweep(
         raise fail("--no-homes leaves nothing to sweep: add --processes")
     if processes and not Path("/proc/self/environ").exists():
         raise fail("--processes needs a Linux /proc")
-    for target in (output, store_path):
-        if target is not None and os.path.realpath(root) != "/" and is_within(root, target.parent):
+    writes = [output, store_path]
+    if store_path is not None and not os.environ.get(KEY_ENV):
+        writes.append(default_key_path())  # created with the store when missing
+    for target in writes:
+        # The target itself is resolved: a symlink (even a dangling one) into the root
+        # would make the write land there.
+        if target is not None and os.path.realpath(root) != "/" and is_within(root, target):
             raise fail(f"{target}: refusing to write inside the swept root (it is read-only)")
+    prepare_output(output)
     opts = ScanOptions(
         path=str(root),
         max_blob_size=max_blob_size,
@@ -91,6 +103,7 @@ def sweep(
         store, _ = open_scan_store(store_path, store_secrets=not no_store_secrets)
     raise run_and_report(
         opts, store, fmt=fmt, output=output, reveal=reveal, threshold=threshold,
+        allow_incomplete=allow_incomplete,
         display=display_options(show_info, quiet, verbose, no_color),
         open_source=lambda _: source, users=source.summaries, status=lambda: current[0],
     )

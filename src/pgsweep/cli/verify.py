@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS, app, fail
+from pgsweep.outfiles import open_output, prepare_output
 from pgsweep.verify.interface import Verifier, VerifyError
 from pgsweep.verify.report import VerifyFormat, render
 from pgsweep.verify.run import (
@@ -62,6 +63,7 @@ def verify(
         raise fail("--verifiers-host names the server of a --verifiers FILE; pass the file too")
     if target is not None and scan_path is not None:
         raise fail("--target picks credentials from the store; --scan PATH scans PATH only")
+    prepare_output(output)
     chosen: list[Verifier] = []
     if verifiers is not None:
         from pgsweep.verify.offline import OfflineVerifier, Server
@@ -85,7 +87,7 @@ def verify(
         if output is None:
             render(results, fmt, sys.stdout)
         else:
-            with open(output, "w", encoding="utf-8") as fh:
+            with open_output(output, private=False) as fh:
                 render(results, fmt, fh)
     except OSError as exc:
         raise VerifyError(f"{output}: cannot write: {exc.strerror or exc}") from None

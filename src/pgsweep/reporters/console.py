@@ -137,3 +137,7 @@ class ConsoleReporter:
             f"scanned {s.chunks} chunks ({s.bytes:,} bytes) in {s.seconds:.2f}s; "
             f"{sum(s.suppressed.values())} suppressed, {sum(s.skipped.values())} skipped"
         )
+        if s.incomplete:
+            console.print(
+                f"[bold red]INCOMPLETE[/]: {len(s.incomplete)} part(s) of the input could not "
+                f"be read, so this result is not a clean bill: {escape(s.incomplete[0])}")

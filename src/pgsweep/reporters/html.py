@@ -87,7 +87,10 @@ def render_html(plan: Plan) -> str:
         (f'<p class="muted">Generated <time datetime="{e(plan.generated_at)}">'
         f"{e(plan.generated_at)}</time>. {len(plan.to_rotate)} leaked credentials to rotate "
         f"now{_settled_note(plan)}, highest risk first. No secret appears in this report; "
-        "values are redacted.</p></header>"),
+        "values are redacted.</p>"),
+        *(f'<p class="incomplete"><strong>Incomplete:</strong> {e(why)}; credentials may be '
+          "missing from this plan.</p>" for why in plan.incomplete),
+        "</header>",
         "<main>",
     ]
     parts.append(_table(plan))

@@ -15,6 +15,8 @@ class JsonReporter:
         doc = {
             "version": JSON_SCHEMA_VERSION,
             "tool": {"name": report.tool_name, "version": report.tool_version},
+            # false: part of the input could not be read (stats.incomplete says what)
+            "complete": not report.stats.incomplete,
             "stats": dataclasses.asdict(report.stats),
             "scanned": list(report.plan.scanned),
             "findings": [

@@ -69,6 +69,9 @@ def render_markdown(plan: Plan) -> str:
     out += [(f"Generated {plan.generated_at}. {len(plan.to_rotate)} leaked credentials to "
             f"rotate now ({severity_counts(plan.to_rotate)}){triaged}, highest risk first. "
             "No secret appears in this report; values are redacted."), ""]
+    for why in plan.incomplete:
+        out += [f"> **Incomplete:** {prose(why)}; credentials may be missing from this plan.",
+                ""]
     if plan.credentials:
         out += ["## Credentials", "",
                 ("| # | severity | status | credential | account | secret | host | exposed via | "

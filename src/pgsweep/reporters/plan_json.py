@@ -94,6 +94,8 @@ def plan_record(plan: Plan) -> dict[str, Any]:
         "tool": {"name": "pgsweep", "version": __version__},
         "generated_at": plan.generated_at,
         "scanned": list(plan.scanned),
+        "complete": not plan.incomplete,
+        "incomplete": list(plan.incomplete),
         "summary": {"credentials": len(plan.credentials), "to_rotate": len(plan.to_rotate),
                     "by_severity": counts,
                     "reuse": len(plan.reuse), "weak_transport": len(plan.transport)},

@@ -218,6 +218,15 @@ def sarif_document(report: Report) -> dict[str, Any]:
         "automationDetails": {"id": "pgsweep/"},
         "columnKind": "unicodeCodePoints",
         "results": results,
+        # executionSuccessful false: part of the input could not be read, so the absence
+        # of a result is no proof of the absence of a leak
+        "invocations": [{
+            "executionSuccessful": not report.stats.incomplete,
+            "toolExecutionNotifications": [
+                {"level": "error", "message": {"text": f"not scanned: {why}"}}
+                for why in report.stats.incomplete
+            ],
+        }],
         "properties": {
             "stats": {
                 "chunks": report.stats.chunks,

@@ -20,7 +20,7 @@ from pgsweep.models import Chunk, FileProvenance, Finding, GitProvenance, Skippe
 from pgsweep.options import ScanOptions
 from pgsweep.sources.blobreader import BlobRead, BlobReader, BlobRef, git_command, git_env
 from pgsweep.sources.files import file_meta, is_binary
-from pgsweep.sources.git_tips import blobs_at, list_tips, ref_targets
+from pgsweep.sources.git_tips import blobs_at, broken_refs, list_tips, ref_targets
 from pgsweep.sources.interface import SourceError
 from pgsweep.sources.shares import Group, SharedLists, sorted_groups
 
@@ -77,6 +77,8 @@ class GitSource:
         self._lists: list[IO[bytes]] = []  # the listed blobs to read (see _list_into)
         self._shared: SharedLists | None = None  # a worker's share of them (see shards)
         self._object_count: int | None = None  # see _large
+        self._ref_args: list[str] | None = None  # see _all_refs
+        self._partial = _is_partial_clone(self.repo)
 
     # ------------------------------------------------------------------ parallel scans
     def shards(self, n: int) -> list[tuple[Path, ScanOptions, int, int, int]] | None:
@@ -197,6 +199,23 @@ class GitSource:
         return None
 
     # ------------------------------------------------------------------ enumeration
+    def _all_refs(self) -> list[str]:
+        """rev-list arguments for every ref and HEAD (what `--all` names), less the refs
+        whose object is missing: git would refuse the whole walk for one of them. Each is
+        reported (the scan is then incomplete) and the rest of the history is walked."""
+        if self._ref_args is None:
+            broken, head_ok = broken_refs(self.path)
+            excludes = [f"--exclude={name}" for name in broken]
+            self._ref_args = [*excludes, "--all" if head_ok else "--glob=refs/*"]
+            head = self.repo.references.get("HEAD")
+            branch = head.target if head is not None else None
+            if not head_ok and branch not in broken:  # detached, or not a ref git lists
+                broken = ("HEAD", *broken)
+            self.reader_errors.extend(
+                f"{name}: points to a missing or unreadable object (its history is not "
+                "scanned)" for name in broken)
+        return self._ref_args
+
     def _excluded(self, path: str | None) -> bool:
         if not path or not self.opts.excludes:
             return False
@@ -253,11 +272,12 @@ class GitSource:
         head = self.default_tip()
         if head is None or not self._large():
             yield from self._iter_rev_list(
-                ["--all"], [*self._stash_commits(), *hidden], missing, True, named)
+                self._all_refs(), [*self._stash_commits(), *hidden], missing, True, named)
             return
         tip = str(head.id)
         others = _RevList(
-            self.git_dir, ["--all"], [*self._stash_commits(), f"^{tip}", *hidden], spool=True)
+            self.git_dir, self._all_refs(), [*self._stash_commits(), f"^{tip}", *hidden],
+            spool=True)
         mainline: set[bytes] = set()  # binary ids: rails holds 280k of them (14 MiB)
         try:
             for ref in self._listed(_RevList(self.git_dir, [], [tip, *hidden]), missing, True):
@@ -291,7 +311,8 @@ class GitSource:
             elif kind == "commit":
                 commits.append(oid)
         missing: list[str] = []
-        yield from self._iter_rev_list(["--not", "--all"], commits, missing, reachable=False)
+        yield from self._iter_rev_list(
+            ["--not", *self._all_refs()], commits, missing, reachable=False)
         for oid in blobs:
             if oid not in self._seen:
                 self._seen.add(oid)
@@ -334,11 +355,13 @@ class GitSource:
                 if item is not None:
                     yield item
             for oid in dict.fromkeys(missing):
-                yield Skipped(f"git:{oid}", "missing object (partial clone?)")
-            self.reader_errors.extend(reader.errors)
+                if self._partial:  # promised by the remote, left out of the clone on purpose
+                    yield Skipped(f"git:{oid}", "missing object (partial clone: not fetched)")
+                else:
+                    yield Skipped(f"git:{oid}", "missing object", incomplete=True)
+            # what the enumeration could not list: broken refs, a failed walk
             for message in dict.fromkeys(self.reader_errors):
-                if "rev-list failed" in message or "batch-all-objects" in message:
-                    yield Skipped(self.name, message, warn=True)
+                yield Skipped(self.name, message, warn=True, incomplete=True)
         if self.opts.worktree and first:
             yield from self._iter_worktree()
 
@@ -429,7 +452,7 @@ class GitSource:
             if read.error == "too large":
                 return Skipped(f"{self._where(ref)}, {read.size:,} bytes", "too large")
             reason = {"missing": "missing or corrupt object", "corrupt": "corrupt object"}
-            return Skipped(self._where(ref), reason.get(read.error, read.error))
+            return Skipped(self._where(ref), reason.get(read.error, read.error), incomplete=True)
         assert read.data is not None
         if is_binary(read.data):
             return Skipped(self._where(ref), "binary")
@@ -559,6 +582,21 @@ class GitSource:
             return targets & blobs_at(self.path, str(tip.id))
         except SourceError:  # a corrupt tree: nothing is known to be at the tip
             return set()
+
+
+def _is_partial_clone(repo: pygit2.Repository) -> bool:
+    """A partial clone (`--filter`): objects a promisor remote holds are left out."""
+    config = repo.config
+    try:
+        if "extensions.partialclone" in config:
+            return True
+        return any(
+            entry.name.startswith("remote.") and entry.name.endswith(".promisor")
+            and str(entry.value).lower() in ("true", "yes", "on", "1")
+            for entry in config
+        )
+    except (pygit2.GitError, ValueError):
+        return False
 
 
 def _new_lists(n: int) -> list[IO[bytes]]:

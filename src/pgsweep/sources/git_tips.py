@@ -95,3 +95,36 @@ def blobs_at(repo: Path, commit: str) -> set[str]:
         if len(parts) == 3 and parts[1] == "blob":
             blobs.add(parts[2])
     return blobs
+
+
+def broken_refs(repo: Path) -> tuple[tuple[str, ...], bool]:
+    """Refs whose object is missing from the repository, and whether HEAD's is present
+    (an unborn HEAD counts as present: it names nothing). git refuses to walk `--all`
+    when one ref is broken; the caller walks the others and reports these."""
+    try:
+        out = _git(repo, "for-each-ref", "--format=%(objectname) %(refname)")
+    except SourceError:
+        return (), True
+    names: list[str] = []
+    oids: list[str] = []
+    for line in out.splitlines():
+        oid, sp, name = line.partition(" ")
+        if sp:
+            oids.append(oid)
+            names.append(name)
+    try:
+        head: str | None = _git(repo, "rev-parse", "-q", "--verify", "HEAD").strip() or None
+    except SourceError:
+        head = None  # unborn
+    asked = [*oids, *([head] if head else [])]
+    if not asked:
+        return (), True
+    try:
+        check = _git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)",
+                     stdin="\n".join(asked) + "\n")
+    except SourceError:
+        return (), True
+    present = {line.split(" ", 1)[0] for line in check.splitlines()
+               if len(line.split()) == 2 and line.split()[1] != "missing"}
+    broken = tuple(n for n, oid in zip(names, oids, strict=True) if oid not in present)
+    return broken, head is None or head in present

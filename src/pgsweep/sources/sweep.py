@@ -114,13 +114,29 @@ class _Tally:
     repos: int = 0
 
 
+OUT_OF_ROOT = "leads out of the root (not read)"
+
+
+def inside(root: Path, path: Path) -> Path | None:
+    """`path` with every symlink and `..` resolved, spelled under `root`, when it stays
+    inside the root; None when it leads out."""
+    try:
+        real = os.path.realpath(path)
+        base = os.path.realpath(root)
+    except (OSError, ValueError):
+        return None
+    if real != base and not real.startswith(base.rstrip(os.sep) + os.sep):
+        return None
+    return root / os.path.relpath(real, base)
+
+
 def read_passwd(root: Path) -> tuple[dict[int, str], list[tuple[str, str]]]:
     """uid → name, and (name, home) pairs, from the root's own /etc/passwd."""
     owners: dict[int, str] = {}
     homes: list[tuple[str, str]] = []
     path = root / "etc" / "passwd"
     try:
-        if path.is_symlink() or not path.is_file():
+        if path.is_symlink() or not path.is_file() or inside(root, path) is None:
             return owners, homes
         text = path.read_text("utf-8", "replace")
     except OSError:
@@ -133,13 +149,22 @@ def read_passwd(root: Path) -> tuple[dict[int, str], list[tuple[str, str]]]:
     return owners, homes
 
 
-def find_homes(root: Path, passwd_homes: Sequence[tuple[str, str]] = ()) -> list[Home]:
-    """Every home under the root: Linux, macOS and Windows conventions and /etc/passwd."""
+def find_homes(
+    root: Path, passwd_homes: Sequence[tuple[str, str]] = ()
+) -> tuple[list[Home], list[Skipped]]:
+    """Every home under the root (Linux, macOS and Windows conventions and /etc/passwd),
+    and a skip record for each one that leads out of the root (`..`, a symlink)."""
     found: dict[str, Home] = {}
+    escapes: dict[str, Skipped] = {}
 
     def add(user: str, path: Path) -> None:
-        if _is_dir_within(root, path):
-            found.setdefault(os.path.realpath(path), Home(user, path))  # passwd names first
+        real = inside(root, path)
+        if real is None:
+            if os.path.isdir(path):  # something would be read out there: say so
+                escapes.setdefault(str(path), Skipped(f"{path} (home of {user})",
+                                                      f"home {OUT_OF_ROOT}"))
+        elif real.is_dir():
+            found.setdefault(str(real), Home(user, real))  # passwd names first
 
     for name, home in passwd_homes:
         if not home.startswith("/") or home == "/" or home.startswith(_SYSTEM_HOME_PREFIXES):
@@ -147,9 +172,12 @@ def find_homes(root: Path, passwd_homes: Sequence[tuple[str, str]] = ()) -> list
         add(name, root / home.lstrip("/"))
     for pattern in _HOME_GLOBS:
         for p in expand(root, pattern):
-            if isinstance(p, Path) and p.name not in _NOT_HOMES:
+            if isinstance(p, Skipped):
+                escapes.setdefault(p.where, p)
+            elif p.name not in _NOT_HOMES:
                 add(_FIXED_HOME_USERS.get(pattern, p.name), p)
-    return sorted(found.values(), key=lambda h: (h.user, str(h.path)))
+    homes = sorted(found.values(), key=lambda h: (h.user, str(h.path)))
+    return homes, list(escapes.values())
 
 
 def expand(base: Path, pattern: str) -> Iterator[Path | Skipped]:
@@ -165,8 +193,12 @@ def expand(base: Path, pattern: str) -> Iterator[Path | Skipped]:
         last = i == len(parts) - 1
         if not any(c in part for c in "*?["):
             nxt = cur / part
-            if os.path.lexists(nxt) and (last or _is_dir_within(base, nxt)):
+            if not os.path.lexists(nxt):
+                return
+            if last or _is_dir_within(base, nxt):
                 yield from walk(nxt, i + 1)
+            elif os.path.isdir(nxt):
+                yield Skipped(str(nxt), f"folder {OUT_OF_ROOT}")
             return
         try:
             names = sorted(os.listdir(cur))
@@ -180,15 +212,16 @@ def expand(base: Path, pattern: str) -> Iterator[Path | Skipped]:
                 nxt = cur / name
                 if last or _is_dir_within(base, nxt):
                     yield from walk(nxt, i + 1)
+                elif os.path.isdir(nxt):
+                    yield Skipped(str(nxt), f"folder {OUT_OF_ROOT}")
 
     if _is_dir_within(base, base):
         yield from walk(base, 0)
 
 
 def _is_dir_within(root: Path, path: Path) -> bool:
-    if path.is_symlink():
-        return is_within(root, path) and path.is_dir()
-    return path.is_dir()
+    """A folder that is `root` or inside it once symlinks and `..` are resolved."""
+    return is_within(root, path) and path.is_dir()
 
 
 def iter_repositories(home: Path, max_depth: int = 6, limit: int = 500) -> Iterator[Path]:
@@ -219,6 +252,86 @@ def iter_repositories(home: Path, max_depth: int = 6, limit: int = 500) -> Itera
                 continue
 
 
+def repository_escape(root: Path, repo: Path) -> str | None:
+    """Why git would read outside `root` for the repository at `repo` (None: it would
+    not): its `.git` (a symlink, or a `gitdir:` file) leading out, a linked worktree's
+    common folder, object stores borrowed through `alternates`, a symlink among the git
+    folder's own files, or a config file including one from outside."""
+    dot = repo / ".git"
+    if inside(root, dot) is None:
+        return f".git {OUT_OF_ROOT}"
+    git_dir = dot
+    if dot.is_file():
+        target = _pointer(dot, "gitdir:")
+        if target is None:
+            return None  # not a repository git can open: GitSource says so
+        git_dir = dot.parent / target
+        if inside(root, git_dir) is None:
+            return f".git file names a git folder that {OUT_OF_ROOT}"
+    dirs = [git_dir]
+    common = _pointer(git_dir / "commondir", "")
+    if common is not None:
+        dirs.append(git_dir / common)
+    for d in dirs:
+        if inside(root, d) is None:
+            return f"common git folder {OUT_OF_ROOT}"
+        for sub in (d, d / "objects", d / "objects" / "pack", d / "objects" / "info"):
+            try:
+                entries = list(os.scandir(sub))
+            except OSError:
+                continue
+            for e in entries:
+                if e.is_symlink() and inside(root, Path(e.path)) is None:
+                    return f"a file of the git folder {OUT_OF_ROOT}"
+        for refs_dir, _, files in os.walk(d / "refs"):
+            for name in files:
+                if inside(root, Path(refs_dir) / name) is None:
+                    return f"a ref file {OUT_OF_ROOT}"
+        objects = d / "objects"
+        for line in _lines(objects / "info" / "alternates"):
+            if line and not line.startswith("#") and inside(root, objects / line) is None:
+                return f"alternates name an object folder that {OUT_OF_ROOT}"
+        for line in _config_includes(d / "config"):
+            if line.startswith("~") or inside(root, d / line) is None:
+                return f"git config includes a file that {OUT_OF_ROOT}"
+    return None
+
+
+_INCLUDE_RE = re.compile(r"^\s*path\s*=\s*(.+?)\s*$", re.IGNORECASE)
+
+
+def _lines(path: Path, limit: int = 1 << 16) -> list[str]:
+    """The lines of a small text file (none when it is missing, odd or large)."""
+    try:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > limit:
+            return []
+        return [ln.strip() for ln in path.read_text("utf-8", "replace").splitlines()]
+    except OSError:
+        return []
+
+
+def _pointer(path: Path, prefix: str) -> str | None:
+    """The path a one-line pointer file (`.git`: `gitdir: X`; `commondir`: `X`) names."""
+    for line in _lines(path)[:1]:
+        if line.startswith(prefix) and line[len(prefix):].strip():
+            return line[len(prefix):].strip()
+    return None
+
+
+def _config_includes(config: Path) -> list[str]:
+    """`path =` values of a git config's `[include]` and `[includeIf …]` sections."""
+    out: list[str] = []
+    section = ""
+    for line in _lines(config):
+        if line.startswith("["):
+            section = line.lower()
+        elif section.startswith("[include"):
+            m = _INCLUDE_RE.match(line)
+            if m:
+                out.append(m.group(1).strip('"'))
+    return out
+
+
 class SweepSource:
     """Reads each home's known locations, the system files, and (optionally) the history
     of every git repository under the homes; read-only, never leaving the root."""
@@ -235,7 +348,7 @@ class SweepSource:
         self.limits = ArchiveLimits(max_member_size=opts.max_blob_size)
         owners, passwd_homes = read_passwd(root)
         self.owners = owners or None
-        self.homes = find_homes(root, passwd_homes)
+        self.homes, self._escapes = find_homes(root, passwd_homes)
         self._tally: dict[str, _Tally] = {h.user: _Tally() for h in self.homes}
         self._tally[SYSTEM_USER] = _Tally()
         self._git_sources: dict[str, Source] = {}
@@ -250,6 +363,15 @@ class SweepSource:
 
     # ----------------------------------------------------------------- reading
     def iter_items(self) -> Iterator[Chunk | Skipped]:
+        told: set[Skipped] = set()  # several location patterns can meet the same folder
+        for item in self._iter_all():
+            if isinstance(item, Skipped):
+                if item in told:
+                    continue
+                told.add(item)
+            yield item
+
+    def _iter_all(self) -> Iterator[Chunk | Skipped]:
         if self.read_homes:
             yield from self._iter_machine_files()
         if self.processes is not None:
@@ -260,6 +382,9 @@ class SweepSource:
 
     def _iter_machine_files(self) -> Iterator[Chunk | Skipped]:
         seen: set[str] = set()
+        for skip in self._escapes:
+            self._count(None, skip)
+            yield skip
         for home in self.homes:
             if self.on_home is not None:
                 self.on_home(home)
@@ -292,7 +417,10 @@ class SweepSource:
     def _iter_home(self, home: Home, seen: set[str]) -> Iterator[Chunk | Skipped]:
         yield from self._iter_locations(home.path, HOME_LOCATIONS, home.user, seen)
         for path in self._pgpassfiles(home):
-            yield from self._iter_file(path, home.user, seen, BY_NAME["pgpass"])
+            if isinstance(path, Skipped):
+                yield path
+            else:
+                yield from self._iter_file(path, home.user, seen, BY_NAME["pgpass"])
 
     def _iter_locations(self, base: Path, patterns: Sequence[str], user: str | None,
                         seen: set[str]) -> Iterator[Chunk | Skipped]:
@@ -312,6 +440,9 @@ class SweepSource:
                 yield skip
                 return
             real = Path(os.path.realpath(path))
+        elif not is_within(self.root, path):  # a folder on the way leads out
+            yield Skipped(str(path), OUT_OF_ROOT)
+            return
         key = os.path.realpath(path)
         if key in seen:
             return
@@ -325,15 +456,18 @@ class SweepSource:
         if read:
             self._tally.setdefault(user or SYSTEM_USER, _Tally()).files.add(str(path))
 
-    def _pgpassfiles(self, home: Home) -> list[Path]:
-        """Files named by `PGPASSFILE=` in the user's shell start-up files."""
-        out: list[Path] = []
+    def _pgpassfiles(self, home: Home) -> list[Path | Skipped]:
+        """Files named by `PGPASSFILE=` in the user's shell start-up files (a skip record
+        for one that leads out of the root)."""
+        out: list[Path | Skipped] = []
         for rc in (".bashrc", ".bash_profile", ".profile", ".zshrc", ".zshenv", ".zprofile",
                    ".config/fish/config.fish"):
             p = home.path / rc
             try:
                 if p.is_symlink() or not p.is_file() or p.stat().st_size > 1 << 20:
                     continue
+                if not is_within(self.root, p):
+                    continue  # read (and reported) as a location, if at all
                 text = p.read_text("utf-8", "replace")
             except OSError:
                 continue
@@ -351,14 +485,22 @@ class SweepSource:
                     else:
                         value = str(home.path / value)
                 candidate = Path(value)
-                if is_within(self.root, candidate) and os.path.lexists(candidate):
+                if not os.path.lexists(candidate):
+                    continue
+                if is_within(self.root, candidate):
                     out.append(candidate)
+                else:
+                    out.append(Skipped(str(candidate), f"PGPASSFILE in {p} {OUT_OF_ROOT}"))
         return out
 
     def _iter_repos(self, home: Home) -> Iterator[Chunk | Skipped]:
         for repo in iter_repositories(home.path):
             self._tally[home.user].repos += 1
             self._repo_user[str(repo)] = home.user
+            escape = repository_escape(self.root, repo)
+            if escape is not None:
+                yield Skipped(str(repo), f"git: history not scanned: {escape}")
+                continue
             try:
                 git_source = importlib.import_module("pgsweep.sources.git").GitSource
             except (ImportError, AttributeError):
@@ -366,10 +508,15 @@ class SweepSource:
                 continue
             try:
                 source: Source = git_source(repo, replace(self.opts, path=str(repo)))
-                self._git_sources[str(repo)] = source
-                yield from source.iter_items()
             except Exception as exc:  # noqa: BLE001 - one broken repository must not end the sweep
                 yield Skipped(str(repo), f"git: history not scanned ({type(exc).__name__})")
+                continue
+            self._git_sources[str(repo)] = source
+            try:
+                yield from source.iter_items()
+            except Exception as exc:  # noqa: BLE001 - what was read so far is kept
+                yield Skipped(str(repo), f"git: history not fully scanned ({type(exc).__name__})",
+                              incomplete=True)
 
     def _count(self, user: str | None, item: Chunk | Skipped) -> None:
         tally = self._tally.setdefault(user or SYSTEM_USER, _Tally())

@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 
 STORE_FILE_NAME = "store.db"
 _BATCH = 500
+# A `meta` row per scan under way (key: this prefix and the scope): written when a scan
+# starts, removed when it is recorded. One left behind is a scan that never finished.
+_RUNNING = "scan-running:"
 
 
 def default_store_path() -> Path:
@@ -152,6 +155,8 @@ class Store:
             if not create:
                 raise StoreError(f"{path}: no findings store here (run pgsweep scan first)")
             _create_private_file(path)
+        elif not path.is_file():  # a folder, FIFO or device: SQLite would fail or block
+            raise StoreError(f"{path}: not a findings store (not a regular file)")
         try:
             conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
@@ -160,6 +165,7 @@ class Store:
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)
+            _check_integrity(conn, path)
             stored_id = _meta(conn, "key_id")
             key = load_key(create=stored_id is None, key_path=key_path)
             reason = None
@@ -202,8 +208,18 @@ class Store:
         return int(_meta(self._conn, "schema_version") or 0)
 
     def ensure_writable(self) -> None:
-        """Raise StoreError now, before a long scan, if `record_scan` would refuse."""
+        """Raise StoreError now, before a long scan, if `record_scan` would refuse or fail:
+        no key, or a store (or its folder, for the journal) that cannot be written."""
         self._require_key("record a scan")
+        try:
+            with self._transaction():
+                # A write rolled back: SQLite opens the journal and takes the write lock.
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('write_check', ?)",
+                    (_now(),))
+                raise _Probe
+        except _Probe:
+            pass
 
     def _require_key(self, action: str) -> StoreKey:
         if self._key is None:
@@ -252,6 +268,7 @@ class Store:
                  target_id, os.getcwd()),
             )
             scan_id = int(cur.lastrowid or 0)
+            conn.execute("DELETE FROM meta WHERE key = ?", (_RUNNING + repo_key,))
             known_creds = self._existing("credentials", list(by_cred))
             known_occ = self._existing("occurrences", [f.id for f in result.findings])
             known_places = self._places(list(known_creds))
@@ -679,6 +696,45 @@ class Store:
             )
         return out
 
+    # ------------------------------------------------------------------ scan health
+    def begin_scan(self, repo_key: str) -> None:
+        """Note that a scan of `repo_key` has started; `record_scan` clears the note, so
+        one still there later is a scan that was interrupted."""
+        with self._transaction():
+            self._conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                (_RUNNING + repo_key, _now()))
+
+    def scan_problems(self) -> list[str]:
+        """Why the store may not hold everything: scans that were interrupted, and scope by
+        scope, a last recorded scan that was incomplete (empty: every last scan was
+        complete)."""
+        problems = [
+            f"the scan of {key[len(_RUNNING):]} started {at} was interrupted"
+            for key, at in self._conn.execute(
+                "SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key",
+                (_RUNNING, _RUNNING[:-1] + chr(ord(_RUNNING[-1]) + 1)))
+        ]
+        rows = self._conn.execute(
+            "SELECT s.repo_key, s.started_at, s.stats FROM scans s JOIN"
+            " (SELECT repo_key, MAX(id) AS id FROM scans GROUP BY repo_key) last"
+            " ON last.id = s.id ORDER BY s.repo_key"
+        )
+        for repo_key, at, stats in rows:
+            try:
+                why = json.loads(stats).get("incomplete") or []
+            except (ValueError, AttributeError):
+                why = []
+            if why:
+                more = f" and {len(why) - 1} more" if len(why) > 1 else ""
+                problems.append(
+                    f"the last scan of {repo_key} ({at}) was incomplete: {why[0]}{more}")
+        return problems
+
+    def has_scans(self) -> bool:
+        """Whether any scan was ever recorded here."""
+        return self._conn.execute("SELECT 1 FROM scans LIMIT 1").fetchone() is not None
+
     # ------------------------------------------------------------------ incremental scans
     def scanned_tips(self, repo_key: str, signature_version: str) -> list[str]:
         """Commit ids whose whole history was scanned with this signature-set version."""
@@ -709,20 +765,32 @@ class Store:
             raise StoreError(f"no credential {cid} in {self.path}")
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._conn, self._lock)
+        return _Transaction(self._conn, self._lock, self.path)
+
+
+class _Probe(Exception):
+    """Rolls back the write `ensure_writable` tries."""
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception; one thread at a time."""
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception; one thread at a time.
 
-    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock) -> None:
+    A failure of SQLite itself (a read-only or damaged file, a full disk) becomes one
+    StoreError naming the store.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.RLock, path: Path) -> None:
         self._conn = conn
         self._lock = lock
+        self._path = path
 
     def __enter__(self) -> None:
         self._lock.acquire()
         try:
             self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self._lock.release()
+            raise _store_error(self._path, exc) from None
         except BaseException:
             self._lock.release()
             raise
@@ -734,9 +802,31 @@ class _Transaction:
         tb: TracebackType | None,
     ) -> None:
         try:
-            self._conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            if exc_type is None:
+                self._conn.execute("COMMIT")
+            elif self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        except sqlite3.Error as failure:
+            if exc is None or isinstance(exc, sqlite3.Error):
+                raise _store_error(self._path, failure) from None
         finally:
             self._lock.release()
+        if isinstance(exc, sqlite3.Error):
+            raise _store_error(self._path, exc) from None
+
+
+def _store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """`exc` as one line naming the store (SQLite's messages quote no row data)."""
+    return StoreError(f"{path}: cannot write the findings store ({exc})")
+
+
+def _check_integrity(conn: sqlite3.Connection, path: Path) -> None:
+    """A damaged store is refused when opened, not found out when a scan is recorded."""
+    rows = conn.execute("PRAGMA quick_check(1)").fetchall()
+    if [tuple(r) for r in rows] != [("ok",)]:
+        raise StoreError(
+            f"{path}: the findings store is damaged (SQLite quick_check failed); "
+            "restore it from a copy or remove it")
 
 
 def _scope_filter(repo_key: str | None, target: int | None) -> tuple[str, tuple[object, ...]]:

@@ -24,6 +24,7 @@ KEY_FILE_NAME = "store.key"
 MIN_KEY_CHARS = 16
 NONCE_BYTES = 12
 _KEY_CHECK = b"pgsweep/store/key-check/v1"
+_MAX_KEY_FILE_BYTES = 4096  # a key file holds 44 base64 characters and a newline
 
 
 def default_key_path() -> Path:
@@ -72,11 +73,6 @@ class StoreKey:
         return data.decode("utf-8", "surrogatepass")
 
 
-def is_private_file(path: Path) -> bool:
-    """Only the owner may read or write it (no group or other permission bits)."""
-    return stat.S_IMODE(path.stat().st_mode) & 0o077 == 0
-
-
 def _from_env(value: str) -> StoreKey:
     if len(value) < MIN_KEY_CHARS:
         raise StoreKeyError(
@@ -88,10 +84,21 @@ def _from_env(value: str) -> StoreKey:
 
 def _read_file(path: Path) -> StoreKey:
     try:
-        if not is_private_file(path):
-            raise StoreKeyError(f"{path}: key file is readable by others; run chmod 600 {path}")
-        text = path.read_text(encoding="ascii").strip()
-        master = base64.urlsafe_b64decode(text)
+        # Never open a FIFO, device or socket: reading one can block forever.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise StoreKeyError(f"{path}: the store key is not a regular file")
+            if stat.S_IMODE(st.st_mode) & 0o077:
+                raise StoreKeyError(
+                    f"{path}: key file is readable by others; run chmod 600 {path}")
+            if st.st_size > _MAX_KEY_FILE_BYTES:
+                raise StoreKeyError(f"{path}: not a pgsweep store key")
+            raw = os.read(fd, _MAX_KEY_FILE_BYTES + 1)
+        finally:
+            os.close(fd)
+        master = base64.urlsafe_b64decode(raw.decode("ascii").strip())
     except (OSError, ValueError) as exc:
         raise StoreKeyError(f"{path}: cannot read the store key ({type(exc).__name__})") from None
     if len(master) < 32:
@@ -121,6 +128,6 @@ def load_key(*, create: bool, key_path: Path | None = None) -> StoreKey | None:
     if env:
         return _from_env(env)
     path = key_path or default_key_path()
-    if path.exists():
+    if os.path.lexists(path):
         return _read_file(path)
     return _create_file(path) if create else None
