@@ -85,6 +85,26 @@ def test_a_damaged_store_is_refused_before_the_scan(store: Path) -> None:
     assert res.stderr == err
 
 
+def test_damage_only_a_full_check_finds_is_refused_before_the_scan(store: Path) -> None:
+    """The occurrences table's pages damaged: opening and reading `meta` still work."""
+    import sqlite3
+
+    conn = sqlite3.connect(store)
+    (root_page,) = conn.execute(
+        "SELECT rootpage FROM sqlite_master WHERE name = 'occurrences'").fetchone()
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    data = bytearray(store.read_bytes())
+    start = (root_page - 1) * page_size
+    for i in range(start + 8, start + page_size):
+        data[i] ^= 0x5A
+    store.write_bytes(bytes(data))
+    rc, err = scan_waiting_on_stdin("--store", str(store), env=KEY)
+    assert (rc, err) == (2, (
+        f"pgsweep: error: {store}: the findings store is damaged (SQLite quick_check "
+        "failed); restore it from a copy or remove it\n"))
+
+
 @contextmanager
 def immutable(path: Path) -> Iterator[None]:
     """Not writable even by root (tests run as root here): the ext4 immutable flag."""

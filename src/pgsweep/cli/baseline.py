@@ -13,6 +13,7 @@ from pgsweep import baseline as baseline_mod
 from pgsweep import config as config_mod
 from pgsweep.cli import app
 from pgsweep.options import ScanOptions
+from pgsweep.outfiles import prepare_output
 from pgsweep.scanjob import run_scan
 
 baseline_app = typer.Typer(help="Create and audit baselines of known findings.",
@@ -28,6 +29,7 @@ def create(
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
 ) -> None:
     """Scan PATH and write every finding as a hash-only baseline entry (no plaintext)."""
+    prepare_output(output)
     cfg = config_mod.load_for_scan(path, config)
     opts = ScanOptions(path=path, excludes=(*exclude, *cfg.excludes),
                        extra_signatures=cfg.signatures)
