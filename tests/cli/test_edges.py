@@ -83,6 +83,24 @@ def wait_for(proc: subprocess.Popen[str], want: str) -> list[int]:
     raise AssertionError(f"the scan ended (rc {proc.returncode}) before {want!r} ran")
 
 
+def ignores_sigint(pid: int) -> bool:
+    """Whether the process ignores SIGINT (its SigIgn mask in /proc), once it has set up:
+    a forked worker ignores it before any work, or a terminal's Ctrl-C would make every
+    worker print a traceback."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return False
+        mask = int(next(ln.split()[1] for ln in status.splitlines()
+                        if ln.startswith("SigIgn:")), 16)
+        if mask & (1 << (signal.SIGINT - 1)):
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def is_running(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -102,6 +120,9 @@ def test_ctrl_c_is_one_line_exit_130_and_not_a_complete_scan(
     proc = pgsweep("scan", str(big_history), "--store", str(store), "--jobs", jobs,
                    env=KEY, new_session=True)
     helpers = wait_for(proc, under_way)
+    if jobs != "1":
+        workers = [p for p, cmd in descendants(proc.pid) if under_way in cmd]
+        assert workers and all(ignores_sigint(p) for p in workers)
     if send_to == "group":
         os.killpg(proc.pid, signal.SIGINT)
     else:
