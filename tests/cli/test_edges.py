@@ -146,13 +146,21 @@ def test_an_output_in_a_missing_folder_outside_cwd_and_home_fails_before_work(
     tmp_path: Path,
 ) -> None:
     """`scan -` waits on stdin forever: only a check made before the scan can return."""
-    proc = pgsweep("scan", "-", "--no-store", "-o", "/nonexistent/x.json", cwd=tmp_path,
-                   env={"HOME": str(tmp_path)})
-    rc, _out, err = finish(proc)
-    assert (rc, err) == (2, (
-        "pgsweep: error: /nonexistent/x.json: folder /nonexistent does not exist (pgsweep "
-        "creates missing folders only under the current folder or your home)\n"))
-    assert not Path("/nonexistent").exists()
+    folder = Path("/nonexistent")
+    assert not folder.exists()  # tests run as root here: a bug would create it
+    try:
+        proc = pgsweep("scan", "-", "--no-store", "-o", "/nonexistent/x.json", cwd=tmp_path,
+                       env={"HOME": str(tmp_path)})
+        rc, _, err = finish(proc)
+        assert (rc, err) == (2, (
+            "pgsweep: error: /nonexistent/x.json: folder /nonexistent does not exist (pgsweep "
+            "creates missing folders only under the current folder or your home)\n"))
+        assert not folder.exists()
+    finally:
+        if folder.exists():  # made by a failing run: leave no trace for the next one
+            for child in folder.iterdir():
+                child.unlink()
+            folder.rmdir()
 
 
 @pytest.mark.parametrize("command", ["report", "verify"])
