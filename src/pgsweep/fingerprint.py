@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from functools import lru_cache
 
+from pgsweep.display import printable
 from pgsweep.models import CredentialId, FindingId
 
 # scrypt cost: ~30 ms and 16 MiB per distinct secret, cached per run. A fixed salt keeps
@@ -46,12 +48,26 @@ def finding_id(cred: CredentialId, rule: str, where: str, line: int) -> FindingI
 
 
 def redact(secret: str) -> str:
-    """`Xk…7z (12 chars)`: enough to recognise a secret you know, not to learn one."""
+    """`Xk…7z (12 chars)`: enough to recognise a secret you know, not to learn one.
+
+    12 characters or more show the first two and last two, 8 to 11 the first and last,
+    fewer none. A shown character that is an undecodable byte or a control character is
+    escaped (`\\xff`); an undecodable byte counts as one character.
+    """
     n = len(secret)
     if n >= 12:
-        shown = f"{secret[:2]}…{secret[-2:]}"
+        shown = f"{printable(secret[:2])}…{printable(secret[-2:])}"
     elif n >= 8:
-        shown = f"{secret[0]}…{secret[-1]}"
+        shown = f"{printable(secret[0])}…{printable(secret[-1])}"
     else:
         shown = "…"
     return f"{shown} ({n} chars)"
+
+
+_LENGTH = re.compile(r"\((\d+) chars\)$")
+
+
+def secret_length(redacted: str) -> int | None:
+    """The length a `redact` preview states, or None for text that is not one."""
+    m = _LENGTH.search(redacted)
+    return int(m.group(1)) if m else None

@@ -26,6 +26,7 @@ from pgsweep.models import (
     Skipped,
     provenance_path,
 )
+from pgsweep.scrub import scrub_finding, scrub_text
 from pgsweep.signatures import Signature
 from pgsweep.sources.interface import Source
 
@@ -214,7 +215,11 @@ class Scanner:
                 recipes, stats, progress, getattr(source, "fill_shards", None))
         else:
             findings = self.scan_items(source.iter_items(), stats, progress)
-        findings = list(source.attribute(findings))
+        # Nothing but the secret may carry secret material from here on (pgsweep.scrub).
+        findings = [scrub_finding(f) for f in source.attribute(findings)]
+        secrets = {f.secret for f in findings if f.secret}
+        stats.warnings[:] = [scrub_text(w, secrets) for w in stats.warnings]
+        stats.notices[:] = [scrub_text(n, secrets) for n in stats.notices]
         stats.findings = len(findings)
         stats.seconds = round(time.monotonic() - started, 3)
         # this process, plus the workers' own peaks when the scan ran in parallel

@@ -39,6 +39,7 @@ from pgsweep.risk import (
     channel_of,
 )
 from pgsweep.rotation_forms import matching
+from pgsweep.scrub import scrub_host, scrub_text
 
 PLAN_VERSION = 2
 MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1
@@ -175,16 +176,17 @@ def _successor(user: str) -> str:
 
 # --------------------------------------------------------------------------- scrubbing
 class _Scrubber:
-    """Replaces any plaintext secret that slipped into a host, path or name."""
+    """Replaces secret material that slipped into a host, path or name (the rule of
+    `pgsweep.scrub`: a weak password that also names a host leaves the host alone)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self.secrets = tuple({s for s in secrets if s})
 
     def __call__(self, text: str) -> str:
-        for s in self.secrets:
-            if s in text:
-                text = text.replace(s, "[REDACTED]")
-        return text
+        return scrub_text(text, self.secrets)
+
+    def host(self, text: str) -> str:
+        return scrub_host(text, self.secrets)
 
     def opt(self, text: str | None) -> str | None:
         return None if text is None else self(text)
@@ -673,7 +675,7 @@ def build_plan(
         dataclasses.replace(
             c,
             user=scrub.opt(c.user),
-            hosts=tuple(scrub(h) for h in c.hosts),
+            hosts=tuple(scrub.host(h) for h in c.hosts),
             database=scrub.opt(c.database),
         )
         for c in credentials

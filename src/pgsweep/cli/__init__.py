@@ -10,6 +10,7 @@ from types import FrameType
 import typer
 
 from pgsweep import __version__
+from pgsweep.display import printable_lines
 from pgsweep.errors import PgsweepError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -39,9 +40,15 @@ def _root(
     """pgsweep: leaked PostgreSQL credentials in git history, CI logs, histories and configs."""
 
 
+def say(message: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print a message that may quote scanned text (paths, user names): control characters
+    and undecodable bytes escaped, so nothing from the input reaches the terminal raw."""
+    typer.echo(printable_lines(message), err=err, nl=nl)
+
+
 def fail(message: str) -> typer.Exit:
     """Print one line on stderr and return the exit for a usage or input error."""
-    typer.echo(f"pgsweep: error: {message}", err=True)
+    say(f"pgsweep: error: {message}", err=True)
     return typer.Exit(EXIT_ERROR)
 
 
@@ -72,6 +79,12 @@ def _on_interrupt(signum: int, frame: FrameType | None) -> None:
 def main() -> None:
     """Console entry point: exit 2 with one line for any error, never a traceback;
     Ctrl-C: one line, exit 130."""
+    for stream in (sys.stdout, sys.stderr):
+        # The last guard of "never crash on odd bytes": reporters escape undecodable bytes
+        # themselves, anything that slips through is written as an escape, not an error.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     signal.signal(signal.SIGINT, _on_interrupt)
     try:
         app()  # click handles usage errors (exit 2) and typer.Exit itself
@@ -82,7 +95,7 @@ def main() -> None:
         pass
     except PgsweepError as exc:
         if not _interrupted:
-            typer.echo(f"pgsweep: error: {exc}", err=True)
+            say(f"pgsweep: error: {exc}", err=True)
             sys.exit(EXIT_ERROR)
     except Exception as exc:
         if os.environ.get("PGSWEEP_DEBUG"):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from pgsweep.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
+from pgsweep.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, say
 from pgsweep.cli.progress import progress_reporter
 from pgsweep.models import Finding, Severity, UserSummary
 from pgsweep.options import ScanOptions
@@ -82,7 +82,7 @@ def run_and_report(
             store.close()
     result = refine(result)
     for notice in dict.fromkeys(result.stats.notices):
-        typer.echo(f"pgsweep: warning: {notice}", err=True)
+        say(f"pgsweep: warning: {notice}", err=True)
     report = build_report(
         result, now=utc_now(), scanned=(repo_key_for(opts.path),), triage=triage,
         verifications=verifications, reveal=reveal, users=users(result.findings),

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.prompt import Prompt
 
 from pgsweep import baseline as baseline_mod
 from pgsweep import config as config_mod
-from pgsweep.cli import app
+from pgsweep.cli import app, say
+from pgsweep.display import printable
 from pgsweep.options import ScanOptions
 from pgsweep.outfiles import prepare_output
 from pgsweep.scanjob import run_scan
@@ -39,7 +41,7 @@ def create(
     b = baseline_mod.create(result.findings, root, previous)
     baseline_mod.save(b, output)
     kept = sum(1 for e in b.entries if e.is_secret is not None)
-    typer.echo(f"wrote {len(b.entries)} entries to {output}"
+    say(f"wrote {len(b.entries)} entries to {output}"
                + (f" ({kept} audit decisions kept)" if kept else ""))
 
 
@@ -56,14 +58,16 @@ def audit(
     console = Console(highlight=False)
     todo = [i for i, e in enumerate(b.entries) if all_entries or e.is_secret is None]
     if not todo:
-        console.print(f"nothing to audit in {file} ({len(b.entries)} entries already decided)")
+        console.print(escape(printable(
+            f"nothing to audit in {file} ({len(b.entries)} entries already decided)")))
         return
     for n, i in enumerate(todo, 1):
         e = b.entries[i]
         console.print(Panel(
-            f"[bold]{e.rule}[/]  {e.severity}\n"
-            f"{e.path}:{e.line}" + (f"  (commit {e.commit[:12]})" if e.commit else "") + "\n"
-            f"{e.user or '?'}@{e.host or '?'}  secret {e.redacted}\n"
+            f"[bold]{escape(e.rule)}[/]  {e.severity}\n"
+            + escape(printable(f"{e.path}:{e.line}"))
+            + (f"  (commit {e.commit[:12]})" if e.commit else "") + "\n"
+            + escape(printable(f"{e.user or '?'}@{e.host or '?'}  secret {e.redacted}")) + "\n"
             f"credential {e.credential}"
             + (f"\ncurrent decision: {'true' if e.is_secret else 'false'} positive"
                if e.is_secret is not None else ""),
@@ -82,5 +86,5 @@ def audit(
     decided = [e.is_secret for e in b.entries]
     console.print(
         f"{decided.count(True)} true positives, {decided.count(False)} false positives, "
-        f"{decided.count(None)} undecided; saved {file}"
+        + escape(printable(f"{decided.count(None)} undecided; saved {file}"))
     )

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from pgsweep.cli import app, fail
+from pgsweep.cli import app, fail, say
 from pgsweep.models import Credential, Finding
 from pgsweep.outfiles import prepare_output
 from pgsweep.reporters.interface import PlanFormat
@@ -109,6 +109,6 @@ def explain(
     plan = _plan(stored, at)
     for p in plan.credentials:
         if p.credential.id == cid:
-            typer.echo(explain_risk(p.credential, p.risk), nl=False)
+            say(explain_risk(p.credential, p.risk), nl=False)
             return
     raise fail(f"no credential {cid} in the store")

@@ -9,7 +9,7 @@ import typer
 
 from pgsweep import baseline as baseline_mod
 from pgsweep import config as config_mod
-from pgsweep.cli import app, fail
+from pgsweep.cli import app, fail, say
 from pgsweep.cli._reporting import DISPLAY_HELP, display_options, run_and_report
 from pgsweep.models import Severity
 from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
@@ -92,7 +92,7 @@ def scan(
         store_path, enabled=not no_store, store_secrets=not no_store_secrets
     )
     if warning:
-        typer.echo(f"pgsweep: warning: {warning}", err=True)
+        say(f"pgsweep: warning: {warning}", err=True)
     raise run_and_report(
         opts, store, fmt=fmt, output=output, reveal=reveal, threshold=threshold,
         display=display_options(show_info, quiet, verbose, no_color),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from pgsweep.cli import app, fail
+from pgsweep.cli import app, fail, say
 from pgsweep.cli._reporting import DISPLAY_HELP, display_options, run_and_report
 from pgsweep.models import Severity
 from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
@@ -93,8 +93,8 @@ def sweep(
     source = SweepSource(root, opts, repos=repos, on_home=on_home,
                          processes=ProcessSource() if processes else None, homes=homes)
     if homes:
-        typer.echo(f"pgsweep: sweeping {len(source.homes)} homes under {root}: "
-                   + (", ".join(h.user for h in source.homes) or "none"), err=True)
+        say(f"pgsweep: sweeping {len(source.homes)} homes under {root}: "
+            + (", ".join(h.user for h in source.homes) or "none"), err=True)
     if processes:
         typer.echo("pgsweep: sweeping the environment and command line of every running "
                    "process", err=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pgsweep.cli import app, fail
+from pgsweep.cli import app, fail, say
 from pgsweep.store import TRIAGE_STATUSES, Store
 
 
@@ -37,4 +37,4 @@ def triage(
             store.triage(cid, status, note)
         state = store.triage_states()[cid]
     line = f"{cid}: {state.status} (since {state.updated_at})"
-    typer.echo(f"{line}: {state.note}" if state.note else line)
+    say(f"{line}: {state.note}" if state.note else line)

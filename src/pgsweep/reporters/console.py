@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TextIO
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as markup_escape
 
+from pgsweep.display import printable
 from pgsweep.models import (
     CiLogProvenance,
     DesktopProvenance,
@@ -59,6 +60,17 @@ def place_text(place: Place) -> str:
     user = getattr(p, "user", None)
     lead = f"{user}: " if user else ""
     return lead + where + (f"  ({', '.join(bits)})" if bits else "")
+
+
+def escape(text: str) -> str:
+    """Scanned text for the terminal: control characters and undecodable bytes escaped
+    (`\\x1b`, `\\xff`), and never read as markup."""
+    return markup_escape(printable(text))
+
+
+def cell(text: str) -> str:
+    """Scanned text as a table cell (see `escape`)."""
+    return escape(text)
 
 
 class ConsoleReporter:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from typing import Any, TextIO
 
+from pgsweep.display import printable
 from pgsweep.reporters.interface import Report
 from pgsweep.reporters.records import place_record
 
@@ -13,8 +14,9 @@ COLUMNS = (
     "user", "host", "port", "database", "secret", "fingerprint", "credential", "present_at_head",
     "last_commit", "versions",
 )
-# A cell starting with one of these runs as a formula in spreadsheet programs; paths and
-# user names come from the scanned (untrusted) input, so such cells get a leading quote.
+# A cell starting with one of these (after spaces) runs as a formula in spreadsheet
+# programs; paths and user names come from the scanned (untrusted) input, so such cells get
+# a leading quote. Control characters and undecodable bytes are escaped first (`\x1b`).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -23,8 +25,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    text = printable(str(value))
+    return "'" + text if text.lstrip(" ").startswith(_FORMULA_START) else text
 
 
 class CsvReporter:

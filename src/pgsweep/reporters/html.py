@@ -6,14 +6,16 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import TextIO
 
+from pgsweep.display import printable, printable_lines
 from pgsweep.reporters.interface import Report
 from pgsweep.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT, Channel, parse_time, utc_now
 from pgsweep.rotation import CredentialPlan, Plan, Section
 
 
 def e(value: object) -> str:
-    """HTML-escape anything, quotes included (safe in text and attribute values)."""
-    return escape(str(value), quote=True)
+    """HTML-escape anything, quotes included (safe in text and attribute values); control
+    characters and undecodable bytes escaped first (`\\x1b`)."""
+    return escape(printable(str(value)), quote=True)
 
 
 _CSS = """
@@ -277,7 +279,7 @@ def _credential(i: int, p: CredentialPlan) -> str:
             continue
         out.append(f'<h3>{e(section.heading)}</h3><ol class="steps steps-{e(section)}">')
         for s in steps:
-            cmds = (f"<pre><code>{e(chr(10).join(s.commands))}</code></pre>"
+            cmds = (f"<pre><code>{escape(printable_lines(chr(10).join(s.commands)))}</code></pre>"
                     if s.commands else "")
             out.append(f'<li><span class="step-title">{e(s.title)}</span>. {e(s.detail)}'
                        f"{cmds}</li>")

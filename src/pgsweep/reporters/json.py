@@ -6,6 +6,7 @@ import dataclasses
 import json
 from typing import TextIO
 
+from pgsweep.display import utf8_data
 from pgsweep.reporters.interface import JSON_SCHEMA_VERSION, Report
 from pgsweep.reporters.records import credential_record, place_record
 
@@ -29,5 +30,5 @@ class JsonReporter:
         }
         if report.users:
             doc["users"] = [dataclasses.asdict(u) for u in report.users]
-        json.dump(doc, out, indent=2, ensure_ascii=False)
+        json.dump(utf8_data(doc), out, indent=2, ensure_ascii=False)
         out.write("\n")

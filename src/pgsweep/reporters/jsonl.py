@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from pgsweep.display import utf8_data
 from pgsweep.reporters.interface import JSON_SCHEMA_VERSION, Report
 from pgsweep.reporters.records import place_record
 
@@ -15,5 +16,5 @@ class JsonLinesReporter:
             severity = report.severity_of(pl.credential)
             record = {"version": JSON_SCHEMA_VERSION,
                       **place_record(pl, report.reveal, severity, report.versions)}
-            out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+            out.write(json.dumps(utf8_data(record), ensure_ascii=False, separators=(",", ":")))
             out.write("\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
+from pgsweep.display import printable, printable_lines
 from pgsweep.reporters.interface import Report
 from pgsweep.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT
 from pgsweep.rotation import CredentialPlan, Plan, Section
@@ -12,13 +13,13 @@ from pgsweep.rotation import CredentialPlan, Plan, Section
 
 def cell(text: object) -> str:
     """Text safe inside a table cell: no pipes, newlines or markup that changes the table."""
-    s = re.sub(r"[\r\n\t]+", " ", str(text))
+    s = printable(re.sub(r"[\r\n\t]+", " ", str(text)))
     return re.sub(r"([\\`*_{}\[\]<>|#])", r"\\\1", s)
 
 
 def prose(text: object) -> str:
     """Running text: keep it readable raw, but no stray markup, HTML tags or broken lines."""
-    s = re.sub(r"[\r\n\t]+", " ", str(text))
+    s = printable(re.sub(r"[\r\n\t]+", " ", str(text)))
     s = re.sub(r"\\(?=[!-/:-@\[-`{-~])", r"\\\\", s)  # a backslash that would escape
     s = re.sub(r"([`*\[\]|])", r"\\\1", s)
     s = re.sub(r"(?<!\w)_|_(?!\w)", r"\\_", s)  # intraword underscores are literal
@@ -27,7 +28,7 @@ def prose(text: object) -> str:
 
 def code(text: object) -> str:
     """Inline code whose fence is longer than any backtick run inside."""
-    s = re.sub(r"[\r\n]+", " ", str(text))
+    s = printable(re.sub(r"[\r\n]+", " ", str(text)))
     longest = max((len(m) for m in re.findall(r"`+", s)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if s.startswith("`") or s.endswith("`") or not s else ""
@@ -35,7 +36,7 @@ def code(text: object) -> str:
 
 
 def block(lines: tuple[str, ...], lang: str) -> str:
-    body = "\n".join(lines)
+    body = printable_lines("\n".join(lines))
     longest = max((len(m) for m in re.findall(r"`{3,}|~{3,}", body)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{lang}\n{body}\n{fence}"

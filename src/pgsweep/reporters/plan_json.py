@@ -6,6 +6,7 @@ import json
 from typing import Any, TextIO
 
 from pgsweep import __version__
+from pgsweep.display import utf8_data
 from pgsweep.risk import CredentialRisk, RiskFactor
 from pgsweep.rotation import CredentialPlan, Location, Plan, Recommendation
 
@@ -120,5 +121,5 @@ def plan_record(plan: Plan) -> dict[str, Any]:
 
 class PlanJsonReporter:
     def render_plan(self, plan: Plan, out: TextIO) -> None:
-        json.dump(plan_record(plan), out, indent=2, ensure_ascii=False)
+        json.dump(utf8_data(plan_record(plan)), out, indent=2, ensure_ascii=False)
         out.write("\n")

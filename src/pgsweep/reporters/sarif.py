@@ -9,6 +9,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from pgsweep.display import utf8_data
 from pgsweep.models import GitProvenance, Severity, provenance_path
 from pgsweep.places import Place
 from pgsweep.reporters.interface import Report
@@ -107,7 +108,9 @@ def _artifact(path: str) -> dict[str, Any]:
     if path.startswith("/") or _WINDOWS_DRIVE.match(path):
         return {"uri": Path(path).as_uri()}
     uri = PurePosixPath(path.replace("\\", "/")).as_posix()
-    return {"uri": quote(uri, safe="/!$&'()*+,;=:@-._~"), "uriBaseId": "%SRCROOT%"}
+    # an undecodable byte of the path is percent-encoded as itself (`%FF`)
+    return {"uri": quote(uri, safe="/!$&'()*+,;=:@-._~", errors="surrogateescape"),
+            "uriBaseId": "%SRCROOT%"}
 
 
 def _message(place: Place, rule_name: str) -> str:
@@ -249,5 +252,5 @@ class SarifReporter:
     """Secrets are never written, even with --reveal: SARIF is uploaded to third parties."""
 
     def render(self, report: Report, out: TextIO) -> None:
-        json.dump(sarif_document(report), out, indent=2, ensure_ascii=False)
+        json.dump(utf8_data(sarif_document(report)), out, indent=2, ensure_ascii=False)
         out.write("\n")

@@ -36,10 +36,39 @@ __all__ = [
 
 
 def _unreadable(errors: list[OSError], where: str | None) -> Iterator[Skipped]:
-    """Skip records for the directories `os.walk` could not list (its onerror list)."""
+    """Skip records for the directories `walk` could not list (its onerror list)."""
     while errors:
         err = errors.pop()
         yield Skipped(str(err.filename or where), f"unreadable directory: {err.strerror or err}")
+
+
+def walk(
+    top: str, onerror: Callable[[OSError], object]
+) -> Iterator[tuple[str, list[str], list[str]]]:
+    """`os.walk(top, onerror=onerror)` top-down, without following symlinks, and without
+    recursion: a folder tree thousands of levels deep is walked like a flat one (the
+    caller may prune `dirnames` in place, as with os.walk)."""
+    stack = [top]
+    while stack:
+        here = stack.pop()
+        dirs: list[str] = []
+        files: list[str] = []
+        try:
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    (dirs if is_dir else files).append(entry.name)
+        except OSError as exc:
+            onerror(exc)
+            continue
+        yield here, dirs, files
+        for name in reversed(dirs):
+            path = os.path.join(here, name)
+            if not os.path.islink(path):
+                stack.append(path)
 
 
 def is_binary(data: bytes) -> bool:
@@ -347,8 +376,7 @@ class FileSource:
             yield self.root
             return
         errors: list[OSError] = []
-        for dirpath, dirnames, filenames in os.walk(self.root, onerror=errors.append,
-                                                    followlinks=False):
+        for dirpath, dirnames, filenames in walk(str(self.root), errors.append):
             yield from _unreadable(errors, dirpath)
             here = Path(dirpath)
             if here != self.root and self._layout(filenames) is not None:

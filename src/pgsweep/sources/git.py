@@ -124,7 +124,7 @@ class GitSource:
         """Objects in the object database (packed and loose), from `git count-objects`."""
         out = subprocess.run(
             git_command(self.git_dir, "count-objects", "-v"),
-            capture_output=True, env=git_env(), check=False, text=True,
+            capture_output=True, env=git_env(), check=False, text=True, errors="replace",
         )
         total = 0
         for line in out.stdout.splitlines():

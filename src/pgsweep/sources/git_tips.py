@@ -16,6 +16,8 @@ def _git(repo: Path, *args: str, stdin: str | None = None) -> str:
             input=stdin,
             capture_output=True,
             text=True,
+            encoding="utf-8",
+            errors="surrogateescape",  # paths are bytes: an undecodable one stays readable
             check=False,
         )
     except OSError as exc:

@@ -1,4 +1,9 @@
-"""Findings to store rows and back: provenance as tagged JSON, tuples as JSON lists."""
+"""Findings to store rows and back: provenance as tagged JSON, tuples as JSON lists.
+
+Scanned text keeps its undecodable bytes (surrogate escapes) losslessly: JSON columns hold
+them as `\\udcff` escapes, and a text column holds a value that is not valid UTF-8 as
+a BLOB of its original bytes.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ _PROVENANCE_TYPES: dict[str, type[Any]] = {
 
 
 def provenance_to_json(p: Provenance) -> str:
-    return json.dumps(dataclasses.asdict(p), sort_keys=True, ensure_ascii=False)
+    return json.dumps(dataclasses.asdict(p), sort_keys=True)
 
 
 def provenance_from_json(text: str) -> Provenance:
@@ -66,7 +71,7 @@ def place_key(p: Provenance, line: int) -> str:
 
 
 def dump_tuple(values: tuple[str, ...]) -> str:
-    return json.dumps(list(values), ensure_ascii=False)
+    return json.dumps(list(values))
 
 
 def load_tuple(text: str | None) -> tuple[str, ...]:
@@ -76,8 +81,33 @@ def load_tuple(text: str | None) -> tuple[str, ...]:
 def dump_params(params: tuple[tuple[str, str], ...], secret: str) -> str:
     """Connection parameters; a value equal to the secret is never written."""
     kept = [[k, "" if secret and v == secret else v] for k, v in params]
-    return json.dumps(kept, ensure_ascii=False)
+    return json.dumps(kept)
 
 
 def load_params(text: str | None) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), str(v)) for k, v in json.loads(text or "[]"))
+
+
+def dump_text(text: str | None) -> str | bytes | None:
+    """A text column's value: the text, or its original bytes when it holds undecodable
+    bytes (SQLite binds text as strict UTF-8)."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape") if _is_escaped(text) else text.encode(
+            "utf-8", "surrogatepass")
+    return text
+
+
+def load_text(value: str | bytes | None) -> str | None:
+    """The text `dump_text` stored, undecodable bytes back as surrogate escapes."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
+    return value
+
+
+def _is_escaped(text: str) -> bool:
+    """Every lone surrogate in `text` is an undecodable byte (U+DC80..U+DCFF)."""
+    return all(not 0xD800 <= ord(ch) <= 0xDFFF or 0xDC80 <= ord(ch) <= 0xDCFF for ch in text)

@@ -19,7 +19,7 @@ import platformdirs
 
 from pgsweep import __version__
 from pgsweep.credentials import provenance_time
-from pgsweep.fingerprint import redact
+from pgsweep.fingerprint import redact, secret_length
 from pgsweep.models import (
     Credential,
     CredentialId,
@@ -257,15 +257,17 @@ class Store:
             conn.execute(
                 "INSERT INTO targets (path, kind) VALUES (?, ?)"
                 " ON CONFLICT (path) DO UPDATE SET kind = excluded.kind",
-                (target_path, target_kind),
+                (codec.dump_text(target_path), target_kind),
             )
             target_id = int(conn.execute(
-                "SELECT id FROM targets WHERE path = ?", (target_path,)).fetchone()[0])
+                "SELECT id FROM targets WHERE path = ?", (codec.dump_text(target_path),)
+            ).fetchone()[0])
             cur = conn.execute(
                 "INSERT INTO scans (target, started_at, pgsweep_version, stats, repo_key,"
                 " scan_version, target_id, cwd) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (target, now, __version__, json.dumps(stats), repo_key, scan_version,
-                 target_id, os.getcwd()),
+                (codec.dump_text(target), now, __version__, json.dumps(stats),
+                 codec.dump_text(repo_key), scan_version, target_id,
+                 codec.dump_text(os.getcwd())),
             )
             scan_id = int(cur.lastrowid or 0)
             conn.execute("DELETE FROM meta WHERE key = ?", (_RUNNING + repo_key,))
@@ -292,14 +294,14 @@ class Store:
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             cid,
-                            head.user,
+                            codec.dump_text(head.user),
                             codec.dump_tuple(head.hosts),
-                            head.database,
+                            codec.dump_text(head.database),
                             str(head.kind),
                             head.fingerprint,
                             key.keyed_hash(secret),
                             key.encrypt(secret, cid) if self.store_secrets and secret else None,
-                            c.redacted if c is not None else redact(secret),
+                            codec.dump_text(c.redacted if c is not None else redact(secret)),
                             scan_id,
                             scan_id,
                         ),
@@ -314,7 +316,7 @@ class Store:
                         "INSERT INTO occurrence_repos (repo_key, occurrence_id, target_id)"
                         " VALUES (?, ?, ?) ON CONFLICT (repo_key, occurrence_id)"
                         " DO UPDATE SET target_id = excluded.target_id",
-                        (repo_key, f.id, target_id),
+                        (codec.dump_text(repo_key), f.id, target_id),
                     )
                 state = states.get(cid)
                 if new_places and state is not None and state[0] == "rotated":
@@ -335,7 +337,7 @@ class Store:
                 f"SELECT credential_id, place FROM occurrences WHERE credential_id IN ({marks})",
                 batch,
             )
-            found.update((cid, place) for cid, place in rows)
+            found.update((cid, codec.load_text(place) or "") for cid, place in rows)
         return found
 
     def _upsert_occurrence(self, f: Finding, scan_id: int, known: bool) -> None:
@@ -359,16 +361,16 @@ class Store:
                 f.provenance.kind,
                 prov,
                 f.line,
-                f.user,
+                codec.dump_text(f.user),
                 codec.dump_tuple(f.hosts),
                 codec.dump_tuple(f.ports),
-                f.database,
+                codec.dump_text(f.database),
                 codec.dump_params(f.params, f.secret),
                 int(f.severity),
                 provenance_time(f.provenance),
                 scan_id,
                 scan_id,
-                codec.place_key(f.provenance, f.line),
+                codec.dump_text(codec.place_key(f.provenance, f.line)),
             ),
         )
 
@@ -421,10 +423,10 @@ class Store:
                     line=int(line),
                     secret=secrets[cid],
                     fingerprint=fp,
-                    user=user,
+                    user=codec.load_text(user),
                     hosts=codec.load_tuple(hosts),
                     ports=codec.load_tuple(ports),
-                    database=db,
+                    database=codec.load_text(db),
                     params=codec.load_params(params),
                     severity=Severity(int(sev)),
                     credential=CredentialId(cid),
@@ -459,13 +461,13 @@ class Store:
             out.append(
                 Credential(
                     id=CredentialId(cid),
-                    user=user,
+                    user=codec.load_text(user),
                     hosts=codec.load_tuple(hosts),
-                    database=db,
+                    database=codec.load_text(db),
                     kind=SecretKind(kind),
                     severity=Severity(max(s for _, s, _ in items)),
                     fingerprint=fp,
-                    redacted=redacted,
+                    redacted=codec.load_text(redacted) or "",
                     findings=tuple(FindingId(f) for f, _, _ in items),
                     first_seen=times[0] if times else None,
                     last_seen=times[-1] if times else None,
@@ -625,18 +627,32 @@ class Store:
             raise StoreError(f"unknown triage status {status!r} "
                              f"(choose from {', '.join(TRIAGE_STATUSES)})")
         self._require_credential(credential_id)
-        secret = self._stored_secret(credential_id)
-        if note and secret and secret in note:
+        if note and self._holds_secret(credential_id, note):
             raise StoreError("the note contains the credential's secret; not stored")
         with self._transaction():
             self._set_triage(credential_id, status, note, _now())
+
+    def _holds_secret(self, cid: str, text: str) -> bool:
+        """Whether `text` contains the credential's secret. Without the plaintext (a store
+        of hashes only) every stretch of `text` as long as the secret is compared by keyed
+        hash; the length comes from the redacted preview."""
+        key = self._require_key("check the note for the credential's secret")
+        secret = self._stored_secret(cid)
+        if secret:
+            return secret in text
+        row = self._conn.execute(
+            "SELECT secret_hash, redacted FROM credentials WHERE id = ?", (cid,)).fetchone()
+        n = secret_length(codec.load_text(row[1]) or "") if row else None
+        if not n:
+            return False
+        return any(key.keyed_hash(text[i : i + n]) == row[0] for i in range(len(text) - n + 1))
 
     def _set_triage(self, cid: str, status: str, note: str | None, at: str) -> None:
         self._conn.execute(
             "INSERT INTO triage (credential_id, status, note, updated_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (credential_id) DO UPDATE SET status = excluded.status,"
             " note = excluded.note, updated_at = excluded.updated_at",
-            (cid, status, note, at),
+            (cid, status, codec.dump_text(note), at),
         )
 
     def _triage_rows(self, ids: Sequence[str]) -> dict[str, tuple[str, str | None]]:
@@ -647,7 +663,7 @@ class Store:
                 f"SELECT credential_id, status, note FROM triage WHERE credential_id IN ({marks})",
                 batch,
             )
-            out.update((cid, (status, note)) for cid, status, note in rows)
+            out.update((cid, (status, codec.load_text(note))) for cid, status, note in rows)
         return out
 
     def triage_states(self) -> dict[str, TriageState]:
@@ -658,7 +674,8 @@ class Store:
             " LEFT JOIN scans s ON s.id = c.first_scan"
         )
         return {
-            cid: TriageState(status=status or "open", note=note, updated_at=updated or first)
+            cid: TriageState(status=status or "open", note=codec.load_text(note),
+                             updated_at=updated or first)
             for cid, status, note, updated, first in rows
         }
 
@@ -836,7 +853,7 @@ def _scope_filter(repo_key: str | None, target: int | None) -> tuple[str, tuple[
     if repo_key is not None:
         conds.append("EXISTS (SELECT 1 FROM occurrence_repos r"
                      " WHERE r.occurrence_id = o.id AND r.repo_key = ?)")
-        args.append(repo_key)
+        args.append(codec.dump_text(repo_key))
     if target is not None:
         conds.append("EXISTS (SELECT 1 FROM occurrence_repos r"
                      " WHERE r.occurrence_id = o.id AND r.target_id = ?)")

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import TextIO
 
+from pgsweep.display import printable, utf8_data
 from pgsweep.verify.interface import VerificationResult
 
 VERIFY_JSON_VERSION = 1
@@ -22,7 +23,7 @@ class VerifyFormat(enum.StrEnum):
 def render_json(results: Sequence[VerificationResult], out: TextIO) -> None:
     """`{"version": 1, "results": [{credential, user, hosts, method, status, detail}]}`."""
     doc = {"version": VERIFY_JSON_VERSION, "results": [r.record() for r in results]}
-    json.dump(doc, out, indent=2, ensure_ascii=False)
+    json.dump(utf8_data(doc), out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
@@ -31,7 +32,7 @@ def _detail_text(r: VerificationResult) -> str:
     for key in ("verifier", "match", "server", "sqlstate", "reason", "host"):
         value = r.detail.get(key)
         if value:
-            parts.append(f"{key}={value}")
+            parts.append(printable(f"{key}={value}"))
     if r.detail.get("tls") is not None:
         parts.append(f"tls={'yes' if r.detail['tls'] else 'no'}")
     return " ".join(parts)
@@ -43,7 +44,7 @@ def render_terminal(results: Sequence[VerificationResult], out: TextIO) -> None:
         out.write("No credentials to verify.\n")
         return
     for r in results:
-        who = f"{r.user or '?'}@{','.join(r.hosts) or '(socket)'}"
+        who = printable(f"{r.user or '?'}@{','.join(r.hosts) or '(socket)'}")
         mark = "!" if r.status.is_usable else " "
         out.write(f"{mark} {r.credential}  {who:<40} {r.method:<8} {r.status.value:<12} "
                   f"{_detail_text(r)}".rstrip() + "\n")

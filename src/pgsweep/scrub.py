@@ -1,0 +1,147 @@
+"""Keep secret material out of every field of a finding but the secret itself.
+
+A finding's secret is redacted wherever it is shown. Every other field (user, hosts,
+database, parameters, and the text of its place: path, author, job…) is shown as found,
+except where it holds secret material (docs/redaction.md):
+
+- a host with an `@`: libpq ends a URI's password at the first raw `@`, so what it reads
+  as the host (`ss@db.example.com` in `postgres://app:p@ss@db.example.com/db`) starts
+  with the rest of the real password; everything up to the last `@` is replaced;
+- the credentials of a connection string inside a field (a nested URI or `password=`
+  inside a database name, a parameter or a path) are replaced;
+- a parameter that is itself secret (`password`, `sslpassword`, any `*pass*`, `*secret*`,
+  `*token*` key) or whose value is the password is replaced;
+- the secret itself, where a field contains it, when it is distinctive: 8 characters or
+  more, not only letters and not only digits. A weak password (`postgres`, `secret`) also
+  names hosts, users and databases innocently (`core-postgresql.prod.svc`); replacing it
+  there would hide where the leak is while protecting nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+from pgsweep.models import Finding, Provenance
+
+MARK = "[REDACTED]"
+MIN_DISTINCTIVE = 8
+
+# Key names whose value is a secret; `passfile` names a file and stays.
+_SECRET_KEY = re.compile(r"(?i)pass(?!file)|pwd|psw|secret|token|api_?key|credential")
+# `password=value` inside a field (a key/value connection string nested in a database name)
+_KEY_VALUE = re.compile(
+    r"(?i)((?:ssl)?password|pwd|psw)([ \t]*=[ \t]*)('(?:[^'\\]|\\.)*'?|[^\s;&'][^\s;&]*)"
+)
+_SPACE = re.compile(r"\s")
+# The text fields of a place; ids, dates and modes are left alone.
+_PLACE_FIELDS = ("repo", "path", "member", "section", "connection", "job", "step", "author",
+                 "user", "owner")
+
+
+def is_distinctive(secret: str) -> bool:
+    """A secret that cannot turn up in another field by chance: 8+ characters, not only
+    letters and not only digits (`Xk7zQ9pL2m`, not `postgres` or `20240101`)."""
+    return len(secret) >= MIN_DISTINCTIVE and not secret.isalpha() and not secret.isdigit()
+
+
+def is_secret_param(key: str) -> bool:
+    """A connection parameter whose value is a secret (`password`, `sslpassword`, …)."""
+    return _SECRET_KEY.search(key) is not None
+
+
+def _uri_credentials(text: str) -> str:
+    """Each `scheme://user:password@` inside `text` with its password replaced.
+
+    libpq ends userinfo at the first `@` or `/`, but a nested URI that libpq could not read
+    (a raw `/` or `@` in its password) is exactly the one shown whole: here the password
+    runs from the first `:` after `://` to the last `@` before a space or `?`.
+    """
+    out: list[str] = []
+    pos = 0
+    while True:
+        at = text.find("://", pos)
+        if at < 0:
+            break
+        start = at + 3
+        space = _SPACE.search(text, start)
+        seg_end = len(text) if space is None else space.start()
+        query = text.find("?", start, seg_end)
+        end = text.rfind("@", start, seg_end if query < 0 else query)
+        colon = text.find(":", start, end) if end >= 0 else -1
+        if colon >= 0 and end > colon + 1:
+            out.append(text[pos : colon + 1])
+            out.append(MARK)
+            pos = end
+        # no further userinfo in this stretch: go on after it (linear in the text)
+        out.append(text[pos:seg_end])
+        pos = seg_end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def scrub_text(text: str, secrets: Iterable[str]) -> str:
+    """`text` with nested connection-string passwords and distinctive `secrets` replaced."""
+    if "://" in text:
+        text = _uri_credentials(text)
+    if "=" in text:
+        text = _KEY_VALUE.sub(lambda m: m.group(1) + m.group(2) + MARK, text)
+    for secret in sorted({s for s in secrets if is_distinctive(s)}, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MARK)
+    return text
+
+
+def scrub_host(host: str, secrets: Iterable[str]) -> str:
+    """A host as `scrub_text` leaves it, with anything up to its last `@` (the rest of a
+    password holding a raw `@`) replaced."""
+    at = host.rfind("@")
+    if at >= 0:
+        host = MARK + host[at:]
+    return scrub_text(host, secrets)
+
+
+def scrub_params(
+    params: tuple[tuple[str, str], ...], secrets: Sequence[str]
+) -> tuple[tuple[str, str], ...]:
+    """Secret parameters and parameters equal to a secret replaced; the rest scrubbed."""
+    out = []
+    for key, value in params:
+        if is_secret_param(key) or (value and value in secrets):
+            out.append((key, MARK))
+        else:
+            out.append((key, scrub_text(value, secrets)))
+    return tuple(out)
+
+
+def scrub_provenance(p: Provenance, secrets: Sequence[str]) -> Provenance:
+    """The text fields of a place scrubbed (git ids, dates and modes never hold one)."""
+    changes = {}
+    for name in _PLACE_FIELDS:
+        value = getattr(p, name, None)
+        if isinstance(value, str):
+            clean = scrub_text(value, secrets)
+            if clean != value:
+                changes[name] = clean
+    if not changes:
+        return p
+    scrubbed: Provenance = dataclasses.replace(cast(Any, p), **changes)  # a union: one kind
+    return scrubbed
+
+
+def scrub_finding(f: Finding) -> Finding:
+    """Every field of `f` but the secret scrubbed of secret material."""
+    secrets = (f.secret,) if f.secret else ()
+    user = None if f.user is None else scrub_text(f.user, secrets)
+    hosts = tuple(scrub_host(h, secrets) for h in f.hosts)
+    database = None if f.database is None else scrub_text(f.database, secrets)
+    params = scrub_params(f.params, secrets)
+    provenance = scrub_provenance(f.provenance, secrets)
+    if (user, hosts, database, params, provenance) == (
+        f.user, f.hosts, f.database, f.params, f.provenance
+    ):
+        return f
+    return dataclasses.replace(
+        f, user=user, hosts=hosts, database=database, params=params, provenance=provenance)
