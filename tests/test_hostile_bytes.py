@@ -1,6 +1,7 @@
 """Odd bytes in scanned input never end a scan: every output stays valid UTF-8 and escaped.
 
-Each case runs `python -m pgsweep` as a user would and reads its raw output bytes.
+Each case runs the command line in this process and reads its raw output bytes (its
+stdout encodes strictly: an unescaped undecodable byte would raise here).
 """
 
 from __future__ import annotations
@@ -9,24 +10,32 @@ import csv
 import io
 import json
 import os
-import subprocess
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT
 from gitrepo import GitRepo
+from typer.testing import CliRunner
 
+from pgsweep.cli import app
 from pgsweep.fingerprint import redact
 
 
-def run_bytes(*args: str) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
-    return subprocess.run([sys.executable, "-m", "pgsweep", *args], capture_output=True,
-                          env=env, timeout=600, check=False)
+@dataclass(frozen=True)
+class Run:
+    returncode: int
+    stdout: bytes
+    stderr: bytes
 
 
-def text_of(proc: subprocess.CompletedProcess[bytes]) -> tuple[str, str]:
+def run_bytes(*args: str) -> Run:
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        repr(result.exception))
+    return Run(result.exit_code, result.stdout_bytes, result.stderr_bytes or b"")
+
+
+def text_of(proc: Run) -> tuple[str, str]:
     """stdout and stderr, which must decode as strict UTF-8 and hold no traceback."""
     out, err = proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8")
     assert "Traceback" not in out + err and "internal error" not in err, err
@@ -127,23 +136,27 @@ def test_a_csv_cell_never_starts_a_formula(tmp_path: Path) -> None:
 
 
 def test_a_folder_tree_1500_levels_deep(tmp_path: Path) -> None:
+    depth = 1500
     root = tmp_path / "deep"
     root.mkdir()
-    here = root
+    fds = [os.open(root, os.O_RDONLY)]
     try:
-        for _ in range(1500):  # one level at a time: pathlib's mkdir(parents=True) recurses
-            here = here / "d"
-            here.mkdir()
-        (here / "x.env").write_text("URL=postgres://app:Vv5Bb6Nn7Mm8@db.example.com/prod\n")
+        for _ in range(depth):  # relative to the parent's descriptor: linear, no recursion
+            os.mkdir("d", dir_fd=fds[-1])
+            fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
+        leaf = os.open("x.env", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fds[-1])
+        os.write(leaf, b"URL=postgres://app:Vv5Bb6Nn7Mm8@db.example.com/prod\n")
+        os.close(leaf)
         proc = run_bytes("scan", str(root), "--no-store", "-f", "jsonl")
         [line] = text_of(proc)[0].splitlines()
         f = json.loads(line)
-        assert (f["path"] == str(here / "x.env"), f["user"], f["host"]) == (
+        assert (f["path"] == str(root) + "/d" * depth + "/x.env", f["user"], f["host"]) == (
             True, "app", "db.example.com")
     finally:
         # pytest removes old temporary folders recursively: leave it nothing this deep
-        for name in ("x.env",):
-            (here / name).unlink(missing_ok=True)
-        while here != tmp_path:
-            here.rmdir()
-            here = here.parent
+        if len(fds) == depth + 1:
+            os.unlink("x.env", dir_fd=fds[-1])
+        while len(fds) > 1:
+            os.close(fds.pop())
+            os.rmdir("d", dir_fd=fds[-1])
+        os.close(fds.pop())

@@ -53,11 +53,14 @@ def walk(
         here = stack.pop()
         dirs: list[str] = []
         files: list[str] = []
+        links: set[str] = set()
         try:
             with os.scandir(here) as entries:
                 for entry in entries:
                     try:
                         is_dir = entry.is_dir()
+                        if is_dir and entry.is_symlink():
+                            links.add(entry.name)
                     except OSError:
                         is_dir = False
                     (dirs if is_dir else files).append(entry.name)
@@ -65,10 +68,7 @@ def walk(
             onerror(exc)
             continue
         yield here, dirs, files
-        for name in reversed(dirs):
-            path = os.path.join(here, name)
-            if not os.path.islink(path):
-                stack.append(path)
+        stack.extend(os.path.join(here, name) for name in reversed(dirs) if name not in links)
 
 
 def is_binary(data: bytes) -> bool:
