@@ -160,3 +160,19 @@ def test_a_folder_tree_1500_levels_deep(tmp_path: Path) -> None:
             os.close(fds.pop())
             os.rmdir("d", dir_fd=fds[-1])
         os.close(fds.pop())
+
+
+def test_a_baseline_keeps_a_non_utf8_path_and_still_matches_it(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "repo")
+    repo.write(os.fsdecode(b"conf\xff.env"),
+               "DATABASE_URL=postgres://app:Vv5Bb6Nn7Mm8@db.example.com/prod\n")
+    repo.commit("config")
+    baseline = tmp_path / "baseline.json"
+    text_of(run_bytes("baseline", "create", str(repo.root), "-o", str(baseline)))
+    assert [e["path"] for e in json.loads(baseline.read_bytes().decode("utf-8"))["entries"]] == [
+        "conf\udcff.env"]
+    proc = run_bytes("scan", str(repo.root), "--no-store", "--baseline", str(baseline),
+                     "-f", "json")
+    doc = json.loads(text_of(proc)[0])
+    assert (proc.returncode, doc["findings"], doc["stats"]["suppressed"]) == (
+        0, [], {"baseline": 1})

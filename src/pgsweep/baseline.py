@@ -120,6 +120,9 @@ def create(
     return Baseline(entries=tuple(entries), generated_at=now)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def to_json(b: Baseline) -> str:
     doc = {
         "version": BASELINE_VERSION,
@@ -127,7 +130,10 @@ def to_json(b: Baseline) -> str:
         "generated_at": b.generated_at,
         "entries": [asdict(e) for e in b.entries],
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    # A path's undecodable bytes (surrogate escapes) as JSON \u escapes: the file stays
+    # UTF-8 and reads back to the same path, so its entries still match.
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def save(b: Baseline, path: Path) -> None:
