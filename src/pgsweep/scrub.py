@@ -38,7 +38,7 @@ _KEY_VALUE = re.compile(
 _SPACE = re.compile(r"\s")
 # The text fields of a place; ids, dates and modes are left alone.
 _PLACE_FIELDS = ("repo", "path", "member", "section", "connection", "job", "step", "author",
-                 "user", "owner")
+                 "user", "owner", "channel", "sender", "subject", "part", "image", "exe")
 
 
 def is_distinctive(secret: str) -> bool:
