@@ -270,7 +270,7 @@ class Store:
                  codec.dump_text(os.getcwd())),
             )
             scan_id = int(cur.lastrowid or 0)
-            conn.execute("DELETE FROM meta WHERE key = ?", (_RUNNING + repo_key,))
+            conn.execute("DELETE FROM meta WHERE key = ?", (codec.dump_text(_RUNNING + repo_key),))
             known_creds = self._existing("credentials", list(by_cred))
             known_occ = self._existing("occurrences", [f.id for f in result.findings])
             known_places = self._places(list(known_creds))
@@ -720,7 +720,7 @@ class Store:
         with self._transaction():
             self._conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                (_RUNNING + repo_key, _now()))
+                (codec.dump_text(_RUNNING + repo_key), _now()))
 
     def scan_problems(self) -> list[str]:
         """Why the store may not hold everything: scans that were interrupted, and scope by
