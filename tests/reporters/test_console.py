@@ -27,12 +27,12 @@ def test_every_leak_names_its_path_and_line_at_any_width(demo, columns: int) -> 
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
     for p in planted:
-        where = [ln for ln in lines if ln.strip().startswith(f"{p.path}:{p.line}  (")]
+        where = [i for i, ln in enumerate(lines) if ln.strip().startswith(f"{p.path}:{p.line}")]
         assert len(where) == 1, (p.path, proc.stdout)
-        head = lines[lines.index(where[0]) - 1]
-        if head.strip().startswith("c"):  # the id on its own line at 80 columns
-            head = lines[lines.index(where[0]) - 2]
-        assert f"{p.user}@{p.host or '?'}  {redact(p.secret)}" in head
+        # the credential's lines: from its severity line down to the place
+        start = max(i for i in range(where[0]) if lines[i][:1].isupper() and lines[i][1:2] != "e")
+        block = " ".join(ln.strip() for ln in lines[start:where[0]])
+        assert f"{p.user}@{p.host or '?'}" in block and redact(p.secret) in block
         assert p.secret not in proc.stdout
     assert all(len(ln) <= columns for ln in lines), proc.stdout
     assert lines[-2] == "8 credentials in 8 findings (3 critical, 5 high)"

@@ -32,8 +32,9 @@ _SEVERITY_WIDTH = max(len(str(s)) for s in Severity)
 _INDENT = " " * (_SEVERITY_WIDTH + 2)
 
 
-def place_text(place: Place) -> str:
-    """`path:line` and what else says where: the short commit (git), the user (a sweep)."""
+def place_text(place: Place) -> tuple[str, str]:
+    """`path:line` (after the user, in a sweep), and what else says where: the short
+    commit and whether it is still at HEAD (git), the reader or tool."""
     f = place.finding
     p = f.provenance
     where = f"{provenance_path(p) or '?'}:{f.line}"
@@ -59,7 +60,7 @@ def place_text(place: Place) -> str:
         bits.append(p.reader)
     user = getattr(p, "user", None)
     lead = f"{user}: " if user else ""
-    return lead + where + (f"  ({', '.join(bits)})" if bits else "")
+    return lead + where, f"({', '.join(bits)})" if bits else ""
 
 
 def escape(text: str) -> str:
@@ -105,18 +106,24 @@ class ConsoleReporter:
             first = places[0].finding if places else None
             secret = first.secret if first is not None else secret
         status = f"  ({p.status})" if p.status != "open" else ""
-        head = (f"{str(r.severity).upper():<{_SEVERITY_WIDTH}}  "
-                f"{c.user or '?'}@{','.join(c.hosts) or '?'}  {secret}{status}")
+        sev = f"[{_STYLE[r.severity]}]{str(r.severity).upper():<{_SEVERITY_WIDTH}}[/]"
+        account = f"{c.user or '?'}@{','.join(c.hosts) or '?'}"
+        rest = f"{secret}{status}  "
         console.print()
-        sev = f"[{_STYLE[r.severity]}]{escape(head[:_SEVERITY_WIDTH])}[/]"
-        if len(head) + 2 + len(c.id) <= console.width:
-            console.print(f"{sev}{escape(head[_SEVERITY_WIDTH:])}  [dim]{c.id}[/]")
-        else:  # the id on its own line rather than a wrapped header
-            console.print(f"{sev}{escape(head[_SEVERITY_WIDTH:])}")
-            console.print(f"{_INDENT}[dim]{c.id}[/]")
+        # What does not fit the width goes to the next line, never folded mid-word.
+        if len(_INDENT + account + "  " + rest) + len(c.id) <= console.width:
+            console.print(f"{sev}  {escape(account)}  {escape(rest)}[dim]{c.id}[/]")
+        else:
+            console.print(f"{sev}  {escape(account)}")
+            console.print(f"{_INDENT}{escape(rest)}[dim]{c.id}[/]")
         listed = places if report.verbosity is Verbosity.VERBOSE else places[:1]
         for pl in listed:
-            console.print(_INDENT + escape(place_text(pl)))
+            where, detail = place_text(pl)
+            if detail and len(_INDENT + where + "  " + detail) > console.width:
+                console.print(_INDENT + escape(where))
+                console.print(_INDENT + "  " + escape(detail))
+            else:
+                console.print(_INDENT + escape(f"{where}  {detail}".rstrip()))
         more = len(places) - len(listed)
         if more:
             console.print(f"{_INDENT}[dim]+{more} place{'s' if more > 1 else ''} "
