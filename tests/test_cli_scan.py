@@ -213,3 +213,29 @@ def test_a_malformed_signatures_folder_is_one_error_line(leaky, tmp_path: Path) 
     proc = run_cli("scan", str(r.root), "--no-store", "--signatures", str(folder))
     assert_one_error_line(proc, "pg_bad.yml: missing keys ['description', 'pattern', "
                                 "'severity', 'examples', 'negative_examples']")
+
+
+def test_info_findings_are_folded_in_the_terminal_and_below_the_default_fail_on(
+    tmp_path: Path,
+) -> None:
+    pw = make_password()
+    env = tmp_path / "app.env"
+    env.write_text("DOCS_URL=postgres://app:changeme@db.corp.net/app\n"
+                   f"DATABASE_URL=postgres://svc:{pw}@db.corp.net/app\n"
+                   "LOCAL_URL=postgres://dev:123456@localhost/dev\n")
+    folded = run_cli("scan", str(env), "--no-store")
+    assert folded.returncode == 1, folded.stderr
+    assert "svc@db.corp.net" in folded.stdout
+    assert "app@db.corp.net" not in folded.stdout and "dev@localhost" not in folded.stdout
+    assert "2 info-level credentials not listed (--show-info)" in folded.stdout
+    listed = run_cli("scan", str(env), "--no-store", "--show-info")
+    assert "app@db.corp.net" in listed.stdout and "dev@localhost" in listed.stdout
+    assert "not listed" not in listed.stdout
+    out = tmp_path / "r.json"
+    run_cli("scan", str(env), "--no-store", "-f", "json", "-o", str(out))
+    doc = json.loads(out.read_text())
+    assert sorted((f["line"], f["user"], f["severity"]) for f in doc["findings"]) == [
+        (1, "app", "info"), (2, "svc", "high"), (3, "dev", "info")]
+    env.write_text("DOCS_URL=postgres://app:changeme@db.corp.net/app\n")
+    assert run_cli("scan", str(env), "--no-store").returncode == 0
+    assert run_cli("scan", str(env), "--no-store", "--fail-on", "info").returncode == 1

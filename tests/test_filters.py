@@ -145,8 +145,12 @@ def test_not_masks(value: str) -> None:
         "my db password",
         "mysecretpassword",
         "'changeme'",
-        "s3cr3t",
-        "123456",
+        "changethis",
+        "notarealpass",
+        "passwort",
+        "contraseña",
+        "parola_segreta",
+        "пароль",
         "postgres_password",
         "dbpassword",
         "db-pass",
@@ -164,6 +168,54 @@ def test_placeholders(value: str) -> None:
 )
 def test_real_passwords_are_not_placeholders(value: str) -> None:
     assert not filters.is_placeholder(cand(value)), value
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["123456", "test", "tiger", "mypass", "pw", "foobar", "d", "top secret", "pass_A",
+     "testpassword", "s3cr3t", "hunter2"],
+)
+def test_weak_values_are_weak_not_placeholders(value: str) -> None:
+    assert filters.is_weak(cand(value)), value
+    assert not filters.is_placeholder(cand(value)), value
+
+
+def cand_at(password: str, *hosts: str) -> Candidate:
+    return Candidate(rule=RuleId("pg.test.1"), parsed=ParsedCredential(
+        password=password, user="app", hosts=hosts), start=0, end=1, line=1,
+        severity=Severity.HIGH)
+
+
+@pytest.mark.parametrize(
+    ("password", "hosts", "reason"),
+    [
+        ("changeme", ("db.corp.net",), "placeholder"),
+        ("123456", ("localhost",), "weak-on-local-host"),
+        ("test", (), "weak-on-local-host"),
+        ("tiger", ("db.example.com",), "weak-on-local-host"),
+        ("123456", ("db.corp.net",), None),
+        ("Xq9-mm2Lp", ("ACTUAL-HOSTNAME-FROM-SUPABASE",), "placeholder-host"),
+        ("Xq9-mm2Lp", ("<host>",), "placeholder-host"),
+        ("Xq9-mm2Lp", ("your-host",), "placeholder-host"),
+        ("Xq9-mm2Lp", ("{DB_HOST}",), None),
+        ("Xq9-mm2Lp", ("DB_HOST",), None),
+        ("Xq9-mm2Lp", ("localhost",), None),
+        ("Xq9-mm2Lp", ("PG-PROD-01",), None),
+    ],
+)
+def test_info_reason(password: str, hosts: tuple[str, ...], reason: str | None) -> None:
+    assert filters.info_reason(cand_at(password, *hosts)) == reason
+
+
+@pytest.mark.parametrize("value", ["$3", "$@", "base64.b64decode", "base64.b64decode(os.environ[",
+                                   "os.getenv(", "${X}"])
+def test_code_and_positional_references_are_templates(value: str) -> None:
+    assert filters.is_template_reference(cand(value)), value
+
+
+@pytest.mark.parametrize("value", ["hq<Tw8>e3K", "Zx{41}qP-w", "summer.2024", "k9>Rm{2vQ"])
+def test_brackets_inside_a_value_are_not_templates(value: str) -> None:
+    assert not filters.is_template_reference(cand(value)), value
 
 
 def test_user_equal_to_password_for_generic_users() -> None:
@@ -192,7 +244,8 @@ def test_inline_ignore(line: str, ignored: bool) -> None:
 def test_suppression_reason_names_the_first_filter() -> None:
     assert filters.suppression_reason(cand("${X}")) == "template"
     assert filters.suppression_reason(cand("***")) == "masked"
-    assert filters.suppression_reason(cand("changeme")) == "placeholder"
+    assert filters.suppression_reason(cand("changeme")) is None
+    assert filters.info_reason(cand("changeme")) == "placeholder"
     assert filters.suppression_reason(cand("")) == "empty"
     assert filters.suppression_reason(cand("Xq9-mm2Lp")) is None
 
@@ -232,10 +285,13 @@ def test_placeholder_with_trailing_punctuation() -> None:
     assert not filters.is_placeholder(cand("secret!x"))
 
 
-@pytest.mark.parametrize(
-    "value", ["hunter2", "p", "x1", "PS", "\\", "?!", "a'b", "a\\b:c", "a\\\\b:c"]
-)
-def test_one_letter_and_escape_test_stand_ins(value: str) -> None:
+@pytest.mark.parametrize("value", ["hunter2", "p", "x1", "PS"])
+def test_one_and_two_letter_stand_ins_are_weak(value: str) -> None:
+    assert filters.is_weak(cand(value)), value
+
+
+@pytest.mark.parametrize("value", ["\\", "?!", "a'b", "a\\b:c", "a\\\\b:c"])
+def test_escape_test_values_are_placeholders(value: str) -> None:
     assert filters.is_placeholder(cand(value)), value
 
 
@@ -244,7 +300,7 @@ def test_a_password_cut_at_an_at_sign_is_not_a_stand_in() -> None:
     c = Candidate(rule=RuleId("pg.uri.1"), parsed=ParsedCredential(
         password="p", user="app", hosts=("ss@db.corp.net",)), start=0, end=1, line=1,
         severity=Severity.HIGH)
-    assert not filters.is_placeholder(c)
+    assert not filters.is_weak(c)
 
 
 def test_md5_verifier_of_a_placeholder() -> None:

@@ -1,4 +1,5 @@
-"""Pure predicates that drop placeholders and references, and classify local hosts."""
+"""Pure predicates that drop references and masks, mark placeholder-like values, and classify
+local hosts."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ _TEMPLATE_RE = re.compile(
     r"""(
         \$\{[^}]*\}?                             # ${VAR}, ${VAR:-x} (parsers take the default out)
       | ^\$[A-Za-z_][A-Za-z0-9_]*$ | ^\$\(.*\)?$ # $VAR, $(cmd)
+      | ^\$(?:\d+|[@*\#?!])$                      # $3, $@: shell positional parameters
       | ^`.*`$                                   # `cmd`
       | ^%[A-Za-z_][A-Za-z0-9_]*%$               # %VAR% (cmd)
       | ^%[sdrvqx]$ | ^%\d*\$?[sdv]$             # printf/%-format: %s %d %v %1$s
@@ -31,7 +33,7 @@ _TEMPLATE_RE = re.compile(
       | \{[A-Za-z_]\w*(?:\.\w+|\[[^\]]{0,20}\])*(?:![rsa])?(?::[^{}]{0,20})?\}
       | ^\{\$?[A-Za-z_][\w.]*\}$                 # {$var} (PHP)
       | ^<[^<>]{1,60}>$                          # <password>, <your-password>
-      | <[A-Za-z][\w .-]{0,40}>                  # SCRAM-SHA-256$<iteration count>:<salt>
+      | (?:^|[$:@/=\s])<[A-Za-z][\w .-]{0,40}>   # SCRAM-SHA-256$<iteration count>:<salt>
       | ^\[[A-Za-z_ -]{1,40}\]$                  # [password], [REDACTED]
       | <%=?.*%>? | ^<%                          # ERB
       | \#\{                                     # Ruby interpolation, even cut short
@@ -44,6 +46,9 @@ _TEMPLATE_RE = re.compile(
       | ^\$\{?\{?secrets\.                       # GitHub Actions ${{ secrets.X }}
       | ^\(\(.*\)\)$                             # ((password)) Concourse vars
       | ^[A-Za-z_][\w.]*\(.*\)$                  # get_secret("db"): a call in code
+      # base64.b64decode(…), os.getenv(…, cut short by a quote, or only the function's name
+      | ^(?:base64|binascii|codecs|keyring|getpass|vault|boto3|ssm|json|yaml|config|settings
+         |os|sys|secrets|Buffer|atob|decrypt|decode)(?:\.[A-Za-z_]\w*)*(?:\(.*)?$
       | ^[A-Za-z_]\w*(?:\.\w+)*\.(?:[A-Z][A-Z0-9_]*|\w*(?:pass|pw|secret)\w*)$  # settings.DB_PW
     )""",
     re.VERBOSE,
@@ -62,27 +67,57 @@ _MASK_RE = re.compile(
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Words written where a password belongs but that describe one instead of being one.
 _PLACEHOLDERS = frozenset(
     """
-    password passwd pass pwd passw0rd password1 password123 your_password yourpassword
-    your-password your_db_password db_password dbpassword database_password mypassword my_password
-    mysecretpassword mysecret my_secret secret secrets changeme change_me change-me changeit
-    example sample test testing dummy fake placeholder xxx todo tbd none null nil undefined
-    redacted masked hidden foo bar foobar baz qux pw pw1 passwort contraseña motdepasse
-    user_password userpassword postgres_password pgpassword pg_password new_password
-    newpassword old_password oldpassword some_password somepassword insert_password_here
-    enter_password password_here secret_password supersecret super_secret s3cret s3cr3t
-    your_strong_password strongpassword strong_password mypass my_pass p@ssw0rd p@ssword
-    pa55word pa55w0rd passw0rd! password! 123456 12345678 1234 abc123 qwerty letmein
+    password passwd pass pwd your_password yourpassword your-password your_db_password
+    db_password dbpassword database_password mypassword my_password mysecretpassword secret
+    secrets changeme change_me change-me changeit changethis change_this change-this replaceme
+    replace_me example sample placeholder dummy fake todo tbd none null nil undefined
+    redacted masked hidden user_password userpassword postgres_password pgpassword pg_password
+    new_password newpassword old_password oldpassword some_password somepassword
+    insert_password_here enter_password password_here secret_password your_strong_password
+    strongpassword strong_password notarealpass notarealpassword not_a_real_password
+    fakepassword fake_password dummypassword
     true false yes no on off required optional string value str text
-    tiger scott pword topsecret top_secret hunter2
+    passwort kennwort geheim contraseña contrasena clave motdepasse mot_de_passe senha
+    wachtwoord parola lösenord losenord salasana hasło haslo heslo jelszó şifre sifre
+    пароль 密码 密碼 パスワード 비밀번호
     """.split()
 )
+# Values people really set that are easy to guess: on a real host a leak like any other, on
+# a local or documentation host a finding at `info`.
+_WEAK = frozenset(
+    """
+    test testing tester foo bar foobar baz qux pw pw1 pword 123456 12345678 1234 12345
+    123456789 abc123 qwerty letmein tiger scott topsecret top_secret hunter2 mypass my_pass
+    mysecret my_secret supersecret super_secret s3cret s3cr3t p@ssw0rd p@ssword pa55word
+    pa55w0rd passw0rd passw0rd! password! password1 password123 admin root postgres welcome
+    """.split()
+)
+# Parts of a descriptive name (`mysecretpassword`, `your-db-pass-here`, `notarealpass`):
+# a value made only of these, with one password word, describes a password.
+_DESCRIPTIVE = frozenset(
+    """
+    my your the some db database pg postgres postgresql psql sql app user users admin new old
+    enter insert put here default real strong actual example sample dummy fake replace change
+    me this not notareal is goes set super secret secrets
+    """.split()
+)
+_PASSWORD_WORDS = frozenset({"password", "passwd", "pass", "pwd", "pw", "passphrase",
+                             "passwort", "secret", "secrets"})
+_FOREIGN_RE = re.compile(
+    r"^[a-z_.\- ]*(?:passwort|kennwort|contrase[ñn]a|mot_?de_?passe|senha|wachtwoord|parola"
+    r"|l[öo]senord|salasana|has[łl]o|heslo|jelsz[óo])[a-z_.\- ]*$",
+    re.IGNORECASE,
+)
 # Stand-ins that tests and docs write where a value must be: one or two letters, maybe a
-# digit (`p`, `x1`, `PS`, as `h` stands for a host), or single characters joined by
-# punctuation (`a'b`, `a\\b:c`, escape tests); one or two punctuation characters (`\\`).
-_STANDIN_RE = re.compile(
-    r"[A-Za-z]{1,2}\d?|[^A-Za-z0-9\s]{1,2}|[A-Za-z0-9](?:[^A-Za-z0-9\s]{1,4}[A-Za-z0-9]){1,3}"
+# digit (`p`, `x1`, `PS`, as `h` stands for a host). Weak, but people set such values too.
+_STANDIN_RE = re.compile(r"[A-Za-z]{1,2}\d?")
+# Parser escape tests: punctuation alone (`\\`, `?!`) or single characters joined by it
+# (`a'b`, `a\\b:c`): they exercise quoting, no one sets them.
+_ESCAPE_TEST_RE = re.compile(
+    r"[^A-Za-z0-9\s]{1,2}|[A-Za-z0-9](?:[^A-Za-z0-9\s]{1,4}[A-Za-z0-9]){1,3}"
 )
 _MD5_HASH_RE = re.compile(r"md5[0-9a-f]{32}")
 # Letters and separators around a password-ish word, no digits: `db_password`, `PG_PASS`,
@@ -140,23 +175,89 @@ def is_masked(c: Candidate) -> bool:
     return _MASK_RE.match(pw) is not None or "***" in pw
 
 
+def _describes_a_password(value: str) -> bool:
+    """`mysecretpassword`, `POSTGRES_PASSWORD`, `your-db-pass-here`, `notarealpass`: only
+    descriptive words and one password word (a word segmentation over a small vocabulary)."""
+    letters = re.sub(r"[_.\- ]", "", value.lower())
+    if not letters.isascii() or not letters.isalpha() or len(letters) > 64:
+        return False
+    # reach[i]: the set of "has a password word" flags over segmentations of letters[:i]
+    reach: list[set[bool]] = [set() for _ in range(len(letters) + 1)]
+    reach[0].add(False)
+    for i in range(len(letters)):
+        if not reach[i]:
+            continue
+        for word in _DESCRIPTIVE | _PASSWORD_WORDS:
+            if letters.startswith(word, i):
+                has = word in _PASSWORD_WORDS
+                reach[i + len(word)].update(flag or has for flag in reach[i])
+    return True in reach[len(letters)]
+
+
 def is_placeholder(c: Candidate) -> bool:
-    """Documentation placeholders: `password`, `your_password`, `changeme`, `secret`,
-    `db_password`, `POSTGRES_PASSWORD`, `<your password>`…"""
+    """A value that describes a password instead of being one: `password`, `your_password`,
+    `changeme`, `changethis`, `secret`, `db_password`, `POSTGRES_PASSWORD`, `notarealpass`,
+    `passwort`, `contraseña`… Reported at `info`, never above."""
     pw = (c.parsed.password or "").strip().strip("'\"")
     low = pw.lower()
+    user = (c.parsed.user or "").lower()
+    # user:user and the like for generic sample users
+    if user and low == user and user in {"user", "username", "admin", "test", "demo"}:
+        return True
+    if low in _WEAK:
+        return False  # `mypass`, `pw`: set for real, though easy to guess
     if low in _PLACEHOLDERS or low.rstrip("!?.") in _PLACEHOLDERS:
         return True
+    split_at_at = any("@" in h for h in c.parsed.hosts)
+    if _ESCAPE_TEST_RE.fullmatch(pw) and not split_at_at:
+        return True
     core = pw.rstrip("!?.")
-    if len(pw) <= 64 and (_WORDY_RE.match(core) or _PROSE_RE.match(core)):
+    if len(pw) <= 64 and (
+        _describes_a_password(core) or _PROSE_RE.match(core) or _FOREIGN_RE.match(core)
+    ):
+        return True
+    return is_placeholder_hash(pw, c.parsed.user)
+
+
+def is_weak(c: Candidate) -> bool:
+    """An easily guessed value people really set: `123456`, `test`, `tiger`, `mypass`, `pw`,
+    `foobar`, `d`, `top secret`, `pass_A`, `testpassword`, and the one- or two-letter
+    stand-ins of tests (`p`, `x1`, `a'b`)."""
+    pw = (c.parsed.password or "").strip().strip("'\"")
+    low = pw.lower()
+    if low in _WEAK or low.rstrip("!?.") in _WEAK:
         return True
     # (`app:p@ss@host`: libpq's password is `p`, the rest went into the host; that is real)
     split_at_at = any("@" in h for h in c.parsed.hosts)
-    if (_STANDIN_RE.fullmatch(pw) and not split_at_at) or is_placeholder_hash(pw, c.parsed.user):
+    if _STANDIN_RE.fullmatch(pw) and not split_at_at:
         return True
-    user = (c.parsed.user or "").lower()
-    # user:user and the like for generic sample users
-    return bool(user) and low == user and user in {"user", "username", "admin", "test", "demo"}
+    return len(pw) <= 64 and _WORDY_RE.match(pw.rstrip("!?.")) is not None
+
+
+def is_weak_on_local_host(c: Candidate) -> bool:
+    """A weak value for a local, documentation or unnamed (libpq default: local) host."""
+    hosts = c.parsed.hosts
+    return is_weak(c) and (not any(hosts) or is_local_only(hosts))
+
+
+_PLACEHOLDER_HOST_RE = re.compile(
+    r"^(?:<[^<>]*>|\[[A-Za-z_ -]*[G-Zg-z_ -][A-Za-z_ -]*\]"
+    r"|(?:your|my|some)[-_.]?(?:db[-_.]?)?(?:host|server|hostname|instance|endpoint|project)\b.*"
+    r"|(?:ACTUAL|YOUR|INSERT|ENTER)[-_][A-Z0-9_-]*)$"
+)
+
+
+def is_placeholder_host(host: str) -> bool:
+    """`<host>`, `[ACTUAL-HOSTNAME-FROM-SUPABASE]`, `your-host`, `YOUR-PROJECT-REF`: a host
+    name to fill in, not a server. (`{host}`, `${DB_HOST}` are code that names the real
+    server: the host is unknown, not a placeholder.)"""
+    h = host.strip()
+    return bool(h) and _PLACEHOLDER_HOST_RE.match(h) is not None
+
+
+def has_placeholder_host(c: Candidate) -> bool:
+    """Some host of the candidate is a placeholder to fill in."""
+    return any(is_placeholder_host(h) for h in c.parsed.hosts)
 
 
 def is_placeholder_hash(value: str, user: str | None) -> bool:
@@ -194,8 +295,14 @@ DEFAULT_FILTERS: Sequence[tuple[str, Filter]] = (
     ("empty", is_empty),
     ("template", is_template_reference),
     ("masked", is_masked),
-    ("placeholder", is_placeholder),
     ("inline-ignore", is_inline_ignored),
+)
+
+# Values that may be passwords but are not worth an alarm: reported at `info` only.
+INFO_RULES: Sequence[tuple[str, Filter]] = (
+    ("placeholder", is_placeholder),
+    ("placeholder-host", has_placeholder_host),
+    ("weak-on-local-host", is_weak_on_local_host),
 )
 
 
@@ -207,6 +314,12 @@ def suppression_reason(
         if pred(c):
             return name
     return None
+
+
+def info_reason(c: Candidate, rules: Sequence[tuple[str, Filter]] = INFO_RULES) -> str | None:
+    """Why a kept candidate is reported at `info` only (a placeholder-like or weak value on
+    a local host), or None for its signature's severity."""
+    return suppression_reason(c, rules)
 
 
 def is_user_as_password(user: str | None, password: str | None) -> bool:

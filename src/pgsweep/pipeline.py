@@ -65,10 +65,12 @@ class Scanner:
         signatures: Sequence[Signature],
         filters: Sequence[tuple[str, filters_mod.Filter]] = filters_mod.DEFAULT_FILTERS,
         use_hyperscan: bool = True,
+        info_rules: Sequence[tuple[str, filters_mod.Filter]] = filters_mod.INFO_RULES,
     ) -> None:
         self.signatures = tuple(signatures)
         self.detector = SignatureDetector(self.signatures, use_hyperscan=use_hyperscan)
         self.filters = tuple(filters)
+        self.info_rules = tuple(info_rules)
 
     def scan_chunk(self, chunk: Chunk, stats: ScanStats) -> list[Finding]:
         """Findings of one chunk and of the chunks decoded from it."""
@@ -162,10 +164,12 @@ class Scanner:
         for c in self.detector.iter_candidates(chunk, windows):
             stats.candidates += 1
             reason = filters_mod.suppression_reason(c, self.filters)
-            if reason is None:
-                kept.append(c)
-            else:
+            if reason is not None:
                 stats.suppress(reason)
+            elif filters_mod.info_reason(c, self.info_rules) is not None:
+                kept.append(replace(c, severity=Severity.INFO))
+            else:
+                kept.append(c)
         return kept
 
     def to_finding(self, chunk: Chunk, c: Candidate, example_file: bool = False) -> Finding:

@@ -18,7 +18,7 @@ ID_RE = re.compile(r"^pg\.[a-z0-9_]+\.[0-9]+$")
 REQUIRED = ("id", "name", "description", "pattern", "severity", "examples", "negative_examples")
 KNOWN = set(REQUIRED) | {
     "keywords", "parser", "fields", "kind", "window", "paths", "references", "aliases", "flags",
-    "sources", "fallback",
+    "sources", "fallback", "readers",
 }
 PROVENANCE_KINDS = frozenset({
     "git", "file", "ci-log", "history", "desktop", "chat", "mail", "image", "process"})
@@ -62,14 +62,17 @@ class Signature:
     aliases: tuple[str, ...]
     source: str
     fallback: bool = False  # yields to another signature's candidate with the same line and secret
+    # readers whose chunks a path-scoped form also reads, whatever the path (the file that
+    # PGPASSFILE names is a .pgpass of any name)
+    readers: frozenset[str] = frozenset()
 
     def runs_on(self, kind: str) -> bool:
         """Whether the signature runs on chunks of this provenance kind (git, file…)."""
         return self.sources is None or kind in self.sources
 
-    def applies_to(self, path: str | None) -> bool:
-        """Path-scoped signatures run only on matching paths."""
-        if self.paths is None:
+    def applies_to(self, path: str | None, reader: str | None = None) -> bool:
+        """Path-scoped signatures run only on matching paths, or on chunks of their readers."""
+        if self.paths is None or (reader is not None and reader in self.readers):
             return True
         return path is not None and self.paths.search(path) is not None
 
@@ -178,6 +181,7 @@ def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
         aliases=tuple(str(a) for a in data.get("aliases") or ()),
         source=where,
         fallback=bool(data.get("fallback", False)),
+        readers=frozenset(str(r) for r in data.get("readers") or ()),
     )
 
 

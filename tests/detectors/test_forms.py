@@ -80,6 +80,7 @@ spring.datasource.password={pw["i"]}
     assert scan(tmp_path, all_signatures) == sorted(
         [
             ("pg.env.2", "deploy/run-db.sh", 1, "shop", None, pw["a"]),
+            ("pg.uri.1", "notes.md", 1, "user", "localhost", "password"),  # at info
             ("pg.uri.1", "deploy/run-db.sh", 2, "shop", "db.corp.net", pw["b"]),
             ("pg.pgpass.1", "home/.pgpass", 1, "shop", "db.corp.net", pw["c"]),
             ("pg.django.1", "shop/settings.py", 6, "shop", "pg.corp.net", pw["d"]),

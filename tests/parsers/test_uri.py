@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from urllib.parse import quote
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from libpq_ctypes import LIBPQ, conninfo_parse
 
+from pgsweep import signatures
 from pgsweep.models import ParsedCredential
 from pgsweep.parsers import uri
 from pgsweep.parsers.interface import ParseError
+from pgsweep.signatures import Signature
 
 
 @pytest.mark.parametrize(
@@ -192,3 +196,77 @@ def test_libpq_error_fragments() -> None:
     assert cred == ParsedCredential(
         password="ss", hosts=("127.0.0.1",), kind=SecretKind.PARTIAL_PASSWORD
     )
+
+
+# Every printable ASCII character and UTF-8 text, as a password written raw in a URI.
+_RAW_PASSWORD = st.text(
+    st.one_of(
+        st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="@/%"),
+        st.characters(min_codepoint=0xA0, max_codepoint=0x10FFFF,
+                      exclude_categories=("Cs", "Zs", "Zl", "Zp", "Cc")),
+    ),
+    min_size=1, max_size=16,
+)
+
+
+@functools.cache
+def _uri_signature() -> Signature:
+    (sig,) = [s for s in signatures.load() if s.id == "pg.uri.1"]
+    return sig
+
+
+def _uri_signature_match(text: str) -> re.Match[str] | None:
+    return _uri_signature().regex.search(text)
+
+
+@pytest.mark.skipif(LIBPQ is None, reason="libpq.so.5 not available")
+@given(_RAW_PASSWORD)
+def test_raw_password_of_any_printable_or_utf8_character_agrees_with_libpq(pw: str) -> None:
+    """libpq reads every byte of the userinfo up to '@' raw; so do we, and the signature's
+    match runs over it wherever the text does not end the URI (a quote, a backtick,
+    whitespace, `|`, `\\` or `^`)."""
+    text = f"postgresql://app:{pw}@db.corp.net:5432/app"
+    want = conninfo_parse(text)
+    got = uri.parse(text)
+    assert (got.user, got.password, got.hosts, got.database) == (
+        want["user"], want["password"], (want["host"],), want["dbname"])
+    if not set(pw) & set("\"'`|\\^"):
+        m = _uri_signature_match(f"DATABASE_URL={text}\n")
+        assert m is not None
+        assert uri.parse_match(m, {}) == got
+
+
+@pytest.mark.skipif(LIBPQ is None, reason="libpq.so.5 not available")
+@given(st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E,
+                             exclude_characters="&%=\"'"), min_size=1, max_size=24))
+def test_quoted_query_password_runs_to_the_closing_quote_as_libpq_reads_it(pw: str) -> None:
+    """libpq keeps spaces (and `\\`, `|`, `^`) in a query value; a URI that opens a quoted
+    string is read to its closing quote. (A second `=` makes libpq refuse the URI.)"""
+    assume(not pw.endswith("\\"))  # `\\"` would escape the closing quote
+    text = f"postgresql://db.corp.net/app?user=app&password={pw}"
+    want = conninfo_parse(text)
+    m = _uri_signature_match(f'psql "{text}" -c "select 1"\n')
+    assert m is not None
+    got = uri.parse_match(m, {})
+    assert got is not None
+    assert got.password == want.get("password")
+
+
+@pytest.mark.parametrize(
+    ("text", "user", "password", "hosts", "database"),
+    [
+        ("pg://my f%irst name:is&%awesome!7@localhost:9000", "my f%irst name", "is&%awesome!7",
+         ("localhost",), None),
+        ("pg://bi%25na%25%25ry%20:s%40f%23@localhost/%20u%2520rl", "bi%na%%ry ", "s@f#",
+         ("localhost",), " u%20rl"),
+        ("pg://user:pass@/dbname?host=/unix/socket", "user", "pass", ("/unix/socket",), "dbname"),
+        ("socket://brian:pw@/const/run/?db=mydb", "brian", "pw", ("/const/run/",), "mydb"),
+        ("socket:/some%20path/?db=my%2Bdb&encoding=utf8", None, None, ("/some path/",), "my+db"),
+    ],
+)
+def test_node_postgres_urls_as_pg_connection_string_reads_them(
+    text: str, user: str | None, password: str | None, hosts: tuple[str, ...],
+    database: str | None,
+) -> None:
+    got = uri.parse(text)
+    assert (got.user, got.password, got.hosts, got.database) == (user, password, hosts, database)

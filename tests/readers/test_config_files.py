@@ -50,11 +50,30 @@ def test_pgpass_escapes_wildcards_and_permissions(scanner) -> None:
     assert sorted(map(row, found), key=lambda r: r.line) == [
         Row("/home/a/.pgpass", 2, "app", "db.corp.net", p1, "prod"),
         Row("/home/a/.pgpass", 4, "replicator", None, p2.replace("Pw", "P:w\\"), None),
+        Row("/home/a/.pgpass", 5, "postgres", None, "changeme", None),
     ]
+    assert [str(f.severity) for f in sorted(found, key=lambda f: f.line)][-1] == "info"
     assert found[0].provenance.reader == "pgpass"
+    assert {f.rule for f in found} == {"pg.pgpass.1"}
     assert found[0].provenance.risk_flags == ("pgpass-group-or-world-accessible:0644",)
     private, _ = scan_data(scanner, ".pgpass", text.encode(), mode="0600")
     assert {f.provenance.risk_flags for f in private} == {None}
+
+
+def test_pgpass_escaped_ipv6_host_is_one_finding(scanner) -> None:
+    pw = make_password()
+    text = f"\\:\\:1:12345:*:app:{pw}\n"
+    found, _ = scan_data(scanner, ".pgpass", text.encode(), path="/home/a/.pgpass")
+    assert [(row(f), f.rule, f.port) for f in found] == [
+        (Row("/home/a/.pgpass", 1, "app", "::1", pw, None), "pg.pgpass.1", "12345")]
+
+
+def test_pg_service_findings_carry_the_service_file_rule(scanner) -> None:
+    pw = make_password()
+    text = f"[prod]\nhost=pg.corp.net\nuser=app\npassword={pw}\n"
+    found, _ = scan_data(scanner, "pg_service.conf", text.encode())
+    assert [(row(f), f.rule) for f in found] == [
+        (Row("/data/pg_service.conf", 4, "app", "pg.corp.net", pw, None), "pg.pgservice.1")]
 
 
 def test_the_file_pgpassfile_names_is_read_as_pgpass(scanner, tmp_path) -> None:
@@ -122,8 +141,14 @@ def test_dotenv_quoting_groups_and_placeholders(scanner) -> None:
         Row("/srv/.env", 6, "web", "web.corp.net", p2, "site"),
         Row("/srv/.env", 7, "ml", "ml.corp.net", p3, "x"),
         Row("/srv/.env", 10, "svc", None, p4, None),
+        # a placeholder, at info, with the context the generic form finds nearby
+        Row("/srv/.env", 12, "svc", "pg.corp.net", "changeme", "prod"),
     ]
-    assert stats.suppressed == {"placeholder": 1}
+    assert {str(f.severity) for f in found if f.secret == "changeme"} == {"info"}
+    # each finding carries the rule of the form it was written in, not a synthetic URI's
+    assert sorted((f.line, f.rule) for f in found) == [
+        (4, "pg.env.1"), (6, "pg.uri.1"), (7, "pg.uri.1"), (10, "pg.env.2"), (12, "pg.dotenv.1")]
+    assert stats.suppressed == {}  # reported at info, not suppressed
 
 
 def test_dotenv_generic_names_need_a_postgres_hint(scanner) -> None:
@@ -181,6 +206,8 @@ def test_compose_map_list_and_defaults(scanner) -> None:
         Row("/p/docker-compose.yml", 15, "web", "maindb.corp.net", p3, "prod"),
     ]
     assert {f.provenance.reader for f in found} == {"docker-compose"}
+    assert sorted((f.line, f.rule) for f in found) == [
+        (6, "pg.env.2"), (10, "pg.env.2"), (15, "pg.uri.1")]
     assert stats.suppressed == {"template": 1}
 
 

@@ -6,7 +6,14 @@ import re
 from collections.abc import Iterator, Sequence
 
 from pgsweep.detectors.prefilter import Locator
-from pgsweep.models import Candidate, Chunk, ParsedCredential, provenance_path
+from pgsweep.models import (
+    Candidate,
+    Chunk,
+    FileProvenance,
+    ParsedCredential,
+    Provenance,
+    provenance_path,
+)
 from pgsweep.parsers import PARSERS
 from pgsweep.signatures import Signature
 
@@ -55,7 +62,7 @@ class SignatureDetector:
         self.use_hyperscan = use_hyperscan
         self._plans: dict[str, _Plan] = {}
         self._pathonly = [si for si, s in enumerate(self.signatures) if not s.keywords]
-        self._last_path: tuple[tuple[str, str | None], tuple[int, ...]] | None = None
+        self._last_path: tuple[tuple[str, str | None, str | None], tuple[int, ...]] | None = None
 
     def plan(self, kind: str) -> _Plan:
         """Keywords and locator for chunks of one provenance kind (built once)."""
@@ -82,23 +89,24 @@ class SignatureDetector:
             for si in plan.by_keyword[ki]:
                 windows.setdefault(si, []).append(_line_window(data, pos, self.signatures[si]))
         if self._pathonly:
-            for si in self._whole_chunk(chunk.provenance.kind, provenance_path(chunk.provenance)):
+            p = chunk.provenance
+            for si in self._whole_chunk(p.kind, provenance_path(p), _reader(p)):
                 windows.setdefault(si, []).append((0, len(data)))
         return windows
 
-    def _whole_chunk(self, kind: str, path: str | None) -> tuple[int, ...]:
+    def _whole_chunk(self, kind: str, path: str | None, reader: str | None) -> tuple[int, ...]:
         """The keyword-less (path-scoped) signatures that read a chunk at this path whole.
 
         Remembered for the last path: a git scan reads every version of a file in a row,
         and matching each blob's path against every pattern again cost rails/rails ~1 s.
         """
-        if self._last_path is not None and self._last_path[0] == (kind, path):
+        if self._last_path is not None and self._last_path[0] == (kind, path, reader):
             return self._last_path[1]
         found = tuple(
             si for si in self._pathonly
-            if self.signatures[si].runs_on(kind) and self.signatures[si].applies_to(path)
+            if self.signatures[si].runs_on(kind) and self.signatures[si].applies_to(path, reader)
         )
-        self._last_path = ((kind, path), found)
+        self._last_path = ((kind, path, reader), found)
         return found
 
     def iter_candidates(self, chunk: Chunk, windows: Windows | None = None) -> Iterator[Candidate]:
@@ -107,6 +115,7 @@ class SignatureDetector:
         if not windows:
             return
         path = provenance_path(chunk.provenance)
+        reader = _reader(chunk.provenance)
         seen: set[tuple[str, int, int]] = set()
         lines = _LineCounter(chunk.data)
         # fallback signatures run last and yield to a candidate another signature already
@@ -114,7 +123,7 @@ class SignatureDetector:
         reported: dict[tuple[int, str | None], list[ParsedCredential]] = {}
         for si in sorted(windows, key=lambda i: (self.signatures[i].fallback, i)):
             sig = self.signatures[si]
-            if not sig.applies_to(path) or not sig.runs_on(chunk.provenance.kind):
+            if not sig.applies_to(path, reader) or not sig.runs_on(chunk.provenance.kind):
                 continue
             for start, end in merge_windows(windows[si]):
                 for c in self._run(sig, chunk, start, end, seen, lines):
@@ -236,6 +245,11 @@ def in_context(m: re.Match[str], sig: Signature, contexts: _Contexts) -> re.Matc
     if again is None or again.span() != (start - lo, end - lo):
         return m  # the match reads beyond its context (a long lookaround): keep it whole
     return again
+
+
+def _reader(p: Provenance) -> str | None:
+    """The reader that produced a file chunk (path-scoped forms may follow it)."""
+    return p.reader if isinstance(p, FileProvenance) else None
 
 
 def _with_kind(parsed: ParsedCredential, sig: Signature) -> ParsedCredential:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from detect_secrets.core.potential_secret import PotentialSecret
 from detect_secrets.plugins.base import BasePlugin
 
-from pgsweep.models import Chunk, FileProvenance, Finding, ScanStats
+from pgsweep.models import Chunk, FileProvenance, Finding, ScanStats, Severity
 
 if TYPE_CHECKING:
     from pgsweep.pipeline import Scanner
@@ -39,8 +39,12 @@ class PgsweepDetector(BasePlugin):
     secret_type = SECRET_TYPE
 
     def iter_findings(self, filename: str, line: str) -> Iterator[Finding]:
+        """Findings above `info`: detect-secrets has no severities, and placeholder-like
+        values are not secrets to audit."""
         chunk = Chunk(line.encode("utf-8", "surrogateescape"), FileProvenance(path=filename))
-        yield from _scanner().scan_chunk(chunk, ScanStats())
+        for f in _scanner().scan_chunk(chunk, ScanStats()):
+            if f.severity > Severity.INFO:
+                yield f
 
     def analyze_string(self, string: str) -> Generator[str, None, None]:
         """The passwords on one line (detect-secrets' `scan --string` uses this)."""

@@ -219,8 +219,44 @@ def _block_bounds(text: str, pos: int, fields: Mapping[str, str]) -> tuple[int, 
     return lo, hi
 
 
+# Subjects of a password key that is not the datasource's (`server.ssl.key-store-password`,
+# `KEYCLOAK_ADMIN_PASSWORD`, `spring.mail.password`).
+_FOREIGN_SUBJECTS = frozenset(
+    """
+    admin keycloak keystore truststore key store trust ssl tls mail smtp ldap redis rabbitmq
+    rabbit kafka amqp oauth oauth2 client jwt api token sftp ftp proxy s3 aws registry
+    """.split()
+)
+_KEY_WORD_RE = re.compile(r"[A-Z0-9]+(?![a-z])|[A-Z]?[a-z0-9]+")
+
+
+def _key_words(key: str) -> list[str]:
+    """`spring.datasource.jdbc-url` → [spring, datasource, jdbc, url]; camelCase split too."""
+    return [w.lower() for w in _KEY_WORD_RE.findall(key)]
+
+
+def _same_block(text: str, match: re.Match[str], lo: int, hi: int) -> bool:
+    """The password key and the URL key beside it name the same datasource: their first
+    words agree (or one is bare, as in a nested YAML block), and the password key names no
+    other subject (an admin, a key store, a mail server)."""
+    line_start = text.rfind("\n", 0, match.start()) + 1
+    key = text[line_start : match.start("password")]
+    words = _key_words(re.split(r"(?i)password", key, maxsplit=1)[0])
+    if _FOREIGN_SUBJECTS.intersection(words):
+        return False
+    url = URL_RE.search(text, lo, hi)
+    if url is None:
+        return True
+    url_line = text.rfind("\n", 0, url.start()) + 1
+    url_words = _key_words(text[url_line : url.start()])
+    url_words = [w for w in url_words if w not in {"url", "jdbc", "r2dbc", "uri"}]
+    return not words or not url_words or words[0] == url_words[0]
+
+
 def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
-    """Parser `nearby`: password from the match, the rest from around it."""
+    """Parser `nearby`: password from the match, the rest from around it. With the option
+    `same_block`, a password whose key belongs to another block than the URL's is not
+    this datasource's."""
     groups = match.groupdict()
     raw = groups.get("password") or groups.get("password2")
     if raw is None:
@@ -239,6 +275,8 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     text = match.string
     pos = match.start()
     lo, hi = _block_bounds(text, pos, fields)
+    if fields.get("same_block") and not _same_block(text, match, lo, hi):
+        return None
     anywhere = fields.get("window_context")
     if anywhere and re.search(anywhere, text) is None:
         return None
@@ -319,6 +357,20 @@ _OPT_FIELD = {
     "dbname": "database",
 }
 _ENV_FIELD = {"PGUSER": "user", "PGHOST": "host", "PGPORT": "port", "PGDATABASE": "database"}
+# The postgres / bitnami images' own names (field `context: container`): a container's
+# password goes with these, not with the libpq client's PG* variables beside it.
+_CONTAINER_ENV_RE = re.compile(
+    r"""(?<![\w$])(?P<k>POSTGRES_HOST|POSTGRESQL_HOST|POSTGRES_PORT|POSTGRESQL_PORT_NUMBER"""
+    r"""|POSTGRESQL_PORT|POSTGRES_DB|POSTGRESQL_DATABASE|POSTGRESQL_MASTER_HOST"""
+    r"""|POSTGRESQL_PRIMARY_HOST)["']?\]?[ \t]*(?:=(?!=)|:[ \t])[ \t]*"""
+    r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
+)
+_CONTAINER_FIELD = {
+    "POSTGRES_HOST": "host", "POSTGRESQL_HOST": "host", "POSTGRES_PORT": "port",
+    "POSTGRESQL_PORT_NUMBER": "port", "POSTGRESQL_PORT": "port", "POSTGRES_DB": "database",
+    "POSTGRESQL_DATABASE": "database", "POSTGRESQL_MASTER_HOST": "host",
+    "POSTGRESQL_PRIMARY_HOST": "host",
+}
 
 
 def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
@@ -364,8 +416,16 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
                 ports=dbarg.ports,
                 database=dbarg.database,
             )
-    for m in _ENV_RE.finditer(text):
-        found.setdefault(_ENV_FIELD[m.group("k")], shell_word(m.group("v")))
+    env_re, env_field = (
+        (_CONTAINER_ENV_RE, _CONTAINER_FIELD) if fields.get("env_names") == "container"
+        else (_ENV_RE, _ENV_FIELD)
+    )
+    # the password's own line first (`PGUSER=u PGPASSWORD=p psql`), then its block
+    line_lo = text.rfind("\n", 0, pos) + 1
+    line_hi = _line_offset(text, pos, 1)
+    for lo, hi in ((line_lo, line_hi), indented_block(text, pos)):
+        for m in env_re.finditer(text, lo, hi):
+            found.setdefault(env_field[m.group("k")], shell_word(m.group("v")))
     if "user" not in found:
         user_keys = fields.get("user_keys")
         if user_keys:
@@ -382,6 +442,41 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
         database=found.get("database"),
         kind=_kind(password),
     )
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def indented_block(text: str, pos: int) -> tuple[int, int]:
+    """The lines around `pos` indented at least as deeply as its own, when the line that
+    opens them ends in `:` (a YAML mapping or list under `environment:`, a compose
+    service): settings of a sibling service or block are not this password's. Elsewhere
+    (shell, .env) the whole text."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    end = len(text) if end < 0 else end
+    depth = _indent(text[start:end])
+    if depth == 0:
+        return 0, len(text)
+    lo = start
+    while lo > 0:
+        prev = text.rfind("\n", 0, lo - 1) + 1
+        line = text[prev : lo - 1]
+        if line.strip() and not line.lstrip().startswith("#") and _indent(line) < depth:
+            if not line.rstrip().endswith(":"):
+                return 0, len(text)
+            break
+        lo = prev
+    hi = end
+    while hi < len(text):
+        nxt = text.find("\n", hi + 1)
+        nxt = len(text) if nxt < 0 else nxt
+        line = text[hi + 1 : nxt]
+        if line.strip() and not line.lstrip().startswith("#") and _indent(line) < depth:
+            break
+        hi = nxt
+    return lo, hi
 
 
 def _inside_double_quotes(text: str, pos: int) -> bool:

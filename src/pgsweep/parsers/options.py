@@ -368,6 +368,28 @@ _APP_USER_KEY_RE = re.compile(
 )
 
 
+# passwords of another service configured beside the database: Keycloak's admin, a key
+# store, a mail or LDAP server (unless the key also names the database)
+_FOREIGN_KEY_RE = re.compile(
+    r"(?i)(?:^|[._-]|(?<=[a-z])(?=[A-Z]))(?:admin|keycloak|key[._-]?store|trust[._-]?store|"
+    r"ssl|tls|mail|smtp|ldap|redis|rabbit(?:mq)?|amqp|kafka|oauth2?|jwt|token|sftp|ftp|proxy|"
+    r"registry)(?:[._-]|(?=[A-Z])|(?=password|passwd|pass|pwd|pw))"
+)
+_DB_KEY_RE = re.compile(r"(?i)pg|postgres|db|database|datasource|sql")
+
+
+# the environment forms' own names, read by pg.env.1 / pg.env.2 with their context
+_ENV_OWNED_RE = re.compile(
+    r"(?i)PGPASSWORD|POSTGRES_PASSWORD|POSTGRESQL(?:_POSTGRES|_REPLICATION)?_PASSWORD"
+)
+
+
+def is_foreign_key(key: str) -> bool:
+    """`KEYCLOAK_ADMIN_PASSWORD`, `server.ssl.key-store-password`, `spring.mail.password`:
+    a password key of another subject, with no word naming the database."""
+    return _FOREIGN_KEY_RE.search(key) is not None and _DB_KEY_RE.search(key) is None
+
+
 def _password_key_ok(text: str, key_end: int) -> bool:
     """The whole key name the match starts in names a password (`dbPassword`,
     `spring.datasource.password`, `PGPASS`), not another word ending in `pass`."""
@@ -376,4 +398,5 @@ def _password_key_ok(text: str, key_end: int) -> bool:
     prefix = m.group(0) if m else ""
     tail = re.match(r"(?i)password|passwd|pass|pwd|pw", text[key_end:])
     key = prefix + (tail.group(0) if tail else "")
-    return _PW_KEY_RE.fullmatch(key) is not None and _APP_USER_KEY_RE.search(key) is None
+    return (_PW_KEY_RE.fullmatch(key) is not None and _APP_USER_KEY_RE.search(key) is None
+            and not is_foreign_key(key) and _ENV_OWNED_RE.fullmatch(key) is None)

@@ -1,4 +1,5 @@
-"""Parse libpq connection URIs exactly as libpq does (shared/formats.md §1)."""
+"""Parse PostgreSQL connection URIs: libpq's exactly as libpq does, and node-postgres'
+`pg://` and `socket:` forms as its pg-connection-string does."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ from pgsweep.models import ParsedCredential
 from pgsweep.parsers.interface import ParseError
 
 SCHEME_RE = re.compile(r"(?i)^(postgres(?:ql)?|postgis|pgsql)(\+[a-z0-9_]+)?://")
+# node-postgres (pg-connection-string) reads any URL; these two schemes are its own.
+NODE_SCHEME_RE = re.compile(r"(?i)^(?:pg://|socket:(?://)?)")
 _STRIP_TRAILING = ".,;:!"
+_QUOTES = "\"'"
 
 
-_OPENER = {")": "(", "]": "[", "}": "{"}
+_OPENER = {")": "(", "]": "[", "}": "{", ">": "<"}
 
 
-def trim(candidate: str, closers: str = ")]") -> str:
-    """Cut a URI candidate where surrounding text takes over (formats.md §1.3): trailing
+def trim(candidate: str, closers: str = ")]}>") -> str:
+    """Cut a URI candidate where surrounding text takes over: trailing
     punctuation, and each trailing closer in `closers` that has no opener left of it.
 
     Bracket counts are taken once and updated as characters come off the end, so a
@@ -37,8 +41,9 @@ def trim(candidate: str, closers: str = ")]") -> str:
     return candidate[:end]
 
 
-def percent_decode(value: str) -> str:
-    """libpq's decoding: `%XX` of either case to raw bytes; malformed `%` or `%00` is an error."""
+def percent_decode(value: str, lenient: bool = False) -> str:
+    """libpq's decoding: `%XX` of either case to raw bytes; malformed `%` or `%00` is an error.
+    `lenient` keeps a malformed `%` as it is (pg-connection-string re-encodes it first)."""
     if "%" not in value:
         return value
     out = bytearray()
@@ -49,6 +54,10 @@ def percent_decode(value: str) -> str:
         if c == 0x25:  # %
             pair = raw[i + 1 : i + 3]
             if len(pair) != 2 or not all(chr(b) in "0123456789abcdefABCDEF" for b in pair):
+                if lenient:
+                    out.append(c)
+                    i += 1
+                    continue
                 raise ParseError("invalid percent-encoded token")
             byte = int(pair, 16)
             if byte == 0:
@@ -119,6 +128,9 @@ def _netloc(rest: str) -> tuple[tuple[str, ...], tuple[str, ...], int, str]:
 
 def parse(uri: str) -> ParsedCredential:
     """Parse a (trimmed) URI. Raises ParseError where libpq would refuse it."""
+    node = NODE_SCHEME_RE.match(uri)
+    if node:
+        return _parse_node(uri, socket=node.group().lower().startswith("socket"))
     m = SCHEME_RE.match(uri)
     if not m:
         raise ParseError("not a PostgreSQL URI")
@@ -190,12 +202,100 @@ def parse(uri: str) -> ParsedCredential:
     )
 
 
+def _parse_node(uri: str, socket: bool) -> ParsedCredential:
+    """node-postgres' `pg://` and `socket:` URLs (pg-connection-string): WHATWG URL parts,
+    userinfo split at its last `@`, a malformed `%` kept as it is; `user`, `password` and
+    `host` query parameters win; a `socket:` URL's path is the socket directory and `db` its
+    database."""
+    rest = uri.split(":", 1)[1].removeprefix("//")
+    head, _, query = rest.partition("?")
+    user = password = None
+    at = head.rfind("@")
+    if at >= 0 and (socket or "/" not in head[:at]):
+        u, sep, p = head[:at].partition(":")
+        user = percent_decode(u, lenient=True) or None
+        password = percent_decode(p, lenient=True) if sep and p else None
+        head = head[at + 1 :]
+    if socket:
+        hosts = (percent_decode(head, lenient=True),) if head else ()
+        ports: tuple[str, ...] = ()
+        database = None
+    else:
+        authority, slash, path = head.partition("/")
+        host, _, port = authority.rpartition(":") if not authority.endswith("]") else (
+            authority, "", "")
+        if not host:
+            host, port = port, ""
+        host = host.strip("[]")
+        hosts = (percent_decode(host, lenient=True),) if host else ()
+        ports = (port,) if port else ()
+        database = percent_decode(path, lenient=True) if slash and path else None
+    params: list[tuple[str, str]] = []
+    for pair in query.split("&") if query else ():
+        key, sep, value = pair.partition("=")
+        if not sep:
+            continue
+        value = percent_decode(value.replace("+", " "), lenient=True)
+        if key == "password":
+            password = value
+        elif key == "user":
+            user = value
+        elif key == "host":
+            hosts = (value,)
+        elif key == "port":
+            ports = (value,)
+        elif key in ("db", "database") and (socket or key == "database"):
+            database = value
+        else:
+            params.append((key, value))
+    return ParsedCredential(password=password or None, user=user, hosts=hosts, ports=ports,
+                            database=database, params=tuple(params))
+
+
+def candidate_text(match: re.Match[str]) -> str:
+    """The URI a match stands for. libpq takes every byte of the string it is given, spaces
+    included (`?password=super secret` is read whole); in text, a URI that opens a quoted
+    string runs to the closing quote on its line, anywhere else it ends at whitespace."""
+    text, start, end = match.string, match.start(), match.end()
+    quote = text[start - 1] if start > 0 else ""
+    if quote in _QUOTES and end < len(text) and text[end] in " \t\\|^`":
+        if text.startswith("\\" + quote, end):
+            return match.group(0)  # `\"`: the string is itself inside an outer one
+        close = text.find(quote, end)
+        newline = text.find("\n", end)
+        if close > 0 and (newline < 0 or close < newline):
+            return text[start:close].removesuffix("\\")
+    return match.group(0)
+
+
+def _is_quoted(match: re.Match[str], candidate: str) -> bool:
+    """The candidate is a whole quoted string: its quotes, not prose, delimit it."""
+    text, start = match.string, match.start()
+    quote = text[start - 1] if start > 0 else ""
+    return quote in _QUOTES and text.startswith(quote, start + len(candidate))
+
+
 def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
-    """Parser entry point: the signature's whole match is the URI candidate."""
+    """Parser entry point: the signature's whole match is the URI candidate (a quoted one
+    runs to its closing quote)."""
+    candidate = candidate_text(match)
     try:
-        return parse(trim(match.group(0)))
+        return parse(candidate if _is_quoted(match, candidate) else trim(candidate))
     except ParseError:
         return None
+
+
+# libpq's connection keywords: `missing "=" after "dbname"` is a typo, not a password.
+_CONNINFO_KEYWORDS = frozenset(
+    """
+    host hostaddr port dbname user password passfile connect_timeout client_encoding options
+    application_name fallback_application_name keepalives sslmode sslcert sslkey sslrootcert
+    sslcrl sslpassword requiressl target_session_attrs load_balance_hosts service channel_binding
+    gssencmode krbsrvname require_auth sslnegotiation replication
+    """.split()
+)
+# A value that starts with a malformed escape and is letters after it: `%XXfoo`.
+_BAD_ESCAPE_WORD_RE = re.compile(r"%[G-Zg-z]{1,2}[A-Za-z]*|%[0-9A-Fa-f][G-Zg-z][A-Za-z]*")
 
 
 def parse_error_fragment(
@@ -213,12 +313,12 @@ def parse_error_fragment(
             return None  # a mistyped port, not a password
     elif g.get("token"):
         fragment = g["token"]
-        if len(fragment) < 5:
-            return None  # "%zz", "%1": a malformed escape, not a password
+        if len(fragment) < 5 or _BAD_ESCAPE_WORD_RE.fullmatch(fragment):
+            return None  # "%zz", "%1", "%XXfoo": a malformed escape, not a password
     elif g.get("word"):
         fragment = g["word"]
-        if len(fragment) < 4:
-            return None  # "us", "app": a typo in a key/value string
+        if len(fragment) < 4 or "://" in fragment or fragment.lower() in _CONNINFO_KEYWORDS:
+            return None  # "us", "dbname", "postgre://": a typo in the string, not a password
     elif g.get("host"):
         fragment, _, host = g["host"].rpartition("@")
     else:

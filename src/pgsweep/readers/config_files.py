@@ -10,13 +10,14 @@ from typing import Any
 
 from pgsweep.models import Chunk, Skipped
 from pgsweep.parsers import pgpass
-from pgsweep.readers.envgroups import Assignment, has_postgres_hint, synthesize
+from pgsweep.readers.envgroups import Assignment, synthesize
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.normalise import (
     LineMappedText,
     decode_text,
     file_provenance,
     make_uri,
+    shell_quote,
     split_lines,
 )
 from pgsweep.readers.text import text_chunk
@@ -38,7 +39,9 @@ def pgpass_risk(info: FileInfo) -> tuple[str, ...] | None:
 
 
 class PgpassReader:
-    """`hostname:port:database:username:password` lines, each turned into a URI.
+    """`hostname:port:database:username:password` lines, passed on as they are for the
+    `.pgpass` signature (pg.pgpass.1), comment lines blanked, with the file's permission
+    risk.
 
     Besides the usual names, the file that `passfile` names is one (the registry passes
     the `PGPASSFILE` of the scanning process; a sweep finds each user's in their rc files).
@@ -57,26 +60,19 @@ class PgpassReader:
 
     def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
         out = LineMappedText()
-        lines = split_lines(decode_text(data))
-        for n, line in enumerate(lines, start=1):
-            entry = pgpass.parse_line(line)  # None: comment, blank, fewer than 4 colons
-            if entry is None or not entry.password:
-                continue
-            out.add(
-                make_uri(entry.password, entry.user, entry.hosts, entry.ports, entry.database),
-                n,
-            )
-        if out:
-            yield out.keep_ignore_markers(lines).chunk(
-                file_provenance(info, self.name, risk_flags=pgpass_risk(info))
-            )
+        for n, line in enumerate(split_lines(decode_text(data)), start=1):
+            # libpq reads no comment line: it is blanked, so no form reads it either
+            out.add("" if line.startswith("#") else line, n)
+        if any(pgpass.parse_line(line) for line in out.lines):  # None: blank, too few ':'
+            yield out.chunk(file_provenance(info, self.name, risk_flags=pgpass_risk(info)))
 
 
 # --------------------------------------------------------------------------- pg_service.conf
 
 
 class PgServiceReader:
-    """`[service]` sections of raw `key=value` lines; a section with a password is one URI."""
+    """`[service]` sections of raw `key=value` lines, passed on as they are for the service
+    file signature (pg.pgservice.1), which joins each password with its section's keys."""
 
     name = "pg-service"
 
@@ -84,48 +80,7 @@ class PgServiceReader:
         return info.name in ("pg_service.conf", ".pg_service.conf")
 
     def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
-        out = LineMappedText()
-        sections: list[tuple[str, dict[str, tuple[str, int]]]] = []
-        current: dict[str, tuple[str, int]] | None = None
-        lines = split_lines(decode_text(data))
-        for n, raw in enumerate(lines, start=1):
-            line = raw.strip()
-            if not line:
-                continue
-            if line.startswith("#"):
-                out.add(raw, n)  # comments are scanned as they are
-                continue
-            if line.startswith("[") and line.endswith("]"):
-                current = {}
-                sections.append((line[1:-1], current))
-                continue
-            key, sep, value = line.partition("=")
-            if sep and current is not None:
-                current[key] = (value, n)  # raw rest of the line: no quoting, no escapes
-        for _name, keys in sections:
-            if "password" not in keys or not keys["password"][0]:
-                continue
-            password, line_no = keys["password"]
-
-            def val(k: str, keys: dict[str, tuple[str, int]] = keys) -> str | None:
-                return keys[k][0] if k in keys and keys[k][0] else None
-
-            host = val("host") or val("hostaddr")
-            port = val("port")
-            params = [(k, keys[k][0]) for k in ("sslmode",) if val(k)]
-            out.add(
-                make_uri(
-                    password,
-                    val("user"),
-                    host.split(",") if host else [],
-                    port.split(",") if port else [],
-                    val("dbname"),
-                    params,
-                ),
-                line_no,
-            )
-        if out:
-            yield out.keep_ignore_markers(lines).chunk(file_provenance(info, self.name))
+        yield Chunk(data=data, provenance=file_provenance(info, self.name))
 
 
 # --------------------------------------------------------------------------- .env files
@@ -160,8 +115,9 @@ def parse_dotenv(text: str) -> tuple[LineMappedText, list[Assignment]]:
         else:
             value = re.split(r"\s+#", rest, maxsplit=1)[0].strip()
         assignments.append(Assignment(key, value, n))
-        out.add(f"{key}={value}", n)
+        out.add(f"{key}={shell_quote(value)}", n)
     return out, assignments
+
 
 
 def _closing_quote(body: str, quote: str) -> int:
@@ -200,7 +156,9 @@ def replace_lines(text: LineMappedText, uris: dict[int, str]) -> LineMappedText:
 
 
 class DotenvReader:
-    """`.env` files: quoting undone, PG*/POSTGRES_* groups joined into URIs."""
+    """`.env` files: each `KEY=value` rewritten as one single-quoted shell word (dotenv
+    quoting, escapes and multi-line values undone), so the env signatures read every value
+    exactly and join PG*/POSTGRES_* groups themselves."""
 
     name = "dotenv"
 
@@ -210,9 +168,8 @@ class DotenvReader:
 
     def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
         text = decode_text(data)
-        normalised, assignments = parse_dotenv(text)
-        uris = synthesize(assignments, hint=has_postgres_hint(text))
-        out = replace_lines(normalised, uris).keep_ignore_markers(split_lines(text))
+        normalised, _ = parse_dotenv(text)
+        out = normalised.keep_ignore_markers(split_lines(text))
         yield out.chunk(file_provenance(info, self.name))
 
 

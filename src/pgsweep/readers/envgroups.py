@@ -1,4 +1,6 @@
-"""Join environment-style settings (PGUSER/PGPASSWORD, POSTGRES_*, helm auth.*) into URIs."""
+"""Join environment-style settings (PGUSER/PGPASSWORD, POSTGRES_*, helm auth.*) into one line
+that the signature of their own form reads: `PGPASSWORD='…' PGUSER='…' PGHOST='…'` for the
+environment families, a URI for the helm and Secret key families."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pgsweep.readers.normalise import make_uri
+from pgsweep.readers.normalise import make_uri, shell_quote
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Family:
     port: tuple[str, ...] = ()
     database: tuple[str, ...] = ()
     needs_hint: bool = False  # generic names (DB_PASSWORD): only in files that mention postgres
+    inline: bool = True  # joined as `KEY='…'` words read by the env signatures, else a URI
 
 
 ENV_FAMILIES: tuple[Family, ...] = (
@@ -51,16 +54,17 @@ ENV_FAMILIES: tuple[Family, ...] = (
 # Kubernetes Secret `stringData` keys (CloudNativePG, Crunchy, hand-written secrets).
 SECRET_FAMILIES: tuple[Family, ...] = (
     Family("password", ("username", "user"), None, ("host",), ("port",), ("dbname", "database"),
-           needs_hint=True),
-    Family("postgres-password", (), "postgres", ("host",), ("port",), ("dbname", "database")),
+           needs_hint=True, inline=False),
+    Family("postgres-password", (), "postgres", ("host",), ("port",), ("dbname", "database"),
+           inline=False),
     *ENV_FAMILIES,
 )
 
 # bitnami/postgresql chart values: `auth:` (also under `postgresql:` / `global.postgresql:`).
 HELM_FAMILIES: tuple[Family, ...] = (
-    Family("postgresPassword", (), "postgres", (), (), ("database",)),
-    Family("password", ("username",), None, (), (), ("database",)),
-    Family("replicationPassword", ("replicationUsername",), "repl_user"),
+    Family("postgresPassword", (), "postgres", (), (), ("database",), inline=False),
+    Family("password", ("username",), None, (), (), ("database",), inline=False),
+    Family("replicationPassword", ("replicationUsername",), "repl_user", inline=False),
 )
 
 _HINT_RE = re.compile(r"(?i)postgres|pgsql|psql|\b5432\b")
@@ -84,7 +88,8 @@ def synthesize(
     hint: bool = False,
     default_host: str | None = None,
 ) -> dict[int, str]:
-    """URIs keyed by the original line of each password setting that has a value."""
+    """The joined line (see the module) keyed by the original line of each password setting
+    that has a value."""
     last: dict[str, Assignment] = {}
     for a in assignments:
         last[a.key] = a
@@ -106,7 +111,16 @@ def synthesize(
         user = first(fam.user) or fam.default_user
         host = first(fam.host) or default_host
         port = first(fam.port)
+        database = first(fam.database)
+        if fam.inline:
+            words = [(fam.password, password)]
+            for keys, value in ((fam.user, first(fam.user)), (fam.host, host), (fam.port, port),
+                                (fam.database, database)):
+                if keys and value:
+                    words.append((keys[0], value))
+            out[pw.line] = " ".join(f"{k}={shell_quote(v)}" for k, v in words)
+            continue
         hosts = host.split(",") if host else []
         ports = port.split(",") if port else []
-        out[pw.line] = make_uri(password, user, hosts, ports, first(fam.database))
+        out[pw.line] = make_uri(password, user, hosts, ports, database)
     return out

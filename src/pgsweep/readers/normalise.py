@@ -1,4 +1,5 @@
-"""Shared tools of the format readers: canonical URIs, line-mapped chunks, provenance."""
+"""Shared tools of the format readers: canonical URIs and shell words, line-mapped chunks,
+provenance."""
 
 from __future__ import annotations
 
@@ -69,6 +70,11 @@ def make_uri(
             uri += "/"
         uri += "?" + "&".join(f"{k}={percent_encode(v)}" for k, v in query)
     return uri
+
+
+def shell_quote(value: str) -> str:
+    """`value` as one single-quoted shell word, which the env signatures read back exactly."""
+    return "'" + value.replace("'", "'\\''") + "'"
 
 
 def file_provenance(

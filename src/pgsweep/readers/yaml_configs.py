@@ -171,7 +171,9 @@ class YamlReader:
         out = LineMappedText()
         lines = split_lines(text)
         for n, line in enumerate(lines, start=1):
-            out.add(uris.get(n, line), n)
+            joined = uris.get(n)
+            # the joined line keeps its indentation: the block it sits in bounds its context
+            out.add(line if joined is None else line[: len(line) - len(line.lstrip())] + joined, n)
         yield out.keep_ignore_markers(lines).chunk(file_provenance(info, _kind_of(info, docs)))
 
 

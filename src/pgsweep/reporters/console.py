@@ -92,8 +92,8 @@ class ConsoleReporter:
             for p in shown:
                 self._credential(console, report, p, places.get(p.credential.id, []))
             if folded:
-                console.print(f"{folded} info-level credentials (placeholder-like or weak "
-                              "values) not listed; --show-info lists them")
+                # (fits 80 columns)
+                console.print(f"{folded} info-level credentials not listed (--show-info)")
             if report.users:
                 self._users(console, report)
         self._summary(console, report, len(shown), folded)
