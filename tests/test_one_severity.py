@@ -68,7 +68,8 @@ def test_triage_shows_in_scan_and_report_alike(demo: Path, tmp_path: Path) -> No
         # the accepted credential keeps its severity but comes last, out of "rotate now"
         assert rows[-1].split(" | ")[1:4] == ["**critical**", "accepted",
                                               f"[{top['id']}](#{top['id']})"]
-        assert "9 leaked credentials to rotate now (2 critical, 5 high, 2 info); 1 more triaged" in text
+        assert ("9 leaked credentials to rotate now (2 critical, 5 high, 2 info); 1 more triaged"
+                in text)
         assert "Not rotating: the risk was accepted" in text
     html = run_cli("report", "--store", store, "--format", "html").stdout
     rows = [ln for ln in html.splitlines() if ln.startswith('<tr id="row-')]

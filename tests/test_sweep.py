@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from filescan import scan_items, shared_scanner
 
 from pgsweep.fingerprint import redact
-from pgsweep.models import GitProvenance
+from pgsweep.models import GitProvenance, Severity
 from pgsweep.options import ScanOptions
 from pgsweep.pipeline import Scanner
 from pgsweep.sources.sweep import SweepSource
@@ -253,6 +253,7 @@ def test_sweep_finds_every_planted_leak_and_no_decoy(scanner, machine) -> None:
         (source.user_of(f) or "(system)", str(Path(f.provenance.path).relative_to(root)), f.line,
          f.secret)
         for f in found
+        if f.severity > Severity.INFO  # decoys (placeholder words) are kept at info
     )
     assert got == sorted((x.user, x.path, x.line, x.secret) for x in leaks)
     assert snapshot(root) == before  # read-only
@@ -272,8 +273,8 @@ def test_sweep_finds_every_planted_leak_and_no_decoy(scanner, machine) -> None:
     summaries = {u.user: u for u in source.summaries(found)}
     assert {u: (s.files, s.findings, s.skipped, s.encrypted_present)
             for u, s in summaries.items()} == {
-        "alice": (9, 11, 3, 0), "carol": (6, 5, 1, 1), "postgres": (3, 3, 0, 0),
-        "root": (2, 0, 0, 0), "(system)": (1, 1, 0, 0),
+        "alice": (9, 13, 3, 0), "carol": (6, 5, 1, 1), "postgres": (3, 3, 0, 0),
+        "root": (2, 1, 0, 0), "(system)": (1, 1, 0, 0),
     }
     assert summaries["alice"].risk_flags == (
         f"{root / 'home/alice/.pgpass'}: pgpass-group-or-world-accessible:0644",)
@@ -292,10 +293,12 @@ def test_sweep_cli_json_users_section_and_redaction(machine, tmp_path: Path) -> 
     text = out.read_text()
     doc = json.loads(text)
     assert all(leak.secret not in text for leak in leaks)
-    assert sorted(f["secret"] for f in doc["findings"]) == sorted(redact(x.secret) for x in leaks)
+    assert sorted(f["secret"] for f in doc["findings"] if f["severity"] != "info") == sorted(
+        redact(x.secret) for x in leaks)
     assert [(u["user"], u["findings"]) for u in doc["users"]] == [
-        ("alice", 11), ("carol", 5), ("postgres", 3), ("root", 0), ("(system)", 1)]
-    assert {f["provenance"]["user"] for f in doc["findings"] if "user" in f["provenance"]} == {
+        ("alice", 13), ("carol", 5), ("postgres", 3), ("root", 1), ("(system)", 1)]
+    assert {f["provenance"]["user"] for f in doc["findings"]
+            if "user" in f["provenance"] and f["severity"] != "info"} == {
         "alice", "carol", "postgres"}
     res = run_cli("sweep", "--root", str(root), "--output", str(root / "report.txt"))
     assert res.returncode == 2 and "refusing to write inside the swept root" in res.stderr
@@ -307,6 +310,8 @@ def test_sweep_cli_json_users_section_and_redaction(machine, tmp_path: Path) -> 
     verbose = run_cli("sweep", "--root", str(root), "-v", env={"COLUMNS": "80"})
     shown = {ln.strip() for ln in verbose.stdout.splitlines()}
     for f in doc["findings"]:
+        if f["severity"] == "info":  # folded into one count line unless --show-info
+            continue
         owner = f["provenance"].get("user")
         where = f"{f['path']}:{f['line']}"
         assert any(ln.startswith(f"{owner}: {where}" if owner else where) for ln in shown), where
@@ -323,7 +328,8 @@ def test_sweep_records_into_an_explicit_store_only(machine, tmp_path: Path) -> N
     assert not (tmp_path / "xdg").exists()  # nothing written but what was asked for
     store = Store.open(store_path)
     try:
-        stored = store.findings(repo_key_for(str(root)))
+        stored = [f for f in store.findings(repo_key_for(str(root)))
+                  if f.severity > Severity.INFO]
     finally:
         store.close()
     assert len(stored) == len(leaks)

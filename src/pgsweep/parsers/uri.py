@@ -257,8 +257,8 @@ def candidate_text(match: re.Match[str]) -> str:
     included (`?password=super secret` is read whole); in text, a URI that opens a quoted
     string runs to the closing quote on its line, anywhere else it ends at whitespace."""
     text, start, end = match.string, match.start(), match.end()
-    quote = text[start - 1] if start > 0 else ""
-    if quote in _QUOTES and end < len(text) and text[end] in " \t\\|^`":
+    quote = _quote_before(text, start)
+    if quote and end < len(text) and text[end] in " \t\\|^`":
         if text.startswith("\\" + quote, end):
             return match.group(0)  # `\"`: the string is itself inside an outer one
         close = text.find(quote, end)
@@ -271,8 +271,14 @@ def candidate_text(match: re.Match[str]) -> str:
 def _is_quoted(match: re.Match[str], candidate: str) -> bool:
     """The candidate is a whole quoted string: its quotes, not prose, delimit it."""
     text, start = match.string, match.start()
+    quote = _quote_before(text, start)
+    return bool(quote) and text.startswith(quote, start + len(candidate))
+
+
+def _quote_before(text: str, start: int) -> str:
+    """The quote character that opens a string right before `start`, or ""."""
     quote = text[start - 1] if start > 0 else ""
-    return quote in _QUOTES and text.startswith(quote, start + len(candidate))
+    return quote if quote and quote in _QUOTES else ""
 
 
 def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
