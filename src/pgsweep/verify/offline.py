@@ -51,8 +51,13 @@ _SQL_PASSWORD_RE = re.compile(
     r"\bPASSWORD\s+(?:'(?P<pw>(?:[^']|'')*)'|(?P<null>NULL))", re.IGNORECASE
 )
 # rolname,rolpassword (CSV) / rolname|rolpassword (psql -A) / tab- or space-separated
-_ROW_RE = re.compile(rf"^\s*(?P<name>.+?)\s*[|,\t ]\s*(?P<pw>{_VERIFIER})\s*\|?\s*$")
-_EMPTY_ROW_RE = re.compile(r"^\s*(?P<name>[^|,\t]+?)\s*[|,\t]\s*(?:\\N|NULL)?\s*$")
+# A role name is at most 63 bytes and a verifier a few hundred: a longer line is no row.
+# Names are bounded and each separator is taken atomically, so a row costs linear time.
+_MAX_ROW = 1024
+_ROW_RE = re.compile(
+    rf"^\s*+(?P<name>.{{1,256}}?)(?>\s*[|,\t ]\s*)(?P<pw>{_VERIFIER})\s*+(?:\|\s*+)?$")
+_EMPTY_ROW_RE = re.compile(
+    r"^\s*+(?P<name>[^|,\t]{1,256}?)(?>\s*[|,\t])\s*+(?:(?:\\N|NULL)\s*+)?$")
 _HEADER_NAMES = {"rolname", "usename", "role", "passwd", "rolpassword"}
 
 
@@ -157,6 +162,8 @@ def iter_role_verifiers(text: str) -> Iterable[RoleVerifier]:
                 yield RoleVerifier(role, None, sets_password=False)  # `CREATE ROLE x;`
             else:
                 yield RoleVerifier(role, None if pw.group("null") else pw.group("pw"))
+            continue
+        if len(line) > _MAX_ROW:
             continue
         m = _ROW_RE.match(line)
         if m:
