@@ -134,7 +134,7 @@ class PgServer:
             fh.write("\n# pgsweep test cluster\n" + "\n".join(settings) + "\n")
 
     def write_hba(self, md5_roles: Sequence[str] = ()) -> None:
-        """md5-stored roles authenticate only under the `md5` method (formats.md §4.4)."""
+        """md5-stored roles authenticate only under the `md5` method."""
         lines = [f"local all {ADMIN} trust"]
         lines += [f'host all "{name}" 127.0.0.1/32 md5' for name in md5_roles]
         lines.append("host all all 127.0.0.1/32 scram-sha-256")

@@ -40,7 +40,7 @@ class HostInfo:
 
 
 # (provider, regex on the lower-cased host). Order matters: the first match wins.
-# Sources: formats.md §3.7 and the providers' documentation.
+# Sources: the providers' documentation.
 _CLOUD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(rx))
     for name, rx in (

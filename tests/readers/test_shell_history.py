@@ -272,7 +272,7 @@ def test_pgpassword_in_histories(scanner: Scanner, tmp_path: Path) -> None:
         metafy(f": {EPOCH}:0;PGPASSWORD='{pw2}—' psql -h db.corp.net -U app\n".encode()))
     got = [(row[1], row[2], row[5]) for row in findings(scanner, read(zsh)[1])]
     assert got == [("2024-05-30T14:30:00+00:00", 1, redact(pw2 + "—"))]
-    fish = tmp_path / "fish_history"  # the formats.md example: password a\b:c, two lines
+    fish = tmp_path / "fish_history"  # fish escapes: password a\b:c, two lines
     fish.write_text(f"- cmd: ls\n- cmd: export PGPASSWORD='{pw}\\\\b:c'"
                     f"\\npsql -h db.corp.net -U app prod\n"
                     f"  when: {EPOCH}\n")

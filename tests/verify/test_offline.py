@@ -1,4 +1,4 @@
-"""Offline verification against verifiers the real server produced (formats.md §4.4)."""
+"""Offline verification against verifiers the real server produced."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def test_quoted_role_names_from_a_real_dump(pg_server) -> None:
     assert result.status is Status.LIVE
 
 
-# ---------------------------------------------------------------- formats.md §4.4 cases
+# ---------------------------------------------------------------- md5 and SCRAM cases
 def test_scram_saslprep_cases_of_the_lab_record(pg_server) -> None:
     authid = dict(pg_server.authid())
     carol = pg_server.roles["carol"].leaked  # "ﬁ\u00a0x\u00ady-…"

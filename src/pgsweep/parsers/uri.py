@@ -307,7 +307,7 @@ _BAD_ESCAPE_WORD_RE = re.compile(r"%[G-Zg-z]{1,2}[A-Za-z]*|%[0-9A-Fa-f][G-Zg-z][
 def parse_error_fragment(
     match: re.Match[str], fields: Mapping[str, str]
 ) -> ParsedCredential | None:
-    """A libpq error that echoes part of a password (formats.md §1.4): groups `port`
+    """A libpq error that echoes part of a password: groups `port`
     (the text between ':' and a raw '/' read as a port), `token` (a bad %-escape, usually the
     whole password), `word` (a word after a space in an unquoted key/value password) and
     `host` (`pass@host` read as a host name after a raw '@')."""

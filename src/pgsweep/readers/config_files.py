@@ -205,7 +205,7 @@ class PsqlrcReader:
 
 
 def parse_conninfo(text: str) -> list[tuple[str, str]] | None:
-    """libpq keyword/value conninfo (formats.md §2.1); None where libpq would refuse it."""
+    """libpq keyword/value conninfo; None where libpq would refuse it."""
     pairs: list[tuple[str, str]] = []
     i, n = 0, len(text)
     while True:

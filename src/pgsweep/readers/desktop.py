@@ -25,7 +25,7 @@ from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.normalise import LineMappedText, decode_text, desktop_provenance, make_uri
 from pgsweep.readers.text import text_chunk, where_of
 
-# DBeaver's documented default key for credentials-config.json (formats.md §7.2).
+# DBeaver's documented default key for credentials-config.json.
 DBEAVER_KEY = bytes.fromhex("babb4a9f774ab853c96c2d653dfe544a")
 MAX_SIBLING_BYTES = 10 * 1024 * 1024
 

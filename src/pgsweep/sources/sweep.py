@@ -27,7 +27,7 @@ from pgsweep.sources.interface import Source, SourceError
 
 SYSTEM_USER = "(system)"
 
-# Where credentials live in a home (formats.md §2, §6, §7). `*` matches one path segment.
+# Where credentials live in a home. `*` matches one path segment.
 HOME_HISTORY = (
     ".bash_history", ".zsh_history", ".zhistory", ".histfile", ".zsh_sessions/*.history",
     ".local/share/fish/*_history", ".psql_history*", ".python_history", ".node_repl_history",
@@ -81,7 +81,7 @@ SYSTEM_LOCATIONS = (
     "etc/crontab", "etc/cron.d/*", "var/spool/cron/crontabs/*",
 )
 
-# Homes by convention (formats.md §6.6), beside the ones /etc/passwd names.
+# Homes by convention, beside the ones /etc/passwd names.
 _HOME_GLOBS = ("home/*", "root", "var/lib/postgresql", "var/lib/pgsql", "Users/*", "var/root")
 _FIXED_HOME_USERS = {"var/lib/postgresql": "postgres", "var/lib/pgsql": "postgres",
                      "var/root": "root"}

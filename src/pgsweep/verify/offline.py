@@ -207,7 +207,7 @@ def read_verifiers(path: Path) -> dict[str, str | None]:
 def scram_matches(verifier: str, password: str) -> tuple[bool, str | None]:
     """(matches, form): form is "saslprep" or "raw" (the UTF-8 bytes without SASLprep).
 
-    formats.md §4.2: salted = PBKDF2-HMAC-SHA256(SASLprep(pw), salt, iter);
+    salted = PBKDF2-HMAC-SHA256(SASLprep(pw), salt, iter);
     StoredKey = SHA256(HMAC(salted, "Client Key")), ServerKey = HMAC(salted, "Server Key").
     Raises ValueError for a malformed verifier.
     """
