@@ -15,7 +15,7 @@ help:
 	@echo "make test                          lint, then run the test suite (installs what it needs)"
 	@echo "make bench REPO=path               benchmark against gitleaks and Kingfisher"
 	@echo "make bench-channels [ARGS=...]     image and chat export readers vs a plain folder scan"
-	@echo "make lint                          ruff and mypy"
+	@echo "make lint                          ruff, mypy and the stage layers"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,7 @@ bench-channels: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/mypy src
+	$(VENV)/bin/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) build dist

@@ -43,7 +43,7 @@ def password() -> str:
 
 @pytest.fixture(scope="session")
 def all_signatures():
-    from pgsweep import signatures
+    from pgsweep.detectors import signatures
 
     return signatures.load()
 
@@ -116,8 +116,8 @@ def pg_server():
 
 def scan_tree(root: Path, files: dict[str, str]):
     """Write `files` under `root` and scan the folder with the shipped signatures."""
-    from pgsweep import signatures
-    from pgsweep.pipeline import Scanner
+    from pgsweep.detectors import signatures
+    from pgsweep.findings.pipeline import Scanner
     from pgsweep.sources.files import FileSource
 
     for rel, text in files.items():

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from pgsweep.models import Finding, Severity
+from pgsweep.core.models import Finding, Severity
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 _CASE_KEYS = {"id", "source", "file", "text", "expect", "placeholder", "negative"}

@@ -6,8 +6,8 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pgsweep.models import Chunk, Finding, ScanStats, Skipped, provenance_path
-from pgsweep.pipeline import Scanner
+from pgsweep.core.models import Chunk, Finding, ScanStats, Skipped, provenance_path
+from pgsweep.findings.pipeline import Scanner
 from pgsweep.readers.interface import FileInfo
 from pgsweep.sources.archives import ArchiveLimits
 from pgsweep.sources.files import iter_data_items
@@ -51,6 +51,6 @@ def scan_data(scanner: Scanner, name: str, data: bytes, path: str | None = None,
 @functools.cache
 def shared_scanner() -> Scanner:
     """The real detector pipeline (shipped signatures, default filters), built once."""
-    from pgsweep import signatures
+    from pgsweep.detectors import signatures
 
     return Scanner(signatures.load())

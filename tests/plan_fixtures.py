@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pgsweep import credentials as credentials_mod
-from pgsweep.fingerprint import credential_id, finding_id, fingerprint
-from pgsweep.models import (
+from pgsweep.core.models import (
     CiLogProvenance,
     Credential,
     FileProvenance,
@@ -19,6 +17,8 @@ from pgsweep.models import (
     SecretKind,
     Severity,
 )
+from pgsweep.findings import credentials as credentials_mod
+from pgsweep.findings.fingerprint import credential_id, finding_id, fingerprint
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from conftest import make_password, run_cli
 
-from pgsweep import backtracking, signatures
+from pgsweep.detectors import backtracking, signatures
 
 SLOW = {
     # pg.sql.1 as it was: `''` is a quote inside a string or the end of one and the start

@@ -11,8 +11,8 @@ import pytest
 from conftest import make_password, run_cli, scan_tree
 from gitrepo import GitRepo
 
-from pgsweep import baseline
-from pgsweep.fingerprint import redact
+from pgsweep.findings import baseline
+from pgsweep.findings.fingerprint import redact
 
 # The detect-secrets console script installed next to the Python running the tests.
 DETECT_SECRETS = Path(sys.executable).with_name("detect-secrets")

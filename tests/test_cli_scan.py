@@ -11,7 +11,7 @@ from conftest import REPO_ROOT, make_password, run_cli
 from gitrepo import AUTHOR, EMAIL, GitRepo, date_of, uri
 
 from pgsweep import __version__
-from pgsweep.fingerprint import fingerprint, redact
+from pgsweep.findings.fingerprint import fingerprint, redact
 
 FINDING_KEYS = {
     "id", "rule", "kind", "source", "path", "line", "commit", "author", "date", "secret",

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import make_password, run_cli
 
-from pgsweep import config
-from pgsweep.fingerprint import redact
+from pgsweep.core import config
+from pgsweep.findings.fingerprint import redact
 
 
 def _write_leaks(root: Path) -> dict[str, str]:

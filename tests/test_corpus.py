@@ -8,7 +8,7 @@ import pytest
 from corpuscases import Case, judge, load
 from filescan import scan_data, shared_scanner
 
-from pgsweep.models import Finding
+from pgsweep.core.models import Finding
 
 CASES = load()
 # The floor the summary holds the corpus to; every case also has its own test.

@@ -6,10 +6,10 @@ import base64
 
 from conftest import make_password
 
-from pgsweep import signatures
-from pgsweep.decoders import iter_decoded
-from pgsweep.models import Chunk, FileProvenance, ScanStats
-from pgsweep.pipeline import Scanner
+from pgsweep.core.models import Chunk, FileProvenance, ScanStats
+from pgsweep.detectors import signatures
+from pgsweep.detectors.decoders import iter_decoded
+from pgsweep.findings.pipeline import Scanner
 
 
 def b64(s: str) -> str:

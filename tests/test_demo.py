@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from pgsweep.demo import DemoError, build_demo
-from pgsweep.models import GitProvenance, Severity
-from pgsweep.options import ScanOptions
-from pgsweep.pipeline import Scanner
+from pgsweep.core.models import GitProvenance, Severity
+from pgsweep.core.options import ScanOptions
+from pgsweep.findings.pipeline import Scanner
+from pgsweep.jobs.demo import DemoError, build_demo
 from pgsweep.sources.git import GitSource
 
 

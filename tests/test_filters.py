@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pgsweep import filters
-from pgsweep.models import Candidate, ParsedCredential, RuleId, Severity
+from pgsweep.core.models import Candidate, ParsedCredential, RuleId, Severity
+from pgsweep.detectors import filters
 
 
 def cand(password: str | None, user: str | None = None, line: str = "") -> Candidate:

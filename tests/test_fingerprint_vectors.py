@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import scan_tree
 
-from pgsweep.fingerprint import KEY_ENV, credential_id, finding_id, fingerprint
+from pgsweep.findings.fingerprint import KEY_ENV, credential_id, finding_id, fingerprint
 
 SECRET = "correct horse battery staple"
 UNICODE = "Pä-ß€ \U0001f511"

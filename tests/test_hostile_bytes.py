@@ -18,7 +18,7 @@ from gitrepo import GitRepo
 from typer.testing import CliRunner
 
 from pgsweep.cli import app
-from pgsweep.fingerprint import redact
+from pgsweep.findings.fingerprint import redact
 
 
 @dataclass(frozen=True)

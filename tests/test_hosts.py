@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pgsweep.hosts import HostClass, classify_host, classify_hosts, is_privileged_role
+from pgsweep.assess.hosts import HostClass, classify_host, classify_hosts, is_privileged_role
 
 CASES = [
     # local

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import make_password, scan_tree
 
-from pgsweep.fingerprint import redact
+from pgsweep.findings.fingerprint import redact
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from pgsweep.demo import build_demo
+from pgsweep.jobs.demo import build_demo
 
 
 @pytest.fixture(scope="module")

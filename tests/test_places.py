@@ -10,7 +10,7 @@ import pytest
 from conftest import make_password, run_cli
 from gitrepo import AUTHOR, EMAIL, GitRepo, date_of, uri
 
-from pgsweep.fingerprint import redact
+from pgsweep.findings.fingerprint import redact
 
 
 @pytest.fixture

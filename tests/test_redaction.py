@@ -11,8 +11,8 @@ import unicodedata
 
 import pytest
 
-from pgsweep.display import _UNSAFE, printable, printable_lines, utf8_data, utf8_text
-from pgsweep.fingerprint import redact, secret_length
+from pgsweep.core.display import _UNSAFE, printable, printable_lines, utf8_data, utf8_text
+from pgsweep.findings.fingerprint import redact, secret_length
 
 ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
 

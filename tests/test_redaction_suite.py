@@ -27,8 +27,8 @@ from gitrepo import GitRepo
 from typer.testing import CliRunner
 
 from pgsweep.cli import app
-from pgsweep.fingerprint import redact
-from pgsweep.scrub import MARK
+from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.scrub import MARK
 
 STORE_KEY = "redaction-suite-" + secrets.token_urlsafe(24)
 _LETTERS = "GHJKLMNPQRSTUVWXYZ"  # no hex digits, no O/I: nothing else in a report looks so

@@ -8,9 +8,8 @@ from datetime import timedelta
 from conftest import make_password
 from plan_fixtures import NOW, Triage, Verification, ci, config, finding, git, grouped, history
 
-from pgsweep.hosts import HostClass
-from pgsweep.models import SecretKind, Severity
-from pgsweep.risk import (
+from pgsweep.assess.hosts import HostClass
+from pgsweep.assess.risk import (
     Channel,
     RiskFactor,
     assess,
@@ -18,6 +17,7 @@ from pgsweep.risk import (
     explain,
     weakest_sslmode,
 )
+from pgsweep.core.models import SecretKind, Severity
 
 RDS = "prod.c9akciq32.eu-west-1.rds.amazonaws.com"
 

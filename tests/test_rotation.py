@@ -8,8 +8,7 @@ import pytest
 from conftest import make_password
 from plan_fixtures import NOW, Triage, Verification, ci, config, finding, git, grouped, history
 
-from pgsweep.models import Finding
-from pgsweep.rotation import (
+from pgsweep.assess.rotation import (
     CredentialPlan,
     Plan,
     Section,
@@ -17,6 +16,7 @@ from pgsweep.rotation import (
     quote_ident,
     quote_literal,
 )
+from pgsweep.core.models import Finding
 
 RDS = "prod.c9akciq32.eu-west-1.rds.amazonaws.com"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from pgsweep.models import Chunk, Finding, GitProvenance, Skipped
-from pgsweep.options import ScanOptions
-from pgsweep.scanjob import run_scan, scan_version
+from pgsweep.core.models import Chunk, Finding, GitProvenance, Skipped
+from pgsweep.core.options import ScanOptions
+from pgsweep.jobs.scan import run_scan, scan_version
 from pgsweep.sources.git_tips import blobs_at, default_tip, list_tips, present_commits
 from pgsweep.sources.interface import Source
 from pgsweep.store import Store, repo_key_for

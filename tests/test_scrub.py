@@ -12,9 +12,9 @@ import pytest
 from conftest import make_password
 from filescan import shared_scanner
 
-from pgsweep.models import FileProvenance, Finding
-from pgsweep.pipeline import Scanner
-from pgsweep.scrub import MARK, is_distinctive, scrub_host, scrub_text
+from pgsweep.core.models import FileProvenance, Finding
+from pgsweep.findings.pipeline import Scanner
+from pgsweep.findings.scrub import MARK, is_distinctive, scrub_host, scrub_text
 from pgsweep.sources.files import FileSource
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import REPO_ROOT
 
-from pgsweep.models import Severity
-from pgsweep.pipeline import Scanner
+from pgsweep.core.models import Severity
+from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.files import FileSource
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pgsweep import signatures
-from pgsweep.selftest import check_example
+from pgsweep.detectors import signatures
+from pgsweep.jobs.selftest import check_example
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -42,7 +42,7 @@ def test_bad_signature_is_a_clear_error(tmp_path) -> None:
 
 
 def test_signature_whose_example_fails_is_reported(tmp_path) -> None:
-    from pgsweep.selftest import run_examples
+    from pgsweep.jobs.selftest import run_examples
 
     (tmp_path / "mine.yml").write_text(
         "id: pg.custom.1\nname: custom\ndescription: d\nkeywords: [dbpass]\n"

@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from filescan import scan_items, shared_scanner
 
-from pgsweep.fingerprint import redact
-from pgsweep.models import GitProvenance, Severity
-from pgsweep.options import ScanOptions
-from pgsweep.pipeline import Scanner
+from pgsweep.core.models import GitProvenance, Severity
+from pgsweep.core.options import ScanOptions
+from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.sweep import SweepSource
 
 try:

@@ -10,8 +10,8 @@ from conftest import make_password, run_cli
 from filescan import Row, row, scan_items, shared_scanner
 from gitrepo import GitRepo, uri
 
-from pgsweep.options import ScanOptions
-from pgsweep.pipeline import Scanner
+from pgsweep.core.options import ScanOptions
+from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.sweep import SweepSource
 
 OUT = "leads out of the root (not read)"

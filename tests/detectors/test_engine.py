@@ -7,8 +7,8 @@ from filescan import Row, row, scan_data, shared_scanner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pgsweep.core.models import Chunk, FileProvenance, GitProvenance
 from pgsweep.detectors.engine import SignatureDetector, _LineCounter
-from pgsweep.models import Chunk, FileProvenance, GitProvenance
 
 
 def _naive_hits(keywords: tuple[bytes, ...], data: bytes) -> list[tuple[int, int]]:

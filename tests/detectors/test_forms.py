@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import make_password
 
-from pgsweep.fingerprint import redact
-from pgsweep.models import Chunk, FileProvenance, ScanStats, Severity
-from pgsweep.pipeline import Scanner
+from pgsweep.core.models import Chunk, FileProvenance, ScanStats, Severity
+from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.files import FileSource
 
 

@@ -18,7 +18,7 @@ from hang import no_hang
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pgsweep import signatures
+from pgsweep.detectors import signatures
 from pgsweep.detectors.engine import MAX_WINDOW
 
 SIGNATURES = {s.id: s for s in signatures.load()}

@@ -12,9 +12,9 @@ from conftest import make_password
 from filescan import Row, row, scan_data
 from hang import no_hang
 
-from pgsweep import signatures
-from pgsweep.models import Severity
-from pgsweep.pipeline import Scanner
+from pgsweep.core.models import Severity
+from pgsweep.detectors import signatures
+from pgsweep.findings.pipeline import Scanner
 
 SCANNER = Scanner(signatures.load())
 K = 512 * 1024

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, make_password
 
-from pgsweep.baseline import sha1_hex
+from pgsweep.findings.baseline import sha1_hex
 
 PLUGIN = REPO_ROOT / "src" / "pgsweep" / "integrations" / "detect_secrets_plugin.py"
 BIN = Path(sys.executable).parent

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpq_ctypes import LIBPQ, LibpqError, conninfo_parse
 
-from pgsweep.models import (
+from pgsweep.assess.risk import sslmode_of as risk_sslmode
+from pgsweep.core.models import (
     CredentialId,
     FileProvenance,
     Finding,
@@ -23,7 +24,6 @@ from pgsweep.models import (
 )
 from pgsweep.parsers import dsn, uri
 from pgsweep.parsers.interface import ParseError
-from pgsweep.risk import sslmode_of as risk_sslmode
 from pgsweep.verify.targets import sslmode_of as verify_sslmode
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pgsweep.models import ParsedCredential
+from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import jdbc
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pgsweep.models import ParsedCredential
+from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import nearby
 
 

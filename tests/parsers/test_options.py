@@ -7,8 +7,8 @@ import functools
 
 import pytest
 
-from pgsweep import signatures
-from pgsweep.models import ParsedCredential
+from pgsweep.core.models import ParsedCredential
+from pgsweep.detectors import signatures
 from pgsweep.parsers import options
 
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from pgsweep import signatures
-from pgsweep.models import ParsedCredential
+from pgsweep.core.models import ParsedCredential
+from pgsweep.detectors import signatures
 from pgsweep.parsers import pgpass
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from pgsweep.models import ParsedCredential, SecretKind
+from pgsweep.core.models import ParsedCredential, SecretKind
 from pgsweep.parsers import sql
 
 ROLE = re.compile(

@@ -11,11 +11,11 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from libpq_ctypes import LIBPQ, conninfo_parse
 
-from pgsweep import signatures
-from pgsweep.models import ParsedCredential
+from pgsweep.core.models import ParsedCredential
+from pgsweep.detectors import signatures
+from pgsweep.detectors.signatures import Signature
 from pgsweep.parsers import uri
 from pgsweep.parsers.interface import ParseError
-from pgsweep.signatures import Signature
 
 
 @pytest.mark.parametrize(
@@ -187,7 +187,7 @@ def test_garbage_authority_like_libpq(
 def test_libpq_error_fragments() -> None:
     import re
 
-    from pgsweep.models import SecretKind
+    from pgsweep.core.models import SecretKind
 
     pattern = re.compile(r'could not translate host name "(?P<host>[^"\n]{0,200}@[^"@\n]{1,255})"')
     m = pattern.search('could not translate host name "ss@127.0.0.1" to address')

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pgsweep.models import Chunk, CiLogProvenance, Skipped
+from pgsweep.core.models import Chunk, CiLogProvenance, Skipped
 from pgsweep.readers.chunking import (
     decode_text,
     epoch_to_iso,

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 import pytest
 from conftest import make_password
 
-from pgsweep.fingerprint import redact
-from pgsweep.models import Chunk, CiLogProvenance, Finding, ScanStats, Skipped
-from pgsweep.pipeline import Scanner
+from pgsweep.core.models import Chunk, CiLogProvenance, Finding, ScanStats, Skipped
+from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.pipeline import Scanner
 from pgsweep.readers.ci_logs import (
     CircleCiReader,
     GitHubActionsReader,

@@ -8,9 +8,9 @@ import pytest
 from conftest import make_password, run_cli
 from filescan import Row, row, scan_data, shared_scanner
 
+from pgsweep.findings.pipeline import Scanner
 from pgsweep.parsers.pgpass import split_fields
 from pgsweep.parsers.uri import parse
-from pgsweep.pipeline import Scanner
 from pgsweep.readers import registry
 from pgsweep.readers.config_files import parse_conninfo
 from pgsweep.readers.interface import FileInfo

@@ -15,8 +15,8 @@ from pathlib import Path
 from conftest import make_password
 from filescan import scan_items, shared_scanner
 
-from pgsweep.fingerprint import redact
-from pgsweep.models import FileProvenance, Finding, ImageProvenance
+from pgsweep.core.models import FileProvenance, Finding, ImageProvenance
+from pgsweep.findings.fingerprint import redact
 from pgsweep.sources.archives import ArchiveLimits
 from pgsweep.sources.files import FileSource
 

@@ -14,7 +14,7 @@ from conftest import make_password
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from filescan import Row, row, scan_items, shared_scanner
 
-from pgsweep.pipeline import Scanner
+from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.files import FileSource
 
 try:

@@ -9,11 +9,11 @@ from pathlib import Path
 from conftest import make_password
 from filescan import scan_items, shared_scanner
 
-from pgsweep import credentials
-from pgsweep.fingerprint import redact
-from pgsweep.models import Finding, provenance_path
-from pgsweep.options import ScanOptions
-from pgsweep.rotation import Section, build_plan
+from pgsweep.assess.rotation import Section, build_plan
+from pgsweep.core.models import Finding, provenance_path
+from pgsweep.core.options import ScanOptions
+from pgsweep.findings import credentials
+from pgsweep.findings.fingerprint import redact
 from pgsweep.sources.files import FileSource
 from pgsweep.sources.sweep import SweepSource
 

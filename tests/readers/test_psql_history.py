@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import make_password
 
-from pgsweep.fingerprint import redact
-from pgsweep.models import Chunk, HistoryProvenance, ScanStats, Skipped
-from pgsweep.pipeline import Scanner
+from pgsweep.core.models import Chunk, HistoryProvenance, ScanStats, Skipped
+from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.pipeline import Scanner
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.logs_and_histories import LOG_AND_HISTORY_READERS
 from pgsweep.readers.psql_history import PsqlHistoryReader, iter_history_lines, unvis

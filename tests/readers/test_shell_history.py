@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import make_password
 
-from pgsweep.fingerprint import redact
-from pgsweep.models import Chunk, Finding, HistoryProvenance, ScanStats, Skipped
-from pgsweep.pipeline import Scanner
+from pgsweep.core.models import Chunk, Finding, HistoryProvenance, ScanStats, Skipped
+from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.pipeline import Scanner
 from pgsweep.readers.interface import FileInfo, Reader
 from pgsweep.readers.logs_and_histories import LOG_AND_HISTORY_READERS, reader_for
 from pgsweep.readers.shell_history import fish_unescape, shell_of, unmetafy

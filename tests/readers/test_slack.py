@@ -14,8 +14,8 @@ import pytest
 from conftest import make_password
 from filescan import scan_items, shared_scanner
 
-from pgsweep.fingerprint import redact
-from pgsweep.models import ChatProvenance, FileProvenance, Finding
+from pgsweep.core.models import ChatProvenance, FileProvenance, Finding
+from pgsweep.findings.fingerprint import redact
 from pgsweep.readers.slack import unescape
 from pgsweep.sources.archives import ArchiveLimits
 from pgsweep.sources.files import FileSource

@@ -10,8 +10,8 @@ import pytest
 from conftest import make_password, run_cli
 from gitrepo import GitRepo, uri
 
-from pgsweep.demo import build_demo
-from pgsweep.fingerprint import redact
+from pgsweep.findings.fingerprint import redact
+from pgsweep.jobs.demo import build_demo
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 
-from pgsweep.fingerprint import redact
+from pgsweep.assess.risk import utc_now
+from pgsweep.findings.fingerprint import redact
+from pgsweep.jobs.report import build_report
 from pgsweep.reporters.csv import COLUMNS, CsvReporter
-from pgsweep.reportjob import build_report
-from pgsweep.risk import utc_now
 
 
 def _rows(result, reveal: bool = False) -> list[dict[str, str]]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import json
 
-from pgsweep.fingerprint import redact
+from pgsweep.assess.risk import utc_now
+from pgsweep.findings.fingerprint import redact
+from pgsweep.jobs.report import build_report
 from pgsweep.reporters.jsonl import JsonLinesReporter
-from pgsweep.reportjob import build_report
-from pgsweep.risk import utc_now
 
 
 def test_one_finding_per_line(leaky_scan) -> None:

@@ -14,12 +14,12 @@ import pytest
 from conftest import make_password, run_cli
 from plan_fixtures import NOW, Verification, ci, config, finding, git, grouped, history
 
-from pgsweep.models import Finding, ScanStats
-from pgsweep.pipeline import ScanResult
+from pgsweep.assess.rotation import Plan, build_plan
+from pgsweep.core.models import Finding, ScanStats
+from pgsweep.findings.pipeline import ScanResult
+from pgsweep.jobs.report import build_report
 from pgsweep.reporters.interface import Format, PlanFormat
 from pgsweep.reporters.registry import PLAN_REPORTERS, REPORTERS, plan_reporter_for, reporter_for
-from pgsweep.reportjob import build_report
-from pgsweep.rotation import Plan, build_plan
 
 RDS = "prod.c9akciq32.eu-west-1.rds.amazonaws.com"
 

@@ -6,10 +6,10 @@ import io
 
 import pytest
 
+from pgsweep.assess.risk import utc_now
+from pgsweep.jobs.report import build_report
 from pgsweep.reporters.interface import Format
 from pgsweep.reporters.registry import REPORTERS, reporter_for
-from pgsweep.reportjob import build_report
-from pgsweep.risk import utc_now
 
 
 def test_every_format_has_a_reporter() -> None:

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, make_password, run_cli, scan_tree
 
-from pgsweep.models import Severity
+from pgsweep.assess.risk import utc_now
+from pgsweep.core.models import Severity
+from pgsweep.jobs.report import build_report
 from pgsweep.reporters.sarif import (
     CREDENTIAL_FINGERPRINT,
     LEVELS,
@@ -19,8 +21,6 @@ from pgsweep.reporters.sarif import (
     SECURITY_SEVERITY,
     SarifReporter,
 )
-from pgsweep.reportjob import build_report
-from pgsweep.risk import utc_now
 
 # The official schema, vendored unmodified with its OASIS notice (schemas/NOTICE.md).
 SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"

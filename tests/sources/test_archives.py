@@ -14,7 +14,7 @@ import pytest
 from conftest import make_password
 from filescan import Row, row, scan_data, shared_scanner
 
-from pgsweep.pipeline import Scanner
+from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.archives import ArchiveLimits
 
 

@@ -8,7 +8,7 @@ import pytest
 from gitrepo import GitRepo
 
 import pgsweep.sources.git as git_mod
-from pgsweep.options import ScanOptions
+from pgsweep.core.options import ScanOptions
 from pgsweep.sources.git import GitSource
 
 

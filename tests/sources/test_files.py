@@ -12,9 +12,9 @@ import pytest
 from conftest import make_password, run_cli
 from filescan import Row, row, scan_items, shared_scanner
 
-from pgsweep.fingerprint import redact
-from pgsweep.options import ScanOptions
-from pgsweep.pipeline import Scanner
+from pgsweep.core.options import ScanOptions
+from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.archives import ArchiveLimits
 from pgsweep.sources.files import FileSource
 from pgsweep.sources.select import open_source

@@ -10,10 +10,10 @@ import pytest
 from conftest import make_password
 from gitrepo import AUTHOR, EMAIL, GitRepo, date_of, uri
 
-from pgsweep.fingerprint import redact
-from pgsweep.models import FileProvenance, Finding, GitProvenance
-from pgsweep.options import ScanOptions
-from pgsweep.pipeline import Scanner, ScanResult
+from pgsweep.core.models import FileProvenance, Finding, GitProvenance
+from pgsweep.core.options import ScanOptions
+from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.pipeline import Scanner, ScanResult
 from pgsweep.sources.git import GitSource
 from pgsweep.sources.interface import SourceError
 
@@ -381,8 +381,8 @@ def test_parallel_shards_find_exactly_what_one_process_finds(
 ) -> None:
     """Worker processes each read every n-th blob; together they equal the serial scan."""
     import pgsweep.sources.git as git_mod
-    from pgsweep.options import ScanOptions
-    from pgsweep.pipeline import Scanner
+    from pgsweep.core.options import ScanOptions
+    from pgsweep.findings.pipeline import Scanner
     from pgsweep.sources.git import GitSource
 
     repo, planted = build_leaky_history(tmp_path)
@@ -424,12 +424,12 @@ def test_parallel_progress_counts_the_workers_reading(
 ) -> None:
     """The workers' live counters reach the parent: the last progress report before the
     result holds every blob and byte, with the listing's total for the ETA."""
-    import pgsweep.pipeline as pipeline_mod
+    import pgsweep.findings.pipeline as pipeline_mod
     import pgsweep.sources.git as git_mod
     from pgsweep.cli.progress import progress_line
-    from pgsweep.models import ScanStats
-    from pgsweep.options import ScanOptions
-    from pgsweep.pipeline import Scanner
+    from pgsweep.core.models import ScanStats
+    from pgsweep.core.options import ScanOptions
+    from pgsweep.findings.pipeline import Scanner
     from pgsweep.sources.git import GitSource
 
     repo, _ = build_leaky_history(tmp_path)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import make_password
 
-from pgsweep.models import Chunk, ProcessProvenance, Skipped
+from pgsweep.core.models import Chunk, ProcessProvenance, Skipped
 from pgsweep.sources.processes import ProcessSource
 
 SLEEP = "import time; time.sleep(60)"

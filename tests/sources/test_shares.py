@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import pgsweep.sources.git as git_mod
-from pgsweep.options import ScanOptions
+from pgsweep.core.options import ScanOptions
 from pgsweep.sources.git import GitSource
 from pgsweep.sources.shares import SharedLists, sorted_groups
 
@@ -74,7 +74,7 @@ def test_parallel_scan_reads_each_blob_once(
     """Whatever the sharing, a parallel scan reads every blob exactly once."""
     from gitrepo import GitRepo
 
-    from pgsweep.pipeline import Scanner
+    from pgsweep.findings.pipeline import Scanner
 
     r = GitRepo(tmp_path / "repo")
     for i in range(30):

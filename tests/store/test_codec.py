@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pgsweep.models import (
+from pgsweep.core.models import (
     CiLogProvenance,
     FileProvenance,
     GitProvenance,

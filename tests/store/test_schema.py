@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pgsweep.models import FileProvenance, Severity
+from pgsweep.core.models import FileProvenance, Severity
 from pgsweep.store import SCHEMA_VERSION, SchemaError, Store
 from pgsweep.store.schema import MIGRATIONS, V1, V2, Migration, current_version, migrate
 

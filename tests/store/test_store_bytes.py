@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pgsweep.fingerprint import redact
-from pgsweep.pipeline import Scanner
+from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.files import FileSource
 from pgsweep.store import Store, StoreError, repo_key_for
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pgsweep.fingerprint import redact
-from pgsweep.models import FindingId, RuleId
-from pgsweep.pipeline import Scanner, ScanResult
+from pgsweep.core.models import FindingId, RuleId
+from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.pipeline import Scanner, ScanResult
 from pgsweep.sources.files import FileSource
 from pgsweep.store import (
     KEY_ENV,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import make_password
 
-from pgsweep.models import CredentialId, SecretKind
+from pgsweep.core.models import CredentialId, SecretKind
 from pgsweep.verify.interface import Status, Target
 from pgsweep.verify.live import (
     Endpoint,

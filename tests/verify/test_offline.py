@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import make_password
 
-from pgsweep.models import CredentialId, SecretKind
+from pgsweep.core.models import CredentialId, SecretKind
 from pgsweep.verify.interface import Status, Target
 from pgsweep.verify.offline import (
     OfflineVerifier,

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pgsweep.models import CredentialId
+from pgsweep.core.models import CredentialId
 from pgsweep.verify.interface import Status, VerificationResult
 from pgsweep.verify.report import RENDERERS, VerifyFormat, render
 

@@ -10,8 +10,8 @@ from types import FrameType
 import typer
 
 from pgsweep import __version__
-from pgsweep.display import printable_lines
-from pgsweep.errors import PgsweepError
+from pgsweep.core.display import printable_lines
+from pgsweep.core.errors import PgsweepError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import typer
 
+from pgsweep.assess.risk import utc_now
 from pgsweep.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, say
 from pgsweep.cli.progress import progress_reporter
-from pgsweep.models import Finding, Severity, UserSummary
-from pgsweep.options import ScanOptions
-from pgsweep.pipeline import ScanResult
+from pgsweep.core.models import Finding, Severity, UserSummary
+from pgsweep.core.options import ScanOptions
+from pgsweep.findings.pipeline import ScanResult
+from pgsweep.jobs.report import build_report
+from pgsweep.jobs.scan import SourceOpener, run_scan
 from pgsweep.reporters.interface import Format, Verbosity
 from pgsweep.reporters.output import write_report
-from pgsweep.reportjob import build_report
-from pgsweep.risk import utc_now
-from pgsweep.scanjob import SourceOpener, run_scan
 from pgsweep.sources import select
 from pgsweep.store import Store, TriageState, VerificationRecord, repo_key_for
 

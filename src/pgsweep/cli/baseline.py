@@ -10,13 +10,13 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.prompt import Prompt
 
-from pgsweep import baseline as baseline_mod
-from pgsweep import config as config_mod
 from pgsweep.cli import app, say
-from pgsweep.display import printable
-from pgsweep.options import ScanOptions
-from pgsweep.outfiles import prepare_output
-from pgsweep.scanjob import run_scan
+from pgsweep.core import config as config_mod
+from pgsweep.core.display import printable
+from pgsweep.core.options import ScanOptions
+from pgsweep.findings import baseline as baseline_mod
+from pgsweep.jobs.scan import run_scan
+from pgsweep.reporters.outfiles import prepare_output
 
 baseline_app = typer.Typer(help="Create and audit baselines of known findings.",
                            no_args_is_help=True)

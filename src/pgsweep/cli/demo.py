@@ -14,7 +14,7 @@ def demo(
     directory: Path = typer.Argument(..., help="Where to create the demo repository."),
 ) -> None:
     """Create a git repository with leaks over several commits, branches and a tag."""
-    from pgsweep.demo import build_demo, describe
+    from pgsweep.jobs.demo import build_demo, describe
 
     planted = build_demo(directory)
     typer.echo(f"demo repository created at {directory} with {len(planted)} planted leaks:")

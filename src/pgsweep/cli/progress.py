@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.markup import escape
 
-from pgsweep.models import ScanStats
+from pgsweep.core.models import ScanStats
 
 
 def progress_line(stats: ScanStats, elapsed: float, status: str = "") -> str:

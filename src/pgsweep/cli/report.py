@@ -10,13 +10,13 @@ from typing import Annotated
 
 import typer
 
+from pgsweep.assess.risk import explain as explain_risk
+from pgsweep.assess.risk import parse_time, utc_now
+from pgsweep.assess.rotation import Plan, build_plan
 from pgsweep.cli import app, fail, say
-from pgsweep.models import Credential, Finding
-from pgsweep.outfiles import prepare_output
+from pgsweep.core.models import Credential, Finding
 from pgsweep.reporters.interface import PlanFormat
-from pgsweep.risk import explain as explain_risk
-from pgsweep.risk import parse_time, utc_now
-from pgsweep.rotation import Plan, build_plan
+from pgsweep.reporters.outfiles import prepare_output
 from pgsweep.store import Store, TriageState, VerificationRecord
 
 

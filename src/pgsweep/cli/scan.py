@@ -7,15 +7,15 @@ from pathlib import Path
 
 import typer
 
-from pgsweep import baseline as baseline_mod
-from pgsweep import config as config_mod
 from pgsweep.cli import app, fail, say
 from pgsweep.cli._reporting import DISPLAY_HELP, display_options, run_and_report
-from pgsweep.models import Severity
-from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
-from pgsweep.outfiles import prepare_output
+from pgsweep.core import config as config_mod
+from pgsweep.core.models import Severity
+from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
+from pgsweep.findings import baseline as baseline_mod
+from pgsweep.jobs.scan import open_scan_store
 from pgsweep.reporters.interface import Format
-from pgsweep.scanjob import open_scan_store
+from pgsweep.reporters.outfiles import prepare_output
 
 
 @app.command()

@@ -8,9 +8,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pgsweep import signatures as signatures_mod
 from pgsweep.cli import app, fail
-from pgsweep.signatures import SignatureError
+from pgsweep.detectors import signatures as signatures_mod
+from pgsweep.detectors.signatures import SignatureError
 
 sig_app = typer.Typer(help="List and test the detector signatures.", no_args_is_help=True)
 app.add_typer(sig_app, name="signatures")
@@ -29,7 +29,7 @@ def list_signatures() -> None:
 
 
 def _check(dirs: list[Path]) -> None:
-    from pgsweep.selftest import run_examples
+    from pgsweep.jobs.selftest import run_examples
 
     try:
         sigs = signatures_mod.load(dirs)

@@ -10,11 +10,11 @@ import typer
 
 from pgsweep.cli import app, fail, say
 from pgsweep.cli._reporting import DISPLAY_HELP, display_options, run_and_report
-from pgsweep.models import Severity
-from pgsweep.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
-from pgsweep.outfiles import prepare_output
+from pgsweep.core.models import Severity
+from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
+from pgsweep.jobs.scan import open_scan_store
 from pgsweep.reporters.interface import Format
-from pgsweep.scanjob import open_scan_store
+from pgsweep.reporters.outfiles import prepare_output
 from pgsweep.sources.files import is_within
 from pgsweep.sources.processes import ProcessSource
 from pgsweep.sources.sweep import Home, SweepSource

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS, app, fail
-from pgsweep.outfiles import open_output, prepare_output
+from pgsweep.reporters.outfiles import open_output, prepare_output
 from pgsweep.verify.interface import Verifier, VerifyError
 from pgsweep.verify.report import VerifyFormat, render
 from pgsweep.verify.run import (

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
-from pgsweep.detectors.prefilter import Locator
-from pgsweep.models import (
+from pgsweep.core.models import (
     Candidate,
     Chunk,
     FileProvenance,
@@ -14,8 +13,9 @@ from pgsweep.models import (
     Provenance,
     provenance_path,
 )
+from pgsweep.detectors.prefilter import Locator
+from pgsweep.detectors.signatures import Signature
 from pgsweep.parsers import PARSERS
-from pgsweep.signatures import Signature
 
 # Cap the text one window may cover, so a minified megabyte line costs a bounded regex run.
 MAX_WINDOW = 64 * 1024
@@ -256,7 +256,7 @@ def _with_kind(parsed: ParsedCredential, sig: Signature) -> ParsedCredential:
     from dataclasses import replace
 
     # A parser may decide the kind (a hash inside a password field); otherwise the signature's.
-    from pgsweep.models import SecretKind
+    from pgsweep.core.models import SecretKind
 
     if parsed.kind != SecretKind.PASSWORD:
         return parsed

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from pgsweep.models import Candidate, Chunk
+from pgsweep.core.models import Candidate, Chunk
 
 
 class DetectorError(Exception):

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from detect_secrets.core.potential_secret import PotentialSecret
 from detect_secrets.plugins.base import BasePlugin
 
-from pgsweep.models import Chunk, FileProvenance, Finding, ScanStats, Severity
+from pgsweep.core.models import Chunk, FileProvenance, Finding, ScanStats, Severity
 
 if TYPE_CHECKING:
-    from pgsweep.pipeline import Scanner
+    from pgsweep.findings.pipeline import Scanner
 
 # A persisted id: detect-secrets baselines store it in every result; never change it.
 SECRET_TYPE = "PostgreSQL credential (pgsweep)"
@@ -27,8 +27,8 @@ SECRET_TYPE = "PostgreSQL credential (pgsweep)"
 @lru_cache(maxsize=1)
 def _scanner() -> Scanner:
     """One scanner per process: detect-secrets may build its plugins more than once."""
-    from pgsweep import signatures
-    from pgsweep.pipeline import Scanner
+    from pgsweep.detectors import signatures
+    from pgsweep.findings.pipeline import Scanner
 
     return Scanner(signatures.load())
 

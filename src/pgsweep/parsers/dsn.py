@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pgsweep.models import ParsedCredential
+from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers.interface import ParseError
 
 # libpq's keywords (PQconndefaults, libpq 15/16/17); an unknown key makes libpq refuse the string.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pgsweep.models import ParsedCredential
+from pgsweep.core.models import ParsedCredential
 
 
 def unquote(value: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from pgsweep.models import ParsedCredential
+from pgsweep.core.models import ParsedCredential
 
 Parser = Callable[[re.Match[str], Mapping[str, str]], "ParsedCredential | None"]
 """Turns a match into a credential, or None when the match holds none.

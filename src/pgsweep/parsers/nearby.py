@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pgsweep.models import ParsedCredential, SecretKind
+from pgsweep.core.models import ParsedCredential, SecretKind
 
 # shell ${VAR:-d} ${VAR-d} ${VAR:=d}; Spring ${key:d}
 _DEFAULT_RE = re.compile(r"^\$\{[A-Za-z_][\w.]*(?::-|-|:=|=|:(?![-=?+\d ]))(?P<d>[^}]*)\}$")

@@ -39,7 +39,7 @@ import html
 import re
 from collections.abc import Mapping
 
-from pgsweep.models import ParsedCredential
+from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import jdbc, literals, nearby
 from pgsweep.parsers.sql import kind_of
 from pgsweep.parsers.structure import Scope, scopes

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pgsweep.models import ParsedCredential, SecretKind
+from pgsweep.core.models import ParsedCredential, SecretKind
 from pgsweep.parsers.sql import kind_of
 
 _MD5_HEX_RE = re.compile(r"[0-9a-f]{32}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pgsweep.models import ParsedCredential, SecretKind
+from pgsweep.core.models import ParsedCredential, SecretKind
 
 SCRAM_RE = re.compile(
     r"SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]{43}=):([A-Za-z0-9+/]{43}=)"

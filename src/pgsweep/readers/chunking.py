@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from itertools import groupby
 from typing import TypeVar
 
-from pgsweep.models import Chunk, Provenance, Skipped
+from pgsweep.core.models import Chunk, Provenance, Skipped
 from pgsweep.readers.interface import FileInfo
 
 K = TypeVar("K", bound=Hashable)

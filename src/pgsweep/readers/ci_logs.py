@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from pgsweep.models import Chunk, CiLogProvenance, Skipped
+from pgsweep.core.models import Chunk, CiLogProvenance, Skipped
 from pgsweep.readers.chunking import (
     decode_text,
     epoch_to_iso,

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from pgsweep.models import Chunk, Skipped
+from pgsweep.core.models import Chunk, Skipped
 from pgsweep.parsers import pgpass
 from pgsweep.readers.envgroups import Assignment, synthesize
 from pgsweep.readers.interface import FileInfo

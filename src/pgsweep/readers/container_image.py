@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pgsweep.models import (
+from pgsweep.core.models import (
     ChatProvenance,
     Chunk,
     ImageProvenance,

@@ -19,7 +19,7 @@ try:  # CFB8 moved to the "decrepit" package in newer cryptography releases
 except ImportError:  # pragma: no cover - older cryptography
     from cryptography.hazmat.primitives.ciphers.modes import CFB8
 
-from pgsweep.models import Chunk, Skipped
+from pgsweep.core.models import Chunk, Skipped
 from pgsweep.readers.config_files import conninfo_uri, parse_conninfo
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.normalise import LineMappedText, decode_text, desktop_provenance, make_uri

@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Protocol
 
-from pgsweep.errors import PgsweepError
-from pgsweep.models import Chunk, Provenance, Skipped
+from pgsweep.core.errors import PgsweepError
+from pgsweep.core.models import Chunk, Provenance, Skipped
 
 
 class ReaderError(PgsweepError):

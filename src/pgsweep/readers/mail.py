@@ -15,7 +15,7 @@ from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from typing import IO
 
-from pgsweep.models import MailProvenance, Provenance, Skipped
+from pgsweep.core.models import MailProvenance, Provenance, Skipped
 from pgsweep.readers.chunking import looks_binary
 from pgsweep.readers.interface import FileInfo, Nested, ReadItem
 from pgsweep.readers.normalise import LineMappedText, reader_name

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pgsweep.models import (
+from pgsweep.core.models import (
     Chunk,
     CiLogProvenance,
     DesktopProvenance,
@@ -128,7 +128,7 @@ class LineMappedText:
     def keep_ignore_markers(self, original: Sequence[str]) -> LineMappedText:
         """This text with each line whose original line (`original[n - 1]`) holds an inline
         ignore marker ending in that marker, so a rewritten line is still ignored."""
-        from pgsweep.filters import ignore_marker_in
+        from pgsweep.detectors.filters import ignore_marker_in
 
         out = LineMappedText()
         for line, n in zip(self.lines, self.origin, strict=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pgsweep.models import Chunk, HistoryProvenance, Skipped
+from pgsweep.core.models import Chunk, HistoryProvenance, Skipped
 from pgsweep.readers.chunking import (
     iter_grouped,
     looks_binary,

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from pgsweep.models import ChatProvenance, Chunk, Provenance, Skipped
+from pgsweep.core.models import ChatProvenance, Chunk, Provenance, Skipped
 from pgsweep.readers.chunking import decode_text
 from pgsweep.readers.interface import FileInfo, Nested, ReadItem, Tree, read_limited
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pgsweep.models import Chunk, Skipped
+from pgsweep.core.models import Chunk, Skipped
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.normalise import file_provenance
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import yaml
 
-from pgsweep.models import Chunk, Skipped
+from pgsweep.core.models import Chunk, Skipped
 from pgsweep.readers.envgroups import (
     ENV_FAMILIES,
     HELM_FAMILIES,

@@ -7,8 +7,9 @@ from typing import TextIO
 from rich.console import Console
 from rich.markup import escape as markup_escape
 
-from pgsweep.display import printable
-from pgsweep.models import (
+from pgsweep.assess.rotation import CredentialPlan
+from pgsweep.core.display import printable
+from pgsweep.core.models import (
     CiLogProvenance,
     DesktopProvenance,
     FileProvenance,
@@ -17,9 +18,8 @@ from pgsweep.models import (
     Severity,
     provenance_path,
 )
-from pgsweep.places import Place
+from pgsweep.findings.places import Place
 from pgsweep.reporters.interface import Report, Verbosity
-from pgsweep.rotation import CredentialPlan
 
 _STYLE = {
     Severity.CRITICAL: "bold red",

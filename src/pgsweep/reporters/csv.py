@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from typing import Any, TextIO
 
-from pgsweep.display import printable
+from pgsweep.core.display import printable
 from pgsweep.reporters.interface import Report
 from pgsweep.reporters.records import place_record
 

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import TextIO
 
-from pgsweep.display import printable, printable_lines
+from pgsweep.assess.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT, Channel, parse_time, utc_now
+from pgsweep.assess.rotation import CredentialPlan, Plan, Section
+from pgsweep.core.display import printable, printable_lines
 from pgsweep.reporters.interface import Report
-from pgsweep.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT, Channel, parse_time, utc_now
-from pgsweep.rotation import CredentialPlan, Plan, Section
 
 
 def e(value: object) -> str:

@@ -8,11 +8,11 @@ from functools import cached_property
 from typing import Protocol, TextIO
 
 from pgsweep import __version__
-from pgsweep.errors import PgsweepError
-from pgsweep.models import Credential, Finding, ScanStats, Severity, UserSummary
-from pgsweep.places import Place
-from pgsweep.rotation import CredentialPlan, Plan
-from pgsweep.signatures import Signature
+from pgsweep.assess.rotation import CredentialPlan, Plan
+from pgsweep.core.errors import PgsweepError
+from pgsweep.core.models import Credential, Finding, ScanStats, Severity, UserSummary
+from pgsweep.detectors.signatures import Signature
+from pgsweep.findings.places import Place
 
 JSON_SCHEMA_VERSION = 2
 
@@ -46,7 +46,7 @@ class Format(enum.StrEnum):
 class Report:
     """What a reporter renders: the findings, the plan built from them (every credential's
     severity, triage and steps), stats, and whether to reveal secrets. Reporters only read
-    it; the plan is built once, by `pgsweep.reportjob`."""
+    it; the plan is built once, by `pgsweep.jobs.report`."""
 
     findings: tuple[Finding, ...]
     plan: Plan

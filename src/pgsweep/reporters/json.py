@@ -6,7 +6,7 @@ import dataclasses
 import json
 from typing import TextIO
 
-from pgsweep.display import utf8_data
+from pgsweep.core.display import utf8_data
 from pgsweep.reporters.interface import JSON_SCHEMA_VERSION, Report
 from pgsweep.reporters.records import credential_record, place_record
 

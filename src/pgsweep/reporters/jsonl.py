@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from pgsweep.display import utf8_data
+from pgsweep.core.display import utf8_data
 from pgsweep.reporters.interface import JSON_SCHEMA_VERSION, Report
 from pgsweep.reporters.records import place_record
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
-from pgsweep.display import printable, printable_lines
+from pgsweep.assess.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT
+from pgsweep.assess.rotation import CredentialPlan, Plan, Section
+from pgsweep.core.display import printable, printable_lines
 from pgsweep.reporters.interface import Report
-from pgsweep.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT
-from pgsweep.rotation import CredentialPlan, Plan, Section
 
 
 def cell(text: object) -> str:

@@ -6,9 +6,9 @@ import json
 from typing import Any, TextIO
 
 from pgsweep import __version__
-from pgsweep.display import utf8_data
-from pgsweep.risk import CredentialRisk, RiskFactor
-from pgsweep.rotation import CredentialPlan, Location, Plan, Recommendation
+from pgsweep.assess.risk import CredentialRisk, RiskFactor
+from pgsweep.assess.rotation import CredentialPlan, Location, Plan, Recommendation
+from pgsweep.core.display import utf8_data
 
 
 def factor_record(f: RiskFactor) -> dict[str, Any]:

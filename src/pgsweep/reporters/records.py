@@ -6,10 +6,10 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from pgsweep.fingerprint import redact
-from pgsweep.models import Finding, GitProvenance, Severity, provenance_path
-from pgsweep.places import Place
-from pgsweep.rotation import CredentialPlan
+from pgsweep.assess.rotation import CredentialPlan
+from pgsweep.core.models import Finding, GitProvenance, Severity, provenance_path
+from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.places import Place
 
 
 def finding_record(f: Finding, reveal: bool, severity: Severity | None = None) -> dict[str, Any]:

@@ -9,11 +9,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from pgsweep.display import utf8_data
-from pgsweep.models import GitProvenance, Severity, provenance_path
-from pgsweep.places import Place
+from pgsweep.core.display import utf8_data
+from pgsweep.core.models import GitProvenance, Severity, provenance_path
+from pgsweep.detectors.signatures import Signature
+from pgsweep.findings.places import Place
 from pgsweep.reporters.interface import Report
-from pgsweep.signatures import Signature
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
-from pgsweep.models import Skipped
+from pgsweep.core.models import Skipped
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.text import where_of
 

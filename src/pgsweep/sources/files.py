@@ -12,7 +12,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import IO, TypedDict
 
-from pgsweep.models import Chunk, Finding, Provenance, Skipped
+from pgsweep.core.models import Chunk, Finding, Provenance, Skipped
 from pgsweep.readers.interface import FileInfo, Nested, Reader, ReadItem, Tree, TreeReader
 from pgsweep.readers.registry import select_reader, select_stream_reader, select_tree_reader
 from pgsweep.readers.text import where_of

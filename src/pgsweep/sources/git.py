@@ -16,8 +16,8 @@ from typing import IO
 
 import pygit2
 
-from pgsweep.models import Chunk, FileProvenance, Finding, GitProvenance, Skipped
-from pgsweep.options import ScanOptions
+from pgsweep.core.models import Chunk, FileProvenance, Finding, GitProvenance, Skipped
+from pgsweep.core.options import ScanOptions
 from pgsweep.sources.blobreader import BlobRead, BlobReader, BlobRef, git_command, git_env
 from pgsweep.sources.files import file_meta, is_binary
 from pgsweep.sources.git_tips import blobs_at, broken_refs, list_tips, ref_targets

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from pgsweep.errors import PgsweepError
-from pgsweep.models import Chunk, Finding, Skipped
+from pgsweep.core.errors import PgsweepError
+from pgsweep.core.models import Chunk, Finding, Skipped
 
 
 class SourceError(PgsweepError):

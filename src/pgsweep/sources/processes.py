@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pgsweep.models import Chunk, Finding, ProcessProvenance, Skipped
+from pgsweep.core.models import Chunk, Finding, ProcessProvenance, Skipped
 
 PROC = Path("/proc")
 MAX_ENVIRON = 4 * 1024 * 1024  # the kernel caps a process's arguments and environment too

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pgsweep.options import ScanOptions
+from pgsweep.core.options import ScanOptions
 from pgsweep.sources.archives import ArchiveLimits
 from pgsweep.sources.files import FileSource
 from pgsweep.sources.interface import Source, SourceError

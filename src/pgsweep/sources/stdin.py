@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
-from pgsweep.models import Chunk, Finding, Skipped
+from pgsweep.core.models import Chunk, Finding, Skipped
 from pgsweep.readers.interface import FileInfo
 from pgsweep.sources.archives import ArchiveLimits
 from pgsweep.sources.files import iter_data_items

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from pathlib import Path
 
-from pgsweep.models import (
+from pgsweep.core.models import (
     Chunk,
     Finding,
     GitProvenance,
@@ -18,7 +18,7 @@ from pgsweep.models import (
     UserSummary,
     provenance_path,
 )
-from pgsweep.options import ScanOptions
+from pgsweep.core.options import ScanOptions
 from pgsweep.readers.interface import Reader
 from pgsweep.readers.registry import BY_NAME
 from pgsweep.sources.archives import ArchiveLimits

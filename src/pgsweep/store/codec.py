@@ -12,7 +12,7 @@ import json
 import os
 from typing import Any, get_args
 
-from pgsweep.models import GitProvenance, ProcessProvenance, Provenance, provenance_path
+from pgsweep.core.models import GitProvenance, ProcessProvenance, Provenance, provenance_path
 
 _PROVENANCE_TYPES: dict[str, type[Any]] = {
     cls.__dataclass_fields__["kind"].default: cls for cls in get_args(Provenance)

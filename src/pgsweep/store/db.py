@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Any, Self
 import platformdirs
 
 from pgsweep import __version__
-from pgsweep.credentials import provenance_time
-from pgsweep.fingerprint import redact, secret_length
-from pgsweep.models import (
+from pgsweep.core.models import (
     Credential,
     CredentialId,
     Finding,
@@ -31,13 +29,15 @@ from pgsweep.models import (
     Severity,
     provenance_path,
 )
+from pgsweep.findings.credentials import provenance_time
+from pgsweep.findings.fingerprint import redact, secret_length
 from pgsweep.store import codec
 from pgsweep.store.errors import StoreError
 from pgsweep.store.keys import StoreKey, load_key
 from pgsweep.store.schema import TRIAGE_STATUSES, migrate
 
 if TYPE_CHECKING:
-    from pgsweep.pipeline import ScanResult
+    from pgsweep.findings.pipeline import ScanResult
 
 STORE_FILE_NAME = "store.db"
 _BATCH = 500

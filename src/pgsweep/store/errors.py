@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pgsweep.errors import PgsweepError
+from pgsweep.core.errors import PgsweepError
 
 
 class StoreError(PgsweepError):

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from pgsweep.errors import PgsweepError
-from pgsweep.models import CredentialId, SecretKind
+from pgsweep.core.errors import PgsweepError
+from pgsweep.core.models import CredentialId, SecretKind
 
 
 class VerifyError(PgsweepError):

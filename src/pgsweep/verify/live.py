@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from pgsweep.models import SecretKind
+from pgsweep.core.models import SecretKind
 from pgsweep.verify.interface import (
     DetailValue,
     Status,

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pgsweep.models import SecretKind
+from pgsweep.core.models import SecretKind
 from pgsweep.verify.interface import (
     Status,
     Target,

@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import TextIO
 
-from pgsweep.display import printable, utf8_data
+from pgsweep.core.display import printable, utf8_data
 from pgsweep.verify.interface import VerificationResult
 
 VERIFY_JSON_VERSION = 1

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pgsweep.models import Finding
+from pgsweep.core.models import Finding
 from pgsweep.verify.interface import Status, VerificationResult, Verifier, VerifyError
 from pgsweep.verify.targets import iter_targets
 
@@ -16,9 +16,9 @@ METHOD_ORDER = {"offline": 0, "live": 1}
 
 def findings_from_scan(path: str) -> list[Finding]:
     """Scan PATH now (needed when the store keeps only hashes: --no-store-secrets)."""
-    from pgsweep import signatures
-    from pgsweep.options import ScanOptions
-    from pgsweep.pipeline import Scanner
+    from pgsweep.core.options import ScanOptions
+    from pgsweep.detectors import signatures
+    from pgsweep.findings.pipeline import Scanner
     from pgsweep.sources.select import open_source
 
     opts = ScanOptions(path=path)

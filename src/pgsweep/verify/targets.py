@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pgsweep.models import Finding
+from pgsweep.core.models import Finding
 from pgsweep.verify.interface import Target
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")

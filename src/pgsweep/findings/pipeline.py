@@ -10,12 +10,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-from pgsweep import credentials as credentials_mod
-from pgsweep import filters as filters_mod
-from pgsweep.decoders import iter_decoded
-from pgsweep.detectors.engine import SignatureDetector, Windows, merge_windows
-from pgsweep.fingerprint import credential_id, finding_id, fingerprint
-from pgsweep.models import (
+from pgsweep.core.models import (
     Candidate,
     Chunk,
     Credential,
@@ -26,8 +21,13 @@ from pgsweep.models import (
     Skipped,
     provenance_path,
 )
-from pgsweep.scrub import scrub_finding, scrub_text
-from pgsweep.signatures import Signature
+from pgsweep.detectors import filters as filters_mod
+from pgsweep.detectors.decoders import iter_decoded
+from pgsweep.detectors.engine import SignatureDetector, Windows, merge_windows
+from pgsweep.detectors.signatures import Signature
+from pgsweep.findings import credentials as credentials_mod
+from pgsweep.findings.fingerprint import credential_id, finding_id, fingerprint
+from pgsweep.findings.scrub import scrub_finding, scrub_text
 from pgsweep.sources.interface import Source
 
 Progress = Callable[[ScanStats], None]
@@ -219,7 +219,7 @@ class Scanner:
                 recipes, stats, progress, getattr(source, "fill_shards", None))
         else:
             findings = self.scan_items(source.iter_items(), stats, progress)
-        # Nothing but the secret may carry secret material from here on (pgsweep.scrub).
+        # Nothing but the secret may carry secret material from here on (pgsweep.findings.scrub).
         findings = [scrub_finding(f) for f in source.attribute(findings)]
         secrets = {f.secret for f in findings if f.secret}
         stats.warnings[:] = [scrub_text(w, secrets) for w in stats.warnings]

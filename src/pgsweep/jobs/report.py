@@ -7,13 +7,13 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from pgsweep.credentials import provenance_time
-from pgsweep.models import UserSummary
-from pgsweep.pipeline import ScanResult
-from pgsweep.places import group_places
+from pgsweep.assess.risk import TriageLike, VerificationLike
+from pgsweep.assess.rotation import build_plan
+from pgsweep.core.models import UserSummary
+from pgsweep.findings.credentials import provenance_time
+from pgsweep.findings.pipeline import ScanResult
+from pgsweep.findings.places import group_places
 from pgsweep.reporters.interface import Report, Verbosity
-from pgsweep.risk import TriageLike, VerificationLike
-from pgsweep.rotation import build_plan
 
 
 def build_report(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from textwrap import dedent
 
-from pgsweep.errors import PgsweepError
+from pgsweep.core.errors import PgsweepError
 
 DANA = ("Dana Whitfield", "dana@acme-corp.net")
 SAM = ("Sam Okafor", "sam@acme-corp.net")
@@ -210,7 +210,7 @@ def build_demo(directory: Path) -> list[Planted]:
 
 def describe(planted: Sequence[Planted]) -> list[str]:
     """One line per planted leak, secrets redacted."""
-    from pgsweep.fingerprint import redact
+    from pgsweep.findings.fingerprint import redact
 
     return [f"{p.form:7} {p.path}:{p.line}  {p.user}@{p.host or '?'}  {redact(p.secret)}  "
             f"({p.note})" for p in planted]

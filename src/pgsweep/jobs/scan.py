@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pgsweep import __version__
-from pgsweep import signatures as signatures_mod
-from pgsweep.models import Finding, GitProvenance, ScanStats
-from pgsweep.options import ScanOptions, effective_jobs
-from pgsweep.pipeline import Progress, Scanner, ScanResult
+from pgsweep.core.models import Finding, GitProvenance, ScanStats
+from pgsweep.core.options import ScanOptions, effective_jobs
+from pgsweep.detectors import signatures as signatures_mod
+from pgsweep.findings.pipeline import Progress, Scanner, ScanResult
 from pgsweep.sources import select
 from pgsweep.sources.git_tips import blobs_at, default_tip, list_tips, present_commits
 from pgsweep.sources.interface import Source

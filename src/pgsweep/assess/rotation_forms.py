@@ -1,6 +1,6 @@
 """Rotation steps that belong to where a password lives (a pooler's password file, a systemd
 unit, a crontab): data matched by signature id or by path, turned into plan steps by
-`pgsweep.rotation`."""
+`pgsweep.assess.rotation`."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pgsweep.errors import PgsweepError
-from pgsweep.models import Finding, Severity
+from pgsweep.core.errors import PgsweepError
+from pgsweep.core.models import Finding, Severity
 
 CONFIG_NAME = "pgsweep.toml"
 PYPROJECT = "pyproject.toml"
@@ -36,7 +36,7 @@ class ScanConfig:
     allow_values: tuple[re.Pattern[str], ...] = ()
 
     def suppressors(self) -> list[HostAllowlist | ValueAllowlist]:
-        """The allowlists as finding suppressors (pgsweep.baseline.apply runs them).
+        """The allowlists as finding suppressors (pgsweep.findings.baseline.apply runs them).
 
         They act on findings after the scan, like baselines, so a scan served from the
         findings store honours today's allowlist, not the one of the scan that stored it.

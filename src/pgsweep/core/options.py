@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pgsweep.models import Severity
+from pgsweep.core.models import Severity
 
 DEFAULT_MAX_BLOB_SIZE = 10 * 1024 * 1024
 
@@ -33,6 +33,6 @@ class ScanOptions:
     use_hyperscan: bool = True
     jobs: int = 0  # worker processes for large git histories; 0: one per core (at most 4)
     # Commits whose whole history an earlier scan already covered (incremental rescans):
-    # a git source skips every object reachable from them. Set by pgsweep.scanjob.
+    # a git source skips every object reachable from them. Set by pgsweep.jobs.scan.
     exclude_tips: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pgsweep.fingerprint import redact
-from pgsweep.models import (
+from pgsweep.core.models import (
     Credential,
     CredentialId,
     Finding,
     GitProvenance,
     Provenance,
 )
+from pgsweep.findings.fingerprint import redact
 
 
 def provenance_time(p: Provenance) -> str | None:

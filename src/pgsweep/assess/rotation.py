@@ -9,9 +9,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pgsweep.credentials import provenance_time
-from pgsweep.hosts import HostClass
-from pgsweep.models import (
+from pgsweep.assess.hosts import HostClass
+from pgsweep.assess.risk import (
+    DEAD_STATUSES,
+    Channel,
+    CredentialRisk,
+    ReuseIssue,
+    TransportIssue,
+    TriageLike,
+    VerificationLike,
+    assess_all,
+    channel_of,
+)
+from pgsweep.assess.rotation_forms import matching
+from pgsweep.core.models import (
     ChatProvenance,
     CiLogProvenance,
     Credential,
@@ -26,20 +37,9 @@ from pgsweep.models import (
     Severity,
     provenance_path,
 )
-from pgsweep.places import Place, group_places
-from pgsweep.risk import (
-    DEAD_STATUSES,
-    Channel,
-    CredentialRisk,
-    ReuseIssue,
-    TransportIssue,
-    TriageLike,
-    VerificationLike,
-    assess_all,
-    channel_of,
-)
-from pgsweep.rotation_forms import matching
-from pgsweep.scrub import scrub_host, scrub_text
+from pgsweep.findings.credentials import provenance_time
+from pgsweep.findings.places import Place, group_places
+from pgsweep.findings.scrub import scrub_host, scrub_text
 
 PLAN_VERSION = 2
 MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1
@@ -177,7 +177,7 @@ def _successor(user: str) -> str:
 # --------------------------------------------------------------------------- scrubbing
 class _Scrubber:
     """Replaces secret material that slipped into a host, path or name (the rule of
-    `pgsweep.scrub`: a weak password that also names a host leaves the host alone)."""
+    `pgsweep.findings.scrub`: a weak password that also names a host leaves the host alone)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         self.secrets = tuple({s for s in secrets if s})

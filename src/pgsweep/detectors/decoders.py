@@ -8,7 +8,7 @@ import html
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from pgsweep.models import Chunk, GitProvenance
+from pgsweep.core.models import Chunk, GitProvenance
 
 # Cheap gates: a decoder runs only when a bytes.find / one regex pass says it may matter.
 _INTEREST = (b"postgres", b"passw", b"pgpass", b"jdbc:", b"conninfo", b"pwd=", b"psw=", b"host=")

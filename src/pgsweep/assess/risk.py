@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from pgsweep.credentials import provenance_time
-from pgsweep.filters import is_user_as_password
-from pgsweep.hosts import HostClass, HostInfo, classify_hosts, is_privileged_role
-from pgsweep.models import (
+from pgsweep.assess.hosts import HostClass, HostInfo, classify_hosts, is_privileged_role
+from pgsweep.core.models import (
     Credential,
     CredentialId,
     Finding,
@@ -19,6 +17,8 @@ from pgsweep.models import (
     SecretKind,
     Severity,
 )
+from pgsweep.detectors.filters import is_user_as_password
+from pgsweep.findings.credentials import provenance_time
 
 ROTATION_WINDOW_DAYS = 90
 

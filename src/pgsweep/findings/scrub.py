@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from pgsweep.models import Finding, Provenance
+from pgsweep.core.models import Finding, Provenance
 
 MARK = "[REDACTED]"
 MIN_DISTINCTIVE = 8

@@ -8,8 +8,8 @@ import os
 import re
 from functools import lru_cache
 
-from pgsweep.display import printable
-from pgsweep.models import CredentialId, FindingId
+from pgsweep.core.display import printable
+from pgsweep.core.models import CredentialId, FindingId
 
 # scrypt cost: ~30 ms and 16 MiB per distinct secret, cached per run. A fixed salt keeps
 # fingerprints equal on every machine (baselines are shared between laptops and CI); set

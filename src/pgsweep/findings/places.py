@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pgsweep.credentials import provenance_time
-from pgsweep.models import (
+from pgsweep.core.models import (
     ChatProvenance,
     CiLogProvenance,
     CredentialId,
@@ -17,6 +16,7 @@ from pgsweep.models import (
     MailProvenance,
     provenance_path,
 )
+from pgsweep.findings.credentials import provenance_time
 
 
 @dataclass(frozen=True)

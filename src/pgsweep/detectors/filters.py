@@ -8,7 +8,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Sequence
 
-from pgsweep.models import Candidate
+from pgsweep.core.models import Candidate
 
 Filter = Callable[[Candidate], bool]
 

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from pgsweep.errors import PgsweepError
+from pgsweep.core.errors import PgsweepError
 
 
 class OutputError(PgsweepError):

@@ -6,8 +6,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pgsweep.models import Chunk, FileProvenance, Finding, ScanStats, Severity
-from pgsweep.signatures import Example, Signature
+from pgsweep.core.models import Chunk, FileProvenance, Finding, ScanStats, Severity
+from pgsweep.detectors.signatures import Example, Signature
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class ExampleResult:
 
 def findings_for(sig: Signature, ex: Example) -> list[Finding]:
     """Findings the full pipeline (detector, decoders, filters) keeps for one example."""
-    from pgsweep.pipeline import Scanner
+    from pgsweep.findings.pipeline import Scanner
 
     scanner = Scanner([sig])
     chunk = Chunk(ex.text.encode("utf-8"), FileProvenance(path=ex.path or "example.txt"))

@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
-from pgsweep import backtracking
-from pgsweep.errors import PgsweepError
-from pgsweep.models import RuleId, SecretKind, Severity
+from pgsweep.core.errors import PgsweepError
+from pgsweep.core.models import RuleId, SecretKind, Severity
+from pgsweep.detectors import backtracking
 
 ID_RE = re.compile(r"^pg\.[a-z0-9_]+\.[0-9]+$")
 REQUIRED = ("id", "name", "description", "pattern", "severity", "examples", "negative_examples")
@@ -79,7 +79,7 @@ class Signature:
 
 def default_dir() -> Path:
     """The signatures shipped with pgsweep: in the wheel, or at the source tree's top."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]
     for candidate in (here / "_signatures", here.parents[1] / "signatures"):
         if candidate.is_dir():
             return candidate

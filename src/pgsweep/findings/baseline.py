@@ -20,11 +20,11 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from pgsweep import __version__
-from pgsweep import credentials as credentials_mod
-from pgsweep.errors import PgsweepError
-from pgsweep.fingerprint import redact
-from pgsweep.models import Finding, GitProvenance, provenance_path
-from pgsweep.pipeline import ScanResult
+from pgsweep.core.errors import PgsweepError
+from pgsweep.core.models import Finding, GitProvenance, provenance_path
+from pgsweep.findings import credentials as credentials_mod
+from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.pipeline import ScanResult
 
 BASELINE_VERSION = 1
 _COMMIT_RE = re.compile(r"^[0-9a-f]{7,64}$")
