@@ -135,10 +135,6 @@ def test_no_plaintext_without_reveal(leaky, tmp_path: Path) -> None:
 def test_error_lines(tmp_path: Path) -> None:
     missing = tmp_path / "nope"
     assert_one_error_line(run_cli("scan", str(missing)), f"{missing}: no such file or directory")
-    empty = GitRepo(tmp_path / "empty").root
-    assert_one_error_line(
-        run_cli("scan", str(empty)), f"{empty}: empty git repository (no commits)"
-    )
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / ".git").write_text("gitdir: /nonexistent\n")
@@ -155,6 +151,35 @@ def test_error_lines(tmp_path: Path) -> None:
                           "HEAD: expected a commit range A..B")
     bad = run_cli("scan", str(repo.root), "--fail-on", "severe")
     assert bad.returncode == 2 and bad.stderr.startswith("pgsweep: error: unknown severity")
+
+
+@pytest.mark.parametrize("extra", [(), ("--since", "HEAD~1"), ("--format", "json")])
+def test_an_empty_repository_is_a_clean_scan(tmp_path: Path, extra: tuple[str, ...]) -> None:
+    empty = GitRepo(tmp_path / "empty").root
+    proc = run_cli("scan", str(empty), "--store", str(tmp_path / "store.db"), *extra)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == (
+        f"pgsweep: warning: {empty}: empty git repository (no commits): nothing to scan\n"
+    )
+    if "json" in extra:
+        assert json.loads(proc.stdout)["findings"] == []
+    else:
+        assert "0 credentials in 0 findings" in proc.stdout
+
+
+def test_a_shallow_clone_s_unknown_since_gets_a_hint(tmp_path: Path) -> None:
+    r = GitRepo(tmp_path / "full")
+    for n in range(3):
+        r.write("a.txt", f"{n}\n")
+        r.commit(f"c{n}")
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{r.root}", str(shallow)],
+                   check=True, capture_output=True)
+    assert_one_error_line(
+        run_cli("scan", str(shallow), "--no-store", "--since", "HEAD~2"),
+        f"HEAD~2: unknown revision in {shallow} (a shallow clone: fetch more history with "
+        "`git fetch --deepen=N` or `git fetch --unshallow`)",
+    )
 
 
 def test_since_in_ci_reports_exactly_the_new_leak(tmp_path: Path) -> None:

@@ -311,7 +311,6 @@ def test_bare_repository(tmp_path: Path, all_signatures) -> None:
 
 @pytest.mark.parametrize("case, message", [
     ("missing", "no such file or directory"),
-    ("empty", "empty git repository (no commits)"),
     ("broken", "not a git repository"),
     ("bad-rev", "nope: unknown revision"),
     ("bare-staged", "--staged needs a working tree (this is a bare repository)"),
@@ -319,9 +318,7 @@ def test_bare_repository(tmp_path: Path, all_signatures) -> None:
 def test_whole_source_errors_are_one_line(tmp_path: Path, case: str, message: str) -> None:
     path = tmp_path / "r"
     opts: dict = {}
-    if case == "empty":
-        GitRepo(path)
-    elif case == "broken":
+    if case == "broken":
         path.mkdir()
         (path / ".git").write_text("gitdir: /nonexistent\n")
     elif case == "bare-staged":

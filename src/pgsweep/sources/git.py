@@ -62,17 +62,19 @@ class GitSource:
             raise SourceError(f"{path}: not a git repository") from None
         if opts.staged and self.repo.is_bare:
             raise SourceError(f"{path}: --staged needs a working tree (this is a bare repository)")
-        empty = self.repo.head_is_unborn and not list(self.repo.references)
-        if empty and not opts.staged and not opts.worktree:
-            raise SourceError(f"{path}: empty git repository (no commits)")
+        # no commits yet: nothing to scan, a clean result (the index or working tree of a
+        # new repository is still read with --staged or --worktree)
+        self._empty = (self.repo.head_is_unborn and not list(self.repo.references)
+                       and not opts.staged and not opts.worktree)
         self.path = path
         self.opts = opts
         self.git_dir = str(Path(self.repo.path).resolve())
         self.name = str(path)
         self.reader_errors: list[str] = []
         self._seen: set[str] = set()  # blobs listed so far: each is read once
-        self._since = self._resolve(opts.since) if opts.since else None
-        self._range = self._parse_range(opts.commit_range) if opts.commit_range else None
+        self._since = self._resolve(opts.since) if opts.since and not self._empty else None
+        self._range = (self._parse_range(opts.commit_range)
+                       if opts.commit_range and not self._empty else None)
         self._shard = (0, 1)  # (k, n): shard k of n (see shards); shard 0 reports what is once
         self._lists: list[IO[bytes]] = []  # the listed blobs to read (see _list_into)
         self._shared: SharedLists | None = None  # a worker's share of them (see shards)
@@ -140,7 +142,9 @@ class GitSource:
             obj = self.repo.revparse_single(rev)
             return str(obj.peel(pygit2.Commit).id)
         except (KeyError, ValueError, pygit2.GitError, pygit2.InvalidSpecError):
-            raise SourceError(f"{rev}: unknown revision in {self.path}") from None
+            hint = (" (a shallow clone: fetch more history with `git fetch --deepen=N` or "
+                    "`git fetch --unshallow`)" if self.repo.is_shallow else "")
+            raise SourceError(f"{rev}: unknown revision in {self.path}{hint}") from None
 
     def _parse_range(self, spec: str) -> tuple[str, str]:
         if "..." in spec or ".." not in spec:
@@ -339,6 +343,10 @@ class GitSource:
     def iter_items(self) -> Iterator[Chunk | Skipped]:
         self._seen.clear()
         first = self._shard[0] == 0
+        if self._empty:
+            yield Skipped(self.name, "empty git repository (no commits): nothing to scan",
+                          warn=True)
+            return
         if self.repo.is_shallow and first:
             yield Skipped(
                 self.name,
