@@ -9,14 +9,8 @@ from conftest import make_password
 from plan_fixtures import NOW, Triage, Verification, ci, config, finding, git, grouped, history
 
 from pgsweep.assess.hosts import HostClass
-from pgsweep.assess.risk import (
-    Channel,
-    RiskFactor,
-    assess,
-    assess_all,
-    explain,
-    weakest_sslmode,
-)
+from pgsweep.assess.risk import assess, assess_all, explain
+from pgsweep.assess.risk_factors import FACTORS, Channel, Facts, RiskFactor, weakest_sslmode
 from pgsweep.core.models import SecretKind, Severity
 
 RDS = "prod.c9akciq32.eu-west-1.rds.amazonaws.com"
@@ -274,3 +268,20 @@ def test_the_detectors_rating_bounds_the_severity_until_a_verification() -> None
     medium = replace(f, severity=Severity.MEDIUM)
     (cm,) = grouped([medium])
     assert assess(cm, [medium], NOW).score == assess(c, [f], NOW).score - 1
+
+
+def test_a_factor_is_one_function_in_the_list() -> None:
+    """The model is the list of factor functions: one more function, one more listed factor,
+    its effect in the score and its cap applied after the others."""
+
+    def spread(facts: Facts) -> list[RiskFactor]:
+        return [RiskFactor("spread", 2, f"seen for {facts.credential.user}", cap=Severity.HIGH)]
+
+    f = finding(make_password(), "postgres", (RDS,), git(), params=(("sslmode", "verify-full"),))
+    (c,) = grouped([f])
+    plain = assess(c, [f], NOW)
+    wider = assess(c, [f], NOW, factors=(*FACTORS, spread))
+    assert factor_names(wider) == [*factor_names(plain), "spread"]
+    assert (plain.score, plain.severity) == (9, Severity.CRITICAL)
+    assert (wider.score, wider.severity) == (11, Severity.HIGH)
+    assert wider.factors[-1].reason == "seen for postgres"

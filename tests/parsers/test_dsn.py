@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from libpq_ctypes import LIBPQ, LibpqError, conninfo_parse
 
-from pgsweep.assess.risk import sslmode_of as risk_sslmode
+from pgsweep.assess.risk_factors import sslmode_of as risk_sslmode
 from pgsweep.core.models import (
     CredentialId,
     FileProvenance,

@@ -10,15 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pgsweep.assess.hosts import HostClass
-from pgsweep.assess.risk import (
+from pgsweep.assess.risk import CredentialRisk, ReuseIssue, TransportIssue, assess_all
+from pgsweep.assess.risk_factors import (
     DEAD_STATUSES,
     Channel,
-    CredentialRisk,
-    ReuseIssue,
-    TransportIssue,
     TriageLike,
     VerificationLike,
-    assess_all,
     channel_of,
 )
 from pgsweep.assess.rotation_forms import matching

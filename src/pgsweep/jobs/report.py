@@ -7,7 +7,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from pgsweep.assess.risk import TriageLike, VerificationLike
+from pgsweep.assess.risk_factors import TriageLike, VerificationLike
 from pgsweep.assess.rotation import build_plan
 from pgsweep.core.models import UserSummary
 from pgsweep.findings.credentials import provenance_time

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import TextIO
 
-from pgsweep.assess.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT, Channel, parse_time, utc_now
+from pgsweep.assess.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT, parse_time, utc_now
+from pgsweep.assess.risk_factors import Channel
 from pgsweep.assess.rotation import CredentialPlan, Plan, Section
 from pgsweep.core.display import printable, printable_lines
 from pgsweep.reporters.interface import Report
