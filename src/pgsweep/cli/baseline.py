@@ -28,12 +28,14 @@ def create(
     path: str = typer.Argument(".", help="Git repository, folder or file to scan."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the baseline."),
     config: Path | None = typer.Option(None, "--config", help="pgsweep.toml or pyproject.toml."),
-    exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
+    exclude: list[str] = typer.Option(
+        [], "--exclude", help="Skip paths matching a gitignore pattern (repeatable)."
+    ),
 ) -> None:
     """Scan PATH and write every finding as a hash-only baseline entry (no plaintext)."""
     prepare_output(output)
     cfg = config_mod.load_for_scan(path, config)
-    opts = ScanOptions(path=path, excludes=(*exclude, *cfg.excludes),
+    opts = ScanOptions(path=path, excludes=(*cfg.excludes, *exclude),
                        extra_signatures=cfg.signatures)
     root = config_mod.scan_root(path)
     result = baseline_mod.apply(run_scan(opts, None), cfg.suppressors(), root)

@@ -38,7 +38,9 @@ def scan(
     unreachable: bool = typer.Option(False, "--unreachable", help="Also scan unreachable objects."),
     worktree: bool = typer.Option(False, "--worktree", help="Also scan uncommitted files."),
     max_blob_size: int = typer.Option(DEFAULT_MAX_BLOB_SIZE, "--max-blob-size", help="Bytes."),
-    exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
+    exclude: list[str] = typer.Option(
+        [], "--exclude", help="Skip paths matching a gitignore pattern (repeatable)."
+    ),
     since: str | None = typer.Option(None, "--since", help="Only commits not reachable from REV."),
     commit_range: str | None = typer.Option(None, "--commit-range", help="A..B"),
     staged: bool = typer.Option(False, "--staged", help="Scan the index (pre-commit)."),
@@ -79,7 +81,7 @@ def scan(
         unreachable=unreachable,
         worktree=worktree,
         max_blob_size=max_blob_size,
-        excludes=(*exclude, *cfg.excludes),
+        excludes=(*cfg.excludes, *exclude),
         since=since,
         commit_range=commit_range,
         staged=staged,

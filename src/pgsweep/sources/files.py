@@ -8,7 +8,6 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from fnmatch import fnmatch
 from pathlib import Path
 from typing import IO, TypedDict
 
@@ -17,6 +16,7 @@ from pgsweep.readers.interface import FileInfo, Nested, Reader, ReadItem, Tree, 
 from pgsweep.readers.registry import select_reader, select_stream_reader, select_tree_reader
 from pgsweep.readers.text import where_of
 from pgsweep.sources.archives import ArchiveLimits, Budget, archive_kind, iter_members
+from pgsweep.sources.excludes import Excludes
 from pgsweep.sources.interface import SourceError
 from pgsweep.sources.trees import DirTree, TarTree, ZipTree
 
@@ -360,15 +360,10 @@ class FileSource:
         if root.is_symlink():  # the path the user named is followed; nothing below it is
             root = Path(os.path.realpath(root))
         self.root = root
-        self.excludes = tuple(excludes)
+        self.excludes = Excludes(excludes)
         # `limits` carries the file size limit too; `max_size` alone keeps the other defaults.
         self.limits = limits or ArchiveLimits(max_member_size=max_size)
         self.user = user
-
-    def _excluded(self, rel: str) -> bool:
-        name = rel.rsplit("/", 1)[-1]
-        return any(fnmatch(rel, g) or fnmatch(name, g) or fnmatch(rel + "/", g)
-                   for g in self.excludes)
 
     def iter_files(self) -> Iterator[Path | Skipped]:
         """Regular-file candidates under the root, and skip records for what is not read."""
@@ -384,7 +379,7 @@ class FileSource:
                 dirnames[:] = []
                 continue
             keep = []
-            for entry in self._admit(here, (d for d in dirnames if d != ".git")):
+            for entry in self._admit(here, (d for d in dirnames if d != ".git"), is_dir=True):
                 if isinstance(entry, Skipped):
                     yield entry
                 else:
@@ -393,12 +388,15 @@ class FileSource:
             yield from self._admit(here, filenames)
         yield from _unreadable(errors, None)
 
-    def _admit(self, here: Path, names: Iterable[str]) -> Iterator[Path | Skipped]:
+    def _admit(
+        self, here: Path, names: Iterable[str], *, is_dir: bool = False
+    ) -> Iterator[Path | Skipped]:
         """The entries of a directory the walk goes on with, in name order: not excluded,
         not symlinks (a symlink leaving the root becomes a skip record)."""
         for name in sorted(names):
             full = here / name
-            if self._excluded(full.relative_to(self.root).as_posix()):
+            rel = full.relative_to(self.root).as_posix()
+            if self.excludes.is_excluded(rel, is_dir=is_dir and not full.is_symlink()):
                 continue
             if full.is_symlink():
                 skip = symlink_skip(self.root, full)

@@ -10,7 +10,6 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from fnmatch import fnmatch
 from pathlib import Path
 from typing import IO
 
@@ -19,6 +18,7 @@ import pygit2
 from pgsweep.core.models import Chunk, FileProvenance, Finding, GitProvenance, Skipped
 from pgsweep.core.options import ScanOptions
 from pgsweep.sources.blobreader import BlobRead, BlobReader, BlobRef, git_command, git_env
+from pgsweep.sources.excludes import Excludes
 from pgsweep.sources.files import file_meta, is_binary
 from pgsweep.sources.git_tips import blobs_at, broken_refs, list_tips, ref_targets
 from pgsweep.sources.interface import SourceError
@@ -68,6 +68,7 @@ class GitSource:
                        and not opts.staged and not opts.worktree)
         self.path = path
         self.opts = opts
+        self._excludes = Excludes(opts.excludes)
         self.git_dir = str(Path(self.repo.path).resolve())
         self.name = str(path)
         self.reader_errors: list[str] = []
@@ -221,10 +222,7 @@ class GitSource:
         return self._ref_args
 
     def _excluded(self, path: str | None) -> bool:
-        if not path or not self.opts.excludes:
-            return False
-        base = path.rsplit("/", 1)[-1]
-        return any(fnmatch(path, g) or fnmatch(base, g) for g in self.opts.excludes)
+        return path is not None and self._excludes.is_excluded(path)
 
     def _iter_rev_list(
         self, args: Sequence[str], stdin_revs: Sequence[str], missing: list[str], reachable: bool,
