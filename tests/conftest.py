@@ -32,6 +32,8 @@ def private_user_dirs(
     home = tmp_path_factory.mktemp("user-dirs")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.delenv("PGSWEEP_CACHE_DIR", raising=False)
     monkeypatch.delenv("PGSWEEP_STORE_KEY", raising=False)
     return home
 

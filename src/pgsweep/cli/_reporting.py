@@ -17,7 +17,7 @@ from pgsweep.core.options import ScanOptions
 from pgsweep.findings.pipeline import ScanResult
 from pgsweep.jobs.report import build_report
 from pgsweep.jobs.scan import SourceOpener, run_scan
-from pgsweep.reporters.interface import Format, Verbosity
+from pgsweep.reporters.interface import Format, Report, Verbosity
 from pgsweep.reporters.output import write_report
 from pgsweep.sources import select
 from pgsweep.store import Store, TriageState, VerificationRecord, repo_key_for
@@ -92,10 +92,16 @@ def run_and_report(
         color=(display or Display()).color,
     )
     write_report(report, fmt, output)
+    return exit_for(report, threshold, allow_incomplete)
+
+
+def exit_for(report: Report, threshold: Severity, allow_incomplete: bool) -> typer.Exit:
+    """A credential still to rotate at or above `threshold`: 1; else an incomplete scan:
+    2 (a warning and 0 with `allow_incomplete`); else 0."""
     worst = report.plan.worst()
     if worst is not None and worst >= threshold:
         return typer.Exit(EXIT_FINDINGS)
-    incomplete = result.stats.incomplete
+    incomplete = report.stats.incomplete
     if incomplete:
         more = f" and {len(incomplete) - 1} more" if len(incomplete) > 1 else ""
         what = f"the scan is incomplete ({incomplete[0]}{more})"

@@ -49,3 +49,22 @@ def progress_reporter(
             live.update(f"[bold]scanning[/] {escape(text)}")
 
         yield update
+
+
+@contextmanager
+def repository_progress(enabled: bool) -> Iterator[Callable[[int, int, int], None] | None]:
+    """A bar over an audit's repositories: done of total, and the findings so far."""
+    if not enabled:
+        yield None
+        return
+    console = Console(stderr=True)
+    with Live(console=console, refresh_per_second=4, transient=True) as live:
+
+        def update(done: int, total: int, findings: int) -> None:
+            width = 30
+            filled = width * done // max(total, 1)
+            bar = "█" * filled + "░" * (width - filled)
+            live.update(f"[bold]auditing[/] {bar} {done}/{total} repositories · "
+                        f"{findings} findings")
+
+        yield update

@@ -396,3 +396,14 @@ class UserSummary:
     encrypted_present: int = 0  # saved passwords seen but not decryptable (pgAdmin, DBeaver)
     risk_flags: tuple[str, ...] = ()
     repos: int = 0
+
+
+@dataclass(frozen=True)
+class RepositorySummary:
+    """One repository's share of an audit: its findings and credentials, or why it was
+    skipped."""
+
+    repository: str  # an absolute path, or a URL without credentials
+    findings: int = 0
+    credentials: int = 0
+    error: str | None = None

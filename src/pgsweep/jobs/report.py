@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pgsweep.assess.risk_factors import TriageLike, VerificationLike
 from pgsweep.assess.rotation import build_plan
-from pgsweep.core.models import UserSummary
+from pgsweep.core.models import RepositorySummary, UserSummary
 from pgsweep.findings.credentials import provenance_time
 from pgsweep.findings.pipeline import ScanResult
 from pgsweep.findings.places import group_places
@@ -25,6 +25,7 @@ def build_report(
     verifications: Mapping[str, Sequence[VerificationLike]] | None = None,
     reveal: bool = False,
     users: tuple[UserSummary, ...] = (),
+    repositories: tuple[RepositorySummary, ...] = (),
     versions: bool = False,
     show_info: bool = False,
     verbosity: Verbosity = Verbosity.NORMAL,
@@ -48,6 +49,7 @@ def build_report(
         signatures=result.signatures,
         reveal=reveal,
         users=users,
+        repositories=repositories,
         versions=versions,
         show_info=show_info,
         verbosity=verbosity,

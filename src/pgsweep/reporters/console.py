@@ -96,6 +96,8 @@ class ConsoleReporter:
                 console.print(f"{folded} info-level credentials not listed (--show-info)")
             if report.users:
                 self._users(console, report)
+            if report.repositories:
+                self._repositories(console, report)
         self._summary(console, report, len(shown), folded)
 
     def _credential(self, console: Console, report: Report, p: CredentialPlan,
@@ -139,6 +141,17 @@ class ConsoleReporter:
                 f"{u.user} ({u.home}): {u.files} files, {u.findings} findings, "
                 f"{u.credentials} credentials, {u.skipped} skipped, {u.encrypted_present} "
                 f"encrypted saved passwords, {u.repos} repositories{risks}"))
+
+    def _repositories(self, console: Console, report: Report) -> None:
+        """One line per audited repository: its counts, or why it was skipped."""
+        console.print()
+        console.print("[bold]Per repository[/]")
+        for r in report.repositories:
+            if r.error is not None:
+                console.print(f"[bold red]skipped[/] {escape(r.repository)}: {escape(r.error)}")
+            else:
+                console.print(escape(
+                    f"{r.repository}: {r.credentials} credentials in {r.findings} findings"))
 
     def _summary(self, console: Console, report: Report, shown: int, folded: int) -> None:
         s = report.stats

@@ -10,7 +10,14 @@ from typing import Protocol, TextIO
 from pgsweep import __version__
 from pgsweep.assess.rotation import CredentialPlan, Plan
 from pgsweep.core.errors import PgsweepError
-from pgsweep.core.models import Credential, Finding, ScanStats, Severity, UserSummary
+from pgsweep.core.models import (
+    Credential,
+    Finding,
+    RepositorySummary,
+    ScanStats,
+    Severity,
+    UserSummary,
+)
 from pgsweep.detectors.signatures import Signature
 from pgsweep.findings.places import Place
 
@@ -56,6 +63,7 @@ class Report:
     tool_name: str = "pgsweep"
     tool_version: str = __version__
     users: tuple[UserSummary, ...] = ()  # per-user summary of a sweep (empty for scan)
+    repositories: tuple[RepositorySummary, ...] = ()  # per-repository summary of an audit
     # What the outputs call findings: each credential at each place (every version of one
     # file is one place), in the plan's order.
     places: tuple[Place, ...] = ()

@@ -35,6 +35,7 @@ from pgsweep.store import codec
 from pgsweep.store.errors import StoreError
 from pgsweep.store.keys import StoreKey, load_key
 from pgsweep.store.schema import TRIAGE_STATUSES, migrate
+from pgsweep.store.sealed import SealedSecret
 
 if TYPE_CHECKING:
     from pgsweep.findings.pipeline import ScanResult
@@ -52,8 +53,9 @@ def default_store_path() -> Path:
 
 
 def repo_key_for(target: str) -> str:
-    """What identifies a scan target across runs: its absolute path ("-" for stdin)."""
-    return target if target == "-" else str(Path(target).resolve())
+    """What identifies a scan target across runs: its absolute path ("-" for stdin), or
+    the URL (without credentials) of a remote repository."""
+    return target if target == "-" or "://" in target else str(Path(target).resolve())
 
 
 def _now() -> str:
@@ -221,6 +223,10 @@ class Store:
         except _Probe:
             pass
 
+    def sealing_key(self) -> StoreKey:
+        """The key secrets are sealed with before they cross to this store from a worker."""
+        return self._require_key("seal secrets")
+
     def _require_key(self, action: str) -> StoreKey:
         if self._key is None:
             raise StoreError(f"{self.path}: cannot {action}: {self._locked_reason}")
@@ -235,6 +241,7 @@ class Store:
         repo_key: str | None = None,
         scan_version: str | None = None,
         target_kind: str = "path",
+        sealed: Mapping[str, SealedSecret] | None = None,
     ) -> int:
         """Record one scan of `target` (the path as given, relative to the current folder):
         upsert its credentials and occurrences and link them to the target; returns the
@@ -242,8 +249,14 @@ class Store:
 
         A credential triaged `rotated` that appears at a place never recorded before is
         reopened (status `open`, with a note saying where it reappeared).
+
+        `sealed` holds, per credential id, its secret already sealed with this store's key
+        (a worker's result: its findings carry no plaintext secret).
         """
         key = self._require_key("record a scan")
+        sealed = dict(sealed or {})
+        if any(s.key_id != key.key_id for s in sealed.values()):
+            raise StoreError(f"{self.path}: secrets sealed with another key; not recorded")
         repo_key = repo_key or repo_key_for(target)
         target_path = repo_key_for(target)
         stats = {k: v for k, v in dataclasses.asdict(result.stats).items() if k != "warnings"}
@@ -277,13 +290,18 @@ class Store:
             states = self._triage_rows(list(known_creds))
             for cid, fs in by_cred.items():
                 secret = next((f.secret for f in fs if f.secret), "")
+                seal = sealed.get(cid)
+                blob = seal.ciphertext if seal is not None else (
+                    key.encrypt(secret, cid) if secret else None)
+                if not self.store_secrets:
+                    blob = None
                 if cid in known_creds:
                     conn.execute(
                         "UPDATE credentials SET last_scan = ? WHERE id = ?", (scan_id, cid))
-                    if self.store_secrets and secret:
+                    if blob is not None:
                         conn.execute(
                             "UPDATE credentials SET secret = ? WHERE id = ? AND secret IS NULL",
-                            (key.encrypt(secret, cid), cid),
+                            (blob, cid),
                         )
                 else:
                     c = creds.get(CredentialId(cid))
@@ -299,9 +317,11 @@ class Store:
                             codec.dump_text(head.database),
                             str(head.kind),
                             head.fingerprint,
-                            key.keyed_hash(secret),
-                            key.encrypt(secret, cid) if self.store_secrets and secret else None,
-                            codec.dump_text(c.redacted if c is not None else redact(secret)),
+                            seal.secret_hash if seal is not None else key.keyed_hash(secret),
+                            blob,
+                            codec.dump_text(
+                                seal.redacted if seal is not None
+                                else c.redacted if c is not None else redact(secret)),
                             scan_id,
                             scan_id,
                         ),

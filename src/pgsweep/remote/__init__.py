@@ -1,0 +1,1 @@
+"""Remote repositories: their URLs, their mirrors in a local cache, and forge listings."""
