@@ -5,38 +5,18 @@ from __future__ import annotations
 import dataclasses
 import enum
 import shlex
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from pgsweep.assess.hosts import HostClass
+from pgsweep.assess.locations import Location, Scrubber, location_of
 from pgsweep.assess.risk import CredentialRisk, ReuseIssue, TransportIssue, assess_all
-from pgsweep.assess.risk_factors import (
-    DEAD_STATUSES,
-    Channel,
-    TriageLike,
-    VerificationLike,
-    channel_of,
-)
+from pgsweep.assess.risk_factors import DEAD_STATUSES, Channel, TriageLike, VerificationLike
 from pgsweep.assess.rotation_forms import matching
-from pgsweep.core.models import (
-    ChatProvenance,
-    CiLogProvenance,
-    Credential,
-    DesktopProvenance,
-    Finding,
-    FindingId,
-    GitProvenance,
-    HistoryProvenance,
-    ImageProvenance,
-    MailProvenance,
-    ProcessProvenance,
-    Severity,
-    provenance_path,
-)
-from pgsweep.findings.credentials import provenance_time
+from pgsweep.assess.rotation_texts import Tiers, rotation_texts
+from pgsweep.core.models import Credential, Finding, Severity, provenance_path
 from pgsweep.findings.places import Place, group_places
-from pgsweep.findings.scrub import scrub_host, scrub_text
 
 PLAN_VERSION = 2
 MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1
@@ -77,25 +57,6 @@ class Recommendation:
     detail: str
     commands: tuple[str, ...] = ()
     tier: int | None = None
-
-
-@dataclass(frozen=True)
-class Location:
-    """One place a credential was seen (every version of one file is one place), without
-    the secret. `line` is the line at the branch tip when still there, else where it was
-    introduced."""
-
-    finding: FindingId
-    channel: Channel
-    where: str
-    line: int
-    seen: str | None  # ISO 8601 when known: when it was introduced here
-    present: bool | None  # still at the branch tip (git); None when unknown
-    detail: str = ""
-    place: str = ""  # the place's id
-    versions: int = 1  # git: blobs of this path that held it; else occurrences
-    commit: str | None = None  # git: the introducing commit
-    last_commit: str | None = None  # git: the newest commit whose version still held it
 
 
 @dataclass(frozen=True)
@@ -171,102 +132,6 @@ def _successor(user: str) -> str:
     return user + suffix
 
 
-# --------------------------------------------------------------------------- scrubbing
-class _Scrubber:
-    """Replaces secret material that slipped into a host, path or name (the rule of
-    `pgsweep.findings.scrub`: a weak password that also names a host leaves the host alone)."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = tuple({s for s in secrets if s})
-
-    def __call__(self, text: str) -> str:
-        return scrub_text(text, self.secrets)
-
-    def host(self, text: str) -> str:
-        return scrub_host(text, self.secrets)
-
-    def opt(self, text: str | None) -> str | None:
-        return None if text is None else self(text)
-
-
-# --------------------------------------------------------------------------- locations
-def _location(place: Place, scrub: _Scrubber) -> Location:
-    f = place.finding
-    p = f.provenance
-    path = provenance_path(p) or "?"
-    detail = ""
-    present: bool | None = None
-    if isinstance(p, GitProvenance):
-        where = f"{p.repo}:{path}" if p.repo else path
-        first = place.introduced.provenance
-        bits = []
-        if place.commit:
-            bits.append(f"introduced in {place.commit[:12]}")
-        if isinstance(first, GitProvenance) and first.author:
-            bits.append(f"by {first.author}")
-        if place.versions > 1:
-            bits.append(f"in {place.versions} versions")
-        if place.last_commit and place.last_commit != place.commit:
-            bits.append(f"last in {place.last_commit[:12]}")
-        if not p.reachable:
-            bits.append("unreachable object")
-        detail = ", ".join(bits)
-        present = place.present_at_head
-    elif isinstance(p, CiLogProvenance):
-        where = path
-        detail = " ".join(b for b in (p.system, f"job {p.job}" if p.job else "",
-                                      f"step {p.step}" if p.step else "") if b)
-    elif isinstance(p, HistoryProvenance):
-        where = path
-        detail = f"{p.shell} history" + (f" of {p.user}" if p.user else "")
-    elif isinstance(p, DesktopProvenance):
-        where = path
-        detail = f"{p.tool}" + (f" connection {p.connection}" if p.connection else "")
-    elif isinstance(p, ChatProvenance):
-        where = path
-        detail = " ".join(b for b in (
-            p.platform, f"#{p.channel}" if p.channel else "", f"by {p.author}" if p.author else "",
-            f"at {p.timestamp}" if p.timestamp else "", f"in thread {p.thread}" if p.thread else "",
-            p.part if p.part != "text" else "") if b)
-    elif isinstance(p, MailProvenance):
-        where = path
-        detail = " ".join(b for b in (
-            f"from {p.sender}" if p.sender else "", f"on {p.timestamp}" if p.timestamp else "",
-            f"subject {p.subject!r}" if p.subject else "",
-            f"message-id {p.message_id}" if p.message_id else "", p.part) if b)
-    elif isinstance(p, ImageProvenance):
-        where = path
-        detail = " ".join(b for b in (
-            f"image {p.image}", p.part if p.part != "layer" else "", p.step or "",
-            "deleted in a later layer, still in the image" if p.deleted else "") if b)
-        present = True
-    elif isinstance(p, ProcessProvenance):
-        where = path
-        detail = " ".join(b for b in (
-            f"pid {p.pid}", f"user {p.user}" if p.user else "", p.exe or "",
-            f"started {p.started}" if p.started else "") if b)
-        present = True
-    else:
-        where = path
-        detail = f"read as {p.reader}" if p.reader != "text" else ""
-        present = True
-    if place.versions > 1 and not isinstance(p, GitProvenance):
-        detail = ", ".join(b for b in (detail, f"{place.versions} times") if b)
-    return Location(
-        finding=f.id,
-        channel=channel_of(f),
-        where=scrub(where),
-        line=f.line,
-        seen=provenance_time(place.introduced.provenance),
-        present=present,
-        detail=scrub(detail),
-        place=place.id,
-        versions=place.versions,
-        commit=place.commit,
-        last_commit=place.last_commit,
-    )
-
-
 # --------------------------------------------------------------------------- sections
 def _rotate_steps(c: Credential, r: CredentialRisk) -> list[Recommendation]:
     role = c.user or "<role>"
@@ -312,35 +177,17 @@ def _rotate_steps(c: Credential, r: CredentialRisk) -> list[Recommendation]:
 
 def _provider_rotation(c: Credential, r: CredentialRisk) -> Recommendation | None:
     p = r.host.provider or ""
-    user = shlex.quote(c.user) if c.user else "<user>"
-    commands: tuple[str, ...] = ()
-    if p.startswith("AWS"):
-        detail = ("For the master user, let RDS manage it in Secrets Manager (rotated for you); "
-                  "for other roles use the SQL below or a Secrets Manager rotation function.")
-        commands = (("aws rds modify-db-instance --db-instance-identifier <instance> "
-                    "--manage-master-user-password --apply-immediately"),)
-    elif p.startswith("Azure"):
-        detail = ("Reset the administrator password from the Azure portal (Settings → Reset "
-                  "password), or prefer Microsoft Entra authentication so no password is needed.")
-    elif p == "Google Cloud SQL":
-        detail = "Set the new password without putting it on the command line:"
-        commands = ((f"gcloud sql users set-password {user} "
-                    "--instance=<instance> --prompt-for-password"),)
-    elif p.startswith("Heroku"):
-        detail = "Heroku manages this credential; rotate it with the CLI (apps get the new URL):"
-        commands = ("heroku pg:credentials:rotate --app <app>",)
-    elif p.startswith("DigitalOcean"):
-        detail = "Reset the user's password with doctl, then update the clients:"
-        commands = (f"doctl databases user reset <database-id> {user}",)
-    elif p == "Aiven":
-        detail = "Reset the service user's password with the Aiven CLI:"
-        commands = (f"avn service user-password-reset --username {user} <service>",)
-    elif p:
-        detail = (f"{p} manages this database: reset the password in its console or API, "
-                  "then update every client from your secret store.")
-    else:
+    if not p:
         return None
-    return Recommendation(Section.ROTATE, 3, f"Rotate through {p}", detail, commands)
+    texts = rotation_texts()
+    entry = texts.provider(p)
+    if entry is None:
+        return Recommendation(Section.ROTATE, 3, f"Rotate through {p}",
+                              texts.rotate_default.format(provider=p))
+    user = shlex.quote(c.user) if c.user else "<user>"
+    commands = tuple(cmd.format(user=user) for cmd in entry.rotate_commands)
+    return Recommendation(Section.ROTATE, 3, f"Rotate through {p}", entry.rotate_detail,
+                          commands)
 
 
 def _sql_steps(c: Credential) -> list[Recommendation]:
@@ -466,105 +313,18 @@ def _clean_steps(locations: Sequence[Location]) -> list[Recommendation]:
     for loc in locations:
         by_channel.setdefault(loc.channel, []).append(loc)
     steps: list[Recommendation] = []
-
-    def places(ch: Channel) -> str:
-        locs = by_channel[ch]
+    for text in rotation_texts().clean:
+        locs = by_channel.get(text.channel)
+        if not locs:
+            continue
         shown = sorted({f"{loc.where}:{loc.line}" for loc in locs})
         more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
-        return ", ".join(shown[:10]) + more
-
-    order = 1
-    if Channel.GIT in by_channel:
-        paths = sorted({_git_path(loc.where) for loc in by_channel[Channel.GIT]})
+        paths = sorted({_git_path(loc.where) for loc in locs})[:5]
+        commands = [cmd.format(path=shlex.quote(path)) for cmd in text.commands
+                    for path in (paths if "{path}" in cmd else [""])]
         steps.append(Recommendation(
-            Section.CLEAN, order, "Rewrite git history",
-            f"Found at {places(Channel.GIT)}. Put the leaked password, followed by "
-            "'==>REMOVED', in a file outside the repository (do not commit it, delete it "
-            "afterwards), rewrite every branch and tag with git filter-repo, force-push, and "
-            "have every clone re-cloned; ask the host to drop cached views and pull-request "
-            "refs. Forks and existing clones keep the old history: rotation is needed "
-            "regardless.",
-            (
-                "git filter-repo --replace-text ../pgsweep-replacements.txt",
-                *(f"git filter-repo --invert-paths --path {shlex.quote(p)}  "
-                  "# only for files that should not be in git at all" for p in paths[:5]),
-                "git push --force --all && git push --force --tags",
-            ),
-        ))
-        order += 1
-    if Channel.CI_LOG in by_channel:
-        steps.append(Recommendation(
-            Section.CLEAN, order, "Delete the CI logs",
-            f"Found in {places(Channel.CI_LOG)}. Delete these runs' logs and artifacts "
-            "(GitHub: 'Delete all logs' or gh run delete; GitLab: erase the job; Jenkins: "
-            "delete the build), and mask the value in the pipeline (GitHub ::add-mask::, "
-            "GitLab masked variables) — masking misses encoded copies, so keep it out of "
-            "echoed commands.",
-            ("gh run delete <run-id>",),
-        ))
-        order += 1
-    if Channel.HISTORY in by_channel:
-        steps.append(Recommendation(
-            Section.CLEAN, order, "Clean shell and psql history",
-            f"Found in {places(Channel.HISTORY)}. Delete those entries from the files (and "
-            "from open shells with history -d), then keep secrets out of history: a leading "
-            "space with HISTCONTROL=ignorespace (bash; zsh: setopt HIST_IGNORE_SPACE), "
-            "\\set HISTCONTROL ignorespace in ~/.psqlrc, and \\password or a 0600 ~/.pgpass "
-            "instead of passwords on the command line.",
-            (
-                "export HISTCONTROL=ignorespace  # in ~/.bashrc",
-                "echo '\\set HISTCONTROL ignorespace' >> ~/.psqlrc",
-            ),
-        ))
-        order += 1
-    if Channel.CONFIG in by_channel:
-        steps.append(Recommendation(
-            Section.CLEAN, order, "Remove the password from config files",
-            f"Found in {places(Channel.CONFIG)}. Replace the value with a reference to your "
-            "secret store or an environment variable injected at runtime, restrict the "
-            "file (chmod 600) meanwhile, and remember backups and images that copied it.",
-        ))
-        order += 1
-    if Channel.DESKTOP in by_channel:
-        steps.append(Recommendation(
-            Section.CLEAN, order, "Remove saved passwords from desktop tools",
-            f"Found in {places(Channel.DESKTOP)}. Forget the saved password, or protect the "
-            "tool's store with a master password or the OS keychain.",
-        ))
-        order += 1
-    if Channel.CHAT in by_channel:
-        steps.append(Recommendation(
-            Section.CLEAN, order, "Delete the chat messages",
-            f"Found in {places(Channel.CHAT)}. Delete the messages (and thread replies and "
-            "shared files) in the workspace, ask an admin to purge them from retention and "
-            "from earlier exports, and share secrets through the secret store instead.",
-        ))
-        order += 1
-    if Channel.MAIL in by_channel:
-        steps.append(Recommendation(
-            Section.CLEAN, order, "Delete the mail",
-            f"Found in {places(Channel.MAIL)}. Delete the messages from every recipient's "
-            "mailbox and the archive; the servers' copies and backups stay, so rotation is "
-            "needed regardless.",
-        ))
-        order += 1
-    if Channel.IMAGE in by_channel:
-        steps.append(Recommendation(
-            Section.CLEAN, order, "Rebuild and delete the container images",
-            f"Found in {places(Channel.IMAGE)}. A file deleted in a later layer is still in "
-            "the image: rebuild without the secret (build secrets: docker build --secret, "
-            "never ENV or ARG), then delete every tag and digest of the old image from the "
-            "registries and hosts.",
-            ("docker build --secret id=pgpass,src=$HOME/.pgpass .",
-             "docker image rm <image>"),
-        ))
-        order += 1
-    if Channel.PROCESS in by_channel:
-        steps.append(Recommendation(
-            Section.CLEAN, order, "Restart the processes without the password",
-            f"Found in {places(Channel.PROCESS)}. Pass the password through a 0600 "
-            "~/.pgpass, PGPASSFILE or a secret store instead of the environment or the "
-            "command line, then restart the processes.",
+            Section.CLEAN, len(steps) + 1, text.title,
+            text.detail.format(places=", ".join(shown[:10]) + more), tuple(commands),
         ))
     return steps
 
@@ -574,43 +334,27 @@ def _git_path(where: str) -> str:
     return where.split(":", 1)[1] if ":" in where and where[1:3] != ":\\" else where
 
 
-def _prevent_steps(r: CredentialRisk) -> list[Recommendation]:
+def _prevent_tiers(r: CredentialRisk) -> Tiers:
     p = r.host.provider or ""
-    cls = r.host.cls
-    if p.startswith("AWS"):
-        t1 = "AWS Secrets Manager with managed rotation; applications read the secret at start-up."
-        t2 = ("RDS IAM database authentication: GRANT rds_iam to the role and connect with "
-              "short-lived tokens from aws rds generate-db-auth-token.")
-        t3 = ("sslmode=verify-full with the RDS CA bundle (RDS does not take client "
-              "certificates; IAM tokens replace the password).")
-    elif p.startswith("Azure"):
-        t1 = "Azure Key Vault, read through a managed identity."
-        t2 = ("Microsoft Entra authentication with managed identities: access tokens instead "
-              "of passwords.")
-        t3 = "sslmode=verify-full with the Azure root CA."
-    elif p == "Google Cloud SQL":
-        t1 = "Google Secret Manager."
-        t2 = ("Cloud SQL IAM database authentication (cloudsql.iam_authentication=on, the "
-              "Cloud SQL Auth Proxy with --auto-iam-authn).")
-        t3 = ("Require trusted client certificates on the instance, or connect only through "
-              "the Auth Proxy / connectors (mTLS).")
-    elif cls is HostClass.LOCAL:
-        t1 = ("Keep local passwords in a 0600 ~/.pgpass or a .env file that is git-ignored, "
-              "never in tracked files.")
-        t2 = "Peer authentication over the unix socket (pg_hba: local all all peer): no password."
-        t3 = "Client certificates (pg_hba: hostssl … cert) with sslmode=verify-full."
-    else:
-        where = f"{p}'s secret or environment integration" if p else "a secrets manager"
-        t1 = f"{where} instead of plaintext in files or environment definitions."
-        t2 = ("Dynamic, short-lived credentials from the HashiCorp Vault database secrets "
-              "engine (one role per lease, revoked automatically).")
-        t3 = ("Client certificates (pg_hba: hostssl … cert) with sslmode=verify-full and "
-              "sslrootcert pointing at your CA.")
+    texts = rotation_texts()
+    entry = texts.provider(p) if p else None
+    if entry is not None and entry.prevent is not None:
+        return entry.prevent
+    if r.host.cls is HostClass.LOCAL:
+        return texts.prevent_local
+    store = texts.provider_secret_store.format(provider=p) if p else texts.secret_store
+    default = texts.prevent_default
+    return Tiers(default.tier1.format(secret_store=store), default.tier2, default.tier3)
+
+
+def _prevent_steps(r: CredentialRisk) -> list[Recommendation]:
+    tiers = _prevent_tiers(r)
     return [
-        Recommendation(Section.PREVENT, 1, "Tier 1: a secrets manager", t1, tier=1),
+        Recommendation(Section.PREVENT, 1, "Tier 1: a secrets manager", tiers.tier1, tier=1),
         Recommendation(Section.PREVENT, 2, "Tier 2: identity-based or short-lived credentials",
-                       t2, tier=2),
-        Recommendation(Section.PREVENT, 3, "Tier 3: certificates and verified TLS", t3, tier=3),
+                       tiers.tier2, tier=2),
+        Recommendation(Section.PREVENT, 3, "Tier 3: certificates and verified TLS", tiers.tier3,
+                       tier=3),
         Recommendation(
             Section.PREVENT, 4, "Block the next leak before it lands",
             "Run pgsweep as a pre-commit hook and in CI (pgsweep scan --staged), so a "
@@ -634,7 +378,7 @@ def _settled_steps(r: CredentialRisk, locations: Sequence[Location]) -> list[Rec
     ), *_clean_steps(locations), *_prevent_steps(r)]
 
 
-def _form_steps(findings: Sequence[Finding], scrub: _Scrubber) -> list[Recommendation]:
+def _form_steps(findings: Sequence[Finding], scrub: Scrubber) -> list[Recommendation]:
     """Steps that belong to where the password lives (a pooler's file, a unit, a crontab)."""
     steps = matching((f.rule for f in findings),
                      (provenance_path(f.provenance) or "" for f in findings))
@@ -667,7 +411,7 @@ def build_plan(
     This is the one place severities are decided: each plan's credential carries its risk
     severity, and every reporter renders this plan rather than scoring anything itself.
     """
-    scrub = _Scrubber(f.secret for f in findings)
+    scrub = Scrubber(f.secret for f in findings)
     safe_creds = [
         dataclasses.replace(
             c,
@@ -686,7 +430,7 @@ def build_plan(
     for risk in assessment.risks:
         c = dataclasses.replace(creds[risk.credential], severity=risk.severity)
         places = by_cred.get(c.id, [])
-        locs = tuple(sorted((_location(pl, scrub) for pl in places),
+        locs = tuple(sorted((location_of(pl, scrub) for pl in places),
                             key=lambda loc: (loc.seen or "", loc.where, loc.line)))
         forms = _form_steps([f for pl in places for f in pl.findings], scrub)
         plans.append(CredentialPlan(c, risk, locs, recommendations(c, risk, locs, forms)))

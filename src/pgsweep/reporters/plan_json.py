@@ -6,9 +6,10 @@ import json
 from typing import Any, TextIO
 
 from pgsweep import __version__
+from pgsweep.assess.locations import Location
 from pgsweep.assess.risk import CredentialRisk
 from pgsweep.assess.risk_factors import RiskFactor
-from pgsweep.assess.rotation import CredentialPlan, Location, Plan, Recommendation
+from pgsweep.assess.rotation import CredentialPlan, Plan, Recommendation
 from pgsweep.core.display import utf8_data
 
 
