@@ -14,7 +14,7 @@ import pytest
 from conftest import REPO_ROOT, make_password, run_cli
 from gitrepo import fast_history, uri
 
-from pgsweep.sources.git import PARALLEL_MIN_OBJECTS
+from pgsweep.sources.git_enumeration import PARALLEL_MIN_OBJECTS
 
 KEY = {"PGSWEEP_STORE_KEY": "k" * 32}
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from gitrepo import GitRepo
 
-import pgsweep.sources.git as git_mod
 from pgsweep.core.options import ScanOptions
 from pgsweep.sources.git import GitSource
 
@@ -57,18 +56,19 @@ def _history(tmp_path: Path) -> GitRepo:
 
 @pytest.mark.parametrize("split", [False, True], ids=["one-walk", "default-branch-and-rest"])
 def test_each_blob_is_listed_once_at_a_first_commit_that_holds_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split: bool
+    tmp_path: Path, split: bool
 ) -> None:
     """One rev-list over every ref, or (large histories) the default branch's and the rest's
     at once: the same blobs, each at a commit that holds it and whose ancestors do not."""
-    monkeypatch.setattr(git_mod, "PARALLEL_MIN_OBJECTS", 0 if split else 10**9)
     r = _history(tmp_path)
     tagged = r.git("hash-object", "-w", str(r.write("loose.txt", "tagged blob\n")))
     r.git("tag", "blob-tag", tagged)
     (r.root / "loose.txt").unlink()
     held = _held(r)
-    source = GitSource(r.root, ScanOptions(path=str(r.root)))
-    listed = list(source._iter_refs([]))
+    source = GitSource(r.root, ScanOptions(path=str(r.root)),
+                       parallel_min_objects=0 if split else 10**9)
+    assert source.enumeration.is_large() is split
+    listed = list(source.enumeration.iter_blobs([]))
     every_blob = {b for blobs in held.values() for b in blobs} | {tagged}
     blobs = [ref for ref in listed if ref.oid in every_blob]
     assert sorted(ref.oid for ref in blobs) == sorted(every_blob)  # each blob once
@@ -99,8 +99,24 @@ def test_a_range_lists_what_it_adds_at_its_commits(tmp_path: Path) -> None:
     r = _history(tmp_path)
     head = r.git("rev-parse", "main")
     source = GitSource(r.root, ScanOptions(path=str(r.root), commit_range=f"main~1..{head}"))
-    listed = {ref.path: ref for ref in source._iter_refs([])}
+    listed = {ref.path: ref for ref in source.enumeration.iter_blobs([])}
     # the last commit sets a.env back to "one" (held only before the range): first held
     # there; moved.env is main.env renamed, a blob the range's base already holds
     assert listed["a.env"].commit == head
     assert "moved.env" not in listed and "main.env" not in listed
+
+
+def test_a_history_is_large_from_the_threshold_on(tmp_path: Path) -> None:
+    """The threshold is the enumeration's parameter: at the repository's object count a
+    history is large (walked in two rev-lists, shared out), one object fewer it is not."""
+    r = GitRepo(tmp_path / "repo")
+    r.write("a.env", "one\n")
+    r.commit("first")  # a blob, a tree, a commit
+    r.write("a.env", "two\n")
+    r.commit("second")  # three more
+    opts = ScanOptions(path=str(r.root))
+    assert GitSource(r.root, opts).enumeration.object_count() == 6
+    assert GitSource(r.root, opts, parallel_min_objects=6).enumeration.is_large()
+    assert not GitSource(r.root, opts, parallel_min_objects=7).enumeration.is_large()
+    assert GitSource(r.root, opts, parallel_min_objects=6).shards(2) is not None
+    assert GitSource(r.root, opts, parallel_min_objects=7).shards(2) is None

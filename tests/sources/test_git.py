@@ -374,20 +374,19 @@ def test_corrupt_tree_is_a_warning_and_the_rest_is_scanned(tmp_path: Path, all_s
 
 
 def test_parallel_shards_find_exactly_what_one_process_finds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, all_signatures
+    tmp_path: Path, all_signatures
 ) -> None:
     """Worker processes each read every n-th blob; together they equal the serial scan."""
-    import pgsweep.sources.git as git_mod
     from pgsweep.core.options import ScanOptions
     from pgsweep.findings.pipeline import Scanner
     from pgsweep.sources.git import GitSource
 
     repo, planted = build_leaky_history(tmp_path)
-    monkeypatch.setattr(git_mod, "PARALLEL_MIN_OBJECTS", 0)
     opts = ScanOptions(path=str(repo))
-    serial = Scanner(all_signatures).run(GitSource(repo, opts), jobs=1)
-    parallel = Scanner(all_signatures).run(GitSource(repo, opts), jobs=3)
-    assert GitSource(repo, opts).shards(3) is not None
+    serial = Scanner(all_signatures).run(GitSource(repo, opts, parallel_min_objects=0), jobs=1)
+    parallel = Scanner(all_signatures).run(GitSource(repo, opts, parallel_min_objects=0), jobs=3)
+    assert GitSource(repo, opts, parallel_min_objects=0).shards(3) is not None
+    assert GitSource(repo, opts).shards(3) is None  # a small history: one process
     def key(r: ScanResult) -> list[tuple[object, ...]]:
         return sorted((f.id, f.line, f.provenance.path, f.provenance.commit) for f in r.findings)
 
@@ -422,7 +421,6 @@ def test_parallel_progress_counts_the_workers_reading(
     """The workers' live counters reach the parent: the last progress report before the
     result holds every blob and byte, with the listing's total for the ETA."""
     import pgsweep.findings.pipeline as pipeline_mod
-    import pgsweep.sources.git as git_mod
     from pgsweep.cli.progress import progress_line
     from pgsweep.core.models import ScanStats
     from pgsweep.core.options import ScanOptions
@@ -430,7 +428,6 @@ def test_parallel_progress_counts_the_workers_reading(
     from pgsweep.sources.git import GitSource
 
     repo, _ = build_leaky_history(tmp_path)
-    monkeypatch.setattr(git_mod, "PARALLEL_MIN_OBJECTS", 0)
     # workers then report only when their share ends: the final counts must still arrive
     monkeypatch.setattr(pipeline_mod, "PROGRESS_SECONDS", 3600.0)
     seen: list[tuple[int, int, int, int]] = []
@@ -439,7 +436,8 @@ def test_parallel_progress_counts_the_workers_reading(
         seen.append((stats.chunks, stats.blobs, stats.bytes, stats.planned_blobs))
 
     result = Scanner(all_signatures).run(
-        GitSource(repo, ScanOptions(path=str(repo))), progress=progress, jobs=2)
+        GitSource(repo, ScanOptions(path=str(repo)), parallel_min_objects=0), progress=progress,
+        jobs=2)
     assert seen, "no progress reported"
     assert seen == sorted(seen)  # counters only grow
     assert seen[-1] == (result.stats.chunks, result.stats.blobs, result.stats.bytes, 12)

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
-import pgsweep.sources.git as git_mod
 from pgsweep.core.options import ScanOptions
 from pgsweep.sources.git import GitSource
 from pgsweep.sources.shares import SharedLists, sorted_groups
 
 
 def _listing(paths: dict[str, int], start: int = 0xFFFF0000) -> list[bytes]:
-    """Listing lines as `GitSource._list_into` writes them: n versions of each path."""
+    """Listing lines as `git_shards.write_listing` writes them: n versions of each path."""
     lines = []
     rank = start
     for path, versions in paths.items():
@@ -69,7 +68,7 @@ def test_groups_are_paths_newest_version_first_and_reports_are_set_aside() -> No
 
 @pytest.mark.parametrize("jobs", [2, 3])
 def test_parallel_scan_reads_each_blob_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int, all_signatures
+    tmp_path: Path, jobs: int, all_signatures
 ) -> None:
     """Whatever the sharing, a parallel scan reads every blob exactly once."""
     from gitrepo import GitRepo
@@ -81,9 +80,9 @@ def test_parallel_scan_reads_each_blob_once(
         r.write(f"big/file{i % 3}.txt", "x\n" * (i + 1))
         r.write(f"small/{i}.txt", f"{i}\n")
         r.commit(f"c{i}")
-    monkeypatch.setattr(git_mod, "PARALLEL_MIN_OBJECTS", 0)
     opts = ScanOptions(path=str(r.root))
-    serial = Scanner(all_signatures).run(GitSource(r.root, opts), jobs=1)
-    parallel = Scanner(all_signatures).run(GitSource(r.root, opts), jobs=jobs)
+    serial = Scanner(all_signatures).run(GitSource(r.root, opts, parallel_min_objects=0), jobs=1)
+    parallel = Scanner(all_signatures).run(GitSource(r.root, opts, parallel_min_objects=0),
+                                           jobs=jobs)
     assert parallel.stats.blobs == serial.stats.blobs == 30 + 30
     assert parallel.stats.bytes == serial.stats.bytes

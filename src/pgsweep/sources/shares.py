@@ -1,6 +1,6 @@
 """The listed blobs of a parallel git scan, shared out between its workers as they go.
 
-Each worker owns one file of listing lines (`GitSource._list_into`), sorts it by path and
+Each worker owns one file of listing lines (`git_shards.write_listing`), sorts it by path and
 takes its path groups from the front. A worker that runs out takes half of what is left
 of the fullest other worker, from the back. How long a path takes depends on its bytes,
 on git's deltas and on how often keywords hit, none of which the listing knows: dealt by
