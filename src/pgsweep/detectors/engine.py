@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from pgsweep.core.models import (
     Candidate,
@@ -11,6 +12,7 @@ from pgsweep.core.models import (
     FileProvenance,
     ParsedCredential,
     Provenance,
+    SecretKind,
     provenance_path,
 )
 from pgsweep.detectors.prefilter import Locator
@@ -41,7 +43,9 @@ Windows = dict[int, list[tuple[int, int]]]
 class _Plan:
     """The keyword index of a set of signatures: keyword -> signatures, and its locator."""
 
-    def __init__(self, sigs: Sequence[tuple[int, Signature]], use_hyperscan: bool) -> None:
+    def __init__(
+        self, sigs: Sequence[tuple[int, Signature]], use_hyperscan: bool, engine: str | None,
+    ) -> None:
         keywords: list[bytes] = []
         self.by_keyword: list[list[int]] = []
         for si, sig in sigs:
@@ -51,15 +55,21 @@ class _Plan:
                     self.by_keyword.append([])
                 self.by_keyword[keywords.index(kw)].append(si)
         self.keywords = tuple(keywords)
-        self.locator = Locator(keywords, use_hyperscan=use_hyperscan)
+        self.locator = Locator(keywords, use_hyperscan=use_hyperscan, engine=engine)
 
 
 class SignatureDetector:
     """The detector every source feeds: one locator pass per chunk, regexes only near hits."""
 
-    def __init__(self, signatures: Sequence[Signature], use_hyperscan: bool = True) -> None:
+    def __init__(
+        self, signatures: Sequence[Signature], use_hyperscan: bool = True,
+        engine: str | None = None,
+    ) -> None:
+        """`engine` names the prefilter (`pgsweep.detectors.prefilter.ENGINES`); by default
+        the fastest one installed."""
         self.signatures = tuple(signatures)
         self.use_hyperscan = use_hyperscan
+        self.engine = engine
         self._plans: dict[str, _Plan] = {}
         self._pathonly = [si for si, s in enumerate(self.signatures) if not s.keywords]
         self._last_path: tuple[tuple[str, str | None, str | None], tuple[int, ...]] | None = None
@@ -71,6 +81,7 @@ class SignatureDetector:
             plan = _Plan(
                 [(si, s) for si, s in enumerate(self.signatures) if s.runs_on(kind)],
                 self.use_hyperscan,
+                self.engine,
             )
             self._plans[kind] = plan
         return plan
@@ -253,11 +264,7 @@ def _reader(p: Provenance) -> str | None:
 
 
 def _with_kind(parsed: ParsedCredential, sig: Signature) -> ParsedCredential:
-    from dataclasses import replace
-
     # A parser may decide the kind (a hash inside a password field); otherwise the signature's.
-    from pgsweep.core.models import SecretKind
-
     if parsed.kind != SecretKind.PASSWORD:
         return parsed
     return replace(parsed, kind=sig.kind)

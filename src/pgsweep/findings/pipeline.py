@@ -66,9 +66,11 @@ class Scanner:
         filters: Sequence[tuple[str, filters_mod.Filter]] = filters_mod.DEFAULT_FILTERS,
         use_hyperscan: bool = True,
         info_rules: Sequence[tuple[str, filters_mod.Filter]] = filters_mod.INFO_RULES,
+        prefilter: str | None = None,
     ) -> None:
         self.signatures = tuple(signatures)
-        self.detector = SignatureDetector(self.signatures, use_hyperscan=use_hyperscan)
+        self.detector = SignatureDetector(
+            self.signatures, use_hyperscan=use_hyperscan, engine=prefilter)
         self.filters = tuple(filters)
         self.info_rules = tuple(info_rules)
 
