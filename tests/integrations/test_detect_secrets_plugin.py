@@ -17,11 +17,6 @@ PLUGIN = REPO_ROOT / "src" / "pgsweep" / "integrations" / "detect_secrets_plugin
 BIN = Path(sys.executable).parent
 SECRET_TYPE = "PostgreSQL credential (pgsweep)"
 
-pytestmark = pytest.mark.skipif(
-    not (BIN / "detect-secrets").is_file(), reason="detect-secrets CLI not installed"
-)
-
-
 def _run(tool: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
     return subprocess.run([str(BIN / tool), *args], cwd=cwd, env=env, capture_output=True,
@@ -99,3 +94,71 @@ def test_plugin_class_in_process() -> None:
         ("x.env", 7, sha1_hex(pw))
     ]
     assert plugin.analyze_line("x.env", "postgres://a:${PW}@h.corp.net/d") == set()
+
+
+def _audit(*args: str, cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
+    return subprocess.run(
+        [sys.executable, "-m", "pgsweep.integrations.detect_secrets_audit", "audit", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, input=stdin, timeout=300,
+    )
+
+
+@pytest.fixture
+def audited_baseline(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A detect-secrets baseline made with the plugin alone, over two leaks."""
+    pw = {"a.env": make_password(), "b.env": make_password()}
+    for name, secret in pw.items():
+        (tmp_path / name).write_text(f"DB=postgresql://app:{secret}@db.corp.net/prod\n")
+    # the built-in plugins that also see these lines, so the audit asks about ours only
+    builtin = ("BasicAuthDetector", "KeywordDetector", "Base64HighEntropyString",
+               "HexHighEntropyString")
+    disabled = [a for p in builtin for a in ("--disable-plugin", p)]
+    proc = _run("detect-secrets", "scan", "--all-files", "--plugin", str(PLUGIN), *disabled,
+                cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert {r["type"] for rs in doc["results"].values() for r in rs} == {SECRET_TYPE}
+    (tmp_path / ".secrets.baseline").write_text(proc.stdout)
+    return tmp_path, pw
+
+
+def test_detect_secrets_audit_interactive_report_and_stats(audited_baseline) -> None:
+    root, pw = audited_baseline
+    # "Should this string be committed?" no for a.env (a real secret), yes for b.env
+    labelled = _audit(".secrets.baseline", cwd=root, stdin="n\ny\n")
+    assert labelled.returncode == 0, labelled.stdout + labelled.stderr
+    assert f"Secret Type: {SECRET_TYPE}" in labelled.stdout
+    assert "Secret not found" not in labelled.stdout
+    doc = json.loads((root / ".secrets.baseline").read_text())
+    assert sorted((r["filename"], r["line_number"], r["is_secret"])
+                  for rs in doc["results"].values() for r in rs) == [
+        ("a.env", 1, True), ("b.env", 1, False)]
+
+    report = _audit("--report", ".secrets.baseline", cwd=root)
+    assert report.returncode == 0, report.stderr
+    rows = sorted((r["filename"], r["lines"], r["types"], r["secrets"])
+                  for r in json.loads(report.stdout)["results"])
+    assert rows == [
+        ("a.env", {"1": f"DB=postgresql://app:{pw['a.env']}@db.corp.net/prod"}, [SECRET_TYPE],
+         pw["a.env"]),
+        ("b.env", {"1": f"DB=postgresql://app:{pw['b.env']}@db.corp.net/prod"}, [SECRET_TYPE],
+         pw["b.env"]),
+    ]
+
+    stats = _audit("--stats", "--json", ".secrets.baseline", cwd=root)
+    assert stats.returncode == 0, stats.stderr
+    assert json.loads(stats.stdout)["PgsweepDetector"]["stats"]["raw"] == {
+        "true-positives": 1, "false-positives": 1, "unknown": 0}
+
+
+def test_detect_secrets_audit_edges(audited_baseline) -> None:
+    root, _ = audited_baseline
+    short = _audit(".secrets.baseline", cwd=root, stdin="n\n")
+    assert short.returncode == 1
+    assert short.stderr == ("\npgsweep: the answers on stdin ran out before the last entry; "
+                            "nothing was saved (end the answers with q to save them)\n")
+    missing = _audit("--stats", "nope.baseline", cwd=root)
+    assert (missing.returncode, missing.stderr) == (
+        2, "pgsweep: error: nope.baseline: cannot read it as a detect-secrets baseline "
+           "(missing, unreadable or not JSON)\n")
