@@ -351,27 +351,7 @@ def make_repo(path: Path, secret: str) -> None:
     subprocess.run(["git", "-C", str(path), "commit", "-qam", "rm"], check=True, env=env)
 
 
-def _has_git_source() -> bool:
-    try:
-        import pgsweep.sources.git  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(_has_git_source(), reason="the git source is installed")
-def test_sweep_repos_without_the_git_source_is_a_warning(scanner, tmp_path: Path) -> None:
-    make_repo(tmp_path / "home/alice/src/app", make_password())
-    source = SweepSource(tmp_path, ScanOptions(path=str(tmp_path)), repos=True)
-    found, stats = scan_items(scanner, source.iter_items())
-    assert found == []
-    assert stats.warnings == [
-        f"{tmp_path / 'home/alice/src/app'}: git: history not scanned (git source unavailable)"]
-    assert [(u.user, u.repos) for u in source.summaries(found)] == [("alice", 1)]
-
-
 def test_sweep_repos_scans_history(scanner, tmp_path: Path) -> None:
-    pytest.importorskip("pgsweep.sources.git")
     secret = make_password()
     make_repo(tmp_path / "home/alice/src/app", secret)
     source = SweepSource(tmp_path, ScanOptions(path=str(tmp_path)), repos=True)
@@ -383,7 +363,6 @@ def test_sweep_repos_scans_history(scanner, tmp_path: Path) -> None:
 
 
 def test_sweep_histories_with_the_history_readers(scanner, tmp_path: Path) -> None:
-    pytest.importorskip("pgsweep.readers.logs_and_histories")
     p1, p2, p3, p4 = (make_password() for _ in range(4))
     write(tmp_path, "home/alice/.bash_history",
           "ls\n#1717079400\n" f"psql postgresql://a:{p1}@h1.corp.net/db\n")

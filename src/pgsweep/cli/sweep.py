@@ -16,8 +16,9 @@ from pgsweep.jobs.scan import open_scan_store
 from pgsweep.reporters.interface import Format
 from pgsweep.reporters.outfiles import prepare_output
 from pgsweep.sources.files import is_within
+from pgsweep.sources.homes import Home
 from pgsweep.sources.processes import ProcessSource
-from pgsweep.sources.sweep import Home, SweepSource
+from pgsweep.sources.sweep import SweepSource
 from pgsweep.store import KEY_ENV, default_key_path
 
 

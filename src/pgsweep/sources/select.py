@@ -8,6 +8,7 @@ from pathlib import Path
 from pgsweep.core.options import ScanOptions
 from pgsweep.sources.archives import ArchiveLimits
 from pgsweep.sources.files import FileSource
+from pgsweep.sources.git import GitSource
 from pgsweep.sources.interface import Source, SourceError
 
 
@@ -31,8 +32,6 @@ def open_source(opts: ScanOptions) -> Source:
     if not os.path.lexists(path) or not path.exists():
         raise SourceError(f"{path}: no such file or directory")
     if path.is_dir() and is_git_repository(path):
-        from pgsweep.sources.git import GitSource
-
         return GitSource(path, opts)
     if opts.since or opts.commit_range or opts.staged or opts.unreachable:
         raise SourceError(f"{path}: not a git repository")
