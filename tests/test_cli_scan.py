@@ -14,7 +14,8 @@ from pgsweep import __version__
 from pgsweep.findings.fingerprint import fingerprint, redact
 
 FINDING_KEYS = {
-    "id", "rule", "kind", "source", "path", "line", "commit", "author", "date", "secret",
+    "id", "rule", "kind", "source", "repository", "path", "line", "commit", "author", "date",
+    "secret",
     "fingerprint", "user", "host", "port", "database", "params", "severity",
     "signature_severity", "present_at_head", "credential", "provenance", "last_commit",
     "last_date", "versions",
@@ -77,7 +78,8 @@ def test_json_output_fields_and_attribution(leaky, tmp_path: Path) -> None:
     (f,) = doc["findings"]
     assert set(f) == FINDING_KEYS
     assert {k: f[k] for k in FINDING_KEYS - {"id", "credential", "provenance"}} == {
-        "rule": "pg.uri.1", "kind": "password", "source": "git", "path": "deploy/app.env",
+        "rule": "pg.uri.1", "kind": "password", "source": "git",
+        "repository": str(r.root), "path": "deploy/app.env",
         "line": 2, "commit": leak, "author": f"{AUTHOR} <{EMAIL}>", "date": date_of(1),
         "secret": redact(pw), "fingerprint": fingerprint(pw), "user": "svc",
         "host": "db.prod.acme-corp.net", "port": "5432", "database": "app",

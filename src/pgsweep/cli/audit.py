@@ -7,22 +7,18 @@ from pathlib import Path
 
 import typer
 
-from pgsweep.assess.risk import utc_now
 from pgsweep.cli import app, fail, say
-from pgsweep.cli._reporting import DISPLAY_HELP, display_options, exit_for
-from pgsweep.cli.progress import repository_progress
+from pgsweep.cli._auditing import audit_and_report
+from pgsweep.cli._reporting import DISPLAY_HELP, display_options
 from pgsweep.core.models import Severity
 from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE
-from pgsweep.fleet.audit import AuditRequest, run_audit
-from pgsweep.fleet.interface import RepoResult, ScanSettings
+from pgsweep.fleet.audit import AuditRequest
+from pgsweep.fleet.interface import ScanSettings
 from pgsweep.fleet.local import LocalExecutor
 from pgsweep.fleet.repos_file import read_repos_file
-from pgsweep.jobs.report import build_report
 from pgsweep.jobs.scan import open_scan_store
 from pgsweep.reporters.interface import Format
 from pgsweep.reporters.outfiles import prepare_output
-from pgsweep.reporters.output import write_report
-from pgsweep.store import TriageState, VerificationRecord
 
 
 @app.command()
@@ -80,33 +76,10 @@ def audit(
         store_path, enabled=not no_store, store_secrets=not no_store_secrets)
     if warning:
         say(f"pgsweep: warning: {warning}", err=True)
-    show = sys.stderr.isatty() if progress is None else progress
-    triage: dict[str, TriageState] = {}
-    verifications: dict[str, list[VerificationRecord]] = {}
-    try:
-        with repository_progress(show) as bar:
-            found = [0]
-
-            def on_result(res: RepoResult, done: int, total: int) -> None:
-                found[0] += len(res.findings)
-                if bar is not None:
-                    bar(done, total, found[0])
-
-            outcome = run_audit(request, LocalExecutor(jobs), store, on_result=on_result)
-        if store is not None:
-            triage = dict(store.triage_states())
-            verifications = dict(store.verifications())
-    finally:
-        if store is not None:
-            store.close()
-    for notice in dict.fromkeys(outcome.result.stats.notices):
-        say(f"pgsweep: warning: {notice}", err=True)
-    display = display_options(show_info, quiet, verbose, no_color)
-    report = build_report(
-        outcome.result, now=utc_now(), scanned=tuple(r.repository for r in outcome.repositories),
-        triage=triage, verifications=verifications, reveal=reveal,
-        repositories=outcome.repositories, show_info=display.show_info,
-        verbosity=display.verbosity, color=display.color,
+    raise audit_and_report(
+        request, LocalExecutor(jobs), store,
+        progress=sys.stderr.isatty() if progress is None else progress,
+        fmt=fmt, output=output, reveal=reveal, threshold=threshold,
+        display=display_options(show_info, quiet, verbose, no_color),
+        allow_incomplete=allow_incomplete,
     )
-    write_report(report, fmt, output)
-    raise exit_for(report, threshold, allow_incomplete)

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import typer
 
 from pgsweep.cli import app, fail, say
+from pgsweep.cli._auditing import audit_and_report
 from pgsweep.cli._reporting import DISPLAY_HELP, display_options, run_and_report
 from pgsweep.core import config as config_mod
 from pgsweep.core.models import Severity
-from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
+from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions, effective_jobs
 from pgsweep.findings import baseline as baseline_mod
+from pgsweep.fleet.audit import AuditRequest
+from pgsweep.fleet.interface import ScanSettings
+from pgsweep.fleet.local import LocalExecutor
 from pgsweep.jobs.scan import open_scan_store
+from pgsweep.remote import urls
 from pgsweep.reporters.interface import Format
 from pgsweep.reporters.outfiles import prepare_output
 
 
 @app.command()
 def scan(
-    path: str = typer.Argument(".", help="Git repository, folder, file, archive, or - for stdin."),
+    path: str = typer.Argument(
+        ".", help="Git repository (a path or a URL), folder, file, archive, or - for stdin."),
     fmt: Format = typer.Option(Format.TERMINAL, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
     reveal: bool = typer.Option(False, "--reveal", help="Show plaintext secrets in the output."),
@@ -67,8 +74,41 @@ def scan(
         [], "--baseline",
         help="Drop findings known to a pgsweep baseline, .secrets.baseline or .gitleaksignore.",
     ),
+    cache_dir: Path | None = typer.Option(
+        None, "--cache-dir", help="A URL's mirror is kept here (default: $PGSWEEP_CACHE_DIR, "
+        "else the user cache dir)."),
 ) -> None:
     """Scan PATH and report every leaked PostgreSQL credential once, with every place."""
+    if urls.is_remote(path) and not os.path.lexists(path):
+        unsupported = {"--since": since, "--commit-range": commit_range, "--staged": staged,
+                       "--worktree": worktree, "--unreachable": unreachable,
+                       "--baseline": baseline, "--config": config}
+        named = [name for name, value in unsupported.items() if value]
+        if named:
+            raise fail(f"{named[0]} applies to a local path, not to a repository URL")
+        if reveal and no_store_secrets and not no_store:
+            raise fail("--reveal needs the secrets: drop --no-store-secrets")
+        try:
+            threshold = Severity.parse(fail_on) if fail_on else Severity.LOW
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        prepare_output(output)
+        request = AuditRequest(
+            entries=(path,),
+            settings=ScanSettings(max_blob_size=max_blob_size, excludes=tuple(exclude),
+                                  extra_signatures=tuple(extra_signatures),
+                                  jobs=effective_jobs(jobs)),
+            keep_secrets=no_store or not no_store_secrets, cache_dir=cache_dir)
+        store, warning = open_scan_store(
+            store_path, enabled=not no_store, store_secrets=not no_store_secrets)
+        if warning:
+            say(f"pgsweep: warning: {warning}", err=True)
+        raise audit_and_report(
+            request, LocalExecutor(1), store,
+            progress=sys.stderr.isatty() if progress is None else progress, fmt=fmt,
+            output=output, reveal=reveal, threshold=threshold,
+            display=display_options(show_info, quiet, verbose, no_color),
+            allow_incomplete=allow_incomplete, per_repository=False)
     prepare_output(output)
     cfg = config_mod.load_for_scan(path, config)
     suppressors = [*cfg.suppressors(), *map(baseline_mod.load_any, (*baseline, *cfg.baselines))]

@@ -26,6 +26,7 @@ class ScanSettings:
     excludes: tuple[str, ...] = ()
     extra_signatures: tuple[Path, ...] = ()
     use_hyperscan: bool = True
+    jobs: int = 1  # processes within one repository: only where the task runs unforked
 
 
 @dataclass(frozen=True)

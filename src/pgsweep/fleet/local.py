@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from pgsweep.fleet.interface import AuditTask, RepoResult, Worker
 
@@ -33,6 +34,8 @@ class LocalExecutor:
             for task in tasks:
                 yield worker(task)
             return
+        # a pool's workers are daemons, which cannot start processes of their own
+        tasks = [replace(t, settings=replace(t.settings, jobs=1)) for t in tasks]
         ctx = multiprocessing.get_context("fork")
         # SIGINT stays blocked while forking, so no worker can take one before it ignores it
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})

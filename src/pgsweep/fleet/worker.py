@@ -57,7 +57,7 @@ def _scan(task: AuditTask, path: Path) -> RepoResult:
     present = present_commits(path, task.remembered) if task.remembered else ()
     opts = ScanOptions(
         path=str(path), max_blob_size=s.max_blob_size, excludes=s.excludes,
-        extra_signatures=s.extra_signatures, use_hyperscan=s.use_hyperscan, jobs=1,
+        extra_signatures=s.extra_signatures, use_hyperscan=s.use_hyperscan, jobs=s.jobs,
         exclude_tips=present,
     )
     source = select.open_source(opts)
@@ -65,7 +65,7 @@ def _scan(task: AuditTask, path: Path) -> RepoResult:
     if present and set(tips) <= set(present):
         return RepoResult(index=task.index, repository=task.repository, tips=tips,
                           incremental=True)
-    result = _scanner(s.extra_signatures, s.use_hyperscan).run(source, jobs=1)
+    result = _scanner(s.extra_signatures, s.use_hyperscan).run(source, jobs=s.jobs)
     findings, sealed = seal_findings(result.findings, task)
     at_tip: tuple[str, ...] = ()
     if present and task.watch_blobs:

@@ -32,12 +32,15 @@ _SEVERITY_WIDTH = max(len(str(s)) for s in Severity)
 _INDENT = " " * (_SEVERITY_WIDTH + 2)
 
 
-def place_text(place: Place) -> tuple[str, str]:
-    """`path:line` (after the user, in a sweep), and what else says where: the short
-    commit and whether it is still at HEAD (git), the reader or tool."""
+def place_text(place: Place, repository: bool = False) -> tuple[str, str]:
+    """`path:line` (after the user, in a sweep; after the repository, in an audit), and
+    what else says where: the short commit and whether it is still at HEAD (git), the
+    reader or tool."""
     f = place.finding
     p = f.provenance
     where = f"{provenance_path(p) or '?'}:{f.line}"
+    if repository and isinstance(p, GitProvenance):
+        where = f"{p.repo}: {where}"
     bits: list[str] = []
     if isinstance(p, GitProvenance):
         if place.commit:
@@ -120,7 +123,7 @@ class ConsoleReporter:
             console.print(f"{_INDENT}{escape(rest)}[dim]{c.id}[/]")
         listed = places if report.verbosity is Verbosity.VERBOSE else places[:1]
         for pl in listed:
-            where, detail = place_text(pl)
+            where, detail = place_text(pl, repository=bool(report.repositories))
             if detail and len(_INDENT + where + "  " + detail) > console.width:
                 console.print(_INDENT + escape(where))
                 console.print(_INDENT + "  " + escape(detail))

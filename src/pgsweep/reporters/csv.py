@@ -10,7 +10,8 @@ from pgsweep.reporters.interface import Report
 from pgsweep.reporters.records import place_record
 
 COLUMNS = (
-    "id", "rule", "severity", "kind", "source", "path", "line", "commit", "author", "date",
+    "id", "rule", "severity", "kind", "source", "repository", "path", "line", "commit",
+    "author", "date",
     "user", "host", "port", "database", "secret", "fingerprint", "credential", "present_at_head",
     "last_commit", "versions",
 )

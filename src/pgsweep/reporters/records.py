@@ -23,6 +23,7 @@ def finding_record(f: Finding, reveal: bool, severity: Severity | None = None) -
         "rule": f.rule,
         "kind": str(f.kind),
         "source": p.kind,
+        "repository": git.repo if git else None,
         "path": provenance_path(p),
         "line": f.line,
         "commit": git.commit if git else None,

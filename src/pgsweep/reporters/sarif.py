@@ -163,7 +163,7 @@ def _result(place: Place, rule_index: int, rule_name: str, severity: Severity) -
         facts: tuple[tuple[str, object], ...] = (
             ("commit", place.commit), ("author", author),
             ("date", first.date if isinstance(first, GitProvenance) else None),
-            ("lastCommit", place.last_commit), ("blob", p.blob),
+            ("repository", p.repo), ("lastCommit", place.last_commit), ("blob", p.blob),
             ("presentAtHead", place.present_at_head),
         )
         props.update((k, v) for k, v in facts if v is not None)
