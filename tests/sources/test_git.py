@@ -420,7 +420,7 @@ def test_parallel_progress_counts_the_workers_reading(
 ) -> None:
     """The workers' live counters reach the parent: the last progress report before the
     result holds every blob and byte, with the listing's total for the ETA."""
-    import pgsweep.findings.pipeline as pipeline_mod
+    import pgsweep.findings.parallel as parallel_mod
     from pgsweep.cli.progress import progress_line
     from pgsweep.core.models import ScanStats
     from pgsweep.core.options import ScanOptions
@@ -429,7 +429,7 @@ def test_parallel_progress_counts_the_workers_reading(
 
     repo, _ = build_leaky_history(tmp_path)
     # workers then report only when their share ends: the final counts must still arrive
-    monkeypatch.setattr(pipeline_mod, "PROGRESS_SECONDS", 3600.0)
+    monkeypatch.setattr(parallel_mod, "PROGRESS_SECONDS", 3600.0)
     seen: list[tuple[int, int, int, int]] = []
 
     def progress(stats: ScanStats) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import signal
+import multiprocessing
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
-from typing import Any
 
 from pgsweep.core.models import (
     Candidate,
@@ -27,10 +25,15 @@ from pgsweep.detectors.engine import SignatureDetector, Windows, merge_windows
 from pgsweep.detectors.signatures import Signature
 from pgsweep.findings import credentials as credentials_mod
 from pgsweep.findings.fingerprint import credential_id, finding_id, fingerprint
+from pgsweep.findings.parallel import (
+    Progress,
+    WorkerContext,
+    add_unique,
+    peak_rss_mib,
+    run_parallel,
+)
 from pgsweep.findings.scrub import scrub_finding, scrub_text
-from pgsweep.sources.interface import Source
-
-Progress = Callable[[ScanStats], None]
+from pgsweep.sources.interface import Shards, Source, SplittableSource
 
 
 @dataclass(frozen=True)
@@ -112,51 +115,10 @@ class Scanner:
             stats.bytes += len(item.data)
             if isinstance(item.provenance, GitProvenance):
                 stats.blobs += 1
-            _add_unique(findings, seen, self.scan_chunk(item, stats))
+            add_unique(findings, seen, self.scan_chunk(item, stats))
             if progress is not None:
                 stats.findings = len(findings)
                 progress(stats)
-        return findings
-
-    def _run_parallel(
-        self, recipes: Sequence[Callable[[], Source]], stats: ScanStats, progress: Progress | None,
-        fill: Callable[[], int | None] | None = None,
-    ) -> list[Finding]:
-        """Scan the shards in worker processes. The workers are forked before `fill` (the
-        source's work for its shards, such as listing a history's blobs) runs here, so they
-        do not start out with a copy of what it builds."""
-        global _WORKER_SCANNER, _WORKER_COUNTS
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("fork")
-        _WORKER_SCANNER = self  # inherited by the forked workers, never pickled
-        # chunks, blobs, bytes: what the workers have read so far, for the progress display
-        _WORKER_COUNTS = ctx.Array("q", 3) if progress is not None else None
-        findings: list[Finding] = []
-        seen: set[tuple[str, int, str]] = set()
-        # Ctrl-C is the coordinator's to handle: workers ignore SIGINT (a terminal sends it
-        # to every process of the group) and are stopped when the pool is left. SIGINT is
-        # blocked while forking, so no worker can take one before it ignores them.
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            pool = ctx.Pool(len(recipes), initializer=_ignore_interrupts)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        with pool:
-            planned = fill() if fill is not None else None
-            parts = pool.imap(_scan_shard, recipes)
-            for _ in recipes:
-                while True:
-                    try:
-                        part, part_stats = parts.next(timeout=PROGRESS_SECONDS)
-                        break
-                    except multiprocessing.TimeoutError:
-                        if progress is not None:
-                            progress(_live_stats(stats, len(findings), planned))
-                stats.absorb(part_stats)
-                _add_unique(findings, seen, part)
-                if progress is not None:
-                    progress(_live_stats(stats, len(findings), planned))
         return findings
 
     def iter_kept(
@@ -215,10 +177,13 @@ class Scanner:
         """
         stats = ScanStats()
         started = time.monotonic()
-        recipes = _shards(source, jobs)
-        if recipes:
-            findings = self._run_parallel(
-                recipes, stats, progress, getattr(source, "fill_shards", None))
+        split = _split(source, jobs)
+        if split is not None:
+            splittable, shards = split
+            # chunks, blobs, bytes: what the workers have read so far, for the progress
+            counts = multiprocessing.get_context("fork").Array("q", 3) if progress else None
+            findings = run_parallel(WorkerContext(self, shards, counts), stats, progress,
+                                    splittable.fill_shards)
         else:
             findings = self.scan_items(source.iter_items(), stats, progress)
         # Nothing but the secret may carry secret material from here on (pgsweep.findings.scrub).
@@ -229,7 +194,7 @@ class Scanner:
         stats.findings = len(findings)
         stats.seconds = round(time.monotonic() - started, 3)
         # this process, plus the workers' own peaks when the scan ran in parallel
-        stats.peak_rss_mib = round(stats.peak_rss_mib + _peak_rss_mib(), 1)
+        stats.peak_rss_mib = round(stats.peak_rss_mib + peak_rss_mib(), 1)
         return ScanResult(
             findings=tuple(findings),
             credentials=tuple(credentials_mod.group(findings)),
@@ -238,100 +203,9 @@ class Scanner:
         )
 
 
-_WORKER_SCANNER: Scanner | None = None
-_WORKER_COUNTS: Any = None  # a shared multiprocessing Array of chunks, blobs and bytes
-PROGRESS_SECONDS = 0.25  # how often a parallel scan's progress is refreshed
-
-
-def _live_stats(stats: ScanStats, findings: int, planned: int | None) -> ScanStats:
-    """What the workers have read so far (their live counters), for the display only."""
-    live = ScanStats(findings=findings, planned_blobs=planned or 0)
-    if _WORKER_COUNTS is not None:
-        live.chunks, live.blobs, live.bytes = _WORKER_COUNTS[:]
-    else:
-        live.chunks, live.blobs, live.bytes = stats.chunks, stats.blobs, stats.bytes
-    return live
-
-
-class _SharedCounter:
-    """In a worker: adds its stats' growth to the shared counters, at most every
-    PROGRESS_SECONDS (and once at the end)."""
-
-    def __init__(self) -> None:
-        self.sent = (0, 0, 0)
-        self.at = time.monotonic()
-
-    def __call__(self, stats: ScanStats, final: bool = False) -> None:
-        now = time.monotonic()
-        if _WORKER_COUNTS is None or (not final and now - self.at < PROGRESS_SECONDS):
-            return
-        self.at = now
-        current = (stats.chunks, stats.blobs, stats.bytes)
-        with _WORKER_COUNTS.get_lock():
-            for i, (new, old) in enumerate(zip(current, self.sent, strict=True)):
-                _WORKER_COUNTS[i] += new - old
-        self.sent = current
-
-
-def _ignore_interrupts() -> None:
-    """In a worker process, before any work: leave SIGINT to the coordinator."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-def _add_unique(
-    findings: list[Finding], seen: set[tuple[str, int, str]], new: Iterable[Finding]
-) -> None:
-    """Append each finding whose (id, line, rule) is not in `seen` yet."""
-    for f in new:
-        key = (f.id, f.line, f.rule)
-        if key not in seen:
-            seen.add(key)
-            findings.append(f)
-
-
-def _shards(source: Source, jobs: int) -> list[Callable[[], Source]] | None:
-    """Factories of the sources a parallel scan runs, or None to scan in this process."""
-    split = getattr(source, "shards", None)
-    if jobs < 2 or split is None or sys.platform == "win32":
+def _split(source: Source, jobs: int) -> tuple[SplittableSource, Shards] | None:
+    """How a parallel scan shares the source out, or None to scan in this process."""
+    if jobs < 2 or sys.platform == "win32" or not isinstance(source, SplittableSource):
         return None
-    recipes = split(jobs)
-    if not recipes:
-        return None
-    cls = type(source)
-    return [partial(cls.shard, *recipe) for recipe in recipes]  # type: ignore[attr-defined]
-
-
-def _scan_shard(recipe: Callable[[], Source]) -> tuple[list[Finding], ScanStats]:
-    """In a worker process: scan one shard with the scanner the parent forked from."""
-    assert _WORKER_SCANNER is not None
-    stats = ScanStats()
-    share = _SharedCounter()
-    findings = _WORKER_SCANNER.scan_items(recipe().iter_items(), stats, share)
-    share(stats, final=True)
-    stats.peak_rss_mib = _peak_rss_mib()
-    return findings, stats
-
-
-def _peak_rss_mib() -> float:
-    """This process's peak resident memory.
-
-    Linux's VmHWM, not getrusage's ru_maxrss: the latter keeps the peak of the process
-    that started this one (a 600 MiB launcher made pgsweep's main process report 600).
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - not on Windows
-        return 0.0
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def with_severity(f: Finding, severity: Severity) -> Finding:
-    return replace(f, severity=severity)
+    shards = source.shards(jobs)
+    return None if shards is None else (source, shards)

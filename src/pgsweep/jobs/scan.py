@@ -12,10 +12,11 @@ from pgsweep import __version__
 from pgsweep.core.models import Finding, GitProvenance, ScanStats
 from pgsweep.core.options import ScanOptions, effective_jobs
 from pgsweep.detectors import signatures as signatures_mod
-from pgsweep.findings.pipeline import Progress, Scanner, ScanResult
+from pgsweep.findings.parallel import Progress
+from pgsweep.findings.pipeline import Scanner, ScanResult
 from pgsweep.sources import select
 from pgsweep.sources.git_tips import blobs_at, default_tip, list_tips, present_commits
-from pgsweep.sources.interface import Source
+from pgsweep.sources.interface import Source, TippedSource
 from pgsweep.store import Store, StoreError, repo_key_for
 
 SourceOpener = Callable[[ScanOptions], Source]
@@ -98,9 +99,8 @@ def plan_incremental(opts: ScanOptions, store: Store) -> IncrementalPlan | None:
 
 def current_tips(source: Source, repo: Path) -> tuple[str, ...]:
     """The tips the source scans: its own `tips()` when it has one, else every ref's."""
-    tips = getattr(source, "tips", None)
-    if callable(tips):
-        return tuple(sorted(set(tips())))
+    if isinstance(source, TippedSource):
+        return tuple(sorted(set(source.tips())))
     return list_tips(repo)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -19,7 +20,7 @@ from pgsweep.sources.git_enumeration import PARALLEL_MIN_OBJECTS, GitEnumeration
 from pgsweep.sources.git_modes import iter_staged, iter_worktree
 from pgsweep.sources.git_shards import iter_listed, new_lists, split_reports, write_listing
 from pgsweep.sources.git_tips import blobs_at
-from pgsweep.sources.interface import SourceError
+from pgsweep.sources.interface import Shards, SourceError
 from pgsweep.sources.shares import Group, SharedLists, sorted_groups
 
 # libgit2's object cache (256 MiB by default) is not needed: pygit2 reads refs, a few
@@ -28,10 +29,6 @@ OBJECT_CACHE_BYTES = 32 * 1024 * 1024
 # Pack files libgit2 keeps mapped (8 GiB by default on 64-bit): mapped pages count in RSS.
 MAPPED_PACK_BYTES = 64 * 1024 * 1024
 PACK_WINDOW_BYTES = 16 * 1024 * 1024  # per mapping (1 GiB by default: a whole pack at once)
-
-
-# The shared listing of the parallel scan being set up: forked workers inherit it.
-_SHARED: SharedLists | None = None
 
 
 class GitSource:
@@ -75,38 +72,31 @@ class GitSource:
         self._partial = _is_partial_clone(self.repo)
 
     # ------------------------------------------------------------------ parallel scans
-    def shards(self, n: int) -> list[tuple[Path, ScanOptions, int, int, int, int]] | None:
-        """Recipes for n sources that together read exactly this one's blobs, or None when
-        the scan is too small to gain from it or its mode cannot be split (--staged).
+    def shards(self, n: int) -> Shards | None:
+        """n shards that together read exactly this source's blobs, or None when the scan
+        is too small to gain from it or its mode cannot be split (--staged).
 
         This process lists the blobs once (`fill_shards`) into one unlinked file per shard;
-        a recipe names its file by descriptor, which the forked worker inherits. Shard 0
-        also reports what the scan as a whole reports once (shallow history, missing
-        objects, worktree).
+        the workers, forked before that, inherit the files and their locks
+        (`SharedLists`). Shard 0 also reports what the scan as a whole reports once
+        (shallow history, missing objects, worktree).
         """
         if n < 2 or self.opts.staged or not self.enumeration.is_large():
             return None
         # kept open until the workers have read them; `fill_shards` writes them
-        global _SHARED
         self._lists = new_lists(n)
-        _SHARED = SharedLists(self._lists)  # inherited by the workers forked next
-        return [(self.path, self.opts, self.parallel_min_objects, k, n, f.fileno())
-                for k, f in enumerate(self._lists)]
+        return Shards(n, partial(self._shard_of, SharedLists(self._lists), n))
 
     def fill_shards(self) -> int:
         """List the blobs into the shards' files (after the workers are forked: they need
         none of the memory listing takes); returns how many were listed."""
         return self._list_into(self._lists)
 
-    @classmethod
-    def shard(cls, path: Path, opts: ScanOptions, parallel_min_objects: int, k: int, n: int,
-              fd: int) -> GitSource:
-        """Shard k of n, in a worker forked after `shards` (which made `_SHARED`)."""
-        if _SHARED is None or _SHARED.fds[k] != fd:
-            raise SourceError("internal error: a git shard outside the scan that made it")
-        source = cls(path, opts, parallel_min_objects=parallel_min_objects)
+    def _shard_of(self, shared: SharedLists, n: int, k: int) -> GitSource:
+        """Shard k of n, in a worker: its share of the listing `shared` holds."""
+        source = GitSource(self.path, self.opts, parallel_min_objects=self.parallel_min_objects)
         source._shard = (k, n)
-        source._shared = _SHARED
+        source._shared = shared
         return source
 
     def tips(self) -> list[str]:
