@@ -1,4 +1,4 @@
-"""Shared reader helpers: terminal rendering, timestamps, grouping into chunks, binary sniffing."""
+"""Shared reader helpers: terminal rendering, timestamps, grouping into chunks, decoding."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pgsweep.readers.chunking import (
     epoch_to_iso,
     iso_to_seconds,
     iter_grouped,
-    looks_binary,
     render_terminal,
 )
 from pgsweep.readers.interface import FileInfo
@@ -57,15 +56,9 @@ def test_iter_grouped_groups_runs_and_maps_lines() -> None:
     assert identity.line_map is None
 
 
-def test_decode_and_binary_sniffing() -> None:
+def test_decode() -> None:
     assert decode_text(b"\xef\xbb\xbfhi \xff") == "hi \udcff"
     assert decode_text("hé".encode("utf-16")) == "hé"
-    assert looks_binary(bytes(range(256)) * 16)
-    assert not looks_binary(f"{ESC}[31mcolour{ESC}[0m\r\n\tfine\x0c".encode() * 100)
-    assert looks_binary(b"\x00" * 100 + b"text")
-    assert not looks_binary(b"\x00" * 100 + b"text", allow_nul=True)
-    assert not looks_binary(b"\x00" * 70_000, allow_nul=True)
-    assert not looks_binary(b"")
 
 
 # --------------------------------------------------------------------------- fuzzing

@@ -12,7 +12,6 @@ from pgsweep.findings.pipeline import Scanner
 from pgsweep.parsers.pgpass import split_fields
 from pgsweep.parsers.uri import parse
 from pgsweep.readers import registry
-from pgsweep.readers.config_files import parse_conninfo
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.normalise import make_uri
 
@@ -310,16 +309,10 @@ def test_primary_conninfo_in_postgresql_auto_conf(scanner) -> None:
         "sslmode=prefer application_name=standby1'\n"
     )
     found, _ = scan_data(scanner, "postgresql.auto.conf", text.encode())
-    assert [row(f) for f in found] == [
-        Row("/data/postgresql.auto.conf", 3, "replicator", "10.0.0.5", pw, None)]
+    assert [(row(f), f.rule) for f in found] == [
+        (Row("/data/postgresql.auto.conf", 3, "replicator", "10.0.0.5", pw, None), "pg.dsn.1")]
     assert dict(found[0].params)["application_name"] == "standby1"
-
-
-def test_parse_conninfo_follows_libpq_quoting() -> None:
-    assert parse_conninfo(r"host=h password='s3 cr\'et\\x' user = app") == [
-        ("host", "h"), ("password", "s3 cr'et\\x"), ("user", "app")]
-    assert parse_conninfo("password=no\\ space") == [("password", "no space")]
-    assert parse_conninfo("password='unterminated") is None
+    assert found[0].provenance.reader == "postgresql-conf"
 
 
 def test_registry_order_and_choice() -> None:

@@ -194,3 +194,5 @@ def test_sqltools_settings_with_comments_and_trailing_commas(scanner, tmp_path: 
         (Row(str(settings), 17, "bi", "bi.corp.net", p2, "dw"), "bi"),
     ]
     assert {f.provenance.tool for f in found} == {"sqltools"}
+    # a connection string is handed on as written, for the signature of its own form
+    assert [f.rule for f in found if f.line == 17] == ["pg.dsn.1"]

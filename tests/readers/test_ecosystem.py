@@ -66,7 +66,7 @@ def plant(root: Path, pw: list[str]) -> list[tuple[str, int, str, str | None, st
          "Change the Patroni password in the cluster and in every node's configuration"),
         ("etc/repmgr.conf", 2, "pg.dsn.1", "repmgr", "password", pw[4],
          "Update repmgr's conninfo on every node"),
-        ("var/lib/postgresql/15/main/postgresql.auto.conf", 1, "pg.uri.1", "standby",
+        ("var/lib/postgresql/15/main/postgresql.auto.conf", 1, "pg.dsn.1", "standby",
          "password", pw[5], "Update primary_conninfo on every standby"),
         ("etc/odbc.ini", 5, "pg.odbc.1", "odbc", "password", pw[6],
          "Update the ODBC data source"),

@@ -12,6 +12,7 @@ from typing import Protocol
 from pgsweep.assess.hosts import HostClass, HostInfo, classify_hosts
 from pgsweep.core.models import Credential, Finding, SecretKind, Severity
 from pgsweep.detectors.filters import is_user_as_password
+from pgsweep.parsers.sslmode import sslmode_of as params_sslmode
 
 ROTATION_WINDOW_DAYS = 90
 
@@ -181,15 +182,8 @@ def channel_of(f: Finding) -> Channel:
 
 
 def sslmode_of(f: Finding) -> str | None:
-    """The sslmode a finding's connection string asks for (`ssl=true` means require)."""
-    mode = None
-    for k, v in f.params:
-        key = k.lower()
-        if key == "sslmode":
-            mode = v.strip().lower()
-        elif key == "ssl" and mode is None and v.strip().lower() in ("true", "1", "on"):
-            mode = "require"
-    return mode
+    """The sslmode a finding's connection string asks for."""
+    return params_sslmode(f.params)
 
 
 def weakest_sslmode(modes: Iterable[str | None]) -> str | None:

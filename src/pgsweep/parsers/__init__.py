@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from pgsweep.parsers import adonet, dsn, fields, jdbc, nearby, options, pgpass, pooler, sql, uri
+from pgsweep.parsers import (
+    adonet,
+    dsn,
+    env,
+    fields,
+    jdbc,
+    nearby,
+    options,
+    pgpass,
+    pooler,
+    sql,
+    uri,
+)
 from pgsweep.parsers.interface import Parser
 
 PARSERS: dict[str, Parser] = {
@@ -14,8 +26,8 @@ PARSERS: dict[str, Parser] = {
     "adonet": adonet.parse_match,
     "jdbc": jdbc.parse_match,
     "nearby": nearby.parse_match,
-    "env": nearby.parse_env,
-    "pgpass_value": nearby.parse_pgpass_value,
+    "env": env.parse_env,
+    "pgpass_value": pgpass.parse_pgpass_value,
     "pgpass_line": pgpass.parse_written_line,
     "options": options.parse_match,
     "sql_role": sql.parse_role,

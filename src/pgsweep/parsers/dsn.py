@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential
+from pgsweep.parsers import uri
 from pgsweep.parsers.interface import ParseError
 
 # libpq's keywords (PQconndefaults, libpq 15/16/17); an unknown key makes libpq refuse the string.
@@ -112,8 +113,6 @@ def quote(value: str) -> str:
 
 def to_credential(pairs: list[tuple[str, str]]) -> ParsedCredential:
     """Fold pairs into a credential; later keys win, as in libpq."""
-    from pgsweep.parsers import uri
-
     values: dict[str, str] = {}
     for k, v in pairs:
         values[k] = v

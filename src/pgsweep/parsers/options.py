@@ -40,9 +40,11 @@ import re
 from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential
-from pgsweep.parsers import jdbc, literals, nearby
+from pgsweep.parsers import jdbc, literals
+from pgsweep.parsers.nearby import URL_RE
 from pgsweep.parsers.sql import kind_of
 from pgsweep.parsers.structure import Scope, scopes
+from pgsweep.parsers.values import scalar
 
 _LIT = (
     r"""[rRbBuUfF]{0,2}"(?:[^"\\\n]|\\.)*"|@"(?:[^"\n]|"")*"|[rRbBuU]{0,2}'(?:[^'\\\n]|\\.)*'"""
@@ -123,7 +125,7 @@ def _value(raw: str, lang: str, xml: bool = False) -> str | None:
     if _QUOTED_RE.match(raw):
         return literals.decode(raw, lang)
     # `password=pw\n`: a code string's newline escape ends the value
-    return nearby.scalar(raw.split("\\n", 1)[0])
+    return scalar(raw.split("\\n", 1)[0])
 
 
 def _field_of(key: str) -> str | None:
@@ -179,7 +181,7 @@ def _siblings(text: str, lo: int, hi: int, pos: int, lang: str) -> dict[str, str
 def _url(text: str, lo: int, hi: int) -> ParsedCredential | None:
     if "postgres" not in text[lo:hi].lower():
         return None  # URL_RE needs the word
-    m = nearby.URL_RE.search(text, lo, hi)
+    m = URL_RE.search(text, lo, hi)
     return jdbc.parse_any(m.group(0)) if m else None
 
 

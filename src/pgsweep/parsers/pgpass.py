@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import literals
+from pgsweep.parsers.values import scalar
 
 
 def split_fields(line: str) -> list[str] | None:
@@ -85,3 +86,9 @@ def parse_written_line(match: re.Match[str], fields: Mapping[str, str]) -> Parse
     if host.isdigit():
         return None
     return parse_line(line)
+
+
+def parse_pgpass_value(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
+    """Parser `pgpass_value`: a pgpass line held as a value (group `line`), e.g. the `pgpass`
+    key of a CloudNativePG Secret."""
+    return parse_line(scalar(match.group("line")))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from pgsweep.core.models import ParsedCredential
+from pgsweep.core.models import ParsedCredential, SecretKind
 from pgsweep.parsers.interface import ParseError
 
 SCHEME_RE = re.compile(r"(?i)^(postgres(?:ql)?|postgis|pgsql)(\+[a-z0-9_]+)?://")
@@ -329,8 +329,6 @@ def parse_error_fragment(
         fragment, _, host = g["host"].rpartition("@")
     else:
         return None
-    from pgsweep.core.models import SecretKind
-
     return ParsedCredential(
         password=fragment, hosts=(host,) if host else (), kind=SecretKind.PARTIAL_PASSWORD
     )

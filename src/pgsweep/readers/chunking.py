@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from pgsweep.core.models import Chunk, Provenance, Skipped
 from pgsweep.readers.interface import FileInfo
+from pgsweep.readers.sniff import looks_binary
 
 K = TypeVar("K", bound=Hashable)
 
@@ -30,23 +31,11 @@ _ZERO_WIDTH_RE = re.compile(
     re.VERBOSE,
 )
 _ERASE_RE = re.compile(r"\x1b\[([0-2]?)K")
-_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (0x09, 0x0A, 0x0C, 0x0D, 0x1B))
 
 
 def where(info: FileInfo) -> str:
     """The place a Skipped record names: the file, and the archive member when there is one."""
     return f"{info.path}!{info.member}" if info.member else info.path
-
-
-def looks_binary(data: bytes, allow_nul: bool = False) -> bool:
-    """Over 5% of the first 64 KiB are control bytes no text format writes (random: ~10%)."""
-    head = data[:65536]
-    if allow_nul:
-        head = head.replace(b"\x00", b"")
-    if not head:
-        return False  # empty, or only NUL padding (bash after a crash): nothing to fear
-    bad = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    return bad * 20 > len(head)
 
 
 def decode_text(data: bytes) -> str:

@@ -14,11 +14,11 @@ from pgsweep.readers.chunking import (
     iso_to_seconds,
     iter_grouped,
     iter_lines,
-    looks_binary,
     render_terminal,
     skipped_if_binary,
 )
 from pgsweep.readers.interface import FileInfo
+from pgsweep.readers.sniff import looks_binary
 
 # (job, step, timestamp): lines sharing it go into one chunk.
 Meta = tuple[str | None, str | None, str | None]

@@ -16,9 +16,9 @@ from email.utils import parsedate_to_datetime
 from typing import IO
 
 from pgsweep.core.models import MailProvenance, Provenance, Skipped
-from pgsweep.readers.chunking import looks_binary
 from pgsweep.readers.interface import FileInfo, Nested, ReadItem
 from pgsweep.readers.normalise import LineMappedText, reader_name
+from pgsweep.readers.sniff import looks_binary
 from pgsweep.readers.text import where_of
 
 _HEADER_RE = re.compile(rb"^([A-Za-z][A-Za-z0-9-]{0,60}):[ \t]", re.MULTILINE)

@@ -145,6 +145,11 @@ class LineMappedText:
                      decoded=decoded)
 
 
+def line_of(text: str, pos: int) -> int:
+    """The 1-based line of offset `pos` in `text`."""
+    return text.count("\n", 0, max(pos, 0)) + 1
+
+
 def decode_text(data: bytes) -> str:
     """Bytes to str without losing any byte (invalid UTF-8 kept as surrogates); BOM dropped."""
     if data.startswith(b"\xef\xbb\xbf"):

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pgsweep.core.models import Chunk, HistoryProvenance, Skipped
 from pgsweep.readers.chunking import (
     iter_grouped,
-    looks_binary,
     skipped_if_binary,
     split_byte_lines,
 )
 from pgsweep.readers.interface import FileInfo
+from pgsweep.readers.sniff import looks_binary
 
 LIBEDIT_HEADER = b"_HiStOrY_V2_"
 

@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
-import importlib
+import os
 
-from pgsweep.readers.config_files import CONFIG_READERS
 from pgsweep.readers.container_image import CONTAINER_IMAGE
-from pgsweep.readers.desktop import DESKTOP_READERS
+from pgsweep.readers.dbeaver import DBeaverCredentialsReader, DBeaverDataSourcesReader
+from pgsweep.readers.dotenv import DotenvReader
 from pgsweep.readers.interface import FileInfo, Reader, StreamReader, TreeReader
+from pgsweep.readers.logs_and_histories import LOG_AND_HISTORY_READERS
 from pgsweep.readers.mail import MAIL_READER
+from pgsweep.readers.notebooks import NotebookReader
+from pgsweep.readers.pg_service import PgServiceReader
+from pgsweep.readers.pgadmin import PgAdminReader
+from pgsweep.readers.pgpass_file import PgpassReader
+from pgsweep.readers.postgresql_conf import PostgresqlConfReader
+from pgsweep.readers.psqlrc import PsqlrcReader
 from pgsweep.readers.slack import SLACK_EXPORT
+from pgsweep.readers.sqltools import SqlToolsReader
 from pgsweep.readers.text import TEXT_READER
 from pgsweep.readers.yaml_configs import YAML_READER
 
+# Saved connections of desktop database tools.
+DESKTOP_READERS: tuple[Reader, ...] = (
+    DBeaverCredentialsReader(),
+    DBeaverDataSourcesReader(),
+    PgAdminReader(),
+    SqlToolsReader(),
+)
 
-def _log_and_history_readers() -> tuple[Reader, ...]:
-    """CI log and shell/psql history readers, from their own module when it is present."""
-    name = "pgsweep.readers.logs_and_histories"
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise  # the module is there but broken: say so instead of dropping its readers
-        return ()
-    return tuple(getattr(module, "LOG_AND_HISTORY_READERS", ()))
-
-
-LOG_AND_HISTORY_READERS: tuple[Reader, ...] = _log_and_history_readers()
+# Client and server config files; the password file also by the name `PGPASSFILE` gives.
+CONFIG_READERS: tuple[Reader, ...] = (
+    PgpassReader(os.environ.get("PGPASSFILE")),
+    PgServiceReader(),
+    PsqlrcReader(),
+    DotenvReader(),
+    PostgresqlConfReader(),
+    NotebookReader(),
+)
 
 # First match wins: mail (recognised by its headers), the log and history readers, the config
 # and desktop readers, then plain text for everything else.

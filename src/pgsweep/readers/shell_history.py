@@ -12,12 +12,12 @@ from pgsweep.readers.chunking import (
     epoch_to_iso,
     iter_grouped,
     iter_lines,
-    looks_binary,
     skipped_if_binary,
     split_byte_lines,
 )
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.psql_history import LIBEDIT_HEADER, iter_history_lines
+from pgsweep.readers.sniff import looks_binary
 
 # (timestamp, normalised text, original line); entries sharing a timestamp share a chunk.
 Item = tuple[str | None, str, int]

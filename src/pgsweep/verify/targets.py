@@ -5,20 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pgsweep.core.models import Finding
+from pgsweep.parsers.sslmode import sslmode_of
 from pgsweep.verify.interface import Target
-
-SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-
-
-def sslmode_of(params: tuple[tuple[str, str], ...]) -> str | None:
-    """The leak's own sslmode (`ssl=true` means require), if it names a valid one."""
-    values = dict(params)
-    mode = values.get("sslmode")
-    if mode in SSLMODES:
-        return mode
-    if values.get("ssl", "").lower() in ("true", "1"):
-        return "require"
-    return None
 
 
 def iter_targets(findings: Iterable[Finding]) -> list[Target]:
