@@ -118,6 +118,24 @@ def test_scan_then_verify_offline_and_live(pg_server, leaks, tmp_path: Path, env
     assert_no_plaintext(secrets, proc.stdout, proc.stderr)
 
 
+def test_verify_scan_reads_the_scan_paths_config(pg_server, leaks, tmp_path: Path, env) -> None:
+    """--scan PATH scans as `pgsweep scan PATH` does: PATH's pgsweep.toml excludes a folder
+    and allowlists a value, so those credentials are not verified."""
+    root, secrets = leaks
+    (root / "pgsweep.toml").write_text(
+        'exclude = ["deploy/"]\n'
+        f"[allowlist]\nvalues = ['^{pg_server.roles['erin'].leaked}$']\n", encoding="utf-8")
+    dump = tmp_path / "roles.sql"
+    dump.write_text(pg_server.dumpall_roles(), encoding="utf-8")
+    out = tmp_path / "offline.json"
+    proc = run_cli("verify", "--scan", str(root), "--verifiers", str(dump), *bound(pg_server),
+                   "--format", "json", "--output", str(out))
+    assert proc.returncode == 1, proc.stderr
+    assert statuses(out, "offline") == {
+        "alice": "live", "bob": "live", "frank": "rotated", "ghost": "no-verifier"}
+    assert_no_plaintext(secrets, proc.stdout, proc.stderr, out.read_text(encoding="utf-8"))
+
+
 def test_verify_errors_are_one_line(tmp_path: Path, env) -> None:
     proc = run_cli("verify", "--scan", str(tmp_path))
     assert proc.returncode == 2

@@ -9,12 +9,12 @@ from typing import Annotated
 import typer
 
 from pgsweep.cli import EXIT_CLEAN, EXIT_FINDINGS, app, fail
+from pgsweep.jobs.scan import configured_scan
 from pgsweep.reporters.outfiles import open_output, prepare_output
 from pgsweep.verify.interface import Verifier, VerifyError
 from pgsweep.verify.report import VerifyFormat, render
 from pgsweep.verify.run import (
     default_store_exists,
-    findings_from_scan,
     findings_from_store,
     record_results,
     verify_findings,
@@ -53,8 +53,9 @@ def verify(
 ) -> None:
     """Tell whether each leaked credential still works. Exit 1 if any does.
 
-    Findings come from the store, or with --scan PATH from a fresh scan (needed when the
-    store keeps hashes only); results are recorded in the store for credentials it holds
+    Findings come from the store, or with --scan PATH from a fresh scan, as `pgsweep scan`
+    would make it with PATH's pgsweep.toml and baselines (needed when the store keeps hashes
+    only); results are recorded in the store for credentials it holds
     (a skipped check records nothing).
     """
     if verifiers is None and not verify_live:
@@ -78,7 +79,7 @@ def verify(
         from pgsweep.verify.live import LiveVerifier
 
         chosen.append(LiveVerifier(allow_internal=allow_internal))
-    findings = (findings_from_scan(scan_path) if scan_path
+    findings = (list(configured_scan(scan_path).findings) if scan_path
                 else findings_from_store(store, target))
     results = verify_findings(findings, chosen)
     if scan_path is None or (not no_store and (store is not None or default_store_exists())):

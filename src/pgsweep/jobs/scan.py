@@ -9,9 +9,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pgsweep import __version__
+from pgsweep.core import config as config_mod
 from pgsweep.core.models import Finding, GitProvenance, ScanStats
 from pgsweep.core.options import ScanOptions, effective_jobs
 from pgsweep.detectors import signatures as signatures_mod
+from pgsweep.findings import baseline as baseline_mod
 from pgsweep.findings.parallel import Progress
 from pgsweep.findings.pipeline import Scanner, ScanResult
 from pgsweep.sources import select
@@ -177,6 +179,20 @@ def run_scan(
     if not plan.remembered:
         return result
     return merged_with_store(result, store, plan.repo_key)
+
+
+def configured_scan(path: str, config: Path | None = None) -> ScanResult:
+    """Scan PATH as `pgsweep scan PATH --no-store` does: with the `pgsweep.toml` found at its
+    root (or `config`): its excludes, extra signatures, allowlists and baselines.
+
+    Nothing is recorded and no earlier scan is reused, so every finding carries its secret
+    (what a verification needs, even when the store keeps only hashes).
+    """
+    cfg = config_mod.load_for_scan(path, config)
+    opts = ScanOptions(path=path, excludes=tuple(cfg.excludes),
+                       extra_signatures=tuple(cfg.signatures))
+    suppressors = [*cfg.suppressors(), *map(baseline_mod.load_any, cfg.baselines)]
+    return baseline_mod.apply(run_scan(opts, None), suppressors, config_mod.scan_root(path))
 
 
 def refresh_head_presence(

@@ -2,43 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from pgsweep.core.models import Finding
-from pgsweep.verify.interface import Status, VerificationResult, Verifier, VerifyError
+from pgsweep.store import Store, StoreError, default_store_path
+from pgsweep.verify.interface import Status, VerificationResult, Verifier
 from pgsweep.verify.targets import iter_targets
 
 METHOD_ORDER = {"offline": 0, "live": 1}
 
 
-def findings_from_scan(path: str) -> list[Finding]:
-    """Scan PATH now (needed when the store keeps only hashes: --no-store-secrets)."""
-    from pgsweep.core.options import ScanOptions
-    from pgsweep.detectors import signatures
-    from pgsweep.findings.pipeline import Scanner
-    from pgsweep.sources.select import open_source
-
-    opts = ScanOptions(path=path)
-    scanner = Scanner(signatures.load(), use_hyperscan=opts.use_hyperscan)
-    return list(scanner.run(open_source(opts)).findings)
-
-
-def _store_module() -> Any:
-    try:
-        return importlib.import_module("pgsweep.store")
-    except ModuleNotFoundError as exc:
-        if exc.name != "pgsweep.store":
-            raise
-        raise VerifyError("this build has no findings store; pass --scan PATH") from None
-
-
 def findings_from_store(path: Path | None, target: str | None = None) -> list[Finding]:
     """Every finding in the store (of one target: a path or number from `pgsweep targets`),
     with its decrypted secret ("" if not stored)."""
-    with _store_module().Store.open(path, create=False) as store:
+    with Store.open(path, create=False) as store:
         tid = store.resolve_target(target).id if target is not None else None
         return list(store.findings(target=tid))
 
@@ -46,8 +24,8 @@ def findings_from_store(path: Path | None, target: str | None = None) -> list[Fi
 def default_store_exists() -> bool:
     """Whether the default store exists (a `--scan` run then records into it)."""
     try:
-        return bool(_store_module().default_store_path().exists())
-    except VerifyError:
+        return default_store_path().exists()
+    except (StoreError, OSError):
         return False
 
 
@@ -57,7 +35,7 @@ def record_results(path: Path | None, results: Sequence[VerificationResult]) -> 
     A skipped result checked nothing (a credential of another server than the verifier
     file's, no secret to try): it is not recorded, so it never hides an earlier verdict.
     """
-    with _store_module().Store.open(path, create=False) as store:
+    with Store.open(path, create=False) as store:
         known = {c.id for c in store.credentials()}
         kept = [r for r in results if r.credential in known and r.status is not Status.SKIPPED]
         for r in kept:
