@@ -27,11 +27,13 @@ def make_password(n: int = 16) -> str:
 def private_user_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """Every test (and every CLI it runs) gets its own data and config dirs: `scan` records
-    into the default findings store and creates a store key, never in the real home."""
+    """Every test (and every CLI it runs) gets its own data, config and cache dirs: `scan`
+    records into the default findings store and creates a store key, never in the real
+    home, and caches the checked signatures there."""
     home = tmp_path_factory.mktemp("user-dirs")
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.delenv("PGSWEEP_CACHE_DIR", raising=False)
     monkeypatch.delenv("PGSWEEP_STORE_KEY", raising=False)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pgsweep.core.errors import PgsweepError
 from pgsweep.core.models import RuleId, SecretKind, Severity
-from pgsweep.detectors import backtracking
+from pgsweep.detectors import backtracking, sigcache
+from pgsweep.parsers import PARSERS
 
 ID_RE = re.compile(r"^pg\.[a-z0-9_]+\.[0-9]+$")
 REQUIRED = ("id", "name", "description", "pattern", "severity", "examples", "negative_examples")
@@ -41,20 +41,21 @@ class Example:
 
 @dataclass(frozen=True)
 class Signature:
-    """One detector form, compiled."""
+    """One detector form. Its regexes compile on first use: a scan that never comes near a
+    signature's keywords never pays for compiling it."""
 
     id: RuleId
     name: str
     description: str
     keywords: tuple[bytes, ...]
-    regex: re.Pattern[str]
+    pattern: str  # compiled with re.MULTILINE as `regex`
     parser: str  # a parser name from pgsweep.parsers, or "fields"
     fields: Mapping[str, str]
     kind: SecretKind
     severity: Severity
     lines_before: int
     lines_after: int
-    paths: re.Pattern[str] | None
+    path_pattern: str | None  # compiled as `paths`
     sources: frozenset[str] | None  # provenance kinds it runs on; None: every kind
     examples: tuple[Example, ...]
     negative_examples: tuple[Example, ...]
@@ -66,15 +67,24 @@ class Signature:
     # PGPASSFILE names is a .pgpass of any name)
     readers: frozenset[str] = frozenset()
 
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        return re.compile(self.pattern, re.MULTILINE)
+
+    @cached_property
+    def paths(self) -> re.Pattern[str] | None:
+        return re.compile(self.path_pattern) if self.path_pattern else None
+
     def runs_on(self, kind: str) -> bool:
         """Whether the signature runs on chunks of this provenance kind (git, file…)."""
         return self.sources is None or kind in self.sources
 
     def applies_to(self, path: str | None, reader: str | None = None) -> bool:
         """Path-scoped signatures run only on matching paths, or on chunks of their readers."""
-        if self.paths is None or (reader is not None and reader in self.readers):
+        paths = self.paths
+        if paths is None or (reader is not None and reader in self.readers):
             return True
-        return path is not None and self.paths.search(path) is not None
+        return path is not None and paths.search(path) is not None
 
 
 def default_dir() -> Path:
@@ -111,9 +121,7 @@ def _examples(raw: Any, where: str, what: str) -> tuple[Example, ...]:
 
 
 def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
-    """Validate one signature mapping and compile it."""
-    from pgsweep.parsers import PARSERS  # parsers are data-free code; imported lazily
-
+    """Validate one signature mapping (its regexes compile, and cannot backtrack)."""
     if not isinstance(data, Mapping):
         raise SignatureError(f"{where}: not a mapping")
     missing = [k for k in REQUIRED if k not in data]
@@ -147,7 +155,12 @@ def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
         raise SignatureError(f"{where}: unknown parser {parser!r} (have {sorted(PARSERS)})")
     keywords = tuple(str(k).lower().encode() for k in data.get("keywords") or ())
     paths_raw = data.get("paths")
-    paths = re.compile(str(paths_raw)) if paths_raw else None
+    paths = str(paths_raw) if paths_raw else None
+    if paths is not None:
+        try:
+            re.compile(paths)
+        except re.error as exc:
+            raise SignatureError(f"{where}: paths do not compile: {exc}") from None
     sources_raw = data.get("sources")
     sources = frozenset(str(k) for k in sources_raw) if sources_raw else None
     unknown_sources = (sources or frozenset()) - PROVENANCE_KINDS
@@ -166,14 +179,14 @@ def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
         name=str(data["name"]),
         description=str(data["description"]).strip(),
         keywords=keywords,
-        regex=regex,
+        pattern=regex.pattern,
         parser=parser,
         fields=fields,
         kind=kind,
         severity=severity,
         lines_before=int(window.get("before", 0)),
         lines_after=int(window.get("after", 0)),
-        paths=paths,
+        path_pattern=paths,
         sources=sources,
         examples=_examples(data["examples"], where, "examples"),
         negative_examples=_examples(data["negative_examples"], where, "negative_examples"),
@@ -185,15 +198,23 @@ def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
     )
 
 
-# libyaml's safe loader when PyYAML was built with it: 0.27 s -> 0.03 s for the shipped
-# signatures, paid by every scan before it starts
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _yaml() -> Any:
+    """PyYAML, imported when a signature file is parsed: with the signatures cached
+    (`sigcache`), a command never needs it (its import costs ~15 ms)."""
+    import yaml
+
+    return yaml
 
 
-def load_file(path: Path) -> list[Signature]:
+def load_file(path: Path, text: str | None = None) -> list[Signature]:
     """A file holds one signature mapping, or a list of them under `signatures:`."""
+    yaml = _yaml()
+    # libyaml's safe loader when PyYAML was built with it: 0.27 s -> 0.03 s for the shipped
+    # signatures
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
+        raw = yaml.load(path.read_text(encoding="utf-8") if text is None else text,
+                        Loader=loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise SignatureError(f"{path}: cannot read: {exc}".splitlines()[0]) from None
     if isinstance(raw, Mapping) and "signatures" in raw:
@@ -202,25 +223,99 @@ def load_file(path: Path) -> list[Signature]:
     return [parse_signature(raw, path.name)]
 
 
-def load(dirs: Iterable[Path] | None = None) -> list[Signature]:
-    """Every signature in the shipped directory and any extra ones; ids must be unique."""
+def files(dirs: Iterable[Path] | None = None) -> list[Path]:
+    """The signature files `load` reads, in order: the shipped ones, then each extra folder's."""
     folders = [default_dir()]
     for extra in dirs or ():
         # `pgsweep signatures check signatures/` names the shipped folder itself
         if extra.is_dir() and any(extra.resolve() == f.resolve() for f in folders):
             continue
         folders.append(extra)
-    out: list[Signature] = []
-    seen: dict[str, str] = {}
+    out: list[Path] = []
     for folder in folders:
         if not folder.is_dir():
             raise SignatureError(f"{folder}: not a directory")
-        for path in sorted(folder.glob("*.y*ml")):
-            for sig in load_file(path):
-                for name in (sig.id, *sig.aliases):
-                    if name in seen:
-                        raise SignatureError(
-                            f"{sig.source}: id {name} already used by {seen[name]}")
-                    seen[name] = sig.source
-                out.append(sig)
+        out += sorted(folder.glob("*.y*ml"))
     return out
+
+
+def load(dirs: Iterable[Path] | None = None) -> list[Signature]:
+    """Every signature in the shipped directory and any extra ones; ids must be unique.
+
+    Checked signatures are kept in the user cache dir (`sigcache`), keyed by every file's
+    bytes, and read from there while no file changes.
+    """
+    paths = files(dirs)
+    contents: list[tuple[Path, bytes]] = []
+    for path in paths:
+        try:
+            contents.append((path, path.read_bytes()))
+        except OSError as exc:
+            raise SignatureError(f"{path}: cannot read: {exc}".splitlines()[0]) from None
+    entry = sigcache.key("signatures", [(str(p), data) for p, data in contents])
+    cached = sigcache.read_json(entry)
+    if cached is not None:
+        try:
+            return [from_record(r) for r in cached]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # a damaged entry: read the files again and replace it
+    out: list[Signature] = []
+    seen: dict[str, str] = {}
+    for path, data in contents:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SignatureError(f"{path}: cannot read: {exc}") from None
+        for sig in load_file(path, text):
+            for name in (sig.id, *sig.aliases):
+                if name in seen:
+                    raise SignatureError(
+                        f"{sig.source}: id {name} already used by {seen[name]}")
+                seen[name] = sig.source
+            out.append(sig)
+    sigcache.write_json(entry, [to_record(s) for s in out])
+    return out
+
+
+def to_record(sig: Signature) -> dict[str, Any]:
+    """A checked signature as plain JSON data (`from_record` rebuilds it unchanged)."""
+    return {
+        "id": sig.id, "name": sig.name, "description": sig.description,
+        "keywords": [k.decode("utf-8", "surrogateescape") for k in sig.keywords],
+        "pattern": sig.pattern, "parser": sig.parser, "fields": dict(sig.fields),
+        "kind": str(sig.kind), "severity": str(sig.severity),
+        "lines_before": sig.lines_before, "lines_after": sig.lines_after,
+        "path_pattern": sig.path_pattern,
+        "sources": sorted(sig.sources) if sig.sources is not None else None,
+        "examples": [_example_record(e) for e in sig.examples],
+        "negative_examples": [_example_record(e) for e in sig.negative_examples],
+        "references": list(sig.references), "aliases": list(sig.aliases),
+        "source": sig.source, "fallback": sig.fallback, "readers": sorted(sig.readers),
+    }
+
+
+def from_record(r: Mapping[str, Any]) -> Signature:
+    return Signature(
+        id=RuleId(str(r["id"])), name=str(r["name"]), description=str(r["description"]),
+        keywords=tuple(str(k).encode("utf-8", "surrogateescape") for k in r["keywords"]),
+        pattern=str(r["pattern"]), parser=str(r["parser"]),
+        fields={str(k): str(v) for k, v in r["fields"].items()},
+        kind=SecretKind(r["kind"]), severity=Severity.parse(str(r["severity"])),
+        lines_before=int(r["lines_before"]), lines_after=int(r["lines_after"]),
+        path_pattern=None if r["path_pattern"] is None else str(r["path_pattern"]),
+        sources=None if r["sources"] is None else frozenset(map(str, r["sources"])),
+        examples=tuple(_example(e) for e in r["examples"]),
+        negative_examples=tuple(_example(e) for e in r["negative_examples"]),
+        references=tuple(map(str, r["references"])), aliases=tuple(map(str, r["aliases"])),
+        source=str(r["source"]), fallback=bool(r["fallback"]),
+        readers=frozenset(map(str, r["readers"])),
+    )
+
+
+def _example_record(e: Example) -> dict[str, Any]:
+    return {"text": e.text, "expect": dict(e.expect), "path": e.path, "note": e.note}
+
+
+def _example(r: Mapping[str, Any]) -> Example:
+    return Example(text=str(r["text"]), expect=dict(r["expect"]),
+                   path=None if r["path"] is None else str(r["path"]), note=str(r["note"]))

@@ -1,0 +1,48 @@
+"""Start-up: `--version` answers without loading the command line's libraries, and the
+entry point the package installs is the one that does so."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+
+from conftest import REPO_ROOT, run_cli
+
+from pgsweep import __version__
+
+PROBE = """
+import sys
+sys.argv = ["pgsweep", *sys.argv[1:]]
+from pgsweep.__main__ import main
+try:
+    main()
+except SystemExit:
+    pass
+heavy = sorted({m.split(".")[0] for m in sys.modules} & {"typer", "rich", "pydantic", "yaml",
+               "cryptography", "pygit2", "hyperscan", "email"})
+print("loaded:", ",".join(heavy) or "-")
+"""
+
+
+def _probe(*args: str) -> list[str]:
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(REPO_ROOT / "src")}, timeout=60)
+    return proc.stdout.splitlines()
+
+
+def test_version_prints_the_version_and_loads_no_library() -> None:
+    assert _probe("--version") == [f"pgsweep {__version__}", "loaded: -"]
+
+
+def test_other_commands_still_go_through_the_cli() -> None:
+    lines = _probe("--help")
+    assert lines[-1].startswith("loaded:") and "typer" in lines[-1]
+    assert any("scan" in line for line in lines[:-1])
+
+
+def test_version_through_python_m_and_the_installed_entry_point() -> None:
+    proc = run_cli("--version")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, f"pgsweep {__version__}\n", "")
+    scripts = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"pgsweep": "pgsweep.__main__:main"}
