@@ -194,3 +194,56 @@ def test_git_repository_with_its_own_baseline_reports_nothing(tmp_path: Path) ->
     assert (proc.returncode, proc.stdout) == (0, ""), proc.stderr
     for secret in pw.values():
         assert secret not in out.read_text()
+
+
+def _ignore_files(root: Path, pw: dict[str, str]) -> None:
+    """alice triaged with gitleaks, carol audited false with detect-secrets."""
+    (root / ".gitleaksignore").write_text("settings.env:generic-api-key:1\n")
+    entry = {"type": "Basic Auth Credentials", "filename": "deploy.sh", "line_number": 1,
+             "hashed_secret": baseline.sha1_hex(pw["c"]), "is_secret": False}
+    (root / ".secrets.baseline").write_text(json.dumps(
+        {"version": "1.5.0", "plugins_used": [], "filters_used": [],
+         "results": {"deploy.sh": [entry]}}))
+
+
+@pytest.mark.parametrize("kind", ["folder", "git"])
+def test_ignore_files_at_the_root_apply_without_flags(tmp_path: Path, kind: str) -> None:
+    root = tmp_path / "repo"
+    if kind == "git":
+        gr = GitRepo(root)
+        pw = _tree(root)
+        _ignore_files(root, pw)
+        gr.commit("leaks and triage")
+    else:
+        pw = _tree(root)
+        _ignore_files(root, pw)
+    proc = run_cli("scan", str(root), "--no-store", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    assert sorted(_jsonl("\n".join(json.dumps(f) for f in report["findings"]))) == [
+        ("settings.env", 2, "bob", redact(pw["b"]))]
+    assert report["stats"]["suppressed"] == {
+        **report["stats"]["suppressed"], "gitleaksignore": 1, "detect-secrets-baseline": 1}
+    everything = run_cli("scan", str(root), "--no-store", "--format", "jsonl",
+                         "--no-auto-baseline")
+    assert sorted(_jsonl(everything.stdout)) == [
+        ("deploy.sh", 1, "carol", redact(pw["c"])),
+        ("settings.env", 1, "alice", redact(pw["a"])),
+        ("settings.env", 2, "bob", redact(pw["b"])),
+    ]
+
+
+def test_an_unreadable_ignore_file_at_the_root_is_a_warning(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    pw = _tree(root)
+    (root / ".gitleaksignore").write_text("not a fingerprint\n")
+    proc = run_cli("scan", str(root), "--no-store", "--format", "jsonl")
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        f"pgsweep: warning: not using {root / '.gitleaksignore'}:1: not a gitleaks fingerprint "
+        "([commit:]file:rule:line) (--no-auto-baseline skips it)\n")
+    assert sorted(_jsonl(proc.stdout)) == [
+        ("deploy.sh", 1, "carol", redact(pw["c"])),
+        ("settings.env", 1, "alice", redact(pw["a"])),
+        ("settings.env", 2, "bob", redact(pw["b"])),
+    ]

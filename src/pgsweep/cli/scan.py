@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
@@ -77,6 +78,10 @@ def scan(
     cache_dir: Path | None = typer.Option(
         None, "--cache-dir", help="A URL's mirror is kept here (default: $PGSWEEP_CACHE_DIR, "
         "else the user cache dir)."),
+    no_auto_baseline: bool = typer.Option(
+        False, "--no-auto-baseline",
+        help="Do not use the .secrets.baseline and .gitleaksignore found at PATH.",
+    ),
 ) -> None:
     """Scan PATH and report every leaked PostgreSQL credential once, with every place."""
     if urls.is_remote(path) and not os.path.lexists(path):
@@ -111,7 +116,7 @@ def scan(
             allow_incomplete=allow_incomplete, per_repository=False)
     prepare_output(output)
     cfg = config_mod.load_for_scan(path, config)
-    suppressors = [*cfg.suppressors(), *map(baseline_mod.load_any, (*baseline, *cfg.baselines))]
+    suppressors = _suppressors(path, cfg, baseline, auto=not no_auto_baseline)
     try:
         threshold = Severity.parse(fail_on) if fail_on else (cfg.fail_on or Severity.LOW)
     except ValueError as exc:
@@ -144,3 +149,20 @@ def scan(
             result, suppressors, config_mod.scan_root(path)
         ),
     )
+
+
+def _suppressors(
+    path: str, cfg: config_mod.ScanConfig, given: Sequence[Path], *, auto: bool
+) -> list[baseline_mod.Suppressor]:
+    """The config's allowlists, the baselines named on the command line and in the config,
+    and (unless `auto` is off) a .secrets.baseline and .gitleaksignore at a scanned folder's
+    root. One of those that cannot be read is a warning, not an error: it was not asked for."""
+    named = (*given, *cfg.baselines)
+    out: list[baseline_mod.Suppressor] = [*cfg.suppressors(), *map(baseline_mod.load_any, named)]
+    if auto and path != "-" and Path(path).is_dir():
+        for found in baseline_mod.auto_baselines(Path(path), named):
+            try:
+                out.append(baseline_mod.load_any(found))
+            except baseline_mod.BaselineError as exc:
+                say(f"pgsweep: warning: not using {exc} (--no-auto-baseline skips it)", err=True)
+    return out

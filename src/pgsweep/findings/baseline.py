@@ -278,6 +278,22 @@ def load_any(path: Path) -> Suppressor:
     return parse_gitleaksignore(text, str(path))
 
 
+# Other tools' files at the scan root that `scan` honours without --baseline.
+AUTO_NAMES = (".secrets.baseline", ".gitleaksignore")
+
+
+def auto_baselines(root: Path, given: Iterable[Path] = ()) -> list[Path]:
+    """The AUTO_NAMES files at a scanned folder or repository's root (regular files, not
+    symlinks), less those already `given`."""
+    seen = {os.path.abspath(p) for p in given}
+    out = []
+    for name in AUTO_NAMES:
+        path = root / name
+        if path.is_file() and not path.is_symlink() and os.path.abspath(path) not in seen:
+            out.append(path)
+    return out
+
+
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
