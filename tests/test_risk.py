@@ -285,3 +285,18 @@ def test_a_factor_is_one_function_in_the_list() -> None:
     assert (plain.score, plain.severity) == (9, Severity.CRITICAL)
     assert (wider.score, wider.severity) == (11, Severity.HIGH)
     assert wider.factors[-1].reason == "seen for postgres"
+
+
+def test_seen_in_several_repositories_adds_one() -> None:
+    pw = make_password()
+    one = finding(pw, "app", ("10.0.0.5",), git(repo="/src/shop"))
+    (c,) = grouped([one])
+    alone = assess(c, [one], NOW)
+    assert "git.repositories" not in factor_names(alone)
+    places = [one, replace(one, id="f2", provenance=git(repo="https://git.example.org/a.git")),
+              replace(one, id="f3", provenance=git(repo="ssh://git.example.org/b.git"))]
+    (c,) = grouped(places)
+    r = assess(c, places, NOW)
+    assert RiskFactor("git.repositories", 1, "seen in 3 repositories: every clone of each of "
+                      "them holds it") in r.factors
+    assert r.score == alone.score + 1

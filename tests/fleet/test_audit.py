@@ -146,3 +146,29 @@ def test_unsupported_transports_are_skips(tmp_path: Path, line: str, why: str) -
     assert rc == 2
     assert doc["stats"]["incomplete"] == [why.format(tmp=tmp_path)]
     assert "tok3n" not in json.dumps(doc) + err
+
+
+def test_report_groups_credentials_by_repository(tmp_path: Path, password: str) -> None:
+    names = make_fleet(tmp_path / "fleet", 3, 2, password)
+    listing = tmp_path / "repos.txt"
+    listing.write_text("".join(f"fleet/{n}\n" for n in names))
+    rc, doc, err = audit_json(tmp_path, listing)
+    assert rc == 1, err
+    shared = next(c["id"] for c in doc["credentials"] if c["user"] == "app")
+    own = next(c["id"] for c in doc["credentials"] if c["user"] == "svc2")
+    done = run_cli("report", "--store", str(tmp_path / "store.db"), "-f", "json",
+                   "--group-by", "repository", env={"PGSWEEP_STORE_KEY": KEY})
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    repos = [str(tmp_path / "fleet" / n) for n in names]
+    assert plan["groups"] == [
+        {"repository": repos[0], "credentials": [shared]},
+        {"repository": repos[1], "credentials": [shared]},
+        {"repository": repos[2], "credentials": [own]},
+    ]
+    by_id = {c["id"]: c for c in plan["credentials"]}
+    assert "git.repositories" in [f["name"] for f in by_id[shared]["risk"]["factors"]]
+    assert "git.repositories" not in [f["name"] for f in by_id[own]["risk"]["factors"]]
+    md = run_cli("report", "--store", str(tmp_path / "store.db"), "--group-by", "repository",
+                 env={"PGSWEEP_STORE_KEY": KEY}).stdout
+    assert f"### `{repos[2]}` (1 credentials)\n\n- **" in md

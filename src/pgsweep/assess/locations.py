@@ -43,6 +43,7 @@ class Location:
     versions: int = 1  # git: blobs of this path that held it; else occurrences
     commit: str | None = None  # git: the introducing commit
     last_commit: str | None = None  # git: the newest commit whose version still held it
+    repository: str | None = None  # git: the repository (path, or URL without credentials)
 
 
 class Scrubber:
@@ -168,4 +169,5 @@ def location_of(place: Place, scrub: Scrubber) -> Location:
         versions=place.versions,
         commit=place.commit,
         last_commit=place.last_commit,
+        repository=p.repo if isinstance(p, GitProvenance) else None,
     )

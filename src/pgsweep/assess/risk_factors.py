@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from pgsweep.assess.hosts import HostClass, HostInfo, classify_hosts
-from pgsweep.core.models import Credential, Finding, SecretKind, Severity
+from pgsweep.core.models import Credential, Finding, GitProvenance, SecretKind, Severity
 from pgsweep.detectors.filters import is_user_as_password
 from pgsweep.parsers.sslmode import sslmode_of as params_sslmode
 
@@ -291,6 +291,17 @@ def git_tip_factor(facts: Facts) -> list[RiskFactor]:
     return []
 
 
+def repositories_factor(facts: Facts) -> list[RiskFactor]:
+    """Seen in several git repositories: each one's clones, forks and caches hold it."""
+    repos = {f.provenance.repo for f in facts.findings if isinstance(f.provenance, GitProvenance)}
+    if len(repos) < 2:
+        return []
+    return [RiskFactor(
+        "git.repositories", 1,
+        f"seen in {len(repos)} repositories: every clone of each of them holds it",
+    )]
+
+
 def age_factor(facts: Facts) -> list[RiskFactor]:
     """How long it has been exposed, against the rotation window."""
     first, days = facts.first, facts.exposure_days
@@ -417,6 +428,7 @@ FACTORS: tuple[Factor, ...] = (
     signature_factor,
     channel_factor,
     git_tip_factor,
+    repositories_factor,
     age_factor,
     reuse_factor,
     wider_host_factor,

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pgsweep.assess.hosts import HostClass
 from pgsweep.assess.locations import Location, Scrubber, location_of
+from pgsweep.assess.plan_groups import PlanGroup
 from pgsweep.assess.risk import CredentialRisk, ReuseIssue, TransportIssue, assess_all
 from pgsweep.assess.risk_factors import DEAD_STATUSES, Channel, TriageLike, VerificationLike
 from pgsweep.assess.rotation_forms import matching
@@ -96,6 +97,7 @@ class Plan:
     # Why the store may not hold every leak (an interrupted or incomplete last scan, no
     # scan at all): a plan that says so is no clean bill.
     incomplete: tuple[str, ...] = ()
+    groups: tuple[PlanGroup, ...] = ()  # with `report --group-by repository`
 
     @property
     def to_rotate(self) -> tuple[CredentialPlan, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from pgsweep.assess.plan_groups import by_repository
 from pgsweep.assess.risk import explain as explain_risk
 from pgsweep.assess.risk import parse_time, utc_now
 from pgsweep.assess.rotation import Plan, build_plan
@@ -28,6 +30,12 @@ class _Stored:
     verifications: dict[str, list[VerificationRecord]]
     targets: list[str]
     problems: list[str]
+
+
+class GroupBy(enum.StrEnum):
+    """What `report --group-by` can group credentials by."""
+
+    REPOSITORY = "repository"
 
 
 TARGET_HELP = "Only what this target (a path or number from `pgsweep targets`) holds."
@@ -77,6 +85,9 @@ def report(
     target: Annotated[str | None, typer.Option("--target", help=TARGET_HELP)] = None,
     now: Annotated[str | None, typer.Option(
         "--now", hidden=True, help="Pretend it is this ISO 8601 time (reproducible).")] = None,
+    group_by: Annotated[GroupBy | None, typer.Option(
+        "--group-by", help="Also list the credentials by repository (a credential seen in "
+        "several is under each).")] = None,
 ) -> None:
     """Render the rotation plan from the findings store, without rescanning."""
     from pgsweep.reporters.output import write_plan
@@ -86,6 +97,9 @@ def report(
     with Store.open(store, create=False) as opened:  # never create an empty one here
         stored = _load(opened, target)
     plan = _plan(stored, at)
+    if group_by is GroupBy.REPOSITORY:
+        plan = dataclasses.replace(plan, groups=by_repository(
+            (p.credential.id, p.locations) for p in plan.credentials))
     for why in plan.incomplete:
         typer.echo(f"pgsweep: warning: {why}: credentials may be missing from this plan",
                    err=True)

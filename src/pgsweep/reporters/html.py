@@ -10,6 +10,7 @@ from pgsweep.assess.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT, parse_time, utc
 from pgsweep.assess.risk_factors import Channel
 from pgsweep.assess.rotation import CredentialPlan, Plan, Section
 from pgsweep.core.display import printable, printable_lines
+from pgsweep.core.models import Severity
 from pgsweep.reporters.interface import Report
 
 
@@ -99,6 +100,7 @@ def render_html(plan: Plan) -> str:
     parts.append(_table(plan))
     parts.append(_timeline(plan, now))
     parts.append(_issues(plan))
+    parts.append(_groups(plan))
     for i, p in enumerate(plan.credentials, 1):
         parts.append(_credential(i, p))
     parts.append("</main></body></html>")
@@ -240,6 +242,21 @@ def _issues(plan: Plan) -> str:
             out.append(f'<li><a href="#plan-{e(t.credential)}"><code>{e(t.credential)}</code>'
                        f"</a>: {e(t.reason)}. Use <code>sslmode=verify-full</code> with "
                        "<code>sslrootcert</code>.</li>")
+        out.append("</ul>")
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def _groups(plan: Plan) -> str:
+    """With --group-by repository: each repository and the credentials seen in it."""
+    if not plan.groups:
+        return ""
+    severity: dict[str, Severity] = {p.credential.id: p.risk.severity for p in plan.credentials}
+    out = ['<section id="repositories"><h2>By repository</h2>']
+    for g in plan.groups:
+        out.append(f"<h3><code>{e(g.name)}</code> ({len(g.credentials)} credentials)</h3><ul>")
+        out.extend(f'<li>{_sev(severity[cid])} <a href="#plan-{e(cid)}"><code>{e(cid)}</code>'
+                   "</a></li>" for cid in g.credentials)
         out.append("</ul>")
     out.append("</section>")
     return "\n".join(out)

@@ -8,6 +8,7 @@ from typing import TextIO
 from pgsweep.assess.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT
 from pgsweep.assess.rotation import CredentialPlan, Plan, Section
 from pgsweep.core.display import printable, printable_lines
+from pgsweep.core.models import Severity
 from pgsweep.reporters.interface import Report
 
 
@@ -109,6 +110,13 @@ def render_markdown(plan: Plan) -> str:
             out.append(f"- [{t.credential}](#{t.credential}): {cell(t.reason)}. Use "
                        "`sslmode=verify-full` with `sslrootcert`.")
         out.append("")
+    if plan.groups:
+        severity: dict[str, Severity] = {p.credential.id: p.risk.severity for p in plan.credentials}
+        out += ["## By repository", ""]
+        for g in plan.groups:
+            out += [f"### {code(g.name)} ({len(g.credentials)} credentials)", ""]
+            out += [f"- **{severity[cid]}** [{cell(cid)}](#{cid})" for cid in g.credentials]
+            out.append("")
     for i, p in enumerate(plan.credentials, 1):
         out += _credential_section(i, p)
     if not plan.credentials:

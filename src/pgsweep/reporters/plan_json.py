@@ -56,6 +56,7 @@ def location_record(loc: Location) -> dict[str, Any]:
         "versions": loc.versions,
         "commit": loc.commit,
         "last_commit": loc.last_commit,
+        "repository": loc.repository,
     }
 
 
@@ -118,6 +119,8 @@ def plan_record(plan: Plan) -> dict[str, Any]:
             {"credential": t.credential, "sslmode": t.sslmode, "reason": t.reason}
             for t in plan.transport
         ],
+        "groups": [{"repository": g.name, "credentials": list(g.credentials)}
+                   for g in plan.groups],
     }
 
 
