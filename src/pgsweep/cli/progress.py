@@ -21,10 +21,48 @@ def progress_line(stats: ScanStats, elapsed: float, status: str = "") -> str:
     if stats.planned_blobs:
         parts[0] = f"{stats.blobs:,}/{stats.planned_blobs:,} blobs"
     parts += [f"{stats.bytes / 1e6:,.1f} MB", f"{rate:,.1f} MB/s", f"{stats.findings} findings"]
-    if stats.planned_blobs and stats.blobs and elapsed > 1:
-        left = max(0.0, elapsed * (stats.planned_blobs - stats.blobs) / stats.blobs)
-        parts.append(f"ETA {int(left) // 60}:{int(left) % 60:02d}")
+    left = eta(elapsed, stats.blobs, stats.planned_blobs)
+    if left:
+        parts.append(left)
     return " · ".join(parts) + (f" · {status}" if status else "")
+
+
+def eta(elapsed: float, done: float, total: float) -> str:
+    """`ETA 1:05`: the time left if the rest goes as fast as what is done; empty while
+    there is nothing to go by (no total, nothing done, under a second)."""
+    if total <= 0 or done <= 0 or elapsed <= 1:
+        return ""
+    left = int(max(0.0, elapsed * (total - done) / done))
+    return f"ETA {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}" if left >= 3600 else (
+        f"ETA {left // 60}:{left % 60:02d}")
+
+
+class Stages:
+    """Progress over a known number of stages (the homes of a sweep): which one runs, and
+    an ETA from the time the finished ones took."""
+
+    def __init__(self, total: int, noun: str, clock: Callable[[], float] = time.monotonic):
+        self.total = total
+        self.noun = noun
+        self.clock = clock
+        self.started = 0.0
+        self.current = 0  # 1-based number of the stage running; 0 before the first
+        self.label = ""
+
+    def begin(self, label: str) -> None:
+        """The next stage starts."""
+        if self.current == 0:
+            self.started = self.clock()
+        self.current += 1
+        self.label = label
+
+    def status(self) -> str:
+        """`home 3/7: bob (/home/bob) · ETA 0:12`; empty before the first stage."""
+        if self.current == 0:
+            return ""
+        text = f"{self.noun} {self.current}/{self.total}: {self.label}"
+        left = eta(self.clock() - self.started, self.current - 1, self.total)
+        return f"{text} · {left}" if left else text
 
 
 @contextmanager

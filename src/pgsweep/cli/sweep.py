@@ -10,6 +10,7 @@ import typer
 
 from pgsweep.cli import app, fail, say
 from pgsweep.cli._reporting import DISPLAY_HELP, display_options, run_and_report
+from pgsweep.cli.progress import Stages
 from pgsweep.core.models import Severity
 from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
 from pgsweep.jobs.scan import open_scan_store
@@ -86,13 +87,14 @@ def sweep(
         progress=sys.stderr.isatty() if progress is None else progress,
     )
 
-    current = [""]  # the home being swept, shown in the progress line (then cleared)
+    stages = Stages(0, "home")  # the home being swept, in the progress line (then cleared)
 
     def on_home(home: Home) -> None:
-        current[0] = f"{home.user} ({home.path})"
+        stages.begin(f"{home.user} ({home.path})")
 
     source = SweepSource(root, opts, repos=repos, on_home=on_home,
                          processes=ProcessSource() if processes else None, homes=homes)
+    stages.total = len(source.homes)
     if homes:
         say(f"pgsweep: sweeping {len(source.homes)} homes under {root}: "
             + (", ".join(h.user for h in source.homes) or "none"), err=True)
@@ -106,5 +108,5 @@ def sweep(
         opts, store, fmt=fmt, output=output, reveal=reveal, threshold=threshold,
         allow_incomplete=allow_incomplete,
         display=display_options(show_info, quiet, verbose, no_color),
-        open_source=lambda _: source, users=source.summaries, status=lambda: current[0],
+        open_source=lambda _: source, users=source.summaries, status=stages.status,
     )
