@@ -13,10 +13,13 @@ from pgsweep.cli._reporting import DISPLAY_HELP, display_options
 from pgsweep.core.models import Severity
 from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE
 from pgsweep.fleet.audit import AuditRequest
+from pgsweep.fleet.forge_query import ForgeQuery, forge_entries
 from pgsweep.fleet.interface import ScanSettings
 from pgsweep.fleet.local import LocalExecutor
 from pgsweep.fleet.repos_file import read_repos_file
 from pgsweep.jobs.scan import open_scan_store
+from pgsweep.remote.api import DEFAULT_MAX_WAIT
+from pgsweep.remote.forges import Filters
 from pgsweep.reporters.interface import Format
 from pgsweep.reporters.outfiles import prepare_output
 
@@ -51,20 +54,48 @@ def audit(
     cache_dir: Path | None = typer.Option(
         None, "--cache-dir", help="Where mirrors of remote repositories are kept (default: "
         "$PGSWEEP_CACHE_DIR, else the user cache dir)."),
+    github_org: list[str] = typer.Option(
+        [], "--github-org", help="Every repository of this GitHub organisation (GITHUB_TOKEN)."),
+    github_user: list[str] = typer.Option(
+        [], "--github-user", help="Every repository this GitHub user owns (GITHUB_TOKEN)."),
+    gitlab_group: list[str] = typer.Option(
+        [], "--gitlab-group", help="Every project of this GitLab group and its subgroups "
+        "(GITLAB_TOKEN)."),
+    api_url: str | None = typer.Option(
+        None, "--api-url", help="GitHub Enterprise API (https://HOST/api/v3) or self-managed "
+        "GitLab (https://HOST)."),
+    skip_forks: bool = typer.Option(False, "--skip-forks", help="Leave listed forks out."),
+    skip_archived: bool = typer.Option(
+        False, "--skip-archived", help="Leave listed archived repositories out."),
+    match: list[str] = typer.Option(
+        [], "--match", help="Only listed repositories whose full name (or last part) matches "
+        "this glob (repeatable)."),
+    max_rate_wait: float = typer.Option(
+        DEFAULT_MAX_WAIT, "--max-rate-wait", min=0,
+        help="Longest wait for a forge's rate limit, in seconds; a longer one is an error."),
 ) -> None:
     """Audit many repositories at once: one credential per secret across all of them."""
     try:
         threshold = Severity.parse(fail_on)
     except ValueError as exc:
         raise fail(str(exc)) from None
-    if repos is None:
-        raise fail("nothing to audit: give --repos FILE")
+    forges = ForgeQuery(
+        github_orgs=tuple(github_org), github_users=tuple(github_user),
+        gitlab_groups=tuple(gitlab_group), api_url=api_url,
+        filters=Filters(skip_forks=skip_forks, skip_archived=skip_archived, match=tuple(match)),
+        max_wait=max_rate_wait)
+    if repos is None and not forges.any:
+        raise fail("nothing to audit: give --repos FILE, --github-org, --github-user or "
+                   "--gitlab-group")
     if reveal and no_store_secrets and not no_store:
         raise fail("--reveal needs the secrets: drop --no-store-secrets")
     prepare_output(output)
-    entries = read_repos_file(repos)
+    entries = read_repos_file(repos) if repos is not None else []
+    listed = forge_entries(forges, lambda line: say(f"pgsweep: {line}", err=True))
+    entries += listed
     if not entries:
-        raise fail(f"{repos}: lists no repository")
+        raise fail("no repository to audit" + (" (the listings matched none)" if forges.any
+                                               else f": {repos} lists none"))
     request = AuditRequest(
         entries=tuple(entries),
         settings=ScanSettings(max_blob_size=max_blob_size, excludes=tuple(exclude),
