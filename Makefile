@@ -20,7 +20,7 @@ help:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,live,fast]'
+	$(PY) -m pip install -q -e '.[test,live,fast,cluster]'
 	touch $(STAMP)
 
 # System packages the tests use: a PostgreSQL server (started per test session as an

@@ -4,6 +4,7 @@ incomplete (exit 2 unless findings decide it), said in every output and in the s
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -216,7 +217,9 @@ def test_a_complete_scan_remembers_its_tips(tmp_path: Path) -> None:
 
 def _any_version(store: Store) -> str:
     """The scan version of the only scan recorded (scanned tips are kept per version)."""
-    rows = store._conn.execute("SELECT scan_version FROM scans").fetchall()
+    assert store.path is not None
+    with sqlite3.connect(store.path) as conn:
+        rows = conn.execute("SELECT scan_version FROM scans").fetchall()
     (version,) = {v for (v,) in rows}
     return str(version)
 

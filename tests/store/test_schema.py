@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from pgsweep.core.models import FileProvenance, Severity
-from pgsweep.store import SCHEMA_VERSION, SchemaError, Store
+from pgsweep.store import SCHEMA_VERSION, SchemaError, Store, StoreError
 from pgsweep.store.schema import MIGRATIONS, V1, V2, Migration, current_version, migrate
+from pgsweep.store.sqlite_db import SqliteDatabase
 
 
 def make_v1_store(path: Path) -> None:
@@ -45,7 +46,7 @@ def test_a_v1_store_migrates_and_keeps_its_data(tmp_path: Path) -> None:
     db = tmp_path / "v1.db"
     make_v1_store(db)
     with Store.open(db) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
+        assert store.schema_version == SCHEMA_VERSION == 4
         [f] = store.findings(repo_key="/srv/app")  # occurrence_repos was backfilled
         assert f.provenance == FileProvenance(path="/srv/app/.env", reader="text")
         assert (f.line, f.user, f.hosts, f.ports, f.database, f.params, f.severity) == (
@@ -66,6 +67,7 @@ def test_a_v1_store_migrates_and_keeps_its_data(tmp_path: Path) -> None:
     assert conn.execute("SELECT target_id FROM scans").fetchall() == [(1,)]
     assert conn.execute("SELECT repo_key, target_id FROM occurrence_repos").fetchall() == [
         ("/srv/app", 1)]
+    assert conn.execute("SELECT seq FROM occurrences").fetchall() == [(1,)]
     conn.close()
 
 
@@ -73,12 +75,12 @@ def test_a_failing_migration_leaves_the_store_at_its_old_version(tmp_path: Path)
     db = tmp_path / "v1.db"
     make_v1_store(db)
     broken = Migration(2, "broken", ("ALTER TABLE scans ADD COLUMN repo_key TEXT", "SELECT nope"))
-    conn = sqlite3.connect(db, isolation_level=None)
-    with pytest.raises(sqlite3.OperationalError):
+    conn = SqliteDatabase.open(db, create=False)
+    with pytest.raises(StoreError, match=r"cannot write the findings store \(no such column"):
         migrate(conn, (V1, broken))
     assert current_version(conn) == 1
     assert "repo_key" not in {r[1] for r in conn.execute("PRAGMA table_info(scans)")}
-    assert migrate(conn, MIGRATIONS) == 3
+    assert migrate(conn, MIGRATIONS) == 4
     conn.close()
 
 
@@ -106,7 +108,7 @@ def test_a_v2_store_gets_one_target_per_scanned_path(tmp_path: Path) -> None:
     """A repository's full-history scope and its `#partial` scope are one git target."""
     db = tmp_path / "v2.db"
     make_v1_store(db)
-    conn = sqlite3.connect(db, isolation_level=None)
+    conn = SqliteDatabase.open(db, create=False)
     assert migrate(conn, (V1, V2)) == 2
     conn.execute(
         "INSERT INTO scans (id, target, started_at, pgsweep_version, stats, repo_key)"

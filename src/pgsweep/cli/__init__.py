@@ -15,6 +15,8 @@ from pgsweep.core.errors import PgsweepError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+STORE_HELP = "Findings store: a file, or a postgresql:// URL a team shares (default: a file in " \
+    "the user's data dir)."
 
 app = typer.Typer(
     name="pgsweep",

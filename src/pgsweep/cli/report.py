@@ -15,7 +15,7 @@ from pgsweep.assess.plan_groups import by_repository
 from pgsweep.assess.risk import explain as explain_risk
 from pgsweep.assess.risk import parse_time, utc_now
 from pgsweep.assess.rotation import Plan, build_plan
-from pgsweep.cli import app, fail, say
+from pgsweep.cli import STORE_HELP, app, fail, say
 from pgsweep.core.models import Credential, Finding
 from pgsweep.reporters.interface import PlanFormat
 from pgsweep.reporters.outfiles import prepare_output
@@ -48,7 +48,7 @@ def _load(store: Store, target: str | None) -> _Stored:
     if chosen is not None:
         problems = [p for p in problems if chosen.path in p]
     elif not problems and not store.has_scans():
-        problems = [f"no scan has been recorded in {store.path}"]
+        problems = [f"no scan has been recorded in {store.location}"]
     return _Stored(
         findings=list(store.findings(target=tid, anchored=True)),
         credentials=list(store.credentials(target=tid)),
@@ -76,8 +76,8 @@ def _plan(s: _Stored, now: datetime) -> Plan:
 
 @app.command()
 def report(
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Findings store (default: in the user's data dir).")] = None,
+    store: Annotated[str | None, typer.Option(
+        "--store", help=STORE_HELP)] = None,
     fmt: Annotated[PlanFormat, typer.Option(
         "--format", "-f", help="Output format.")] = PlanFormat.MARKDOWN,
     output: Annotated[Path | None, typer.Option(
@@ -110,7 +110,7 @@ def report(
 def explain(
     credential: Annotated[str, typer.Argument(
         help="Credential id, a finding id, or a unique prefix of either.")],
-    store: Annotated[Path | None, typer.Option("--store", help="Findings store.")] = None,
+    store: Annotated[str | None, typer.Option("--store", help=STORE_HELP)] = None,
     target: Annotated[str | None, typer.Option("--target", help=TARGET_HELP)] = None,
     now: Annotated[str | None, typer.Option("--now", hidden=True)] = None,
 ) -> None:

@@ -57,8 +57,9 @@ def scan(
     jobs: int = typer.Option(
         0, "--jobs", "-j", min=0, help="Worker processes for large histories (0: one per core)."
     ),
-    store_path: Path | None = typer.Option(
-        None, "--store", help="Findings store to record into (default: in the user data dir)."
+    store_path: str | None = typer.Option(
+        None, "--store", help="Findings store to record into: a file or a postgresql:// URL "
+        "(default: a file in the user data dir)."
     ),
     no_store: bool = typer.Option(False, "--no-store", help="Record nothing; a cold scan."),
     allow_incomplete: bool = typer.Option(

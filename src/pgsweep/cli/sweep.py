@@ -20,7 +20,7 @@ from pgsweep.sources.files import is_within
 from pgsweep.sources.homes import Home
 from pgsweep.sources.processes import ProcessSource
 from pgsweep.sources.sweep import SweepSource
-from pgsweep.store import KEY_ENV, default_key_path
+from pgsweep.store import KEY_ENV, default_key_path, is_url
 
 
 @app.command()
@@ -43,9 +43,9 @@ def sweep(
         False, "--allow-incomplete", help="Exit 0, not 2, when no finding fails the scan but "
         "part of the input could not be read (a broken ref, a corrupt object)."
     ),
-    store_path: Path | None = typer.Option(
-        None, "--store", help="Record the findings into this store (default: record nothing; "
-        "a sweep writes nothing unless asked)."
+    store_path: str | None = typer.Option(
+        None, "--store", help="Record the findings into this store, a file or a postgresql:// "
+        "URL (default: record nothing; a sweep writes nothing unless asked)."
     ),
     no_store_secrets: bool = typer.Option(
         False, "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets."
@@ -70,7 +70,7 @@ def sweep(
         raise fail("--no-homes leaves nothing to sweep: add --processes")
     if processes and not Path("/proc/self/environ").exists():
         raise fail("--processes needs a Linux /proc")
-    writes = [output, store_path]
+    writes = [output, None if store_path is None or is_url(store_path) else Path(store_path)]
     if store_path is not None and not os.environ.get(KEY_ENV):
         writes.append(default_key_path())  # created with the store when missing
     for target in writes:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from pgsweep.cli import app
+from pgsweep.cli import STORE_HELP, app
 from pgsweep.store import Store, TargetInfo
 
 targets_app = typer.Typer(
@@ -17,9 +16,6 @@ targets_app = typer.Typer(
     no_args_is_help=False,
 )
 app.add_typer(targets_app)
-
-STORE_HELP = "Findings store (default: in the user's data dir)."
-
 
 def render_targets(targets: list[TargetInfo]) -> str:
     """One line per target: number, kind, what it holds, last scan, path."""
@@ -35,7 +31,7 @@ def render_targets(targets: list[TargetInfo]) -> str:
 @targets_app.callback()
 def targets(
     ctx: typer.Context,
-    store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
+    store: Annotated[str | None, typer.Option("--store", help=STORE_HELP)] = None,
 ) -> None:
     """List the targets scans were recorded for; `forget X` removes one."""
     if ctx.invoked_subcommand is not None:
@@ -48,7 +44,7 @@ def targets(
 def forget(
     target: Annotated[str, typer.Argument(
         help="The target's number (as listed) or its path.")],
-    store: Annotated[Path | None, typer.Option("--store", help=STORE_HELP)] = None,
+    store: Annotated[str | None, typer.Option("--store", help=STORE_HELP)] = None,
 ) -> None:
     """Remove a target and what only it had seen; credentials also seen elsewhere stay."""
     with Store.open(store, create=False) as opened:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,8 +18,8 @@ def triage(
         "--status", help=f"One of: {', '.join(TRIAGE_STATUSES)}. Omit to show the state.")] = None,
     note: Annotated[str | None, typer.Option(
         "--note", help="Why (never paste the secret).")] = None,
-    store_path: Annotated[Path | None, typer.Option(
-        "--store", help="Findings store to use.")] = None,
+    store_path: Annotated[str | None, typer.Option(
+        "--store", help="Findings store to use: a file or a postgresql:// URL.")] = None,
     target: Annotated[str | None, typer.Option(
         "--target", help="Look the id up among this target's credentials only.")] = None,
 ) -> None:

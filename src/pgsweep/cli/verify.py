@@ -30,8 +30,9 @@ def verify(
         "--verifiers-host", metavar="HOST[:PORT]",
         help="The server the --verifiers file was exported from (repeat for its other "
              "names). Without it a mismatch is only 'unconfirmed', never 'rotated'.")] = None,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Findings store to read and update.")] = None,
+    store: Annotated[str | None, typer.Option(
+        "--store", help="Findings store to read and update: a file or a postgresql:// URL.",
+    )] = None,
     scan_path: Annotated[str | None, typer.Option(
         "--scan", metavar="PATH", help="Scan PATH now and verify its findings.")] = None,
     fmt: Annotated[VerifyFormat, typer.Option(

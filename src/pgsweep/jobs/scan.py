@@ -19,7 +19,7 @@ from pgsweep.findings.pipeline import Scanner, ScanResult
 from pgsweep.sources import select
 from pgsweep.sources.git_tips import blobs_at, default_tip, list_tips, present_commits
 from pgsweep.sources.interface import Source, TippedSource
-from pgsweep.store import Store, StoreError, repo_key_for
+from pgsweep.store import Store, StoreError, StoreLocation, repo_key_for
 
 SourceOpener = Callable[[ScanOptions], Source]
 
@@ -107,7 +107,7 @@ def current_tips(source: Source, repo: Path) -> tuple[str, ...]:
 
 
 def open_scan_store(
-    path: Path | None, *, enabled: bool = True, store_secrets: bool = True
+    path: StoreLocation | None, *, enabled: bool = True, store_secrets: bool = True
 ) -> tuple[Store | None, str | None]:
     """The store `scan` records into, and a warning when the default one is unusable.
 

@@ -1,11 +1,16 @@
-"""The store's SQLite schema as an ordered list of migrations, and the code that applies them."""
+"""The store's schema as an ordered list of migrations, and the code that applies them.
+
+Statements are written in SQLite's dialect; a PostgreSQL store runs the same list
+(`pgsweep.store.postgres_db` adapts the spellings).
+"""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pgsweep.store.backend import Database
+from pgsweep.store.codec import place_key, provenance_from_json
 from pgsweep.store.errors import SchemaError
 
 TRIAGE_STATUSES = ("open", "false-positive", "rotated", "accepted")
@@ -20,7 +25,7 @@ class Migration:
     version: int
     description: str
     statements: tuple[str, ...] = ()
-    run: Callable[[sqlite3.Connection], None] | None = None
+    run: Callable[[Database], None] | None = None
 
 
 _STATUS_CHECK = ", ".join(f"'{s}'" for s in TRIAGE_STATUSES)
@@ -87,10 +92,8 @@ V1 = Migration(
     ),
 )
 
-def _backfill_places(conn: sqlite3.Connection) -> None:
+def _backfill_places(conn: Database) -> None:
     """v1 rows get the place key v2 compares to tell a new place from a known one."""
-    from pgsweep.store.codec import place_key, provenance_from_json
-
     rows = conn.execute("SELECT id, provenance, line FROM occurrences").fetchall()
     conn.executemany(
         "UPDATE occurrences SET place = ? WHERE id = ?",
@@ -125,7 +128,7 @@ V2 = Migration(
     run=_backfill_places,
 )
 
-def _backfill_targets(conn: sqlite3.Connection) -> None:
+def _backfill_targets(conn: Database) -> None:
     """v2 scopes become targets: `PATH` and `PATH#partial` are both the target PATH."""
     scopes = [r[0] for r in conn.execute(
         "SELECT repo_key FROM scans WHERE repo_key IS NOT NULL GROUP BY repo_key ORDER BY MIN(id)"
@@ -140,8 +143,7 @@ def _backfill_targets(conn: sqlite3.Connection) -> None:
                 (path, path + PARTIAL_SUFFIX),
             ).fetchone() is not None
             kind = "stdin" if path == "-" else ("git" if git else "path")
-            cur = conn.execute("INSERT INTO targets (path, kind) VALUES (?, ?)", (path, kind))
-            ids[path] = int(cur.lastrowid or 0)
+            ids[path] = conn.insert("INSERT INTO targets (path, kind) VALUES (?, ?)", (path, kind))
         conn.execute("UPDATE scans SET target_id = ? WHERE repo_key = ?", (ids[path], scope))
         conn.execute(
             "UPDATE occurrence_repos SET target_id = ? WHERE repo_key = ?", (ids[path], scope))
@@ -164,37 +166,56 @@ V3 = Migration(
     run=_backfill_targets,
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3)
+def _number_occurrences(conn: Database) -> None:
+    """Occurrences recorded so far keep their order: SQLite's row ids."""
+    if conn.dialect == "sqlite":
+        conn.execute("UPDATE occurrences SET seq = rowid")
+
+
+V4 = Migration(
+    4,
+    "occurrences numbered in the order they were recorded, on every database engine",
+    (
+        "ALTER TABLE occurrences ADD COLUMN seq INTEGER",
+        "CREATE INDEX occurrences_by_seq ON occurrences(seq)",
+    ),
+    run=_number_occurrences,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3, V4)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
-def current_version(conn: sqlite3.Connection) -> int:
+def current_version(conn: Database) -> int:
     """0 for an empty database; the recorded version of a store; SchemaError otherwise."""
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = conn.table_names()
     if not tables:
         return 0
     if "meta" not in tables:
-        raise SchemaError("not a pgsweep store (no meta table)")
+        raise SchemaError(f"{conn.name}: not a pgsweep store (no meta table)")
     row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     if row is None or not str(row[0]).isdigit():
-        raise SchemaError("not a pgsweep store (no schema_version)")
+        raise SchemaError(f"{conn.name}: not a pgsweep store (no schema_version)")
     return int(row[0])
 
 
-def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
-    """Apply every migration newer than the store, each in its own transaction."""
+def migrate(conn: Database, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """Apply every migration newer than the store, each in its own write transaction (so
+    two pgsweeps opening a new store at once apply each migration once)."""
     target = migrations[-1].version
     version = current_version(conn)
     if version > target:
         raise SchemaError(
-            f"store schema version {version} is newer than this pgsweep supports ({target}); "
-            "upgrade pgsweep"
+            f"{conn.name}: store schema version {version} is newer than this pgsweep "
+            f"supports ({target}); upgrade pgsweep"
         )
     for m in migrations:
         if m.version <= version:
             continue
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with conn.transaction():
+            version = current_version(conn)  # another process may have moved it meanwhile
+            if m.version <= version:
+                continue
             for sql in m.statements:
                 conn.execute(sql)
             if m.run is not None:
@@ -204,9 +225,5 @@ def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRAT
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (str(m.version),),
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        version = m.version
+            version = m.version
     return version

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from pgsweep.core.models import Finding
-from pgsweep.store import Store, StoreError, default_store_path
+from pgsweep.store import Store, StoreError, StoreLocation, default_store_path
 from pgsweep.verify.interface import Status, VerificationResult, Verifier
 from pgsweep.verify.targets import iter_targets
 
 METHOD_ORDER = {"offline": 0, "live": 1}
 
 
-def findings_from_store(path: Path | None, target: str | None = None) -> list[Finding]:
+def findings_from_store(path: StoreLocation | None, target: str | None = None) -> list[Finding]:
     """Every finding in the store (of one target: a path or number from `pgsweep targets`),
     with its decrypted secret ("" if not stored)."""
     with Store.open(path, create=False) as store:
@@ -29,7 +28,7 @@ def default_store_exists() -> bool:
         return False
 
 
-def record_results(path: Path | None, results: Sequence[VerificationResult]) -> int:
+def record_results(path: StoreLocation | None, results: Sequence[VerificationResult]) -> int:
     """Keep each result of a credential the store knows; returns how many were recorded.
 
     A skipped result checked nothing (a credential of another server than the verifier
