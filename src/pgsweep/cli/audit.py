@@ -43,8 +43,9 @@ def audit(
     progress: bool | None = typer.Option(None, "--progress/--no-progress"),
     jobs: int = typer.Option(
         0, "--jobs", "-j", min=0, help="Repositories scanned at once (0: one per core)."),
-    store_path: Path | None = typer.Option(
-        None, "--store", help="Findings store to record into (default: in the user data dir)."),
+    store_path: str | None = typer.Option(
+        None, "--store", help="Findings store to record into: a file or a postgresql:// URL "
+        "(default: a file in the user data dir)."),
     no_store: bool = typer.Option(False, "--no-store", help="Record nothing; a cold audit."),
     no_store_secrets: bool = typer.Option(
         False, "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets."),
