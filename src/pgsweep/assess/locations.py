@@ -45,6 +45,11 @@ class Location:
     last_commit: str | None = None  # git: the newest commit whose version still held it
     repository: str | None = None  # git: the repository (path, or URL without credentials)
 
+    @property
+    def text(self) -> str:
+        """`where:line`, as every plan shows a place."""
+        return f"{self.where}:{self.line}"
+
 
 class Scrubber:
     """Replaces secret material that slipped into a host, path or name (the rule of

@@ -319,7 +319,7 @@ def _clean_steps(locations: Sequence[Location]) -> list[Recommendation]:
         locs = by_channel.get(text.channel)
         if not locs:
             continue
-        shown = sorted({f"{loc.where}:{loc.line}" for loc in locs})
+        shown = sorted({loc.text for loc in locs})
         more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
         paths = sorted({_git_path(loc.where) for loc in locs})[:5]
         commands = [cmd.format(path=shlex.quote(path)) for cmd in text.commands

@@ -212,8 +212,19 @@ def provenance_path(p: Provenance) -> str | None:
     if isinstance(p, ImageProvenance):
         inner = p.member or p.part
         return f"{p.path}!{p.layer}!{inner}" if p.layer else f"{p.path}!{inner}"
-    member = getattr(p, "member", None)
+    member = None if isinstance(p, ProcessProvenance) else p.member
     return f"{p.path}!{member}" if member else p.path
+
+
+def place_key(p: Provenance) -> str:
+    """Where a chunk comes from, as part of its findings' ids: a git blob by its id (the same
+    content is one place in every commit), anything else by kind, path and, for a record
+    with its own time (a log line, a message), that time."""
+    if isinstance(p, GitProvenance):
+        return f"git:{p.blob}"
+    timestamp = p.timestamp if isinstance(
+        p, CiLogProvenance | HistoryProvenance | ChatProvenance | MailProvenance) else None
+    return f"{p.kind}:{provenance_path(p)}:{timestamp or ''}"
 
 
 # --------------------------------------------------------------------------- chunks
@@ -265,12 +276,6 @@ class ParsedCredential:
     database: str | None = None
     params: tuple[tuple[str, str], ...] = ()
     kind: SecretKind = SecretKind.PASSWORD
-
-    def param(self, key: str) -> str | None:
-        for k, v in self.params:
-            if k == key:
-                return v
-        return None
 
 
 @dataclass(frozen=True)

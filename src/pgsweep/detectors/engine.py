@@ -33,10 +33,9 @@ PATH_SCOPED_REACH = 100
 WHOLE_WINDOW = 8 * 1024
 
 
-# One hyperscan pass per chunk locates every keyword. Measured on sqlalchemy's history
-# (docs/performance.md): a separate presence pass over a few short anchors first saved
-# nothing, since `pass` and `postgres` occur in 97% of its bytes; grouping keywords under
-# fewer stems and checking the keyword in place did not beat locating the keywords.
+# One hyperscan pass per chunk locates every keyword. A separate presence pass over a few
+# short anchors first would save nothing: `pass` and `postgres` occur in almost every
+# chunk of source code (docs/performance.md).
 Windows = dict[int, list[tuple[int, int]]]
 
 
@@ -109,7 +108,7 @@ class SignatureDetector:
         """The keyword-less (path-scoped) signatures that read a chunk at this path whole.
 
         Remembered for the last path: a git scan reads every version of a file in a row,
-        and matching each blob's path against every pattern again cost rails/rails ~1 s.
+        so the path's patterns are matched once per file, not once per version.
         """
         if self._last_path is not None and self._last_path[0] == (kind, path, reader):
             return self._last_path[1]
@@ -185,8 +184,8 @@ class SignatureDetector:
 
 class _LineCounter:
     """1-based line numbers of byte offsets in one chunk, counted from the last offset
-    asked for rather than from the start: counting from the start for every match cost
-    sqlalchemy's documentation (thousands of example URIs in one file) 0.37 s."""
+    asked for rather than from the start, so a file with thousands of matches is counted
+    through once."""
 
     def __init__(self, data: bytes) -> None:
         self._data = data

@@ -39,10 +39,6 @@ def is_available(engine: str) -> bool:
     return engine == "find" or _module(engine) is not None
 
 
-def hyperscan_available() -> bool:
-    return is_available("hyperscan")
-
-
 def best_engine(use_hyperscan: bool = True) -> str:
     """The fastest engine installed (hyperscan only if allowed)."""
     for engine in ENGINES:

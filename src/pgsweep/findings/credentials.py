@@ -6,11 +6,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pgsweep.core.models import (
+    ChatProvenance,
+    CiLogProvenance,
     Credential,
     CredentialId,
     Finding,
     FindingId,
     GitProvenance,
+    HistoryProvenance,
+    MailProvenance,
+    ProcessProvenance,
     Provenance,
     SecretKind,
     Severity,
@@ -22,7 +27,11 @@ def provenance_time(p: Provenance) -> str | None:
     """When the secret was exposed at this place, as ISO 8601, if known."""
     if isinstance(p, GitProvenance):
         return p.date
-    return getattr(p, "timestamp", None) or getattr(p, "mtime", None)
+    if isinstance(p, ProcessProvenance):
+        return None  # what is running now, not when it was written
+    if isinstance(p, CiLogProvenance | HistoryProvenance | ChatProvenance | MailProvenance):
+        return p.timestamp or p.mtime  # the record's own time, else the file's
+    return p.mtime
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pgsweep.core.models import (
     ScanStats,
     Severity,
     Skipped,
-    provenance_path,
+    place_key,
 )
 from pgsweep.detectors import filters as filters_mod
 from pgsweep.detectors.decoders import iter_decoded
@@ -44,13 +44,6 @@ class ScanResult:
     credentials: tuple[Credential, ...]
     stats: ScanStats
     signatures: tuple[Signature, ...] = field(default=(), repr=False)
-
-
-def _where(chunk: Chunk) -> str:
-    p = chunk.provenance
-    if isinstance(p, GitProvenance):
-        return f"git:{p.blob}"
-    return f"{p.kind}:{provenance_path(p)}:{getattr(p, 'timestamp', '') or ''}"
 
 
 def is_signature_file(data: bytes) -> bool:
@@ -150,7 +143,7 @@ class Scanner:
             severity = min(severity, Severity.LOW)
         line = chunk.original_line(c.line)
         return Finding(
-            id=finding_id(cid, c.rule, _where(chunk), line),
+            id=finding_id(cid, c.rule, place_key(chunk.provenance), line),
             rule=c.rule,
             kind=p.kind,
             provenance=chunk.provenance,

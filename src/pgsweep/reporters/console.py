@@ -61,7 +61,7 @@ def place_text(place: Place, repository: bool = False) -> tuple[str, str]:
         bits.append(p.tool + (f" {p.connection}" if p.connection else ""))
     elif isinstance(p, FileProvenance) and p.reader not in ("text", "worktree"):
         bits.append(p.reader)
-    user = getattr(p, "user", None)
+    user = p.user
     lead = f"{user}: " if user else ""
     return lead + where, f"({', '.join(bits)})" if bits else ""
 

@@ -145,7 +145,7 @@ def _timeline(plan: Plan, now: datetime) -> str:
         for loc in p.locations:
             t = parse_time(loc.seen)
             if t is not None:
-                evs.append((t, str(loc.channel), f"{loc.channel}: {loc.where}:{loc.line}"))
+                evs.append((t, str(loc.channel), f"{loc.channel}: {loc.text}"))
         if not evs:
             t = parse_time(p.risk.first_seen)
             if t is not None:

@@ -81,9 +81,6 @@ class Report:
     def _plans(self) -> dict[str, CredentialPlan]:
         return {p.credential.id: p for p in self.plan.credentials}
 
-    def plan_of(self, credential: str) -> CredentialPlan | None:
-        return self._plans.get(credential)
-
     def severity_of(self, credential: str) -> Severity | None:
         """A credential's risk severity (what every output shows for its findings)."""
         p = self._plans.get(credential)

@@ -143,7 +143,7 @@ def _credential_section(i: int, p: CredentialPlan) -> list[str]:
         out.append(f"| {cell(f.describe_effect())} | {cell(f.name)} | {cell(f.reason)} |")
     out += ["", "**Where it leaked:**", ""]
     for loc in p.locations:
-        bits = [str(loc.channel), code(f"{loc.where}:{loc.line}")]
+        bits = [str(loc.channel), code(loc.text)]
         if loc.detail:
             bits.append(prose(loc.detail))
         if loc.seen:

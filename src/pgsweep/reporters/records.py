@@ -8,6 +8,7 @@ from typing import Any
 
 from pgsweep.assess.rotation import CredentialPlan
 from pgsweep.core.models import Finding, GitProvenance, Severity, provenance_path
+from pgsweep.findings.credentials import provenance_time
 from pgsweep.findings.fingerprint import redact
 from pgsweep.findings.places import Place
 
@@ -28,7 +29,7 @@ def finding_record(f: Finding, reveal: bool, severity: Severity | None = None) -
         "line": f.line,
         "commit": git.commit if git else None,
         "author": git.author if git else None,
-        "date": git.date if git else (getattr(p, "timestamp", None) or getattr(p, "mtime", None)),
+        "date": provenance_time(p),
         "secret": f.secret if reveal else redact(f.secret),
         "fingerprint": f.fingerprint,
         "user": f.user,

@@ -31,8 +31,8 @@ GIT_ENV = {
 }
 
 
-# BlobRef and BlobRead are made once per blob (rails/rails: 292k of each, in the listing
-# and in every worker): named tuples cost a third of a frozen dataclass to construct.
+# BlobRef and BlobRead are made once per blob, in the listing and in every worker: named
+# tuples cost a third of a frozen dataclass to construct.
 class BlobRef(NamedTuple):
     """A blob to read, and the first commit and path it appears at (when the enumeration
     knows them)."""

@@ -3,9 +3,8 @@
 Each worker owns one file of listing lines (`git_shards.write_listing`), sorts it by path and
 takes its path groups from the front. A worker that runs out takes half of what is left
 of the fullest other worker, from the back. How long a path takes depends on its bytes,
-on git's deltas and on how often keywords hit, none of which the listing knows: dealt by
-blob count, one of sqlalchemy's two workers idled 1.4 s at the end and one of rails'
-2.1 s.
+on git's deltas and on how often keywords hit, none of which the listing knows, so
+shares dealt by blob count alone would leave some workers idle at the end.
 
 The locks and counters are made before the workers fork, which inherit them. An owner
 writes its sorted lines back into its file and the byte offset and blob count at each

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pgsweep.core.models import (
     Chunk,
+    FileProvenance,
     Finding,
     GitProvenance,
     Skipped,
@@ -92,7 +93,7 @@ class SweepSource:
             yield from self._iter_machine_files()
         if self.processes is not None:
             for item in self.processes.iter_items():
-                user = getattr(item.provenance, "user", None) if isinstance(item, Chunk) else None
+                user = item.provenance.user if isinstance(item, Chunk) else None
                 self._count(user, item)
                 yield item
 
@@ -238,7 +239,7 @@ class SweepSource:
                 tally.encrypted += 1
             return
         p = item.provenance
-        for flag in getattr(p, "risk_flags", None) or ():
+        for flag in (p.risk_flags if isinstance(p, FileProvenance) else None) or ():
             tally.risk.add(f"{provenance_path(p)}: {flag}")
 
     # ----------------------------------------------------------------- after the scan
@@ -262,7 +263,7 @@ class SweepSource:
 
     def user_of(self, f: Finding) -> str | None:
         """The user a finding belongs to: its provenance's user, else the home holding it."""
-        user = getattr(f.provenance, "user", None)
+        user = f.provenance.user
         if user:
             return str(user)
         path = f.provenance.repo if isinstance(f.provenance, GitProvenance) else f.provenance.path
