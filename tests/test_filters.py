@@ -201,6 +201,21 @@ def cand_at(password: str, *hosts: str) -> Candidate:
         ("Xq9-mm2Lp", ("DB_HOST",), None),
         ("Xq9-mm2Lp", ("localhost",), None),
         ("Xq9-mm2Lp", ("PG-PROD-01",), None),
+        # guessable values (zxcvbn) are weak: info with no host, a host left to code, a
+        # documentation address or name, or a host list of local names; real elsewhere
+        ("q1w2e3", (), "weak-on-local-host"),
+        ("pizza", ("2001:db8::1",), "weak-on-local-host"),
+        ("bar", ("#{host}",), "weak-on-local-host"),
+        ("ssap", ("%s",), "weak-on-local-host"),
+        ("asdf", ("localhost,localhost",), "weak-on-local-host"),
+        ("asf", ("localhost", "invalid"), "weak-on-local-host"),
+        ("1234", ("asldkfjasdf!!#1308140.com",), "weak-on-local-host"),
+        ("tiger", ("127.0.0.1&amp",), "weak-on-local-host"),
+        ("q1w2e3", ("db.corp.net",), None),
+        ("pizza", ("192.168.0.199",), None),
+        ("Kx81-mmQz", (), None),
+        ("Kx81-mmQz", ("#{host}",), None),
+        ("Kx81-mmQz", ("2001:db8::1",), None),
     ],
 )
 def test_info_reason(password: str, hosts: tuple[str, ...], reason: str | None) -> None:
@@ -264,8 +279,17 @@ def test_suppression_reason_names_the_first_filter() -> None:
         (("hostname",), True),
         (("somehost", "db.example.org"), True),
         (("pghost10", "host2", "H:P"), True),
+        (("localhost,::1",), True),
+        (("192.0.2.10", "198.51.100.7", "203.0.113.9", "[2001:db8::5]"), True),
+        (("invalid", "test", "example", "local"), True),
+        (("asldkfjasdf!!#1308140.com",), True),
+        (("database=test&host=127.0.0.1",), True),
         (("127.0.0.1", "db.corp.net"), False),
+        (("localhost,db.corp.net",), False),
         (("10.0.0.5",), False),
+        (("192.0.3.1", "2001:db9::1", "fe80::1%eth0"), False),
+        (("#{host}",), False),
+        (("${DB_HOST}",), False),
         ((), False),
     ],
 )
@@ -311,3 +335,22 @@ def test_md5_verifier_of_a_placeholder() -> None:
     assert not filters.is_placeholder(cand(verifier, user="alice"))
     other = "md5" + hashlib.md5(b"Xq9-mm2Lp" + b"bob").hexdigest()
     assert not filters.is_placeholder(cand(other, user="bob"))
+
+
+@pytest.mark.parametrize(
+    ("value", "guessable"),
+    [
+        ("q1w2e3", True),  # a keyboard walk
+        ("pizza", True),  # a dictionary word
+        ("ssap", True),  # a reversed one
+        ("original", True),
+        ("hunter22", True),
+        ("", False),
+        ("Kx81-mmQz", False),
+        ("test4scram", False),
+        ("uaZoSSHgi7mVM7kYaROtusClKu", False),
+        ("password" * 4, False),  # past the length judged: never weak by estimate
+    ],
+)
+def test_guessable(value: str, guessable: bool) -> None:
+    assert filters.is_guessable(value) is guessable

@@ -56,6 +56,10 @@ CASES = [
     # example
     ("db.example.com", HostClass.EXAMPLE, None),
     ("pg.test", HostClass.EXAMPLE, None),
+    ("192.0.2.10", HostClass.EXAMPLE, None),  # documentation addresses, though "private"
+    ("2001:db8::1", HostClass.EXAMPLE, None),
+    ("asldkfjasdf!!#1308140.com", HostClass.EXAMPLE, None),  # no host name at all
+    ("invalid", HostClass.EXAMPLE, None),
 ]
 
 

@@ -88,10 +88,21 @@ def test_parsed_with_siblings(text: str, expected: ParsedCredential) -> None:
         "import psycopg2\nconn = psycopg2.connect(host=h, user=u, password=pw)",
         "import psycopg2\nDB_PASSWORD = secret_value",
         'import psycopg2\nconn = psycopg2.connect(user="u", password=os.environ["X"])',
+        # a number assigned in code is a constant (node-postgres' netezza handshake)
+        "// PostgreSQL Protocol Versions\nconst HSV2_CLIENT_HOST_NAME = 15\n"
+        "const HSV2_CLIENT_OS_USER = 16\nconst PG_PROTOCOL_3 = 3\n"
+        "const AUTH_REQ_PASSWORD = 3\nconst AUTH_REQ_MD5 = 5\n",
     ],
 )
 def test_not_postgres_or_not_a_literal(text: str) -> None:
     assert parse_all(text) == []
+
+
+def test_a_host_value_with_commas_is_a_host_list() -> None:
+    text = ("const pg = require('pg')\nconst client = new pg.Client({user: 'brian', "
+            "host: 'h1.corp.net,h2.corp.net', password: 'Kx81-mmQz'})")
+    assert parse_all(text) == [ParsedCredential(
+        password="Kx81-mmQz", user="brian", hosts=("h1.corp.net", "h2.corp.net"))]
 
 
 def test_the_structure_decides_before_the_window() -> None:

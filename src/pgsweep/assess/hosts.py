@@ -127,6 +127,8 @@ def classify_host(host: str) -> HostInfo:
         return HostInfo(host, HostClass.LOCAL, None, why)
     ip = _ip(h)
     if ip is not None:
+        if is_documentation_host(h):  # 192.0.2.0/24 and 2001:db8::/32 count as private too
+            return HostInfo(host, HostClass.EXAMPLE, None, "documentation address")
         if ip.is_link_local:
             return HostInfo(host, HostClass.INTERNAL, None, "link-local address")
         if ip.is_private or (ip.version == 4 and ip in _CGNAT):

@@ -3,10 +3,13 @@ local hosts."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
+
+import zxcvbn
 
 from pgsweep.core.models import Candidate
 
@@ -153,6 +156,12 @@ _DOC_HOSTS = frozenset(
     """.split()
 )
 _DOC_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
+# The reserved top-level names themselves, written as a host (`localhost,invalid`).
+_RESERVED_LABELS = frozenset({"example", "invalid", "test", "local"})
+_DOC_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"))
+# Characters no host name, address or socket path holds (templates are told apart first).
+_NOT_A_HOST_RE = re.compile(r"""[\s!"#&'()*+;<=>?\\^`|]""")
 _DOC_DOMAINS = ("example.com", "example.net", "example.org")
 
 
@@ -221,8 +230,9 @@ def is_placeholder(c: Candidate) -> bool:
 
 def is_weak(c: Candidate) -> bool:
     """An easily guessed value people really set: `123456`, `test`, `tiger`, `mypass`, `pw`,
-    `foobar`, `d`, `top secret`, `pass_A`, `testpassword`, and the one- or two-letter
-    stand-ins of tests (`p`, `x1`, `a'b`)."""
+    `foobar`, `d`, `top secret`, `pass_A`, `testpassword`, the one- or two-letter stand-ins
+    of tests (`p`, `x1`, `a'b`), and whatever a strength estimator guesses quickly
+    (`q1w2e3`, `pizza`, `ssap`: see `is_guessable`)."""
     pw = (c.parsed.password or "").strip().strip("'\"")
     low = pw.lower()
     if low in _WEAK or low.rstrip("!?.") in _WEAK:
@@ -231,13 +241,37 @@ def is_weak(c: Candidate) -> bool:
     split_at_at = any("@" in h for h in c.parsed.hosts)
     if _STANDIN_RE.fullmatch(pw) and not split_at_at:
         return True
-    return len(pw) <= 64 and _WORDY_RE.match(pw.rstrip("!?.")) is not None
+    if len(pw) <= 64 and _WORDY_RE.match(pw.rstrip("!?.")) is not None:
+        return True
+    return not split_at_at and is_guessable(pw)
+
+
+# zxcvbn's estimate below which a password is "too guessable" or "very guessable" (its
+# scores 0 and 1): keyboard walks, dictionary words and their reversals, short sequences.
+GUESSABLE_BELOW = 10**6
+# Longer values are never judged weak here (and zxcvbn's cost grows with the length).
+GUESSABLE_MAX_LEN = 24
+
+
+@functools.lru_cache(maxsize=4096)
+def is_guessable(password: str) -> bool:
+    """Whether zxcvbn expects fewer than a million guesses to find the password."""
+    if not password or len(password) > GUESSABLE_MAX_LEN:
+        return False
+    return float(zxcvbn.zxcvbn(password)["guesses"]) < GUESSABLE_BELOW
+
+
+def is_unknown_host(host: str) -> bool:
+    """A host the text leaves to code (`#{host}`, `${DB_HOST}`, `%s`, `{host}`): which
+    server it names is not written here."""
+    return _TEMPLATE_RE.search(host) is not None
 
 
 def is_weak_on_local_host(c: Candidate) -> bool:
-    """A weak value for a local, documentation or unnamed (libpq default: local) host."""
-    hosts = c.parsed.hosts
-    return is_weak(c) and (not any(hosts) or is_local_only(hosts))
+    """A weak value for a local or documentation host, or for none that the text names (no
+    host: libpq's default, the local socket; or a host left to code)."""
+    hosts = [h for h in c.parsed.hosts if h and not is_unknown_host(h)]
+    return is_weak(c) and (not hosts or is_local_only(hosts))
 
 
 _PLACEHOLDER_HOST_RE = re.compile(
@@ -342,11 +376,22 @@ def is_local_host(host: str) -> bool:
 
 
 def is_documentation_host(host: str) -> bool:
-    """RFC 2606 / 6761 names reserved for examples, and one-letter stand-ins (`h`, `h1`):
-    never a real server."""
+    """RFC 2606 / 6761 names reserved for examples, RFC 5737 / 3849 documentation
+    addresses, one-letter stand-ins (`h`, `h1`), and text that cannot name a host at all
+    (`asldkfj!!#1.com`, `127.0.0.1&amp`): never a real server."""
     h = host.strip().lower().rstrip(".")
     if h.count(":") == 1:
         h = h.split(":", 1)[0]  # `H:P` given as one host= value
+    if is_unknown_host(h):
+        return False  # code names the server: unknown, not an example
+    if h in _RESERVED_LABELS or _NOT_A_HOST_RE.search(h):
+        return True
+    try:
+        address = ipaddress.ip_address(h.strip("[]").split("%", 1)[0])
+    except ValueError:
+        address = None
+    if address is not None:
+        return any(address in net for net in _DOC_NETWORKS)
     # `h`, `h1`, `host2`, `pghost10`, `db-host-3`: numbered stand-ins
     if re.fullmatch(r"[a-z]\d?", h) or re.sub(r"[-_]?\d+$", "", h) in _DOC_HOSTS:
         return True
@@ -358,5 +403,7 @@ def is_documentation_host(host: str) -> bool:
 
 
 def is_local_only(hosts: Sequence[str]) -> bool:
-    """Every host is local or a documentation name (no host at all is not local)."""
-    return bool(hosts) and all(is_local_host(h) or is_documentation_host(h) for h in hosts)
+    """Every host is local or a documentation name (no host at all is not local); a
+    `h1,h2` value is a host list, as libpq reads one."""
+    names = [n for h in hosts for n in (h.split(",") if "," in h else [h])]
+    return bool(names) and all(is_local_host(h) or is_documentation_host(h) for h in names)

@@ -259,8 +259,8 @@ def _split_host(host: str, port: str | None) -> tuple[str, str | None]:
 
 
 def _is_code_reference(raw: str, text: str, start: int, scope: Scope) -> bool:
-    """A bare word where code would write a variable: inside a call or object, or after
-    ` = ` outside any `[section]` (`PASSWORD = secret_value`)."""
+    """A bare word where code would write a variable or a number: inside a call or object,
+    or after ` = ` outside any `[section]` (`PASSWORD = secret_value`, `AUTH_PASSWORD = 3`)."""
     if _QUOTED_RE.match(raw):
         return False
     if scope.kind == "brackets":
@@ -269,8 +269,9 @@ def _is_code_reference(raw: str, text: str, start: int, scope: Scope) -> bool:
     code_assignment = text[max(0, start - 3) : start].endswith((" = ", " =", "= "))
     if scope.kind != "section" and code_assignment and _EXPRESSION_RE.fullmatch(bare):
         return True  # `password = $stdin.gets.strip`, `password = config.db.pw`
-    if _IDENT_RE.fullmatch(bare) is None or scope.kind == "section":
+    if scope.kind == "section" or not (_IDENT_RE.fullmatch(bare) or bare.isdigit()):
         return False
+    # `PASSWORD = secret_value`, and `AUTH_REQ_PASSWORD = 3`: a number in code is no string
     before = text[max(0, start - 3) : start]
     return before.endswith((" = ", " =", "= "))
 
@@ -333,7 +334,9 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         ports: tuple[str, ...] = url.ports
     elif host is not None:
         host, port = _split_host(host, port)
-        hosts, ports = (host,), (port,) if port else ()
+        # `host: "h1,h2"`: a host list, as libpq reads one
+        hosts = tuple(h for h in host.split(",") if h) or (host,)
+        ports = (port,) if port else ()
     else:
         hosts, ports = (), (url.ports if url else ())
     if not by_structure and not (host or (url is not None and url.hosts)):
