@@ -213,91 +213,108 @@ def _decode_secret(chunk: Chunk, text: str) -> Chunk | None:
     `stringData:`; None when the text is not a Secret or nothing decodes."""
     if not (_SECRET_KIND_RE.search(text) or _JSON_SECRET_RE.search(text)):
         return None
-    lines = text.split("\n")
-    out: list[str] = []
-    line_map: list[int] = []
-    changed = False
-
-    def emit(line: str, src: int) -> None:
-        out.append(line)
-        line_map.append(_orig(chunk, src))
-
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        m = _YAML_DATA_RE.match(line)
-        if m and m.group("key") == "data":
-            ind = m.group("ind")
-            emit(f"{ind}stringData:", i)
-            if m.group("flow"):
-                for entry in m.group("flow").strip("{}").split(","):
-                    k, sep, v = entry.partition(":")
-                    plain = _b64_text(v) if sep else None
-                    if plain is not None:
-                        changed = True
-                        _emit_value(emit, f"{ind}  ", k.strip(), plain, i)
-                i += 1
-                continue
-            i += 1
-            while i < len(lines):
-                e = _YAML_ENTRY_RE.match(lines[i])
-                if not lines[i].strip():
-                    emit(lines[i], i)
-                    i += 1
-                    continue
-                if e is None or len(e.group("ind")) <= len(ind):
-                    break
-                plain = _b64_text(e.group("val"))
-                if plain is None:
-                    emit(lines[i], i)
-                else:
-                    changed = True
-                    _emit_value(emit, e.group("ind"), e.group("key"), plain, i)
-                i += 1
-            continue
-        j = _JSON_DATA_RE.search(line)
-        if j:
-            body = j.group("body")
-            decoded = []
-            for e2 in _JSON_ENTRY_RE.finditer(body):
-                plain = _b64_text(e2.group("val"))
-                if plain is not None:
-                    decoded.append((e2.group("key"), plain))
-            if decoded:
-                changed = True
-                if line[: j.start()].strip():
-                    emit(line[: j.start()], i)
-                emit('"stringData": {', i)
-                for k, v in decoded:
-                    _emit_value(emit, "  ", k, v, i)
-                emit("}", i)
-                i += 1
-                continue
-            if body.strip() == "" and line.rstrip().endswith("{"):
-                # pretty-printed JSON: entries on the following lines
-                emit(line[: j.start()] + '"stringData": {', i)
-                i += 1
-                while i < len(lines) and "}" not in lines[i]:
-                    e3 = _JSON_ENTRY_RE.search(lines[i])
-                    plain = _b64_text(e3.group("val")) if e3 else None
-                    if e3 and plain is not None:
-                        changed = True
-                        ind = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
-                        _emit_value(emit, ind, e3.group("key"), plain, i)
-                    else:
-                        emit(lines[i], i)
-                    i += 1
-                continue
-        emit(line, i)
-        i += 1
-    if not changed:
+    rewrite = _SecretRewrite(chunk, text.split("\n"))
+    rewrite.run()
+    if not rewrite.changed:
         return None
     return Chunk(
-        data="\n".join(out).encode("utf-8", "surrogateescape"),
+        data="\n".join(rewrite.out).encode("utf-8", "surrogateescape"),
         provenance=chunk.provenance,
-        line_map=tuple(line_map),
+        line_map=tuple(rewrite.line_map),
         decoded=True,
     )
+
+
+class _SecretRewrite:
+    """One pass over a Secret manifest's lines: each `data:` block (YAML block or flow,
+    JSON inline or pretty-printed) rewritten as `stringData:` with its values decoded,
+    every other line kept; each output line maps back to its source line."""
+
+    def __init__(self, chunk: Chunk, lines: list[str]) -> None:
+        self.chunk = chunk
+        self.lines = lines
+        self.out: list[str] = []
+        self.line_map: list[int] = []
+        self.changed = False
+
+    def emit(self, line: str, src: int) -> None:
+        self.out.append(line)
+        self.line_map.append(_orig(self.chunk, src))
+
+    def value(self, ind: str, key: str, plain: str, src: int) -> None:
+        self.changed = True
+        _emit_value(self.emit, ind, key, plain, src)
+
+    def run(self) -> None:
+        i = 0
+        while i < len(self.lines):
+            line = self.lines[i]
+            m = _YAML_DATA_RE.match(line)
+            j = None if m and m.group("key") == "data" else _JSON_DATA_RE.search(line)
+            if m and m.group("key") == "data":
+                i = self._yaml(i, m)
+            elif j is not None and (nxt := self._json(i, j)) is not None:
+                i = nxt
+            else:
+                self.emit(line, i)
+                i += 1
+
+    def _yaml(self, i: int, m: re.Match[str]) -> int:
+        """A YAML `data:` block at line i; the line after it."""
+        ind = m.group("ind")
+        self.emit(f"{ind}stringData:", i)
+        if m.group("flow"):
+            for entry in m.group("flow").strip("{}").split(","):
+                k, sep, v = entry.partition(":")
+                plain = _b64_text(v) if sep else None
+                if plain is not None:
+                    self.value(f"{ind}  ", k.strip(), plain, i)
+            return i + 1
+        i += 1
+        lines = self.lines
+        while i < len(lines):
+            e = _YAML_ENTRY_RE.match(lines[i])
+            if lines[i].strip() and (e is None or len(e.group("ind")) <= len(ind)):
+                break
+            plain = _b64_text(e.group("val")) if e is not None and lines[i].strip() else None
+            if e is None or plain is None:
+                self.emit(lines[i], i)
+            else:
+                self.value(e.group("ind"), e.group("key"), plain, i)
+            i += 1
+        return i
+
+    def _json(self, i: int, j: re.Match[str]) -> int | None:
+        """A JSON `"data": {…}` at line i; the line after it, or None when it is not one
+        to rewrite (the line is then kept as it is)."""
+        line = self.lines[i]
+        body = j.group("body")
+        decoded = [(e.group("key"), plain) for e in _JSON_ENTRY_RE.finditer(body)
+                   if (plain := _b64_text(e.group("val"))) is not None]
+        if decoded:
+            if line[: j.start()].strip():
+                self.emit(line[: j.start()], i)
+            self.emit('"stringData": {', i)
+            for k, v in decoded:
+                self.value("  ", k, v, i)
+            self.emit("}", i)
+            return i + 1
+        if body.strip() or not line.rstrip().endswith("{"):
+            return None
+        # pretty-printed JSON: entries on the following lines
+        self.emit(line[: j.start()] + '"stringData": {', i)
+        i += 1
+        lines = self.lines
+        while i < len(lines) and "}" not in lines[i]:
+            e = _JSON_ENTRY_RE.search(lines[i])
+            plain = _b64_text(e.group("val")) if e else None
+            if e and plain is not None:
+                ind = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+                self.value(ind, e.group("key"), plain, i)
+            else:
+                self.emit(lines[i], i)
+            i += 1
+        return i
 
 
 def _emit_value(emit: Callable[[str, int], None], ind: str, key: str, value: str, src: int) -> None:

@@ -120,8 +120,7 @@ def _examples(raw: Any, where: str, what: str) -> tuple[Example, ...]:
     return tuple(out)
 
 
-def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
-    """Validate one signature mapping (its regexes compile, and cannot backtrack)."""
+def _check_keys(data: Mapping[str, Any], where: str) -> None:
     if not isinstance(data, Mapping):
         raise SignatureError(f"{where}: not a mapping")
     missing = [k for k in REQUIRED if k not in data]
@@ -130,29 +129,47 @@ def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
     unknown = set(data) - KNOWN
     if unknown:
         raise SignatureError(f"{where}: unknown keys {sorted(unknown)}")
-    sid = str(data["id"])
-    if not ID_RE.match(sid):
-        raise SignatureError(f"{where}: id {sid!r} is not of the form pg.<family>.<n>")
+    if not ID_RE.match(str(data["id"])):
+        raise SignatureError(f"{where}: id {str(data['id'])!r} is not of the form pg.<family>.<n>")
+
+
+def _compile(pattern: str, where: str) -> re.Pattern[str]:
+    """The pattern, compiled, when it cannot take superlinear time."""
     try:
-        regex = re.compile(str(data["pattern"]), re.MULTILINE)
+        regex = re.compile(pattern, re.MULTILINE)
     except re.error as exc:
         raise SignatureError(f"{where}: pattern does not compile: {exc}") from None
     slow = backtracking.problems(regex.pattern, regex.flags)
     if slow:
         raise SignatureError(f"{where}: pattern can take superlinear time: {slow[0]}")
+    return regex
+
+
+def _check_parser(parser: str, fields: Mapping[str, str], regex: re.Pattern[str],
+                  where: str) -> None:
+    """A named parser exists; the `fields` parser maps known fields to the pattern's groups."""
+    if parser != "fields":
+        if parser not in PARSERS:
+            raise SignatureError(f"{where}: unknown parser {parser!r} (have {sorted(PARSERS)})")
+        return
+    if "password" not in fields:
+        raise SignatureError(f"{where}: parser 'fields' needs fields.password")
+    bad = set(fields) - FIELD_NAMES
+    if bad:
+        raise SignatureError(f"{where}: unknown fields {sorted(bad)}")
+    for group in fields.values():
+        if group not in regex.groupindex:
+            raise SignatureError(f"{where}: pattern has no group named {group!r}")
+
+
+def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
+    """Validate one signature mapping (its regexes compile, and cannot backtrack)."""
+    _check_keys(data, where)
+    sid = str(data["id"])
+    regex = _compile(str(data["pattern"]), where)
     parser = str(data.get("parser", "fields"))
     fields = {str(k): str(v) for k, v in (data.get("fields") or {}).items()}
-    if parser == "fields":
-        if "password" not in fields:
-            raise SignatureError(f"{where}: parser 'fields' needs fields.password")
-        bad = set(fields) - FIELD_NAMES
-        if bad:
-            raise SignatureError(f"{where}: unknown fields {sorted(bad)}")
-        for group in fields.values():
-            if group not in regex.groupindex:
-                raise SignatureError(f"{where}: pattern has no group named {group!r}")
-    elif parser not in PARSERS:
-        raise SignatureError(f"{where}: unknown parser {parser!r} (have {sorted(PARSERS)})")
+    _check_parser(parser, fields, regex, where)
     keywords = tuple(str(k).lower().encode() for k in data.get("keywords") or ())
     paths_raw = data.get("paths")
     paths = str(paths_raw) if paths_raw else None

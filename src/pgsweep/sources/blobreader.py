@@ -169,26 +169,11 @@ class BlobReader:
                 if not inflight:
                     raise SourceError("git cat-file answered an object that was not asked for")
                 ref = inflight.popleft()
-                parts = header.split()
-                if len(parts) != 3:  # "<oid> missing" (absent, or unreadable header)
-                    yield BlobRead(ref, 0, error="missing")
-                    continue
-                size = int(parts[2])
-                if parts[1] != b"blob":
-                    _drain(out, size + 1)
-                    yield BlobRead(ref, size, error="not a blob")
-                    continue
-                if size > self.max_size:
-                    if _drain(out, size + 1) < size + 1:
-                        failed = ref
-                        break
-                    yield BlobRead(ref, size, error="too large")
-                    continue
-                data = out.read(size)
-                if len(data) < size or out.read(1) != b"\n":  # git died mid-object
+                read = self._answer(out, ref, header)
+                if read is None:
                     failed = ref
                     break
-                yield BlobRead(ref, size, data=data)
+                yield read
         finally:
             stop.set()
             out.close()  # closes git's stdout: a git still writing stops
@@ -206,6 +191,25 @@ class BlobReader:
             return None, answered
         yield BlobRead(failed, 0, error="corrupt")
         return chain(list(inflight), refs), answered
+
+    def _answer(self, out: IO[bytes], ref: BlobRef, header: bytes) -> BlobRead | None:
+        """git's answer for `ref` after its header line: the blob, or why it is not read;
+        None when git died in the middle of the object."""
+        parts = header.split()
+        if len(parts) != 3:  # "<oid> missing" (absent, or unreadable header)
+            return BlobRead(ref, 0, error="missing")
+        size = int(parts[2])
+        if parts[1] != b"blob":
+            _drain(out, size + 1)
+            return BlobRead(ref, size, error="not a blob")
+        if size > self.max_size:
+            if _drain(out, size + 1) < size + 1:
+                return None
+            return BlobRead(ref, size, error="too large")
+        data = out.read(size)
+        if len(data) < size or out.read(1) != b"\n":
+            return None
+        return BlobRead(ref, size, data=data)
 
 def _drain(stream: IO[bytes], n: int) -> int:
     """Read and drop n bytes; returns how many were there."""

@@ -51,27 +51,33 @@ def repository_escape(root: Path, repo: Path) -> str | None:
     if common is not None:
         dirs.append(git_dir / common)
     for d in dirs:
-        if inside(root, d) is None:
-            return f"common git folder {OUT_OF_ROOT}"
-        for sub in (d, d / "objects", d / "objects" / "pack", d / "objects" / "info"):
-            try:
-                entries = list(os.scandir(sub))
-            except OSError:
-                continue
-            for e in entries:
-                if e.is_symlink() and inside(root, Path(e.path)) is None:
-                    return f"a file of the git folder {OUT_OF_ROOT}"
-        for refs_dir, _, files in os.walk(d / "refs"):
-            for name in files:
-                if inside(root, Path(refs_dir) / name) is None:
-                    return f"a ref file {OUT_OF_ROOT}"
-        objects = d / "objects"
-        for line in _lines(objects / "info" / "alternates"):
-            if line and not line.startswith("#") and inside(root, objects / line) is None:
-                return f"alternates name an object folder that {OUT_OF_ROOT}"
-        for line in _config_includes(d / "config"):
-            if line.startswith("~") or inside(root, d / line) is None:
-                return f"git config includes a file that {OUT_OF_ROOT}"
+        escape = _git_dir_escape(root, d)
+        if escape is not None:
+            return escape
+    return None
+
+
+def _git_dir_escape(root: Path, d: Path) -> str | None:
+    """Why git would read outside `root` through the git folder `d` (None: it would not)."""
+    if inside(root, d) is None:
+        return f"common git folder {OUT_OF_ROOT}"
+    for sub in (d, d / "objects", d / "objects" / "pack", d / "objects" / "info"):
+        try:
+            entries = list(os.scandir(sub))
+        except OSError:
+            continue
+        if any(e.is_symlink() and inside(root, Path(e.path)) is None for e in entries):
+            return f"a file of the git folder {OUT_OF_ROOT}"
+    for refs_dir, _, files in os.walk(d / "refs"):
+        if any(inside(root, Path(refs_dir) / name) is None for name in files):
+            return f"a ref file {OUT_OF_ROOT}"
+    objects = d / "objects"
+    for line in _lines(objects / "info" / "alternates"):
+        if line and not line.startswith("#") and inside(root, objects / line) is None:
+            return f"alternates name an object folder that {OUT_OF_ROOT}"
+    for line in _config_includes(d / "config"):
+        if line.startswith("~") or inside(root, d / line) is None:
+            return f"git config includes a file that {OUT_OF_ROOT}"
     return None
 
 
