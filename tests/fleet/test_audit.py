@@ -15,11 +15,12 @@ from gitrepo import GitRepo, uri
 
 from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE
 from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.pipeline import ScanResult
 from pgsweep.fleet.audit import AuditRequest, make_tasks, run_audit
 from pgsweep.fleet.interface import ScanSettings
 from pgsweep.fleet.local import LocalExecutor
 from pgsweep.fleet.worker import run_task
-from pgsweep.store import Store
+from pgsweep.store import Store, StoreError
 
 KEY = "audit-test-key-0123456789abcdef"
 
@@ -172,3 +173,18 @@ def test_report_groups_credentials_by_repository(tmp_path: Path, password: str) 
     md = run_cli("report", "--store", str(tmp_path / "store.db"), "--group-by", "repository",
                  env={"PGSWEEP_STORE_KEY": KEY}).stdout
     assert f"### `{repos[2]}` (1 credentials)\n\n- **" in md
+
+
+def test_store_refuses_secrets_sealed_with_another_key(tmp_path: Path, password: str) -> None:
+    names = make_fleet(tmp_path / "fleet", 1, 1, password)
+    store = Store.open(tmp_path / "s.db", key_path=tmp_path / "k")
+    other = Store.open(tmp_path / "o.db", key_path=tmp_path / "other-key")
+    request = AuditRequest(entries=(str(tmp_path / "fleet" / names[0]),),
+                           settings=ScanSettings(max_blob_size=DEFAULT_MAX_BLOB_SIZE))
+    (res,) = [run_task(t) for t in make_tasks(request, store, other.sealing_key())]
+    with pytest.raises(StoreError, match="sealed with another key"):
+        store.record_scan(ScanResult(res.findings, (), res.stats), res.repository,
+                          sealed={s.credential_id: s for s in res.sealed})
+    assert store.findings() == []
+    store.close()
+    other.close()

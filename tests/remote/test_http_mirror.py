@@ -103,25 +103,36 @@ def test_askpass_token_mirror_and_incremental_fetch(
     assert password not in json.dumps(doc) + json.dumps(again) + err
 
 
-def test_credential_helper_and_token_in_url(
+def test_token_in_url_and_credential_helper(
     tmp_path: Path, served: tuple[str, str, GitRepo, list[str]]
 ) -> None:
     url, token, _work, _seen = served
-    helper = f"!f() {{ echo username=ci; echo password={token}; }}; f"
-    env = git_env(tmp_path, GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="credential.helper",
-                  GIT_CONFIG_VALUE_0=helper)
-    rc, doc, err = scan_url(tmp_path, url, env)
-    assert rc == 1, err
-    assert places(doc)[0] == (url, ".env", 1, "app")
-    # the token written into the URL itself works too, and is shown and stored nowhere
+    # the token written into the URL works, and is shown and stored nowhere
     with_token = url.replace("http://", f"http://ci:{token}@")
     listing = tmp_path / "repos.txt"
     listing.write_text(with_token + "\n")
     done = run_cli("audit", "--repos", str(listing), "-f", "sarif", "--no-progress",
                    "--store", str(tmp_path / "store.db"), env=git_env(tmp_path))
     assert done.returncode == 1, done.stderr
-    assert url in done.stdout
+    assert f'"repository": "{url}"' in done.stdout
+    mirror = next((tmp_path / "cache").glob("*.git"))
+    assert f"url = {url}\n" in (mirror / "config").read_text()
+    # a credential helper answers for the same repository's next fetch
+    helper = f"!f() {{ echo username=ci; echo password={token}; }}; f"
+    env = git_env(tmp_path, GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="credential.helper",
+                  GIT_CONFIG_VALUE_0=helper)
+    rc, doc, err = scan_url(tmp_path, url, env)
+    assert rc == 1, err
+    assert places(doc)[0] == (url, ".env", 1, "app")
     no_token_anywhere(tmp_path, token, done.stdout, done.stderr, err, json.dumps(doc))
+    # without any credential the fetch fails, in one line; what the store holds is reported
+    rc, doc, err = scan_url(tmp_path, url, git_env(tmp_path))
+    assert rc == 1
+    assert doc["complete"] is False
+    assert places(doc)[0] == (url, ".env", 1, "app")
+    assert doc["stats"]["incomplete"] == [
+        f"{url}: cannot mirror (fatal: could not read Username for 'http://127.0.0.1:"
+        f"{url.split(':')[2].split('/')[0]}': terminal prompts disabled)"]
 
 
 def test_wrong_token_is_one_line_without_it(
