@@ -122,6 +122,63 @@ def pg_server():
         remove_server(server)
 
 
+STORE_ROLE = "store_keeper"
+
+
+@pytest.fixture(scope="session")
+def pg_store_role(pg_server) -> str:
+    """A login role of the session's cluster that owns the findings stores tests create;
+    its password needs percent-encoding in a URL."""
+    password = "k:/@%?" + make_password(12)
+    pg_server.create_role(STORE_ROLE, "scram-sha-256", password)
+    return password
+
+
+@pytest.fixture
+def pg_store_url(pg_server, pg_store_role: str):
+    """A postgresql:// URL (with its password) of a new, empty database for one test."""
+    from urllib.parse import quote
+
+    from psycopg import sql
+
+    name = "store_" + secrets.token_hex(6)
+    with pg_server.admin() as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
+            sql.Identifier(name), sql.Identifier(STORE_ROLE)))
+    yield (f"postgresql://{STORE_ROLE}:{quote(pg_store_role, safe='')}@{pg_server.host}:"
+           f"{pg_server.port}/{name}")
+    with pg_server.admin() as conn:
+        conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a test's findings store lives: a SQLite file, or a PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "s.db")
+    return str(request.getfixturevalue("pg_store_url"))
+
+
+def store_contents(location: str) -> bytes:
+    """Everything a store holds at rest, as bytes: the SQLite file, or every value of every
+    row of every table of the PostgreSQL database (bytea values as their raw bytes)."""
+    if not location.startswith("postgresql://"):
+        return Path(location).read_bytes()
+    import psycopg
+
+    out = []
+    with psycopg.connect(location) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_schema = current_schema()")]
+        for table in tables:
+            for row in conn.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    out.append(value if isinstance(value, bytes) else str(value).encode(
+                        "utf-8", "surrogateescape"))
+    return b"\n".join(out)
+
+
 def scan_tree(root: Path, files: dict[str, str]):
     """Write `files` under `root` and scan the folder with the shipped signatures."""
     from pgsweep.detectors import signatures

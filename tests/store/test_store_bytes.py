@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import store_contents
 
 from pgsweep.findings.fingerprint import redact
 from pgsweep.findings.pipeline import Scanner
@@ -29,7 +30,7 @@ def odd_bytes(tmp_path: Path) -> tuple[Path, str]:
 
 @pytest.mark.parametrize("store_secrets", [True, False])
 def test_undecodable_bytes_round_trip_through_the_store(
-    tmp_path: Path, odd_bytes: tuple[Path, str], all_signatures, store_secrets: bool
+    store_location: str, odd_bytes: tuple[Path, str], all_signatures, store_secrets: bool
 ) -> None:
     root, secret = odd_bytes
     result = Scanner(all_signatures).run(FileSource(root))
@@ -37,7 +38,7 @@ def test_undecodable_bytes_round_trip_through_the_store(
     assert (found.provenance.path, found.user, found.hosts, found.database, found.secret) == (
         str(root / "conf\udcfe.env"), "ap\udcfdp", ("db\udcfc.example.com",), "pro\udcfad",
         secret)
-    with Store.open(tmp_path / "s.db", store_secrets=store_secrets) as store:
+    with Store.open(store_location, store_secrets=store_secrets) as store:
         store.record_scan(result, str(root))
         [f] = store.findings(repo_key_for(str(root)))
         assert f == (found if store_secrets else replace(found, secret=""))
@@ -45,9 +46,15 @@ def test_undecodable_bytes_round_trip_through_the_store(
         assert (c.user, c.hosts, c.database, c.redacted) == (
             "ap\udcfdp", ("db\udcfc.example.com",), "pro\udcfad", "\\xfbb…ij (12 chars)")
         assert c.redacted == redact(secret)
-    raw = (tmp_path / "s.db").read_bytes()
-    assert b"ap\xfdp" in raw  # the original bytes, not a lossy replacement
+    with Store.open(store_location) as store:  # and again from another connection
+        assert store.findings()[0].user == "ap\udcfdp"
+        assert [t.path for t in store.targets()] == [str(root)]
+        assert store.resolve_target(str(root)).path == str(root)
+    raw = store_contents(store_location)
+    # the original bytes (PostgreSQL text holds them as hex), not a lossy replacement
+    assert b"ap\xfdp" in raw or b"ap\xfdp".hex().encode() in raw
     assert secret.encode("utf-8", "surrogateescape") not in raw
+    assert secret.encode("utf-8", "surrogateescape").hex().encode() not in raw
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import store_contents
 
 from pgsweep.core.models import FindingId, RuleId
 from pgsweep.findings.fingerprint import redact
@@ -46,10 +47,10 @@ def project(tmp_path: Path, password: str) -> Path:
 
 
 def test_round_trip_keeps_every_field_and_decrypts_the_secret(
-    tmp_path: Path, project: Path, password: str, scan
+    store_location: str, project: Path, password: str, scan
 ) -> None:
     result = scan(project)
-    with Store.open(tmp_path / "s.db") as store:
+    with Store.open(store_location) as store:
         scan_id = store.record_scan(result, str(project))
         assert scan_id == 1
         assert store.schema_version == SCHEMA_VERSION
@@ -95,6 +96,29 @@ def test_the_store_file_alone_holds_no_plaintext(
             stolen.record_scan(scan(project), str(project))
 
 
+def test_a_store_holds_no_plaintext_and_another_key_reveals_nothing(
+    store_location: str, project: Path, password: str, scan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(store_location) as store:
+        store.record_scan(scan(project), str(project))
+        store.triage(store.credentials()[0].id, "rotated", "new password deployed")
+        store.record_verification(
+            store.credentials()[0].id, "offline", "live", {"method": "scram-sha-256"})
+    raw = store_contents(store_location)
+    assert b"db.corp.net" in raw and b"new password deployed" in raw
+    assert password.encode() not in raw
+    assert password.encode("utf-16-le") not in raw
+    assert password[2:-2].encode() not in raw  # not even a part of it
+    monkeypatch.setenv(KEY_ENV, secrets.token_urlsafe(32))  # another team's key
+    with Store.open(store_location) as other:
+        assert not other.secrets_available
+        [f] = other.findings()
+        assert (f.secret, f.user) == ("", "app")
+        assert other.credentials()[0].redacted == redact(password)
+        with pytest.raises(StoreError, match="different key"):
+            other.record_scan(scan(project), str(project))
+
+
 def test_key_file_is_created_private_and_a_lost_key_locks_the_secrets(
     tmp_path: Path, project: Path, scan
 ) -> None:
@@ -123,25 +147,25 @@ def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
 
 
 def test_key_from_the_environment(
-    tmp_path: Path, project: Path, password: str, scan, monkeypatch: pytest.MonkeyPatch
+    store_location: str, project: Path, password: str, scan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(KEY_ENV, "k" * 8)
     with pytest.raises(StoreKeyError, match="too short"):
-        Store.open(tmp_path / "s.db")
+        Store.open(store_location)
     key = secrets.token_urlsafe(32)
     monkeypatch.setenv(KEY_ENV, key)
-    with Store.open(tmp_path / "s.db") as store:
+    with Store.open(store_location) as store:
         store.record_scan(scan(project), str(project))
     assert not default_key_path().exists()
-    with Store.open(tmp_path / "s.db") as store:
+    with Store.open(store_location) as store:
         assert store.findings()[0].secret == password
-    assert key.encode() not in (tmp_path / "s.db").read_bytes()
+    assert key.encode() not in store_contents(store_location)
 
 
 def test_no_store_secrets_keeps_only_a_keyed_hash(
-    tmp_path: Path, project: Path, password: str, scan
+    store_location: str, project: Path, password: str, scan
 ) -> None:
-    db = tmp_path / "s.db"
+    db = store_location
     with Store.open(db, store_secrets=False) as store:
         store.record_scan(scan(project), str(project))
         [f] = store.findings()
@@ -150,7 +174,7 @@ def test_no_store_secrets_keeps_only_a_keyed_hash(
         assert c.redacted == redact(password)
         assert store.secret_matches(c.id, password)
         assert not store.secret_matches(c.id, password + "x")
-    assert password.encode() not in db.read_bytes()
+    assert password.encode() not in store_contents(db)
     # A later scan that may store secrets fills the secret in.
     with Store.open(db) as store:
         store.record_scan(scan(project), str(project))
@@ -176,9 +200,9 @@ def test_open_without_create_and_on_a_foreign_file(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------- triage
 def test_triage_persists_across_scans_and_rotated_reopens_at_a_new_place(
-    tmp_path: Path, project: Path, password: str, scan
+    store_location: str, project: Path, password: str, scan
 ) -> None:
-    db = tmp_path / "s.db"
+    db = store_location
     with Store.open(db) as store:
         store.record_scan(scan(project), str(project))
         [c] = store.credentials()
@@ -210,12 +234,12 @@ def test_triage_persists_across_scans_and_rotated_reopens_at_a_new_place(
 
 
 def test_a_new_rule_at_a_known_place_is_not_a_new_place(
-    tmp_path: Path, project: Path, scan
+    store_location: str, project: Path, scan
 ) -> None:
     first = scan(project)
     [f] = first.findings
     other_rule = replace(f, id=FindingId("f" + "0" * 15), rule=RuleId("pg.other.1"))
-    with Store.open(tmp_path / "s.db") as store:
+    with Store.open(store_location) as store:
         store.record_scan(first, str(project))
         store.triage(f.credential, "rotated", None)
         store.record_scan(replace(first, findings=(f, other_rule)), str(project))
@@ -224,9 +248,9 @@ def test_a_new_rule_at_a_known_place_is_not_a_new_place(
 
 
 def test_false_positive_and_accepted_survive_new_places(
-    tmp_path: Path, project: Path, password: str, scan
+    store_location: str, project: Path, password: str, scan
 ) -> None:
-    with Store.open(tmp_path / "s.db") as store:
+    with Store.open(store_location) as store:
         store.record_scan(scan(project), str(project))
         [c] = store.credentials()
         store.triage(c.id, "false-positive", None)
@@ -239,9 +263,9 @@ def test_false_positive_and_accepted_survive_new_places(
 
 
 def test_triage_rejects_unknown_status_credential_and_secrets(
-    tmp_path: Path, project: Path, password: str, scan
+    store_location: str, project: Path, password: str, scan
 ) -> None:
-    with Store.open(tmp_path / "s.db") as store:
+    with Store.open(store_location) as store:
         store.record_scan(scan(project), str(project))
         [c] = store.credentials()
         with pytest.raises(StoreError, match="unknown triage status"):
@@ -258,9 +282,9 @@ def test_triage_rejects_unknown_status_credential_and_secrets(
 
 # ------------------------------------------------------------------------ verifications
 def test_verifications_round_trip_and_never_hold_the_secret(
-    tmp_path: Path, project: Path, password: str, scan
+    store_location: str, project: Path, password: str, scan
 ) -> None:
-    with Store.open(tmp_path / "s.db") as store:
+    with Store.open(store_location) as store:
         store.record_scan(scan(project), str(project))
         [c] = store.credentials()
         store.record_verification(c.id, "offline", "live", {"verifier": "scram-sha-256"})
@@ -276,15 +300,15 @@ def test_verifications_round_trip_and_never_hold_the_secret(
 
 
 # ---------------------------------------------------------------------- scanned tips
-def test_scanned_tips_are_replaced_per_repository_and_version(tmp_path: Path) -> None:
-    with Store.open(tmp_path / "s.db") as store:
+def test_scanned_tips_are_replaced_per_repository_and_version(store_location: str) -> None:
+    with Store.open(store_location) as store:
         assert store.scanned_tips("/r", "v1") == []
         store.remember_tips("/r", "v1", ["b" * 40, "a" * 40])
         store.remember_tips("/other", "v1", ["c" * 40])
         assert store.scanned_tips("/r", "v1") == ["a" * 40, "b" * 40]
         assert store.scanned_tips("/r", "v2") == []
         store.remember_tips("/r", "v1", ["d" * 40])
-    with Store.open(tmp_path / "s.db") as store:
+    with Store.open(store_location) as store:
         assert store.scanned_tips("/r", "v1") == ["d" * 40]
         assert store.scanned_tips("/other", "v1") == ["c" * 40]
 

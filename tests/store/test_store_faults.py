@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -124,11 +125,16 @@ def test_a_read_only_store_is_refused_before_the_scan(store: Path) -> None:
 
 
 def test_a_store_in_a_read_only_folder_is_refused_before_the_scan(store: Path) -> None:
-    with immutable(store.parent):  # SQLite cannot create its journal there
+    with immutable(store.parent):  # SQLite cannot create its journal (nor WAL index) there
         rc, err = scan_waiting_on_stdin("--store", str(store), env=KEY)
+        report = run_cli("report", "--store", str(store), "--format", "json", env=KEY)
     assert rc == 2
     assert err == (f"pgsweep: error: {store}: cannot write the findings store (unable to "
                    "open database file)\n")
+    # Reading it still works: the WAL store is read as it is on disk.
+    assert (report.returncode, report.stderr) == (0, "")
+    [cred] = json.loads(report.stdout)["credentials"]
+    assert cred["user"] == "app"
 
 
 def test_the_default_store_read_only_is_a_warning_and_the_scan_goes_on(
