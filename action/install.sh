@@ -4,7 +4,10 @@
 # virtualenv's interpreter), version.
 set -euo pipefail
 
-if "$VENV/bin/pgsweep" --version >/dev/null 2>&1; then
+want=""
+case "$REQUIREMENT" in pgsweep==*) want="pgsweep ${REQUIREMENT#pgsweep==}" ;; esac
+have=$("$VENV/bin/pgsweep" --version 2>/dev/null || true)
+if [ -n "$have" ] && { [ -z "$want" ] || [ "$have" = "$want" ]; }; then
   echo "pgsweep: using the cached install in $VENV"
 else
   rm -rf "$VENV"

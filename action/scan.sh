@@ -59,9 +59,10 @@ if [ -n "${INPUT_ARGS:-}" ]; then
     echo "::error title=pgsweep::the args input is not valid shell words (an unclosed quote?)"
     exit 1
   fi
-  mapfile -d '' -t extra < "$words"
+  while IFS= read -r -d '' word; do   # bash 3.2 (macOS) has no mapfile -d
+    args+=("$word")
+  done < "$words"
   rm -f "$words"
-  [ "${#extra[@]}" -gt 0 ] && args+=("${extra[@]}")
 fi
 
 rm -f "$sarif"    # a report left by an earlier step is never read as this run's

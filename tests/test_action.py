@@ -272,3 +272,14 @@ def test_the_install_key_names_python_and_the_sources(tmp_path: Path) -> None:
     assert keys[0]["requirement"] == str(REPO_ROOT)
     assert keys[2]["requirement"] == "pgsweep==1.2.0" and keys[2]["key"] != keys[0]["key"]
     assert keys[0]["venv"] == f"{tmp_path}/pgsweep-action/venv"
+
+
+def test_a_cached_install_of_another_version_is_not_used(
+    tmp_path: Path, pushed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo, before, _ = pushed
+    monkeypatch.setenv("PIP_NO_INDEX", "1")  # the reinstall it must attempt stays offline
+    run = Run(tmp_path, repo.root, {"version": "9.9.9"}, {"before": before})
+    assert run.failed_step == "Install pgsweep"
+    assert "using the cached install" not in run.log
+    assert "pgsweep==9.9.9" in run.log  # pip names what it could not find
