@@ -106,7 +106,11 @@ class Run:
             assert step["with"]["update-environment"] is False  # the job's Python is left alone
             outputs = {"python-path": sys.executable, "python-version": "3.11"}
         elif uses.startswith("github/codeql-action/upload-sarif@"):
-            if self.ctx["steps"]["scan"]["outputs"].get("sarif-file"):
+            # the condition, evaluated here as GitHub would
+            assert step["if"] == ("always() && inputs.upload-sarif == 'true' && "
+                                  "steps.scan.outputs.sarif-file != ''")
+            if (self.ctx["inputs"]["upload-sarif"] == "true"
+                    and self.ctx["steps"]["scan"]["outputs"].get("sarif-file")):
                 self.uploaded = {k: _expr(v, self.ctx) for k, v in step["with"].items()}
         elif uses:
             assert uses.startswith("actions/cache@"), uses
