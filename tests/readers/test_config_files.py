@@ -243,6 +243,7 @@ def test_kubernetes_secret_string_data_and_pod_env(scanner) -> None:
         Row("/data/app.yaml", 21, "web", "pg-rw.db.svc", p2, None),
     ]
     assert {f.provenance.reader for f in found} == {"kubernetes"}
+    assert sorted((f.line, f.rule) for f in found) == [(7, "pg.k8s.1"), (21, "pg.env.1")]
 
 
 def test_helm_values_auth(scanner) -> None:
@@ -264,6 +265,8 @@ def test_helm_values_auth(scanner) -> None:
         Row("/data/values.yaml", 5, "app", None, p2, "appdb"),
     ]
     assert {f.provenance.reader for f in found} == {"helm-values"}
+    # read from the text by the chart's own signatures, not joined into a URI
+    assert sorted((f.line, f.rule) for f in found) == [(3, "pg.helm.1"), (5, "pg.helm.2")]
 
 
 def test_broken_yaml_is_scanned_as_text(scanner) -> None:

@@ -1,6 +1,5 @@
-"""Join environment-style settings (PGUSER/PGPASSWORD, POSTGRES_*, helm auth.*) into one line
-that the signature of their own form reads: `PGPASSWORD='…' PGUSER='…' PGHOST='…'` for the
-environment families, a URI for the helm and Secret key families."""
+"""Join environment-style settings (PGUSER/PGPASSWORD, POSTGRES_*) into one line that the
+environment signatures read: `PGPASSWORD='…' PGUSER='…' PGHOST='…'`."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pgsweep.readers.normalise import make_uri, shell_quote
+from pgsweep.readers.normalise import shell_quote
 
 
 @dataclass(frozen=True)
@@ -26,45 +25,27 @@ class Family:
 
     password: str
     user: tuple[str, ...] = ()
-    default_user: str | None = None
     host: tuple[str, ...] = ()
     port: tuple[str, ...] = ()
     database: tuple[str, ...] = ()
     needs_hint: bool = False  # generic names (DB_PASSWORD): only in files that mention postgres
-    inline: bool = True  # joined as `KEY='…'` words read by the env signatures, else a URI
 
 
 ENV_FAMILIES: tuple[Family, ...] = (
-    Family("PGPASSWORD", ("PGUSER",), None, ("PGHOST", "PGHOSTADDR"), ("PGPORT",),
+    Family("PGPASSWORD", ("PGUSER",), ("PGHOST", "PGHOSTADDR"), ("PGPORT",),
            ("PGDATABASE",)),
-    Family("POSTGRES_PASSWORD", ("POSTGRES_USER",), "postgres", ("POSTGRES_HOST",),
+    Family("POSTGRES_PASSWORD", ("POSTGRES_USER",), ("POSTGRES_HOST",),
            ("POSTGRES_PORT",), ("POSTGRES_DB",)),
-    Family("POSTGRESQL_PASSWORD", ("POSTGRESQL_USERNAME",), None, ("POSTGRESQL_HOST",),
+    Family("POSTGRESQL_PASSWORD", ("POSTGRESQL_USERNAME",), ("POSTGRESQL_HOST",),
            ("POSTGRESQL_PORT_NUMBER", "POSTGRESQL_PORT"), ("POSTGRESQL_DATABASE",)),
-    Family("POSTGRESQL_POSTGRES_PASSWORD", (), "postgres", ("POSTGRESQL_HOST",),
+    Family("POSTGRESQL_POSTGRES_PASSWORD", (), ("POSTGRESQL_HOST",),
            ("POSTGRESQL_PORT_NUMBER",), ("POSTGRESQL_DATABASE",)),
-    Family("POSTGRESQL_REPLICATION_PASSWORD", ("POSTGRESQL_REPLICATION_USER",), None,
+    Family("POSTGRESQL_REPLICATION_PASSWORD", ("POSTGRESQL_REPLICATION_USER",),
            ("POSTGRESQL_MASTER_HOST", "POSTGRESQL_PRIMARY_HOST"), ("POSTGRESQL_PORT_NUMBER",)),
-    Family("DB_PASSWORD", ("DB_USER", "DB_USERNAME"), None, ("DB_HOST",), ("DB_PORT",),
+    Family("DB_PASSWORD", ("DB_USER", "DB_USERNAME"), ("DB_HOST",), ("DB_PORT",),
            ("DB_NAME", "DB_DATABASE"), needs_hint=True),
-    Family("DATABASE_PASSWORD", ("DATABASE_USER", "DATABASE_USERNAME"), None,
+    Family("DATABASE_PASSWORD", ("DATABASE_USER", "DATABASE_USERNAME"),
            ("DATABASE_HOST",), ("DATABASE_PORT",), ("DATABASE_NAME",), needs_hint=True),
-)
-
-# Kubernetes Secret `stringData` keys (CloudNativePG, Crunchy, hand-written secrets).
-SECRET_FAMILIES: tuple[Family, ...] = (
-    Family("password", ("username", "user"), None, ("host",), ("port",), ("dbname", "database"),
-           needs_hint=True, inline=False),
-    Family("postgres-password", (), "postgres", ("host",), ("port",), ("dbname", "database"),
-           inline=False),
-    *ENV_FAMILIES,
-)
-
-# bitnami/postgresql chart values: `auth:` (also under `postgresql:` / `global.postgresql:`).
-HELM_FAMILIES: tuple[Family, ...] = (
-    Family("postgresPassword", (), "postgres", (), (), ("database",), inline=False),
-    Family("password", ("username",), None, (), (), ("database",), inline=False),
-    Family("replicationPassword", ("replicationUsername",), "repl_user", inline=False),
 )
 
 _HINT_RE = re.compile(r"(?i)postgres|pgsql|psql|\b5432\b")
@@ -108,19 +89,13 @@ def synthesize(
                     return expand_default(last[k].value)
             return None
 
-        user = first(fam.user) or fam.default_user
         host = first(fam.host) or default_host
         port = first(fam.port)
         database = first(fam.database)
-        if fam.inline:
-            words = [(fam.password, password)]
-            for keys, value in ((fam.user, first(fam.user)), (fam.host, host), (fam.port, port),
-                                (fam.database, database)):
-                if keys and value:
-                    words.append((keys[0], value))
-            out[pw.line] = " ".join(f"{k}={shell_quote(v)}" for k, v in words)
-            continue
-        hosts = host.split(",") if host else []
-        ports = port.split(",") if port else []
-        out[pw.line] = make_uri(password, user, hosts, ports, database)
+        words = [(fam.password, password)]
+        for keys, value in ((fam.user, first(fam.user)), (fam.host, host), (fam.port, port),
+                            (fam.database, database)):
+            if keys and value:
+                words.append((keys[0], value))
+        out[pw.line] = " ".join(f"{k}={shell_quote(v)}" for k, v in words)
     return out

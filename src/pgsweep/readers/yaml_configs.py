@@ -10,10 +10,7 @@ import yaml
 from pgsweep.core.models import Chunk, Skipped
 from pgsweep.readers.envgroups import (
     ENV_FAMILIES,
-    HELM_FAMILIES,
-    SECRET_FAMILIES,
     Assignment,
-    Family,
     has_postgres_hint,
     synthesize,
 )
@@ -31,7 +28,7 @@ _ENV_ITEM_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 _COMPOSE_NAME_RE = re.compile(r"^(docker-)?compose[\w.-]*\.ya?ml$")
 _VALUES_NAME_RE = re.compile(r"^values[\w.-]*\.ya?ml$")
 
-Scope = tuple[list[Assignment], tuple[Family, ...], str | None]
+Scope = tuple[list[Assignment], str | None]  # the settings of a mapping, compose's host
 
 
 def _scalar(node: yaml.Node | None) -> str | None:
@@ -94,29 +91,23 @@ def _visit_budget(doc: yaml.Node) -> _Budget:
     return _Budget(VISITS_BASE + VISITS_PER_BYTE * (doc.end_mark.index - doc.start_mark.index))
 
 
-def _iter_scopes(node: yaml.Node, path: tuple[str, ...], doc: yaml.Node,
-                 hint: bool, budget: _Budget) -> Iterator[Scope]:
+def _iter_scopes(node: yaml.Node, path: tuple[str, ...], budget: _Budget) -> Iterator[Scope]:
     budget.spend(1 + len(node.value) if isinstance(node.value, list) else 1)
     assignments = _assignments_of(node)
     if assignments:
-        families: tuple[Family, ...] = ENV_FAMILIES
         default_host = None
         if len(path) == 3 and path[0] == "services" and path[2] == "environment":
             default_host = path[1]  # compose: the database service is reached by its name
-        if path == ("stringData",) and _scalar(_get(doc, "kind")) == "Secret":
-            families = SECRET_FAMILIES
-        if path and path[-1] == "auth" and ("postgresql" in path or (len(path) == 1 and hint)):
-            families = HELM_FAMILIES + ENV_FAMILIES
-        yield assignments, families, default_host
+        yield assignments, default_host
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             key = _scalar(k)
             if key is not None and isinstance(v, (yaml.MappingNode, yaml.SequenceNode)):
-                yield from _iter_scopes(v, (*path, key), doc, hint, budget)
+                yield from _iter_scopes(v, (*path, key), budget)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
             if isinstance(item, (yaml.MappingNode, yaml.SequenceNode)):
-                yield from _iter_scopes(item, path, doc, hint, budget)
+                yield from _iter_scopes(item, path, budget)
 
 
 def _kind_of(info: FileInfo, docs: list[yaml.Node]) -> str:
@@ -130,8 +121,10 @@ def _kind_of(info: FileInfo, docs: list[yaml.Node]) -> str:
 
 
 class YamlReader:
-    """Any `.yml`/`.yaml`: the text as it is, with each password setting whose context
-    (user, host, database) sits in the same mapping replaced by the joined URI.
+    """Any `.yml`/`.yaml`: the text as it is, with each PGPASSWORD / POSTGRES_* setting whose
+    context (user, host, database) sits in the same mapping or env list replaced by the
+    joined `KEY='…'` words the environment signatures read. Helm values and Secret
+    `stringData` are read by their own signatures (pg.helm.*, pg.k8s.1) from the text.
 
     Base64 `data:` values of Secrets are decoded by the generic decoders, not here.
     """
@@ -156,10 +149,8 @@ class YamlReader:
         for number, doc in enumerate(docs, start=1):
             found: dict[int, str] = {}
             try:
-                for assignments, families, default_host in _iter_scopes(
-                    doc, (), doc, hint, _visit_budget(doc)
-                ):
-                    found.update(synthesize(assignments, families, hint=hint,
+                for assignments, default_host in _iter_scopes(doc, (), _visit_budget(doc)):
+                    found.update(synthesize(assignments, ENV_FAMILIES, hint=hint,
                                             default_host=default_host))
             except (_OverBudget, RecursionError):
                 yield Skipped(
