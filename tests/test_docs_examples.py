@@ -1,13 +1,14 @@
 """Every command example in README.md and docs/*.md runs against the demo repository.
 
-An example is a line starting with `pgsweep ` (or `$ pgsweep `) or `make scan` in a `sh`,
-`console`, `bash` or unlabelled code block; `text` blocks hold usage synopses
-(`[--store DB]`, `ID`, `a|b`) and are not run. The lines of one page run in order, in one
-world: a home whose `~/src/app` is `pgsweep demo` (the current folder), `~/src/shop` and
-`~/src/shop-fork` clones of it, and the small files the examples name. The few names that
-stand for something on the reader's machine are substituted (SUBSTITUTE), a credential id
-becomes the demo's riskiest credential, and an example passes when it exits 0 or 1 without
-a traceback.
+An example is a line starting with `pgsweep ` (or `$ pgsweep `, `sudo pgsweep `,
+`NAME=value pgsweep `) or `make scan` in a `sh`, `console`, `bash` or unlabelled code
+block; `text` blocks hold usage synopses (`[--store DB]`, `ID`, `a|b`) and are not run.
+The lines of one page run in order, in one world: a home whose `~/src/app` is
+`pgsweep demo` (the current folder), `~/src/shop` and `~/src/shop-fork` clones of it, and
+the small files the examples name. The few names that stand for something on the reader's
+machine are substituted (SUBSTITUTE), a credential id becomes the demo's riskiest
+credential, a team PostgreSQL store becomes a database of the tests' own server, and an
+example passes when it exits 0 or 1 without a traceback.
 """
 
 from __future__ import annotations
@@ -40,14 +41,22 @@ SUBSTITUTE = {
     "/etc/pgbouncer": "~/etc/pgbouncer",
     "A..B": "HEAD~1..HEAD",
 }
-# Examples that cannot run here, and why. Keep this short.
+# Examples that cannot run here (by how they start), and why. Keep this short.
 NOT_RUN = {
     "pgsweep verify --scan PATH --verify-live":
         "logs in to the demo's hosts (names under acme-corp.net): needs the network",
-    "pgsweep verify --scan PATH --verify-live --allow-internal":
-        "logs in to the demo's hosts (names under acme-corp.net): needs the network",
+    "sudo pgsweep sweep": "sweeps the machine the tests run on, as root",
+    "GITHUB_TOKEN=… pgsweep audit": "lists repositories through GitHub's API: the network",
+    "GITLAB_TOKEN=… pgsweep audit": "lists repositories through GitLab's API: the network",
 }
 ID_AFTER = {"explain", "triage"}
+# A team's PostgreSQL findings store in the examples: a database of the tests' own server.
+TEAM_STORE = "postgresql://pgsweep@db.corp.net/pgsweep"
+PREFIXES = re.compile(r"^(?:sudo\s+|[A-Z][A-Z0-9_]*=\S*\s+)*")
+
+
+def is_run(command: str) -> bool:
+    return not any(command.startswith(prefix) for prefix in NOT_RUN)
 
 
 def examples(page: Path) -> list[tuple[int, str]]:
@@ -67,17 +76,19 @@ def examples(page: Path) -> list[tuple[int, str]]:
                 line = line[:-1] + " " + lines[i].strip()
             i += 1
             line = line.removeprefix("$ ")
-            if line.startswith(("pgsweep ", "make scan")):
+            if PREFIXES.sub("", line).startswith(("pgsweep ", "make scan")):
                 out.append((number, line))
     return out
 
 
-def words(command: str, home: Path, credential: str) -> list[str]:
-    """The example's words, with SUBSTITUTE, `~` and credential ids filled in."""
+def words(command: str, home: Path, credential: str, store: str = "") -> list[str]:
+    """The example's words, with SUBSTITUTE, `~`, credential ids and the team store filled in."""
     out: list[str] = []
     for word in shlex.split(command, comments=True):
         key, eq, value = word.rpartition("=") if word.startswith("REPO=") else ("", "", word)
         value = SUBSTITUTE.get(value, value)
+        if value == TEAM_STORE:
+            value = store
         if out and out[-1] in ID_AFTER and re.fullmatch(r"[0-9a-f]{4,16}", value):
             value = credential
         if value.startswith("~/"):
@@ -89,7 +100,8 @@ def words(command: str, home: Path, credential: str) -> list[str]:
 class World:
     """The home the examples run in."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, store: str = "") -> None:
+        self.store = store
         self.home = root / "home"
         self.app = self.home / "src" / "app"
         self.app.parent.mkdir(parents=True)
@@ -153,7 +165,7 @@ class World:
             os.environ.update(saved)
 
     def run(self, command: str) -> subprocess.CompletedProcess[str]:
-        argv = words(command, self.home, self.credential)
+        argv = words(command, self.home, self.credential, self.store)
         if argv[0] == "make":  # the Makefile's recipe, with this checkout's interpreter
             return subprocess.run(
                 ["make", "-s", "-f", str(REPO_ROOT / "Makefile"), "-o", ".venv/.installed-stamp",
@@ -166,11 +178,14 @@ class World:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(REPO_ROOT).as_posix())
-def test_every_example_on_the_page_runs(page: Path, tmp_path: Path) -> None:
-    todo = [(n, c) for n, c in examples(page) if c.split("#")[0].strip() not in NOT_RUN]
+def test_every_example_on_the_page_runs(
+    page: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    todo = [(n, c) for n, c in examples(page) if is_run(c)]
     if not todo:
         return
-    world = World(tmp_path)
+    team = any(TEAM_STORE in c for _, c in todo)
+    world = World(tmp_path, str(request.getfixturevalue("pg_store_url")) if team else "")
     failed = []
     for number, command in todo:
         proc = world.run(command)
@@ -186,10 +201,11 @@ def test_synopses_are_not_in_runnable_blocks() -> None:
     silently or fail for the wrong reason: it belongs in a `text` block."""
     grammar = re.compile(r"\[--|\[[A-Z]+\]|\w\|\w|\.\.\.|…")
     wrong = [f"{page.name}:{n}: {c}" for page in PAGES for n, c in examples(page)
-             if grammar.search(c.split(" #")[0].replace("--commit-range A..B", ""))]
+             if is_run(c) and grammar.search(c.split(" #")[0].replace("--commit-range A..B", ""))]
     assert wrong == []
 
 
 def test_not_run_lists_only_examples_that_exist() -> None:
-    present = {c.split("#")[0].strip() for page in PAGES for _, c in examples(page)}
-    assert set(NOT_RUN) <= present
+    commands = [c for page in PAGES for _, c in examples(page)]
+    assert [p for p in NOT_RUN if not any(c.startswith(p) for c in commands)] == []
+    assert [c for c in commands if is_run(c) and PREFIXES.match(c).group()] == []
