@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -13,6 +14,7 @@ from pgsweep.cli._reporting import DISPLAY_HELP, display_options
 from pgsweep.core.models import Severity
 from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE
 from pgsweep.fleet.audit import AuditRequest
+from pgsweep.fleet.dask_cluster import DaskExecutor
 from pgsweep.fleet.forge_query import ForgeQuery, forge_entries
 from pgsweep.fleet.interface import ScanSettings
 from pgsweep.fleet.local import LocalExecutor
@@ -22,6 +24,13 @@ from pgsweep.remote.api import DEFAULT_MAX_WAIT
 from pgsweep.remote.forges import Filters
 from pgsweep.reporters.interface import Format
 from pgsweep.reporters.outfiles import prepare_output
+
+
+class ExecutorKind(StrEnum):
+    """Where an audit's tasks run."""
+
+    LOCAL = "local"
+    DASK = "dask"
 
 
 @app.command()
@@ -43,6 +52,12 @@ def audit(
     progress: bool | None = typer.Option(None, "--progress/--no-progress"),
     jobs: int = typer.Option(
         0, "--jobs", "-j", min=0, help="Repositories scanned at once (0: one per core)."),
+    executor: ExecutorKind = typer.Option(
+        ExecutorKind.LOCAL, "--executor", help="Where repositories are scanned: local worker "
+        "processes, or a Dask cluster (the cluster extra)."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", metavar="tcp://HOST:PORT", help="With --executor dask: the "
+        "cluster's scheduler (default: a local cluster of --jobs worker processes)."),
     store_path: str | None = typer.Option(
         None, "--store", help="Findings store to record into: a file or a postgresql:// URL "
         "(default: a file in the user data dir)."),
@@ -88,6 +103,8 @@ def audit(
     if repos is None and not forges.any:
         raise fail("nothing to audit: give --repos FILE, --github-org, --github-user or "
                    "--gitlab-group")
+    if scheduler is not None and executor is not ExecutorKind.DASK:
+        raise fail("--scheduler names a Dask cluster: add --executor dask")
     if reveal and no_store_secrets and not no_store:
         raise fail("--reveal needs the secrets: drop --no-store-secrets")
     prepare_output(output)
@@ -109,7 +126,9 @@ def audit(
     if warning:
         say(f"pgsweep: warning: {warning}", err=True)
     raise audit_and_report(
-        request, LocalExecutor(jobs), store,
+        request,
+        DaskExecutor(jobs, scheduler) if executor is ExecutorKind.DASK else LocalExecutor(jobs),
+        store,
         progress=sys.stderr.isatty() if progress is None else progress,
         fmt=fmt, output=output, reveal=reveal, threshold=threshold,
         display=display_options(show_info, quiet, verbose, no_color),
