@@ -1,22 +1,25 @@
 """Benchmark the layout readers against a plain folder scan of the same text.
 
-Usage: make bench-channels [ARGS="--size-mb 200 --runs 3"]
+Usage: make bench-channels [ARGS="--size-mb 200 --runs 3 --layouts folder,slack"]
 
 Generates one body of text (config-like lines with planted connection strings) and lays
 it out four ways: a plain folder, a `docker save` tarball (uncompressed layer tars, as
 docker writes them), an OCI layout folder (gzip layers), and a Slack export zip (one
 message per line). Each is scanned with `pgsweep scan --format json`; the table shows the
 median wall and CPU time (user + system, which a busy machine disturbs less), the scan's
-peak resident memory, and the findings.
+peak resident memory, and the findings. The text is generated afresh for each layout
+and never held whole in memory, so multi-gigabyte cases need only disk space.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
 import io
 import json
+import os
 import random
 import resource
 import shutil
@@ -27,6 +30,7 @@ import tarfile
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 FILE_BYTES = 64 * 1024
@@ -34,12 +38,12 @@ WORDS = ("service", "timeout", "retry", "region", "replica", "cache", "worker", 
          "endpoint", "feature", "enabled", "limit", "bucket", "token_ttl", "log_level")
 
 
-def make_files(size_mb: int, seed: int = 7) -> dict[str, bytes]:
-    """Text files of ~64 KiB; one line in ~2,000 is a connection string with a password."""
+def iter_files(size_mb: int, seed: int = 7) -> Iterator[tuple[str, bytes]]:
+    """Text files of ~64 KiB, made afresh on each call (the same every time, never all in
+    memory); one line in ~2,000 is a connection string with a password."""
     rng = random.Random(seed)
-    files: dict[str, bytes] = {}
-    total, n = size_mb * 1024 * 1024, 0
-    while sum(map(len, files.values())) < total:
+    total, done, n = size_mb * 1024 * 1024, 0, 0
+    while done < total:
         lines = []
         size = 0
         while size < FILE_BYTES:
@@ -52,58 +56,74 @@ def make_files(size_mb: int, seed: int = 7) -> dict[str, bytes]:
                     rng.choice(WORDS) for _ in range(rng.randrange(3, 12)))
             lines.append(line)
             size += len(line) + 1
-        files[f"srv/app{n // 100}/conf{n}.cfg"] = ("\n".join(lines) + "\n").encode()
+        data = ("\n".join(lines) + "\n").encode()
+        yield f"srv/app{n // 100}/conf{n}.cfg", data
+        done += len(data)
         n += 1
-    return files
 
 
-def write_folder(root: Path, files: dict[str, bytes]) -> None:
-    for name, data in files.items():
+def write_folder(root: Path, size_mb: int) -> None:
+    for name, data in iter_files(size_mb):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(data)
 
 
-def layer_tars(files: dict[str, bytes], layers: int = 4) -> list[bytes]:
-    names = list(files)
-    out = []
-    for i in range(layers):
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w") as tf:
-            for name in names[i::layers]:
-                ti = tarfile.TarInfo(name)
-                ti.size = len(files[name])
-                tf.addfile(ti, io.BytesIO(files[name]))
-        out.append(buf.getvalue())
-    return out
+def write_layer_tars(size_mb: int, folder: Path, layers: int = 4) -> list[Path]:
+    """The files dealt in turn to `layers` uncompressed layer tars, written to disk."""
+    paths = [folder / f"layer{i}.tar" for i in range(layers)]
+    with contextlib.ExitStack() as stack:
+        tars = [stack.enter_context(tarfile.open(p, "w")) for p in paths]
+        for n, (name, data) in enumerate(iter_files(size_mb)):
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            tars[n % layers].addfile(ti, io.BytesIO(data))
+    return paths
 
 
-def write_docker_save(path: Path, files: dict[str, bytes]) -> None:
+def write_docker_save(path: Path, size_mb: int) -> None:
     config = json.dumps({"config": {"Env": ["PATH=/usr/bin"]}, "history": []}).encode()
-    with tarfile.open(path, "w") as tf:
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp, tarfile.open(path, "w") as tf:
         def add(name: str, data: bytes) -> None:
             ti = tarfile.TarInfo(name)
             ti.size = len(data)
             tf.addfile(ti, io.BytesIO(data))
+
         layers = []
-        for n, layer in enumerate(layer_tars(files)):
+        for n, layer in enumerate(write_layer_tars(size_mb, Path(tmp))):
             layers.append(f"{n:064x}/layer.tar")
-            add(layers[-1], layer)
+            tf.add(layer, arcname=layers[-1])
+            layer.unlink()
         add("config.json", config)
         add("manifest.json", json.dumps([{"Config": "config.json", "RepoTags": ["bench:1"],
                                           "Layers": layers}]).encode())
         add("repositories", b"{}")
 
 
-def write_oci(root: Path, files: dict[str, bytes]) -> None:
+def write_oci(root: Path, size_mb: int) -> None:
     blobs = root / "blobs" / "sha256"
     blobs.mkdir(parents=True)
+
+    def blob_file(src: Path) -> dict[str, object]:
+        h = hashlib.sha256()
+        tmp = blobs / "partial"
+        with src.open("rb") as f, tmp.open("wb") as raw, \
+                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1) as gz:
+            for piece in iter(lambda: f.read(1 << 20), b""):
+                gz.write(piece)
+        with tmp.open("rb") as f:
+            for piece in iter(lambda: f.read(1 << 20), b""):
+                h.update(piece)
+        size = tmp.stat().st_size
+        tmp.rename(blobs / h.hexdigest())
+        return {"digest": f"sha256:{h.hexdigest()}", "size": size}
 
     def blob(data: bytes) -> dict[str, object]:
         digest = hashlib.sha256(data).hexdigest()
         (blobs / digest).write_bytes(data)
         return {"digest": f"sha256:{digest}", "size": len(data)}
 
-    layers = [blob(gzip.compress(layer, compresslevel=1)) for layer in layer_tars(files)]
+    with tempfile.TemporaryDirectory(dir=root) as tmp:
+        layers = [blob_file(p) for p in write_layer_tars(size_mb, Path(tmp))]
     config = blob(json.dumps({"config": {}, "history": []}).encode())
     manifest = blob(json.dumps({"schemaVersion": 2, "config": config,
                                 "layers": layers}).encode())
@@ -112,11 +132,12 @@ def write_oci(root: Path, files: dict[str, bytes]) -> None:
         {**manifest, "annotations": {"org.opencontainers.image.ref.name": "bench"}}]}))
 
 
-def write_slack(path: Path, files: dict[str, bytes]) -> None:
+def write_slack(path: Path, size_mb: int) -> None:
+    """One day file per generated file, one message per line, as Slack writes them."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         zf.writestr("users.json", json.dumps([{"id": "U1", "name": "bench"}]))
         zf.writestr("channels.json", json.dumps([{"id": "C1", "name": "ops"}]))
-        for n, data in enumerate(files.values()):
+        for n, (_, data) in enumerate(iter_files(size_mb)):
             ts = 1704067200 + n * 60
             messages = [{"type": "message", "user": "U1", "ts": f"{ts + i}.000100",
                          "text": line} for i, line in enumerate(data.decode().splitlines())]
@@ -124,13 +145,22 @@ def write_slack(path: Path, files: dict[str, bytes]) -> None:
             zf.writestr(f"ops/{day}.json", json.dumps(messages, indent=4))
 
 
-def scan(target: Path) -> tuple[float, float, float, int]:
+LAYOUTS: dict[str, tuple[str, str, Callable[[Path, int], None]]] = {
+    "folder": ("plain folder", "plain", write_folder),
+    "docker": ("docker save tarball", "image.tar", write_docker_save),
+    "oci": ("OCI layout (gzip layers)", "oci", write_oci),
+    "slack": ("Slack export zip", "slack.zip", write_slack),
+}
+
+
+def scan(target: Path, env: dict[str, str]) -> tuple[float, float, float, int]:
     """Wall seconds, CPU seconds (user + system: steady on a busy machine), peak MiB,
     findings."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-m", "pgsweep", "scan", str(target), "--format",
-                          "json", "--no-progress"], capture_output=True, text=True, check=False)
+                          "json", "--no-progress", "--no-store"], capture_output=True,
+                         text=True, check=False, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -144,36 +174,40 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-mb", type=int, default=200, help="text to generate (MiB)")
     parser.add_argument("--runs", type=int, default=1, help="scans per layout (median shown)")
+    parser.add_argument("--layouts", default=",".join(LAYOUTS),
+                        help=f"comma-separated, of {', '.join(LAYOUTS)}")
+    parser.add_argument("--scrypt", action="store_true",
+                        help="unkeyed (scrypt) fingerprints, as a default scan computes them")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     args = parser.parse_args()
+    wanted = args.layouts.split(",")
+    if set(wanted) - set(LAYOUTS):
+        raise SystemExit(f"unknown layouts: {sorted(set(wanted) - set(LAYOUTS))}")
+    env = dict(os.environ)
+    if not args.scrypt:
+        # A keyed fingerprint (HMAC) instead of scrypt per distinct password: the same cost
+        # in every layout, and not what this compares.
+        env["PGSWEEP_FINGERPRINT_KEY"] = "bench-channels"
     work = args.keep or Path(tempfile.mkdtemp(prefix="pgsweep-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        files = make_files(args.size_mb)
-        targets = {
-            "plain folder": work / "plain",
-            "docker save tarball": work / "image.tar",
-            "OCI layout (gzip layers)": work / "oci",
-            "Slack export zip": work / "slack.zip",
-        }
-        if not targets["plain folder"].exists():
-            write_folder(targets["plain folder"], files)
-            write_docker_save(targets["docker save tarball"], files)
-            write_oci(targets["OCI layout (gzip layers)"], files)
-            write_slack(targets["Slack export zip"], files)
-        text_mib = sum(map(len, files.values())) / 2**20
-        print(f"{len(files)} files, {text_mib:.0f} MiB of text, {args.runs} run(s) each")
+        text_mib = sum(len(d) for _, d in iter_files(args.size_mb)) / 2**20
+        print(f"{text_mib:.0f} MiB of text, {args.runs} run(s) each", flush=True)
         print(f"{'layout':26} {'on disk MiB':>11} {'wall s':>7} {'CPU s':>7} {'MiB/CPU s':>9}"
-              f" {'peak MiB':>8} {'findings':>8}")
-        for name, target in targets.items():
+              f" {'peak MiB':>8} {'findings':>8}", flush=True)
+        for key in wanted:
+            name, filename, write = LAYOUTS[key]
+            target = work / filename
+            if not target.exists():
+                write(target, args.size_mb)
             size = (sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
                     if target.is_dir() else target.stat().st_size) / 2**20
-            samples = [scan(target) for _ in range(args.runs)]
+            samples = [scan(target, env) for _ in range(args.runs)]
             wall = statistics.median(s[0] for s in samples)
             cpu = statistics.median(s[1] for s in samples)
             peak = max(s[2] for s in samples)
             print(f"{name:26} {size:11.0f} {wall:7.1f} {cpu:7.1f} {text_mib / cpu:9.1f}"
-                  f" {peak:8.0f} {samples[0][3]:8d}")
+                  f" {peak:8.0f} {samples[0][3]:8d}", flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

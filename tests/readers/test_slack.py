@@ -14,7 +14,7 @@ import pytest
 from conftest import make_password
 from filescan import scan_items, shared_scanner
 
-from pgsweep.core.models import ChatProvenance, FileProvenance, Finding
+from pgsweep.core.models import ChatProvenance, Chunk, FileProvenance, Finding
 from pgsweep.findings.fingerprint import redact
 from pgsweep.readers.slack import unescape
 from pgsweep.sources.archives import ArchiveLimits
@@ -161,3 +161,71 @@ def test_cli_json_names_channel_user_time_and_thread(tmp_path: Path) -> None:
     assert reply["source"] == "chat"
     assert reply["date"] == "2024-01-02T12:54:20+00:00"
     assert all(p not in out.stdout for p in pw)
+
+
+def _day_export(tmp_path: Path, day: list[dict[str, object]]) -> Path:
+    path = tmp_path / "export.zip"
+    path.write_bytes(make_zip({
+        "users.json": json.dumps([{"id": "U01", "name": "alice"},
+                                  {"id": "U02", "name": "bob"}]).encode(),
+        "channels.json": b'[{"id": "C01", "name": "ops"}]',
+        "ops/2024-01-02.json": json.dumps(day, indent=4).encode()}))
+    return path
+
+
+def test_a_day_file_is_one_chunk_with_a_record_per_message_part(tmp_path: Path) -> None:
+    pw = [make_password() for _ in range(6)]
+    path = tmp_path / "export.zip"
+    path.write_bytes(make_zip(export_files(pw)))
+    chunks = [c for c in FileSource(path).iter_items()
+              if isinstance(c, Chunk) and isinstance(c.provenance, ChatProvenance)]
+    assert len(chunks) == 1
+    (day,) = chunks
+    assert day.provenance.author is None and day.provenance.member == "ops/2024-01-02.json"
+    records = day.records
+    assert records is not None
+    parts = [(line, p.author, p.part) for line, p in zip(
+        records.lines, map(records.provenance_of, range(len(records.starts))), strict=True)
+        if isinstance(p, ChatProvenance)]
+    assert parts == [(1, "alice", "text"), (2, "bob", "text"), (3, "alice", "text"),
+                     (4, "alice", "blocks"), (6, "deploybot", "attachment")]
+    assert [day.data[s:].split(b"\n", 1)[0][:12] for s in records.starts] == [
+        b"new db: <pos", b"PGPASSWORD='", b"see the bloc", b"postgresql:/", b"DATABASE_URL"]
+    # each record's lines point at the line of the day file where its message starts
+    assert day.line_map == (2, 8, 19, 19, 19, 41, 41)
+
+
+def test_no_window_or_parser_context_reaches_into_another_message(tmp_path: Path) -> None:
+    """Alice's PGHOST and PGUSER do not become the host and user of Bob's password in the
+    next message (after non-ASCII text: records are bounded by bytes, not characters); the
+    same lines in one message do name them."""
+    pw = make_password()
+    apart = _day_export(tmp_path, [
+        {"type": "message", "user": "U01", "ts": f"{T0}.000100",
+         "text": "Grüße ✓✓✓✓✓✓✓✓✓✓✓✓✓✓✓✓\nexport PGHOST=db1.corp.example\nexport PGUSER=admin"},
+        {"type": "message", "user": "U02", "ts": f"{T0 + 60}.000200",
+         "text": f"export PGPASSWORD={pw}"}])
+    found, _ = scan_items(shared_scanner(), FileSource(apart).iter_items())
+    assert [(f.line, f.provenance.author, f.user, f.hosts, f.secret) for f in found
+            if isinstance(f.provenance, ChatProvenance)] == [(8, "bob", None, (), pw)]
+    together = _day_export(tmp_path, [
+        {"type": "message", "user": "U01", "ts": f"{T0}.000100",
+         "text": f"export PGHOST=db1.corp.example\nexport PGUSER=admin\nexport PGPASSWORD={pw}"}])
+    found, _ = scan_items(shared_scanner(), FileSource(together).iter_items())
+    assert [(f.line, f.provenance.author, f.user, f.hosts, f.secret) for f in found
+            if isinstance(f.provenance, ChatProvenance)] == [
+        (2, "alice", "admin", ("db1.corp.example",), pw)]
+
+
+def test_a_decoded_value_keeps_its_message(tmp_path: Path) -> None:
+    """A connection string whose `@` is JSON-escaped in Bob's message is found only in the
+    decoded text (a derived chunk), and is still attributed to Bob."""
+    pw = make_password()
+    path = _day_export(tmp_path, [
+        {"type": "message", "user": "U01", "ts": f"{T0}.000100", "text": "config below"},
+        {"type": "message", "user": "U02", "ts": f"{T0 + 60}.000200",
+         "text": '{"url": "postgres://app:' + pw + '\\u0040db.corp.net/app"}'}])
+    found, _ = scan_items(shared_scanner(), FileSource(path).iter_items())
+    assert [(f.line, f.provenance.author, f.user, f.hosts, f.secret) for f in found
+            if isinstance(f.provenance, ChatProvenance)] == [
+        (8, "bob", "app", ("db.corp.net",), pw)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, NewType, TypeAlias
 
@@ -229,19 +231,56 @@ def place_key(p: Provenance) -> str:
 
 # --------------------------------------------------------------------------- chunks
 @dataclass(frozen=True)
+class Records:
+    """The records a chunk joins (a chat export's messages of one day): record i starts at
+    byte `starts[i]`, 1-based data line `lines[i]`, and has provenance `provenance_of(i)`,
+    made only for the records a finding needs (a day holds thousands of messages)."""
+
+    starts: tuple[int, ...]
+    lines: tuple[int, ...]
+    provenance_of: Callable[[int], Provenance]
+
+
+@dataclass(frozen=True)
 class Chunk:
     """Text to scan and where it came from.
 
     `line_map[i]` is the 1-based line in the original input that line i (0-based) of
     `data` came from, for readers that normalise their format; None means identity.
     `decoded` marks text produced by decoding a value (base64, JSON escapes), so a
-    detector does not decode it again.
+    detector does not decode it again. `records`, in data order, split a chunk that joins
+    several records (a chat export's messages of one day, scanned in one pass): a finding
+    takes the provenance of the record that holds its line, and no match window or
+    parser context reaches from one record into another.
     """
 
     data: bytes
     provenance: Provenance
     line_map: tuple[int, ...] | None = None
     decoded: bool = False
+    records: Records | None = None
+
+    def record_index(self, line: int) -> int:
+        """The index of the record that holds 1-based data line `line` (0 without records)."""
+        if self.records is None:
+            return 0
+        return max(0, bisect.bisect_right(self.records.lines, line) - 1)
+
+    def provenance_at(self, line: int) -> Provenance:
+        """The provenance of 1-based data line `line`: its record's, or the chunk's."""
+        if self.records is None or not self.records.starts:
+            return self.provenance
+        return self.records.provenance_of(self.record_index(line))
+
+    def record_bounds(self, pos: int) -> tuple[int, int]:
+        """The byte range of the record that holds byte `pos` (the whole data without
+        records); a record ends where the next one starts, less its newline."""
+        if self.records is None or not self.records.starts:
+            return 0, len(self.data)
+        starts = self.records.starts
+        i = max(0, bisect.bisect_right(starts, pos) - 1)
+        end = starts[i + 1] - 1 if i + 1 < len(starts) else len(self.data)
+        return starts[i], max(starts[i], end)
 
     def original_line(self, line: int) -> int:
         """Map a 1-based line of `data` to the original input's line."""

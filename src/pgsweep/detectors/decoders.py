@@ -8,7 +8,7 @@ import html
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from pgsweep.core.models import Chunk, GitProvenance
+from pgsweep.core.models import Chunk, GitProvenance, Records
 
 # Cheap gates: a decoder runs only when a bytes.find / one regex pass says it may matter.
 _INTEREST = (b"postgres", b"passw", b"pgpass", b"jdbc:", b"conninfo", b"pwd=", b"psw=", b"host=")
@@ -131,6 +131,7 @@ def _derive(
     """
     out: list[str] = []
     line_map: list[int] = []
+    src: list[int] = []  # the 0-based line of `chunk` each produced line comes from
     changed = False
     previous = -2
     for i, line in enumerate(text.split("\n")):
@@ -140,6 +141,7 @@ def _derive(
             if previous >= 0 and i != previous + 1:
                 out.append("")
                 line_map.append(_orig(chunk, previous))
+                src.append(previous)
             previous = i
         new = transform(line) if gate.search(line) else line
         if new != line:
@@ -147,14 +149,10 @@ def _derive(
         parts = new.split("\n")
         out.extend(parts)
         line_map.extend([_orig(chunk, i)] * len(parts))
+        src.extend([i] * len(parts))
     if not changed:
         return None
-    return Chunk(
-        data="\n".join(out).encode("utf-8", "surrogateescape"),
-        provenance=chunk.provenance,
-        line_map=tuple(line_map),
-        decoded=True,
-    )
+    return _derived_chunk(chunk, out, line_map, src)
 
 
 def _json_unescape_line(line: str) -> str:
@@ -217,11 +215,34 @@ def _decode_secret(chunk: Chunk, text: str) -> Chunk | None:
     rewrite.run()
     if not rewrite.changed:
         return None
+    return _derived_chunk(chunk, rewrite.out, rewrite.line_map, rewrite.sources)
+
+
+def _derived_chunk(chunk: Chunk, out: list[str], line_map: list[int], src: list[int]) -> Chunk:
+    """The decoded lines as a chunk; in a chunk of records, each produced line stays in
+    the record of the line it comes from."""
+    records = None
+    parent = chunk.records
+    if parent is not None:
+        starts: list[int] = []
+        lines: list[int] = []
+        indexes: list[int] = []  # the parent record of each derived one
+        offset = 0
+        for k, line in enumerate(out):
+            index = chunk.record_index(src[k] + 1)
+            if not indexes or index != indexes[-1]:
+                starts.append(offset)
+                lines.append(k + 1)
+                indexes.append(index)
+            offset += len(line.encode("utf-8", "surrogateescape")) + 1
+        records = Records(tuple(starts), tuple(lines),
+                          lambda i: parent.provenance_of(indexes[i]))
     return Chunk(
-        data="\n".join(rewrite.out).encode("utf-8", "surrogateescape"),
+        data="\n".join(out).encode("utf-8", "surrogateescape"),
         provenance=chunk.provenance,
-        line_map=tuple(rewrite.line_map),
+        line_map=tuple(line_map),
         decoded=True,
+        records=records,
     )
 
 
@@ -235,11 +256,13 @@ class _SecretRewrite:
         self.lines = lines
         self.out: list[str] = []
         self.line_map: list[int] = []
+        self.sources: list[int] = []  # the source line of each output line
         self.changed = False
 
     def emit(self, line: str, src: int) -> None:
         self.out.append(line)
         self.line_map.append(_orig(self.chunk, src))
+        self.sources.append(src)
 
     def value(self, ind: str, key: str, plain: str, src: int) -> None:
         self.changed = True

@@ -96,12 +96,19 @@ class SignatureDetector:
                 continue  # a second hit on the same line adds nothing
             end = data.find(b"\n", pos)
             line_ends[ki] = len(data) if end < 0 else end
+            # a chunk of several records: a window stays inside the hit's record
+            lo, hi = chunk.record_bounds(pos) if chunk.records else (0, len(data))
             for si in plan.by_keyword[ki]:
-                windows.setdefault(si, []).append(_line_window(data, pos, self.signatures[si]))
+                windows.setdefault(si, []).append(
+                    _line_window(data, pos, self.signatures[si], lo, hi))
         if self._pathonly:
             p = chunk.provenance
-            for si in self._whole_chunk(p.kind, provenance_path(p), _reader(p)):
-                windows.setdefault(si, []).append((0, len(data)))
+            found = self._whole_chunk(p.kind, provenance_path(p), _reader(p))
+            if found:
+                whole = ([chunk.record_bounds(s) for s in chunk.records.starts]
+                         if chunk.records else [(0, len(data))])
+                for si in found:
+                    windows.setdefault(si, []).extend(whole)
         return windows
 
     def _whole_chunk(self, kind: str, path: str | None, reader: str | None) -> tuple[int, ...]:
@@ -135,7 +142,7 @@ class SignatureDetector:
             sig = self.signatures[si]
             if not sig.applies_to(path, reader) or not sig.runs_on(chunk.provenance.kind):
                 continue
-            for start, end in merge_windows(windows[si]):
+            for start, end in merge_windows(windows[si], chunk):
                 for c in self._run(sig, chunk, start, end, seen, lines):
                     earlier = reported.setdefault((c.line, c.parsed.password), [])
                     if sig.fallback and any(_knows_as_much(p, c.parsed) for p in earlier):
@@ -269,30 +276,36 @@ def _with_kind(parsed: ParsedCredential, sig: Signature) -> ParsedCredential:
     return replace(parsed, kind=sig.kind)
 
 
-def _line_window(data: bytes, pos: int, sig: Signature) -> tuple[int, int]:
-    start = data.rfind(b"\n", 0, pos) + 1
+def _line_window(data: bytes, pos: int, sig: Signature, lo: int, hi: int) -> tuple[int, int]:
+    """The hit's line and the signature's lines around it, within bytes lo..hi."""
+    start = data.rfind(b"\n", lo, pos) + 1 or lo
     for _ in range(sig.lines_before):
-        if start <= 0:
+        if start <= lo:
             break
-        start = data.rfind(b"\n", 0, start - 1) + 1
-    end = data.find(b"\n", pos)
-    end = len(data) if end < 0 else end
+        start = data.rfind(b"\n", lo, start - 1) + 1 or lo
+    end = data.find(b"\n", pos, hi)
+    end = hi if end < 0 else end
     for _ in range(sig.lines_after):
-        if end >= len(data):
+        if end >= hi:
             break
-        nxt = data.find(b"\n", end + 1)
-        end = len(data) if nxt < 0 else nxt
+        nxt = data.find(b"\n", end + 1, hi)
+        end = hi if nxt < 0 else nxt
     if end - start > MAX_WINDOW:
         start = max(start, pos - MAX_WINDOW // 2)
         end = min(end, pos + MAX_WINDOW // 2)
     return start, end
 
 
-def merge_windows(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_windows(
+    windows: list[tuple[int, int]], chunk: Chunk | None = None,
+) -> list[tuple[int, int]]:
+    """Overlapping or adjacent windows as one; in a chunk of records, only within a record."""
     windows.sort()
     merged: list[tuple[int, int]] = []
+    bounds = chunk.record_bounds if chunk is not None and chunk.records else None
     for s, e in windows:
-        if merged and s <= merged[-1][1] + 1:
+        if merged and s <= merged[-1][1] + 1 and (
+                bounds is None or bounds(s) == bounds(merged[-1][0])):
             if e > merged[-1][1]:
                 merged[-1] = (merged[-1][0], e)
         else:

@@ -142,11 +142,12 @@ class Scanner:
         ):
             severity = min(severity, Severity.LOW)
         line = chunk.original_line(c.line)
+        provenance = chunk.provenance_at(c.line)
         return Finding(
-            id=finding_id(cid, c.rule, place_key(chunk.provenance), line),
+            id=finding_id(cid, c.rule, place_key(provenance), line),
             rule=c.rule,
             kind=p.kind,
-            provenance=chunk.provenance,
+            provenance=provenance,
             line=line,
             secret=secret,
             fingerprint=fp,

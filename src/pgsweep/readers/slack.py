@@ -1,16 +1,20 @@
 """Slack exports (zip or folder): each message's text, blocks, attachments and files, with
-channel, sender, time and thread."""
+channel, sender, time and thread.
+
+A day file becomes one chunk, scanned in one pass: each message part is a record of it
+(`Chunk.records`) with its own provenance, and every line maps to the line of the day file
+where its message starts."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from pgsweep.core.models import ChatProvenance, Chunk, Provenance, Skipped
+from pgsweep.core.models import ChatProvenance, Chunk, Provenance, Records, Skipped
 from pgsweep.readers.chunking import decode_text
 from pgsweep.readers.interface import FileInfo, Nested, ReadItem, Tree, read_limited
 
@@ -19,6 +23,10 @@ _DAY_RE = re.compile(r"[^/]+/\d{4}-\d\d-\d\d\.json")
 # typed text are escaped, so every `<…>` is markup.
 _MARKUP_RE = re.compile(r"<([^<>\n]{1,4000})>")
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+# The C scanner of one JSON value at an offset (what `JSONDecoder.raw_decode` calls, without
+# its Python frame: a day file holds thousands of messages), and the gap between values.
+_DECODER = json.JSONDecoder()
+_GAP_RE = re.compile(r"[ \t\r\n,]*")
 _LIST_FILES = ("users.json", "channels.json", "groups.json", "dms.json", "mpims.json")
 
 
@@ -147,8 +155,55 @@ class SlackExport:
             if messages is None:  # not a day file after all: read it as a file
                 yield Nested(minfo, data, _as_file)
                 continue
-            for line, msg in messages:
-                yield from self._message_chunks(msg, line, minfo, channel, users)
+            chunk = self._day_chunk(messages, minfo, channel, users)
+            if chunk is not None:
+                yield chunk
+
+    def _day_chunk(self, messages: list[tuple[int, dict[str, Any]]], info: FileInfo,
+                   channel: str, users: Mapping[str, str]) -> Chunk | None:
+        """One chunk of every message part of a day file, each part a record whose
+        provenance is made only if a finding needs it."""
+        bodies: list[str] = []
+        line_map: list[int] = []
+        starts: list[int] = []
+        lines: list[int] = []
+        owners: list[dict[str, Any]] = []  # the message of each record
+        parts: list[str] = []  # and which part of it
+        offset = 0
+        for line, msg in messages:
+            raw = msg.get("text")
+            if _RICH_KEYS.isdisjoint(msg) and raw.__class__ is str:
+                # most messages: a text and nothing else, handled inline
+                text = unescape(raw, users) if "<" in raw or "&" in raw else raw
+                found: Iterable[tuple[dict[str, Any], str, str]] = (
+                    ((msg, "text", text),) if text and not text.isspace() else ())
+            else:
+                found = _message_parts(msg, users)
+            for owner, part, body in found:
+                starts.append(offset)
+                lines.append(len(line_map) + 1)
+                owners.append(owner)
+                parts.append(part)
+                n = body.count("\n")
+                if n:
+                    line_map += [line] * (n + 1)
+                else:
+                    line_map.append(line)
+                bodies.append(body)
+                offset += len(body) + 1 if body.isascii() else \
+                    len(body.encode("utf-8", "surrogateescape")) + 1
+        if not starts:
+            return None
+        day = ChatProvenance(
+            path=info.path, platform="slack", member=info.member, channel=channel,
+            user=info.user, owner=info.owner, mode=info.mode, mtime=info.mtime)
+
+        def provenance_of(i: int) -> Provenance:
+            return _message_provenance(owners[i], parts[i], day, users)
+
+        return Chunk(data="\n".join(bodies).encode("utf-8", "surrogateescape"), provenance=day,
+                     line_map=tuple(line_map),
+                     records=Records(tuple(starts), tuple(lines), provenance_of))
 
     @staticmethod
     def _users(tree: Tree, name: str, max_size: int) -> dict[str, str]:
@@ -171,69 +226,84 @@ class SlackExport:
     def _messages(data: bytes) -> list[tuple[int, dict[str, Any]]] | None:
         """(line where it starts, message) for each object of the day file's array."""
         text = decode_text(data)
-        decoder = json.JSONDecoder()
+        scan = _DECODER.scan_once  # type: ignore[attr-defined]  # set by JSONDecoder.__init__
         pos = len(text) - len(text.lstrip())
         if not text.startswith("[", pos):
             return None
         pos += 1
         out: list[tuple[int, dict[str, Any]]] = []
         line, counted = 1, 0
+        gap = _GAP_RE.match
+        size = len(text)
         while True:
-            while pos < len(text) and text[pos] in " \t\r\n,":
-                pos += 1
-            if pos >= len(text):
+            pos = gap(text, pos).end()  # type: ignore[union-attr]  # matches empty text too
+            if pos >= size:
                 return None  # truncated: the whole file is read as text instead
             if text[pos] == "]":
                 return out
             line += text.count("\n", counted, pos)
             counted = pos
             try:
-                obj, pos = decoder.raw_decode(text, pos)
-            except ValueError:
+                obj, pos = scan(text, pos)
+            except (StopIteration, ValueError):
                 return None
             if not isinstance(obj, dict):
                 return None
             out.append((line, obj))
 
-    def _message_chunks(self, msg: dict[str, Any], line: int, info: FileInfo, channel: str,
-                        users: Mapping[str, str]) -> Iterator[ReadItem]:
-        uid = msg.get("user")
-        profile = _dict(msg.get("user_profile"))
-        author = (users.get(uid) if isinstance(uid, str) else None) or profile.get("name") \
-            or msg.get("username") or (uid if isinstance(uid, str) else None)
-        edited = msg.get("edited")
-        sender = author if isinstance(author, str) else None
-        stamp = iso(msg.get("ts"))
-        thread = iso(msg["thread_ts"]) if msg.get("thread_ts") else None
-        edit = iso(edited.get("ts")) if isinstance(edited, dict) else None
-        text = unescape(msg["text"], users) if isinstance(msg.get("text"), str) else ""
-        parts: list[tuple[str, str]] = [("text", text)]
-        if "blocks" in msg:
-            out: list[str] = []
-            _block_text(msg["blocks"], users, out)
-            blocks = "".join(out)
-            if blocks.split() != text.split():
-                parts.append(("blocks", blocks))
-        for att in msg.get("attachments") or ():
-            if isinstance(att, dict):
-                parts.append(("attachment", "\n".join(_attachment_text(att, users))))
-        for f in msg.get("files") or ():
-            if isinstance(f, dict):
-                parts.append(("file", "\n".join(_file_text(f))))
-        for part, body in parts:
-            if body.strip():
-                # A provenance built whole: dataclasses.replace costs more than the scan of
-                # a short message.
-                provenance = ChatProvenance(
-                    path=info.path, platform="slack", member=info.member, channel=channel,
-                    author=sender, timestamp=stamp, thread=thread, part=part, edited=edit,
-                    user=info.user, owner=info.owner, mode=info.mode, mtime=info.mtime)
-                yield Chunk(data=body.encode("utf-8", "surrogateescape"),
-                            provenance=provenance, line_map=(line,) * (body.count("\n") + 1))
-        for key in ("message", "previous_message", "root"):  # edits and thread broadcasts
-            inner = msg.get(key)
-            if isinstance(inner, dict):
-                yield from self._message_chunks(inner, line, info, channel, users)
+
+# A message holding any of these needs more than its `text`.
+_RICH_KEYS = frozenset({"blocks", "attachments", "files", "message", "previous_message", "root"})
+
+
+def _message_parts(msg: dict[str, Any], users: Mapping[str, str],
+                   ) -> Iterator[tuple[dict[str, Any], str, str]]:
+    """(message, part, text) of each part of a message (text, blocks, attachments, files)
+    that holds text, then of the messages it carries (an edit's, a thread broadcast's)."""
+    raw = msg.get("text")
+    text = raw if isinstance(raw, str) else ""
+    if "<" in text or "&" in text:
+        text = unescape(text, users)
+    if text.strip():
+        yield msg, "text", text
+    if _RICH_KEYS.isdisjoint(msg):
+        return
+    parts: list[tuple[str, str]] = []
+    if "blocks" in msg:
+        out: list[str] = []
+        _block_text(msg["blocks"], users, out)
+        blocks = "".join(out)
+        if blocks.split() != text.split():
+            parts.append(("blocks", blocks))
+    for att in msg.get("attachments") or ():
+        if isinstance(att, dict):
+            parts.append(("attachment", "\n".join(_attachment_text(att, users))))
+    for f in msg.get("files") or ():
+        if isinstance(f, dict):
+            parts.append(("file", "\n".join(_file_text(f))))
+    for part, body in parts:
+        if body.strip():
+            yield msg, part, body
+    for key in ("message", "previous_message", "root"):  # edits and thread broadcasts
+        inner = msg.get(key)
+        if isinstance(inner, dict):
+            yield from _message_parts(inner, users)
+
+
+def _message_provenance(msg: dict[str, Any], part: str, day: ChatProvenance,
+                        users: Mapping[str, str]) -> ChatProvenance:
+    """The provenance of one part of a message: the day's, with sender, time and thread."""
+    uid = msg.get("user")
+    profile = _dict(msg.get("user_profile"))
+    author = (users.get(uid) if isinstance(uid, str) else None) or profile.get("name") \
+        or msg.get("username") or (uid if isinstance(uid, str) else None)
+    edited = msg.get("edited")
+    return ChatProvenance(
+        path=day.path, platform="slack", member=day.member, channel=day.channel,
+        author=author if isinstance(author, str) else None, timestamp=iso(msg.get("ts")),
+        thread=iso(msg["thread_ts"]) if msg.get("thread_ts") else None, part=part,
+        edited=iso(edited.get("ts")) if isinstance(edited, dict) else None,
+        user=day.user, owner=day.owner, mode=day.mode, mtime=day.mtime)
 
 
 def _dict(value: object) -> dict[str, Any]:

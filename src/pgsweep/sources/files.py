@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TypedDict
 
-from pgsweep.core.models import Chunk, Finding, Provenance, Skipped
+from pgsweep.core.models import Chunk, Finding, Provenance, Records, Skipped
 from pgsweep.readers.interface import FileInfo, Nested, Reader, ReadItem, Tree, TreeReader
 from pgsweep.readers.registry import select_reader, select_stream_reader, select_tree_reader
 from pgsweep.readers.text import where_of
@@ -198,13 +198,18 @@ def iter_data_items(
         yield Skipped(where_of(info), f"reader {chosen.name} failed ({type(exc).__name__})")
 
 
+def _wrap_records(records: Records, wrap: Callable[[Provenance], Provenance]) -> Records:
+    return Records(records.starts, records.lines, lambda i: wrap(records.provenance_of(i)))
+
+
 def _expand(items: Iterator[ReadItem], limits: ArchiveLimits, depth: int,
             budget: Budget | None, wrap: Wrap) -> Iterator[Chunk | Skipped]:
     """A reader's items with embedded files read in turn and every provenance wrapped."""
     for item in items:
         if isinstance(item, Chunk):
-            yield item if wrap is None else Chunk(item.data, wrap(item.provenance),
-                                                  item.line_map, item.decoded)
+            yield item if wrap is None else Chunk(
+                item.data, wrap(item.provenance), item.line_map, item.decoded,
+                None if item.records is None else _wrap_records(item.records, wrap))
         elif isinstance(item, Skipped):
             yield item
         else:
