@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py "$(REPO)" $(ARGS)
 	$(PY) bench/rescan.py "$(REPO)"
 	$(PY) bench/audit.py
+	$(PY) bench/audit_executors.py
 
 bench-audit: $(STAMP)
 	$(PY) bench/audit.py $(ARGS)
