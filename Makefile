@@ -8,12 +8,13 @@ REPO ?=
 ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: scan test bench bench-audit bench-channels lint system-deps clean help
+.PHONY: scan test bench bench-startup bench-audit bench-channels lint system-deps clean help
 
 help:
 	@echo "make scan [REPO=path] [ARGS=...]   scan a repository (default: a demo repository)"
 	@echo "make test                          lint, then run the test suite (installs what it needs)"
 	@echo "make bench REPO=path               benchmark against gitleaks and Kingfisher"
+	@echo "make bench-startup [ARGS=...]      --version and scan --staged against gitleaks"
 	@echo "make bench-audit [ARGS=...]        audit of 200 small repositories vs a loop of scan"
 	@echo "make bench-channels [ARGS=...]     image and chat export readers vs a plain folder scan"
 	@echo "make lint                          ruff, mypy and the stage layers"
@@ -51,6 +52,10 @@ bench: $(STAMP)
 	@[ -n "$(REPO)" ] || { echo "usage: make bench REPO=<path to a git repository>"; exit 2; }
 	$(PY) bench/run.py "$(REPO)" $(ARGS)
 	$(PY) bench/rescan.py "$(REPO)"
+	$(PY) bench/startup.py
+
+bench-startup: $(STAMP)
+	$(PY) bench/startup.py $(ARGS)
 	$(PY) bench/audit.py
 	$(PY) bench/audit_executors.py
 

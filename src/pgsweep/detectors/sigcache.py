@@ -23,6 +23,7 @@ from pgsweep import __version__
 
 DISABLE_ENV = "PGSWEEP_NO_CACHE"
 FORMAT = 1
+KEEP = 8
 
 
 def cache_dir() -> Path:
@@ -64,8 +65,9 @@ def read_json(entry: str) -> Any:
 
 
 def write_json(entry: str, data: Any) -> None:
-    """Store a document atomically, replacing older entries of the same kind. Failing to
-    write (read-only home, full disk, data JSON cannot hold) only costs the next run time."""
+    """Store a document atomically; of the entries of its kind only the KEEP newest stay
+    (one per pgsweep install and signature set in use). Failing to write (read-only home,
+    full disk, data JSON cannot hold) only costs the next run time."""
     if not is_enabled():
         return
     try:
@@ -84,8 +86,16 @@ def write_json(entry: str, data: Any) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        for old in folder.glob(f"{kind}-*.json"):
+        entries = sorted(folder.glob(f"{kind}-*.json"), key=_mtime, reverse=True)
+        for old in entries[KEEP:]:
             if old.name != f"{entry}.json":
                 old.unlink(missing_ok=True)
     except OSError:
         return
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
