@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -22,14 +23,23 @@ from pgsweep.fleet.wire import Opener, WireResult, run_sealed, unseal, without_k
 
 EXTRA_HINT = "pip install 'pgsweep[cluster]'"
 CONNECT_TIMEOUT_S = 30
+# A local cluster's workers are forked from this process where fork is safe (Linux), as
+# the local executor's are: they start with pgsweep already imported, instead of a new
+# interpreter each. No statistical profiler samples their stacks.
+LOCAL_WORKERS = {
+    "distributed.worker.multiprocessing-method": "fork" if sys.platform == "linux" else "spawn",
+    "distributed.worker.profile.enabled": False,
+}
 
 
-def _distributed() -> Any:
-    try:
-        import distributed  # optional: the `cluster` extra
+def _dask() -> tuple[Any, Any]:
+    """`dask.config` and `distributed`."""
+    try:  # optional: the `cluster` extra
+        import dask.config
+        import distributed
     except ImportError:
         raise FleetError(f"--executor dask needs the cluster extra: {EXTRA_HINT}") from None
-    return distributed
+    return dask.config, distributed
 
 
 class DaskExecutor:
@@ -42,10 +52,10 @@ class DaskExecutor:
     def run(self, tasks: Sequence[AuditTask], worker: Worker) -> Iterator[RepoResult]:
         if not tasks:
             return
-        distributed = _distributed()
+        config, distributed = _dask()
         opener = Opener()
         run_id = uuid.uuid4().hex[:12]
-        with self._client(distributed, len(tasks)) as client:
+        with self._client(config, distributed, len(tasks)) as client:
             futures = {
                 client.submit(run_sealed, without_key(t), opener.recipient, worker,
                               key=f"pgsweep-audit-{run_id}-{t.index}", pure=False): t
@@ -58,7 +68,7 @@ class DaskExecutor:
                 client.cancel(list(futures))
 
     @contextlib.contextmanager
-    def _client(self, distributed: Any, n_tasks: int) -> Iterator[Any]:
+    def _client(self, config: Any, distributed: Any, n_tasks: int) -> Iterator[Any]:
         if self.scheduler is not None:
             try:
                 client = distributed.Client(self.scheduler, timeout=CONNECT_TIMEOUT_S)
@@ -71,9 +81,10 @@ class DaskExecutor:
         # SIGINT stays blocked while the workers start: Ctrl-C is the coordinator's.
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            cluster = distributed.LocalCluster(
-                n_workers=min(self.jobs, n_tasks), threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR)
+            with config.set(LOCAL_WORKERS):
+                cluster = distributed.LocalCluster(
+                    n_workers=min(self.jobs, n_tasks), threads_per_worker=1, processes=True,
+                    dashboard_address=None, silence_logs=logging.ERROR)
         except (OSError, RuntimeError, TimeoutError) as exc:
             raise FleetError(f"cannot start a local Dask cluster ({exc})") from None
         finally:
