@@ -9,8 +9,6 @@ import ipaddress
 import re
 from collections.abc import Callable, Sequence
 
-import zxcvbn
-
 from pgsweep.core.models import Candidate
 
 Filter = Callable[[Candidate], bool]
@@ -253,12 +251,20 @@ GUESSABLE_BELOW = 10**6
 GUESSABLE_MAX_LEN = 24
 
 
+def _guesses(password: str) -> float:
+    """zxcvbn's estimate, imported on first use: building its word lists takes ~0.15 s,
+    which a scan that never judges a value on a local host (most scans) does not pay."""
+    import zxcvbn
+
+    return float(zxcvbn.zxcvbn(password)["guesses"])
+
+
 @functools.lru_cache(maxsize=4096)
 def is_guessable(password: str) -> bool:
     """Whether zxcvbn expects fewer than a million guesses to find the password."""
     if not password or len(password) > GUESSABLE_MAX_LEN:
         return False
-    return float(zxcvbn.zxcvbn(password)["guesses"]) < GUESSABLE_BELOW
+    return _guesses(password) < GUESSABLE_BELOW
 
 
 def is_unknown_host(host: str) -> bool:
@@ -271,7 +277,7 @@ def is_weak_on_local_host(c: Candidate) -> bool:
     """A weak value for a local or documentation host, or for none that the text names (no
     host: libpq's default, the local socket; or a host left to code)."""
     hosts = [h for h in c.parsed.hosts if h and not is_unknown_host(h)]
-    return is_weak(c) and (not hosts or is_local_only(hosts))
+    return (not hosts or is_local_only(hosts)) and is_weak(c)
 
 
 _PLACEHOLDER_HOST_RE = re.compile(
