@@ -46,3 +46,18 @@ def test_version_through_python_m_and_the_installed_entry_point() -> None:
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, f"pgsweep {__version__}\n", "")
     scripts = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts == {"pgsweep": "pgsweep.__main__:main"}
+
+
+def test_a_clean_scan_loads_no_password_strength_model(tmp_path) -> None:
+    """zxcvbn is imported when a first password is judged, not by every command."""
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "notes.txt").write_text("nothing to see here\n")
+    code = ("import sys; from pgsweep.__main__ import main; sys.argv = ['pgsweep', 'scan', "
+            f"{str(tmp_path / 'tree')!r}, '--no-store', '--format', 'json']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('zxcvbn' in sys.modules, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(REPO_ROOT / "src"),
+                               "HOME": str(tmp_path / "home")},
+                          timeout=120)
+    assert proc.stderr.strip().splitlines()[-1] == "False"
