@@ -15,6 +15,7 @@ from pgsweep.core.models import (
     HistoryProvenance,
     Provenance,
 )
+from pgsweep.detectors.filters import ignore_marker_in
 from pgsweep.readers.interface import FileInfo
 
 # Characters left as they are in URI parts; everything else is percent-encoded, so that the
@@ -128,8 +129,6 @@ class LineMappedText:
     def keep_ignore_markers(self, original: Sequence[str]) -> LineMappedText:
         """This text with each line whose original line (`original[n - 1]`) holds an inline
         ignore marker ending in that marker, so a rewritten line is still ignored."""
-        from pgsweep.detectors.filters import ignore_marker_in
-
         out = LineMappedText()
         for line, n in zip(self.lines, self.origin, strict=True):
             marker = ignore_marker_in(original[n - 1]) if 0 < n <= len(original) else None
