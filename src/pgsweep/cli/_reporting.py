@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -40,13 +41,21 @@ def display_options(show_info: bool, quiet: bool, verbose: bool, no_color: bool)
     return Display(show_info=show_info, verbosity=verbosity, color=False if plain else None)
 
 
-DISPLAY_HELP = {
-    "show_info": "Terminal: list info-level credentials (placeholder-like or weak values) "
-                 "instead of one count line.",
-    "quiet": "Terminal: print the summary line only.",
-    "verbose": "Terminal: list every place of each credential.",
-    "no_color": "Terminal: no colours (NO_COLOR does the same).",
-}
+# The output options every reporting command (scan, sweep, audit) takes.
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report here.")]
+RevealOption = Annotated[
+    bool, typer.Option("--reveal", help="Show plaintext secrets in the output.")]
+ShowInfoOption = Annotated[bool, typer.Option(
+    "--show-info", help="Terminal: list info-level credentials (placeholder-like or weak values) "
+    "instead of one count line.")]
+QuietOption = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="Terminal: print the summary line only.")]
+VerboseOption = Annotated[bool, typer.Option(
+    "--verbose", "-v", help="Terminal: list every place of each credential.")]
+NoColorOption = Annotated[bool, typer.Option(
+    "--no-color", help="Terminal: no colours (NO_COLOR does the same).")]
 
 
 def run_and_report(

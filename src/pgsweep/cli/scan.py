@@ -11,7 +11,17 @@ import typer
 
 from pgsweep.cli import app, fail, say
 from pgsweep.cli._auditing import audit_and_report
-from pgsweep.cli._reporting import DISPLAY_HELP, display_options, run_and_report
+from pgsweep.cli._reporting import (
+    FormatOption,
+    NoColorOption,
+    OutputOption,
+    QuietOption,
+    RevealOption,
+    ShowInfoOption,
+    VerboseOption,
+    display_options,
+    run_and_report,
+)
 from pgsweep.core import config as config_mod
 from pgsweep.core.models import Severity
 from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions, effective_jobs
@@ -29,13 +39,13 @@ from pgsweep.reporters.outfiles import prepare_output
 def scan(
     path: str = typer.Argument(
         ".", help="Git repository (a path or a URL), folder, file, archive, or - for stdin."),
-    fmt: Format = typer.Option(Format.TERMINAL, "--format", "-f", help="Output format."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
-    reveal: bool = typer.Option(False, "--reveal", help="Show plaintext secrets in the output."),
-    show_info: bool = typer.Option(False, "--show-info", help=DISPLAY_HELP["show_info"]),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help=DISPLAY_HELP["quiet"]),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help=DISPLAY_HELP["verbose"]),
-    no_color: bool = typer.Option(False, "--no-color", help=DISPLAY_HELP["no_color"]),
+    fmt: FormatOption = Format.TERMINAL,
+    output: OutputOption = None,
+    reveal: RevealOption = False,
+    show_info: ShowInfoOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+    no_color: NoColorOption = False,
     all_versions: bool = typer.Option(
         False, "--all-versions",
         help="JSON, JSONL: also list every version of each finding's file that held it.",

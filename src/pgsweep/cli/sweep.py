@@ -9,7 +9,17 @@ from pathlib import Path
 import typer
 
 from pgsweep.cli import app, fail, say
-from pgsweep.cli._reporting import DISPLAY_HELP, display_options, run_and_report
+from pgsweep.cli._reporting import (
+    FormatOption,
+    NoColorOption,
+    OutputOption,
+    QuietOption,
+    RevealOption,
+    ShowInfoOption,
+    VerboseOption,
+    display_options,
+    run_and_report,
+)
 from pgsweep.cli.progress import Stages
 from pgsweep.core.models import Severity
 from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
@@ -28,13 +38,13 @@ def sweep(
     root: Path = typer.Option(Path("/"), "--root", help="The machine's root, or a mounted image."),
     repos: bool = typer.Option(False, "--repos", help="Also scan the history of git repositories "
                                "found under the homes."),
-    fmt: Format = typer.Option(Format.TERMINAL, "--format", "-f", help="Output format."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
-    reveal: bool = typer.Option(False, "--reveal", help="Show plaintext secrets in the output."),
-    show_info: bool = typer.Option(False, "--show-info", help=DISPLAY_HELP["show_info"]),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help=DISPLAY_HELP["quiet"]),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help=DISPLAY_HELP["verbose"]),
-    no_color: bool = typer.Option(False, "--no-color", help=DISPLAY_HELP["no_color"]),
+    fmt: FormatOption = Format.TERMINAL,
+    output: OutputOption = None,
+    reveal: RevealOption = False,
+    show_info: ShowInfoOption = False,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
+    no_color: NoColorOption = False,
     fail_on: str = typer.Option("low", "--fail-on", help="Exit 1 at or above this severity."),
     max_blob_size: int = typer.Option(DEFAULT_MAX_BLOB_SIZE, "--max-blob-size", help="Bytes."),
     extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from html import escape
-from typing import TextIO
 
 from pgsweep.assess.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT, parse_time, utc_now
 from pgsweep.assess.risk_factors import Channel
 from pgsweep.assess.rotation import CredentialPlan, Plan, Section
 from pgsweep.core.display import printable, printable_lines
 from pgsweep.core.models import Severity
-from pgsweep.reporters.interface import Report
+from pgsweep.reporters.interface import PlanTextReporter
 
 
 def e(value: object) -> str:
@@ -306,13 +305,7 @@ def _credential(i: int, p: CredentialPlan) -> str:
     return "\n".join(out)
 
 
-class HtmlPlanReporter:
-    def render_plan(self, plan: Plan, out: TextIO) -> None:
-        out.write(render_html(plan))
+class HtmlReporter(PlanTextReporter):
+    """The plan as one self-contained HTML page."""
 
-
-class HtmlReporter:
-    """`scan --format html`: the scan's plan (with the store's triage and verifications)."""
-
-    def render(self, report: Report, out: TextIO) -> None:
-        HtmlPlanReporter().render_plan(report.plan, out)
+    render_text = staticmethod(render_html)

@@ -91,6 +91,21 @@ class Reporter(Protocol):
     def render(self, report: Report, out: TextIO) -> None: ...
 
 
+class PlanTextReporter:
+    """A plan as text in one format (`render_text`): `report --format X` renders a stored
+    plan, and `scan --format X` the scan's own (with the store's triage and verifications)."""
+
+    @staticmethod
+    def render_text(plan: Plan) -> str:
+        raise NotImplementedError
+
+    def render_plan(self, plan: Plan, out: TextIO) -> None:
+        out.write(self.render_text(plan))
+
+    def render(self, report: Report, out: TextIO) -> None:
+        self.render_plan(report.plan, out)
+
+
 class PlanFormat(enum.StrEnum):
     """Every value of `pgsweep report --format`; a test proves each has a plan reporter."""
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import TextIO
 
 from pgsweep.assess.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT
 from pgsweep.assess.rotation import CredentialPlan, Plan, Section
 from pgsweep.core.display import printable, printable_lines
 from pgsweep.core.models import Severity
-from pgsweep.reporters.interface import Report
+from pgsweep.reporters.interface import PlanTextReporter
 
 
 def cell(text: object) -> str:
@@ -168,13 +167,7 @@ def _credential_section(i: int, p: CredentialPlan) -> list[str]:
     return out
 
 
-class MarkdownPlanReporter:
-    def render_plan(self, plan: Plan, out: TextIO) -> None:
-        out.write(render_markdown(plan))
+class MarkdownReporter(PlanTextReporter):
+    """The plan as Markdown."""
 
-
-class MarkdownReporter:
-    """`scan --format markdown`: the scan's plan (with the store's triage and verifications)."""
-
-    def render(self, report: Report, out: TextIO) -> None:
-        MarkdownPlanReporter().render_plan(report.plan, out)
+    render_text = staticmethod(render_markdown)

@@ -11,6 +11,7 @@ from pgsweep.assess.risk import CredentialRisk
 from pgsweep.assess.risk_factors import RiskFactor
 from pgsweep.assess.rotation import CredentialPlan, Plan, Recommendation
 from pgsweep.core.display import utf8_data
+from pgsweep.reporters.records import credential_identity
 
 
 def factor_record(f: RiskFactor) -> dict[str, Any]:
@@ -74,11 +75,7 @@ def step_record(s: Recommendation) -> dict[str, Any]:
 def credential_plan_record(p: CredentialPlan) -> dict[str, Any]:
     c = p.credential
     return {
-        "id": c.id,
-        "user": c.user,
-        "hosts": list(c.hosts),
-        "database": c.database,
-        "kind": str(c.kind),
+        **credential_identity(c),
         "secret": c.redacted,
         "fingerprint": c.fingerprint,
         "status": p.status,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pgsweep.assess.rotation import CredentialPlan
-from pgsweep.core.models import Finding, GitProvenance, Severity, provenance_path
+from pgsweep.core.models import Credential, Finding, GitProvenance, Severity, provenance_path
 from pgsweep.findings.credentials import provenance_time
 from pgsweep.findings.fingerprint import redact
 from pgsweep.findings.places import Place
@@ -69,16 +69,24 @@ def place_record(
     return record
 
 
-def credential_record(p: CredentialPlan, places: Sequence[Place]) -> dict[str, Any]:
-    """One credential with its plan's severity and triage; `findings` are the ids of its
-    places (the document's findings)."""
-    c = p.credential
+def credential_identity(c: Credential) -> dict[str, Any]:
+    """What a credential is, as every JSON document names it: id, user, hosts, database,
+    kind."""
     return {
         "id": c.id,
         "user": c.user,
         "hosts": list(c.hosts),
         "database": c.database,
         "kind": str(c.kind),
+    }
+
+
+def credential_record(p: CredentialPlan, places: Sequence[Place]) -> dict[str, Any]:
+    """One credential with its plan's severity and triage; `findings` are the ids of its
+    places (the document's findings)."""
+    c = p.credential
+    return {
+        **credential_identity(c),
         "severity": str(p.risk.severity),
         "score": p.risk.score,
         "status": p.status,

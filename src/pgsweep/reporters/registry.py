@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pgsweep.reporters.console import ConsoleReporter
 from pgsweep.reporters.csv import CsvReporter
-from pgsweep.reporters.html import HtmlPlanReporter, HtmlReporter
+from pgsweep.reporters.html import HtmlReporter
 from pgsweep.reporters.interface import Format, PlanFormat, PlanReporter, Reporter
 from pgsweep.reporters.json import JsonReporter
 from pgsweep.reporters.jsonl import JsonLinesReporter
-from pgsweep.reporters.markdown import MarkdownPlanReporter, MarkdownReporter
+from pgsweep.reporters.markdown import MarkdownReporter
 from pgsweep.reporters.plan_json import PlanJsonReporter
 from pgsweep.reporters.sarif import SarifReporter
 
@@ -23,9 +23,9 @@ REPORTERS: dict[Format, type[Reporter]] = {
 }
 
 PLAN_REPORTERS: dict[PlanFormat, type[PlanReporter]] = {
-    PlanFormat.MARKDOWN: MarkdownPlanReporter,
+    PlanFormat.MARKDOWN: MarkdownReporter,
     PlanFormat.JSON: PlanJsonReporter,
-    PlanFormat.HTML: HtmlPlanReporter,
+    PlanFormat.HTML: HtmlReporter,
 }
 
 
