@@ -67,7 +67,7 @@ bench-channels: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests
-	$(VENV)/bin/mypy src
+	$(VENV)/bin/mypy src tests
 	$(VENV)/bin/lint-imports --no-cache
 
 clean:

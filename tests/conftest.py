@@ -7,10 +7,15 @@ import secrets
 import string
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from pgserver import PgServer
+
+from pgsweep.detectors.signatures import Signature
+from pgsweep.findings.pipeline import ScanResult
 
 # Property tests check behaviour, not speed: a loaded CI machine must not fail them on time.
 settings.register_profile("pgsweep", deadline=None)
@@ -50,7 +55,7 @@ def password() -> str:
 
 
 @pytest.fixture(scope="session")
-def all_signatures():
+def all_signatures() -> list[Signature]:
     from pgsweep.detectors import signatures
 
     return signatures.load()
@@ -95,7 +100,7 @@ def run_cli_here(*args: str, cwd: Path | None = None) -> subprocess.CompletedPro
 
 # --------------------------------------------------------------------------- PostgreSQL
 @pytest.fixture(scope="session")
-def pg_server():
+def pg_server() -> Iterator[PgServer]:
     """A real PostgreSQL cluster on 127.0.0.1 for the whole session, with these login roles:
 
     alice  SCRAM, non-ASCII password          bob    md5 (hba `md5` for it)
@@ -126,7 +131,7 @@ STORE_ROLE = "store_keeper"
 
 
 @pytest.fixture(scope="session")
-def pg_store_role(pg_server) -> str:
+def pg_store_role(pg_server: PgServer) -> str:
     """A login role of the session's cluster that owns the findings stores tests create;
     its password needs percent-encoding in a URL."""
     password = "k:/@%?" + make_password(12)
@@ -135,7 +140,7 @@ def pg_store_role(pg_server) -> str:
 
 
 @pytest.fixture
-def pg_store_url(pg_server, pg_store_role: str):
+def pg_store_url(pg_server: PgServer, pg_store_role: str):
     """A postgresql:// URL (with its password) of a new, empty database for one test."""
     from urllib.parse import quote
 
@@ -179,7 +184,7 @@ def store_contents(location: str) -> bytes:
     return b"\n".join(out)
 
 
-def scan_tree(root: Path, files: dict[str, str]):
+def scan_tree(root: Path, files: dict[str, str]) -> ScanResult:
     """Write `files` under `root` and scan the folder with the shipped signatures."""
     from pgsweep.detectors import signatures
     from pgsweep.findings.pipeline import Scanner
@@ -193,7 +198,7 @@ def scan_tree(root: Path, files: dict[str, str]):
 
 
 @pytest.fixture
-def leaky_scan(tmp_path: Path):
+def leaky_scan(tmp_path: Path) -> tuple[ScanResult, tuple[str, str]]:
     """A real scan of a folder with two leaks (one repeated) and their plaintext passwords."""
     pw1, pw2 = make_password(), make_password()
     result = scan_tree(tmp_path / "repo", {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import pgsweep.findings.credentials as credentials_mod
 from pgsweep.core.models import (
     CiLogProvenance,
     Credential,
@@ -17,7 +18,6 @@ from pgsweep.core.models import (
     SecretKind,
     Severity,
 )
-from pgsweep.findings import credentials as credentials_mod
 from pgsweep.findings.fingerprint import credential_id, finding_id, fingerprint
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

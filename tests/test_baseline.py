@@ -11,7 +11,7 @@ import pytest
 from conftest import make_password, run_cli, scan_tree
 from gitrepo import GitRepo
 
-from pgsweep.findings import baseline
+import pgsweep.findings.baseline as baseline
 from pgsweep.findings.fingerprint import redact
 
 # The detect-secrets console script installed next to the Python running the tests.

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import make_password, run_cli
 
-from pgsweep.core import config
+import pgsweep.core.config as config
 from pgsweep.findings.fingerprint import redact
 
 

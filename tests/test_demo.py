@@ -6,15 +6,19 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from provenances import git_of
 
 from pgsweep.core.models import GitProvenance, Severity
 from pgsweep.core.options import ScanOptions
+from pgsweep.detectors.signatures import Signature
 from pgsweep.findings.pipeline import Scanner
 from pgsweep.jobs.demo import DemoError, build_demo
 from pgsweep.sources.git import GitSource
 
 
-def test_demo_leaks_are_found_where_planted(tmp_path: Path, all_signatures) -> None:
+def test_demo_leaks_are_found_where_planted(
+    tmp_path: Path, all_signatures: list[Signature]
+) -> None:
     root = tmp_path / "demo"
     planted = build_demo(root)
     result = Scanner(all_signatures).run(GitSource(root, ScanOptions(path=str(root))))
@@ -31,7 +35,7 @@ def test_demo_leaks_are_found_where_planted(tmp_path: Path, all_signatures) -> N
     assert {f.provenance.path for f in result.findings if f.severity is Severity.INFO} == {
         "README.md", ".env.example"}
     assert result.stats.suppressed.get("template", 0) >= 1
-    tip = {f.secret: f.provenance.present_at_head for f in result.findings}
+    tip = {f.secret: git_of(f).present_at_head for f in result.findings}
     for p in planted:
         if p.secret in tip:
             assert tip[p.secret] == p.at_head, p.note

@@ -11,7 +11,7 @@ from plan_fixtures import NOW, Triage, Verification, ci, config, finding, git, g
 from pgsweep.assess.hosts import HostClass
 from pgsweep.assess.risk import assess, assess_all, explain
 from pgsweep.assess.risk_factors import FACTORS, Channel, Facts, RiskFactor, weakest_sslmode
-from pgsweep.core.models import SecretKind, Severity
+from pgsweep.core.models import FindingId, SecretKind, Severity
 
 RDS = "prod.c9akciq32.eu-west-1.rds.amazonaws.com"
 
@@ -293,8 +293,8 @@ def test_seen_in_several_repositories_adds_one() -> None:
     (c,) = grouped([one])
     alone = assess(c, [one], NOW)
     assert "git.repositories" not in factor_names(alone)
-    places = [one, replace(one, id="f2", provenance=git(repo="https://git.example.org/a.git")),
-              replace(one, id="f3", provenance=git(repo="ssh://git.example.org/b.git"))]
+    places = [one, replace(one, id=FindingId("f2"), provenance=git(repo="https://git.example.org/a.git")),
+              replace(one, id=FindingId("f3"), provenance=git(repo="ssh://git.example.org/b.git"))]
     (c,) = grouped(places)
     r = assess(c, places, NOW)
     assert RiskFactor("git.repositories", 1, "seen in 3 repositories: every clone of each of "

@@ -99,7 +99,7 @@ def leak(password: str, host: str) -> str:
 
 def places(findings: Sequence[Finding]) -> list[tuple[str | None, int, str | None, str, str]]:
     return sorted(
-        (f.provenance.path, f.line, f.user, ",".join(f.hosts), f.secret)  # type: ignore[union-attr]
+        (f.provenance.path, f.line, f.user, ",".join(f.hosts), f.secret)
         for f in findings
     )
 
@@ -204,7 +204,7 @@ def test_no_store_a_new_store_and_partial_scans_are_cold(
         run_scan(ScanOptions(path=str(repo), worktree=True), store, open_source=opener)
         assert opened[-1].exclude_tips == ()
         # What partial scans record stays out of the repository's full-history view.
-        assert [f.provenance.path for f in partial.findings] == ["b.env"]  # type: ignore[union-attr]
+        assert [f.provenance.path for f in partial.findings] == ["b.env"]
         assert store.findings(key) == []
         assert store.findings(key + "#partial") == list(partial.findings)
         assert store.scanned_tips(key, scan_version(opts)) == [first]

@@ -6,13 +6,14 @@ import pytest
 from conftest import REPO_ROOT
 
 from pgsweep.core.models import Severity
+from pgsweep.detectors.signatures import Signature
 from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.files import FileSource
 
 
 @pytest.mark.parametrize("folder", ["signatures", "src", "tests", "docs"])
 def test_own_tree_reports_nothing_above_low(
-    folder: str, all_signatures, monkeypatch: pytest.MonkeyPatch
+    folder: str, all_signatures: list[Signature], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PGSWEEP_FINGERPRINT_KEY", "self-scan")  # fast keyed fingerprints
     root = REPO_ROOT / folder

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pgsweep.detectors import signatures
@@ -35,13 +37,13 @@ def test_every_signature_has_examples_and_a_unique_id() -> None:
         assert s.examples and s.negative_examples, s.id
 
 
-def test_bad_signature_is_a_clear_error(tmp_path) -> None:
+def test_bad_signature_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "bad.yml").write_text("id: nope\nname: x\n")
     with pytest.raises(signatures.SignatureError, match="missing keys"):
         signatures.load([tmp_path])
 
 
-def test_signature_whose_example_fails_is_reported(tmp_path) -> None:
+def test_signature_whose_example_fails_is_reported(tmp_path: Path) -> None:
     from pgsweep.jobs.selftest import run_examples
 
     (tmp_path / "mine.yml").write_text(

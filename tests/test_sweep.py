@@ -16,6 +16,7 @@ from conftest import make_password, run_cli
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from filescan import scan_items, shared_scanner
+from provenances import file_of
 
 from pgsweep.core.models import GitProvenance, Severity
 from pgsweep.core.options import ScanOptions
@@ -26,7 +27,7 @@ from pgsweep.sources.sweep import SweepSource
 try:
     from cryptography.hazmat.decrepit.ciphers.modes import CFB8
 except ImportError:  # older cryptography
-    from cryptography.hazmat.primitives.ciphers.modes import CFB8  # type: ignore[assignment]
+    from cryptography.hazmat.primitives.ciphers.modes import CFB8
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -236,7 +237,9 @@ def machine(tmp_path: Path) -> tuple[Path, list[Leak]]:
     return root, build_machine(root, outside)
 
 
-def test_sweep_finds_every_planted_leak_and_no_decoy(scanner, machine) -> None:
+def test_sweep_finds_every_planted_leak_and_no_decoy(
+    scanner: Scanner, machine: tuple[Path, list[Leak]]
+) -> None:
     root, leaks = machine
     assert len(leaks) == 20
     before = snapshot(root)
@@ -266,10 +269,10 @@ def test_sweep_finds_every_planted_leak_and_no_decoy(scanner, machine) -> None:
     ])
     pgpass = next(f for f in found if f.provenance.path == str(root / "home/alice/.pgpass"))
     assert pgpass.provenance.user == "alice"
-    assert pgpass.provenance.mode == "0644"
-    assert pgpass.provenance.risk_flags == ("pgpass-group-or-world-accessible:0644",)
+    assert file_of(pgpass).mode == "0644"
+    assert file_of(pgpass).risk_flags == ("pgpass-group-or-world-accessible:0644",)
     if IS_ROOT:
-        assert pgpass.provenance.owner == "alice"  # uid 1000 in the image's /etc/passwd
+        assert file_of(pgpass).owner == "alice"  # uid 1000 in the image's /etc/passwd
     summaries = {u.user: u for u in source.summaries(found)}
     assert {u: (s.files, s.findings, s.skipped, s.encrypted_present)
             for u, s in summaries.items()} == {
@@ -280,7 +283,9 @@ def test_sweep_finds_every_planted_leak_and_no_decoy(scanner, machine) -> None:
         f"{root / 'home/alice/.pgpass'}: pgpass-group-or-world-accessible:0644",)
 
 
-def test_sweep_cli_json_users_section_and_redaction(machine, tmp_path: Path) -> None:
+def test_sweep_cli_json_users_section_and_redaction(
+    machine: tuple[Path, list[Leak]], tmp_path: Path
+) -> None:
     root, leaks = machine
     out = tmp_path / "report.json"
     xdg = tmp_path / "xdg"
@@ -317,7 +322,9 @@ def test_sweep_cli_json_users_section_and_redaction(machine, tmp_path: Path) -> 
         assert any(ln.startswith(f"{owner}: {where}" if owner else where) for ln in shown), where
 
 
-def test_sweep_records_into_an_explicit_store_only(machine, tmp_path: Path) -> None:
+def test_sweep_records_into_an_explicit_store_only(
+    machine: tuple[Path, list[Leak]], tmp_path: Path
+) -> None:
     from pgsweep.store import Store, repo_key_for
 
     root, leaks = machine
@@ -334,7 +341,7 @@ def test_sweep_records_into_an_explicit_store_only(machine, tmp_path: Path) -> N
         store.close()
     assert len(stored) == len(leaks)
     pgpass = [f for f in stored if f.provenance.path == str(root / "home/alice/.pgpass")]
-    assert {f.provenance.risk_flags for f in pgpass} == {("pgpass-group-or-world-accessible:0644",)}
+    assert {file_of(f).risk_flags for f in pgpass} == {("pgpass-group-or-world-accessible:0644",)}
     assert {getattr(f.provenance, "user", None) for f in stored} == {
         "alice", "carol", "postgres", None}
 
@@ -351,7 +358,7 @@ def make_repo(path: Path, secret: str) -> None:
     subprocess.run(["git", "-C", str(path), "commit", "-qam", "rm"], check=True, env=env)
 
 
-def test_sweep_repos_scans_history(scanner, tmp_path: Path) -> None:
+def test_sweep_repos_scans_history(scanner: Scanner, tmp_path: Path) -> None:
     secret = make_password()
     make_repo(tmp_path / "home/alice/src/app", secret)
     source = SweepSource(tmp_path, ScanOptions(path=str(tmp_path)), repos=True)
@@ -362,7 +369,7 @@ def test_sweep_repos_scans_history(scanner, tmp_path: Path) -> None:
     assert isinstance(found[0].provenance, GitProvenance) and found[0].provenance.user == "alice"
 
 
-def test_sweep_histories_with_the_history_readers(scanner, tmp_path: Path) -> None:
+def test_sweep_histories_with_the_history_readers(scanner: Scanner, tmp_path: Path) -> None:
     p1, p2, p3, p4 = (make_password() for _ in range(4))
     write(tmp_path, "home/alice/.bash_history",
           "ls\n#1717079400\n" f"psql postgresql://a:{p1}@h1.corp.net/db\n")

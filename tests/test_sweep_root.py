@@ -61,7 +61,9 @@ def hostile(tmp_path: Path) -> tuple[Path, Path, str]:
     return root, victim, kept
 
 
-def test_homes_and_pgpassfiles_that_lead_out_are_counted_skips(scanner, hostile) -> None:
+def test_homes_and_pgpassfiles_that_lead_out_are_counted_skips(
+    scanner: Scanner, hostile: tuple[Path, Path, str]
+) -> None:
     root, _victim, kept = hostile
     source, found, stats = sweep(scanner, root)
     assert [h.user for h in source.homes] == ["bob"]
@@ -80,7 +82,7 @@ def row_of(path: Path, user: str, secret: str) -> Row:
     return Row(str(path), 1, user, "db.prod.acme-corp.net", secret, "app")
 
 
-def test_a_folder_on_the_way_out_is_not_walked(scanner, tmp_path: Path) -> None:
+def test_a_folder_on_the_way_out_is_not_walked(scanner: Scanner, tmp_path: Path) -> None:
     root, outside = tmp_path / "image", tmp_path / "host"
     write(outside / "pg/15/main/postgresql.auto.conf",
           f"primary_conninfo = 'user=r password={make_password()} host=p.corp.net'\n")
@@ -114,7 +116,7 @@ def _outside_repo(tmp_path: Path) -> tuple[GitRepo, str]:
     ("include", "git config includes a file that " + OUT),
 ])
 def test_repositories_whose_git_data_is_outside_are_not_read(
-    scanner, tmp_path: Path, case: str, reason: str
+    scanner: Scanner, tmp_path: Path, case: str, reason: str
 ) -> None:
     outside, _secret = _outside_repo(tmp_path)
     root = tmp_path / "image"
@@ -144,7 +146,7 @@ def test_repositories_whose_git_data_is_outside_are_not_read(
     assert [s.repos for s in source.summaries(found) if s.user == "bob"] == [1]
 
 
-def test_a_repository_inside_the_root_is_still_scanned(scanner, tmp_path: Path) -> None:
+def test_a_repository_inside_the_root_is_still_scanned(scanner: Scanner, tmp_path: Path) -> None:
     """A linked worktree's .git file and a gitdir elsewhere inside the root are fine."""
     root = tmp_path / "image"
     main = GitRepo(root / "home/bob/main")

@@ -44,7 +44,7 @@ def test_scan_records_into_the_default_store_and_triage_persists(
 
     with Store.open() as store:
         [f] = store.findings()
-        assert (f.provenance.path, f.line, f.user, f.hosts, f.secret) == (  # type: ignore[union-attr]
+        assert (f.provenance.path, f.line, f.user, f.hosts, f.secret) == (
             str(proj / "app.ini"), 1, "svc", ("pg.corp.net",), password,
         )
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 from conftest import make_password, run_cli
+from pgserver import PgServer
 
 from pgsweep.store import Store
 
@@ -19,7 +20,7 @@ LIVE = {"alice": "valid", "bob": "valid", "carol": "valid", "dave": "valid",
 
 
 @pytest.fixture
-def leaks(pg_server, tmp_path: Path) -> tuple[Path, list[str]]:
+def leaks(pg_server: PgServer, tmp_path: Path) -> tuple[Path, list[str]]:
     """A folder leaking one URI per fixture role (and one for a role that does not exist)."""
     root = tmp_path / "leaky"
     (root / "deploy").mkdir(parents=True)
@@ -56,7 +57,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return values
 
 
-def bound(pg_server) -> tuple[str, str]:
+def bound(pg_server: PgServer) -> tuple[str, str]:
     """The verifier file's server: where the leaked URIs point."""
     return ("--verifiers-host", f"127.0.0.1:{pg_server.port}")
 
@@ -73,7 +74,9 @@ def assert_no_plaintext(secrets: list[str], *texts: str) -> None:
             assert s not in text
 
 
-def test_scan_then_verify_offline_and_live(pg_server, leaks, tmp_path: Path, env) -> None:
+def test_scan_then_verify_offline_and_live(
+    pg_server: PgServer, leaks: tuple[Path, list[str]], tmp_path: Path, env: dict[str, str]
+) -> None:
     root, secrets = leaks
     dump = tmp_path / "roles.sql"
     dump.write_text(pg_server.dumpall_roles(), encoding="utf-8")
@@ -118,7 +121,9 @@ def test_scan_then_verify_offline_and_live(pg_server, leaks, tmp_path: Path, env
     assert_no_plaintext(secrets, proc.stdout, proc.stderr)
 
 
-def test_verify_scan_reads_the_scan_paths_config(pg_server, leaks, tmp_path: Path, env) -> None:
+def test_verify_scan_reads_the_scan_paths_config(
+    pg_server: PgServer, leaks: tuple[Path, list[str]], tmp_path: Path, env: dict[str, str]
+) -> None:
     """--scan PATH scans as `pgsweep scan PATH` does: PATH's pgsweep.toml excludes a folder
     and allowlists a value, so those credentials are not verified."""
     root, secrets = leaks
@@ -136,7 +141,7 @@ def test_verify_scan_reads_the_scan_paths_config(pg_server, leaks, tmp_path: Pat
     assert_no_plaintext(secrets, proc.stdout, proc.stderr, out.read_text(encoding="utf-8"))
 
 
-def test_verify_errors_are_one_line(tmp_path: Path, env) -> None:
+def test_verify_errors_are_one_line(tmp_path: Path, env: dict[str, str]) -> None:
     proc = run_cli("verify", "--scan", str(tmp_path))
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
@@ -146,7 +151,9 @@ def test_verify_errors_are_one_line(tmp_path: Path, env) -> None:
     assert proc.stderr.startswith("pgsweep: error: ") and "nope.sql: cannot read" in proc.stderr
 
 
-def test_verify_from_the_store(pg_server, leaks, tmp_path: Path, env) -> None:
+def test_verify_from_the_store(
+    pg_server: PgServer, leaks: tuple[Path, list[str]], tmp_path: Path, env: dict[str, str]
+) -> None:
     """scan records into the store; verify reads the secrets back and records its results."""
     root, secrets = leaks
     store = tmp_path / "findings.db"
@@ -168,7 +175,9 @@ def test_verify_from_the_store(pg_server, leaks, tmp_path: Path, env) -> None:
     assert_no_plaintext(secrets, store.read_bytes().decode("utf-8", "replace"))
 
 
-def test_store_without_secrets_needs_the_scan_path(pg_server, leaks, tmp_path: Path, env) -> None:
+def test_store_without_secrets_needs_the_scan_path(
+    pg_server: PgServer, leaks: tuple[Path, list[str]], tmp_path: Path, env: dict[str, str]
+) -> None:
     """--no-store-secrets: verify from the store skips; --scan PATH verifies and records."""
     root, secrets = leaks
     store = tmp_path / "hashes.db"
@@ -195,7 +204,9 @@ def test_store_without_secrets_needs_the_scan_path(pg_server, leaks, tmp_path: P
     assert_no_plaintext(secrets, store.read_bytes().decode("utf-8", "replace"))
 
 
-def test_a_dump_of_an_unrelated_server_does_not_clear_a_leak(pg_server, tmp_path: Path) -> None:
+def test_a_dump_of_an_unrelated_server_does_not_clear_a_leak(
+    pg_server: PgServer, tmp_path: Path
+) -> None:
     """deployer@pg-staging leaked; the dump is of another server that has a `deployer` role
     with another password. Before binding, this marked the leak rotated and capped it low."""
     from conftest import run_cli_here

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from pgsweep.core.models import Chunk, FileProvenance, GitProvenance
 from pgsweep.detectors.engine import SignatureDetector, _LineCounter
+from pgsweep.detectors.signatures import Signature
 
 
 def _naive_hits(keywords: tuple[bytes, ...], data: bytes) -> list[tuple[int, int]]:
@@ -24,7 +25,7 @@ def _naive_hits(keywords: tuple[bytes, ...], data: bytes) -> list[tuple[int, int
 
 @settings(max_examples=150, deadline=None)
 @given(st.data())
-def test_the_locator_finds_every_keyword_occurrence(all_signatures, data) -> None:
+def test_the_locator_finds_every_keyword_occurrence(all_signatures: list[Signature], data) -> None:
     """Hyperscan and the find fallback give what a find per keyword gives, case-insensitive."""
     plan = SignatureDetector(all_signatures).plan("file")
     pieces = [*plan.keywords, *(kw.upper() for kw in plan.keywords[:10]),
@@ -35,7 +36,7 @@ def test_the_locator_finds_every_keyword_occurrence(all_signatures, data) -> Non
     assert slow.locator.hits(text) == _naive_hits(plan.keywords, text)
 
 
-def test_error_text_signature_runs_on_logs_not_git_blobs(all_signatures) -> None:
+def test_error_text_signature_runs_on_logs_not_git_blobs(all_signatures: list[Signature]) -> None:
     fragment = make_password(8)  # generated: a literal would be a leak at rest
     text = (
         f'psql: error: invalid integer value "{fragment}" for connection option "port"\n'
@@ -50,7 +51,7 @@ def test_error_text_signature_runs_on_logs_not_git_blobs(all_signatures) -> None
     assert on_git == []
 
 
-def test_hits_on_one_line_make_one_window(all_signatures, password) -> None:
+def test_hits_on_one_line_make_one_window(all_signatures: list[Signature], password: str) -> None:
     line = f"a postgres://u:{password}@db.example.com/x postgres://u:{password}@db.example.com/y\n"
     data = b"header\n" + line.encode() + b"footer\n"
     detector = SignatureDetector(all_signatures)

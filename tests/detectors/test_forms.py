@@ -9,6 +9,7 @@ import pytest
 from conftest import make_password
 
 from pgsweep.core.models import Chunk, FileProvenance, ScanStats, Severity
+from pgsweep.detectors.signatures import Signature
 from pgsweep.findings.fingerprint import redact
 from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.files import FileSource
@@ -19,7 +20,9 @@ def _fast_fingerprints(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PGSWEEP_FINGERPRINT_KEY", "test")
 
 
-def scan(root: Path, all_signatures) -> list[tuple[str, str, int, str | None, str | None, str]]:
+def scan(
+    root: Path, all_signatures: list[Signature]
+) -> list[tuple[str, str, int, str | None, str | None, str]]:
     """The detectors over each file's raw text (format readers in readers/ are not involved:
     they turn some files, e.g. .pgpass and .env, into normalised chunks of their own)."""
     scanner = Scanner(all_signatures)
@@ -33,7 +36,7 @@ def scan(root: Path, all_signatures) -> list[tuple[str, str, int, str | None, st
     return sorted(out)
 
 
-def test_a_project_tree(tmp_path: Path, all_signatures) -> None:
+def test_a_project_tree(tmp_path: Path, all_signatures: list[Signature]) -> None:
     pw = {k: make_password() for k in "abcdefghijklmn"}
     files = {
         # (.env and docker-compose files go through the env-group readers in readers/)
@@ -101,7 +104,9 @@ spring.datasource.password={pw["i"]}
     )
 
 
-def test_local_defaults_are_low_and_secrets_never_in_repr(tmp_path: Path, all_signatures) -> None:
+def test_local_defaults_are_low_and_secrets_never_in_repr(
+    tmp_path: Path, all_signatures: list[Signature]
+) -> None:
     pw = make_password()
     (tmp_path / ".env").write_text(f"DATABASE_URL=postgres://postgres:{pw}@localhost:5432/dev\n")
     result = Scanner(all_signatures).run(FileSource(tmp_path))

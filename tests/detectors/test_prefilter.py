@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, make_password, run_cli
@@ -16,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pgsweep.detectors.prefilter import ENGINES, Locator, best_engine, is_available
+from pgsweep.detectors.signatures import Signature
 from pgsweep.findings.fingerprint import KEY_ENV
 from pgsweep.findings.pipeline import Scanner
 
@@ -78,7 +80,9 @@ def _corpus() -> list[tuple[str, str, bytes]]:
     return out
 
 
-def test_a_scan_finds_the_same_with_every_engine(all_signatures, monkeypatch) -> None:
+def test_a_scan_finds_the_same_with_every_engine(
+    all_signatures: list[Signature], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The labelled corpus and every signature example through the real pipeline, once per
     engine: the same findings (path, line, user, host, secret, rule, severity)."""
     monkeypatch.setenv(KEY_ENV, "keyed: no scrypt per distinct secret")
@@ -101,7 +105,9 @@ def test_a_scan_finds_the_same_with_every_engine(all_signatures, monkeypatch) ->
 
 
 @pytest.mark.parametrize("missing", [["hyperscan"], ["hyperscan", "ahocorasick_rs"]])
-def test_a_scan_without_the_accelerators_reports_the_same(tmp_path, missing: list[str]) -> None:
+def test_a_scan_without_the_accelerators_reports_the_same(
+    tmp_path: Path, missing: list[str]
+) -> None:
     """`pgsweep scan` in an interpreter where the accelerators cannot be imported (as after
     an install without them) gives the same JSON findings as with them."""
     secret = make_password()

@@ -111,14 +111,16 @@ def test_an_entry_with_the_wrong_shape_is_ignored() -> None:
     assert signatures.load() == fresh
 
 
-def test_an_unwritable_cache_dir_only_costs_time(tmp_path: Path, monkeypatch) -> None:
+def test_an_unwritable_cache_dir_only_costs_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where the cache folder would be")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
     assert signatures.load() == _uncached()
 
 
-def test_no_cache_when_disabled(monkeypatch) -> None:
+def test_no_cache_when_disabled(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(sigcache.DISABLE_ENV, "1")
     signatures.load()
     assert _entries() == []

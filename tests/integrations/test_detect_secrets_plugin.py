@@ -123,7 +123,9 @@ def audited_baseline(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     return tmp_path, pw
 
 
-def test_detect_secrets_audit_interactive_report_and_stats(audited_baseline) -> None:
+def test_detect_secrets_audit_interactive_report_and_stats(
+    audited_baseline: tuple[Path, dict[str, str]]
+) -> None:
     root, pw = audited_baseline
     # "Should this string be committed?" no for a.env (a real secret), yes for b.env
     labelled = _audit(".secrets.baseline", cwd=root, stdin="n\ny\n")
@@ -152,7 +154,7 @@ def test_detect_secrets_audit_interactive_report_and_stats(audited_baseline) -> 
         "true-positives": 1, "false-positives": 1, "unknown": 0}
 
 
-def test_detect_secrets_audit_edges(audited_baseline) -> None:
+def test_detect_secrets_audit_edges(audited_baseline: tuple[Path, dict[str, str]]) -> None:
     root, _ = audited_baseline
     short = _audit(".secrets.baseline", cwd=root, stdin="n\n")
     assert short.returncode == 1

@@ -207,6 +207,6 @@ def test_a_scan_reports_the_last_password_of_a_connection_string(tmp_path: Path)
     first, second = make_password(), make_password()
     result = scan_tree(tmp_path / "p", {"run.sh": (
         f"psql \"host=db.corp.net user=app password={first} dbname=app password={second}\"\n")})
-    assert [(f.provenance.path, f.line, f.user, f.hosts, f.secret)  # type: ignore[union-attr]
+    assert [(f.provenance.path, f.line, f.user, f.hosts, f.secret)
             for f in result.findings] == [
         (str(tmp_path / "p" / "run.sh"), 1, "app", ("db.corp.net",), second)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from provenances import ci_of
 
 from pgsweep.core.models import Chunk, CiLogProvenance, Skipped
 from pgsweep.readers.chunking import (
@@ -47,7 +48,7 @@ def test_iter_grouped_groups_runs_and_maps_lines() -> None:
     items = [("a", "one", 1), ("a", "two\nthree", 2), ("b", "", 3), ("a", "four", 4), ("a", "", 5)]
     chunks = list(
         iter_grouped(iter(items), lambda k: CiLogProvenance(path="p", system="plain", step=k)))
-    assert [(c.data, c.line_map, c.provenance.step) for c in chunks] == [
+    assert [(c.data, c.line_map, ci_of(c).step) for c in chunks] == [
         (b"one\ntwo\nthree", (1, 2, 2), "a"),  # blank-only runs ("b") make no chunk
         (b"four\n", (4, 5), "a"),
     ]

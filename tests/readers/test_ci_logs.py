@@ -7,11 +7,14 @@ import json
 import posixpath
 import zipfile
 from collections.abc import Iterable
+from pathlib import Path
 
 import pytest
 from conftest import make_password
+from provenances import ci_of
 
 from pgsweep.core.models import Chunk, CiLogProvenance, Finding, ScanStats, Skipped
+from pgsweep.detectors.signatures import Signature
 from pgsweep.findings.fingerprint import redact
 from pgsweep.findings.pipeline import Scanner
 from pgsweep.readers.ci_logs import (
@@ -30,7 +33,7 @@ ESC = "\x1b"
 
 
 @pytest.fixture(scope="module")
-def scanner(all_signatures) -> Scanner:
+def scanner(all_signatures: list[Signature]) -> Scanner:
     return Scanner(all_signatures)
 
 
@@ -100,11 +103,13 @@ def github_zip(pw: str, pw2: str) -> bytes:
     return buf.getvalue()
 
 
-def test_github_zip_members_give_job_step_line_and_timestamp(scanner: Scanner, tmp_path) -> None:
+def test_github_zip_members_give_job_step_line_and_timestamp(
+    scanner: Scanner, tmp_path: Path
+) -> None:
     pw, pw2 = make_password(), make_password()
     archive = tmp_path / "logs_42.zip"
     archive.write_bytes(github_zip(pw, pw2))
-    got = []
+    got: list[tuple[object, ...]] = []
     with zipfile.ZipFile(archive) as z:
         for member in sorted(z.namelist()):
             data = z.read(member)
@@ -134,14 +139,14 @@ def test_github_normalised_text_and_line_map() -> None:
             + gh("30:01.7", "Cleaning up orphan processes")).encode()
     info = FileInfo(path="/tmp/logs.zip", name="0_deploy.txt", member="0_deploy.txt")
     chunks = chunks_of(GitHubActionsReader(), info, data)
-    got = [(lines_of(c), c.line_map, c.provenance.timestamp, c.provenance.step) for c in chunks]
+    got = [(lines_of(c), c.line_map, ci_of(c).timestamp, ci_of(c).step) for c in chunks]
     assert got == [
         (["Run echo hi", "echo hi", ""], None, "2024-05-30T14:30:00+00:00", "Run echo hi"),
         (["careful", "done"], (4, 5), "2024-05-30T14:30:01+00:00", "Run echo hi"),
         (["Post job cleanup."], (6,), "2024-05-30T14:30:01+00:00", "Post job cleanup"),
         (["Cleaning up orphan processes"], (7,), "2024-05-30T14:30:01+00:00", "Complete job"),
     ]
-    assert all(c.provenance.job == "deploy" for c in chunks)
+    assert all(ci_of(c).job == "deploy" for c in chunks)
 
 
 def test_github_member_names() -> None:
@@ -155,10 +160,10 @@ def test_github_member_names() -> None:
     nested = FileInfo(path="/e/evidence.tar", name="2_Run tests.txt",
                       member="home/a/logs_42.zip!build/2_Run tests.txt")
     [chunk] = chunks_of(GitHubActionsReader(), nested, gh("30:00.0000000", "hi").encode())
-    assert (chunk.provenance.job, chunk.provenance.step) == ("build", "Run tests")
+    assert (ci_of(chunk).job, ci_of(chunk).step) == ("build", "Run tests")
 
 
-def test_github_zip_extracted_to_disk(tmp_path) -> None:
+def test_github_zip_extracted_to_disk(tmp_path: Path) -> None:
     with zipfile.ZipFile(io.BytesIO(github_zip(make_password(), make_password()))) as z:
         z.extractall(tmp_path / "logs_42")
     got = {}
@@ -167,7 +172,7 @@ def test_github_zip_extracted_to_disk(tmp_path) -> None:
         info = FileInfo(path=str(path), name=path.name)
         reader = select(info, data)
         assert isinstance(reader, GitHubActionsReader), path
-        steps = {(c.provenance.job, c.provenance.step) for c in chunks_of(reader, info, data)}
+        steps = {(ci_of(c).job, ci_of(c).step) for c in chunks_of(reader, info, data)}
         got[str(path.relative_to(tmp_path / "logs_42"))] = sorted(steps, key=str)
     assert got == {
         "0_build.txt": sorted([("build", None), ("build", 'Run psql "$DATABASE_URL" -f schema.sql'),
@@ -233,7 +238,7 @@ def test_gitlab_trace_sections_ansi_and_overwritten_segments(scanner: Scanner) -
         ("gitlab", None, None, "step_script", "2024-05-30T14:31:00+00:00",
          7, "svc", "db2.corp.net", redact(pw2)),
     ])
-    script = next(c for c in chunks if c.provenance.step == "step_script")
+    script = next(c for c in chunks if ci_of(c).step == "step_script")
     assert lines_of(script) == [
         'Executing "step_script" stage',
         f"$ psql postgres://app:{pw}@db.corp.net/prod -c 'select 1'",
@@ -303,7 +308,7 @@ def test_jenkins_console_notes_timestamps_and_stages(scanner: Scanner) -> None:
                          member="log")
     assert isinstance(select(gz_member, b"plain text\n"), JenkinsReader)
     [chunk] = chunks_of(JenkinsReader(), gz_member, b"plain text\n")
-    assert chunk.provenance.job == "nightly #7"
+    assert ci_of(chunk).job == "nightly #7"
     assert isinstance(select(FileInfo(path="/tmp/consoleText", name="consoleText"), b"hello\n"),
                       JenkinsReader)
 
@@ -391,7 +396,7 @@ def test_typical_ci_leaks_pgpassword_and_docker_env(scanner: Scanner) -> None:
     ).encode()
     console = FileInfo(path="consoleText", name="consoleText")
     got = findings(scanner, chunks_of(JenkinsReader(), console, jenkins))
-    assert [(f.line, f.provenance.step, redact(f.secret)) for f in got] == [
+    assert [(f.line, ci_of(f).step, redact(f.secret)) for f in got] == [
         (2, "Deploy", redact(pw))]
     github = (
         gh("30:00.0000000", "##[group]Run ./migrate.sh")
@@ -403,7 +408,7 @@ def test_typical_ci_leaks_pgpassword_and_docker_env(scanner: Scanner) -> None:
     ).encode()
     member = FileInfo(path="j.zip", name="0_deploy.txt", member="0_deploy.txt")
     got = findings(scanner, chunks_of(GitHubActionsReader(), member, github))
-    assert sorted((f.line, f.provenance.timestamp, redact(f.secret)) for f in got) == sorted([
+    assert sorted((f.line, ci_of(f).timestamp, redact(f.secret)) for f in got) == sorted([
         (3, "2024-05-30T14:30:00+00:00", redact(pw2)),
         (5, "2024-05-30T14:30:01+00:00", redact(pw3)),
     ])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import make_password, run_cli
 from filescan import Row, row, scan_data, shared_scanner
+from provenances import file_of
 
 from pgsweep.findings.pipeline import Scanner
 from pgsweep.parsers.pgpass import split_fields
@@ -35,7 +37,7 @@ def test_make_uri_round_trips_every_character_through_the_uri_parser() -> None:
     assert parsed.params == (("sslmode", "require"),)
 
 
-def test_pgpass_escapes_wildcards_and_permissions(scanner) -> None:
+def test_pgpass_escapes_wildcards_and_permissions(scanner: Scanner) -> None:
     p1, p2 = make_password(), make_password()
     escaped = p2.replace("Pw", "P\\:w\\\\")  # the file writes ':' and '\' escaped
     text = (
@@ -52,14 +54,14 @@ def test_pgpass_escapes_wildcards_and_permissions(scanner) -> None:
         Row("/home/a/.pgpass", 5, "postgres", None, "changeme", None),
     ]
     assert [str(f.severity) for f in sorted(found, key=lambda f: f.line)][-1] == "info"
-    assert found[0].provenance.reader == "pgpass"
+    assert file_of(found[0]).reader == "pgpass"
     assert {f.rule for f in found} == {"pg.pgpass.1"}
-    assert found[0].provenance.risk_flags == ("pgpass-group-or-world-accessible:0644",)
+    assert file_of(found[0]).risk_flags == ("pgpass-group-or-world-accessible:0644",)
     private, _ = scan_data(scanner, ".pgpass", text.encode(), mode="0600")
-    assert {f.provenance.risk_flags for f in private} == {None}
+    assert {file_of(f).risk_flags for f in private} == {None}
 
 
-def test_pgpass_escaped_ipv6_host_is_one_finding(scanner) -> None:
+def test_pgpass_escaped_ipv6_host_is_one_finding(scanner: Scanner) -> None:
     pw = make_password()
     text = f"\\:\\:1:12345:*:app:{pw}\n"
     found, _ = scan_data(scanner, ".pgpass", text.encode(), path="/home/a/.pgpass")
@@ -67,7 +69,7 @@ def test_pgpass_escaped_ipv6_host_is_one_finding(scanner) -> None:
         (Row("/home/a/.pgpass", 1, "app", "::1", pw, None), "pg.pgpass.1", "12345")]
 
 
-def test_pg_service_findings_carry_the_service_file_rule(scanner) -> None:
+def test_pg_service_findings_carry_the_service_file_rule(scanner: Scanner) -> None:
     pw = make_password()
     text = f"[prod]\nhost=pg.corp.net\nuser=app\npassword={pw}\n"
     found, _ = scan_data(scanner, "pg_service.conf", text.encode())
@@ -75,7 +77,7 @@ def test_pg_service_findings_carry_the_service_file_rule(scanner) -> None:
         (Row("/data/pg_service.conf", 4, "app", "pg.corp.net", pw, None), "pg.pgservice.1")]
 
 
-def test_the_file_pgpassfile_names_is_read_as_pgpass(scanner, tmp_path) -> None:
+def test_the_file_pgpassfile_names_is_read_as_pgpass(scanner: Scanner, tmp_path: Path) -> None:
     pw = make_password()
     passfile = tmp_path / "work.credentials"
     passfile.write_text(f"pg.corp.net:5432:*:app:{pw}\n")
@@ -91,7 +93,7 @@ def test_pgpass_reader_and_signature_share_one_field_parser() -> None:
         "127.0.0.1", "55439", "*", "erin", "a:b\\c#d"]
 
 
-def test_pg_service_sections_join_user_host_and_map_to_the_password_line(scanner) -> None:
+def test_pg_service_sections_join_user_host_and_map_to_the_password_line(scanner: Scanner) -> None:
     p1, p2 = make_password(), make_password()
     text = (
         "# services\n"
@@ -118,7 +120,7 @@ def test_pg_service_sections_join_user_host_and_map_to_the_password_line(scanner
     assert found[0].port == "5433"
 
 
-def test_dotenv_quoting_groups_and_placeholders(scanner) -> None:
+def test_dotenv_quoting_groups_and_placeholders(scanner: Scanner) -> None:
     p1, p2, p3, p4 = (make_password() for _ in range(4))
     text = (
         "# app settings\n"
@@ -150,7 +152,7 @@ def test_dotenv_quoting_groups_and_placeholders(scanner) -> None:
     assert stats.suppressed == {}  # reported at info, not suppressed
 
 
-def test_dotenv_generic_names_need_a_postgres_hint(scanner) -> None:
+def test_dotenv_generic_names_need_a_postgres_hint(scanner: Scanner) -> None:
     pw = make_password()
     mysql = f"DB_HOST=my.corp.net\nDB_USER=app\nDB_PASSWORD={pw}\nDB_PORT=3306\n"
     assert scan_data(scanner, ".env", mysql.encode())[0] == []
@@ -159,7 +161,7 @@ def test_dotenv_generic_names_need_a_postgres_hint(scanner) -> None:
         Row("/data/.env", 3, "app", "my.corp.net", pw, None)]
 
 
-def test_psqlrc_setenv_and_connect_lines(scanner) -> None:
+def test_psqlrc_setenv_and_connect_lines(scanner: Scanner) -> None:
     p1, p2 = make_password(), make_password()
     text = (
         "\\set QUIET 1\n"
@@ -174,7 +176,7 @@ def test_psqlrc_setenv_and_connect_lines(scanner) -> None:
     ]
 
 
-def test_compose_map_list_and_defaults(scanner) -> None:
+def test_compose_map_list_and_defaults(scanner: Scanner) -> None:
     p1, p2, p3 = make_password(), make_password(), make_password()
     text = (
         "services:\n"
@@ -204,13 +206,13 @@ def test_compose_map_list_and_defaults(scanner) -> None:
         Row("/p/docker-compose.yml", 10, "repl", "maindb", p2, None),
         Row("/p/docker-compose.yml", 15, "web", "maindb.corp.net", p3, "prod"),
     ]
-    assert {f.provenance.reader for f in found} == {"docker-compose"}
+    assert {file_of(f).reader for f in found} == {"docker-compose"}
     assert sorted((f.line, f.rule) for f in found) == [
         (6, "pg.env.2"), (10, "pg.env.2"), (15, "pg.uri.1")]
     assert stats.suppressed == {"template": 1}
 
 
-def test_kubernetes_secret_string_data_and_pod_env(scanner) -> None:
+def test_kubernetes_secret_string_data_and_pod_env(scanner: Scanner) -> None:
     p1, p2 = make_password(), make_password()
     text = (
         "apiVersion: v1\n"
@@ -242,11 +244,11 @@ def test_kubernetes_secret_string_data_and_pod_env(scanner) -> None:
         Row("/data/app.yaml", 7, "app", "pg-rw.db.svc", p1, None),
         Row("/data/app.yaml", 21, "web", "pg-rw.db.svc", p2, None),
     ]
-    assert {f.provenance.reader for f in found} == {"kubernetes"}
+    assert {file_of(f).reader for f in found} == {"kubernetes"}
     assert sorted((f.line, f.rule) for f in found) == [(7, "pg.k8s.1"), (21, "pg.env.1")]
 
 
-def test_helm_values_auth(scanner) -> None:
+def test_helm_values_auth(scanner: Scanner) -> None:
     p1, p2 = make_password(), make_password()
     text = (
         "postgresql:\n"
@@ -264,19 +266,19 @@ def test_helm_values_auth(scanner) -> None:
         Row("/data/values.yaml", 3, "postgres", None, p1, "appdb"),
         Row("/data/values.yaml", 5, "app", None, p2, "appdb"),
     ]
-    assert {f.provenance.reader for f in found} == {"helm-values"}
+    assert {file_of(f).reader for f in found} == {"helm-values"}
     # read from the text by the chart's own signatures, not joined into a URI
     assert sorted((f.line, f.rule) for f in found) == [(3, "pg.helm.1"), (5, "pg.helm.2")]
 
 
-def test_broken_yaml_is_scanned_as_text(scanner) -> None:
+def test_broken_yaml_is_scanned_as_text(scanner: Scanner) -> None:
     pw = make_password()
     text = f"key: [unclosed\nurl: postgresql://a:{pw}@h.corp.net/d\n{{{{ template }}}}\n"
     found, _ = scan_data(scanner, "chart.yaml", text.encode())
     assert [row(f) for f in found] == [Row("/data/chart.yaml", 2, "a", "h.corp.net", pw, "d")]
 
 
-def test_notebook_cells_map_to_file_lines_and_name_the_cell(scanner) -> None:
+def test_notebook_cells_map_to_file_lines_and_name_the_cell(scanner: Scanner) -> None:
     p1, p2 = make_password(), make_password()
     nb = {
         "cells": [
@@ -297,13 +299,13 @@ def test_notebook_cells_map_to_file_lines_and_name_the_cell(scanner) -> None:
     src_line = next(i for i, ln in enumerate(lines, 1) if p1 in ln)
     out_line = next(i for i, ln in enumerate(lines, 1) if p2 in ln)
     found, _ = scan_data(scanner, "report.ipynb", raw.encode())
-    assert {(row(f), f.provenance.section) for f in found} == {
+    assert {(row(f), file_of(f).section) for f in found} == {
         (Row("/data/report.ipynb", src_line, "bi", "bi.corp.net", p1, "dw"), "cell 2"),
         (Row("/data/report.ipynb", out_line, "bi", "bi.corp.net", p2, "dw"), "cell 2"),
     }
 
 
-def test_primary_conninfo_in_postgresql_auto_conf(scanner) -> None:
+def test_primary_conninfo_in_postgresql_auto_conf(scanner: Scanner) -> None:
     pw = make_password()
     text = (
         "# Do not edit this file manually!\n"
@@ -315,7 +317,7 @@ def test_primary_conninfo_in_postgresql_auto_conf(scanner) -> None:
     assert [(row(f), f.rule) for f in found] == [
         (Row("/data/postgresql.auto.conf", 3, "replicator", "10.0.0.5", pw, None), "pg.dsn.1")]
     assert dict(found[0].params)["application_name"] == "standby1"
-    assert found[0].provenance.reader == "postgresql-conf"
+    assert file_of(found[0]).reader == "postgresql-conf"
 
 
 def test_registry_order_and_choice() -> None:

@@ -42,11 +42,11 @@ def dbeaver_encrypt_with_openssl(plaintext: bytes) -> bytes:
     return iv + body
 
 
-def findings_under(scanner, root: Path):
+def findings_under(scanner: Scanner, root: Path):
     return scan_items(scanner, FileSource(root).iter_items())
 
 
-def test_dbeaver_credentials_joined_to_data_sources(scanner, tmp_path: Path) -> None:
+def test_dbeaver_credentials_joined_to_data_sources(scanner: Scanner, tmp_path: Path) -> None:
     p1, p2 = make_password(), make_password()
     folder = tmp_path / "workspace6" / "General" / ".dbeaver"
     folder.mkdir(parents=True)
@@ -93,7 +93,7 @@ def test_dbeaver_credentials_joined_to_data_sources(scanner, tmp_path: Path) -> 
     assert stats.skipped == {}
 
 
-def test_dbeaver_master_password_is_a_counted_warning(scanner, tmp_path: Path) -> None:
+def test_dbeaver_master_password_is_a_counted_warning(scanner: Scanner, tmp_path: Path) -> None:
     iv = os.urandom(16)
     other_key = os.urandom(16)
     enc = Cipher(algorithms.AES(other_key), modes.CBC(iv)).encryptor()
@@ -138,7 +138,9 @@ def build_pgadmin_db(path: Path, servers: list[tuple[int, str, str, str | None]]
     con.close()
 
 
-def test_pgadmin_decrypts_with_the_user_key_and_warns_otherwise(scanner, tmp_path: Path) -> None:
+def test_pgadmin_decrypts_with_the_user_key_and_warns_otherwise(
+    scanner: Scanner, tmp_path: Path
+) -> None:
     pw = make_password()
     user_key = "$pbkdf2-sha512$25000$aGVsbG8$Zm9vYmFy"  # master password disabled: user.password
     db = tmp_path / ".pgadmin" / "pgadmin4.db"
@@ -156,13 +158,15 @@ def test_pgadmin_decrypts_with_the_user_key_and_warns_otherwise(scanner, tmp_pat
                               "saved password present (key unavailable)"]
 
 
-def test_pgadmin_not_a_database_is_a_warning(scanner, tmp_path: Path) -> None:
+def test_pgadmin_not_a_database_is_a_warning(scanner: Scanner, tmp_path: Path) -> None:
     (tmp_path / "pgadmin4.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 50)
     found, stats = findings_under(scanner, tmp_path)
     assert found == [] and list(stats.skipped) == ["pgadmin: not a readable SQLite database"]
 
 
-def test_sqltools_settings_with_comments_and_trailing_commas(scanner, tmp_path: Path) -> None:
+def test_sqltools_settings_with_comments_and_trailing_commas(
+    scanner: Scanner, tmp_path: Path
+) -> None:
     p1, p2 = make_password(), make_password()
     text = (
         "{\n"

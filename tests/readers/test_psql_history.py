@@ -8,6 +8,7 @@ import pytest
 from conftest import make_password
 
 from pgsweep.core.models import Chunk, HistoryProvenance, ScanStats, Skipped
+from pgsweep.detectors.signatures import Signature
 from pgsweep.findings.fingerprint import redact
 from pgsweep.findings.pipeline import Scanner
 from pgsweep.readers.interface import FileInfo
@@ -16,7 +17,7 @@ from pgsweep.readers.psql_history import PsqlHistoryReader, iter_history_lines, 
 
 
 @pytest.fixture(scope="module")
-def scanner(all_signatures) -> Scanner:
+def scanner(all_signatures: list[Signature]) -> Scanner:
     return Scanner(all_signatures)
 
 

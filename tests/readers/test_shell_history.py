@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from conftest import make_password
+from provenances import history_of
 
 from pgsweep.core.models import Chunk, Finding, HistoryProvenance, ScanStats, Skipped
+from pgsweep.detectors.signatures import Signature
 from pgsweep.findings.fingerprint import redact
 from pgsweep.findings.pipeline import Scanner
 from pgsweep.readers.interface import FileInfo, Reader
@@ -19,7 +21,7 @@ EPOCH = 1717079400  # 2024-05-30T14:30:00Z
 
 
 @pytest.fixture(scope="module")
-def scanner(all_signatures) -> Scanner:
+def scanner(all_signatures: list[Signature]) -> Scanner:
     return Scanner(all_signatures)
 
 
@@ -93,7 +95,7 @@ def test_bash_timestamps_and_lithist_entries(scanner: Scanner, tmp_path: Path) -
         ("bash", "2024-05-30T14:31:00+00:00", 6, "dump", "10.1.1.1", redact(pw2)),
         ("bash", "2024-05-30T14:32:00+00:00", 9, "x", "h.corp.net", redact(pw3)),
     ]
-    assert [(lines_of(c), c.line_map, c.provenance.timestamp) for c in chunks][:3] == [
+    assert [(lines_of(c), c.line_map, history_of(c).timestamp) for c in chunks][:3] == [
         (["ls -la"], None, None),
         ([f"psql postgres://app:{pw}@db.corp.net/prod"], (3,), "2024-05-30T14:30:00+00:00"),
         (["for i in 1 2; do", f"  pg_dump postgresql://dump:{pw2}@10.1.1.1/app", "done"],
@@ -121,7 +123,7 @@ def test_history_recognised_by_content_and_other_names(tmp_path: Path) -> None:
     py = tmp_path / ".python_history"
     py.write_text("import os\n")
     reader, chunks = read(py)
-    assert reader.name == "bash-history" and chunks[0].provenance.shell == "python"
+    assert reader.name == "bash-history" and history_of(chunks[0]).shell == "python"
     assert shell_of(".bash_history-01234.tmp") == "bash"
     assert shell_of(".node_repl_history") == "node_repl"
 
@@ -278,5 +280,5 @@ def test_pgpassword_in_histories(scanner: Scanner, tmp_path: Path) -> None:
                     f"  when: {EPOCH}\n")
     [chunk] = [c for c in read(fish)[1] if b"PGPASSWORD" in c.data]
     [f] = scanner.scan_chunk(chunk, ScanStats())
-    assert (f.line, f.secret == pw + "\\b:c", f.provenance.timestamp) == (
+    assert (f.line, f.secret == pw + "\\b:c", history_of(f).timestamp) == (
         2, True, "2024-05-30T14:30:00+00:00")

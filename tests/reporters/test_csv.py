@@ -7,6 +7,7 @@ import io
 
 from pgsweep.assess.risk import utc_now
 from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.pipeline import ScanResult
 from pgsweep.jobs.report import build_report
 from pgsweep.reporters.csv import COLUMNS, CsvReporter
 
@@ -21,7 +22,7 @@ def _rows(result, reveal: bool = False) -> list[dict[str, str]]:
     return list(reader)
 
 
-def test_one_row_per_occurrence(leaky_scan) -> None:
+def test_one_row_per_occurrence(leaky_scan: tuple[ScanResult, tuple[str, str]]) -> None:
     result, (pw1, pw2) = leaky_scan
     rows = _rows(result)
     got = sorted(
@@ -38,7 +39,7 @@ def test_one_row_per_occurrence(leaky_scan) -> None:
     assert rows[0]["rule"] == "pg.uri.1" and rows[0]["credential"].startswith("c")
 
 
-def test_reveal_writes_plaintext(leaky_scan) -> None:
+def test_reveal_writes_plaintext(leaky_scan: tuple[ScanResult, tuple[str, str]]) -> None:
     result, (pw1, pw2) = leaky_scan
     assert sorted(r["secret"] for r in _rows(result, reveal=True)) == sorted([pw1, pw1, pw2])
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 from pgsweep.assess.risk import utc_now
 from pgsweep.findings.fingerprint import redact
+from pgsweep.findings.pipeline import ScanResult
 from pgsweep.jobs.report import build_report
 from pgsweep.reporters.jsonl import JsonLinesReporter
 
 
-def test_one_finding_per_line(leaky_scan) -> None:
+def test_one_finding_per_line(leaky_scan: tuple[ScanResult, tuple[str, str]]) -> None:
     result, (pw1, pw2) = leaky_scan
     out = io.StringIO()
     JsonLinesReporter().render(build_report(result, now=utc_now()), out)
@@ -30,7 +32,7 @@ def test_one_finding_per_line(leaky_scan) -> None:
     assert all(r["versions"] == 1 for r in records)
 
 
-def test_no_findings_no_lines(tmp_path) -> None:
+def test_no_findings_no_lines(tmp_path: Path) -> None:
     from conftest import scan_tree
 
     result = scan_tree(tmp_path, {"clean.txt": "nothing to see\n"})

@@ -7,6 +7,7 @@ import io
 import pytest
 
 from pgsweep.assess.risk import utc_now
+from pgsweep.findings.pipeline import ScanResult
 from pgsweep.jobs.report import build_report
 from pgsweep.reporters.interface import Format
 from pgsweep.reporters.registry import REPORTERS, reporter_for
@@ -17,7 +18,9 @@ def test_every_format_has_a_reporter() -> None:
 
 
 @pytest.mark.parametrize("fmt", list(Format), ids=str)
-def test_reporter_renders_a_real_scan_without_plaintext(fmt: Format, leaky_scan) -> None:
+def test_reporter_renders_a_real_scan_without_plaintext(
+    fmt: Format, leaky_scan: tuple[ScanResult, tuple[str, str]]
+) -> None:
     result, passwords = leaky_scan
     assert len(result.findings) == 3
     report = build_report(result, now=utc_now())

@@ -13,6 +13,7 @@ from conftest import REPO_ROOT, make_password, run_cli, scan_tree
 
 from pgsweep.assess.risk import utc_now
 from pgsweep.core.models import Severity
+from pgsweep.findings.pipeline import ScanResult
 from pgsweep.jobs.report import build_report
 from pgsweep.reporters.sarif import (
     CREDENTIAL_FINGERPRINT,
@@ -106,7 +107,7 @@ def test_severity_mapping() -> None:
     }
 
 
-def test_absolute_paths_become_file_uris(leaky_scan) -> None:
+def test_absolute_paths_become_file_uris(leaky_scan: tuple[ScanResult, tuple[str, str]]) -> None:
     result, _ = leaky_scan
     _, doc = _render(result)
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]

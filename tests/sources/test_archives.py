@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import make_password
 from filescan import Row, row, scan_data, shared_scanner
+from provenances import file_of
 
 from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.archives import ArchiveLimits
@@ -51,7 +52,7 @@ def make_tar(members: dict[str, bytes], gz: bool = False) -> bytes:
     return buf.getvalue()
 
 
-def test_zip_members_with_readers_and_modes(scanner) -> None:
+def test_zip_members_with_readers_and_modes(scanner: Scanner) -> None:
     p1, p2 = make_password(), make_password()
     data = make_zip({
         "home/alice/.pgpass": f"pg.corp.net:5432:*:alice:{p1}\n".encode(),
@@ -63,14 +64,14 @@ def test_zip_members_with_readers_and_modes(scanner) -> None:
         Row("/ev/backup.zip!app/config.txt", 2, "app", "app.corp.net", p2, "db"),
         Row("/ev/backup.zip!home/alice/.pgpass", 1, "alice", "pg.corp.net", p1, None),
     ]
-    pgpass = next(f for f in found if f.provenance.reader == "pgpass")
-    assert pgpass.provenance.mode == "0644"
-    assert pgpass.provenance.mtime == "2024-05-30T12:00:00+00:00"
-    assert pgpass.provenance.risk_flags == ("pgpass-group-or-world-accessible:0644",)
+    pgpass = next(f for f in found if file_of(f).reader == "pgpass")
+    assert file_of(pgpass).mode == "0644"
+    assert file_of(pgpass).mtime == "2024-05-30T12:00:00+00:00"
+    assert file_of(pgpass).risk_flags == ("pgpass-group-or-world-accessible:0644",)
     assert stats.skipped == {}
 
 
-def test_nested_archives_up_to_the_depth_limit(scanner) -> None:
+def test_nested_archives_up_to_the_depth_limit(scanner: Scanner) -> None:
     p1, p2, p3 = make_password(), make_password(), make_password()
     inner = make_zip({"deploy/.env": f"DATABASE_URL={uri('inner', p1)}\n".encode()})
     middle = make_tar({"inner.zip": inner, "notes.txt": uri("middle", p2).encode()}, gz=True)
@@ -83,14 +84,14 @@ def test_nested_archives_up_to_the_depth_limit(scanner) -> None:
         Row("/ev/outer.zip!top.txt", 1, "top", "top.corp.net", p3, "db"),
     ]
     middle_find = next(f for f in found if f.user == "middle")
-    assert (middle_find.provenance.owner, middle_find.provenance.mode) == ("alice", "0644")
+    assert (file_of(middle_find).owner, file_of(middle_find).mode) == ("alice", "0644")
     found, stats = scan_data(scanner, "outer.zip", outer, limits=ArchiveLimits(max_depth=2),
                              path="/ev/outer.zip")
     assert {r.user for r in map(row, found)} == {"top", "middle"}
     assert stats.warnings == ["/ev/outer.zip!middle.tgz!inner.zip: archive: nested too deep"]
 
 
-def test_zip_bomb_and_oversized_members_are_warnings(scanner) -> None:
+def test_zip_bomb_and_oversized_members_are_warnings(scanner: Scanner) -> None:
     pw = make_password()
     bomb = make_zip({"zeros.txt": b"\x00" * (8 * 1024 * 1024),
                      "ok.txt": uri("ok", pw).encode()})
@@ -104,7 +105,7 @@ def test_zip_bomb_and_oversized_members_are_warnings(scanner) -> None:
     assert stats.warnings == ["/ev/bomb.zip!zeros.txt: too large"]
 
 
-def test_member_count_and_total_size_limits(scanner) -> None:
+def test_member_count_and_total_size_limits(scanner: Scanner) -> None:
     members = {f"f{i}.txt": uri(f"u{i}", make_password()).encode() for i in range(5)}
     data = make_zip(members)
     found, stats = scan_data(scanner, "many.zip", data, path="/ev/many.zip",
@@ -117,7 +118,7 @@ def test_member_count_and_total_size_limits(scanner) -> None:
     assert stats.warnings == ["/ev/big.tgz!b2.log: archive: total uncompressed size limit reached"]
 
 
-def test_truncated_and_corrupt_archives(scanner) -> None:
+def test_truncated_and_corrupt_archives(scanner: Scanner) -> None:
     pw = make_password()
     whole = make_zip({"a.txt": uri("a", pw).encode()})
     found, stats = scan_data(scanner, "cut.zip", whole[: len(whole) // 2], path="/ev/cut.zip")
@@ -136,7 +137,7 @@ def test_truncated_and_corrupt_archives(scanner) -> None:
             for w in stats.warnings] == [True]
 
 
-def test_plain_tar_and_single_gzip_file(scanner, tmp_path: Path) -> None:
+def test_plain_tar_and_single_gzip_file(scanner: Scanner, tmp_path: Path) -> None:
     p1, p2 = make_password(), make_password()
     found, _ = scan_data(scanner, "logs.tar", make_tar({"job/1.log": uri("t", p1).encode()}),
                          path="/ev/logs.tar")
@@ -148,7 +149,7 @@ def test_plain_tar_and_single_gzip_file(scanner, tmp_path: Path) -> None:
         Row("/ev/build.log.gz!build.log", 3, "g", "g.corp.net", p2, "db")]
 
 
-def test_an_archive_on_stdin(scanner) -> None:
+def test_an_archive_on_stdin(scanner: Scanner) -> None:
     from filescan import scan_items
 
     from pgsweep.sources.stdin import StdinSource
@@ -160,7 +161,7 @@ def test_an_archive_on_stdin(scanner) -> None:
         Row("<stdin>!etc/app/.pgpass", 1, "app", "pg.corp.net", pw, None)]
 
 
-def test_tar_links_and_special_members_are_counted_skips(scanner) -> None:
+def test_tar_links_and_special_members_are_counted_skips(scanner: Scanner) -> None:
     pw = make_password()
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tf:
@@ -184,7 +185,7 @@ def test_tar_links_and_special_members_are_counted_skips(scanner) -> None:
     ]
 
 
-def test_a_json_array_of_other_objects_is_not_a_ci_log(scanner) -> None:
+def test_a_json_array_of_other_objects_is_not_a_ci_log(scanner: Scanner) -> None:
     """A chat day file (`[{"type": "message", ...}]`) starts like CircleCI step output; no
     record of it may be dropped because it is not a step record."""
     pw = make_password()

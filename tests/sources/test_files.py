@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import make_password, run_cli
 from filescan import Row, row, scan_items, shared_scanner
+from provenances import file_of
 
 from pgsweep.core.options import ScanOptions
 from pgsweep.findings.fingerprint import redact
@@ -31,7 +32,9 @@ def uri(user: str, pw: str, host: str = "db.corp.net", db: str = "prod") -> str:
     return f"postgresql://{user}:{pw}@{host}/{db}"
 
 
-def test_walk_skips_git_internals_excludes_and_unsafe_entries(scanner, tmp_path: Path) -> None:
+def test_walk_skips_git_internals_excludes_and_unsafe_entries(
+    scanner: Scanner, tmp_path: Path
+) -> None:
     p1, p2 = make_password(), make_password()
     root = tmp_path / "proj"
     (root / "src").mkdir(parents=True)
@@ -67,10 +70,10 @@ def test_walk_skips_git_internals_excludes_and_unsafe_entries(scanner, tmp_path:
         f"{root / 'link-out'}: symlink out of root",
         f"{root / 'sock'}: not a regular file",
     ])
-    assert found[0].provenance.owner and found[0].provenance.mode and found[0].provenance.mtime
+    assert file_of(found[0]).owner and file_of(found[0]).mode and file_of(found[0]).mtime
 
 
-def test_bad_bytes_are_scanned_or_counted_never_raised(scanner, tmp_path: Path) -> None:
+def test_bad_bytes_are_scanned_or_counted_never_raised(scanner: Scanner, tmp_path: Path) -> None:
     p1, p2, p3 = make_password(), make_password(), make_password()
     (tmp_path / "nul.log").write_bytes(b"start\x00\n" + uri("nul", p1).encode() + b"\n")
     (tmp_path / "latin1.txt").write_bytes(b"caf\xe9 \xff\xfe\n" + uri("lat", p2).encode() + b"\n")
@@ -93,7 +96,7 @@ def test_bad_bytes_are_scanned_or_counted_never_raised(scanner, tmp_path: Path) 
     assert stats.skipped == {"too large": 3}  # minified.js, image.bin, huge.txt
 
 
-def test_a_single_file_and_stdin(scanner, tmp_path: Path) -> None:
+def test_a_single_file_and_stdin(scanner: Scanner, tmp_path: Path) -> None:
     pw = make_password()
     f = tmp_path / ".pgpass"
     f.write_text(f"pg.corp.net:5432:*:app:{pw}\n")
@@ -129,7 +132,9 @@ def test_cli_scan_folder_and_stdin_redacts_unless_revealed(tmp_path: Path, revea
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything; FIFOs and symlinks cover it")
-def test_unreadable_files_and_directories_as_a_normal_user(scanner, tmp_path: Path) -> None:
+def test_unreadable_files_and_directories_as_a_normal_user(
+    scanner: Scanner, tmp_path: Path
+) -> None:
     (tmp_path / "locked").mkdir()
     (tmp_path / "locked" / "x.txt").write_text("x\n")
     (tmp_path / "secret.txt").write_text("x\n")

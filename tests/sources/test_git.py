@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import make_password
 from gitrepo import AUTHOR, EMAIL, GitRepo, date_of, uri
+from provenances import git_of
 
 from pgsweep.core.models import FileProvenance, Finding, GitProvenance
 from pgsweep.core.options import ScanOptions
+from pgsweep.detectors.signatures import Signature
 from pgsweep.findings.fingerprint import redact
 from pgsweep.findings.pipeline import Scanner, ScanResult
 from pgsweep.sources.git import GitSource
@@ -20,7 +22,7 @@ from pgsweep.sources.interface import SourceError
 PERSON = f"{AUTHOR} <{EMAIL}>"
 
 
-def scan(root: Path, signatures, **options) -> ScanResult:
+def scan(root: Path, signatures: list[Signature], **options) -> ScanResult:
     source = GitSource(root, ScanOptions(path=str(root), **options))
     return Scanner(signatures).run(source)
 
@@ -91,7 +93,9 @@ def history(tmp_path: Path):
                    "dangling": c_dangling, "main": main_tip, "loose": loose_blob}
 
 
-def test_every_ref_and_the_stash_is_scanned_and_attributed(history, all_signatures) -> None:
+def test_every_ref_and_the_stash_is_scanned_and_attributed(
+    history, all_signatures: list[Signature]
+) -> None:
     r, pw, c = history
     result = scan(r.root, all_signatures, max_blob_size=4096)
     found = by_secret(result)
@@ -117,7 +121,7 @@ def test_every_ref_and_the_stash_is_scanned_and_attributed(history, all_signatur
     assert where(found[pw["stash2"]])[:4] == ("README.md", 3, "stash", host)
     assert where(found[pw["untracked"]])[:4] == ("scratch.txt", 1, "scratch", host)
     for key in ("stash1", "stash2", "untracked"):
-        p = found[pw[key]].provenance
+        p = git_of(found[pw[key]])
         assert p.commit is not None and p.present_at_head is False and p.author == PERSON
     # a git note (refs/notes/commits) is a blob too
     assert found[pw["note"]].provenance.path == c["main"]
@@ -132,7 +136,9 @@ def test_every_ref_and_the_stash_is_scanned_and_attributed(history, all_signatur
     assert result.stats.bytes == sum(int(r.git("cat-file", "-s", b)) for b in blobs)
 
 
-def test_unreachable_adds_dangling_commits_and_blobs(history, all_signatures) -> None:
+def test_unreachable_adds_dangling_commits_and_blobs(
+    history, all_signatures: list[Signature]
+) -> None:
     r, pw, c = history
     default = by_secret(scan(r.root, all_signatures))
     assert pw["dangling"] not in default and pw["loose"] not in default
@@ -141,13 +147,13 @@ def test_unreachable_adds_dangling_commits_and_blobs(history, all_signatures) ->
     assert where(found[pw["dangling"]]) == (
         "oops.txt", 1, "oops", "db.prod.acme-corp.net", pw["dangling"], c["dangling"], PERSON,
         date_of(8), False, False)
-    loose = found[pw["loose"]].provenance
+    loose = git_of(found[pw["loose"]])
     assert (loose.blob, loose.path, loose.commit, loose.reachable) == (
         c["loose"], None, None, False)
-    assert found[pw["settings"]].provenance.reachable is True
+    assert git_of(found[pw["settings"]]).reachable is True
 
 
-def test_each_blob_is_read_once(tmp_path: Path, all_signatures) -> None:
+def test_each_blob_is_read_once(tmp_path: Path, all_signatures: list[Signature]) -> None:
     """The same content in many commits and paths is one blob: scanned once, one finding."""
     pw = make_password()
     r = GitRepo(tmp_path / "repo")
@@ -159,13 +165,13 @@ def test_each_blob_is_read_once(tmp_path: Path, all_signatures) -> None:
         r.commit(f"copy {i}")
     result = scan(r.root, all_signatures)
     assert len(result.findings) == 1
-    p = result.findings[0].provenance
+    p = git_of(result.findings[0])
     root = r.git("rev-list", "--max-parents=0", "HEAD")
     assert (p.path, p.commit, p.present_at_head) == ("a/conf.env", root, True)
     assert result.stats.blobs == 1 + 5  # the leak, and counter.txt's five versions
 
 
-def test_since_scans_only_new_commits(tmp_path: Path, all_signatures) -> None:
+def test_since_scans_only_new_commits(tmp_path: Path, all_signatures: list[Signature]) -> None:
     r = GitRepo(tmp_path / "repo")
     old = make_password()
     r.write("settings.py", f"URL = '{uri('old', old)}'\n")
@@ -187,7 +193,7 @@ def test_since_scans_only_new_commits(tmp_path: Path, all_signatures) -> None:
 
 
 def test_since_walks_the_checked_out_history_not_every_ref(
-    tmp_path: Path, all_signatures
+    tmp_path: Path, all_signatures: list[Signature]
 ) -> None:
     """`--since REV` is `git log REV..HEAD`: a branch that is not checked out is not new."""
     r = GitRepo(tmp_path / "repo")
@@ -201,12 +207,12 @@ def test_since_walks_the_checked_out_history_not_every_ref(
     r.write("app.env", f"\nDB={uri('app', here)}\n")
     c_here = r.commit("main work")
     result = scan(r.root, all_signatures, since=base)
-    assert [(f.provenance.path, f.line, f.user, f.secret, f.provenance.commit)
+    assert [(git_of(f).path, f.line, f.user, f.secret, git_of(f).commit)
             for f in result.findings] == [("app.env", 2, "app", here, c_here)]
     assert result.stats.blobs == 1
 
 
-def test_staged_scans_index_changes_only(tmp_path: Path, all_signatures) -> None:
+def test_staged_scans_index_changes_only(tmp_path: Path, all_signatures: list[Signature]) -> None:
     r = GitRepo(tmp_path / "repo")
     committed, staged, unstaged = make_password(), make_password(), make_password()
     r.write("app.env", f"DB={uri('app', committed)}\n")
@@ -215,11 +221,11 @@ def test_staged_scans_index_changes_only(tmp_path: Path, all_signatures) -> None
     r.git("add", "new.env")
     r.write("later.env", f"DB={uri('later', unstaged)}\n")
     result = scan(r.root, all_signatures, staged=True)
-    got = [(f.provenance.path, f.line, f.secret, f.provenance.commit) for f in result.findings]
+    got = [(git_of(f).path, f.line, f.secret, git_of(f).commit) for f in result.findings]
     assert got == [("new.env", 2, staged, None)]
 
 
-def test_staged_before_the_first_commit(tmp_path: Path, all_signatures) -> None:
+def test_staged_before_the_first_commit(tmp_path: Path, all_signatures: list[Signature]) -> None:
     r = GitRepo(tmp_path / "repo")
     pw = make_password()
     r.write("app.env", f"DB={uri('app', pw)}\n")
@@ -229,7 +235,7 @@ def test_staged_before_the_first_commit(tmp_path: Path, all_signatures) -> None:
 
 
 def test_worktree_adds_uncommitted_and_untracked_not_ignored(
-    tmp_path: Path, all_signatures
+    tmp_path: Path, all_signatures: list[Signature]
 ) -> None:
     r = GitRepo(tmp_path / "repo")
     committed, modified, untracked, ignored = (make_password() for _ in range(4))
@@ -247,7 +253,9 @@ def test_worktree_adds_uncommitted_and_untracked_not_ignored(
         committed}
 
 
-def test_shallow_clone_is_scanned_with_a_warning(tmp_path: Path, all_signatures) -> None:
+def test_shallow_clone_is_scanned_with_a_warning(
+    tmp_path: Path, all_signatures: list[Signature]
+) -> None:
     r = GitRepo(tmp_path / "repo")
     old, new = make_password(), make_password()
     r.write("a.env", f"DB={uri('old', old)}\n")
@@ -263,7 +271,9 @@ def test_shallow_clone_is_scanned_with_a_warning(tmp_path: Path, all_signatures)
         f"{clone}: shallow repository: history before the shallow boundary is not scanned"]
 
 
-def test_corrupt_and_missing_objects_are_skipped_not_fatal(tmp_path: Path, all_signatures) -> None:
+def test_corrupt_and_missing_objects_are_skipped_not_fatal(
+    tmp_path: Path, all_signatures: list[Signature]
+) -> None:
     r = GitRepo(tmp_path / "repo")
     pws = [make_password() for _ in range(3)]
     for i, pw in enumerate(pws):
@@ -283,7 +293,9 @@ def test_corrupt_and_missing_objects_are_skipped_not_fatal(tmp_path: Path, all_s
         f"f1.env (blob {truncated[:12]}): corrupt object"])
 
 
-def test_missing_blob_in_partial_clone_is_counted(tmp_path: Path, all_signatures) -> None:
+def test_missing_blob_in_partial_clone_is_counted(
+    tmp_path: Path, all_signatures: list[Signature]
+) -> None:
     r = GitRepo(tmp_path / "repo")
     small, big = make_password(), make_password()
     r.write("small.env", f"DB={uri('small', small)}\n")
@@ -299,7 +311,7 @@ def test_missing_blob_in_partial_clone_is_counted(tmp_path: Path, all_signatures
     assert result.stats.incomplete == []  # promised by the remote: left out on purpose
 
 
-def test_bare_repository(tmp_path: Path, all_signatures) -> None:
+def test_bare_repository(tmp_path: Path, all_signatures: list[Signature]) -> None:
     r = GitRepo(tmp_path / "repo")
     pw = make_password()
     r.write("a.env", f"DB={uri('app', pw)}\n")
@@ -333,13 +345,15 @@ def test_whole_source_errors_are_one_line(tmp_path: Path, case: str, message: st
     assert "\n" not in str(err.value)
 
 
-def test_redacted_secret_is_what_reporters_show(history, all_signatures) -> None:
+def test_redacted_secret_is_what_reporters_show(history, all_signatures: list[Signature]) -> None:
     r, pw, _ = history
     f = by_secret(scan(r.root, all_signatures))[pw["settings"]]
     assert redact(f.secret) == f"{pw['settings'][:2]}…{pw['settings'][-2:]} (16 chars)"
 
 
-def test_exclude_tips_skips_what_an_earlier_scan_covered(tmp_path: Path, all_signatures) -> None:
+def test_exclude_tips_skips_what_an_earlier_scan_covered(
+    tmp_path: Path, all_signatures: list[Signature]
+) -> None:
     """The store's incremental rescan passes the tips it scanned before."""
     r = GitRepo(tmp_path / "repo")
     old, new = make_password(), make_password()
@@ -356,7 +370,9 @@ def test_exclude_tips_skips_what_an_earlier_scan_covered(tmp_path: Path, all_sig
     assert result.stats.blobs == 1
 
 
-def test_corrupt_tree_is_a_warning_and_the_rest_is_scanned(tmp_path: Path, all_signatures) -> None:
+def test_corrupt_tree_is_a_warning_and_the_rest_is_scanned(
+    tmp_path: Path, all_signatures: list[Signature]
+) -> None:
     r = GitRepo(tmp_path / "repo")
     hidden, kept = make_password(), make_password()
     r.write("sub/a.env", f"DB={uri('hidden', hidden)}\n")
@@ -374,7 +390,7 @@ def test_corrupt_tree_is_a_warning_and_the_rest_is_scanned(tmp_path: Path, all_s
 
 
 def test_parallel_shards_find_exactly_what_one_process_finds(
-    tmp_path: Path, all_signatures
+    tmp_path: Path, all_signatures: list[Signature]
 ) -> None:
     """Worker processes each read every n-th blob; together they equal the serial scan."""
     from pgsweep.core.options import ScanOptions
@@ -388,7 +404,7 @@ def test_parallel_shards_find_exactly_what_one_process_finds(
     assert GitSource(repo, opts, parallel_min_objects=0).shards(3) is not None
     assert GitSource(repo, opts).shards(3) is None  # a small history: one process
     def key(r: ScanResult) -> list[tuple[object, ...]]:
-        return sorted((f.id, f.line, f.provenance.path, f.provenance.commit) for f in r.findings)
+        return sorted((f.id, f.line, git_of(f).path, git_of(f).commit) for f in r.findings)
 
     assert key(parallel) == key(serial)
     assert {f.secret for f in serial.findings} == planted
@@ -416,7 +432,7 @@ def build_leaky_history(tmp: Path, commits: int = 12) -> tuple[Path, set[str]]:
 
 
 def test_parallel_progress_counts_the_workers_reading(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, all_signatures
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, all_signatures: list[Signature]
 ) -> None:
     """The workers' live counters reach the parent: the last progress report before the
     result holds every blob and byte, with the listing's total for the ETA."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from pgsweep.core.options import ScanOptions
+from pgsweep.detectors.signatures import Signature
 from pgsweep.sources.git import GitSource
 from pgsweep.sources.shares import SharedLists, sorted_groups
 
@@ -68,7 +69,7 @@ def test_groups_are_paths_newest_version_first_and_reports_are_set_aside() -> No
 
 @pytest.mark.parametrize("jobs", [2, 3])
 def test_parallel_scan_reads_each_blob_once(
-    tmp_path: Path, jobs: int, all_signatures
+    tmp_path: Path, jobs: int, all_signatures: list[Signature]
 ) -> None:
     """Whatever the sharing, a parallel scan reads every blob exactly once."""
     from gitrepo import GitRepo

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pgsweep.core.models import (
     CiLogProvenance,
     FileProvenance,
@@ -15,13 +17,13 @@ def test_places_are_anchored_at_the_scan_folder_and_moved_to_the_wanted_target()
     git = GitProvenance(repo=".", blob="b" * 40, path="config/db.py")
     assert anchored(git, "/src/a") == GitProvenance(repo="/src/a", blob="b" * 40,
                                                    path="config/db.py")
-    assert anchored(git, "/src/a", "/src/a", "/src/fork").repo == "/src/fork"
-    assert anchored(git, "/src/a", "/src/a", "/src/a").repo == "/src/a"
+    assert anchored(git, "/src/a", "/src/a", "/src/fork") == replace(git, repo="/src/fork")
+    assert anchored(git, "/src/a", "/src/a", "/src/a") == replace(git, repo="/src/a")
     one = FileProvenance(path="one/conf/app.ini")
-    assert anchored(one, "/work").path == "/work/one/conf/app.ini"  # type: ignore[union-attr]
-    assert anchored(one, "/work", "/work/one", "/work/two").path == (  # type: ignore[union-attr]
+    assert anchored(one, "/work").path == "/work/one/conf/app.ini"
+    assert anchored(one, "/work", "/work/one", "/work/two").path == (
         "/work/two/conf/app.ini")
-    assert anchored(one, "/work", "/work/one/c", "/x").path == (  # type: ignore[union-attr]
+    assert anchored(one, "/work", "/work/one/c", "/x").path == (
         "/work/one/conf/app.ini")  # not under the scanned target: unchanged
     log = CiLogProvenance(path="/var/log/ci.log", system="plain")
     assert anchored(log, "/work") == log

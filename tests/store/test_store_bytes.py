@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import store_contents
 
+from pgsweep.detectors.signatures import Signature
 from pgsweep.findings.fingerprint import redact
 from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.files import FileSource
@@ -30,7 +31,8 @@ def odd_bytes(tmp_path: Path) -> tuple[Path, str]:
 
 @pytest.mark.parametrize("store_secrets", [True, False])
 def test_undecodable_bytes_round_trip_through_the_store(
-    store_location: str, odd_bytes: tuple[Path, str], all_signatures, store_secrets: bool
+    store_location: str, odd_bytes: tuple[Path, str], all_signatures: list[Signature],
+    store_secrets: bool,
 ) -> None:
     root, secret = odd_bytes
     result = Scanner(all_signatures).run(FileSource(root))
@@ -58,7 +60,7 @@ def test_undecodable_bytes_round_trip_through_the_store(
 
 
 @pytest.fixture
-def hashes_only_store(tmp_path: Path, all_signatures) -> tuple[Store, str, str]:
+def hashes_only_store(tmp_path: Path, all_signatures: list[Signature]) -> tuple[Store, str, str]:
     root = tmp_path / "proj"
     root.mkdir()
     secret = "Wd5Rt8Yh3Kp6"

@@ -11,6 +11,7 @@ import pytest
 from conftest import store_contents
 
 from pgsweep.core.models import FindingId, RuleId
+from pgsweep.detectors.signatures import Signature
 from pgsweep.findings.fingerprint import redact
 from pgsweep.findings.pipeline import Scanner, ScanResult
 from pgsweep.sources.files import FileSource
@@ -27,7 +28,7 @@ from pgsweep.store import (
 
 
 @pytest.fixture
-def scan(all_signatures):
+def scan(all_signatures: list[Signature]):
     scanner = Scanner(all_signatures)
 
     def run(root: Path) -> ScanResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import make_password
+from pgserver import PgServer
 
 from pgsweep.core.models import CredentialId, SecretKind
 from pgsweep.verify.interface import Status, Target
@@ -20,7 +21,7 @@ from pgsweep.verify.live import (
 )
 
 
-def target(pg_server, user: str, secret: str, *, database: str | None = "postgres",
+def target(pg_server: PgServer, user: str, secret: str, *, database: str | None = "postgres",
            sslmode: str | None = None, hosts: tuple[str, ...] = ("127.0.0.1",),
            ports: tuple[str, ...] | None = None) -> Target:
     return Target(
@@ -43,7 +44,7 @@ def summary(r) -> tuple[str | None, Status, str | None, bool | None]:
     return (r.user, r.status, r.detail.get("sqlstate"), r.detail.get("tls"))
 
 
-def test_valid_invalid_for_every_fixture_role(pg_server, internal: LiveVerifier) -> None:
+def test_valid_invalid_for_every_fixture_role(pg_server: PgServer, internal: LiveVerifier) -> None:
     roles = pg_server.roles
     targets = [target(pg_server, n, roles[n].leaked, sslmode="require")
                for n in ("alice", "bob", "carol", "dave", "erin", "frank")]
@@ -61,7 +62,7 @@ def test_valid_invalid_for_every_fixture_role(pg_server, internal: LiveVerifier)
     assert all(r.method == "live" and r.detail["host"] == "127.0.0.1" for r in results)
 
 
-def test_missing_database_counts_as_valid(pg_server, internal: LiveVerifier) -> None:
+def test_missing_database_counts_as_valid(pg_server: PgServer, internal: LiveVerifier) -> None:
     alice = pg_server.roles["alice"]
     good, bad = internal.verify([
         target(pg_server, "alice", alice.current, database="no_such_db"),
@@ -72,7 +73,7 @@ def test_missing_database_counts_as_valid(pg_server, internal: LiveVerifier) -> 
     assert (bad.status, bad.detail["sqlstate"]) == (Status.INVALID, "28P01")
 
 
-def test_tls_use_is_recorded(pg_server, internal: LiveVerifier) -> None:
+def test_tls_use_is_recorded(pg_server: PgServer, internal: LiveVerifier) -> None:
     alice = pg_server.roles["alice"].current
     erin = pg_server.roles["erin"].leaked
     results = internal.verify([
@@ -93,7 +94,7 @@ def test_tls_use_is_recorded(pg_server, internal: LiveVerifier) -> None:
     ]
 
 
-def test_unknown_when_nothing_listens(pg_server, internal: LiveVerifier) -> None:
+def test_unknown_when_nothing_listens(pg_server: PgServer, internal: LiveVerifier) -> None:
     from pgserver import free_port
 
     r = internal.verify([target(pg_server, "alice", pg_server.roles["alice"].current,
@@ -102,7 +103,9 @@ def test_unknown_when_nothing_listens(pg_server, internal: LiveVerifier) -> None
     assert r.detail["reason"] == "Connection refused"
 
 
-def test_next_host_is_tried_only_when_unreachable(pg_server, internal: LiveVerifier) -> None:
+def test_next_host_is_tried_only_when_unreachable(
+    pg_server: PgServer, internal: LiveVerifier
+) -> None:
     from pgserver import free_port
 
     alice = pg_server.roles["alice"].current
@@ -112,7 +115,7 @@ def test_next_host_is_tried_only_when_unreachable(pg_server, internal: LiveVerif
 
 
 # ---------------------------------------------------------------- SSRF guard
-def test_loopback_is_refused_without_allow_internal(pg_server) -> None:
+def test_loopback_is_refused_without_allow_internal(pg_server: PgServer) -> None:
     alice = pg_server.roles["alice"].current
     results = LiveVerifier(min_interval=0.01).verify([
         target(pg_server, "alice", alice),
@@ -128,7 +131,9 @@ def test_loopback_is_refused_without_allow_internal(pg_server) -> None:
     ]
 
 
-def test_unix_socket_allowed_with_allow_internal(pg_server, internal: LiveVerifier) -> None:
+def test_unix_socket_allowed_with_allow_internal(
+    pg_server: PgServer, internal: LiveVerifier
+) -> None:
     r = internal.verify([target(pg_server, "alice", "wrong-" + make_password(),
                                 hosts=(str(pg_server.socket_dir),))])[0]
     # hba has no `local` line for alice: the server answers 28000, not a password verdict
@@ -236,7 +241,7 @@ def test_the_connection_goes_to_the_checked_address_only() -> None:
     assert info["gssencmode"] == "disable"
 
 
-def test_not_attempted_without_a_usable_secret(pg_server, internal: LiveVerifier) -> None:
+def test_not_attempted_without_a_usable_secret(pg_server: PgServer, internal: LiveVerifier) -> None:
     results = internal.verify([
         Target(credential=CredentialId("a"), user=None, hosts=("127.0.0.1",), secret="x"),
         Target(credential=CredentialId("b"), user="bob", hosts=("127.0.0.1",),
@@ -259,7 +264,7 @@ def test_classify_without_sqlstate_falls_back_to_server_text() -> None:
     assert (status, state) == (Status.UNKNOWN, None) and "s3cr3t-value" not in (reason or "")
 
 
-def test_results_never_hold_the_secret(pg_server, internal: LiveVerifier) -> None:
+def test_results_never_hold_the_secret(pg_server: PgServer, internal: LiveVerifier) -> None:
     roles = pg_server.roles
     targets = [target(pg_server, n, roles[n].leaked) for n in ("carol", "dave", "erin")]
     text = repr(targets) + repr([r.record() for r in internal.verify(targets)])

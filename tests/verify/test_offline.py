@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_password
+from pgserver import PgServer
 
 from pgsweep.core.models import CredentialId, SecretKind
 from pgsweep.verify.interface import Status, Target
@@ -42,13 +43,13 @@ def leaked_target(name: str, secret: str, kind: SecretKind = SecretKind.PASSWORD
                   kind=kind, secret=secret)
 
 
-def fixture_targets(pg_server) -> list[Target]:
+def fixture_targets(pg_server: PgServer) -> list[Target]:
     targets = [leaked_target(n, pg_server.roles[n].leaked) for n in FIXTURE_ROLES]
     return [*targets, leaked_target("ghost", make_password())]
 
 
 # ---------------------------------------------------------------- the three file forms
-def authid_csv(pg_server) -> str:
+def authid_csv(pg_server: PgServer) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["rolname", "rolpassword"])
@@ -56,14 +57,14 @@ def authid_csv(pg_server) -> str:
     return out.getvalue()
 
 
-def authid_psql_unaligned(pg_server) -> str:
+def authid_psql_unaligned(pg_server: PgServer) -> str:
     """`psql -A -c 'SELECT rolname, rolpassword FROM pg_authid'` layout."""
     rows = pg_server.authid()
     body = "\n".join(f"{a}|{b}" for a, b in rows)
     return f"rolname|rolpassword\n{body}\n({len(rows)} rows)\n"
 
 
-def authid_psql_aligned(pg_server) -> str:
+def authid_psql_aligned(pg_server: PgServer) -> str:
     """psql's default table, with a password-less role (an empty right column)."""
     rows = [*pg_server.authid(), ("pg_monitor", "")]
     width = max(len(a) for a, _ in rows)
@@ -81,7 +82,9 @@ FORMS = {
 
 
 @pytest.mark.parametrize("form", sorted(FORMS))
-def test_offline_statuses_against_real_verifiers(pg_server, tmp_path: Path, form: str) -> None:
+def test_offline_statuses_against_real_verifiers(
+    pg_server: PgServer, tmp_path: Path, form: str
+) -> None:
     path = tmp_path / f"verifiers-{form}.txt"
     path.write_text(FORMS[form](pg_server), encoding="utf-8")
     results = OfflineVerifier.from_file(path, SERVER).verify(fixture_targets(pg_server))
@@ -90,18 +93,18 @@ def test_offline_statuses_against_real_verifiers(pg_server, tmp_path: Path, form
     assert all(r.method == "offline" for r in results)
 
 
-def test_aligned_table_keeps_password_less_roles(pg_server) -> None:
+def test_aligned_table_keeps_password_less_roles(pg_server: PgServer) -> None:
     assert load_verifiers(authid_psql_aligned(pg_server))["pg_monitor"] is None
 
 
-def test_real_dump_parses_to_the_servers_verifiers(pg_server) -> None:
+def test_real_dump_parses_to_the_servers_verifiers(pg_server: PgServer) -> None:
     parsed = load_verifiers(pg_server.dumpall_roles())
     authid = dict(pg_server.authid())
     assert {r: parsed[r] for r in FIXTURE_ROLES} == {r: authid[r] for r in FIXTURE_ROLES}
     assert parsed["pgsweep_admin"] is None  # the superuser has no password
 
 
-def test_quoted_role_names_from_a_real_dump(pg_server) -> None:
+def test_quoted_role_names_from_a_real_dump(pg_server: PgServer) -> None:
     name = 'Mixed "Case" role'
     role = pg_server.create_role(name, "scram-sha-256", make_password())
     parsed = load_verifiers(pg_server.dumpall_roles())
@@ -111,7 +114,7 @@ def test_quoted_role_names_from_a_real_dump(pg_server) -> None:
 
 
 # ---------------------------------------------------------------- md5 and SCRAM cases
-def test_scram_saslprep_cases_of_the_lab_record(pg_server) -> None:
+def test_scram_saslprep_cases_of_the_lab_record(pg_server: PgServer) -> None:
     authid = dict(pg_server.authid())
     carol = pg_server.roles["carol"].leaked  # "ﬁ\u00a0x\u00ady-…"
     suffix = carol[len("\ufb01\u00a0x\u00ady"):]
@@ -137,7 +140,7 @@ def test_scram_saslprep_cases_of_the_lab_record(pg_server) -> None:
     assert scram_matches(authid["dave"], dave.replace("\\ ", "")) == (False, None)
 
 
-def test_md5_cases_of_the_lab_record(pg_server) -> None:
+def test_md5_cases_of_the_lab_record(pg_server: PgServer) -> None:
     authid = dict(pg_server.authid())
     bob = pg_server.roles["bob"].leaked
     assert md5_matches(authid["bob"], bob, "bob")
@@ -166,7 +169,7 @@ def test_raw_form_matches_a_verifier_built_without_saslprep() -> None:
 
 
 # ---------------------------------------------------------------- other statuses
-def test_role_without_password_and_unusable_leaks(pg_server) -> None:
+def test_role_without_password_and_unusable_leaks(pg_server: PgServer) -> None:
     authid = dict(pg_server.authid())
     text = (
         "rolname,rolpassword\n"
@@ -194,7 +197,7 @@ def test_role_without_password_and_unusable_leaks(pg_server) -> None:
     ]
 
 
-def test_later_statements_win_and_password_null_clears(pg_server) -> None:
+def test_later_statements_win_and_password_null_clears(pg_server: PgServer) -> None:
     authid = dict(pg_server.authid())
     text = (
         f"CREATE ROLE alice LOGIN PASSWORD '{authid['erin']}';\n"
@@ -223,7 +226,7 @@ def test_a_file_without_roles_is_an_error(tmp_path: Path) -> None:
         read_verifiers(tmp_path / "missing.sql")
 
 
-def test_results_never_hold_the_secret(pg_server) -> None:
+def test_results_never_hold_the_secret(pg_server: PgServer) -> None:
     targets = fixture_targets(pg_server)
     verifier = OfflineVerifier(dict(pg_server.authid()))
     text = repr(targets) + repr(verifier.verify(targets)) + repr(
@@ -239,7 +242,7 @@ def staging_target(name: str, secret: str, hosts: tuple[str, ...] = ("pg-staging
                   ports=ports, secret=secret)
 
 
-def test_a_dump_of_another_server_never_says_rotated(pg_server) -> None:
+def test_a_dump_of_another_server_never_says_rotated(pg_server: PgServer) -> None:
     """The leak is migrator@pg-staging; the dump comes from an unrelated server (ours) that
     also has a role `migrator`, with another password. Name alone must not clear the leak."""
     other = pg_server.create_role("migrator", "scram-sha-256", make_password())
@@ -267,7 +270,7 @@ def test_a_dump_of_another_server_never_says_rotated(pg_server) -> None:
         Status.ROTATED, Status.LIVE]
 
 
-def test_a_bound_file_judges_only_the_hosts_it_covers(pg_server) -> None:
+def test_a_bound_file_judges_only_the_hosts_it_covers(pg_server: PgServer) -> None:
     authid = dict(pg_server.authid())
     verifiers = {"erin": authid["erin"], "alice": authid["alice"]}
     erin, alice = pg_server.roles["erin"].leaked, pg_server.roles["alice"].leaked

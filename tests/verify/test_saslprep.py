@@ -7,6 +7,7 @@ import secrets
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pgserver import PgServer
 
 from pgsweep.verify.offline import scram_matches
 from pgsweep.verify.saslprep import password_bytes, saslprep_pg
@@ -61,7 +62,9 @@ SERVER_CASES = [
 
 
 @pytest.mark.parametrize("make", [c[1] for c in SERVER_CASES], ids=[c[0] for c in SERVER_CASES])
-def test_matches_the_servers_own_saslprep(pg_server, make, request) -> None:
+def test_matches_the_servers_own_saslprep(
+    pg_server: PgServer, make, request: pytest.FixtureRequest
+) -> None:
     """The server hashed the password with its saslprep.c; ours gives the same bytes."""
     name = "sp_" + request.node.callspec.id.replace("-", "_")
     password = make(_digits())
