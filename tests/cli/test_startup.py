@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 from conftest import REPO_ROOT, run_cli
 
@@ -48,7 +49,7 @@ def test_version_through_python_m_and_the_installed_entry_point() -> None:
     assert scripts == {"pgsweep": "pgsweep.__main__:main"}
 
 
-def test_a_clean_scan_loads_no_password_strength_model(tmp_path) -> None:
+def test_a_clean_scan_loads_no_password_strength_model(tmp_path: Path) -> None:
     """zxcvbn is imported when a first password is judged, not by every command."""
     (tmp_path / "tree").mkdir()
     (tmp_path / "tree" / "notes.txt").write_text("nothing to see here\n")
