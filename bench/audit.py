@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import secrets
 import statistics
 import subprocess
@@ -51,13 +52,17 @@ def make_repo(path: Path, n: int) -> None:
     subprocess.run(["git", "-C", str(path), "reset", "-q", "--hard", "main"], check=True)
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> float:
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds (user + system) of the command and its children."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
         raise SystemExit(f"failed: {' '.join(cmd[:4])}…: {done.stderr.strip()[-400:]}")
-    return wall
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def main() -> None:
@@ -85,14 +90,18 @@ def main() -> None:
                                  str(args.jobs), "--store", str(root / f"a{run}.db"),
                                  "--no-progress", "-f", "json", "-o", "/dev/null"], env))
             loops.append(timed(["sh", "-c", loop, "sh", str(root / f"l{run}.db")], env))
-        a, b = statistics.median(audits), statistics.median(loops)
         load = os.getloadavg()[0]
         print(f"{args.repos} repositories, {args.runs} runs, load {load:.2f} on "
-              f"{os.cpu_count()} cores")
-        print(f"audit --jobs {args.jobs or os.cpu_count()}: median {a:.2f} s "
-              f"(min {min(audits):.2f}, max {max(audits):.2f})")
-        print(f"loop of scan:  median {b:.2f} s (min {min(loops):.2f}, max {max(loops):.2f})")
-        print(f"audit / loop: {a / b:.2f} (target <= 0.5)")
+              f"{os.cpu_count()} cores; medians (min-max)")
+        for name, runs in ((f"audit --jobs {args.jobs or os.cpu_count()}", audits),
+                           ("loop of scan", loops)):
+            walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+            print(f"{name:<16} wall {statistics.median(walls):7.2f} s "
+                  f"({min(walls):.2f}-{max(walls):.2f})  cpu {statistics.median(cpus):7.2f} s "
+                  f"({min(cpus):.2f}-{max(cpus):.2f})")
+        wall = statistics.median(w for w, _ in audits) / statistics.median(w for w, _ in loops)
+        cpu = statistics.median(c for _, c in audits) / statistics.median(c for _, c in loops)
+        print(f"audit / loop: wall {wall:.2f}, cpu {cpu:.2f} (target: wall <= 0.5)")
 
 
 if __name__ == "__main__":

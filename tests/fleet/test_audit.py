@@ -109,6 +109,7 @@ def test_worker_results_carry_no_plaintext(tmp_path: Path, password: str) -> Non
         entries=tuple(str(tmp_path / "fleet" / n) for n in names),
         settings=ScanSettings(max_blob_size=DEFAULT_MAX_BLOB_SIZE))
     tasks = make_tasks(request, store, store.sealing_key())
+    assert pickle.loads(pickle.dumps(tasks)) == tasks
     results = [run_task(t) for t in tasks]
     wire = pickle.dumps(results)
     assert password.encode() not in wire
@@ -188,3 +189,24 @@ def test_store_refuses_secrets_sealed_with_another_key(tmp_path: Path, password:
     assert store.findings() == []
     store.close()
     other.close()
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "json", "jsonl", "csv", "sarif", "markdown", "html"])
+def test_every_format_names_each_repository(tmp_path: Path, password: str, fmt: str) -> None:
+    names = make_fleet(tmp_path / "fleet", 2, 1, password)
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"fleet/{names[0]}\nfile://{tmp_path / 'fleet' / names[1]}\nnone\n")
+    done = run_cli("audit", "--repos", str(listing), "-f", fmt, "--no-progress", "--no-store",
+                   env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert done.returncode == 1, done.stderr
+    assert str(tmp_path / "fleet" / names[0]) in done.stdout
+    assert f"file://{tmp_path / 'fleet' / names[1]}" in done.stdout
+    assert password not in done.stdout + done.stderr
+    assert done.stderr == f"pgsweep: warning: {tmp_path / 'none'}: not a git repository\n"
+    if fmt == "terminal":
+        per_repo = done.stdout.split("Per repository\n", 1)[1].split("\n\n", 1)[0]
+        assert per_repo.splitlines() == [
+            f"{tmp_path / 'fleet' / names[0]}: 1 credentials in 1 findings",
+            f"file://{tmp_path / 'fleet' / names[1]}: 1 credentials in 1 findings",
+            f"skipped {tmp_path / 'none'}: not a git repository",
+        ]
