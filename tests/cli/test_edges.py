@@ -144,6 +144,32 @@ def test_ctrl_c_is_one_line_exit_130_and_not_a_complete_scan(
     assert '"complete": false' in res.stdout
 
 
+def test_ctrl_c_during_an_audit_stops_every_worker(big_history: Path, tmp_path: Path) -> None:
+    """The audit's worker processes ignore Ctrl-C; the coordinator stops them, prints one
+    line, and the store says which repositories' scans were interrupted."""
+    store = tmp_path / "s.db"
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"{big_history}\nfile://{big_history}\n")
+    proc = pgsweep("audit", "--repos", str(listing), "--store", str(store), "--jobs", "2",
+                   "--cache-dir", str(tmp_path / "cache"), env=KEY, new_session=True)
+    helpers = wait_for(proc, "cat-file")
+    workers = [p for p, cmd in descendants(proc.pid) if "-m pgsweep audit" in cmd]
+    states = [ignores_sigint(p) for p in workers]
+    live = [state for state in states if state is not None]
+    assert live and all(live), states
+    os.killpg(proc.pid, signal.SIGINT)
+    rc, out, err = finish(proc)
+    assert (rc, out, err) == (130, "", "pgsweep: interrupted\n")
+    deadline = time.monotonic() + 30
+    while any(map(is_running, helpers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p for p in helpers if is_running(p)] == []
+    res = run_cli("report", "--store", str(store), "-f", "json", env=KEY)
+    assert res.returncode == 0, res.stderr
+    assert f"the scan of {big_history} started " in res.stderr
+    assert '"complete": false' in res.stdout
+
+
 # --------------------------------------------------------------------------- outputs
 def test_an_output_in_a_missing_folder_outside_cwd_and_home_fails_before_work(
     tmp_path: Path,

@@ -210,3 +210,22 @@ def test_every_format_names_each_repository(tmp_path: Path, password: str, fmt: 
             f"file://{tmp_path / 'fleet' / names[1]}: 1 credentials in 1 findings",
             f"skipped {tmp_path / 'none'}: not a git repository",
         ]
+
+
+def test_rerun_after_removal_marks_the_leak_history_only(tmp_path: Path, password: str) -> None:
+    names = make_fleet(tmp_path / "fleet", 1, 1, password)
+    repo_root = tmp_path / "fleet" / names[0]
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"file://{repo_root}\n")
+    rc, doc, err = audit_json(tmp_path, listing)
+    assert rc == 1, err
+    assert [(f["path"], f["present_at_head"]) for f in doc["findings"]] == [(".env", True)]
+    repo = GitRepo(repo_root)  # reopened: `git init` keeps what is there
+    repo.tick = 1
+    (repo_root / ".env").unlink()
+    repo.write("README.md", "moved to the vault\n")
+    repo.commit("remove the settings")
+    rc, again, err = audit_json(tmp_path, listing)
+    assert rc == 1, err
+    assert again["stats"]["blobs"] == 1  # only the new README
+    assert [(f["path"], f["present_at_head"]) for f in again["findings"]] == [(".env", False)]
