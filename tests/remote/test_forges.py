@@ -100,11 +100,14 @@ def test_github_org_pages_rate_limit_and_filters(tmp_path: Path) -> None:
 def test_github_user_and_match(tmp_path: Path) -> None:
     repos = leaky_repos(tmp_path / "srv")
     path = "/users/ada/repos?per_page=100&type=owner"
-    answers = {path: [Answer(200, [github_item(n, p) for n, p in repos.items()])]}
+    moved = "/user/42/repos?per_page=100&type=owner"  # a renamed account: 301, same host
+    answers = {path: [Answer(301, {}, {"Location": f"{{base}}{moved}"})],
+               moved: [Answer(200, [github_item(n, p) for n, p in repos.items()])]}
     with forge_api(answers) as api:
         rc, doc, err = audit(tmp_path, "--github-user", "ada", "--api-url", api.base,
                              "--match", "acme/w*", "--match", "old", env={})
-        assert [h.get("Authorization") for _, h in api.requests] == [None]
+        assert [(p, h.get("Authorization")) for p, h in api.requests] == [
+            (path, None), (moved, None)]
     assert rc == 1, err
     assert repositories(doc) == [f"file://{repos['old']}", f"file://{repos['web']}"]
 
@@ -151,6 +154,11 @@ def test_api_errors_are_one_line_and_waits_are_capped(tmp_path: Path) -> None:
         elsewhere = {path: [Answer(200, [], {"Link": '<http://example.org/x>; rel="next"'})]}
         api.answers.update(elsewhere)
         moved = run_cli("audit", "--github-org", "acme", "--api-url", api.base, "--no-store")
+        away = api.base.replace("127.0.0.1", "localhost") + "/elsewhere"
+        api.answers[path] = [Answer(302, {}, {"Location": away})]
+        redirected = run_cli("audit", "--github-org", "acme", "--api-url", api.base,
+                             "--no-store", env={"GITHUB_TOKEN": "ghp_secret123"})
+        assert len(api.requests) == 4  # the redirect was not followed
     assert (done.returncode, done.stderr) == (2, (
         "pgsweep: error: GitHub: rate limit: the wait of 3600 s is longer than "
         "--max-rate-wait (5 s)\n"))
@@ -158,3 +166,6 @@ def test_api_errors_are_one_line_and_waits_are_capped(tmp_path: Path) -> None:
         "pgsweep: error: GitHub: /orgs/nobody/repos: HTTP 404 Not Found\n"))
     assert (moved.returncode, moved.stderr) == (2, (
         "pgsweep: error: GitHub: a next page on another host; not followed\n"))
+    assert (redirected.returncode, redirected.stderr) == (2, (
+        "pgsweep: error: GitHub: /orgs/acme/repos: a redirect to another host (localhost); "
+        "not followed\n"))

@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.message import Message
+from http.client import HTTPMessage
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -58,13 +59,28 @@ def rate_limit_wait(status: int, headers: Message, now: float) -> float | None:
     return 60.0 if status == 429 else None
 
 
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to the same scheme, host and port: urllib would send the
+    token's header to wherever a redirect points."""
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                         headers: HTTPMessage, newurl: str) -> urllib.request.Request | None:
+        if urlsplit(newurl)[:2] != urlsplit(req.full_url)[:2]:
+            raise RemoteError(f"a redirect to another host ({urlsplit(newurl).hostname}); "
+                              "not followed")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameOriginRedirects)
+
+
 def _fetch(client: Client, url: str) -> tuple[Any, Message]:
     request = urllib.request.Request(
         url, headers={"User-Agent": USER_AGENT, "Accept": "application/json",
                       **client.headers})
     while True:
         try:
-            with urllib.request.urlopen(request, timeout=client.timeout) as response:
+            with _OPENER.open(request, timeout=client.timeout) as response:
                 body = response.read(MAX_PAGE_BYTES + 1)
                 headers = response.headers
             break
@@ -79,6 +95,8 @@ def _fetch(client: Client, url: str) -> tuple[Any, Message]:
                     f"--max-rate-wait ({client.max_wait:g} s)") from None
             client.say(f"{client.forge}: rate limit reached; waiting {wait:.0f} s")
             client.sleep(wait)
+        except RemoteError as exc:
+            raise RemoteError(f"{client.forge}: {_show(url)}: {exc}") from None
         except (urllib.error.URLError, OSError) as exc:
             why = getattr(exc, "reason", None) or exc
             raise RemoteError(f"{client.forge}: {_show(url)}: {scrub(str(why))}") from None
