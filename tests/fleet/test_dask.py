@@ -139,3 +139,28 @@ def test_options_that_cannot_work_are_one_line(tmp_path: Path) -> None:
     assert (done.returncode, done.stderr) == (
         2, "pgsweep: error: --executor dask needs the cluster extra: "
            "pip install 'pgsweep[cluster]'\n")
+
+
+def test_audit_on_dask_into_postgresql_then_report(
+    tmp_path: Path, password: str, pg_store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = make_fleet(tmp_path / "fleet", 3, 2, password)
+    listing = tmp_path / "repos.txt"
+    listing.write_text("".join(f"{tmp_path / 'fleet' / n}\n" for n in names))
+    env = {"PGSWEEP_STORE_KEY": KEY}
+    done = run_cli("audit", "--repos", str(listing), "--executor", "dask", "--jobs", "2",
+                   "--store", pg_store_url, "-f", "json", "--no-progress", env=env)
+    assert done.returncode == 1, done.stderr
+    audited = sorted(c["id"] for c in json.loads(done.stdout)["credentials"])
+    assert len(audited) == 2
+    report = run_cli("report", "--store", pg_store_url, "-f", "json", env=env)
+    assert report.returncode == 0, report.stderr
+    plan = json.loads(report.stdout)
+    assert sorted(c["id"] for c in plan["credentials"]) == audited
+    assert sorted(plan["scanned"]) == sorted(str(tmp_path / "fleet" / n) for n in names)
+    assert password not in done.stdout + done.stderr + report.stdout + report.stderr
+    monkeypatch.setenv("PGSWEEP_STORE_KEY", KEY)  # the team's key opens what workers found
+    with Store.open(pg_store_url) as store:
+        shared = [f for f in store.findings() if f.user == "app"]
+        assert [(f.provenance.repo, f.secret) for f in shared] == [  # type: ignore[union-attr]
+            (str(tmp_path / "fleet" / n), password) for n in names[:2]]

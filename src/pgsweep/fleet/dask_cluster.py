@@ -25,10 +25,15 @@ EXTRA_HINT = "pip install 'pgsweep[cluster]'"
 CONNECT_TIMEOUT_S = 30
 # A local cluster's workers are forked from this process where fork is safe (Linux), as
 # the local executor's are: they start with pgsweep already imported, instead of a new
-# interpreter each. No statistical profiler samples their stacks.
+# interpreter each. No statistical profiler samples their stacks. The scheduler runs in
+# this process too, so its settings apply.
 LOCAL_WORKERS = {
     "distributed.worker.multiprocessing-method": "fork" if sys.platform == "linux" else "spawn",
     "distributed.worker.profile.enabled": False,
+    # Every task goes to a worker at once (none is held back for one to free up) and stays
+    # there: repositories are many small, independent tasks.
+    "distributed.scheduler.worker-saturation": float("inf"),
+    "distributed.scheduler.work-stealing": False,
 }
 
 
@@ -62,8 +67,15 @@ class DaskExecutor:
                 for t in tasks
             }
             try:
-                for future in distributed.as_completed(futures):
-                    yield _result(future, futures[future], opener)
+                # Results that finish together are fetched together, one request per worker.
+                for batch in distributed.as_completed(futures).batches():
+                    try:
+                        fetched: list[Any] | None = client.gather(batch)
+                    except Exception:  # noqa: BLE001 -- then each on its own, failures as skips
+                        fetched = None
+                    for i, future in enumerate(batch):
+                        wire = fetched[i] if fetched is not None else None
+                        yield _result(future, futures[future], opener, wire)
             finally:
                 client.cancel(list(futures))
 
@@ -93,10 +105,12 @@ class DaskExecutor:
             yield client
 
 
-def _result(future: Any, task: AuditTask, opener: Opener) -> RepoResult:
-    """A finished future's result with the store's seals; a task Dask lost is a skip."""
+def _result(future: Any, task: AuditTask, opener: Opener, wire: Any = None) -> RepoResult:
+    """A finished future's result (`wire` when already fetched) with the store's seals; a
+    task Dask lost is a skip."""
     try:
-        wire = future.result()
+        if wire is None:
+            wire = future.result()
     except Exception as exc:  # noqa: BLE001 -- any failure of the task is that repository's
         return RepoResult(index=task.index, repository=task.repository,
                           error=f"{task.repository}: the Dask task failed "
