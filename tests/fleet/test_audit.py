@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import pickle
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,22 @@ def test_rerun_after_removal_marks_the_leak_history_only(tmp_path: Path, passwor
     assert rc == 1, err
     assert again["stats"]["blobs"] == 1  # only the new README
     assert [(f["path"], f["present_at_head"]) for f in again["findings"]] == [(".env", False)]
+
+
+def test_a_mirrors_warnings_name_its_url(tmp_path: Path, password: str) -> None:
+    names = make_fleet(tmp_path / "fleet", 1, 1, password)
+    repo = GitRepo(tmp_path / "fleet" / names[0])
+    repo.write("later.txt", "more\n")
+    repo.commit("later")
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(shallow)],
+                   check=True)
+    url = f"file://{shallow}"
+    listing = tmp_path / "repos.txt"
+    listing.write_text(url + "\n")
+    rc, doc, err = audit_json(tmp_path, listing)
+    assert rc == 1, err
+    mirror = next((tmp_path / "cache").glob("*.git"))
+    assert str(mirror) not in json.dumps(doc) + err
+    assert doc["stats"]["notices"] == [
+        f"{url}: shallow repository: history before the shallow boundary is not scanned"]

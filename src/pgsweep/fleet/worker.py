@@ -73,6 +73,9 @@ def _scan(task: AuditTask, path: Path) -> RepoResult:
         now = blobs_at(path, tip) if tip else set()
         at_tip = tuple(b for b in task.watch_blobs if b in now)
     stats = result.stats
+    if task.remote:  # messages name the repository, not its mirror in the cache
+        for texts in (stats.warnings, stats.notices, stats.incomplete):
+            texts[:] = [t.replace(str(path), task.repository) for t in texts]
     return RepoResult(
         index=task.index, repository=task.repository, findings=findings, sealed=sealed,
         stats=stats, tips=None if stats.incomplete else tips, blobs_at_tip=at_tip,
