@@ -140,7 +140,7 @@ def pg_store_role(pg_server: PgServer) -> str:
 
 
 @pytest.fixture
-def pg_store_url(pg_server: PgServer, pg_store_role: str):
+def pg_store_url(pg_server: PgServer, pg_store_role: str) -> Iterator[str]:
     """A postgresql:// URL (with its password) of a new, empty database for one test."""
     from urllib.parse import quote
 

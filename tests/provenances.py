@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Protocol
 
 from pgsweep.core.models import (
+    ChatProvenance,
     CiLogProvenance,
+    DesktopProvenance,
     FileProvenance,
     GitProvenance,
     HistoryProvenance,
@@ -35,4 +37,14 @@ def ci_of(x: HasProvenance) -> CiLogProvenance:
 
 def history_of(x: HasProvenance) -> HistoryProvenance:
     assert isinstance(x.provenance, HistoryProvenance), x.provenance
+    return x.provenance
+
+
+def desktop_of(x: HasProvenance) -> DesktopProvenance:
+    assert isinstance(x.provenance, DesktopProvenance), x.provenance
+    return x.provenance
+
+
+def chat_of(x: HasProvenance) -> ChatProvenance:
+    assert isinstance(x.provenance, ChatProvenance), x.provenance
     return x.provenance

@@ -160,7 +160,7 @@ def _leak(user: str, pw: str, host: str) -> str:
 
 
 @pytest.fixture
-def pushed(tmp_path: Path):
+def pushed(tmp_path: Path) -> tuple[GitRepo, str, dict[str, str]]:
     """`origin` with an old leak on main; a clone with a new leak on a pushed branch."""
     pw = {"old": make_password(), "new": make_password(), "spaced": make_password()}
     origin = GitRepo(tmp_path / "origin")
@@ -181,7 +181,9 @@ NEW = [("my secrets/x.env", 1, "spaceduser", "high"), ("new.env", 2, "newuser", 
 OLD = [("old.env", 1, "olduser", "critical")]
 
 
-def test_a_push_scans_the_pushed_commits_and_summarises(tmp_path: Path, pushed) -> None:
+def test_a_push_scans_the_pushed_commits_and_summarises(
+    tmp_path: Path, pushed: tuple[GitRepo, str, dict[str, str]]
+) -> None:
     repo, before, pw = pushed
     stale = repo.root / "pgsweep.sarif"
     stale.write_text('{"runs": [{"results": []}]}')  # an earlier step's report
@@ -203,7 +205,9 @@ def test_a_push_scans_the_pushed_commits_and_summarises(tmp_path: Path, pushed) 
     run.assert_job_env_untouched()
 
 
-def test_args_keep_their_quoting(tmp_path: Path, pushed) -> None:
+def test_args_keep_their_quoting(
+    tmp_path: Path, pushed: tuple[GitRepo, str, dict[str, str]]
+) -> None:
     repo, before, _ = pushed
     run = Run(tmp_path, repo.root, {"args": "--exclude 'my secrets/'", "fail-on": "critical"},
               {"before": before})
@@ -222,7 +226,11 @@ def test_args_keep_their_quoting(tmp_path: Path, pushed) -> None:
     ("ab" * 20, True, "commits not on origin/main"),       # a force-push dropped the old tip
 ])
 def test_a_new_branch_or_a_force_push_scans_what_the_default_branch_lacks(
-    tmp_path: Path, pushed, before: str, forced: bool, scanned: str
+    tmp_path: Path,
+    pushed: tuple[GitRepo, str, dict[str, str]],
+    before: str,
+    forced: bool,
+    scanned: str,
 ) -> None:
     repo, _, _ = pushed
     run = Run(tmp_path, repo.root, {}, {"before": before, "forced": forced,
@@ -234,7 +242,7 @@ def test_a_new_branch_or_a_force_push_scans_what_the_default_branch_lacks(
 
 
 def test_the_default_branch_itself_or_no_base_scans_the_full_history(
-    tmp_path: Path, pushed
+    tmp_path: Path, pushed: tuple[GitRepo, str, dict[str, str]]
 ) -> None:
     repo, _, _ = pushed
     # the checkout of a push to main: origin/main is the pushed commit
@@ -250,7 +258,9 @@ def test_the_default_branch_itself_or_no_base_scans_the_full_history(
     assert "::warning" not in manual.log
 
 
-def test_a_failed_scan_reads_no_report(tmp_path: Path, pushed) -> None:
+def test_a_failed_scan_reads_no_report(
+    tmp_path: Path, pushed: tuple[GitRepo, str, dict[str, str]]
+) -> None:
     repo, _, _ = pushed
     (repo.root / "pgsweep.sarif").write_text('{"runs": [{"results": []}]}')
     run = Run(tmp_path, repo.root, {"since": "v9"}, {})
@@ -279,7 +289,7 @@ def test_the_install_key_names_python_and_the_sources(tmp_path: Path) -> None:
 
 
 def test_a_cached_install_of_another_version_is_not_used(
-    tmp_path: Path, pushed, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, pushed: tuple[GitRepo, str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo, before, _ = pushed
     monkeypatch.setenv("PIP_NO_INDEX", "1")  # the reinstall it must attempt stays offline

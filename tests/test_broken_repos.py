@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_password, run_cli
@@ -36,12 +37,12 @@ def clean(root: Path) -> GitRepo:
     return r
 
 
-def scan_json(repo: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+def scan_json(repo: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     res = run_cli("scan", str(repo), "--no-store", "-f", "json", *args)
     return res, json.loads(res.stdout) if res.stdout.strip() else {}
 
 
-def secrets_of(doc: dict) -> dict[str, str]:
+def secrets_of(doc: dict[str, Any]) -> dict[str, str]:
     """path → credential user, for every finding (the JSON shows redacted secrets)."""
     return {f["path"]: f["user"] for f in doc["findings"]}
 

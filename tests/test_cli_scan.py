@@ -27,7 +27,7 @@ CREDENTIAL_KEYS = {
 
 
 @pytest.fixture
-def leaky(tmp_path: Path):
+def leaky(tmp_path: Path) -> tuple[GitRepo, str, str]:
     """A repository whose only leak was committed, then deleted."""
     pw = make_password()
     r = GitRepo(tmp_path / "leaky")
@@ -45,7 +45,7 @@ def assert_one_error_line(proc: subprocess.CompletedProcess[str], message: str) 
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
-def test_leak_exits_1_with_a_table(leaky) -> None:
+def test_leak_exits_1_with_a_table(leaky: tuple[GitRepo, str, str]) -> None:
     r, pw, _ = leaky
     proc = run_cli("scan", str(r.root), "--no-progress")
     assert proc.returncode == 1, proc.stderr
@@ -54,7 +54,9 @@ def test_leak_exits_1_with_a_table(leaky) -> None:
     assert "1 credentials in 1 findings" in proc.stdout
 
 
-def test_clean_repository_and_fail_on_threshold_exit_0(leaky, tmp_path: Path) -> None:
+def test_clean_repository_and_fail_on_threshold_exit_0(
+    leaky: tuple[GitRepo, str, str], tmp_path: Path
+) -> None:
     r, _, _ = leaky
     assert run_cli("scan", str(r.root), "--fail-on", "critical").returncode == 0
     clean = GitRepo(tmp_path / "clean")
@@ -65,7 +67,9 @@ def test_clean_repository_and_fail_on_threshold_exit_0(leaky, tmp_path: Path) ->
     assert "0 credentials in 0 findings" in proc.stdout
 
 
-def test_json_output_fields_and_attribution(leaky, tmp_path: Path) -> None:
+def test_json_output_fields_and_attribution(
+    leaky: tuple[GitRepo, str, str], tmp_path: Path
+) -> None:
     r, pw, leak = leaky
     out = tmp_path / "report.json"
     proc = run_cli("scan", str(r.root), "--format", "json", "--output", str(out))
@@ -94,7 +98,9 @@ def test_json_output_fields_and_attribution(leaky, tmp_path: Path) -> None:
     assert c["id"] == f["credential"]
 
 
-def test_reported_peak_memory_is_the_scans_own(leaky, tmp_path: Path) -> None:
+def test_reported_peak_memory_is_the_scans_own(
+    leaky: tuple[GitRepo, str, str], tmp_path: Path
+) -> None:
     """Started by a process holding 400 MiB, a scan still reports only its own peak
     (getrusage's ru_maxrss would report the launcher's)."""
     import os
@@ -119,7 +125,7 @@ def test_reported_peak_memory_is_the_scans_own(leaky, tmp_path: Path) -> None:
     assert 10 < peak < 300
 
 
-def test_no_plaintext_without_reveal(leaky, tmp_path: Path) -> None:
+def test_no_plaintext_without_reveal(leaky: tuple[GitRepo, str, str], tmp_path: Path) -> None:
     r, pw, _ = leaky
     out = tmp_path / "report.json"
     for fmt in ("terminal", "json"):
@@ -204,7 +210,7 @@ def test_since_in_ci_reports_exactly_the_new_leak(tmp_path: Path) -> None:
     assert doc["stats"]["blobs"] == 1
 
 
-def test_shallow_clone_warns_on_stderr(leaky, tmp_path: Path) -> None:
+def test_shallow_clone_warns_on_stderr(leaky: tuple[GitRepo, str, str], tmp_path: Path) -> None:
     r, _, _ = leaky
     clone = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{r.root}", str(clone)],
@@ -232,7 +238,9 @@ def test_pgsweep_own_repository_has_nothing_above_low(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-def test_a_malformed_signatures_folder_is_one_error_line(leaky, tmp_path: Path) -> None:
+def test_a_malformed_signatures_folder_is_one_error_line(
+    leaky: tuple[GitRepo, str, str], tmp_path: Path
+) -> None:
     folder = tmp_path / "sigs"
     folder.mkdir()
     (folder / "pg_bad.yml").write_text("id: pg.bad.1\nname: half a signature\n")

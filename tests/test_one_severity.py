@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import run_cli
@@ -20,7 +21,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _severities(doc: dict) -> dict[str, str]:
+def _severities(doc: dict[str, Any]) -> dict[str, str]:
     return {c["id"]: c["severity"] for c in doc["credentials"]}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_password, run_cli
@@ -14,7 +15,7 @@ from pgsweep.findings.fingerprint import redact
 
 
 @pytest.fixture
-def moving(tmp_path: Path):
+def moving(tmp_path: Path) -> tuple[GitRepo, tuple[str, str], tuple[str, str, str]]:
     """`kept` moves down config/app.env over three commits and stays; `gone` is in two
     versions of old/db.env, then the file is deleted."""
     kept, gone = make_password(), make_password()
@@ -31,13 +32,16 @@ def moving(tmp_path: Path):
     return gr, (kept, gone), (first, second, third)
 
 
-def _scan(repo: Path, *args: str) -> dict:
+def _scan(repo: Path, *args: str) -> dict[str, Any]:
     proc = run_cli("scan", str(repo), "--no-store", *args)
     assert proc.returncode == 1, proc.stderr
-    return json.loads(proc.stdout)
+    doc: dict[str, Any] = json.loads(proc.stdout)
+    return doc
 
 
-def test_one_finding_per_credential_and_path(moving) -> None:
+def test_one_finding_per_credential_and_path(
+    moving: tuple[GitRepo, tuple[str, str], tuple[str, str, str]]
+) -> None:
     gr, (kept, gone), (first, second, third) = moving
     doc = _scan(gr.root, "--format", "json")
     got = sorted(
@@ -63,16 +67,19 @@ def test_one_finding_per_credential_and_path(moving) -> None:
     assert len(rows) == 3 and rows[0].endswith(",last_commit,versions")
 
 
-def _results(repo: Path) -> list[dict]:
+def _results(repo: Path) -> list[dict[str, Any]]:
     doc = _scan(repo, "--format", "sarif")
     for rule in doc["runs"][0]["tool"]["driver"]["rules"]:
         text = rule["help"]["text"]
         assert text.startswith("What leaked: a PostgreSQL password")
         assert "Why it matters: " in text and "How to fix it: Rotate the password first" in text
-    return doc["runs"][0]["results"]
+    results: list[dict[str, Any]] = doc["runs"][0]["results"]
+    return results
 
 
-def test_sarif_has_one_result_per_place_and_fingerprints_survive_line_moves(moving) -> None:
+def test_sarif_has_one_result_per_place_and_fingerprints_survive_line_moves(
+    moving: tuple[GitRepo, tuple[str, str], tuple[str, str, str]]
+) -> None:
     gr, (kept, gone), (first, _, _) = moving
     before = _results(gr.root)
     where = sorted((r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
@@ -94,7 +101,9 @@ def test_sarif_has_one_result_per_place_and_fingerprints_survive_line_moves(movi
         assert kept not in json.dumps(r) and gone not in json.dumps(r)
 
 
-def test_the_plan_lists_each_place_once(moving, tmp_path: Path) -> None:
+def test_the_plan_lists_each_place_once(
+    moving: tuple[GitRepo, tuple[str, str], tuple[str, str, str]], tmp_path: Path
+) -> None:
     gr, _, (first, second, third) = moving
     store = str(tmp_path / "s.db")
     assert run_cli("scan", str(gr.root), "--store", store, "-f", "json").returncode == 1

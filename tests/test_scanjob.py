@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -85,7 +85,7 @@ def opened() -> list[ScanOptions]:
 
 
 @pytest.fixture
-def opener(opened: list[ScanOptions]):
+def opener(opened: list[ScanOptions]) -> Callable[[ScanOptions], Source]:
     def open_source(opts: ScanOptions) -> Source:
         opened.append(opts)
         return RevListSource(opts)
@@ -105,7 +105,7 @@ def places(findings: Sequence[Finding]) -> list[tuple[str | None, int, str | Non
 
 
 def test_rescans_read_only_new_history_and_report_everything(
-    tmp_path: Path, repo: Path, opener, opened: list[ScanOptions]
+    tmp_path: Path, repo: Path, opener: Callable[[ScanOptions], Source], opened: list[ScanOptions]
 ) -> None:
     pw1, pw2 = "Pw" + os.urandom(6).hex(), "Pw" + os.urandom(6).hex()
     commit_file(repo, "README.md", "# app\n")
@@ -138,7 +138,7 @@ def test_rescans_read_only_new_history_and_report_everything(
 
 
 def test_a_rescan_refreshes_whether_old_findings_are_still_at_the_tip(
-    tmp_path: Path, repo: Path, opener
+    tmp_path: Path, repo: Path, opener: Callable[[ScanOptions], Source]
 ) -> None:
     pw = "Pw" + os.urandom(6).hex()
     commit_file(repo, "prod.env", leak(pw, "db1.corp.net"))
@@ -157,7 +157,7 @@ def test_a_rescan_refreshes_whether_old_findings_are_still_at_the_tip(
 
 
 def test_a_changed_signature_set_rescans_everything(
-    tmp_path: Path, repo: Path, opener, opened: list[ScanOptions]
+    tmp_path: Path, repo: Path, opener: Callable[[ScanOptions], Source], opened: list[ScanOptions]
 ) -> None:
     sigdir = tmp_path / "sigs"
     sigdir.mkdir()
@@ -185,7 +185,7 @@ def test_a_changed_signature_set_rescans_everything(
 
 
 def test_no_store_a_new_store_and_partial_scans_are_cold(
-    tmp_path: Path, repo: Path, opener, opened: list[ScanOptions]
+    tmp_path: Path, repo: Path, opener: Callable[[ScanOptions], Source], opened: list[ScanOptions]
 ) -> None:
     first = commit_file(repo, "a.txt", "nothing here\n")
     opts = ScanOptions(path=str(repo))

@@ -10,6 +10,7 @@ from conftest import make_password, run_cli
 from filescan import Row, row, scan_items, shared_scanner
 from gitrepo import GitRepo, uri
 
+from pgsweep.core.models import Finding, ScanStats
 from pgsweep.core.options import ScanOptions
 from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.sweep import SweepSource
@@ -32,7 +33,9 @@ def history(password: str, user: str = "app") -> str:
     return f"psql {uri(user, password)}\n"
 
 
-def sweep(scanner: Scanner, root: Path, repos: bool = False):
+def sweep(
+    scanner: Scanner, root: Path, repos: bool = False,
+) -> tuple[SweepSource, list[Finding], ScanStats]:
     source = SweepSource(root, ScanOptions(path=str(root)), repos=repos)
     found, stats = scan_items(scanner, source.iter_items())
     return source, found, stats

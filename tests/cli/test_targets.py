@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 from conftest import make_password
 from conftest import run_cli_here as run_cli
@@ -21,13 +22,13 @@ def leak(repo: GitRepo, password: str, user: str = "app") -> str:
     return repo.commit("config")
 
 
-def plan(*args: str) -> dict:
+def plan(*args: str) -> dict[str, Any]:
     proc = run_cli("report", "--format", "json", *args)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
 
-def places(doc: dict) -> list[tuple[str, str, str, int]]:
+def places(doc: dict[str, Any]) -> list[tuple[str, str, str, int]]:
     return sorted((c["id"], c["user"], loc["where"], loc["line"])
                   for c in doc["credentials"] for loc in c["locations"])
 

@@ -9,6 +9,7 @@ import pickle
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_password, run_cli
@@ -43,7 +44,7 @@ def make_fleet(root: Path, count: int, shared: int, shared_password: str) -> lis
     return names
 
 
-def audit_json(tmp_path: Path, repos_file: Path, *extra: str) -> tuple[int, dict, str]:
+def audit_json(tmp_path: Path, repos_file: Path, *extra: str) -> tuple[int, dict[str, Any], str]:
     done = run_cli("audit", "--repos", str(repos_file), "--format", "json", "--no-progress",
                    "--store", str(tmp_path / "store.db"), "--cache-dir", str(tmp_path / "cache"),
                    *extra, env={"PGSWEEP_STORE_KEY": KEY})

@@ -8,6 +8,7 @@ import pickle
 import secrets
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import distributed
 import pytest
@@ -102,7 +103,7 @@ def test_audit_on_a_dask_scheduler_gives_the_local_credentials(
     listing = tmp_path / "repos.txt"
     listing.write_text("".join(f"{tmp_path / 'fleet' / n}\n" for n in names))
 
-    def audit(store: str, *extra: str) -> dict:
+    def audit(store: str, *extra: str) -> dict[str, Any]:
         done = run_cli("audit", "--repos", str(listing), "-f", "json", "--no-progress",
                        "--store", str(tmp_path / store), *extra, env={"PGSWEEP_STORE_KEY": KEY})
         assert done.returncode == 1, done.stderr

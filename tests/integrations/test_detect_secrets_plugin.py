@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO_ROOT, make_password
@@ -23,7 +24,7 @@ def _run(tool: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=300)
 
 
-def _ours(doc: dict) -> list[tuple[str, int, str]]:
+def _ours(doc: dict[str, Any]) -> list[tuple[str, int, str]]:
     return sorted(
         (r["filename"], r["line_number"], r["hashed_secret"])
         for results in doc["results"].values()

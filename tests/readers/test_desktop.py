@@ -13,7 +13,9 @@ import pytest
 from conftest import make_password
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from filescan import Row, row, scan_items, shared_scanner
+from provenances import desktop_of
 
+from pgsweep.core.models import Finding, ScanStats
 from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.files import FileSource
 
@@ -42,7 +44,7 @@ def dbeaver_encrypt_with_openssl(plaintext: bytes) -> bytes:
     return iv + body
 
 
-def findings_under(scanner: Scanner, root: Path):
+def findings_under(scanner: Scanner, root: Path) -> tuple[list[Finding], ScanStats]:
     return scan_items(scanner, FileSource(root).iter_items())
 
 
@@ -81,7 +83,7 @@ def test_dbeaver_credentials_joined_to_data_sources(scanner: Scanner, tmp_path: 
     found, stats = findings_under(scanner, tmp_path)
     ds_line = next(i for i, ln in enumerate(
         (folder / "data-sources.json").read_text().splitlines(), 1) if p2 in ln)
-    got = sorted(((row(f), f.provenance.tool, f.provenance.connection) for f in found),
+    got = sorted(((row(f), desktop_of(f).tool, desktop_of(f).connection) for f in found),
                  key=lambda t: str(t[0].path))
     assert got == [
         (Row(str(folder / "credentials-config.json"), 1, "app", "pg.corp.net", p1, "prod"),
@@ -151,7 +153,7 @@ def test_pgadmin_decrypts_with_the_user_key_and_warns_otherwise(
         (9, "no password", "x.corp.net", None),
     ])
     found, stats = findings_under(scanner, tmp_path)
-    assert [(row(f), f.provenance.connection) for f in found] == [
+    assert [(row(f), desktop_of(f).connection) for f in found] == [
         (Row(str(db), 3, "dba", "pg.corp.net", pw, "postgres"), "server 3: prod")]
     assert stats.skipped == {"pgadmin: encrypted saved password present (key unavailable)": 1}
     assert stats.warnings == [f"{db} (server 7: locked: dba@vault.corp.net): pgadmin: encrypted "
@@ -193,10 +195,10 @@ def test_sqltools_settings_with_comments_and_trailing_commas(
     settings.parent.mkdir(parents=True)
     settings.write_text(text)
     found, _ = findings_under(scanner, tmp_path)
-    assert sorted(((row(f), f.provenance.connection) for f in found), key=lambda t: t[0].line) == [
+    assert sorted(((row(f), desktop_of(f).connection) for f in found), key=lambda t: t[0].line) == [
         (Row(str(settings), 14, "app", "pg.corp.net", p1, "prod"), "prod"),
         (Row(str(settings), 17, "bi", "bi.corp.net", p2, "dw"), "bi"),
     ]
-    assert {f.provenance.tool for f in found} == {"sqltools"}
+    assert {desktop_of(f).tool for f in found} == {"sqltools"}
     # a connection string is handed on as written, for the signature of its own form
     assert [f.rule for f in found if f.line == 17] == ["pg.dsn.1"]

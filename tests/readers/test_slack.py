@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import make_password
 from filescan import scan_items, shared_scanner
+from provenances import chat_of
 
 from pgsweep.core.models import ChatProvenance, Chunk, FileProvenance, Finding
 from pgsweep.findings.fingerprint import redact
@@ -181,7 +182,7 @@ def test_a_day_file_is_one_chunk_with_a_record_per_message_part(tmp_path: Path) 
               if isinstance(c, Chunk) and isinstance(c.provenance, ChatProvenance)]
     assert len(chunks) == 1
     (day,) = chunks
-    assert day.provenance.author is None and day.provenance.member == "ops/2024-01-02.json"
+    assert chat_of(day).author is None and chat_of(day).member == "ops/2024-01-02.json"
     records = day.records
     assert records is not None
     parts = [(line, p.author, p.part) for line, p in zip(

@@ -8,6 +8,7 @@ import json
 import time
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_password, run_cli
@@ -50,19 +51,21 @@ def leaky_repos(root: Path) -> dict[str, Path]:
     return out
 
 
-def github_item(name: str, path: Path, fork: bool = False, archived: bool = False) -> dict:
+def github_item(
+    name: str, path: Path, fork: bool = False, archived: bool = False
+) -> dict[str, Any]:
     return {"full_name": f"acme/{name}", "name": name, "clone_url": f"file://{path}",
             "fork": fork, "archived": archived, "private": True}
 
 
-def audit(tmp_path: Path, *args: str, env: dict[str, str]) -> tuple[int, dict, str]:
+def audit(tmp_path: Path, *args: str, env: dict[str, str]) -> tuple[int, dict[str, Any], str]:
     done = run_cli("audit", *args, "-f", "json", "--no-progress",
                    "--store", str(tmp_path / "store.db"), "--cache-dir", str(tmp_path / "cache"),
                    env={"PGSWEEP_STORE_KEY": KEY, **env})
     return done.returncode, json.loads(done.stdout or "{}"), done.stderr
 
 
-def repositories(doc: dict) -> list[str]:
+def repositories(doc: dict[str, Any]) -> list[str]:
     return sorted({f["repository"] for f in doc["findings"]})
 
 
@@ -119,7 +122,7 @@ def test_gitlab_group_subgroups_pages_and_retry_after(tmp_path: Path) -> None:
     first = f"/api/v4/groups/acme%2Fplatform/projects?{query}"
     second = f"/api/v4/groups/acme%2Fplatform/projects?{query}&page=2"
 
-    def project(name: str, forked: bool = False, archived: bool = False) -> dict:
+    def project(name: str, forked: bool = False, archived: bool = False) -> dict[str, Any]:
         item = {"path_with_namespace": f"acme/platform/{name}", "archived": archived,
                 "http_url_to_repo": f"file://{repos[name]}"}
         if forked:

@@ -9,6 +9,7 @@ import stat
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_password, run_cli
@@ -53,7 +54,7 @@ def askpass(tmp_path: Path, token: str) -> str:
     return str(script)
 
 
-def scan_url(tmp_path: Path, url: str, env: dict[str, str]) -> tuple[int, dict, str]:
+def scan_url(tmp_path: Path, url: str, env: dict[str, str]) -> tuple[int, dict[str, Any], str]:
     done = run_cli("scan", url, "-f", "json", "--no-progress",
                    "--store", str(tmp_path / "store.db"), env=env)
     return done.returncode, json.loads(done.stdout or "{}"), done.stderr
@@ -68,7 +69,7 @@ def no_token_anywhere(tmp_path: Path, token: str, *texts: str) -> None:
             assert token.encode() not in f.read_bytes(), f
 
 
-def places(doc: dict) -> list[tuple[str, str, int, str]]:
+def places(doc: dict[str, Any]) -> list[tuple[str, str, int, str]]:
     return sorted((f["provenance"]["repo"], f["path"], f["line"], f["user"])
                   for f in doc["findings"])
 

@@ -11,17 +11,19 @@ from conftest import make_password, run_cli
 from gitrepo import GitRepo, uri
 
 from pgsweep.findings.fingerprint import redact
-from pgsweep.jobs.demo import build_demo
+from pgsweep.jobs.demo import Planted, build_demo
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Planted]]:
     root = tmp_path_factory.mktemp("console") / "demo"
     return root, build_demo(root)
 
 
 @pytest.mark.parametrize("columns", [80, 200])
-def test_every_leak_names_its_path_and_line_at_any_width(demo, columns: int) -> None:
+def test_every_leak_names_its_path_and_line_at_any_width(
+    demo: tuple[Path, list[Planted]], columns: int
+) -> None:
     root, planted = demo
     proc = run_cli("scan", str(root), "--no-store", env={"COLUMNS": str(columns)})
     assert proc.returncode == 1, proc.stderr
@@ -41,7 +43,7 @@ def test_every_leak_names_its_path_and_line_at_any_width(demo, columns: int) -> 
 
 
 @pytest.fixture
-def spread(tmp_path: Path):
+def spread(tmp_path: Path) -> tuple[GitRepo, str, str, str]:
     """One password in three files, and in two versions of one of them."""
     pw = make_password()
     gr = GitRepo(tmp_path / "repo")
@@ -53,7 +55,9 @@ def spread(tmp_path: Path):
     return gr, pw, first, second
 
 
-def test_one_place_by_default_every_place_with_verbose(spread) -> None:
+def test_one_place_by_default_every_place_with_verbose(
+    spread: tuple[GitRepo, str, str, str]
+) -> None:
     gr, _pw, first, _second = spread
     normal = run_cli("scan", str(gr.root), "--no-store").stdout.splitlines()
     places = [ln.strip() for ln in normal if ln.strip().endswith(("versions)", "…)"))
@@ -71,7 +75,9 @@ def test_one_place_by_default_every_place_with_verbose(spread) -> None:
     assert len(summary) == 2 and summary[0].startswith("1 credentials in 3 findings (1 ")
 
 
-def test_info_credentials_are_one_count_line_until_show_info(spread, tmp_path: Path) -> None:
+def test_info_credentials_are_one_count_line_until_show_info(
+    spread: tuple[GitRepo, str, str, str], tmp_path: Path
+) -> None:
     gr, pw, _, _ = spread
     store = str(tmp_path / "s.db")
     doc = json.loads(run_cli("scan", str(gr.root), "--store", store, "-f", "json").stdout)
@@ -87,7 +93,7 @@ def test_info_credentials_are_one_count_line_until_show_info(spread, tmp_path: P
         shown.stdout)
 
 
-def test_colours_follow_the_terminal_and_turn_off(spread) -> None:
+def test_colours_follow_the_terminal_and_turn_off(spread: tuple[GitRepo, str, str, str]) -> None:
     gr, _, _, _ = spread
     forced = {"FORCE_COLOR": "1", "NO_COLOR": ""}
     assert "\x1b[" in run_cli("scan", str(gr.root), "--no-store", env=forced).stdout

@@ -7,6 +7,7 @@ import io
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO_ROOT, make_password, run_cli, scan_tree
@@ -28,7 +29,7 @@ SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 
 
-def _render(result, reveal: bool = False) -> tuple[str, dict]:
+def _render(result: ScanResult, reveal: bool = False) -> tuple[str, dict[str, Any]]:
     out = io.StringIO()
     SarifReporter().render(
         build_report(result, now=utc_now(), reveal=reveal),
@@ -38,7 +39,9 @@ def _render(result, reveal: bool = False) -> tuple[str, dict]:
 
 
 @pytest.fixture
-def relative_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def relative_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> tuple[ScanResult, tuple[str, str]]:
     pw1, pw2 = make_password(), make_password()
     monkeypatch.chdir(tmp_path)
     result = scan_tree(Path("repo"), {
@@ -48,7 +51,9 @@ def relative_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return result, (pw1, pw2)
 
 
-def test_validates_against_the_official_schema(relative_scan) -> None:
+def test_validates_against_the_official_schema(
+    relative_scan: tuple[ScanResult, tuple[str, str]]
+) -> None:
     import jsonschema
 
     assert hashlib.sha256(SCHEMA.read_bytes()).hexdigest() == SCHEMA_SHA256
@@ -62,7 +67,9 @@ def test_validates_against_the_official_schema(relative_scan) -> None:
     validator.validate(_render(empty)[1])
 
 
-def test_rules_results_locations_and_fingerprints(relative_scan) -> None:
+def test_rules_results_locations_and_fingerprints(
+    relative_scan: tuple[ScanResult, tuple[str, str]]
+) -> None:
     result, passwords = relative_scan
     text, doc = _render(result, reveal=True)
     for pw in passwords:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ def test_order_missing_too_large_and_empty(repo: GitRepo) -> None:
 
 
 def test_a_failing_enumeration_is_raised_not_swallowed(repo: GitRepo) -> None:
-    def refs():
+    def refs() -> Iterator[BlobRef]:
         yield BlobRef(repo.blob("HEAD:small.txt"))
         raise SourceError("enumeration broke")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_password
@@ -22,12 +23,12 @@ from pgsweep.sources.interface import SourceError
 PERSON = f"{AUTHOR} <{EMAIL}>"
 
 
-def scan(root: Path, signatures: list[Signature], **options) -> ScanResult:
+def scan(root: Path, signatures: list[Signature], **options: Any) -> ScanResult:
     source = GitSource(root, ScanOptions(path=str(root), **options))
     return Scanner(signatures).run(source)
 
 
-def where(f: Finding) -> tuple:
+def where(f: Finding) -> tuple[Any, ...]:
     """Everything a git finding says about its place, plus who and what."""
     p = f.provenance
     assert isinstance(p, GitProvenance)
@@ -42,7 +43,7 @@ def by_secret(result: ScanResult) -> dict[str, Finding]:
 
 
 @pytest.fixture
-def history(tmp_path: Path):
+def history(tmp_path: Path) -> tuple[GitRepo, dict[str, str], dict[str, str]]:
     """Branches, a tag, a rename, a leak deleted later, stashes, a dangling commit and blob."""
     pw = {k: make_password() for k in (
         "settings", "deleted", "feature", "tagged", "stash1", "stash2", "untracked",
@@ -94,7 +95,7 @@ def history(tmp_path: Path):
 
 
 def test_every_ref_and_the_stash_is_scanned_and_attributed(
-    history, all_signatures: list[Signature]
+    history: tuple[GitRepo, dict[str, str], dict[str, str]], all_signatures: list[Signature]
 ) -> None:
     r, pw, c = history
     result = scan(r.root, all_signatures, max_blob_size=4096)
@@ -137,7 +138,7 @@ def test_every_ref_and_the_stash_is_scanned_and_attributed(
 
 
 def test_unreachable_adds_dangling_commits_and_blobs(
-    history, all_signatures: list[Signature]
+    history: tuple[GitRepo, dict[str, str], dict[str, str]], all_signatures: list[Signature]
 ) -> None:
     r, pw, c = history
     default = by_secret(scan(r.root, all_signatures))
@@ -329,7 +330,7 @@ def test_bare_repository(tmp_path: Path, all_signatures: list[Signature]) -> Non
 ])
 def test_whole_source_errors_are_one_line(tmp_path: Path, case: str, message: str) -> None:
     path = tmp_path / "r"
-    opts: dict = {}
+    opts: dict[str, Any] = {}
     if case == "broken":
         path.mkdir()
         (path / ".git").write_text("gitdir: /nonexistent\n")
@@ -345,7 +346,9 @@ def test_whole_source_errors_are_one_line(tmp_path: Path, case: str, message: st
     assert "\n" not in str(err.value)
 
 
-def test_redacted_secret_is_what_reporters_show(history, all_signatures: list[Signature]) -> None:
+def test_redacted_secret_is_what_reporters_show(
+    history: tuple[GitRepo, dict[str, str], dict[str, str]], all_signatures: list[Signature]
+) -> None:
     r, pw, _ = history
     f = by_secret(scan(r.root, all_signatures))[pw["settings"]]
     assert redact(f.secret) == f"{pw['settings'][:2]}…{pw['settings'][-2:]} (16 chars)"

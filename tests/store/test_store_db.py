@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from pgsweep.store import (
 
 
 @pytest.fixture
-def scan(all_signatures: list[Signature]):
+def scan(all_signatures: list[Signature]) -> Callable[[Path], ScanResult]:
     scanner = Scanner(all_signatures)
 
     def run(root: Path) -> ScanResult:
@@ -48,7 +49,7 @@ def project(tmp_path: Path, password: str) -> Path:
 
 
 def test_round_trip_keeps_every_field_and_decrypts_the_secret(
-    store_location: str, project: Path, password: str, scan
+    store_location: str, project: Path, password: str, scan: Callable[[Path], ScanResult]
 ) -> None:
     result = scan(project)
     with Store.open(store_location) as store:
@@ -69,7 +70,11 @@ def test_round_trip_keeps_every_field_and_decrypts_the_secret(
 
 
 def test_the_store_file_alone_holds_no_plaintext(
-    tmp_path: Path, project: Path, password: str, scan, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    project: Path,
+    password: str,
+    scan: Callable[[Path], ScanResult],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     db = tmp_path / "s.db"
     with Store.open(db) as store:
@@ -98,7 +103,11 @@ def test_the_store_file_alone_holds_no_plaintext(
 
 
 def test_a_store_holds_no_plaintext_and_another_key_reveals_nothing(
-    store_location: str, project: Path, password: str, scan, monkeypatch: pytest.MonkeyPatch
+    store_location: str,
+    project: Path,
+    password: str,
+    scan: Callable[[Path], ScanResult],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     with Store.open(store_location) as store:
         store.record_scan(scan(project), str(project))
@@ -121,7 +130,7 @@ def test_a_store_holds_no_plaintext_and_another_key_reveals_nothing(
 
 
 def test_key_file_is_created_private_and_a_lost_key_locks_the_secrets(
-    tmp_path: Path, project: Path, scan
+    tmp_path: Path, project: Path, scan: Callable[[Path], ScanResult]
 ) -> None:
     db = tmp_path / "s.db"
     with Store.open(db) as store:
@@ -148,7 +157,11 @@ def test_a_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
 
 
 def test_key_from_the_environment(
-    store_location: str, project: Path, password: str, scan, monkeypatch: pytest.MonkeyPatch
+    store_location: str,
+    project: Path,
+    password: str,
+    scan: Callable[[Path], ScanResult],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(KEY_ENV, "k" * 8)
     with pytest.raises(StoreKeyError, match="too short"):
@@ -164,7 +177,7 @@ def test_key_from_the_environment(
 
 
 def test_no_store_secrets_keeps_only_a_keyed_hash(
-    store_location: str, project: Path, password: str, scan
+    store_location: str, project: Path, password: str, scan: Callable[[Path], ScanResult]
 ) -> None:
     db = store_location
     with Store.open(db, store_secrets=False) as store:
@@ -201,7 +214,7 @@ def test_open_without_create_and_on_a_foreign_file(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------- triage
 def test_triage_persists_across_scans_and_rotated_reopens_at_a_new_place(
-    store_location: str, project: Path, password: str, scan
+    store_location: str, project: Path, password: str, scan: Callable[[Path], ScanResult]
 ) -> None:
     db = store_location
     with Store.open(db) as store:
@@ -235,7 +248,7 @@ def test_triage_persists_across_scans_and_rotated_reopens_at_a_new_place(
 
 
 def test_a_new_rule_at_a_known_place_is_not_a_new_place(
-    store_location: str, project: Path, scan
+    store_location: str, project: Path, scan: Callable[[Path], ScanResult]
 ) -> None:
     first = scan(project)
     [f] = first.findings
@@ -249,7 +262,7 @@ def test_a_new_rule_at_a_known_place_is_not_a_new_place(
 
 
 def test_false_positive_and_accepted_survive_new_places(
-    store_location: str, project: Path, password: str, scan
+    store_location: str, project: Path, password: str, scan: Callable[[Path], ScanResult]
 ) -> None:
     with Store.open(store_location) as store:
         store.record_scan(scan(project), str(project))
@@ -264,7 +277,7 @@ def test_false_positive_and_accepted_survive_new_places(
 
 
 def test_triage_rejects_unknown_status_credential_and_secrets(
-    store_location: str, project: Path, password: str, scan
+    store_location: str, project: Path, password: str, scan: Callable[[Path], ScanResult]
 ) -> None:
     with Store.open(store_location) as store:
         store.record_scan(scan(project), str(project))
@@ -283,7 +296,7 @@ def test_triage_rejects_unknown_status_credential_and_secrets(
 
 # ------------------------------------------------------------------------ verifications
 def test_verifications_round_trip_and_never_hold_the_secret(
-    store_location: str, project: Path, password: str, scan
+    store_location: str, project: Path, password: str, scan: Callable[[Path], ScanResult]
 ) -> None:
     with Store.open(store_location) as store:
         store.record_scan(scan(project), str(project))
