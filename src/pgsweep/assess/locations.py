@@ -50,6 +50,18 @@ class Location:
         """`where:line`, as every plan shows a place."""
         return f"{self.where}:{self.line}"
 
+    def notes(self, escape: Callable[[str], str]) -> list[str]:
+        """What a plan says after the place: its detail and when it was seen (scanned text,
+        through `escape`), and whether it is still there."""
+        bits = [escape(self.detail)] if self.detail else []
+        if self.seen:
+            bits.append(f"seen {escape(self.seen)}")
+        if self.present is True:
+            bits.append("still present")
+        elif self.present is False:
+            bits.append("history only")
+        return bits
+
 
 class Scrubber:
     """Replaces secret material that slipped into a host, path or name (the rule of

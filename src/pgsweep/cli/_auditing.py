@@ -9,7 +9,7 @@ import typer
 
 from pgsweep.assess.risk import utc_now
 from pgsweep.cli import say
-from pgsweep.cli._reporting import Display, exit_for
+from pgsweep.cli._reporting import Display, decisions, exit_for
 from pgsweep.cli.progress import repository_progress
 from pgsweep.core.models import Severity
 from pgsweep.fleet.audit import AuditRequest, run_audit
@@ -17,7 +17,7 @@ from pgsweep.fleet.interface import Executor, RepoResult
 from pgsweep.jobs.report import build_report
 from pgsweep.reporters.interface import Format
 from pgsweep.reporters.output import write_report
-from pgsweep.store import Store, TriageState, VerificationRecord
+from pgsweep.store import Store
 
 
 def audit_and_report(
@@ -36,8 +36,6 @@ def audit_and_report(
 ) -> typer.Exit:
     """Audit (the store closed after), print the skips, build the plan once and write the
     report; the exit as `scan` chooses it."""
-    triage: dict[str, TriageState] = {}
-    verifications: dict[str, list[VerificationRecord]] = {}
     try:
         with repository_progress(progress) as bar:
             found = [0]
@@ -48,9 +46,7 @@ def audit_and_report(
                     bar(done, total, found[0])
 
             outcome = run_audit(request, executor, store, on_result=on_result)
-        if store is not None:
-            triage = dict(store.triage_states())
-            verifications = dict(store.verifications())
+        triage, verifications = decisions(store)
     finally:
         if store is not None:
             store.close()

@@ -58,6 +58,15 @@ NoColorOption = Annotated[bool, typer.Option(
     "--no-color", help="Terminal: no colours (NO_COLOR does the same).")]
 
 
+def decisions(
+    store: Store | None,
+) -> tuple[dict[str, TriageState], dict[str, list[VerificationRecord]]]:
+    """The store's triage states and verifications, for the plan (none without a store)."""
+    if store is None:
+        return {}, {}
+    return dict(store.triage_states()), dict(store.verifications())
+
+
 def run_and_report(
     opts: ScanOptions,
     store: Store | None,
@@ -78,14 +87,10 @@ def run_and_report(
     plan once (with the store's triage and verifications), write the report, and return the
     exit: a credential still to rotate at or above `threshold` (1); else, when the scan
     could not read everything and `allow_incomplete` is off, an error (2); else clean (0)."""
-    triage: dict[str, TriageState] = {}
-    verifications: dict[str, list[VerificationRecord]] = {}
     try:
         with progress_reporter(opts.progress, status) as on_progress:
             result = run_scan(opts, store, progress=on_progress, open_source=open_source)
-        if store is not None:
-            triage = dict(store.triage_states())
-            verifications = dict(store.verifications())
+        triage, verifications = decisions(store)
     finally:
         if store is not None:
             store.close()

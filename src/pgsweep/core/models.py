@@ -59,17 +59,24 @@ class GitProvenance:
     user: str | None = None  # the home the repository belongs to (sweep --repos)
 
 
+@dataclass(frozen=True, kw_only=True)
+class FileFacts:
+    """What every provenance read from a file also records about that file: the home it
+    belongs to (a sweep), and its owner, mode and modification time."""
+
+    user: str | None = None  # the home the file belongs to (sweep)
+    owner: str | None = None
+    mode: str | None = None  # e.g. "0644"
+    mtime: str | None = None  # ISO 8601
+
+
 @dataclass(frozen=True)
-class FileProvenance:
+class FileProvenance(FileFacts):
     """A file on disk or a member of an archive, read by a named reader."""
 
     path: str
     reader: str = "text"
     member: str | None = None  # path inside an archive
-    user: str | None = None  # the home the file belongs to (sweep)
-    owner: str | None = None
-    mode: str | None = None  # e.g. "0644"
-    mtime: str | None = None  # ISO 8601
     kind: Literal["file"] = "file"
     section: str | None = None  # the part of the file: notebook cell, service, compose service
     risk_flags: tuple[str, ...] | None = None  # e.g. a .pgpass readable by group or world
@@ -80,7 +87,7 @@ class FileProvenance:
 
 
 @dataclass(frozen=True)
-class CiLogProvenance:
+class CiLogProvenance(FileFacts):
     """A CI job log (GitHub Actions, GitLab, Jenkins, plain)."""
 
     path: str
@@ -89,45 +96,33 @@ class CiLogProvenance:
     job: str | None = None
     step: str | None = None
     timestamp: str | None = None  # ISO 8601 (UTC, seconds) of the log lines, when recorded
-    user: str | None = None  # the home the file belongs to (sweep)
-    owner: str | None = None
-    mode: str | None = None
-    mtime: str | None = None
     kind: Literal["ci-log"] = "ci-log"
 
 
 @dataclass(frozen=True)
-class HistoryProvenance:
+class HistoryProvenance(FileFacts):
     """One entry of a shell or client history file."""
 
     path: str
     shell: str
     timestamp: str | None = None  # ISO 8601 when the format records one
-    user: str | None = None
-    owner: str | None = None
-    mode: str | None = None
-    mtime: str | None = None
     member: str | None = None  # path inside an archive
     kind: Literal["history"] = "history"
 
 
 @dataclass(frozen=True)
-class DesktopProvenance:
+class DesktopProvenance(FileFacts):
     """A saved connection of a desktop database tool."""
 
     path: str
     tool: str
     connection: str | None = None
-    user: str | None = None
-    owner: str | None = None
-    mode: str | None = None
-    mtime: str | None = None
     kind: Literal["desktop"] = "desktop"
     member: str | None = None  # path inside an archive
 
 
 @dataclass(frozen=True)
-class ChatProvenance:
+class ChatProvenance(FileFacts):
     """One message of a chat export (Slack): channel, sender, time and thread."""
 
     path: str  # the export (zip or folder)
@@ -140,15 +135,11 @@ class ChatProvenance:
     part: str = "text"  # text, blocks, attachment, file
     edited: str | None = None  # when the message was last edited (ISO 8601 UTC)
     reader: str | None = None  # for a file shared in the chat: the reader of its text
-    user: str | None = None  # the home the export belongs to (sweep)
-    owner: str | None = None
-    mode: str | None = None
-    mtime: str | None = None
     kind: Literal["chat"] = "chat"
 
 
 @dataclass(frozen=True)
-class MailProvenance:
+class MailProvenance(FileFacts):
     """One message of a mailbox (mbox, Maildir, .eml): sender, date, subject, id, part."""
 
     path: str
@@ -159,15 +150,11 @@ class MailProvenance:
     member: str | None = None  # the message's place: `message 3` of an mbox, an archive member
     part: str = "body"  # body, or `attachment NAME` (and the path inside an attached archive)
     reader: str = "text"  # the reader of the part's text
-    user: str | None = None  # the home the mailbox belongs to (sweep)
-    owner: str | None = None
-    mode: str | None = None
-    mtime: str | None = None
     kind: Literal["mail"] = "mail"
 
 
 @dataclass(frozen=True)
-class ImageProvenance:
+class ImageProvenance(FileFacts):
     """A container image (docker save, OCI layout): a layer's file, or the image config."""
 
     path: str  # the image tarball or layout folder
@@ -178,10 +165,6 @@ class ImageProvenance:
     step: str | None = None  # history: `#N INSTRUCTION` of the step that made the layer
     deleted: bool = False  # the file is deleted in a later layer, yet still in the image
     reader: str = "text"
-    user: str | None = None  # the home the image belongs to (sweep)
-    owner: str | None = None
-    mode: str | None = None
-    mtime: str | None = None
     kind: Literal["image"] = "image"
 
 

@@ -279,15 +279,7 @@ def _credential(i: int, p: CredentialPlan) -> str:
                    f"<td>{e(f.reason)}</td></tr>")
     out.append("</tbody></table><h3>Where it leaked</h3><ul class=\"locations\">")
     for loc in p.locations:
-        bits = [f"{e(loc.channel)} <code>{e(loc.where)}:{e(loc.line)}</code>"]
-        if loc.detail:
-            bits.append(e(loc.detail))
-        if loc.seen:
-            bits.append(f"seen {e(loc.seen)}")
-        if loc.present is True:
-            bits.append("still present")
-        elif loc.present is False:
-            bits.append("history only")
+        bits = [f"{e(loc.channel)} <code>{e(loc.text)}</code>", *loc.notes(e)]
         out.append(f"<li>{', '.join(bits)}</li>")
     out.append("</ul>")
     for section in Section:

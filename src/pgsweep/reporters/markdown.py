@@ -142,15 +142,7 @@ def _credential_section(i: int, p: CredentialPlan) -> list[str]:
         out.append(f"| {cell(f.describe_effect())} | {cell(f.name)} | {cell(f.reason)} |")
     out += ["", "**Where it leaked:**", ""]
     for loc in p.locations:
-        bits = [str(loc.channel), code(loc.text)]
-        if loc.detail:
-            bits.append(prose(loc.detail))
-        if loc.seen:
-            bits.append(f"seen {prose(loc.seen)}")
-        if loc.present is True:
-            bits.append("still present")
-        elif loc.present is False:
-            bits.append("history only")
+        bits = [str(loc.channel), code(loc.text), *loc.notes(prose)]
         out.append("- " + ", ".join(bits))
     out.append("")
     for section in Section:
