@@ -12,7 +12,8 @@ import json
 import os
 from typing import Any, get_args
 
-from pgsweep.core.models import GitProvenance, ProcessProvenance, Provenance, provenance_path
+from pgsweep.core.models import GitProvenance, ProcessProvenance, Provenance
+from pgsweep.core.models import place_key as source_key
 
 _PROVENANCE_TYPES: dict[str, type[Any]] = {
     cls.__dataclass_fields__["kind"].default: cls for cls in get_args(Provenance)
@@ -65,9 +66,7 @@ def anchored(
 
 def place_key(p: Provenance, line: int) -> str:
     """Where a secret sits, whichever rule found it: git blob, or file (and entry time)."""
-    if isinstance(p, GitProvenance):
-        return f"git:{p.blob}:{line}"
-    return f"{p.kind}:{provenance_path(p)}:{getattr(p, 'timestamp', None) or ''}:{line}"
+    return f"{source_key(p)}:{line}"
 
 
 def dump_tuple(values: tuple[str, ...]) -> str:
