@@ -205,6 +205,11 @@ def test_every_format_names_each_repository(tmp_path: Path, password: str, fmt: 
     assert f"file://{tmp_path / 'fleet' / names[1]}" in done.stdout
     assert password not in done.stdout + done.stderr
     assert done.stderr == f"pgsweep: warning: {tmp_path / 'none'}: not a git repository\n"
+    if fmt == "sarif":
+        (run,) = json.loads(done.stdout)["runs"]
+        assert "pg.uri.1" in [r["id"] for r in run["tool"]["driver"]["rules"]]
+        assert run["tool"]["driver"]["rules"][run["results"][0]["ruleIndex"]]["name"] != (
+            f"PostgreSQL credential ({run['results'][0]['ruleId']})")
     if fmt == "terminal":
         per_repo = done.stdout.split("Per repository\n", 1)[1].split("\n\n", 1)[0]
         assert per_repo.splitlines() == [

@@ -18,6 +18,7 @@ from pgsweep.core.models import (
     Skipped,
 )
 from pgsweep.core.options import ScanOptions
+from pgsweep.detectors import signatures as signatures_mod
 from pgsweep.findings import credentials as credentials_mod
 from pgsweep.findings.pipeline import ScanResult
 from pgsweep.fleet.interface import AuditTask, Executor, RepoResult, ScanSettings
@@ -124,7 +125,8 @@ def run_audit(
             kept.extend(_unsealed(res, key))
         if on_result is not None:
             on_result(res, done, len(tasks))
-    findings = _from_store(store, [t.repository for t in tasks]) if store else kept
+    repositories = [t.repository for t in tasks]
+    findings = _from_store(store, repositories) if store is not None else kept
     credentials = credentials_mod.group(findings)
     if store is not None:
         redacted = {c.id: c.redacted for c in store.credentials()}
@@ -133,9 +135,10 @@ def run_audit(
     stats.findings = len(findings)
     stats.seconds = round(time.monotonic() - started, 3)
     return AuditOutcome(
-        result=ScanResult(findings=tuple(findings), credentials=tuple(credentials), stats=stats,
-                          signatures=()),
-        repositories=summaries([t.repository for t in tasks], findings, errors),
+        result=ScanResult(
+            findings=tuple(findings), credentials=tuple(credentials), stats=stats,
+            signatures=tuple(signatures_mod.load(request.settings.extra_signatures))),
+        repositories=summaries(repositories, findings, errors),
     )
 
 
