@@ -168,7 +168,7 @@ def test_verify_from_the_store(
     assert statuses(out, "offline") == OFFLINE
     assert_no_plaintext(secrets, proc.stdout, proc.stderr, out.read_text(encoding="utf-8"))
     with Store.open(store, create=False) as st:
-        users = {c.id: c.user for c in st.credentials()}
+        users: dict[str, str | None] = {c.id: c.user for c in st.credentials()}
         recorded = {users[cid]: [(v.method, v.status) for v in vs]
                     for cid, vs in st.verifications().items()}
     assert recorded == {u: [("offline", s)] for u, s in OFFLINE.items()}
@@ -199,7 +199,7 @@ def test_store_without_secrets_needs_the_scan_path(
     assert statuses(out, "offline") == OFFLINE
     with Store.open(store, create=False) as st:
         latest = {cid: vs[-1].status for cid, vs in st.verifications().items()}
-        users = {c.id: c.user for c in st.credentials()}
+        users: dict[str, str | None] = {c.id: c.user for c in st.credentials()}
     assert {users[c]: s for c, s in latest.items()} == OFFLINE
     assert_no_plaintext(secrets, store.read_bytes().decode("utf-8", "replace"))
 

@@ -90,7 +90,7 @@ def test_a_scan_finds_the_same_with_every_engine(
 
     def findings(engine: str) -> list[tuple[Row, str, str]]:
         scanner = Scanner(all_signatures, prefilter=engine)
-        out = []
+        out: list[tuple[Row, str, str]] = []
         for name, path, data in corpus:
             found, _ = scan_data(scanner, name, data, path=path)
             out += [(row(f), f.rule, str(f.severity)) for f in found]

@@ -18,6 +18,7 @@ from hang import no_hang
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pgsweep.core.models import RuleId
 from pgsweep.detectors import signatures
 from pgsweep.detectors.engine import MAX_WINDOW
 
@@ -104,7 +105,7 @@ def pumped(draw: st.DrawFn, sig: signatures.Signature) -> str:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
 def test_signature_finishes_on_pumped_input(sid: str, data: st.DataObject) -> None:
-    sig = SIGNATURES[sid]
+    sig = SIGNATURES[RuleId(sid)]
     text = data.draw(pumped(sig))
     for rx in regexes(sig):
         with no_hang(f"{sid} on {text[:40]!r}…", seconds=20):

@@ -382,7 +382,8 @@ def test_bad_input_never_raises(reader: Reader, case: str, scanner: Scanner) -> 
             scanner.scan_chunk(i, ScanStats())
     if case == "binary":  # not claimed (the plain-text reader decides); read directly: skipped
         assert not claimed
-        assert items == [Skipped(info.path, items[0].reason)] and "binary" in items[0].reason
+        assert isinstance(items[0], Skipped) and "binary" in items[0].reason
+        assert items == [Skipped(info.path, items[0].reason)]
 
 
 # --------------------------------------------------------------------------- with pg.env.*

@@ -54,7 +54,7 @@ def read(path: Path) -> list[Chunk]:
 
 
 def findings(scanner: Scanner, chunks: list[Chunk]) -> list[tuple[object, ...]]:
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for c in chunks:
         for f in scanner.scan_chunk(c, ScanStats()):
             p = f.provenance

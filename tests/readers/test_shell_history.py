@@ -59,7 +59,7 @@ def findings(scanner: Scanner, chunks: Iterable[Chunk]) -> list[tuple[object, ..
     out: list[Finding] = []
     for c in chunks:
         out.extend(scanner.scan_chunk(c, ScanStats()))
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for f in out:
         p = f.provenance
         assert isinstance(p, HistoryProvenance)

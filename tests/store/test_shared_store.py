@@ -56,7 +56,7 @@ def test_two_processes_recording_the_same_credential_at_once(
     assert [w.exitcode for w in writers] == [0, 0]
     with Store.open(store_location) as store:
         [cred] = store.credentials()
-        places = sorted(str(f.provenance.path) for f in store.findings())  # type: ignore[union-attr]
+        places = sorted(str(f.provenance.path) for f in store.findings())
         assert places == [str(roots[0] / "app.ini"), str(roots[1] / "app.ini")]
         assert {f.secret for f in store.findings()} == {password}
         assert cred.findings == tuple(f.id for f in store.findings())
