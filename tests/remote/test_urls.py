@@ -29,7 +29,8 @@ def test_parse_shows_no_credentials(entry: str, display: str, secrets: tuple[str
     assert urls.is_remote(entry)
 
 
-@pytest.mark.parametrize("entry", ["/srv/git/api", "repos/api", "./a:b", "C:/x", "api.git"])
+@pytest.mark.parametrize("entry", ["/srv/git/api", "repos/api", "./a:b", "C:/x", "api.git",
+                                   "-oProxyCommand:x", "-u@host:x"])
 def test_paths_are_not_urls(entry: str) -> None:
     assert not urls.is_remote(entry)
 
@@ -40,6 +41,8 @@ def test_paths_are_not_urls(entry: str) -> None:
     ("ext::sh -c 'id'", None),
     ("https://u:tok@/r", "https:///r: no host in the URL"),
     ("https://u:tok@h:99999/r", "https://h:99999/r: bad port in the URL"),
+    ("ssh://-oProxyCommand=x/r", "ssh://-oProxyCommand=x/r: a host or user name may not start "
+     "with '-'"),
 ])
 def test_bad_urls_name_no_credential(entry: str, message: str | None) -> None:
     if message is None:

@@ -15,7 +15,8 @@ ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 # scp-like `[user@]host:path`: no slash before the colon, and not a Windows drive letter
-_SCP = re.compile(r"^(?:(?P<user>[^@/:\s]+)@)?(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):"
+_SCP = re.compile(r"^(?:(?P<user>[^@/:\s-][^@/:\s]*)@)?"
+                  r"(?P<host>[A-Za-z0-9.][A-Za-z0-9.-]*|\[[0-9A-Fa-f:.]+\]):"
                   r"(?P<path>(?!//)\S+)$")
 _USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'\"]*@")
 
@@ -56,6 +57,8 @@ def parse(entry: str) -> RemoteUrl:
         host = parts.hostname or ""
         if scheme != "file" and not host:
             raise RemoteError(f"{scrub(entry)}: no host in the URL")
+        if host.startswith("-") or (parts.username or "").startswith("-"):
+            raise RemoteError(f"{scrub(entry)}: a host or user name may not start with '-'")
         netloc = host if ":" not in host else f"[{host}]"
         try:
             port = parts.port
