@@ -8,6 +8,7 @@ import pytest
 
 from pgsweep.detectors import signatures
 from pgsweep.jobs.selftest import check_example
+from pgsweep.readers import dbeaver, pgadmin, sqltools
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -34,7 +35,24 @@ def test_every_signature_has_examples_and_a_unique_id() -> None:
     ids = [s.id for s in sigs]
     assert len(ids) == len(set(ids))
     for s in sigs:
-        assert s.examples and s.negative_examples, s.id
+        # a handed form has no text to match: its cases are its reader's tests
+        assert s.handed or (s.examples and s.negative_examples), s.id
+
+
+def test_every_handed_form_is_handed_by_a_reader() -> None:
+    handed = {s.id for s in signatures.load() if s.handed}
+    assert handed == {dbeaver.RULE, pgadmin.RULE, sqltools.RULE}
+
+
+def test_a_handed_form_has_no_pattern_or_examples(tmp_path) -> None:
+    (tmp_path / "h.yml").write_text(
+        "id: pg.tool.1\nname: x\ndescription: x\nseverity: high\nhanded: true\n"
+        "pattern: 'x'\n")
+    with pytest.raises(signatures.SignatureError, match="a handed form has no"):
+        signatures.load_file(tmp_path / "h.yml")
+    (tmp_path / "h.yml").write_text("id: pg.tool.1\nname: x\ndescription: x\nhanded: true\n")
+    with pytest.raises(signatures.SignatureError, match="missing keys"):
+        signatures.load_file(tmp_path / "h.yml")
 
 
 def test_bad_signature_is_a_clear_error(tmp_path: Path) -> None:

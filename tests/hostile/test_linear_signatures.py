@@ -22,7 +22,8 @@ from pgsweep.core.models import RuleId
 from pgsweep.detectors import signatures
 from pgsweep.detectors.engine import MAX_WINDOW
 
-SIGNATURES = {s.id: s for s in signatures.load()}
+# handed forms match no text (their readers hand credentials over as fields)
+SIGNATURES = {s.id: s for s in signatures.load() if not s.handed}
 
 
 def pieces(pattern: str) -> list[str]:

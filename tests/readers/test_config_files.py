@@ -12,29 +12,14 @@ from provenances import file_of
 
 from pgsweep.findings.pipeline import Scanner
 from pgsweep.parsers.pgpass import split_fields
-from pgsweep.parsers.uri import parse
 from pgsweep.readers import registry
 from pgsweep.readers.interface import FileInfo
-from pgsweep.readers.normalise import make_uri
 
 
 @pytest.fixture(scope="module")
 def scanner() -> Scanner:
     return shared_scanner()
 
-
-
-def test_make_uri_round_trips_every_character_through_the_uri_parser() -> None:
-    nasty = make_password() + ":@/#?%&+ 'é—\\\"x."
-    uri = make_uri(nasty, "us@er:x", ["db.corp.net.", "fe80::1%eth0"], ["5432", "6432"],
-                   "my db/x", [("sslmode", "require")])
-    parsed = parse(uri)
-    assert parsed.password == nasty
-    assert parsed.user == "us@er:x"
-    assert parsed.hosts == ("db.corp.net.", "fe80::1%eth0")
-    assert parsed.ports == ("5432", "6432")
-    assert parsed.database == "my db/x"
-    assert parsed.params == (("sslmode", "require"),)
 
 
 def test_pgpass_escapes_wildcards_and_permissions(scanner: Scanner) -> None:

@@ -7,6 +7,7 @@ import json
 import os
 import sqlite3
 import subprocess
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from filescan import Row, row, scan_items, shared_scanner
 from provenances import desktop_of
 
-from pgsweep.core.models import Finding, ScanStats
+from pgsweep.core.models import Finding, MailProvenance, ScanStats
 from pgsweep.findings.pipeline import Scanner
 from pgsweep.sources.files import FileSource
 
@@ -93,6 +94,8 @@ def test_dbeaver_credentials_joined_to_data_sources(scanner: Scanner, tmp_path: 
     ]
     assert found[0].provenance.kind == "desktop"
     assert stats.skipped == {}
+    # the saved connections' fields are handed over under the tool's own form
+    assert {f.rule for f in found} == {"pg.desktop.1"}
 
 
 def test_dbeaver_master_password_is_a_counted_warning(scanner: Scanner, tmp_path: Path) -> None:
@@ -153,8 +156,8 @@ def test_pgadmin_decrypts_with_the_user_key_and_warns_otherwise(
         (9, "no password", "x.corp.net", None),
     ])
     found, stats = findings_under(scanner, tmp_path)
-    assert [(row(f), desktop_of(f).connection) for f in found] == [
-        (Row(str(db), 3, "dba", "pg.corp.net", pw, "postgres"), "server 3: prod")]
+    assert [(row(f), desktop_of(f).connection, f.rule) for f in found] == [
+        (Row(str(db), 3, "dba", "pg.corp.net", pw, "postgres"), "server 3: prod", "pg.desktop.2")]
     assert stats.skipped == {"pgadmin: encrypted saved password present (key unavailable)": 1}
     assert stats.warnings == [f"{db} (server 7: locked: dba@vault.corp.net): pgadmin: encrypted "
                               "saved password present (key unavailable)"]
@@ -201,4 +204,23 @@ def test_sqltools_settings_with_comments_and_trailing_commas(
     ]
     assert {desktop_of(f).tool for f in found} == {"sqltools"}
     # a connection string is handed on as written, for the signature of its own form
-    assert [f.rule for f in found if f.line == 17] == ["pg.dsn.1"]
+    assert sorted((f.line, f.rule) for f in found) == [(14, "pg.desktop.3"), (17, "pg.dsn.1")]
+
+
+def test_a_dbeaver_store_mailed_as_an_attachment_keeps_its_rule(
+    scanner: Scanner, tmp_path: Path
+) -> None:
+    pw = make_password()
+    creds = {"postgres-jdbc-1a": {"#connection": {"user": "app", "password": pw}}}
+    msg = EmailMessage()
+    msg["From"] = "dev@corp.example"
+    msg["Subject"] = "my DBeaver setup"
+    msg.set_content("attached")
+    msg.add_attachment(dbeaver_encrypt_with_openssl(json.dumps(creds).encode()),
+                       maintype="application", subtype="octet-stream",
+                       filename="credentials-config.json")
+    (tmp_path / "setup.eml").write_bytes(bytes(msg))
+    found, _ = findings_under(scanner, tmp_path)
+    assert [(f.rule, f.user, f.secret) for f in found] == [("pg.desktop.1", "app", pw)]
+    mail = found[0].provenance
+    assert isinstance(mail, MailProvenance) and mail.part == "attachment credentials-config.json"

@@ -231,7 +231,9 @@ class Chunk:
     `line_map[i]` is the 1-based line in the original input that line i (0-based) of
     `data` came from, for readers that normalise their format; None means identity.
     `decoded` marks text produced by decoding a value (base64, JSON escapes), so a
-    detector does not decode it again. `records`, in data order, split a chunk that joins
+    detector does not decode it again. `handed` holds credentials a reader read from the
+    fields of a format with no text form (detected under their own rule, not parsed from
+    `data`). `records`, in data order, split a chunk that joins
     several records (a chat export's messages of one day, scanned in one pass): a finding
     takes the provenance of the record that holds its line, and no match window or
     parser context reaches from one record into another.
@@ -242,6 +244,8 @@ class Chunk:
     line_map: tuple[int, ...] | None = None
     decoded: bool = False
     records: Records | None = None
+    # credentials a reader read from the fields of a format with no text form to parse
+    handed: tuple[HandedCredential, ...] = ()
 
     def record_index(self, line: int) -> int:
         """The index of the record that holds 1-based data line `line` (0 without records)."""
@@ -298,6 +302,17 @@ class ParsedCredential:
     database: str | None = None
     params: tuple[tuple[str, str], ...] = ()
     kind: SecretKind = SecretKind.PASSWORD
+
+
+@dataclass(frozen=True)
+class HandedCredential:
+    """A credential a reader read from the fields of its format (a desktop tool's saved
+    connection: an encrypted or SQLite store), under the rule of that form (a signature
+    with `handed: true`); `line` is the 1-based line of the chunk it maps to."""
+
+    rule: RuleId
+    line: int
+    parsed: ParsedCredential
 
 
 @dataclass(frozen=True)

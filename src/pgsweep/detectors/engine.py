@@ -70,7 +70,9 @@ class SignatureDetector:
         self.use_hyperscan = use_hyperscan
         self.engine = engine
         self._plans: dict[str, _Plan] = {}
-        self._pathonly = [si for si, s in enumerate(self.signatures) if not s.keywords]
+        self._pathonly = [
+            si for si, s in enumerate(self.signatures) if not s.keywords and not s.handed]
+        self._handed = {s.id: s for s in self.signatures if s.handed}
         self._last_path: tuple[tuple[str, str | None, str | None], tuple[int, ...]] | None = None
 
     def plan(self, kind: str) -> _Plan:
@@ -127,6 +129,7 @@ class SignatureDetector:
         return found
 
     def iter_candidates(self, chunk: Chunk, windows: Windows | None = None) -> Iterator[Candidate]:
+        yield from self._iter_handed(chunk)
         if windows is None:
             windows = self.windows(chunk)
         if not windows:
@@ -149,6 +152,17 @@ class SignatureDetector:
                         continue
                     earlier.append(c.parsed)
                     yield c
+
+    def _iter_handed(self, chunk: Chunk) -> Iterator[Candidate]:
+        """The credentials a reader handed over as fields, under their forms' rules (a
+        rule not loaded, or not run on this kind of input, hands nothing)."""
+        for h in chunk.handed:
+            sig = self._handed.get(h.rule)
+            if sig is None or not sig.runs_on(chunk.provenance.kind) or h.parsed.password is None:
+                continue
+            parsed = h.parsed if h.parsed.kind == sig.kind else _with_kind(h.parsed, sig)
+            yield Candidate(rule=sig.id, parsed=parsed, start=0, end=0, line=h.line,
+                            severity=sig.severity)
 
     def _run(
         self, sig: Signature, chunk: Chunk, start: int, end: int, seen: set[tuple[str, int, int]],

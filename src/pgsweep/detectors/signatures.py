@@ -18,8 +18,10 @@ ID_RE = re.compile(r"^pg\.[a-z0-9_]+\.[0-9]+$")
 REQUIRED = ("id", "name", "description", "pattern", "severity", "examples", "negative_examples")
 KNOWN = set(REQUIRED) | {
     "keywords", "parser", "fields", "kind", "window", "paths", "references", "aliases", "flags",
-    "sources", "fallback", "readers",
+    "sources", "fallback", "readers", "handed",
 }
+# A handed form is read by a reader from fields, not matched in text: these keys it has.
+HANDED_REQUIRED = ("id", "name", "description", "severity", "handed")
 PROVENANCE_KINDS = frozenset({
     "git", "file", "ci-log", "history", "desktop", "chat", "mail", "image", "process"})
 FIELD_NAMES = {"password", "user", "host", "port", "database"}
@@ -66,6 +68,8 @@ class Signature:
     # readers whose chunks a path-scoped form also reads, whatever the path (the file that
     # PGPASSFILE names is a .pgpass of any name)
     readers: frozenset[str] = frozenset()
+    # read by a reader from the fields of its format (`HandedCredential`), never matched
+    handed: bool = False
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
@@ -123,7 +127,8 @@ def _examples(raw: Any, where: str, what: str) -> tuple[Example, ...]:
 def _check_keys(data: Mapping[str, Any], where: str) -> None:
     if not isinstance(data, Mapping):
         raise SignatureError(f"{where}: not a mapping")
-    missing = [k for k in REQUIRED if k not in data]
+    required = HANDED_REQUIRED if data.get("handed") else REQUIRED
+    missing = [k for k in required if k not in data]
     if missing:
         raise SignatureError(f"{where}: missing keys {missing}")
     unknown = set(data) - KNOWN
@@ -165,6 +170,8 @@ def _check_parser(parser: str, fields: Mapping[str, str], regex: re.Pattern[str]
 def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
     """Validate one signature mapping (its regexes compile, and cannot backtrack)."""
     _check_keys(data, where)
+    if data.get("handed"):
+        return _handed_signature(data, where)
     sid = str(data["id"])
     regex = _compile(str(data["pattern"]), where)
     parser = str(data.get("parser", "fields"))
@@ -212,6 +219,30 @@ def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
         source=where,
         fallback=bool(data.get("fallback", False)),
         readers=frozenset(str(r) for r in data.get("readers") or ()),
+    )
+
+
+def _handed_signature(data: Mapping[str, Any], where: str) -> Signature:
+    """A form its reader hands over as fields: no pattern, keywords or examples to check
+    (the reader's tests hold its cases); only the rule's identity and severity."""
+    extra = set(data) - set(HANDED_REQUIRED) - {"kind", "references", "aliases", "sources"}
+    if extra:
+        raise SignatureError(f"{where}: a handed form has no {sorted(extra)}")
+    try:
+        severity = Severity.parse(str(data["severity"]))
+        kind = SecretKind(str(data.get("kind", "password")))
+    except ValueError as exc:
+        raise SignatureError(f"{where}: {exc}") from None
+    sources_raw = data.get("sources")
+    return Signature(
+        id=RuleId(str(data["id"])), name=str(data["name"]),
+        description=str(data["description"]).strip(), keywords=(), pattern="(?!)",
+        parser="fields", fields={}, kind=kind, severity=severity, lines_before=0,
+        lines_after=0, path_pattern=None,
+        sources=frozenset(map(str, sources_raw)) if sources_raw else None,
+        examples=(), negative_examples=(),
+        references=tuple(str(r) for r in data.get("references") or ()),
+        aliases=tuple(str(a) for a in data.get("aliases") or ()), source=where, handed=True,
     )
 
 
@@ -308,6 +339,7 @@ def to_record(sig: Signature) -> dict[str, Any]:
         "negative_examples": [_example_record(e) for e in sig.negative_examples],
         "references": list(sig.references), "aliases": list(sig.aliases),
         "source": sig.source, "fallback": sig.fallback, "readers": sorted(sig.readers),
+        "handed": sig.handed,
     }
 
 
@@ -325,7 +357,7 @@ def from_record(r: Mapping[str, Any]) -> Signature:
         negative_examples=tuple(_example(e) for e in r["negative_examples"]),
         references=tuple(map(str, r["references"])), aliases=tuple(map(str, r["aliases"])),
         source=str(r["source"]), fallback=bool(r["fallback"]),
-        readers=frozenset(map(str, r["readers"])),
+        readers=frozenset(map(str, r["readers"])), handed=bool(r.get("handed", False)),
     )
 
 

@@ -73,7 +73,7 @@ class Scanner:
     def scan_chunk(self, chunk: Chunk, stats: ScanStats) -> list[Finding]:
         """Findings of one chunk and of the chunks decoded from it."""
         windows = self.detector.windows(chunk)
-        kept = self.iter_kept(chunk, stats, windows) if windows else []
+        kept = self.iter_kept(chunk, stats, windows) if windows or chunk.handed else []
         derived_chunks = [] if chunk.decoded else list(
             iter_decoded(chunk, merge_windows([w for ws in windows.values() for w in ws]))
         )

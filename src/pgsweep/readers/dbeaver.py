@@ -14,17 +14,18 @@ from pgsweep.core.models import Chunk, ParsedCredential, Skipped
 from pgsweep.parsers import jdbc
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.normalise import (
-    LineMappedText,
     decode_text,
     desktop_provenance,
+    fields_credential,
+    handed_chunk,
     line_of,
-    make_uri,
 )
 from pgsweep.readers.text import text_chunk, where_of
 
 # DBeaver's documented default key for credentials-config.json.
 DBEAVER_KEY = bytes.fromhex("babb4a9f774ab853c96c2d653dfe544a")
 MAX_SIBLING_BYTES = 10 * 1024 * 1024
+RULE = "pg.desktop.1"  # signatures/pg_desktop.yml
 
 
 def dbeaver_decrypt(data: bytes, key: bytes = DBEAVER_KEY) -> bytes:
@@ -111,17 +112,11 @@ class DBeaverCredentialsReader:
             cfg = conn.get("configuration") or {}
             url = _url_parts(str(cfg.get("url") or ""))
             hosts, ports = _hosts_and_ports(cfg, url)
-            uri = make_uri(
-                str(auth["password"]),
-                str(auth.get("user") or cfg.get("user") or "") or None,
-                hosts,
-                ports,
-                str(cfg.get("database") or url.database or "") or None,
-            )
-            text = LineMappedText()
-            text.add(uri, ordinal)
+            parsed = fields_credential(
+                str(auth["password"]), str(auth.get("user") or cfg.get("user") or ""),
+                hosts, ports, str(cfg.get("database") or url.database or ""))
             label = f"{conn.get('name') or conn_id} ({conn_id})" if conn else conn_id
-            yield text.chunk(desktop_provenance(info, self.name, label), decoded=True)
+            yield handed_chunk(desktop_provenance(info, self.name, label), RULE, ordinal, parsed)
 
 
 class DBeaverDataSourcesReader:
@@ -157,16 +152,9 @@ class DBeaverDataSourcesReader:
             if pos < 0:
                 pos = text.find("password=", start)
             hosts, ports = _hosts_and_ports(cfg, url)
-            out = LineMappedText()
-            out.add(
-                make_uri(
-                    str(password),
-                    str(cfg.get("user") or url.user or "") or None,
-                    hosts,
-                    ports,
-                    str(cfg.get("database") or url.database or "") or None,
-                ),
-                line_of(text, pos if pos >= 0 else start),
-            )
+            parsed = fields_credential(
+                str(password), str(cfg.get("user") or url.user or ""), hosts, ports,
+                str(cfg.get("database") or url.database or ""))
             label = f"{conn.get('name') or conn_id} ({conn_id})"
-            yield out.chunk(desktop_provenance(info, "dbeaver", label), decoded=True)
+            yield handed_chunk(desktop_provenance(info, "dbeaver", label), RULE,
+                               line_of(text, pos if pos >= 0 else start), parsed)

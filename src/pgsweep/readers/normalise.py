@@ -1,10 +1,9 @@
-"""Shared tools of the format readers: canonical URIs and shell words, line-mapped chunks,
-provenance."""
+"""Shared tools of the format readers: shell words, line-mapped chunks, credentials handed
+over from fields, provenance."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pgsweep.core.models import (
@@ -12,65 +11,14 @@ from pgsweep.core.models import (
     CiLogProvenance,
     DesktopProvenance,
     FileProvenance,
+    HandedCredential,
     HistoryProvenance,
+    ParsedCredential,
     Provenance,
+    RuleId,
 )
 from pgsweep.detectors.filters import ignore_marker_in
 from pgsweep.readers.interface import FileInfo
-
-# Characters left as they are in URI parts; everything else is percent-encoded, so that the
-# URI signature's libpq parser decodes every part back to exactly the original value.
-_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~")
-_SAFE_HOST = _SAFE | frozenset(b".")
-_PORT_RE = re.compile(r"^[0-9]*$")
-
-
-def percent_encode(value: str, safe: frozenset[int] = _SAFE) -> str:
-    """Percent-encode every byte outside `safe` (UTF-8; lone surrogates kept as raw bytes)."""
-    raw = value.encode("utf-8", "surrogateescape")
-    return "".join(chr(b) if b in safe else f"%{b:02X}" for b in raw)
-
-
-def _host_part(host: str) -> str:
-    if ":" in host and not host.startswith("/"):  # IPv6 literal (zone id percent-encoded)
-        return "[" + host.replace("%", "%25") + "]"
-    encoded = percent_encode(host, _SAFE_HOST)
-    # A trailing dot would be trimmed as punctuation by the URI scanner.
-    return encoded[:-1] + "%2E" if encoded.endswith(".") else encoded
-
-
-def make_uri(
-    password: str,
-    user: str | None = None,
-    hosts: Sequence[str] = (),
-    ports: Sequence[str] = (),
-    database: str | None = None,
-    params: Iterable[tuple[str, str]] = (),
-) -> str:
-    """A `postgresql://` URI that libpq (and pg.uri.1) parses back to exactly these parts."""
-    query: list[tuple[str, str]] = list(params)
-    hosts, ports = list(hosts), list(ports)
-    authority = ""
-    if hosts and all(_PORT_RE.match(p) for p in ports) and len(ports) <= len(hosts):
-        parts = []
-        for i, h in enumerate(hosts):
-            port = ports[i] if i < len(ports) else ""
-            parts.append(_host_part(h) + (f":{port}" if port else ""))
-        authority = ",".join(parts)
-    else:
-        if hosts:
-            query.append(("host", ",".join(hosts)))
-        if ports:
-            query.append(("port", ",".join(ports)))
-    userinfo = percent_encode(user or "") + ":" + percent_encode(password)
-    uri = f"postgresql://{userinfo}@{authority}"
-    if database:
-        uri += "/" + percent_encode(database)
-    if query:
-        if not database:
-            uri += "/"
-        uri += "?" + "&".join(f"{k}={percent_encode(v)}" for k, v in query)
-    return uri
 
 
 def shell_quote(value: str) -> str:
@@ -147,6 +95,24 @@ class LineMappedText:
 def line_of(text: str, pos: int) -> int:
     """The 1-based line of offset `pos` in `text`."""
     return text.count("\n", 0, max(pos, 0)) + 1
+
+
+def handed_chunk(provenance: Provenance, rule: str, line: int,
+                 parsed: ParsedCredential) -> Chunk:
+    """A chunk with no text to match that hands one credential read from fields over under
+    `rule` (its form's handed signature), mapped to original line `line`."""
+    return Chunk(data=b"\n", provenance=provenance, line_map=(line,), decoded=True,
+                 handed=(HandedCredential(RuleId(rule), 1, parsed),))
+
+
+def fields_credential(password: str, user: str | None, hosts: Sequence[str],
+                      ports: Sequence[str], database: str | None) -> ParsedCredential:
+    """A credential from a saved connection's fields (empty fields are absent; a port
+    without a host names nothing)."""
+    named = tuple(h for h in hosts if h)
+    return ParsedCredential(
+        password=password, user=user or None, hosts=named,
+        ports=tuple(p for p in ports if p) if named else (), database=database or None)
 
 
 def decode_text(data: bytes) -> str:

@@ -18,10 +18,11 @@ except ImportError:  # pragma: no cover - older cryptography
 
 from pgsweep.core.models import Chunk, Skipped
 from pgsweep.readers.interface import FileInfo
-from pgsweep.readers.normalise import LineMappedText, desktop_provenance, make_uri
+from pgsweep.readers.normalise import desktop_provenance, fields_credential, handed_chunk
 from pgsweep.readers.text import where_of
 
 ENCRYPTED_PRESENT = "encrypted saved password present (key unavailable)"
+RULE = "pg.desktop.2"  # signatures/pg_desktop.yml
 
 
 def pgadmin_key(key: str | bytes) -> bytes:
@@ -100,15 +101,10 @@ class PgAdminReader:
                 yield Skipped(f"{where_of(info)} ({label}: {user or '?'}@{host or '?'})",
                               f"pgadmin: {ENCRYPTED_PRESENT}")
                 continue
-            port = str(row.get("port") or "")
-            out = LineMappedText()
-            out.add(
-                make_uri(password, user, [host] if host else [],
-                         [port] if port and host else [],
-                         str(row.get("maintenance_db") or "") or None),
-                int(row.get("id") or 1),
-            )
-            yield out.chunk(desktop_provenance(info, self.name, label), decoded=True)
+            parsed = fields_credential(password, user, [host], [str(row.get("port") or "")],
+                                       str(row.get("maintenance_db") or ""))
+            yield handed_chunk(desktop_provenance(info, self.name, label), RULE,
+                               int(row.get("id") or 1), parsed)
 
 
 def _pgadmin_try_keys(blob: Any, keys: list[str]) -> str | None:

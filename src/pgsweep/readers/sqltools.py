@@ -13,10 +13,13 @@ from pgsweep.readers.normalise import (
     LineMappedText,
     decode_text,
     desktop_provenance,
+    fields_credential,
+    handed_chunk,
     line_of,
-    make_uri,
 )
 from pgsweep.readers.text import text_chunk
+
+RULE = "pg.desktop.3"  # signatures/pg_desktop.yml
 
 
 def strip_jsonc(text: str) -> str:
@@ -105,14 +108,14 @@ class SqlToolsReader:
                 value = conn.get(key)
                 if not isinstance(value, str) or not value:
                     continue
-                uri = value if key == "connectionString" else None
-                if uri is None:
-                    host = str(conn.get("server") or "")
-                    port = str(conn.get("port") or "")
-                    uri = make_uri(value, str(conn.get("username") or "") or None,
-                                   [host] if host else [], [port] if port and host else [],
-                                   str(conn.get("database") or "") or None)
+                where = desktop_provenance(info, self.name, str(conn.get("name") or "") or None)
+                if key == "password":
+                    parsed = fields_credential(
+                        value, str(conn.get("username") or ""), [str(conn.get("server") or "")],
+                        [str(conn.get("port") or "")], str(conn.get("database") or ""))
+                    yield handed_chunk(where, RULE, line_of(text, pos), parsed)
+                    continue
+                # a connection string as typed: read by the signature of its own form
                 out = LineMappedText()
-                out.add(uri, line_of(text, pos))
-                label = str(conn.get("name") or "") or None
-                yield out.chunk(desktop_provenance(info, self.name, label), decoded=True)
+                out.add(value, line_of(text, pos))
+                yield out.chunk(where, decoded=True)

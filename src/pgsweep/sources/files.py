@@ -7,6 +7,7 @@ import io
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, TypedDict
@@ -207,9 +208,9 @@ def _expand(items: Iterator[ReadItem], limits: ArchiveLimits, depth: int,
     """A reader's items with embedded files read in turn and every provenance wrapped."""
     for item in items:
         if isinstance(item, Chunk):
-            yield item if wrap is None else Chunk(
-                item.data, wrap(item.provenance), item.line_map, item.decoded,
-                None if item.records is None else _wrap_records(item.records, wrap))
+            yield item if wrap is None else replace(
+                item, provenance=wrap(item.provenance),
+                records=None if item.records is None else _wrap_records(item.records, wrap))
         elif isinstance(item, Skipped):
             yield item
         else:
