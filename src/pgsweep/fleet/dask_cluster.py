@@ -34,6 +34,14 @@ LOCAL_WORKERS = {
     # there: repositories are many small, independent tasks.
     "distributed.scheduler.worker-saturation": float("inf"),
     "distributed.scheduler.work-stealing": False,
+    # Fewer housekeeping wake-ups in every process of the cluster (this one included):
+    # memory is not managed (tasks hold little), health is checked less often.
+    "distributed.worker.memory.target": False,
+    "distributed.worker.memory.spill": False,
+    "distributed.worker.memory.pause": False,
+    "distributed.worker.memory.terminate": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
 }
 
 
