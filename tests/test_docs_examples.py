@@ -48,6 +48,8 @@ NOT_RUN = {
     "sudo pgsweep sweep": "sweeps the machine the tests run on, as root",
     "GITHUB_TOKEN=… pgsweep audit": "lists repositories through GitHub's API: the network",
     "GITLAB_TOKEN=… pgsweep audit": "lists repositories through GitLab's API: the network",
+    "pgsweep audit --repos repos.txt --executor dask --scheduler":
+        "a Dask cluster whose scheduler and workers run on other machines",
 }
 ID_AFTER = {"explain", "triage"}
 # A team's PostgreSQL findings store in the examples: a database of the tests' own server.
