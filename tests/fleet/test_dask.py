@@ -13,7 +13,7 @@ from typing import Any
 import distributed
 import pytest
 from conftest import REPO_ROOT, run_cli
-from test_audit import KEY, make_fleet
+from test_audit import KEY, audit_json, make_fleet
 
 from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE
 from pgsweep.fleet.audit import AuditRequest, make_tasks, run_audit
@@ -166,3 +166,17 @@ def test_audit_on_dask_into_postgresql_then_report(
         # results are recorded as they finish, in any order
         assert sorted((f.provenance.repo, f.secret) for f in shared) == [  # type: ignore[union-attr]
             (str(tmp_path / "fleet" / n), password) for n in names[:2]]
+
+
+def test_24_file_urls_on_dask_three_share_one_password(tmp_path: Path, password: str) -> None:
+    names = make_fleet(tmp_path / "fleet", 24, 3, password)
+    listing = tmp_path / "repos.txt"
+    listing.write_text("".join(f"file://{tmp_path / 'fleet' / n}\n" for n in names))
+    rc, doc, err = audit_json(tmp_path, listing, "--executor", "dask", "--jobs", "2")
+    assert rc == 1, err
+    assert len(doc["credentials"]) == 22
+    [shared] = [c for c in doc["credentials"] if c["user"] == "app"]
+    assert sorted(f["provenance"]["repo"] for f in doc["findings"]
+                  if f["credential"] == shared["id"]) == [
+        f"file://{tmp_path / 'fleet' / n}" for n in names[:3]]
+    assert password not in json.dumps(doc) + err
