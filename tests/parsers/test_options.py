@@ -100,9 +100,9 @@ def test_not_postgres_or_not_a_literal(text: str) -> None:
 
 def test_a_host_value_with_commas_is_a_host_list() -> None:
     text = ("const pg = require('pg')\nconst client = new pg.Client({user: 'brian', "
-            "host: 'h1.corp.net,h2.corp.net', password: 'Kx81-mmQz'})")
+            "host: 'h1.test,h2.test', password: 'Kx81-mmQz'})")
     assert parse_all(text) == [ParsedCredential(
-        password="Kx81-mmQz", user="brian", hosts=("h1.corp.net", "h2.corp.net"))]
+        password="Kx81-mmQz", user="brian", hosts=("h1.test", "h2.test"))]
 
 
 def test_the_structure_decides_before_the_window() -> None:
