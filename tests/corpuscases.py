@@ -3,8 +3,9 @@
 Each file holds a `provenance` line and a list of `cases`. A case names the file its text
 is scanned under and exactly one expectation:
 
-- `expect: {password, user?, host?}`: a literal password that must be found (with that user
-  and host when given; `host` is the finding's host list joined by commas);
+- `expect: {password, user?, host?, severity?}`: a literal password that must be found
+  (with that user, host and severity when given; `host` is the finding's host list joined
+  by commas);
 - `placeholder: true`: a value that cannot be a real secret; it may be reported, only at
   severity `info`;
 - `negative: true`: nothing may be reported at all.
@@ -22,7 +23,7 @@ from pgsweep.core.models import Finding, Severity
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 _CASE_KEYS = {"id", "source", "file", "text", "expect", "placeholder", "negative"}
-_EXPECT_KEYS = {"password", "user", "host"}
+_EXPECT_KEYS = {"password", "user", "host", "severity"}
 
 
 class CorpusError(ValueError):
@@ -34,6 +35,7 @@ class Expect:
     password: str
     user: str | None = None
     host: str | None = None
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,11 @@ def _case(raw: object, origin: str) -> Case:
             or not isinstance(e.get("password"), str) or not e["password"]
         ):
             raise CorpusError(f"{origin}: case {cid}: expect needs a password (user/host optional)")
-        for key in ("user", "host"):
+        for key in ("user", "host", "severity"):
             if key in e and not isinstance(e[key], str):
                 raise CorpusError(f"{origin}: case {cid}: expect.{key} must be a string")
-        expect = Expect(e["password"], e.get("user"), e.get("host"))
+        severity = Severity.parse(e["severity"]) if "severity" in e else None
+        expect = Expect(e["password"], e.get("user"), e.get("host"), severity)
     return Case(
         id=cid, source=raw["source"], file=raw["file"], text=raw["text"], origin=origin,
         expect=expect, placeholder=raw.get("placeholder") is True,
@@ -129,6 +132,9 @@ def judge(case: Case, findings: Sequence[Finding]) -> str | None:
     if not same_secret:
         return f"password not found; reported: {show(findings)}"
     for f in same_secret:
-        if (e.user is None or f.user == e.user) and (e.host is None or f.host == e.host):
+        if (
+            (e.user is None or f.user == e.user) and (e.host is None or f.host == e.host)
+            and (e.severity is None or f.severity == e.severity)
+        ):
             return None
-    return f"password found with another user/host: {show(same_secret)}"
+    return f"password found with another user/host/severity: {show(same_secret)}"

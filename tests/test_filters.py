@@ -211,6 +211,17 @@ def cand_at(password: str, *hosts: str) -> Candidate:
         ("asf", ("localhost", "invalid"), "weak-on-local-host"),
         ("1234", ("asldkfjasdf!!#1308140.com",), "weak-on-local-host"),
         ("tiger", ("127.0.0.1&amp",), "weak-on-local-host"),
+        # single-label names only a local network resolves (compose services, CI service
+        # containers, /etc/hosts): weak values there are info, strong ones keep severity
+        ("tiger", ("appdb",), "weak-on-local-host"),
+        ("qwerty", ("pg14",), "weak-on-local-host"),
+        ("test", ("yo", "postgres-primary"), "weak-on-local-host"),
+        ("test", ("localhost,pg_replica",), "weak-on-local-host"),
+        ("test", ("pg14", "db.corp.net"), None),
+        ("test", ("2130706433",), None),
+        ("test", ("0x7f000001",), None),
+        ("test", ("pg14:5432x",), None),
+        ("Xq9-mm2Lp", ("pg14",), None),
         ("q1w2e3", ("db.corp.net",), None),
         ("pizza", ("192.168.0.199",), None),
         ("Kx81-mmQz", (), None),

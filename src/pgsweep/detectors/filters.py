@@ -273,11 +273,35 @@ def is_unknown_host(host: str) -> bool:
     return _TEMPLATE_RE.search(host) is not None
 
 
+# One DNS label: letters, digits, `-` and `_` (docker names), no dot.
+_LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?")
+# Labels the resolver reads as an IPv4 address (`2130706433`, `0x7f000001`).
+_NUMERIC_LABEL_RE = re.compile(r"\d+|0x[0-9a-f]+")
+
+
+def is_single_label_host(host: str) -> bool:
+    """A host name of one label (`db`, `yo`, `pg14`, `postgres-primary`): no dot and not an
+    address. Only a local network resolves it: a docker-compose service, an /etc/hosts
+    entry, a CI service container."""
+    h = host.strip().lower()
+    return _LABEL_RE.fullmatch(h) is not None and _NUMERIC_LABEL_RE.fullmatch(h) is None
+
+
+def is_local_network_only(hosts: Sequence[str]) -> bool:
+    """Every host is local, a documentation name, or a single-label name of a local
+    network; a `h1,h2` value is a host list."""
+    names = [n for h in hosts for n in (h.split(",") if "," in h else [h])]
+    return bool(names) and all(
+        is_local_host(h) or is_documentation_host(h) or is_single_label_host(h) for h in names
+    )
+
+
 def is_weak_on_local_host(c: Candidate) -> bool:
-    """A weak value for a local or documentation host, or for none that the text names (no
-    host: libpq's default, the local socket; or a host left to code)."""
+    """A weak value for a local, documentation or single-label host (a name only a local
+    network resolves), or for none that the text names (no host: libpq's default, the local
+    socket; or a host left to code)."""
     hosts = [h for h in c.parsed.hosts if h and not is_unknown_host(h)]
-    return (not hosts or is_local_only(hosts)) and is_weak(c)
+    return (not hosts or is_local_network_only(hosts)) and is_weak(c)
 
 
 _PLACEHOLDER_HOST_RE = re.compile(
