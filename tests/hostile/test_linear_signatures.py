@@ -41,27 +41,30 @@ def pieces(pattern: str) -> list[str]:
                 out.add("".join(run))
                 run = []
             if op is sre.IN:
-                for o, a in av:
-                    if o is sre.LITERAL:
-                        out.add(chr(a))
-                    elif o is sre.RANGE:
-                        out.add(chr(a[0]))
-            elif op is sre.SUBPATTERN:
-                walk(av[3])
-            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
-                walk(av[2])
-            elif op is sre.BRANCH:
-                for alt in av[1]:
-                    walk(alt)
-            elif op in (sre.ASSERT, sre.ASSERT_NOT):
-                walk(av[1])
-            elif op is sre.ATOMIC_GROUP:
-                walk(av)
+                out.update(chr(a) if o is sre.LITERAL else chr(a[0])
+                           for o, a in av if o in (sre.LITERAL, sre.RANGE))
+            for sub in _subpatterns(op, av):
+                walk(sub)
         if run:
             out.add("".join(run))
 
     walk(sre_parse.parse(pattern))
     return sorted(out)
+
+
+def _subpatterns(op: Any, av: Any) -> list[Any]:
+    """The sequences nested in one parsed regex node (a group, a repeat, a branch...)."""
+    if op is sre.SUBPATTERN:
+        return [av[3]]
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        return [av[2]]
+    if op is sre.BRANCH:
+        return list(av[1])
+    if op in (sre.ASSERT, sre.ASSERT_NOT):
+        return [av[1]]
+    if op is sre.ATOMIC_GROUP:
+        return [av]
+    return []
 
 
 def regexes(sig: signatures.Signature) -> list[re.Pattern[str]]:

@@ -59,6 +59,17 @@ from pgsweep.parsers.interface import ParseError
             ),
         ),
         (
+            # a query word without "=" is passed over; &amp; (HTML text) separates pairs
+            "postgresql://app@db.example.com/prod?debug&amp;sslmode=verify-full&connect_timeout",
+            ParsedCredential(
+                user="app",
+                hosts=("db.example.com",),
+                ports=("",),
+                database="prod",
+                params=(("sslmode", "verify-full"),),
+            ),
+        ),
+        (
             "postgresql+asyncpg://svc:x%2By@h/d",  # pgsweep:ignore
             ParsedCredential(password="x+y", user="svc", hosts=("h",), ports=("",), database="d"),
         ),

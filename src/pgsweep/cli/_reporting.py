@@ -6,7 +6,6 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
@@ -39,23 +38,6 @@ def display_options(show_info: bool, quiet: bool, verbose: bool, no_color: bool)
                  else Verbosity.NORMAL)
     plain = no_color or bool(os.environ.get("NO_COLOR"))
     return Display(show_info=show_info, verbosity=verbosity, color=False if plain else None)
-
-
-# The output options every reporting command (scan, sweep, audit) takes.
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write the report here.")]
-RevealOption = Annotated[
-    bool, typer.Option("--reveal", help="Show plaintext secrets in the output.")]
-ShowInfoOption = Annotated[bool, typer.Option(
-    "--show-info", help="Terminal: list info-level credentials (placeholder-like or weak values) "
-    "instead of one count line.")]
-QuietOption = Annotated[bool, typer.Option(
-    "--quiet", "-q", help="Terminal: print the summary line only.")]
-VerboseOption = Annotated[bool, typer.Option(
-    "--verbose", "-v", help="Terminal: list every place of each credential.")]
-NoColorOption = Annotated[bool, typer.Option(
-    "--no-color", help="Terminal: no colours (NO_COLOR does the same).")]
 
 
 def decisions(

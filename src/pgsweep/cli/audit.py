@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
+from pgsweep.cli import _options as opt
 from pgsweep.cli import app, fail, say
 from pgsweep.cli._auditing import audit_and_report
-from pgsweep.cli._reporting import (
-    FormatOption,
-    NoColorOption,
-    OutputOption,
-    QuietOption,
-    RevealOption,
-    ShowInfoOption,
-    VerboseOption,
-    display_options,
-)
-from pgsweep.core.models import Severity
+from pgsweep.cli._reporting import display_options
 from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE
 from pgsweep.fleet.audit import AuditRequest
 from pgsweep.fleet.dask_cluster import DaskExecutor
@@ -28,7 +18,6 @@ from pgsweep.fleet.forge_query import ForgeQuery, forge_entries
 from pgsweep.fleet.interface import ScanSettings
 from pgsweep.fleet.local import LocalExecutor
 from pgsweep.fleet.repos_file import read_repos_file
-from pgsweep.jobs.scan import open_scan_store
 from pgsweep.remote.api import DEFAULT_MAX_WAIT
 from pgsweep.remote.forges import Filters
 from pgsweep.reporters.interface import Format
@@ -47,18 +36,18 @@ def audit(
     repos: Path | None = typer.Option(
         None, "--repos", help="File of repositories: a URL or path a line, # comments "
         "(- reads standard input; relative paths are taken from the file's folder)."),
-    fmt: FormatOption = Format.TERMINAL,
-    output: OutputOption = None,
-    reveal: RevealOption = False,
-    show_info: ShowInfoOption = False,
-    quiet: QuietOption = False,
-    verbose: VerboseOption = False,
-    no_color: NoColorOption = False,
-    fail_on: str = typer.Option("low", "--fail-on", help="Exit 1 at or above this severity."),
-    max_blob_size: int = typer.Option(DEFAULT_MAX_BLOB_SIZE, "--max-blob-size", help="Bytes."),
+    fmt: opt.FormatOpt = Format.TERMINAL,
+    output: opt.OutputOpt = None,
+    reveal: opt.RevealOpt = False,
+    show_info: opt.ShowInfoOpt = False,
+    quiet: opt.QuietOpt = False,
+    verbose: opt.VerboseOpt = False,
+    no_color: opt.NoColorOpt = False,
+    fail_on: opt.FailOnOpt = "low",
+    max_blob_size: opt.MaxBlobSizeOpt = DEFAULT_MAX_BLOB_SIZE,
     exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
-    extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
-    progress: bool | None = typer.Option(None, "--progress/--no-progress"),
+    extra_signatures: opt.SignaturesOpt = [],  # noqa: B006 (typer copies it)
+    progress: opt.ProgressOpt = None,
     jobs: int = typer.Option(
         0, "--jobs", "-j", min=0, help="Repositories scanned at once (0: one per core)."),
     executor: ExecutorKind = typer.Option(
@@ -67,18 +56,13 @@ def audit(
     scheduler: str | None = typer.Option(
         None, "--scheduler", metavar="tcp://HOST:PORT", help="With --executor dask: the "
         "cluster's scheduler (default: a local cluster of --jobs worker processes)."),
-    store_path: str | None = typer.Option(
-        None, "--store", help="Findings store to record into: a file or a postgresql:// URL "
-        "(default: a file in the user data dir)."),
+    store_path: str | None = typer.Option(None, "--store", help=opt.DEFAULT_STORE_HELP),
     no_store: bool = typer.Option(False, "--no-store", help="Record nothing; a cold audit."),
-    no_store_secrets: bool = typer.Option(
-        False, "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets."),
+    no_store_secrets: opt.NoStoreSecretsOpt = False,
     allow_incomplete: bool = typer.Option(
         False, "--allow-incomplete", help="Exit 0, not 2, when no finding fails the audit but "
         "a repository (or part of one) could not be read."),
-    cache_dir: Path | None = typer.Option(
-        None, "--cache-dir", help="Where mirrors of remote repositories are kept (default: "
-        "$PGSWEEP_CACHE_DIR, else the user cache dir)."),
+    cache_dir: opt.CacheDirOpt = None,
     github_org: list[str] = typer.Option(
         [], "--github-org", help="Every repository of this GitHub organisation (GITHUB_TOKEN)."),
     github_user: list[str] = typer.Option(
@@ -100,10 +84,7 @@ def audit(
         help="Longest wait for a forge's rate limit, in seconds; a longer one is an error."),
 ) -> None:
     """Audit many repositories at once: one credential per secret across all of them."""
-    try:
-        threshold = Severity.parse(fail_on)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+    threshold = opt.threshold_of(fail_on)
     forges = ForgeQuery(
         github_orgs=tuple(github_org), github_users=tuple(github_user),
         gitlab_groups=tuple(gitlab_group), api_url=api_url,
@@ -114,8 +95,7 @@ def audit(
                    "--gitlab-group")
     if scheduler is not None and executor is not ExecutorKind.DASK:
         raise fail("--scheduler names a Dask cluster: add --executor dask")
-    if reveal and no_store_secrets and not no_store:
-        raise fail("--reveal needs the secrets: drop --no-store-secrets")
+    opt.check_reveal(reveal, no_store=no_store, no_store_secrets=no_store_secrets)
     prepare_output(output)
     entries = read_repos_file(repos) if repos is not None else []
     listed = forge_entries(forges, lambda line: say(f"pgsweep: {line}", err=True))
@@ -130,15 +110,12 @@ def audit(
         keep_secrets=no_store or not no_store_secrets,
         cache_dir=cache_dir,
     )
-    store, warning = open_scan_store(
-        store_path, enabled=not no_store, store_secrets=not no_store_secrets)
-    if warning:
-        say(f"pgsweep: warning: {warning}", err=True)
+    store = opt.open_store(store_path, no_store=no_store, no_store_secrets=no_store_secrets)
     raise audit_and_report(
         request,
         DaskExecutor(jobs, scheduler) if executor is ExecutorKind.DASK else LocalExecutor(jobs),
         store,
-        progress=sys.stderr.isatty() if progress is None else progress,
+        progress=opt.shows_progress(progress),
         fmt=fmt, output=output, reveal=reveal, threshold=threshold,
         display=display_options(show_info, quiet, verbose, no_color),
         allow_incomplete=allow_incomplete,

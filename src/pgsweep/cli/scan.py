@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import typer
 
+from pgsweep.cli import _options as opt
 from pgsweep.cli import app, fail, say
 from pgsweep.cli._auditing import audit_and_report
-from pgsweep.cli._reporting import (
-    FormatOption,
-    NoColorOption,
-    OutputOption,
-    QuietOption,
-    RevealOption,
-    ShowInfoOption,
-    VerboseOption,
-    display_options,
-    run_and_report,
-)
+from pgsweep.cli._reporting import display_options, run_and_report
 from pgsweep.core import config as config_mod
 from pgsweep.core.models import Severity
 from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions, effective_jobs
@@ -29,7 +19,6 @@ from pgsweep.findings import baseline as baseline_mod
 from pgsweep.fleet.audit import AuditRequest
 from pgsweep.fleet.interface import ScanSettings
 from pgsweep.fleet.local import LocalExecutor
-from pgsweep.jobs.scan import open_scan_store
 from pgsweep.remote import urls
 from pgsweep.reporters.interface import Format
 from pgsweep.reporters.outfiles import prepare_output
@@ -39,13 +28,13 @@ from pgsweep.reporters.outfiles import prepare_output
 def scan(
     path: str = typer.Argument(
         ".", help="Git repository (a path or a URL), folder, file, archive, or - for stdin."),
-    fmt: FormatOption = Format.TERMINAL,
-    output: OutputOption = None,
-    reveal: RevealOption = False,
-    show_info: ShowInfoOption = False,
-    quiet: QuietOption = False,
-    verbose: VerboseOption = False,
-    no_color: NoColorOption = False,
+    fmt: opt.FormatOpt = Format.TERMINAL,
+    output: opt.OutputOpt = None,
+    reveal: opt.RevealOpt = False,
+    show_info: opt.ShowInfoOpt = False,
+    quiet: opt.QuietOpt = False,
+    verbose: opt.VerboseOpt = False,
+    no_color: opt.NoColorOpt = False,
     all_versions: bool = typer.Option(
         False, "--all-versions",
         help="JSON, JSONL: also list every version of each finding's file that held it.",
@@ -55,30 +44,22 @@ def scan(
     ),
     unreachable: bool = typer.Option(False, "--unreachable", help="Also scan unreachable objects."),
     worktree: bool = typer.Option(False, "--worktree", help="Also scan uncommitted files."),
-    max_blob_size: int = typer.Option(DEFAULT_MAX_BLOB_SIZE, "--max-blob-size", help="Bytes."),
+    max_blob_size: opt.MaxBlobSizeOpt = DEFAULT_MAX_BLOB_SIZE,
     exclude: list[str] = typer.Option(
         [], "--exclude", help="Skip paths matching a gitignore pattern (repeatable)."
     ),
     since: str | None = typer.Option(None, "--since", help="Only commits not reachable from REV."),
     commit_range: str | None = typer.Option(None, "--commit-range", help="A..B"),
     staged: bool = typer.Option(False, "--staged", help="Scan the index (pre-commit)."),
-    extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
-    progress: bool | None = typer.Option(None, "--progress/--no-progress"),
+    extra_signatures: opt.SignaturesOpt = [],  # noqa: B006 (typer copies it)
+    progress: opt.ProgressOpt = None,
     jobs: int = typer.Option(
         0, "--jobs", "-j", min=0, help="Worker processes for large histories (0: one per core)."
     ),
-    store_path: str | None = typer.Option(
-        None, "--store", help="Findings store to record into: a file or a postgresql:// URL "
-        "(default: a file in the user data dir)."
-    ),
+    store_path: str | None = typer.Option(None, "--store", help=opt.DEFAULT_STORE_HELP),
     no_store: bool = typer.Option(False, "--no-store", help="Record nothing; a cold scan."),
-    allow_incomplete: bool = typer.Option(
-        False, "--allow-incomplete", help="Exit 0, not 2, when no finding fails the scan but "
-        "part of the input could not be read (a broken ref, a corrupt object)."
-    ),
-    no_store_secrets: bool = typer.Option(
-        False, "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets."
-    ),
+    allow_incomplete: opt.AllowIncompleteOpt = False,
+    no_store_secrets: opt.NoStoreSecretsOpt = False,
     config: Path | None = typer.Option(
         None, "--config", help="pgsweep.toml or pyproject.toml (default: found at PATH)."
     ),
@@ -86,9 +67,7 @@ def scan(
         [], "--baseline",
         help="Drop findings known to a pgsweep baseline, .secrets.baseline or .gitleaksignore.",
     ),
-    cache_dir: Path | None = typer.Option(
-        None, "--cache-dir", help="A URL's mirror is kept here (default: $PGSWEEP_CACHE_DIR, "
-        "else the user cache dir)."),
+    cache_dir: opt.CacheDirOpt = None,
     no_auto_baseline: bool = typer.Option(
         False, "--no-auto-baseline",
         help="Do not use the .secrets.baseline and .gitleaksignore found at PATH.",
@@ -102,12 +81,8 @@ def scan(
         named = [name for name, value in unsupported.items() if value]
         if named:
             raise fail(f"{named[0]} applies to a local path, not to a repository URL")
-        if reveal and no_store_secrets and not no_store:
-            raise fail("--reveal needs the secrets: drop --no-store-secrets")
-        try:
-            threshold = Severity.parse(fail_on) if fail_on else Severity.LOW
-        except ValueError as exc:
-            raise fail(str(exc)) from None
+        opt.check_reveal(reveal, no_store=no_store, no_store_secrets=no_store_secrets)
+        threshold = opt.threshold_of(fail_on)
         prepare_output(output)
         request = AuditRequest(
             entries=(path,),
@@ -115,23 +90,17 @@ def scan(
                                   extra_signatures=tuple(extra_signatures),
                                   jobs=effective_jobs(jobs)),
             keep_secrets=no_store or not no_store_secrets, cache_dir=cache_dir)
-        store, warning = open_scan_store(
-            store_path, enabled=not no_store, store_secrets=not no_store_secrets)
-        if warning:
-            say(f"pgsweep: warning: {warning}", err=True)
+        store = opt.open_store(store_path, no_store=no_store, no_store_secrets=no_store_secrets)
         raise audit_and_report(
             request, LocalExecutor(1), store,
-            progress=sys.stderr.isatty() if progress is None else progress, fmt=fmt,
+            progress=opt.shows_progress(progress), fmt=fmt,
             output=output, reveal=reveal, threshold=threshold,
             display=display_options(show_info, quiet, verbose, no_color),
             allow_incomplete=allow_incomplete, per_repository=False)
     prepare_output(output)
     cfg = config_mod.load_for_scan(path, config)
     suppressors = _suppressors(path, cfg, baseline, auto=not no_auto_baseline)
-    try:
-        threshold = Severity.parse(fail_on) if fail_on else (cfg.fail_on or Severity.LOW)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+    threshold = opt.threshold_of(fail_on, cfg.fail_on or Severity.LOW)
     opts = ScanOptions(
         path=path,
         unreachable=unreachable,
@@ -143,14 +112,10 @@ def scan(
         staged=staged,
         extra_signatures=(*extra_signatures, *cfg.signatures),
         fail_on=threshold,
-        progress=sys.stderr.isatty() if progress is None else progress,
+        progress=opt.shows_progress(progress),
         jobs=jobs,
     )
-    store, warning = open_scan_store(
-        store_path, enabled=not no_store, store_secrets=not no_store_secrets
-    )
-    if warning:
-        say(f"pgsweep: warning: {warning}", err=True)
+    store = opt.open_store(store_path, no_store=no_store, no_store_secrets=no_store_secrets)
     raise run_and_report(
         opts, store, fmt=fmt, output=output, reveal=reveal, threshold=threshold,
         display=display_options(show_info, quiet, verbose, no_color),

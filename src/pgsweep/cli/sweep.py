@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import typer
 
+from pgsweep.cli import _options as opt
 from pgsweep.cli import app, fail, say
-from pgsweep.cli._reporting import (
-    FormatOption,
-    NoColorOption,
-    OutputOption,
-    QuietOption,
-    RevealOption,
-    ShowInfoOption,
-    VerboseOption,
-    display_options,
-    run_and_report,
-)
+from pgsweep.cli._reporting import display_options, run_and_report
 from pgsweep.cli.progress import Stages
-from pgsweep.core.models import Severity
 from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
-from pgsweep.jobs.scan import open_scan_store
 from pgsweep.reporters.interface import Format
 from pgsweep.reporters.outfiles import prepare_output
 from pgsweep.sources.files import is_within
@@ -38,28 +26,23 @@ def sweep(
     root: Path = typer.Option(Path("/"), "--root", help="The machine's root, or a mounted image."),
     repos: bool = typer.Option(False, "--repos", help="Also scan the history of git repositories "
                                "found under the homes."),
-    fmt: FormatOption = Format.TERMINAL,
-    output: OutputOption = None,
-    reveal: RevealOption = False,
-    show_info: ShowInfoOption = False,
-    quiet: QuietOption = False,
-    verbose: VerboseOption = False,
-    no_color: NoColorOption = False,
-    fail_on: str = typer.Option("low", "--fail-on", help="Exit 1 at or above this severity."),
-    max_blob_size: int = typer.Option(DEFAULT_MAX_BLOB_SIZE, "--max-blob-size", help="Bytes."),
-    extra_signatures: list[Path] = typer.Option([], "--signatures", help="Extra signature folder."),
-    progress: bool | None = typer.Option(None, "--progress/--no-progress"),
-    allow_incomplete: bool = typer.Option(
-        False, "--allow-incomplete", help="Exit 0, not 2, when no finding fails the scan but "
-        "part of the input could not be read (a broken ref, a corrupt object)."
-    ),
+    fmt: opt.FormatOpt = Format.TERMINAL,
+    output: opt.OutputOpt = None,
+    reveal: opt.RevealOpt = False,
+    show_info: opt.ShowInfoOpt = False,
+    quiet: opt.QuietOpt = False,
+    verbose: opt.VerboseOpt = False,
+    no_color: opt.NoColorOpt = False,
+    fail_on: opt.FailOnOpt = "low",
+    max_blob_size: opt.MaxBlobSizeOpt = DEFAULT_MAX_BLOB_SIZE,
+    extra_signatures: opt.SignaturesOpt = [],  # noqa: B006 (typer copies it)
+    progress: opt.ProgressOpt = None,
+    allow_incomplete: opt.AllowIncompleteOpt = False,
     store_path: str | None = typer.Option(
         None, "--store", help="Record the findings into this store, a file or a postgresql:// "
         "URL (default: record nothing; a sweep writes nothing unless asked)."
     ),
-    no_store_secrets: bool = typer.Option(
-        False, "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets."
-    ),
+    no_store_secrets: opt.NoStoreSecretsOpt = False,
     processes: bool = typer.Option(
         False, "--processes", help="Also read every running process's environment and command "
         "line (/proc of this machine; read-only)."
@@ -70,10 +53,7 @@ def sweep(
     ),
 ) -> None:
     """Sweep every user's shell/psql histories, client configs and desktop tools under ROOT."""
-    try:
-        threshold = Severity.parse(fail_on)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
+    threshold = opt.threshold_of(fail_on)
     if not root.is_dir():
         raise fail(f"{root}: not a directory")
     if not homes and not processes:
@@ -94,7 +74,7 @@ def sweep(
         max_blob_size=max_blob_size,
         extra_signatures=tuple(extra_signatures),
         fail_on=threshold,
-        progress=sys.stderr.isatty() if progress is None else progress,
+        progress=opt.shows_progress(progress),
     )
 
     stages = Stages(0, "home")  # the home being swept, in the progress line (then cleared)
@@ -111,9 +91,8 @@ def sweep(
     if processes:
         typer.echo("pgsweep: sweeping the environment and command line of every running "
                    "process", err=True)
-    store = None
-    if store_path is not None:
-        store, _ = open_scan_store(store_path, store_secrets=not no_store_secrets)
+    store = opt.open_store(
+        store_path, no_store=store_path is None, no_store_secrets=no_store_secrets)
     raise run_and_report(
         opts, store, fmt=fmt, output=output, reveal=reveal, threshold=threshold,
         allow_incomplete=allow_incomplete,

@@ -45,65 +45,82 @@ def tokenize(text: str, strict: bool = True) -> list[tuple[str, str]]:
     read before a syntax error, which is what a scanner wants from text around a DSN.
     """
     pairs: list[tuple[str, str]] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i] in _SPACE:
-            i += 1
-            continue
-        start = i
-        while i < n and text[i] != "=" and text[i] not in _SPACE:
-            i += 1
-        name = text[start:i]
-        if i < n and text[i] in _SPACE:
-            while i < n and text[i] in _SPACE:
-                i += 1
-        if i >= n or text[i] != "=":
+    i = _skip_space(text, 0)
+    while i < len(text):
+        name, i = _read_name(text, i)
+        if i >= len(text) or text[i] != "=":
             if strict:
                 raise ParseError(f'missing "=" after "{name}" in connection info string')
             return pairs
-        i += 1
-        while i < n and text[i] in _SPACE:
-            i += 1
-        value: list[str] = []
-        if i < n and text[i] == "'":
-            i += 1
-            while True:
-                if i >= n:
-                    if strict:
-                        raise ParseError("unterminated quoted string in connection info string")
-                    return pairs
-                ch = text[i]
-                if ch == "\\":
-                    i += 1
-                    if i < n:
-                        value.append(text[i])
-                        i += 1
-                    continue
-                if ch == "'":
-                    i += 1
-                    break
-                value.append(ch)
-                i += 1
+        i = _skip_space(text, i + 1)
+        if text.startswith("'", i):
+            value, i = _read_quoted(text, i + 1)
+            if value is None:
+                if strict:
+                    raise ParseError("unterminated quoted string in connection info string")
+                return pairs
         else:
-            while i < n:
-                ch = text[i]
-                if ch in _SPACE:
-                    i += 1
-                    break
-                if ch == "\\":
-                    i += 1
-                    if i < n:
-                        value.append(text[i])
-                        i += 1
-                else:
-                    value.append(ch)
-                    i += 1
+            value, i = _read_bare(text, i)
         if name in KEYWORDS:
-            pairs.append((name, "".join(value)))
+            pairs.append((name, value))
         elif strict:
             raise ParseError(f'invalid connection option "{name}"')
         # lenient: text around a DSN (`FOO=bar psql "..."`) holds other words; skip them
+        i = _skip_space(text, i)
     return pairs
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i] in _SPACE:
+        i += 1
+    return i
+
+
+def _read_name(text: str, i: int) -> tuple[str, int]:
+    """A keyword (up to `=` or white space) and the index after it and any white space."""
+    start = i
+    while i < len(text) and text[i] != "=" and text[i] not in _SPACE:
+        i += 1
+    return text[start:i], _skip_space(text, i)
+
+
+def _read_quoted(text: str, i: int) -> tuple[str | None, int]:
+    """A single-quoted value's body from `i` (after the quote) and the index after its
+    closing quote; None when the quote is never closed. A backslash takes the next
+    character as it is."""
+    value: list[str] = []
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "'":
+            return "".join(value), i + 1
+        if ch == "\\":
+            i += 1
+            if i >= n:
+                break
+            ch = text[i]
+        value.append(ch)
+        i += 1
+    return None, i
+
+
+def _read_bare(text: str, i: int) -> tuple[str, int]:
+    """An unquoted value up to white space (consumed) with backslash escapes, and the index
+    after it."""
+    value: list[str] = []
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch in _SPACE:
+            return "".join(value), i + 1
+        if ch == "\\":
+            i += 1
+            if i >= n:
+                break
+            ch = text[i]
+        value.append(ch)
+        i += 1
+    return "".join(value), i
 
 
 def quote(value: str) -> str:

@@ -134,30 +134,8 @@ def parse(uri: str) -> ParsedCredential:
     m = SCHEME_RE.match(uri)
     if not m:
         raise ParseError("not a PostgreSQL URI")
-    scheme = m.group(1).lower()
-    rest = uri[m.end() :]
+    userinfo, rest = _split_userinfo(m.group(1).lower(), uri[m.end() :])
     user = password = None
-    # libpq: userinfo ends at the first '@' or '/'; dj-database-url (postgis) splits at the
-    # last '@'.
-    first = re.search(r"[@/]", rest)
-    if scheme == "postgis":
-        head = rest.split("/", 1)[0].split("?", 1)[0]
-        at = head.rfind("@")
-        userinfo, rest = (head[:at], rest[at + 1 :]) if at >= 0 else (None, rest)
-    elif first and first.group() == "@":
-        userinfo, rest = rest[: first.start()], rest[first.end() :]
-    elif (
-        first
-        and "@" in rest
-        and ":" in rest[: first.start()]
-        and ("?" not in rest or rest.index("@") < rest.index("?"))
-    ):
-        # A raw '/' inside the password: libpq reads no password here, but SQLAlchemy and
-        # most URL libraries do; that password is what the application meant to send.
-        at = rest.index("@")
-        userinfo, rest = rest[:at], rest[at + 1 :]
-    else:
-        userinfo = None
     if userinfo is not None:
         u, sep, p = userinfo.partition(":")
         user = percent_decode(u) or None
@@ -170,14 +148,42 @@ def parse(uri: str) -> ParsedCredential:
         database = percent_decode(path) or None
     elif prev == "?":
         query = rest[end + 1 :]
+    parsed = ParsedCredential(password=password, user=user, hosts=hosts, ports=ports,
+                              database=database)
+    return _with_query(parsed, query)
+
+
+def _split_userinfo(scheme: str, rest: str) -> tuple[str | None, str]:
+    """The userinfo before the host list (None when there is none) and what follows it."""
+    # libpq: userinfo ends at the first '@' or '/'; dj-database-url (postgis) splits at the
+    # last '@'.
+    first = re.search(r"[@/]", rest)
+    if scheme == "postgis":
+        head = rest.split("/", 1)[0].split("?", 1)[0]
+        at = head.rfind("@")
+        return (head[:at], rest[at + 1 :]) if at >= 0 else (None, rest)
+    if first and first.group() == "@":
+        return rest[: first.start()], rest[first.end() :]
+    if (
+        first
+        and "@" in rest
+        and ":" in rest[: first.start()]
+        and ("?" not in rest or rest.index("@") < rest.index("?"))
+    ):
+        # A raw '/' inside the password: libpq reads no password here, but SQLAlchemy and
+        # most URL libraries do; that password is what the application meant to send.
+        at = rest.index("@")
+        return rest[:at], rest[at + 1 :]
+    return None, rest
+
+
+def _with_query(parsed: ParsedCredential, query: str) -> ParsedCredential:
+    """`parsed` with the query's parameters: user, password, host, port and dbname replace
+    the URI's own; the others (with `ssl=true` read as sslmode=require) become params."""
+    password, user, database = parsed.password, parsed.user, parsed.database
+    hosts, ports = parsed.hosts, parsed.ports
     params: list[tuple[str, str]] = []
-    # HTML/XML text writes the separator as &amp; (libpq itself would refuse the key)
-    query = query.replace("&amp;", "&")
-    for pair in query.split("&") if query else ():
-        key, sep, value = pair.partition("=")
-        if not sep:
-            continue
-        value = percent_decode(value)
+    for key, value in _query_pairs(query):
         if key == "password":
             password = value
         elif key == "user":
@@ -192,14 +198,19 @@ def parse(uri: str) -> ParsedCredential:
             if key == "ssl" and value == "true":
                 key, value = "sslmode", "require"
             params.append((key, value))
-    return ParsedCredential(
-        password=password,
-        user=user,
-        hosts=hosts,
-        ports=ports,
-        database=database,
-        params=tuple(params),
-    )
+    return ParsedCredential(password=password, user=user, hosts=hosts, ports=ports,
+                            database=database, params=tuple(params))
+
+
+def _query_pairs(query: str) -> list[tuple[str, str]]:
+    """The query's key=value pairs, values percent-decoded; a pair without `=` is skipped."""
+    # HTML/XML text writes the separator as &amp; (libpq itself would refuse the key)
+    pairs = []
+    for pair in query.replace("&amp;", "&").split("&") if query else ():
+        key, sep, value = pair.partition("=")
+        if sep:
+            pairs.append((key, percent_decode(value)))
+    return pairs
 
 
 def _parse_node(uri: str, socket: bool) -> ParsedCredential:
