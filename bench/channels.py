@@ -39,9 +39,14 @@ WORDS = ("service", "timeout", "retry", "region", "replica", "cache", "worker", 
          "endpoint", "feature", "enabled", "limit", "bucket", "token_ttl", "log_level")
 
 
-def iter_files(size_mb: int, seed: int = 7) -> Iterator[tuple[str, bytes]]:
+# One line in this many is a connection string with its own password (--leak-every).
+LEAK_EVERY = 2000
+
+
+def iter_files(size_mb: int, leak_every: int = LEAK_EVERY,
+               seed: int = 7) -> Iterator[tuple[str, bytes]]:
     """Text files of ~64 KiB, made afresh on each call (the same every time, never all in
-    memory); one line in ~2,000 is a connection string with its own password."""
+    memory); one line in ~leak_every is a connection string with its own password."""
     rng = random.Random(seed)
     pool = [f"{rng.choice(WORDS)}_{rng.randrange(10**6)} = " + " ".join(
         rng.choice(WORDS) for _ in range(rng.randrange(3, 12))) for _ in range(20_000)]
@@ -50,7 +55,7 @@ def iter_files(size_mb: int, seed: int = 7) -> Iterator[tuple[str, bytes]]:
     while done < total:
         lines = rng.choices(pool, k=per_file)
         for i in range(len(lines)):
-            if rng.random() < 0.0005:
+            if rng.random() < 1 / leak_every:
                 pw = "".join(rng.choices(PASSWORD_ALPHABET, k=18))
                 lines[i] = f"DATABASE_URL=postgres://svc{n}:{pw}@db{n % 7}.corp.example:5432/app"
         data = ("\n".join(lines) + "\n").encode()
@@ -59,25 +64,25 @@ def iter_files(size_mb: int, seed: int = 7) -> Iterator[tuple[str, bytes]]:
         n += 1
 
 
-def write_folder(root: Path, size_mb: int) -> None:
-    for name, data in iter_files(size_mb):
+def write_folder(root: Path, files: Files) -> None:
+    for name, data in files():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(data)
 
 
-def write_layer_tars(size_mb: int, folder: Path, layers: int = 4) -> list[Path]:
+def write_layer_tars(files: Files, folder: Path, layers: int = 4) -> list[Path]:
     """The files dealt in turn to `layers` uncompressed layer tars, written to disk."""
     paths = [folder / f"layer{i}.tar" for i in range(layers)]
     with contextlib.ExitStack() as stack:
         tars = [stack.enter_context(tarfile.open(p, "w")) for p in paths]
-        for n, (name, data) in enumerate(iter_files(size_mb)):
+        for n, (name, data) in enumerate(files()):
             ti = tarfile.TarInfo(name)
             ti.size = len(data)
             tars[n % layers].addfile(ti, io.BytesIO(data))
     return paths
 
 
-def write_docker_save(path: Path, size_mb: int) -> None:
+def write_docker_save(path: Path, files: Files) -> None:
     config = json.dumps({"config": {"Env": ["PATH=/usr/bin"]}, "history": []}).encode()
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp, tarfile.open(path, "w") as tf:
         def add(name: str, data: bytes) -> None:
@@ -86,7 +91,7 @@ def write_docker_save(path: Path, size_mb: int) -> None:
             tf.addfile(ti, io.BytesIO(data))
 
         layers = []
-        for n, layer in enumerate(write_layer_tars(size_mb, Path(tmp))):
+        for n, layer in enumerate(write_layer_tars(files, Path(tmp))):
             layers.append(f"{n:064x}/layer.tar")
             tf.add(layer, arcname=layers[-1])
             layer.unlink()
@@ -96,7 +101,7 @@ def write_docker_save(path: Path, size_mb: int) -> None:
         add("repositories", b"{}")
 
 
-def write_oci(root: Path, size_mb: int) -> None:
+def write_oci(root: Path, files: Files) -> None:
     blobs = root / "blobs" / "sha256"
     blobs.mkdir(parents=True)
 
@@ -120,7 +125,7 @@ def write_oci(root: Path, size_mb: int) -> None:
         return {"digest": f"sha256:{digest}", "size": len(data)}
 
     with tempfile.TemporaryDirectory(dir=root) as tmp:
-        layers = [blob_file(p) for p in write_layer_tars(size_mb, Path(tmp))]
+        layers = [blob_file(p) for p in write_layer_tars(files, Path(tmp))]
     config = blob(json.dumps({"config": {}, "history": []}).encode())
     manifest = blob(json.dumps({"schemaVersion": 2, "config": config,
                                 "layers": layers}).encode())
@@ -129,12 +134,12 @@ def write_oci(root: Path, size_mb: int) -> None:
         {**manifest, "annotations": {"org.opencontainers.image.ref.name": "bench"}}]}))
 
 
-def write_slack(path: Path, size_mb: int) -> None:
+def write_slack(path: Path, files: Files) -> None:
     """One day file per generated file, one message per line, as Slack writes them."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         zf.writestr("users.json", json.dumps([{"id": "U1", "name": "bench"}]))
         zf.writestr("channels.json", json.dumps([{"id": "C1", "name": "ops"}]))
-        for n, (_, data) in enumerate(iter_files(size_mb)):
+        for n, (_, data) in enumerate(files()):
             ts = 1704067200 + n * 60
             messages = [{"type": "message", "user": "U1", "ts": f"{ts + i}.000100",
                          "text": line} for i, line in enumerate(data.decode().splitlines())]
@@ -142,7 +147,9 @@ def write_slack(path: Path, size_mb: int) -> None:
             zf.writestr(f"ops/{day}.json", json.dumps(messages, indent=4))
 
 
-LAYOUTS: dict[str, tuple[str, str, Callable[[Path, int], None]]] = {
+Files = Callable[[], Iterator[tuple[str, bytes]]]
+
+LAYOUTS: dict[str, tuple[str, str, Callable[[Path, Files], None]]] = {
     "folder": ("plain folder", "plain", write_folder),
     "docker": ("docker save tarball", "image.tar", write_docker_save),
     "oci": ("OCI layout (gzip layers)", "oci", write_oci),
@@ -175,6 +182,8 @@ def main() -> None:
                         help=f"comma-separated, of {', '.join(LAYOUTS)}")
     parser.add_argument("--scrypt", action="store_true",
                         help="unkeyed (scrypt) fingerprints, as a default scan computes them")
+    parser.add_argument("--leak-every", type=int, default=LEAK_EVERY,
+                        help="one line in this many leaks a password (default: %(default)s)")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     args = parser.parse_args()
     wanted = args.layouts.split(",")
@@ -196,7 +205,7 @@ def main() -> None:
             name, filename, write = LAYOUTS[key]
             target = work / filename
             if not target.exists():
-                write(target, args.size_mb)
+                write(target, lambda: iter_files(args.size_mb, args.leak_every))
             size = (sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
                     if target.is_dir() else target.stat().st_size) / 2**20
             samples = [scan(target, env) for _ in range(args.runs)]
