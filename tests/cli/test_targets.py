@@ -178,3 +178,34 @@ def test_explain_and_triage_resolve_ids_by_one_rule(tmp_path: Path) -> None:
         none = run_cli(*command, "cffffffffffffffff0", "--store", db)
         assert none.returncode == 2
         assert none.stderr == f"pgsweep: error: no credential cffffffffffffffff0 in {db}\n"
+
+
+def test_targets_escape_control_characters_and_forgetting_clears_an_interrupted_scan(
+    tmp_path: Path, password: str
+) -> None:
+    """A scanned folder's name is printed with its control characters escaped (a name can
+    hold a terminal escape or a newline); forgetting a target also forgets that a scan of
+    it was interrupted."""
+    proj = tmp_path / "red\x1b[31m\nproj"
+    proj.mkdir()
+    (proj / "app.ini").write_text(f"url = postgresql://svc:{password}@{HOST}/app\n")
+    db = str(tmp_path / "s.db")
+    assert run_cli("scan", str(proj), "--store", db).returncode == 1
+    with Store.open(Path(db)) as store:
+        store.begin_scan(str(proj))  # a later scan of it that never finished
+    shown = f"{tmp_path}/red\\x1b[31m\\nproj"
+    listing = run_cli("targets", "--store", db)
+    assert listing.returncode == 0, listing.stderr
+    [_header, row] = listing.stdout.splitlines()
+    assert row.split()[:4] == ["1", "folder", "1", "1"]
+    assert row.endswith(f"  {shown}")
+    warned = run_cli("report", "--store", db, "--target", "1")
+    [warning] = warned.stderr.splitlines()
+    assert warning.startswith(f"pgsweep: warning: the scan of {shown} started ")
+    gone = run_cli("targets", "forget", "1", "--store", db)
+    assert gone.returncode == 0, gone.stderr
+    assert gone.stdout == f"forgot target #1 ({shown}): 1 credential(s) and 1 place(s) removed\n"
+    after = run_cli("report", "--store", db)
+    assert (after.returncode, after.stderr) == (0, (  # the interrupted scan is not named
+        f"pgsweep: warning: no scan has been recorded in {db}: "
+        "credentials may be missing from this plan\n"))

@@ -16,6 +16,7 @@ from pgsweep.assess.risk import explain as explain_risk
 from pgsweep.assess.risk import parse_time, utc_now
 from pgsweep.assess.rotation import Plan, build_plan
 from pgsweep.cli import STORE_HELP, app, fail, say
+from pgsweep.core.display import printable
 from pgsweep.core.models import Credential, Finding
 from pgsweep.reporters.interface import PlanFormat
 from pgsweep.reporters.outfiles import prepare_output
@@ -46,7 +47,7 @@ def _load(store: Store, target: str | None) -> _Stored:
     tid = chosen.id if chosen is not None else None
     problems = store.scan_problems()
     if chosen is not None:
-        problems = [p for p in problems if chosen.path in p]
+        problems = [p for p in problems if printable(chosen.path) in p]
     elif not problems and not store.has_scans():
         problems = [f"no scan has been recorded in {store.location}"]
     return _Stored(

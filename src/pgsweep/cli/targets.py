@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from pgsweep.cli import STORE_HELP, app
+from pgsweep.core.display import printable
 from pgsweep.store import Store, TargetInfo
 
 targets_app = typer.Typer(
@@ -24,7 +25,7 @@ def render_targets(targets: list[TargetInfo]) -> str:
     lines = [f"{'#':>3}  {'kind':<6} {'creds':>5} {'places':>6}  {'last scan':<25}  path"]
     for t in targets:
         lines.append(f"{t.id:>3}  {t.kind:<6} {t.credentials:>5} {t.occurrences:>6}  "
-                     f"{t.last_scan or '-':<25}  {t.path}")
+                     f"{t.last_scan or '-':<25}  {printable(t.path)}")
     return "\n".join(lines) + "\n"
 
 
@@ -49,5 +50,5 @@ def forget(
     """Remove a target and what only it had seen; credentials also seen elsewhere stay."""
     with Store.open(store, create=False) as opened:
         done = opened.forget_target(opened.resolve_target(target).id)
-    typer.echo(f"forgot target #{done.target.id} ({done.target.path}): "
+    typer.echo(f"forgot target #{done.target.id} ({printable(done.target.path)}): "
                f"{done.credentials} credential(s) and {done.occurrences} place(s) removed")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from pgsweep.core.display import printable
 from pgsweep.store.access import Access, now
 
 # A `meta` row per scan under way (key: this prefix and the scope): written when a scan
@@ -28,14 +29,16 @@ def end_scan(a: Access, repo_key: str) -> None:
 
 def scan_problems(a: Access) -> list[str]:
     """Why the store may not hold everything: scans that were interrupted, and scope by
-    scope, a last recorded scan that was incomplete (empty: every last scan was complete)."""
+    scope, a last recorded scan that was incomplete (empty: every last scan was complete).
+    Scopes are named with their control characters escaped (a scanned name can hold any)."""
     running = sorted(
         (key, str(at)) for key, at in (
             (a.db.untext(k) or "", v) for k, v in a.db.execute("SELECT key, value FROM meta"))
         if key.startswith(RUNNING)
     )
     problems = [
-        f"the scan of {key[len(RUNNING):]} started {at} was interrupted" for key, at in running
+        f"the scan of {printable(key[len(RUNNING):])} started {at} was interrupted"
+        for key, at in running
     ]
     rows = a.db.execute(
         "SELECT s.repo_key, s.started_at, s.stats FROM scans s JOIN"
@@ -52,7 +55,7 @@ def scan_problems(a: Access) -> list[str]:
         if why:
             more = f" and {len(why) - 1} more" if len(why) > 1 else ""
             problems.append(
-                f"the last scan of {repo_key} ({at}) was incomplete: {why[0]}{more}")
+                f"the last scan of {printable(repo_key)} ({at}) was incomplete: {why[0]}{more}")
     return problems
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pgsweep.store.access import Access, batches, marks
 from pgsweep.store.errors import StoreError
+from pgsweep.store.health import end_scan
 from pgsweep.store.records import ForgetResult, TargetInfo
 
 
@@ -79,7 +80,8 @@ def forget_target(a: Access, target: int) -> ForgetResult:
     nowhere else (with their triage and verifications) and its remembered tips.
 
     Credentials also seen in another target stay, with their triage. Scans of the
-    target that remaining rows still refer to stay as anonymous entries.
+    target that remaining rows still refer to stay as anonymous entries. A scan of it that
+    was interrupted is no longer reported.
     """
     info = next((t for t in targets(a) if t.id == target), None)
     if info is None:
@@ -93,6 +95,8 @@ def forget_target(a: Access, target: int) -> ForgetResult:
             "SELECT repo_key FROM occurrence_repos WHERE target_id = ?"
             " UNION SELECT repo_key FROM scans WHERE target_id = ? AND repo_key IS NOT NULL",
             (target, target))]
+        for scope in {info.path, *(a.db.untext(s) or "" for s in scopes)}:
+            end_scan(a, scope)
         db.execute("DELETE FROM occurrence_repos WHERE target_id = ?", (target,))
         for batch in batches(scopes):
             db.execute(f"DELETE FROM scanned_tips WHERE repo_key IN ({marks(batch)})", batch)
