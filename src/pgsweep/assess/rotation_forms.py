@@ -113,7 +113,7 @@ FORM_STEPS: tuple[FormStep, ...] = (
 def matching(rules: Iterable[str], paths: Iterable[str]) -> list[FormStep]:
     """The steps for a credential found by these rules at these paths, in table order."""
     rule_set = set(rules)
-    path_list = list(paths)
+    path_set = set(paths)  # a history repeats each path in many versions
     return [step for step in FORM_STEPS
             if rule_set.intersection(step.rules)
-            or (step.paths is not None and any(re.search(step.paths, p) for p in path_list))]
+            or (step.paths is not None and any(re.search(step.paths, p) for p in path_set))]

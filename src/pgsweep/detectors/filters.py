@@ -279,6 +279,7 @@ _LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?")
 _NUMERIC_LABEL_RE = re.compile(r"\d+|0x[0-9a-f]+")
 
 
+@functools.lru_cache(maxsize=8192)
 def is_single_label_host(host: str) -> bool:
     """A host name of one label (`db`, `yo`, `pg14`, `postgres-primary`): no dot and not an
     address. Only a local network resolves it: a docker-compose service, an /etc/hosts
@@ -392,6 +393,7 @@ def is_user_as_password(user: str | None, password: str | None) -> bool:
     return bool(user) and bool(password) and user == password
 
 
+@functools.lru_cache(maxsize=8192)
 def is_local_host(host: str) -> bool:
     """Loopback, unix socket, or a typical local docker service name."""
     h = host.strip().lower().strip("[]")
@@ -405,6 +407,7 @@ def is_local_host(host: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=8192)
 def is_documentation_host(host: str) -> bool:
     """RFC 2606 / 6761 names reserved for examples, RFC 5737 / 3849 documentation
     addresses, one-letter stand-ins (`h`, `h1`), and text that cannot name a host at all

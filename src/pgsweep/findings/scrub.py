@@ -20,6 +20,7 @@ except where it holds secret material (docs/redaction.md):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
@@ -133,15 +134,32 @@ def scrub_provenance(p: Provenance, secrets: Sequence[str]) -> Provenance:
 
 def scrub_finding(f: Finding) -> Finding:
     """Every field of `f` but the secret scrubbed of secret material."""
-    secrets = (f.secret,) if f.secret else ()
-    user = None if f.user is None else scrub_text(f.user, secrets)
-    hosts = tuple(scrub_host(h, secrets) for h in f.hosts)
-    database = None if f.database is None else scrub_text(f.database, secrets)
-    params = scrub_params(f.params, secrets)
-    provenance = scrub_provenance(f.provenance, secrets)
+    user, hosts, database, params = _scrub_parts(f.secret, f.user, f.hosts, f.database, f.params)
+    provenance = _scrub_place(f.provenance, f.secret)
     if (user, hosts, database, params, provenance) == (
         f.user, f.hosts, f.database, f.params, f.provenance
     ):
         return f
     return dataclasses.replace(
         f, user=user, hosts=hosts, database=database, params=params, provenance=provenance)
+
+
+# A secret repeated in many places (a history's versions of one file) is scrubbed once per
+# credential and once per place.
+@functools.lru_cache(maxsize=4096)
+def _scrub_parts(
+    secret: str, user: str | None, hosts: tuple[str, ...], database: str | None,
+    params: tuple[tuple[str, str], ...],
+) -> tuple[str | None, tuple[str, ...], str | None, tuple[tuple[str, str], ...]]:
+    secrets = (secret,) if secret else ()
+    return (
+        None if user is None else scrub_text(user, secrets),
+        tuple(scrub_host(h, secrets) for h in hosts),
+        None if database is None else scrub_text(database, secrets),
+        scrub_params(params, secrets),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _scrub_place(p: Provenance, secret: str) -> Provenance:
+    return scrub_provenance(p, (secret,) if secret else ())

@@ -209,22 +209,26 @@ class GitSource:
             return list(findings)
         at_head = self._blobs_at_head(targets)
         people: dict[str, tuple[str, str] | None] = {}
+        # the findings of one blob share its place: each place is filled in once
+        filled: dict[GitProvenance, GitProvenance] = {}
         out = []
         for f in findings:
             p = f.provenance
             if isinstance(p, GitProvenance) and p.blob in targets:
-                person = None
-                if p.commit is not None:
-                    if p.commit not in people:
-                        people[p.commit] = self._author(p.commit)
-                    person = people[p.commit]
-                p = replace(
-                    p,
-                    author=person[0] if person else None,
-                    date=person[1] if person else None,
-                    present_at_head=p.blob in at_head,
-                )
-                f = replace(f, provenance=p)
+                done = filled.get(p)
+                if done is None:
+                    person = None
+                    if p.commit is not None:
+                        if p.commit not in people:
+                            people[p.commit] = self._author(p.commit)
+                        person = people[p.commit]
+                    done = filled[p] = replace(
+                        p,
+                        author=person[0] if person else None,
+                        date=person[1] if person else None,
+                        present_at_head=p.blob in at_head,
+                    )
+                f = replace(f, provenance=done)
             out.append(f)
         return out
 
