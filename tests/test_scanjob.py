@@ -93,6 +93,11 @@ def opener(opened: list[ScanOptions]) -> Callable[[ScanOptions], Source]:
     return open_source
 
 
+def last_tips(opened: list[ScanOptions]) -> tuple[str, ...]:
+    """The tips the last scan was told to leave out (its history was recorded before)."""
+    return opened[-1].exclude_tips
+
+
 def leak(password: str, host: str) -> str:
     return f"DATABASE_URL=postgresql://app:{password}@{host}:5432/prod\n"
 
@@ -114,14 +119,14 @@ def test_rescans_read_only_new_history_and_report_everything(
     key = repo_key_for(str(repo))
     with Store.open(tmp_path / "s.db") as store:
         cold = run_scan(opts, store, open_source=opener)
-        assert opened[-1].exclude_tips == ()
+        assert last_tips(opened) == ()
         assert cold.stats.blobs == 2
         assert places(cold.findings) == [("prod.env", 1, "app", "db1.corp.net", pw1)]
         assert store.scanned_tips(key, scan_version(opts)) == [first]
 
         second = commit_file(repo, "stage.env", leak(pw2, "db2.corp.net"))
         warm = run_scan(opts, store, open_source=opener)
-        assert opened[-1].exclude_tips == (first,)
+        assert last_tips(opened) == (first,)
         assert warm.stats.blobs == 1  # only stage.env's blob was read
         assert places(warm.findings) == [
             ("prod.env", 1, "app", "db1.corp.net", pw1),
@@ -173,11 +178,11 @@ def test_a_changed_signature_set_rescans_everything(
     with Store.open(tmp_path / "s.db") as store:
         run_scan(opts, store, open_source=opener)
         run_scan(opts, store, open_source=opener)
-        assert opened[-1].exclude_tips == (head,)
+        assert last_tips(opened) == (head,)
         custom.write_text(custom.read_text().replace("description: one", "description: two"))
         assert scan_version(opts) != before
         full = run_scan(opts, store, open_source=opener)
-        assert opened[-1].exclude_tips == ()
+        assert last_tips(opened) == ()
         assert full.stats.blobs == 1
     assert scan_version(ScanOptions(path=str(repo), max_blob_size=1)) != scan_version(
         ScanOptions(path=str(repo))
@@ -192,17 +197,17 @@ def test_no_store_a_new_store_and_partial_scans_are_cold(
     with Store.open(tmp_path / "s.db") as store:
         run_scan(opts, store, open_source=opener)
     run_scan(opts, None, open_source=opener)
-    assert opened[-1].exclude_tips == ()
+    assert last_tips(opened) == ()
     with Store.open(tmp_path / "other.db") as fresh:
         run_scan(opts, fresh, open_source=opener)
-        assert opened[-1].exclude_tips == ()
+        assert last_tips(opened) == ()
     key = repo_key_for(str(repo))
     commit_file(repo, "b.env", leak("Pw" + os.urandom(6).hex(), "db.corp.net"))
     with Store.open(tmp_path / "s.db") as store:
         partial = run_scan(ScanOptions(path=str(repo), since=first), store, open_source=opener)
-        assert opened[-1].exclude_tips == ()
+        assert last_tips(opened) == ()
         run_scan(ScanOptions(path=str(repo), worktree=True), store, open_source=opener)
-        assert opened[-1].exclude_tips == ()
+        assert last_tips(opened) == ()
         # What partial scans record stays out of the repository's full-history view.
         assert [f.provenance.path for f in partial.findings] == ["b.env"]
         assert store.findings(key) == []

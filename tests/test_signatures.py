@@ -24,7 +24,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("example_case", cases, ids=ids)
 
 
-def test_example(example_case) -> None:
+def test_example(example_case: tuple[signatures.Signature, signatures.Example, bool]) -> None:
     sig, ex, positive = example_case
     assert check_example(sig, ex, positive) is None
 
@@ -44,7 +44,7 @@ def test_every_handed_form_is_handed_by_a_reader() -> None:
     assert handed == {dbeaver.RULE, pgadmin.RULE, sqltools.RULE}
 
 
-def test_a_handed_form_has_no_pattern_or_examples(tmp_path) -> None:
+def test_a_handed_form_has_no_pattern_or_examples(tmp_path: Path) -> None:
     (tmp_path / "h.yml").write_text(
         "id: pg.tool.1\nname: x\ndescription: x\nseverity: high\nhanded: true\n"
         "pattern: 'x'\n")

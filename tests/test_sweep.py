@@ -253,8 +253,8 @@ def test_sweep_finds_every_planted_leak_and_no_decoy(
     found, stats = scan_items(scanner, source.iter_items())
     found = source.attribute(found)
     got = sorted(
-        (source.user_of(f) or "(system)", str(Path(f.provenance.path).relative_to(root)), f.line,
-         f.secret)
+        (source.user_of(f) or "(system)", str(Path(f.provenance.path or "").relative_to(root)),
+         f.line, f.secret)
         for f in found
         if f.severity > Severity.INFO  # decoys (placeholder words) are kept at info
     )
@@ -381,7 +381,7 @@ def test_sweep_histories_with_the_history_readers(scanner: Scanner, tmp_path: Pa
           "ConsoleHost_history.txt", f"dir\npsql \"postgresql://d:{p4}@h4.corp.net/db\"\n")
     source = SweepSource(tmp_path, ScanOptions(path=str(tmp_path)))
     found, _ = scan_items(scanner, source.iter_items())
-    got = sorted((source.user_of(f), Path(f.provenance.path).name, f.line, f.secret)
+    got = sorted((source.user_of(f), Path(f.provenance.path or "").name, f.line, f.secret)
                  for f in found)
     assert got == sorted([
         ("alice", ".bash_history", 3, p1), ("alice", ".zsh_history", 1, p2),

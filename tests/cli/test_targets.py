@@ -25,7 +25,8 @@ def leak(repo: GitRepo, password: str, user: str = "app") -> str:
 def plan(*args: str) -> dict[str, Any]:
     proc = run_cli("report", "--format", "json", *args)
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    doc: dict[str, Any] = json.loads(proc.stdout)
+    return doc
 
 
 def places(doc: dict[str, Any]) -> list[tuple[str, str, str, int]]:

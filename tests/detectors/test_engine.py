@@ -25,7 +25,9 @@ def _naive_hits(keywords: tuple[bytes, ...], data: bytes) -> list[tuple[int, int
 
 @settings(max_examples=150, deadline=None)
 @given(st.data())
-def test_the_locator_finds_every_keyword_occurrence(all_signatures: list[Signature], data) -> None:
+def test_the_locator_finds_every_keyword_occurrence(
+    all_signatures: list[Signature], data: st.DataObject
+) -> None:
     """Hyperscan and the find fallback give what a find per keyword gives, case-insensitive."""
     plan = SignatureDetector(all_signatures).plan("file")
     pieces = [*plan.keywords, *(kw.upper() for kw in plan.keywords[:10]),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,7 @@ def test_only_the_newest_entries_stay(tmp_path: Path) -> None:
     lambda raw: b"not a cache at all",
     lambda raw: b"",
 ])
-def test_a_damaged_entry_is_ignored_and_rebuilt(damage) -> None:
+def test_a_damaged_entry_is_ignored_and_rebuilt(damage: Callable[[bytes], bytes]) -> None:
     fresh = signatures.load()
     (entry,) = _entries()
     entry.write_bytes(damage(entry.read_bytes()))

@@ -15,6 +15,7 @@ import pytest
 from conftest import REPO_ROOT, run_cli
 from test_audit import KEY, audit_json, make_fleet
 
+from pgsweep.core.models import GitProvenance
 from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE
 from pgsweep.fleet.audit import AuditRequest, make_tasks, run_audit
 from pgsweep.fleet.dask_cluster import DaskExecutor
@@ -27,9 +28,12 @@ from pgsweep.store import Store
 SETTINGS = ScanSettings(max_blob_size=DEFAULT_MAX_BLOB_SIZE)
 
 
-def _places(store: Store) -> list[tuple[str, str, str | None, str, int, str]]:
-    return sorted((f.credential, f.provenance.repo, f.user, f.provenance.path, f.line,  # type: ignore[union-attr]
-                   f.secret) for f in store.findings())
+def _places(store: Store) -> list[tuple[str, str, str | None, str | None, int, str]]:
+    out: list[tuple[str, str, str | None, str | None, int, str]] = []
+    for f in store.findings():
+        assert isinstance(f.provenance, GitProvenance)  # an audit reads repositories
+        out.append((f.credential, f.provenance.repo, f.user, f.provenance.path, f.line, f.secret))
+    return sorted(out)
 
 
 def test_a_local_cluster_finds_what_local_processes_find(tmp_path: Path, password: str) -> None:
@@ -108,13 +112,15 @@ def test_audit_on_a_dask_scheduler_gives_the_local_credentials(
                        "--store", str(tmp_path / store), *extra, env={"PGSWEEP_STORE_KEY": KEY})
         assert done.returncode == 1, done.stderr
         assert password not in done.stdout + done.stderr
-        return json.loads(done.stdout)
+        doc: dict[str, Any] = json.loads(done.stdout)
+        return doc
 
     # A real scheduler on a TCP port; its two workers are threads of this process (the
     # test above runs worker processes).
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None, scheduler_port=0,
-                                  protocol="tcp") as cluster:
+    # (distributed's LocalCluster has no annotations)
+    with distributed.LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+            scheduler_port=0, protocol="tcp") as cluster:
         on_dask = audit("dask.db", "--executor", "dask", "--scheduler", cluster.scheduler_address)
     local = audit("local.db", "--jobs", "2", "--executor", "local")
     assert sorted(c["id"] for c in on_dask["credentials"]) == sorted(

@@ -24,7 +24,7 @@ from pgsweep.core.models import (
 )
 from pgsweep.parsers import dsn, uri
 from pgsweep.parsers.interface import ParseError
-from pgsweep.verify.targets import sslmode_of as verify_sslmode
+from pgsweep.parsers.sslmode import sslmode_of as verify_sslmode
 
 
 @pytest.mark.parametrize(

@@ -116,7 +116,9 @@ _port = st.integers(1, 65535).map(str)
 
 
 def _build(user: str, password: str, host: str, port: str, db: str) -> str:
-    enc = lambda s: quote(s, safe="")  # noqa: E731 - percent-encode everything reserved
+    def enc(s: str) -> str:
+        return quote(s, safe="")  # percent-encode everything reserved
+
     return f"postgresql://{enc(user)}:{enc(password)}@{host}:{port}/{enc(db)}"
 
 

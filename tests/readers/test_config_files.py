@@ -14,6 +14,9 @@ from pgsweep.findings.pipeline import Scanner
 from pgsweep.parsers.pgpass import split_fields
 from pgsweep.readers import registry
 from pgsweep.readers.interface import FileInfo
+from pgsweep.readers.logs_and_histories import LOG_AND_HISTORY_READERS
+from pgsweep.readers.mail import MAIL_READER
+from pgsweep.readers.text import TEXT_READER
 
 
 @pytest.fixture(scope="module")
@@ -308,9 +311,9 @@ def test_primary_conninfo_in_postgresql_auto_conf(scanner: Scanner) -> None:
 def test_registry_order_and_choice() -> None:
     readers = registry.READERS
     assert len({r.name for r in readers}) == len(readers)  # names are persisted in provenance
-    assert readers[-1] is registry.TEXT_READER
-    logs = registry.LOG_AND_HISTORY_READERS
-    assert readers[0] is registry.MAIL_READER  # claims only a mail header block
+    assert readers[-1] is TEXT_READER
+    logs = LOG_AND_HISTORY_READERS
+    assert readers[0] is MAIL_READER  # claims only a mail header block
     assert readers[1 : len(logs) + 1] == tuple(logs)
 
     def chosen(name: str, head: bytes = b"") -> str:

@@ -12,7 +12,7 @@ from pgsweep.jobs.report import build_report
 from pgsweep.reporters.csv import COLUMNS, CsvReporter
 
 
-def _rows(result, reveal: bool = False) -> list[dict[str, str]]:
+def _rows(result: ScanResult, reveal: bool = False) -> list[dict[str, str]]:
     out = io.StringIO()
     CsvReporter().render(
         build_report(result, now=utc_now(), reveal=reveal), out

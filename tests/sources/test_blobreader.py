@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -52,4 +52,5 @@ def test_consumer_may_stop_early(repo: GitRepo) -> None:
     reader = BlobReader(str(repo.root / ".git"), max_size=1000, read_ahead=1)
     it = reader.iter_blobs([ref] * 500)
     assert next(it).data == b"small\n"
+    assert isinstance(it, Generator)
     it.close()  # the reading thread and git stop; nothing hangs

@@ -7,7 +7,7 @@ from conftest import make_password
 from pgserver import PgServer
 
 from pgsweep.core.models import CredentialId, SecretKind
-from pgsweep.verify.interface import Status, Target
+from pgsweep.verify.interface import DetailValue, Status, Target, VerificationResult
 from pgsweep.verify.live import (
     Endpoint,
     LiveVerifier,
@@ -40,7 +40,7 @@ def internal() -> LiveVerifier:
     return LiveVerifier(allow_internal=True, min_interval=0.01)
 
 
-def summary(r) -> tuple[str | None, Status, str | None, bool | None]:
+def summary(r: VerificationResult) -> tuple[str | None, Status, DetailValue, DetailValue]:
     return (r.user, r.status, r.detail.get("sqlstate"), r.detail.get("tls"))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -63,7 +64,7 @@ SERVER_CASES = [
 
 @pytest.mark.parametrize("make", [c[1] for c in SERVER_CASES], ids=[c[0] for c in SERVER_CASES])
 def test_matches_the_servers_own_saslprep(
-    pg_server: PgServer, make, request: pytest.FixtureRequest
+    pg_server: PgServer, make: Callable[[str], str], request: pytest.FixtureRequest
 ) -> None:
     """The server hashed the password with its saslprep.c; ours gives the same bytes."""
     name = "sp_" + request.node.callspec.id.replace("-", "_")

@@ -442,8 +442,7 @@ class UserSummary:
 
 @dataclass(frozen=True)
 class RepositorySummary:
-    """One repository's share of an audit: its findings and credentials, or why it was
-    skipped."""
+    """One repository's share of an audit: its findings and credentials, or why it failed."""
 
     repository: str  # an absolute path, or a URL without credentials
     findings: int = 0

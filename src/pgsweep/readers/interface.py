@@ -6,12 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Protocol
 
-from pgsweep.core.errors import PgsweepError
 from pgsweep.core.models import Chunk, Provenance, Skipped
-
-
-class ReaderError(PgsweepError):
-    """Raised only for programming errors; bad input becomes a Skipped record."""
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,6 @@ class RemoteUrl:
     display: str = ""
     secrets: tuple[str, ...] = ()  # userinfo parts to scrub from git's messages
 
-    @property
-    def is_local_file(self) -> bool:
-        return self.display.startswith("file://")
-
 
 def is_remote(entry: str) -> bool:
     """Whether `entry` names a repository by URL (any scheme pgsweep mirrors, or scp-like
