@@ -103,6 +103,13 @@ def test_enclosing_code_quote_ends_the_dsn() -> None:
     assert dsn.enclosed(text, m.start(), m.end()) == "host=h user=u password=pw"
 
 
+def test_guc_escapes() -> None:
+    """GUC_scanstr: at most three octal digits, the C escapes, `''`; a line ends the value."""
+    text = "x = '\\1014\\n\\q it''s' # c\n"
+    assert dsn.guc_unescape(text, 5) == "A4\nq it's"
+    assert dsn.guc_unescape("'abc\ndef'", 1) == "abc"
+
+
 def test_guc_string_is_unescaped_first() -> None:
     text = r"primary_conninfo = 'user=rep password=''a\\''b'' host=h'  # standby"  # pgsweep:ignore
     m = dsn.LOCATE.search(text)

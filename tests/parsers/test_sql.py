@@ -24,6 +24,7 @@ ROLE = re.compile(
         ("E'a\\\\b'", "a\\b"),
         ("E'tab\\there'", "tab\there"),
         ("E'\\x41\\101\\u00e9'", "AAé"),
+        ("E'\\x414\\1014\\xg'", "A4A4xg"),  # at most two hex and three octal digits
         ("e'q''q'", "q'q"),
     ],
 )

@@ -13,6 +13,7 @@ from pgsweep.core.models import Chunk, Finding, HistoryProvenance, ScanStats, Sk
 from pgsweep.detectors.signatures import Signature
 from pgsweep.findings.fingerprint import redact
 from pgsweep.findings.pipeline import Scanner
+from pgsweep.readers import registry
 from pgsweep.readers.interface import FileInfo, Reader
 from pgsweep.readers.logs_and_histories import LOG_AND_HISTORY_READERS, reader_for
 from pgsweep.readers.shell_history import fish_unescape, shell_of, unmetafy
@@ -282,3 +283,10 @@ def test_pgpassword_in_histories(scanner: Scanner, tmp_path: Path) -> None:
     [f] = scanner.scan_chunk(chunk, ScanStats())
     assert (f.line, f.secret == pw + "\\b:c", history_of(f).timestamp) == (
         2, True, "2024-05-30T14:30:00+00:00")
+
+
+@pytest.mark.parametrize(
+    "name", [".zsh_history", "fish_history", "ConsoleHost_history.txt", ".bash_history"])
+def test_a_binary_file_with_a_history_name_is_left_to_the_plain_text_reader(name: str) -> None:
+    head = bytes(range(256)) * 4
+    assert registry.select_reader(FileInfo(path=f"/home/u/{name}", name=name), head).name == "text"

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import uri
+from pgsweep.parsers.escapes import OCTAL, digit_run
 from pgsweep.parsers.interface import ParseError
 
 # libpq's keywords (PQconndefaults, libpq 15/16/17); an unknown key makes libpq refuse the string.
@@ -86,33 +87,26 @@ def _read_name(text: str, i: int) -> tuple[str, int]:
 
 def _read_quoted(text: str, i: int) -> tuple[str | None, int]:
     """A single-quoted value's body from `i` (after the quote) and the index after its
-    closing quote; None when the quote is never closed. A backslash takes the next
-    character as it is."""
-    value: list[str] = []
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "'":
-            return "".join(value), i + 1
-        if ch == "\\":
-            i += 1
-            if i >= n:
-                break
-            ch = text[i]
-        value.append(ch)
-        i += 1
-    return None, i
+    closing quote; None when the quote is never closed."""
+    value, i, closed = _read_escaped(text, i, "'")
+    return (value if closed else None), i
 
 
 def _read_bare(text: str, i: int) -> tuple[str, int]:
-    """An unquoted value up to white space (consumed) with backslash escapes, and the index
-    after it."""
+    """An unquoted value up to white space (consumed), and the index after it."""
+    value, i, _ = _read_escaped(text, i, _SPACE)
+    return value, i
+
+
+def _read_escaped(text: str, i: int, stop: str) -> tuple[str, int, bool]:
+    """Characters from `i` up to one in `stop`, a backslash taking the next character as it
+    is: the value, the index after the stop character, and whether one was found."""
     value: list[str] = []
     n = len(text)
     while i < n:
         ch = text[i]
-        if ch in _SPACE:
-            return "".join(value), i + 1
+        if ch in stop:
+            return "".join(value), i + 1, True
         if ch == "\\":
             i += 1
             if i >= n:
@@ -120,7 +114,7 @@ def _read_bare(text: str, i: int) -> tuple[str, int]:
             ch = text[i]
         value.append(ch)
         i += 1
-    return "".join(value), i
+    return "".join(value), i, False
 
 
 def quote(value: str) -> str:
@@ -185,10 +179,8 @@ def guc_unescape(text: str, start: int) -> str:
         ch = text[i]
         if ch == "\\" and i + 1 < n:
             nxt = text[i + 1]
-            if nxt in "01234567":
-                j = i + 1
-                while j < min(n, i + 4) and text[j] in "01234567":
-                    j += 1
+            if nxt in OCTAL:
+                j = digit_run(text, i + 1, OCTAL, 3)
                 out.append(chr(int(text[i + 1 : j], 8)))
                 i = j
                 continue

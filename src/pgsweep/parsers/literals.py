@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from pgsweep.parsers.escapes import HEX
+
 _SIMPLE = {
     "n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
     "e": "\x1b", "s": " ",
@@ -44,14 +46,14 @@ def unescape(body: str) -> str:
         if nxt == "u" and body[i + 2 : i + 3] == "{":
             end = body.find("}", i + 3)
             digits = body[i + 3 : end] if end > 0 else ""
-            if 0 < len(digits) <= 6 and all(c in "0123456789abcdefABCDEF" for c in digits):
+            if 0 < len(digits) <= 6 and all(c in HEX for c in digits):
                 out.append(_chr(int(digits, 16)))
                 i = end + 1
                 continue
         if nxt in _HEX:
             width = _HEX[nxt]
             digits = body[i + 2 : i + 2 + width]
-            if len(digits) == width and all(c in "0123456789abcdefABCDEF" for c in digits):
+            if len(digits) == width and all(c in HEX for c in digits):
                 out.append(_chr(int(digits, 16)))
                 i += 2 + width
                 continue

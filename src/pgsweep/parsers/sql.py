@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential, SecretKind
+from pgsweep.parsers.escapes import HEX, OCTAL, digit_run
 
 SCRAM_RE = re.compile(
     r"SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]{43}=):([A-Za-z0-9+/]{43}=)"
@@ -35,22 +36,18 @@ def _unescape_e(body: str) -> str:
             i += 2
         elif ch == "\\" and i + 1 < n:
             nxt = body[i + 1]
-            if nxt in "01234567":
-                j = i + 1
-                while j < min(n, i + 4) and body[j] in "01234567":
-                    j += 1
+            if nxt in OCTAL:
+                j = digit_run(body, i + 1, OCTAL, 3)
                 out.append(chr(int(body[i + 1 : j], 8) & 0xFF))
                 i = j
-            elif nxt == "x" and i + 2 < n and body[i + 2] in "0123456789abcdefABCDEF":
-                j = i + 2
-                while j < min(n, i + 4) and body[j] in "0123456789abcdefABCDEF":
-                    j += 1
+            elif nxt == "x" and i + 2 < n and body[i + 2] in HEX:
+                j = digit_run(body, i + 2, HEX, 2)
                 out.append(chr(int(body[i + 2 : j], 16)))
                 i = j
             elif nxt in "uU":
                 width = 4 if nxt == "u" else 8
                 digits = body[i + 2 : i + 2 + width]
-                if len(digits) == width and all(c in "0123456789abcdefABCDEF" for c in digits):
+                if len(digits) == width and all(c in HEX for c in digits):
                     out.append(chr(int(digits, 16)))
                     i += 2 + width
                 else:

@@ -48,6 +48,38 @@ def _path(info: FileInfo) -> str:
     return "/".join(p for p in (info.path, info.member or "") if p).replace("\\", "/")
 
 
+class _HistoryReader:
+    """What every history reader shares: a binary head is not its format (the plain-text
+    reader decides), a binary file is a counted skip, and the entries `_entries` reads
+    become chunks, one per timestamp."""
+
+    name = ""
+    label = ""  # the format, in a skip's reason
+
+    def matches(self, info: FileInfo, head: bytes) -> bool:
+        return not looks_binary(head, allow_nul=True) and self._is_mine(info, head)
+
+    def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
+        skip = skipped_if_binary(info, data, self.label, allow_nul=True)
+        if skip:
+            yield skip
+            return
+        yield from _chunks(info, self._shell(info), self._entries(data))
+
+    def _is_mine(self, info: FileInfo, head: bytes) -> bool:
+        raise NotImplementedError
+
+    def _shell(self, info: FileInfo) -> str:
+        raise NotImplementedError
+
+    def _entries(self, data: bytes) -> Iterator[Item]:
+        raise NotImplementedError
+
+
+def _text(data: bytes) -> str:
+    return decode_text(data.replace(b"\x00", b""))
+
+
 # --------------------------------------------------------------------------- zsh
 _ZSH_NAMES = frozenset({".zsh_history", "zsh_history", ".zhistory", ".histfile"})
 _ZSH_EXT_RE = re.compile(r": (\d+):(\d+);")
@@ -72,14 +104,13 @@ def unmetafy(raw: bytes) -> bytes:
     return bytes(out)
 
 
-class ZshHistoryReader:
+class ZshHistoryReader(_HistoryReader):
     """zsh `$HISTFILE`: plain or EXTENDED_HISTORY lines, `\\`-newline continuations."""
 
     name = "zsh-history"
+    label = "zsh history"
 
-    def matches(self, info: FileInfo, head: bytes) -> bool:
-        if looks_binary(head, allow_nul=True):
-            return False  # not this format: the plain-text reader decides
+    def _is_mine(self, info: FileInfo, head: bytes) -> bool:
         name = _base(info)
         if name in _ZSH_NAMES or name.startswith(".zsh_history"):
             return True
@@ -87,14 +118,10 @@ class ZshHistoryReader:
             return True
         return _ZSH_HEAD_RE.match(head) is not None
 
-    def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
-        skip = skipped_if_binary(info, data, "zsh history", allow_nul=True)
-        if skip:
-            yield skip
-            return
-        yield from _chunks(info, "zsh", self._items(data))
+    def _shell(self, info: FileInfo) -> str:
+        return "zsh"
 
-    def _items(self, data: bytes) -> Iterator[Item]:
+    def _entries(self, data: bytes) -> Iterator[Item]:
         ts: str | None = None
         continued = False
         for n, raw in enumerate(split_byte_lines(data), 1):
@@ -123,30 +150,25 @@ def fish_unescape(value: str) -> str:
     return _FISH_ESCAPE_RE.sub(lambda m: "\\" if m.group(1) == "\\" else "\n", value)
 
 
-class FishHistoryReader:
+class FishHistoryReader(_HistoryReader):
     """fish_history: `- cmd: …` entries with `  when: <epoch>` and optional `  paths:`."""
 
     name = "fish-history"
+    label = "fish history"
 
-    def matches(self, info: FileInfo, head: bytes) -> bool:
-        if looks_binary(head, allow_nul=True):
-            return False  # not this format: the plain-text reader decides
+    def _is_mine(self, info: FileInfo, head: bytes) -> bool:
         name = _base(info)
         if name == "fish_history" or (name.endswith("_history") and "/fish/" in _path(info)):
             return True
         return head.lstrip(b"\xef\xbb\xbf").startswith(b"- cmd: ")
 
-    def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
-        skip = skipped_if_binary(info, data, "fish history", allow_nul=True)
-        if skip:
-            yield skip
-            return
-        yield from _chunks(info, "fish", self._items(decode_text(data.replace(b"\x00", b""))))
+    def _shell(self, info: FileInfo) -> str:
+        return "fish"
 
-    def _items(self, text: str) -> Iterator[Item]:
+    def _entries(self, data: bytes) -> Iterator[Item]:
         entry: tuple[str, int] | None = None
         ts: str | None = None
-        for n, line in enumerate(iter_lines(text), 1):
+        for n, line in enumerate(iter_lines(_text(data)), 1):
             line = line.rstrip("\r")
             if line.startswith("- cmd:"):
                 if entry is not None:
@@ -163,28 +185,23 @@ class FishHistoryReader:
 
 
 # --------------------------------------------------------------------------- PowerShell
-class PowerShellHistoryReader:
+class PowerShellHistoryReader(_HistoryReader):
     """PSReadLine `ConsoleHost_history.txt` (and `<host>_history.txt`): backtick continuations."""
 
     name = "powershell-history"
+    label = "PowerShell history"
 
-    def matches(self, info: FileInfo, head: bytes) -> bool:
-        if looks_binary(head, allow_nul=True):
-            return False  # not this format: the plain-text reader decides
+    def _is_mine(self, info: FileInfo, head: bytes) -> bool:
         name = _base(info).lower()
         return name == "consolehost_history.txt" or (
             name.endswith("_history.txt") and "/psreadline/" in _path(info).lower()
         )
 
-    def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
-        skip = skipped_if_binary(info, data, "PowerShell history", allow_nul=True)
-        if skip:
-            yield skip
-            return
-        yield from _chunks(info, "powershell", self._items(decode_text(data.replace(b"\x00", b""))))
+    def _shell(self, info: FileInfo) -> str:
+        return "powershell"
 
-    def _items(self, text: str) -> Iterator[Item]:
-        for n, line in enumerate(iter_lines(text), 1):
+    def _entries(self, data: bytes) -> Iterator[Item]:
+        for n, line in enumerate(iter_lines(_text(data)), 1):
             line = line.rstrip("\r")
             line = line.removesuffix("`")
             yield None, line, n
@@ -208,7 +225,7 @@ def shell_of(name: str) -> str:
     return m.group(1).lower() if m else "sh"
 
 
-class BashHistoryReader:
+class BashHistoryReader(_HistoryReader):
     """bash (`#<epoch>` lines, lithist multi-line entries) and any one-command-per-line history.
 
     Also takes history files of other line-based tools by name (`.python_history`,
@@ -216,10 +233,9 @@ class BashHistoryReader:
     """
 
     name = "bash-history"
+    label = "shell history"
 
-    def matches(self, info: FileInfo, head: bytes) -> bool:
-        if looks_binary(head, allow_nul=True):
-            return False  # not this format: the plain-text reader decides
+    def _is_mine(self, info: FileInfo, head: bytes) -> bool:
         name = _base(info)
         if name.startswith(".bash_history") or name in _SH_SHELLS:
             return True
@@ -227,21 +243,15 @@ class BashHistoryReader:
             return True
         return _BASH_HEAD_RE.match(head) is not None
 
-    def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
-        skip = skipped_if_binary(info, data, "shell history", allow_nul=True)
-        if skip:
-            yield skip
-            return
-        shell = shell_of(_base(info))
-        if data.startswith(LIBEDIT_HEADER):
-            items: Iterator[Item] = ((None, t, n) for t, n in iter_history_lines(data))
-            yield from _chunks(info, shell, items)
-            return
-        yield from _chunks(info, shell, self._items(decode_text(data.replace(b"\x00", b""))))
+    def _shell(self, info: FileInfo) -> str:
+        return shell_of(_base(info))
 
-    def _items(self, text: str) -> Iterator[Item]:
+    def _entries(self, data: bytes) -> Iterator[Item]:
+        if data.startswith(LIBEDIT_HEADER):
+            yield from ((None, t, n) for t, n in iter_history_lines(data))
+            return
         ts: str | None = None
-        for n, line in enumerate(iter_lines(text), 1):
+        for n, line in enumerate(iter_lines(_text(data)), 1):
             line = line.rstrip("\r")
             if line.startswith("#"):
                 m = _BASH_TS_DIGITS_RE.fullmatch(line, 1)
