@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import uri
-from pgsweep.parsers.escapes import OCTAL, digit_run
+from pgsweep.parsers.escapes import OCTAL, digit_run, doubled_quote_body
 from pgsweep.parsers.interface import ParseError
 
 # libpq's keywords (PQconndefaults, libpq 15/16/17); an unknown key makes libpq refuse the string.
@@ -173,29 +173,17 @@ def guc_unescape(text: str, start: int) -> str:
     GUC_scanstr rules: `''` is a quote; backslash-x is x, except \b \f \n \r \t and octal.
     ALTER SYSTEM writes postgresql.auto.conf by doubling quotes and backslashes.
     """
-    out: list[str] = []
-    i, n = start, len(text)
-    while i < n and text[i] != "\n":
-        ch = text[i]
-        if ch == "\\" and i + 1 < n:
-            nxt = text[i + 1]
-            if nxt in OCTAL:
-                j = digit_run(text, i + 1, OCTAL, 3)
-                out.append(chr(int(text[i + 1 : j], 8)))
-                i = j
-                continue
-            out.append(_GUC_ESCAPES.get(nxt, nxt))
-            i += 2
-            continue
-        if ch == "'":
-            if text[i + 1 : i + 2] == "'":
-                out.append("'")
-                i += 2
-                continue
-            break
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    return doubled_quote_body(text, start, "'", escape=_guc_escape, ends="\n")[0]
+
+
+def _guc_escape(text: str, i: int) -> tuple[str, int] | None:
+    if i + 1 >= len(text):
+        return None
+    nxt = text[i + 1]
+    if nxt in OCTAL:
+        j = digit_run(text, i + 1, OCTAL, 3)
+        return chr(int(text[i + 1 : j], 8)), j
+    return _GUC_ESCAPES.get(nxt, nxt), i + 2
 
 
 def enclosed(text: str, start: int, end: int) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from pgsweep.parsers.escapes import HEX
+from pgsweep.parsers.escapes import HEX, doubled_quote_body
 
 _SIMPLE = {
     "n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
@@ -68,6 +68,12 @@ def unescape(body: str) -> str:
     return "".join(out)
 
 
+def _quote_or_backslash(text: str, i: int) -> tuple[str, int] | None:
+    """Single-quoted strings of Ruby, PHP and shells: only `\\'` and `\\\\` are escapes."""
+    nxt = text[i + 1 : i + 2]
+    return (nxt, i + 2) if nxt in ("'", "\\") else None
+
+
 def _chr(code: int) -> str:
     try:
         return chr(code)
@@ -99,18 +105,8 @@ def decode(raw: str, lang: str = "") -> str | None:
     quote = m.group("quote")
     start = m.end()
     if "@" in prefix:  # C# verbatim: "" is a quote, no escapes
-        out: list[str] = []
-        i = start
-        while i < len(s):
-            if s[i] == '"':
-                if s[i + 1 : i + 2] == '"':
-                    out.append('"')
-                    i += 2
-                    continue
-                return "".join(out)
-            out.append(s[i])
-            i += 1
-        return None
+        verbatim, closed = doubled_quote_body(s, start, '"')
+        return verbatim if closed else None
     if "r" in prefix:
         return _body(s, start, quote, escapes=False)
     if quote == "`":
@@ -119,22 +115,7 @@ def decode(raw: str, lang: str = "") -> str | None:
         return None if body is None else unescape(body) if js else body
     if quote == "'" and lang not in ("python", "js"):
         # Ruby, PHP, shell, YAML-ish single quotes: only \' and \\ (and YAML's '')
-        out2: list[str] = []
-        i = start
-        while i < len(s):
-            ch = s[i]
-            if ch == "\\" and s[i + 1 : i + 2] in ("'", "\\"):
-                out2.append(s[i + 1])
-                i += 2
-                continue
-            if ch == "'":
-                if s[i + 1 : i + 2] == "'":
-                    out2.append("'")
-                    i += 2
-                    continue
-                return "".join(out2)
-            out2.append(ch)
-            i += 1
-        return None
+        single, closed = doubled_quote_body(s, start, "'", escape=_quote_or_backslash)
+        return single if closed else None
     body = _body(s, start, quote, escapes=True)
     return None if body is None else unescape(body)

@@ -39,7 +39,7 @@ class _Origin:
         i = self.info
         return CiLogProvenance(
             path=i.path, system=self.system, member=i.member, job=job, step=step,
-            timestamp=timestamp, user=i.user, owner=i.owner, mode=i.mode, mtime=i.mtime,
+            timestamp=timestamp, **i.facts(),
         )
 
 

@@ -165,9 +165,8 @@ class ContainerImage:
         if not isinstance(doc, dict):
             yield Skipped(f"{where}!{image.config}", "image: config is not JSON")
             return
-        base = ImageProvenance(path=info.path, image=image.name, layer=None,
-                               member=None, user=info.user, owner=info.owner,
-                               mode=info.mode, mtime=info.mtime)
+        base = ImageProvenance(path=info.path, image=image.name, layer=None, member=None,
+                               **info.facts())
         cfg = _dict(doc.get("config"))
         for key in ("Env", "Cmd", "Entrypoint"):
             value = cfg.get(key)
@@ -206,8 +205,7 @@ class ContainerImage:
                      where: str) -> Iterator[ReadItem]:
         layer = layer_name(path)
         base = ImageProvenance(path=info.path, image=image.name, layer=layer, step=step,
-                               user=info.user, owner=info.owner, mode=info.mode,
-                               mtime=info.mtime)
+                               **info.facts())
         here = _Deletions()
         links = 0
         try:

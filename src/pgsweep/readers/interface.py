@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, Protocol
+from typing import IO, Protocol, TypedDict
 
 from pgsweep.core.models import Chunk, Provenance, Skipped
 
@@ -20,6 +20,19 @@ class FileInfo:
     owner: str | None = None
     mode: str | None = None
     mtime: str | None = None
+
+    def facts(self) -> Facts:
+        """What every provenance read from this file records about it (`FileFacts`)."""
+        return Facts(user=self.user, owner=self.owner, mode=self.mode, mtime=self.mtime)
+
+
+class Facts(TypedDict):
+    """The keyword arguments of `core.models.FileFacts`, taken from a `FileInfo`."""
+
+    user: str | None
+    owner: str | None
+    mode: str | None
+    mtime: str | None
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,7 @@ def _message_items(info: FileInfo, raw: bytes, place: str | None,
     base = MailProvenance(
         path=info.path, sender=_header(msg, "From"), timestamp=_utc(_header(msg, "Date")),
         subject=_header(msg, "Subject"), message_id=_header(msg, "Message-ID"),
-        member=member, user=info.user, owner=info.owner, mode=info.mode, mtime=info.mtime,
+        member=member, **info.facts(),
     )
     where = f"{info.path}!{member}" if member else info.path
     for n, part in enumerate(msg.walk(), 1):

@@ -32,30 +32,13 @@ def file_provenance(
     section: str | None = None,
     risk_flags: tuple[str, ...] | None = None,
 ) -> FileProvenance:
-    return FileProvenance(
-        path=info.path,
-        reader=reader,
-        member=info.member,
-        user=info.user,
-        owner=info.owner,
-        mode=info.mode,
-        mtime=info.mtime,
-        section=section,
-        risk_flags=risk_flags,
-    )
+    return FileProvenance(path=info.path, reader=reader, member=info.member, section=section,
+                          risk_flags=risk_flags, **info.facts())
 
 
 def desktop_provenance(info: FileInfo, tool: str, connection: str | None) -> DesktopProvenance:
-    return DesktopProvenance(
-        path=info.path,
-        tool=tool,
-        connection=connection,
-        user=info.user,
-        owner=info.owner,
-        mode=info.mode,
-        mtime=info.mtime,
-        member=info.member,
-    )
+    return DesktopProvenance(path=info.path, tool=tool, connection=connection,
+                             member=info.member, **info.facts())
 
 
 @dataclass

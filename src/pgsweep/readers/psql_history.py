@@ -88,8 +88,6 @@ class PsqlHistoryReader:
             yield skip
             return
         provenance = HistoryProvenance(
-            path=info.path, shell="psql", user=info.user, owner=info.owner, mode=info.mode,
-            mtime=info.mtime, member=info.member,
-        )
+            path=info.path, shell="psql", member=info.member, **info.facts())
         items = ((None, text, n) for text, n in iter_history_lines(data))
         yield from iter_grouped(items, lambda _key: provenance)

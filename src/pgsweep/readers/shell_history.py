@@ -30,10 +30,8 @@ class _Origin:
 
     def provenance(self, timestamp: str | None) -> HistoryProvenance:
         i = self.info
-        return HistoryProvenance(
-            path=i.path, shell=self.shell, timestamp=timestamp, user=i.user, owner=i.owner,
-            mode=i.mode, mtime=i.mtime, member=i.member,
-        )
+        return HistoryProvenance(path=i.path, shell=self.shell, timestamp=timestamp,
+                                 member=i.member, **i.facts())
 
 
 def _chunks(info: FileInfo, shell: str, items: Iterator[Item]) -> Iterator[Chunk]:
