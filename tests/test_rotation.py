@@ -8,14 +8,8 @@ import pytest
 from conftest import make_password
 from plan_fixtures import NOW, Triage, Verification, ci, config, finding, git, grouped, history
 
-from pgsweep.assess.rotation import (
-    CredentialPlan,
-    Plan,
-    Section,
-    build_plan,
-    quote_ident,
-    quote_literal,
-)
+from pgsweep.assess.plan import CredentialPlan, Plan, Section
+from pgsweep.assess.rotation import build_plan, quote_ident, quote_literal
 from pgsweep.core.models import Finding
 
 RDS = "prod.c9akciq32.eu-west-1.rds.amazonaws.com"

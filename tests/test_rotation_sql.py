@@ -8,7 +8,8 @@ import pytest
 from conftest import make_password
 from plan_fixtures import NOW, finding, git, grouped
 
-from pgsweep.assess.rotation import Section, build_plan, quote_ident
+from pgsweep.assess.plan import Section
+from pgsweep.assess.rotation import build_plan, quote_ident
 
 # Statements that change the shared test server's configuration or need an extension that
 # is not installed; everything else in the SQL and audit sections runs.

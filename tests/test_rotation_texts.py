@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from plan_fixtures import NOW, finding, git, grouped
 
+from pgsweep.assess.plan import Section
 from pgsweep.assess.risk import assess
 from pgsweep.assess.risk_factors import Channel
-from pgsweep.assess.rotation import Section, build_plan
+from pgsweep.assess.rotation import build_plan
 from pgsweep.assess.rotation_texts import RotationTextsError, parse_texts, rotation_texts
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from conftest import make_password
 from filescan import scan_items, shared_scanner
 
-from pgsweep.assess.rotation import Section, build_plan
+from pgsweep.assess.plan import Section
+from pgsweep.assess.rotation import build_plan
 from pgsweep.core.models import Finding, provenance_path
 from pgsweep.core.options import ScanOptions
 from pgsweep.findings import credentials

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from pgsweep.assess.risk import utc_now
+from pgsweep.core.times import utc_now
 from pgsweep.findings.fingerprint import redact
 from pgsweep.findings.pipeline import ScanResult
 from pgsweep.jobs.report import build_report

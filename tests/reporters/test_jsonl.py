@@ -6,7 +6,7 @@ import io
 import json
 from pathlib import Path
 
-from pgsweep.assess.risk import utc_now
+from pgsweep.core.times import utc_now
 from pgsweep.findings.fingerprint import redact
 from pgsweep.findings.pipeline import ScanResult
 from pgsweep.jobs.report import build_report

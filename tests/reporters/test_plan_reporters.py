@@ -14,7 +14,8 @@ import pytest
 from conftest import make_password, run_cli
 from plan_fixtures import NOW, Verification, ci, config, finding, git, grouped, history
 
-from pgsweep.assess.rotation import Plan, build_plan
+from pgsweep.assess.plan import Plan
+from pgsweep.assess.rotation import build_plan
 from pgsweep.core.models import Finding, ScanStats
 from pgsweep.findings.pipeline import ScanResult
 from pgsweep.jobs.report import build_report

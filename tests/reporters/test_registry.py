@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from pgsweep.assess.risk import utc_now
+from pgsweep.core.times import utc_now
 from pgsweep.findings.pipeline import ScanResult
 from pgsweep.jobs.report import build_report
 from pgsweep.reporters.interface import Format

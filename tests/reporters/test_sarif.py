@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from conftest import REPO_ROOT, make_password, run_cli, scan_tree
 
-from pgsweep.assess.risk import utc_now
 from pgsweep.core.models import Severity
+from pgsweep.core.times import utc_now
 from pgsweep.findings.pipeline import ScanResult
 from pgsweep.jobs.report import build_report
 from pgsweep.reporters.sarif import (

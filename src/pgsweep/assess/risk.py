@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from pgsweep.assess.hosts import HostClass, HostInfo, classify_hosts, is_privileged_role
+from pgsweep.assess.hosts import classify_hosts, is_privileged_role
+from pgsweep.assess.plan import (
+    CRITICAL_AT,
+    HIGH_AT,
+    MEDIUM_AT,
+    CredentialRisk,
+    ReuseIssue,
+    TransportIssue,
+)
 from pgsweep.assess.risk_factors import (
     FACTORS,
     Channel,
@@ -24,75 +32,16 @@ from pgsweep.assess.risk_factors import (
 )
 from pgsweep.core.models import (
     Credential,
-    CredentialId,
     Finding,
     GitProvenance,
     SecretKind,
     Severity,
 )
+from pgsweep.core.times import parse_time
 from pgsweep.findings.credentials import provenance_time
-
-# Score thresholds: the sum of factor effects maps to a severity.
-CRITICAL_AT, HIGH_AT, MEDIUM_AT = 8, 5, 3
-
-
-@dataclass(frozen=True)
-class ReuseIssue:
-    """One password (by fingerprint) used by several credentials: different users or hosts."""
-
-    fingerprint: str
-    credentials: tuple[CredentialId, ...]
-    accounts: tuple[str, ...]  # "user@host" of each credential, in credential order
-    host_classes: tuple[HostClass, ...]
-    severity: Severity
-
-    @property
-    def spans_environments(self) -> bool:
-        return len(set(self.host_classes)) > 1
-
-
-@dataclass(frozen=True)
-class TransportIssue:
-    """A credential seen with an sslmode weaker than verify-full."""
-
-    credential: CredentialId
-    sslmode: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class CredentialRisk:
-    """A credential's severity and every factor that led to it."""
-
-    credential: CredentialId
-    severity: Severity
-    score: int
-    factors: tuple[RiskFactor, ...]
-    host: HostInfo
-    privileged: bool
-    channels: tuple[Channel, ...]
-    first_seen: str | None
-    last_seen: str | None
-    exposure_days: int | None
-    present_at_head: bool | None
-    sslmode: str | None
-    verification: str | None
-    triage: str | None
-    reused_with: tuple[CredentialId, ...] = ()
 
 
 # --------------------------------------------------------------------------- helpers
-def parse_time(text: str | None) -> datetime | None:
-    """An ISO 8601 time (a `Z` suffix and naive times are read as UTC), or None."""
-    if not text:
-        return None
-    try:
-        t = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
-
-
 def score_to_severity(score: int) -> Severity:
     if score >= CRITICAL_AT:
         return Severity.CRITICAL
@@ -253,11 +202,6 @@ def assess_all(
         for r in risks if any(f.name == "transport.weak" for f in r.factors)
     )
     return Assessment(tuple(risks), tuple(reuse), transport)
-
-
-def utc_now() -> datetime:
-    """The current time; only the CLI calls this, the core takes `now` as an argument."""
-    return datetime.now(UTC)
 
 
 def explain(credential: Credential, risk: CredentialRisk) -> str:

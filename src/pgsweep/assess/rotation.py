@@ -3,110 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
-import enum
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from pgsweep.assess.hosts import HostClass
 from pgsweep.assess.locations import Location, Scrubber, location_of
-from pgsweep.assess.plan_groups import PlanGroup
-from pgsweep.assess.risk import CredentialRisk, ReuseIssue, TransportIssue, assess_all
+from pgsweep.assess.plan import (
+    SETTLED_TRIAGE,
+    CredentialPlan,
+    CredentialRisk,
+    Plan,
+    Recommendation,
+    Section,
+)
+from pgsweep.assess.risk import assess_all
 from pgsweep.assess.risk_factors import DEAD_STATUSES, Channel, TriageLike, VerificationLike
 from pgsweep.assess.rotation_forms import matching
 from pgsweep.assess.rotation_texts import Tiers, rotation_texts
-from pgsweep.core.models import Credential, Finding, Severity, provenance_path
+from pgsweep.core.models import Credential, Finding, provenance_path
 from pgsweep.findings.places import Place, group_places
 
-PLAN_VERSION = 2
 MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1
-# Triage decisions that take a credential off the "rotate now" list.
-SETTLED_TRIAGE = frozenset({"accepted", "false-positive"})
-
-
-class Section(enum.StrEnum):
-    """The five parts of every plan, in the order a responder works through them."""
-
-    ROTATE = "rotate"
-    SQL = "sql"
-    AUDIT = "audit"
-    CLEAN = "clean"
-    PREVENT = "prevent"
-
-    @property
-    def heading(self) -> str:
-        return _SECTION_TITLES[self]
-
-
-_SECTION_TITLES = {
-    Section.ROTATE: "Rotate now",
-    Section.SQL: "SQL to run",
-    Section.AUDIT: "Audit for misuse",
-    Section.CLEAN: "Clean up the leak",
-    Section.PREVENT: "Stop it recurring",
-}
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """One concrete step. `commands` are SQL or shell lines to run as written."""
-
-    section: Section
-    order: int
-    title: str
-    detail: str
-    commands: tuple[str, ...] = ()
-    tier: int | None = None
-
-
-@dataclass(frozen=True)
-class CredentialPlan:
-    """What to do about one credential, and why it ranks where it does."""
-
-    credential: Credential
-    risk: CredentialRisk
-    locations: tuple[Location, ...]
-    steps: tuple[Recommendation, ...]
-
-    def section(self, section: Section) -> tuple[Recommendation, ...]:
-        return tuple(s for s in self.steps if s.section is section)
-
-    @property
-    def status(self) -> str:
-        """The triage status ("open" when never triaged)."""
-        return self.risk.triage or "open"
-
-    @property
-    def settled(self) -> bool:
-        """Triaged as accepted or a false positive: kept out of the "rotate now" list."""
-        return self.risk.triage in SETTLED_TRIAGE
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Every credential's plan, highest risk first (triaged as accepted or false positive
-    last), plus reuse and transport issues, and what was scanned."""
-
-    generated_at: str
-    credentials: tuple[CredentialPlan, ...]
-    reuse: tuple[ReuseIssue, ...]
-    transport: tuple[TransportIssue, ...]
-    scanned: tuple[str, ...] = ()
-    version: int = PLAN_VERSION
-    # Why the store may not hold every leak (an interrupted or incomplete last scan, no
-    # scan at all): a plan that says so is no clean bill.
-    incomplete: tuple[str, ...] = ()
-    groups: tuple[PlanGroup, ...] = ()  # with `report --group-by repository`
-
-    @property
-    def to_rotate(self) -> tuple[CredentialPlan, ...]:
-        """The credentials to rotate now: every one not triaged accepted or false positive."""
-        return tuple(p for p in self.credentials if not p.settled)
-
-    def worst(self) -> Severity | None:
-        """The highest severity among the credentials still to act on."""
-        return max((p.risk.severity for p in self.to_rotate), default=None)
 
 
 # --------------------------------------------------------------------------- quoting

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import typer
 
-from pgsweep.assess.risk import utc_now
 from pgsweep.cli import say
 from pgsweep.cli._reporting import Display, decisions, exit_for
 from pgsweep.cli.progress import repository_progress
 from pgsweep.core.models import Severity
+from pgsweep.core.times import utc_now
 from pgsweep.fleet.audit import AuditRequest, run_audit
 from pgsweep.fleet.interface import Executor, RepoResult
 from pgsweep.jobs.report import build_report

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import typer
 
-from pgsweep.assess.risk import utc_now
 from pgsweep.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, say
 from pgsweep.cli.progress import progress_reporter
 from pgsweep.core.models import Finding, Severity, UserSummary
 from pgsweep.core.options import ScanOptions
+from pgsweep.core.times import utc_now
 from pgsweep.findings.pipeline import ScanResult
 from pgsweep.jobs.report import build_report
 from pgsweep.jobs.scan import SourceOpener, run_scan

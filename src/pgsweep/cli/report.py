@@ -11,13 +11,14 @@ from typing import Annotated
 
 import typer
 
+from pgsweep.assess.plan import Plan
 from pgsweep.assess.plan_groups import by_repository
 from pgsweep.assess.risk import explain as explain_risk
-from pgsweep.assess.risk import parse_time, utc_now
-from pgsweep.assess.rotation import Plan, build_plan
+from pgsweep.assess.rotation import build_plan
 from pgsweep.cli import STORE_HELP, app, fail, say
 from pgsweep.core.display import printable
 from pgsweep.core.models import Credential, Finding
+from pgsweep.core.times import parse_time, utc_now
 from pgsweep.reporters.interface import PlanFormat
 from pgsweep.reporters.outfiles import prepare_output
 from pgsweep.store import Store, TriageState, VerificationRecord

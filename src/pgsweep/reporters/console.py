@@ -7,7 +7,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.markup import escape as markup_escape
 
-from pgsweep.assess.rotation import CredentialPlan
+from pgsweep.assess.plan import CredentialPlan
 from pgsweep.core.display import printable
 from pgsweep.core.models import (
     CiLogProvenance,

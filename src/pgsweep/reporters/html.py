@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from html import escape
 
-from pgsweep.assess.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT, parse_time, utc_now
+from pgsweep.assess.plan import CRITICAL_AT, HIGH_AT, MEDIUM_AT, CredentialPlan, Plan, Section
 from pgsweep.assess.risk_factors import Channel
-from pgsweep.assess.rotation import CredentialPlan, Plan, Section
 from pgsweep.core.display import printable, printable_lines
 from pgsweep.core.models import Severity
+from pgsweep.core.times import parse_time, utc_now
 from pgsweep.reporters.interface import PlanTextReporter
 
 

@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Protocol, TextIO
 
 from pgsweep import __version__
-from pgsweep.assess.rotation import CredentialPlan, Plan
+from pgsweep.assess.plan import CredentialPlan, Plan
 from pgsweep.core.errors import PgsweepError
 from pgsweep.core.models import (
     Credential,

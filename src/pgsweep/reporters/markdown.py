@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pgsweep.assess.risk import CRITICAL_AT, HIGH_AT, MEDIUM_AT
-from pgsweep.assess.rotation import CredentialPlan, Plan, Section
+from pgsweep.assess.plan import CRITICAL_AT, HIGH_AT, MEDIUM_AT, CredentialPlan, Plan, Section
 from pgsweep.core.display import printable, printable_lines
 from pgsweep.core.models import Severity
 from pgsweep.reporters.interface import PlanTextReporter

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from pgsweep.assess.rotation import Plan
+from pgsweep.assess.plan import Plan
 from pgsweep.reporters.interface import Format, PlanFormat, Report, ReporterError
 from pgsweep.reporters.outfiles import open_output
 from pgsweep.reporters.registry import plan_reporter_for, reporter_for

@@ -7,9 +7,8 @@ from typing import Any, TextIO
 
 from pgsweep import __version__
 from pgsweep.assess.locations import Location
-from pgsweep.assess.risk import CredentialRisk
+from pgsweep.assess.plan import CredentialPlan, CredentialRisk, Plan, Recommendation
 from pgsweep.assess.risk_factors import RiskFactor
-from pgsweep.assess.rotation import CredentialPlan, Plan, Recommendation
 from pgsweep.core.display import utf8_data
 from pgsweep.reporters.records import credential_identity
 

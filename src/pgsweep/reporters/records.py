@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from pgsweep.assess.rotation import CredentialPlan
+from pgsweep.assess.plan import CredentialPlan
 from pgsweep.core.models import Credential, Finding, GitProvenance, Severity, provenance_path
 from pgsweep.findings.credentials import provenance_time
 from pgsweep.findings.fingerprint import redact
