@@ -8,6 +8,7 @@ from pgsweep.core.models import (
     ChatProvenance,
     CiLogProvenance,
     DesktopProvenance,
+    FileFacts,
     FileProvenance,
     GitProvenance,
     HistoryProvenance,
@@ -27,6 +28,12 @@ def git_of(x: HasProvenance) -> GitProvenance:
 
 def file_of(x: HasProvenance) -> FileProvenance:
     assert isinstance(x.provenance, FileProvenance), x.provenance
+    return x.provenance
+
+
+def facts_of(x: HasProvenance) -> FileFacts:
+    """The file facts (owner, mode, mtime) any provenance read from a file carries."""
+    assert isinstance(x.provenance, FileFacts), x.provenance
     return x.provenance
 
 

@@ -122,10 +122,14 @@ def test_ctrl_c_is_one_line_exit_130_and_not_a_complete_scan(
                    env=KEY, new_session=True)
     helpers = wait_for(proc, under_way)
     if jobs != "1":
-        workers = [p for p, cmd in descendants(proc.pid) if under_way in cmd]
-        states = [ignores_sigint(p) for p in workers]
-        live = [state for state in states if state is not None]
-        assert live and all(live), states
+        # a worker may end between being listed and being read: look again until one is live
+        deadline = time.monotonic() + 60
+        live: list[bool] = []
+        while not live and proc.poll() is None and time.monotonic() < deadline:
+            workers = [p for p, cmd in descendants(proc.pid) if under_way in cmd]
+            live = [s for s in map(ignores_sigint, workers) if s is not None]
+        assert live and all(live), live
+        helpers = sorted(set(helpers) | {p for p, _ in descendants(proc.pid)})
     if send_to == "group":
         os.killpg(proc.pid, signal.SIGINT)
     else:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import make_password, run_cli
 from filescan import Row, row, scan_items, shared_scanner
-from provenances import file_of
+from provenances import facts_of
 
 from pgsweep.core.options import ScanOptions
 from pgsweep.findings.fingerprint import redact
@@ -70,7 +70,8 @@ def test_walk_skips_git_internals_excludes_and_unsafe_entries(
         f"{root / 'link-out'}: symlink out of root",
         f"{root / 'sock'}: not a regular file",
     ])
-    assert file_of(found[0]).owner and file_of(found[0]).mode and file_of(found[0]).mtime
+    facts = [facts_of(f) for f in found]
+    assert all(f.owner and f.mode and f.mtime for f in facts), facts
 
 
 def test_bad_bytes_are_scanned_or_counted_never_raised(scanner: Scanner, tmp_path: Path) -> None:
