@@ -21,7 +21,7 @@ from pgsweep.core.models import (
     Skipped,
 )
 from pgsweep.readers.interface import FileInfo, Nested, ReadItem, Tree, read_limited
-from pgsweep.readers.normalise import reader_name
+from pgsweep.readers.normalise import member_of, reader_name
 
 _OPAQUE = ".wh..wh..opq"
 _REF_NAMES = ("io.containerd.image.name", "org.opencontainers.image.ref.name")
@@ -323,7 +323,7 @@ def _layer_wrap(base: ImageProvenance) -> Callable[[Provenance], Provenance]:
     def wrap(p: Provenance) -> Provenance:
         if isinstance(p, (ImageProvenance, MailProvenance, ChatProvenance)):
             return p  # an image or mailbox inside the layer: its own attribution
-        inner = getattr(p, "member", None) or ""
+        inner = member_of(p) or ""
         full = f"{base.layer}!{base.member}"
         rest = inner[inner.index(full) + len(full):] if full in inner else ""
         return replace(base, member=f"{base.member}{rest}", reader=reader_name(p))

@@ -17,7 +17,7 @@ from typing import IO
 
 from pgsweep.core.models import MailProvenance, Provenance, Skipped
 from pgsweep.readers.interface import FileInfo, Nested, ReadItem
-from pgsweep.readers.normalise import LineMappedText, reader_name
+from pgsweep.readers.normalise import LineMappedText, member_of, reader_name
 from pgsweep.readers.sniff import looks_binary
 from pgsweep.readers.text import where_of
 
@@ -197,7 +197,7 @@ def _attachment_wrap(base: MailProvenance, name: str,
     def wrap(p: Provenance) -> Provenance:
         if isinstance(p, MailProvenance):  # a message attached to this one: the inner one
             return p
-        inner = getattr(p, "member", None) or member
+        inner = member_of(p) or member
         rest = inner[len(member):] if inner.startswith(member) else ""
         return replace(base, part=f"attachment {name}{rest}", reader=reader_name(p))
 

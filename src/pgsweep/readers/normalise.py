@@ -7,13 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pgsweep.core.models import (
+    ChatProvenance,
     Chunk,
     CiLogProvenance,
     DesktopProvenance,
     FileProvenance,
+    GitProvenance,
     HandedCredential,
     HistoryProvenance,
+    ImageProvenance,
+    MailProvenance,
     ParsedCredential,
+    ProcessProvenance,
     Provenance,
     RuleId,
 )
@@ -124,5 +129,11 @@ def reader_name(p: Provenance) -> str:
         return f"{p.shell}-history"
     if isinstance(p, DesktopProvenance):
         return p.tool
-    reader = getattr(p, "reader", None)
-    return reader if isinstance(reader, str) else p.kind
+    if isinstance(p, ChatProvenance | MailProvenance | ImageProvenance) and p.reader is not None:
+        return p.reader
+    return p.kind
+
+
+def member_of(p: Provenance) -> str | None:
+    """The place inside the file a provenance names (an archive member, a message), if any."""
+    return None if isinstance(p, GitProvenance | ProcessProvenance) else p.member
