@@ -126,3 +126,16 @@ def test_scrub_text_known_answers(text: str, clean: str) -> None:
 def test_scrub_host_cuts_up_to_the_last_at() -> None:
     assert scrub_host("a@b@db.example.com", ()) == f"{MARK}@db.example.com"
     assert scrub_host("db.example.com", ()) == "db.example.com"
+
+
+def test_overlapping_secrets_are_masked_as_one_stretch() -> None:
+    # two passwords that overlap in a field: no character of either is left showing
+    first, second = "ab-cdefgh1", "cdefgh1-23456"
+    assert scrub_text("x ab-cdefgh1-23456 y", [first, second]) == f"x {MARK} y"
+    assert scrub_text("ab-cdefgh1 and cdefgh1-23456", [second, first]) == f"{MARK} and {MARK}"
+
+
+def test_a_secret_is_masked_wherever_it_recurs_and_weak_ones_nowhere() -> None:
+    secret = "Zq81-xLpe2"
+    assert scrub_text(f"{secret}/{secret}.d", [secret, "postgres"]) == f"{MARK}/{MARK}.d"
+    assert scrub_text("core-postgres.prod", [secret, "postgres"]) == "core-postgres.prod"

@@ -23,7 +23,7 @@ from pgsweep.core.models import (
 )
 from pgsweep.findings.credentials import provenance_time
 from pgsweep.findings.places import Place
-from pgsweep.findings.scrub import scrub_host, scrub_text
+from pgsweep.findings.scrub import SecretSet, scrub_host, scrub_text
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Scrubber:
     `pgsweep.findings.scrub`: a weak password that also names a host leaves the host alone)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        self.secrets = tuple({s for s in secrets if s})
+        self.secrets = SecretSet(secrets)
 
     def __call__(self, text: str) -> str:
         return scrub_text(text, self.secrets)

@@ -32,7 +32,7 @@ from pgsweep.findings.parallel import (
     peak_rss_mib,
     run_parallel,
 )
-from pgsweep.findings.scrub import scrub_finding, scrub_text
+from pgsweep.findings.scrub import SecretSet, scrub_finding, scrub_text
 from pgsweep.sources.interface import Shards, Source, SplittableSource
 
 
@@ -182,7 +182,7 @@ class Scanner:
             findings = self.scan_items(source.iter_items(), stats, progress)
         # Nothing but the secret may carry secret material from here on (pgsweep.findings.scrub).
         findings = [scrub_finding(f) for f in source.attribute(findings)]
-        secrets = {f.secret for f in findings if f.secret}
+        secrets = SecretSet(f.secret for f in findings)
         stats.warnings[:] = [scrub_text(w, secrets) for w in stats.warnings]
         stats.notices[:] = [scrub_text(n, secrets) for n in stats.notices]
         stats.findings = len(findings)

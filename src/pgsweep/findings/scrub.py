@@ -83,19 +83,57 @@ def _uri_credentials(text: str) -> str:
     return "".join(out)
 
 
-def scrub_text(text: str, secrets: Iterable[str]) -> str:
+class SecretSet:
+    """The distinctive secrets of a run, indexed by their first characters so that masking
+    them costs time linear in the text, however many secrets there are."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._by_head: dict[str, tuple[str, ...]] = {}
+        heads: dict[str, set[str]] = {}
+        for secret in secrets:
+            if is_distinctive(secret):
+                heads.setdefault(secret[:MIN_DISTINCTIVE], set()).add(secret)
+        self._by_head = {head: tuple(group) for head, group in heads.items()}
+
+    def mask(self, text: str) -> str:
+        """`text` with every character that belongs to an occurrence of a secret (even of
+        two overlapping ones) inside one `MARK` per contiguous stretch."""
+        if not self._by_head or len(text) < MIN_DISTINCTIVE:
+            return text
+        spans: list[tuple[int, int]] = []
+        for i in range(len(text) - MIN_DISTINCTIVE + 1):
+            group = self._by_head.get(text[i : i + MIN_DISTINCTIVE])
+            if group is None:
+                continue
+            ends = [i + len(s) for s in group if text.startswith(s, i)]
+            if not ends:
+                continue
+            end = max(ends)
+            if spans and i <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+            else:
+                spans.append((i, end))
+        if not spans:
+            return text
+        out, pos = [], 0
+        for start, end in spans:
+            out += [text[pos:start], MARK]
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
+
+
+def scrub_text(text: str, secrets: Iterable[str] | SecretSet) -> str:
     """`text` with nested connection-string passwords and distinctive `secrets` replaced."""
     if "://" in text:
         text = _uri_credentials(text)
     if "=" in text:
         text = _KEY_VALUE.sub(lambda m: m.group(1) + m.group(2) + MARK, text)
-    for secret in sorted({s for s in secrets if is_distinctive(s)}, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, MARK)
-    return text
+    index = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets)
+    return index.mask(text)
 
 
-def scrub_host(host: str, secrets: Iterable[str]) -> str:
+def scrub_host(host: str, secrets: Iterable[str] | SecretSet) -> str:
     """A host as `scrub_text` leaves it, with anything up to its last `@` (the rest of a
     password holding a raw `@`) replaced."""
     at = host.rfind("@")
