@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import os
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from pgsweep.core.display import printable
-from pgsweep.core.models import CredentialId, FindingId
+from pgsweep.core.models import CredentialId, Finding, FindingId, place_key
 
 # scrypt cost: ~30 ms and 16 MiB per distinct secret, cached per run. A fixed salt keeps
 # fingerprints equal on every machine (baselines are shared between laptops and CI); set
@@ -33,6 +35,38 @@ def fingerprint(secret: str) -> str:
     """A stable, non-reversible id of a secret (scrypt with a fixed salt, or keyed HMAC)."""
     key = os.environ.get(KEY_ENV)
     return _fingerprint(secret, key.encode() if key else None)
+
+
+# A stand-in for the fingerprint while findings travel between the worker processes of one
+# scan: fast, and never shown (`seal` replaces it before the scan returns). Each secret's
+# scrypt is then computed once per scan, not once per worker that meets it.
+_PROVISIONAL = "~"
+
+
+def provisional_fingerprint(secret: str) -> str:
+    """A per-scan stand-in for `fingerprint(secret)`; `seal` turns it into the real one."""
+    material = b"pgsweep/provisional\x1f" + secret.encode("utf-8", "surrogatepass")
+    return _PROVISIONAL + hashlib.sha256(material).hexdigest()[:31]
+
+
+def seal(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings with provisional fingerprints given their real fingerprint, credential id
+    and finding id (each secret's fingerprint computed once)."""
+    ids: dict[tuple[str, str | None, tuple[str, ...]], tuple[str, CredentialId]] = {}
+    out = []
+    for f in findings:
+        if not f.fingerprint.startswith(_PROVISIONAL):
+            out.append(f)
+            continue
+        key = (f.secret, f.user, f.hosts)
+        if key not in ids:
+            fp = fingerprint(f.secret)
+            ids[key] = (fp, credential_id(fp, f.user, f.hosts))
+        fp, cid = ids[key]
+        out.append(dataclasses.replace(
+            f, fingerprint=fp, credential=cid,
+            id=finding_id(cid, f.rule, place_key(f.provenance), f.line)))
+    return out
 
 
 def credential_id(fp: str, user: str | None, hosts: tuple[str, ...]) -> CredentialId:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from pgsweep.core.models import (
@@ -24,7 +25,13 @@ from pgsweep.detectors.decoders import iter_decoded
 from pgsweep.detectors.engine import SignatureDetector, Windows, merge_windows
 from pgsweep.detectors.signatures import Signature
 from pgsweep.findings import credentials as credentials_mod
-from pgsweep.findings.fingerprint import credential_id, finding_id, fingerprint
+from pgsweep.findings.fingerprint import (
+    credential_id,
+    finding_id,
+    fingerprint,
+    provisional_fingerprint,
+    seal,
+)
 from pgsweep.findings.parallel import (
     Progress,
     WorkerContext,
@@ -69,6 +76,8 @@ class Scanner:
             self.signatures, use_hyperscan=use_hyperscan, engine=prefilter)
         self.filters = tuple(filters)
         self.info_rules = tuple(info_rules)
+        # workers of a parallel scan use the provisional one; the coordinator seals
+        self.fingerprint_of: Callable[[str], str] = fingerprint
 
     def scan_chunk(self, chunk: Chunk, stats: ScanStats) -> list[Finding]:
         """Findings of one chunk and of the chunks decoded from it."""
@@ -132,7 +141,7 @@ class Scanner:
     def to_finding(self, chunk: Chunk, c: Candidate, example_file: bool = False) -> Finding:
         p = c.parsed
         secret = p.password or ""
-        fp = fingerprint(secret)
+        fp = self.fingerprint_of(secret)
         cid = credential_id(fp, p.user, p.hosts)
         severity = c.severity
         if (
@@ -176,8 +185,10 @@ class Scanner:
             splittable, shards = split
             # chunks, blobs, bytes: what the workers have read so far, for the progress
             counts = multiprocessing.get_context("fork").Array("q", 3) if progress else None
-            findings = run_parallel(WorkerContext(self, shards, counts), stats, progress,
-                                    splittable.fill_shards)
+            workers = copy.copy(self)
+            workers.fingerprint_of = provisional_fingerprint
+            findings = seal(run_parallel(WorkerContext(workers, shards, counts), stats,
+                                         progress, splittable.fill_shards))
         else:
             findings = self.scan_items(source.iter_items(), stats, progress)
         # Nothing but the secret may carry secret material from here on (pgsweep.findings.scrub).
