@@ -407,9 +407,13 @@ def test_parallel_shards_find_exactly_what_one_process_finds(
     assert GitSource(repo, opts, parallel_min_objects=0).shards(3) is not None
     assert GitSource(repo, opts).shards(3) is None  # a small history: one process
     def key(r: ScanResult) -> list[tuple[object, ...]]:
-        return sorted((f.id, f.line, git_of(f).path, git_of(f).commit) for f in r.findings)
+        return sorted((f.id, f.line, git_of(f).path, git_of(f).commit, f.fingerprint,
+                       f.credential) for f in r.findings)
 
+    # the workers' provisional fingerprints are replaced by the real ones, ids and all
     assert key(parallel) == key(serial)
+    assert sorted(parallel.credentials, key=lambda c: c.id) == sorted(
+        serial.credentials, key=lambda c: c.id)
     assert {f.secret for f in serial.findings} == planted
     assert parallel.stats.blobs == serial.stats.blobs
     assert parallel.stats.bytes == serial.stats.bytes
