@@ -86,18 +86,18 @@ class Scanner:
         derived_chunks = [] if chunk.decoded else list(
             iter_decoded(chunk, merge_windows([w for ws in windows.values() for w in ws]))
         )
-        if not kept and not derived_chunks:
+        derived_kept = [(d, c) for d in derived_chunks for c in self.iter_kept(d, stats)]
+        if not kept and not derived_kept:
             return []
         example_file = is_signature_file(chunk.data)
         out = [self.to_finding(chunk, c, example_file) for c in kept]
         seen = {f.id for f in out}
-        for derived in derived_chunks:
-            for c in self.iter_kept(derived, stats):
-                f = self.to_finding(derived, c, example_file)
-                # a derived chunk repeats the undecoded lines too: report each once
-                if f.id not in seen:
-                    seen.add(f.id)
-                    out.append(f)
+        for derived, c in derived_kept:
+            f = self.to_finding(derived, c, example_file)
+            # a derived chunk repeats the undecoded lines too: report each once
+            if f.id not in seen:
+                seen.add(f.id)
+                out.append(f)
         return out
 
     def scan_items(
