@@ -93,6 +93,7 @@ class SignatureDetector:
         windows: Windows = {}
         plan = self.plan(chunk.provenance.kind)
         line_ends: dict[int, int] = {}  # keyword -> end of the line of its last window
+        open_ends: set[int] = set()  # signatures whose last window the size cap left whole
         for pos, ki in plan.locator.hits(data) if plan.keywords else ():
             if pos <= line_ends.get(ki, -1):
                 continue  # a second hit on the same line adds nothing
@@ -101,8 +102,17 @@ class SignatureDetector:
             # a chunk of several records: a window stays inside the hit's record
             lo, hi = chunk.record_bounds(pos) if chunk.records else (0, len(data))
             for si in plan.by_keyword[ki]:
-                windows.setdefault(si, []).append(
-                    _line_window(data, pos, self.signatures[si], lo, hi))
+                sig = self.signatures[si]
+                ws = windows.setdefault(si, [])
+                if si in open_ends and _extend_last(ws, data, pos, sig, lo, hi):
+                    continue
+                span = _line_span(data, pos, sig, lo, hi)
+                window = _cap(span, pos)
+                ws.append(window)
+                if window == span:
+                    open_ends.add(si)
+                else:
+                    open_ends.discard(si)
         if self._pathonly:
             p = chunk.provenance
             found = self._whole_chunk(p.kind, provenance_path(p), _reader(p))
@@ -290,13 +300,18 @@ def _with_kind(parsed: ParsedCredential, sig: Signature) -> ParsedCredential:
     return replace(parsed, kind=sig.kind)
 
 
-def _line_window(data: bytes, pos: int, sig: Signature, lo: int, hi: int) -> tuple[int, int]:
+def _line_span(data: bytes, pos: int, sig: Signature, lo: int, hi: int) -> tuple[int, int]:
     """The hit's line and the signature's lines around it, within bytes lo..hi."""
     start = data.rfind(b"\n", lo, pos) + 1 or lo
     for _ in range(sig.lines_before):
         if start <= lo:
             break
         start = data.rfind(b"\n", lo, start - 1) + 1 or lo
+    return start, _span_end(data, pos, sig, hi)
+
+
+def _span_end(data: bytes, pos: int, sig: Signature, hi: int) -> int:
+    """The end of the signature's last line after the hit's line, at most hi."""
     end = data.find(b"\n", pos, hi)
     end = hi if end < 0 else end
     for _ in range(sig.lines_after):
@@ -304,10 +319,37 @@ def _line_window(data: bytes, pos: int, sig: Signature, lo: int, hi: int) -> tup
             break
         nxt = data.find(b"\n", end + 1, hi)
         end = hi if nxt < 0 else nxt
+    return end
+
+
+def _cap(span: tuple[int, int], pos: int) -> tuple[int, int]:
+    """A window over MAX_WINDOW cut to MAX_WINDOW around the hit at pos."""
+    start, end = span
     if end - start > MAX_WINDOW:
-        start = max(start, pos - MAX_WINDOW // 2)
-        end = min(end, pos + MAX_WINDOW // 2)
-    return start, end
+        return max(start, pos - MAX_WINDOW // 2), min(end, pos + MAX_WINDOW // 2)
+    return span
+
+
+def _extend_last(
+    ws: list[tuple[int, int]], data: bytes, pos: int, sig: Signature, lo: int, hi: int,
+) -> bool:
+    """Grow the signature's last window to cover the window of a hit inside it, without
+    walking back over the lines before the hit; False when the hit needs its own window.
+
+    Hits come in order, so the hit's window starts inside the last one (at or after its
+    start, when the size cap left that one whole; at or before the hit) and the two merge
+    into one: only the end is new. A window the size cap would cut at its end, or one in
+    another record, is left to `_line_span`.
+    """
+    start, last_end = ws[-1]
+    if not start <= pos <= last_end or not lo <= start or last_end > hi:
+        return False
+    end = _span_end(data, pos, sig, hi)
+    if end - pos > MAX_WINDOW // 2:
+        return False
+    if end > last_end:
+        ws[-1] = (start, end)
+    return True
 
 
 def merge_windows(
