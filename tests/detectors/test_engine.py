@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pgsweep.core.models import Chunk, FileProvenance, GitProvenance
-from pgsweep.detectors.engine import SignatureDetector, _LineCounter
+from pgsweep.detectors.engine import SignatureDetector, _LineCounter, merge_windows
 from pgsweep.detectors.signatures import Signature
 
 
@@ -60,6 +60,34 @@ def test_hits_on_one_line_make_one_window(all_signatures: list[Signature], passw
     windows = detector.windows(Chunk(data, FileProvenance(path="x.txt")))
     uri = next(i for i, s in enumerate(detector.signatures) if s.id == "pg.uri.1")
     assert windows[uri] == [(7, 7 + len(line) - 1)]
+
+
+def _naive_windows(sig: Signature, data: bytes) -> list[tuple[int, int]]:
+    """Each hit's line with the signature's lines around it, as merged byte ranges: line by
+    line, from a split of the whole text."""
+    starts = [0] + [i + 1 for i, b in enumerate(data) if b == 0x0A]
+    ends = [s - 1 for s in starts[1:]] + [len(data)]
+    covered: set[int] = set()
+    for pos, _ in _naive_hits(sig.keywords, data):
+        line = max(i for i, s in enumerate(starts) if s <= pos)
+        covered.update(range(max(0, line - sig.lines_before),
+                             min(len(starts), line + sig.lines_after + 1)))
+    return merge_windows([(starts[i], ends[i]) for i in covered])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_windows_are_the_lines_around_every_hit(
+    all_signatures: list[Signature], data: st.DataObject
+) -> None:
+    """Hits close together share a window that reaches the last hit's lines after it."""
+    detector = SignatureDetector(all_signatures)
+    pieces = [b"password=", b"pwd=", b"Password =", b"x", b" ", b"\n", b"\n\n"]
+    text = b"".join(data.draw(st.lists(st.sampled_from(pieces), max_size=60)))
+    windows = detector.windows(Chunk(text, FileProvenance(path="x.txt")))
+    for si, sig in enumerate(detector.signatures):
+        if sig.id in ("pg.adonet.1", "pg.dsn.1", "pg.options.1"):
+            assert merge_windows(windows.get(si, [])) == _naive_windows(sig, text), sig.id
 
 
 @given(
