@@ -141,3 +141,10 @@ def test_driver_manager_url_literal_must_be_postgres() -> None:
         ParsedCredential(password="Pw-10", user="u", hosts=("h.test",), database="db")
     ]
     assert parse_all(other, "pg.positional.1") == []
+
+
+def test_a_window_naming_another_database_too_does_not_decide_postgres() -> None:
+    # the structure names no database: the window decides, and it must name only PostgreSQL
+    cfg = 'cfg = {"host": "h.test", "user": "u", "password": "Pw-10"}'
+    assert parse_all(f"import psycopg2\n{cfg}") == [cred("Pw-10", "u", "h.test")]
+    assert parse_all(f"import psycopg2\nimport pymysql\n{cfg}") == []

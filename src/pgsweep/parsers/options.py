@@ -81,6 +81,7 @@ _PW_KEY_RE = re.compile(
     r"|(?:[\w$]*[._])?[A-Z][a-z0-9]*(?:Password|Passwd|Pass|Pwd)"
 )
 _KEY_CHARS = re.compile(r"[\w.$-]{1,120}$")
+_PW_TAIL_RE = re.compile(r"(?i)password|passwd|pass|pwd|pw")
 
 FOREIGN_RE = re.compile(
     r"(?i)mysql|mariadb|myxql|mongo|redis|\bmssql|pymssql|sqlserver|\bSqlConnection|"
@@ -228,15 +229,24 @@ def _region_verdict(text: str, head: int, start: int, end: int) -> bool | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _window_names(text: str) -> tuple[bool, bool]:
-    """(another database named, PostgreSQL named) anywhere in the window."""
-    low = text.lower()
-    return _names_foreign(low, text), _names_postgres(low, text)
+def _window_lower(text: str) -> str:
+    return text.lower()
+
+
+@functools.lru_cache(maxsize=16)
+def _window_postgres(text: str) -> bool:
+    """PostgreSQL named anywhere in the window."""
+    return _names_postgres(_window_lower(text), text)
+
+
+@functools.lru_cache(maxsize=16)
+def _window_foreign(text: str) -> bool:
+    """Another database named anywhere in the window."""
+    return _names_foreign(_window_lower(text), text)
 
 
 def _window_verdict(text: str) -> bool:
-    foreign, postgres = _window_names(text)
-    return postgres and not foreign
+    return _window_postgres(text) and not _window_foreign(text)
 
 
 def is_postgres_context(text: str, found: list[Scope]) -> tuple[bool, bool]:
@@ -299,7 +309,7 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     xml = name in fields.get("xml_groups", "").split(",")
     if fields.get("key_check") and not _password_key_ok(text, match.start()):
         return None
-    if not _window_names(text)[1]:
+    if not _window_postgres(text):
         return None  # no structure in a window that never names PostgreSQL can
     found = [Scope(0, 0, len(text), "window")] if fields.get("scope") == "window" else scopes(
         text, start)
@@ -401,7 +411,7 @@ def _password_key_ok(text: str, key_end: int) -> bool:
     line_start = max(text.rfind("\n", 0, key_end) + 1, key_end - 120)
     m = _KEY_CHARS.search(text[line_start:key_end])
     prefix = m.group(0) if m else ""
-    tail = re.match(r"(?i)password|passwd|pass|pwd|pw", text[key_end:])
+    tail = _PW_TAIL_RE.match(text, key_end)
     key = prefix + (tail.group(0) if tail else "")
     return (_PW_KEY_RE.fullmatch(key) is not None and _APP_USER_KEY_RE.search(key) is None
             and not is_foreign_key(key) and _ENV_OWNED_RE.fullmatch(key) is None)
