@@ -6,10 +6,12 @@ import io
 import json
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import make_password, run_cli
+from conftest import REPO_ROOT, make_password, run_cli
 from filescan import Row, row, scan_items, shared_scanner
 from provenances import facts_of
 
@@ -132,21 +134,35 @@ def test_cli_scan_folder_and_stdin_redacts_unless_revealed(tmp_path: Path, revea
     assert pw not in res.stdout and pw not in res.stderr
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything; FIFOs and symlinks cover it")
-def test_unreadable_files_and_directories_as_a_normal_user(
-    scanner: Scanner, tmp_path: Path
+def as_a_normal_user(args: list[str]) -> list[str]:
+    """`args` run without the capabilities that let root read every file (as root), so file
+    modes apply as they do to everyone else; unchanged for a normal user."""
+    if os.geteuid() != 0:
+        return args
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", *args]
+
+
+def test_unreadable_files_and_directories_are_counted_and_the_rest_is_read(
+    tmp_path: Path,
 ) -> None:
+    pw = make_password()
+    (tmp_path / "app.env").write_text(f"DATABASE_URL={uri('app', pw)}\n")
     (tmp_path / "locked").mkdir()
     (tmp_path / "locked" / "x.txt").write_text("x\n")
     (tmp_path / "secret.txt").write_text("x\n")
     (tmp_path / "locked").chmod(0)
     (tmp_path / "secret.txt").chmod(0)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
     try:
-        found, stats = scan_items(scanner, FileSource(tmp_path).iter_items())
+        proc = subprocess.run(
+            as_a_normal_user([sys.executable, "-m", "pgsweep", "scan", str(tmp_path),
+                              "--format", "json", "--no-store"]),
+            env=env, capture_output=True, text=True, timeout=300)
     finally:
         (tmp_path / "locked").chmod(0o755)
-    assert found == []
-    assert sorted(stats.warnings) == [
+    doc = json.loads(proc.stdout)
+    assert [(f["path"], f["user"]) for f in doc["findings"]] == [(str(tmp_path / "app.env"), "app")]
+    assert sorted(doc["stats"]["warnings"]) == [
         f"{tmp_path / 'locked'}: unreadable directory: Permission denied",
         f"{tmp_path / 'secret.txt'}: unreadable: Permission denied",
     ]
