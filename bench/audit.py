@@ -52,8 +52,9 @@ def make_repo(path: Path, n: int) -> None:
     subprocess.run(["git", "-C", str(path), "reset", "-q", "--hard", "main"], check=True)
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds, and CPU seconds (user + system) of the command and its children."""
+def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system) of the command and its children, and its
+    standard output."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
@@ -62,7 +63,23 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     if done.returncode not in (0, 1):
         raise SystemExit(f"failed: {' '.join(cmd[:4])}…: {done.stderr.strip()[-400:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of the command and its children."""
+    wall, cpu, _ = run(cmd, env)
     return wall, cpu
+
+
+def make_repos(root: Path, count: int) -> tuple[list[Path], Path]:
+    """`count` generated repositories under `root`, and a `--repos` file listing them."""
+    repos = [root / "repos" / f"svc{n:03d}" for n in range(count)]
+    for n, path in enumerate(repos):
+        make_repo(path, n)
+    listing = root / "repos.txt"
+    listing.write_text("".join(f"{p}\n" for p in repos))
+    return repos, listing
 
 
 def main() -> None:
@@ -73,11 +90,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="pgsweep-bench-audit-") as tmp:
         root = Path(tmp)
-        repos = [root / "repos" / f"svc{n:03d}" for n in range(args.repos)]
-        for n, path in enumerate(repos):
-            make_repo(path, n)
-        listing = root / "repos.txt"
-        listing.write_text("".join(f"{p}\n" for p in repos))
+        repos, listing = make_repos(root, args.repos)
         env = {**os.environ, "PGSWEEP_STORE_KEY": secrets.token_urlsafe(32),
                "PYTHONPATH": str(ROOT / "src")}
         pgsweep = [sys.executable, "-m", "pgsweep"]

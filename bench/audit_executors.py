@@ -16,31 +16,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from audit import make_repo  # bench/audit.py: the same generated repositories
+from audit import make_repos, run  # bench/audit.py: the same generated repositories
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, list[str]]:
+def credential_ids(cmd: list[str], env: dict[str, str]) -> tuple[float, float, list[str]]:
     """Wall and CPU seconds (the command and its children), and the credential ids."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.monotonic()
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    wall = time.monotonic() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"failed: {' '.join(cmd[2:6])}…: {done.stderr.strip()[-400:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, sorted(c["id"] for c in json.loads(done.stdout)["credentials"])
+    wall, cpu, out = run(cmd, env)
+    return wall, cpu, sorted(c["id"] for c in json.loads(out)["credentials"])
 
 
 def main() -> None:
@@ -51,11 +41,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="pgsweep-bench-executors-") as tmp:
         root = Path(tmp)
-        repos = [root / "repos" / f"svc{n:03d}" for n in range(args.repos)]
-        for n, path in enumerate(repos):
-            make_repo(path, n)
-        listing = root / "repos.txt"
-        listing.write_text("".join(f"{p}\n" for p in repos))
+        _, listing = make_repos(root, args.repos)
         env = {**os.environ, "PGSWEEP_STORE_KEY": secrets.token_urlsafe(32),
                "PYTHONPATH": str(ROOT / "src")}
         times: dict[str, list[tuple[float, float]]] = {"local": [], "dask": []}
@@ -63,7 +49,7 @@ def main() -> None:
         for n in range(args.runs):
             order = ["local", "dask"] if n % 2 == 0 else ["dask", "local"]
             for executor in order:
-                wall, cpu, ids = run(
+                wall, cpu, ids = credential_ids(
                     [sys.executable, "-m", "pgsweep", "audit", "--repos", str(listing),
                      "--executor", executor, "--jobs", str(args.jobs), "--store",
                      str(root / f"{executor}{n}.db"), "--no-progress", "-f", "json"], env)
