@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from conftest import scan_tree
 
-from pgsweep.findings.fingerprint import KEY_ENV, credential_id, finding_id, fingerprint
+from pgsweep.findings.fingerprint import (
+    KEY_ENV,
+    credential_id,
+    finding_id,
+    fingerprint,
+    fingerprints,
+)
 
 SECRET = "correct horse battery staple"
 UNICODE = "Pä-ß€ \U0001f511"
@@ -27,6 +33,15 @@ def test_unkeyed_fingerprints_are_scrypt_with_the_fixed_salt(unkeyed: None) -> N
     derived = hashlib.scrypt(SECRET.encode(), salt=b"pgsweep/fingerprint/v1", n=2**14, r=8,
                              p=1, dklen=32)
     assert fingerprint(SECRET) == derived.hex()[:32]
+
+
+def test_fingerprints_derived_together_match_each_alone(unkeyed: None) -> None:
+    secrets = [SECRET, UNICODE, "", SECRET, "a", "b"]
+    together = fingerprints(secrets)
+    assert list(together) == [SECRET, UNICODE, "", "a", "b"]
+    assert together[SECRET] == "38f51e3953eb6dc7f56dc34ab3a121ba"
+    assert together == {s: hashlib.scrypt(s.encode(), salt=b"pgsweep/fingerprint/v1", n=2**14,
+                                          r=8, p=1, dklen=32).hex()[:32] for s in secrets}
 
 
 def test_the_fingerprint_key_makes_fingerprints_keyed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -8,6 +8,7 @@ import hmac
 import os
 import re
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 from pgsweep.core.display import printable
@@ -49,9 +50,22 @@ def provisional_fingerprint(secret: str) -> str:
     return _PROVISIONAL + hashlib.sha256(material).hexdigest()[:31]
 
 
+def fingerprints(secrets: Iterable[str]) -> dict[str, str]:
+    """`fingerprint` of each distinct secret, derived on every core at once (scrypt runs
+    outside the interpreter lock)."""
+    distinct = list(dict.fromkeys(secrets))
+    threads = min(len(distinct), os.cpu_count() or 1)
+    if threads < 2:
+        return {s: fingerprint(s) for s in distinct}
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return dict(zip(distinct, pool.map(fingerprint, distinct), strict=True))
+
+
 def seal(findings: Iterable[Finding]) -> list[Finding]:
     """Findings with provisional fingerprints given their real fingerprint, credential id
     and finding id (each secret's fingerprint computed once)."""
+    findings = list(findings)
+    fps = fingerprints(f.secret for f in findings if f.fingerprint.startswith(_PROVISIONAL))
     ids: dict[tuple[str, str | None, tuple[str, ...]], tuple[str, CredentialId]] = {}
     out = []
     for f in findings:
@@ -60,7 +74,7 @@ def seal(findings: Iterable[Finding]) -> list[Finding]:
             continue
         key = (f.secret, f.user, f.hosts)
         if key not in ids:
-            fp = fingerprint(f.secret)
+            fp = fps[f.secret]
             ids[key] = (fp, credential_id(fp, f.user, f.hosts))
         fp, cid = ids[key]
         out.append(dataclasses.replace(

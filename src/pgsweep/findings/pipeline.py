@@ -190,7 +190,9 @@ class Scanner:
             findings = seal(run_parallel(WorkerContext(workers, shards, counts), stats,
                                          progress, splittable.fill_shards))
         else:
-            findings = self.scan_items(source.iter_items(), stats, progress)
+            serial = copy.copy(self)
+            serial.fingerprint_of = provisional_fingerprint
+            findings = seal(serial.scan_items(source.iter_items(), stats, progress))
         # Nothing but the secret may carry secret material from here on (pgsweep.findings.scrub).
         findings = [scrub_finding(f) for f in source.attribute(findings)]
         secrets = SecretSet(f.secret for f in findings)
