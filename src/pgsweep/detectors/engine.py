@@ -15,6 +15,7 @@ from pgsweep.core.models import (
     SecretKind,
     provenance_path,
 )
+from pgsweep.detectors.json_gate import JsonGate
 from pgsweep.detectors.prefilter import Locator
 from pgsweep.detectors.signatures import Signature
 from pgsweep.parsers import PARSERS
@@ -74,6 +75,15 @@ class SignatureDetector:
             si for si, s in enumerate(self.signatures) if not s.keywords and not s.handed]
         self._handed = {s.id: s for s in self.signatures if s.handed}
         self._last_path: tuple[tuple[str, str | None, str | None], tuple[int, ...]] | None = None
+        self._json_gate: JsonGate | None = None
+
+    def json_gate(self) -> JsonGate:
+        """The gate over every signature's keywords, for readers that decode JSON records
+        (`pgsweep.detectors.json_gate`)."""
+        if self._json_gate is None:
+            self._json_gate = JsonGate((kw for s in self.signatures for kw in s.keywords),
+                                       self.use_hyperscan, self.engine)
+        return self._json_gate
 
     def plan(self, kind: str) -> _Plan:
         """Keywords and locator for chunks of one provenance kind (built once)."""

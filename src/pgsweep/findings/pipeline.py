@@ -40,7 +40,7 @@ from pgsweep.findings.parallel import (
     run_parallel,
 )
 from pgsweep.findings.scrub import SecretSet, scrub_finding, scrub_text
-from pgsweep.sources.interface import Shards, Source, SplittableSource
+from pgsweep.sources.interface import GatedSource, Shards, Source, SplittableSource
 
 
 @dataclass(frozen=True)
@@ -180,6 +180,8 @@ class Scanner:
         """
         stats = ScanStats()
         started = time.monotonic()
+        if isinstance(source, GatedSource):
+            source.use_json_gate(self.detector.json_gate())
         split = _split(source, jobs)
         if split is not None:
             splittable, shards = split

@@ -20,6 +20,7 @@ from pgsweep.core.models import (
     Provenance,
     Skipped,
 )
+from pgsweep.detectors.json_gate import JsonGate
 from pgsweep.readers.interface import FileInfo, Nested, ReadItem, Tree, read_limited
 from pgsweep.readers.normalise import member_of, reader_name
 
@@ -69,7 +70,8 @@ class ContainerImage:
     def claims(self, names: frozenset[str]) -> bool:
         return is_image_layout(names)
 
-    def iter_tree(self, tree: Tree, info: FileInfo, max_size: int) -> Iterator[ReadItem]:
+    def iter_tree(self, tree: Tree, info: FileInfo, max_size: int,
+                  json_gate: JsonGate | None = None) -> Iterator[ReadItem]:
         names = {e.name for e in tree.entries()}
         images, problems = self._images(tree, names)
         where = info.path if not info.member else f"{info.path}!{info.member}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import IO, Protocol, TypedDict
 
 from pgsweep.core.models import Chunk, Provenance, Skipped
+from pgsweep.detectors.json_gate import JsonGate
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,11 @@ class TreeReader(Protocol):
         """True when the tree's file names have this layout."""
         ...
 
-    def iter_tree(self, tree: Tree, info: FileInfo, max_size: int) -> Iterator[ReadItem]:
+    def iter_tree(self, tree: Tree, info: FileInfo, max_size: int,
+                  json_gate: JsonGate | None = None) -> Iterator[ReadItem]:
         """Chunks, skips and embedded files; every file of the tree the layout does not
-        use comes back as a `Nested` item, so nothing is passed over."""
+        use comes back as a `Nested` item, so nothing is passed over. A reader that decodes
+        JSON records may leave undecoded those `json_gate` clears."""
         ...
 
 

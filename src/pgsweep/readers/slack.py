@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from pgsweep.core.models import ChatProvenance, Chunk, Provenance, Records, Skipped
+from pgsweep.detectors.json_gate import JsonGate
 from pgsweep.readers.chunking import decode_text
 from pgsweep.readers.interface import FileInfo, Nested, ReadItem, Tree, read_limited
 
@@ -126,10 +127,14 @@ class SlackExport:
     def claims(self, names: frozenset[str]) -> bool:
         return export_root(names) is not None
 
-    def iter_tree(self, tree: Tree, info: FileInfo, max_size: int) -> Iterator[ReadItem]:
+    def iter_tree(self, tree: Tree, info: FileInfo, max_size: int,
+                  json_gate: JsonGate | None = None) -> Iterator[ReadItem]:
         names = frozenset(e.name for e in tree.entries())
         root = export_root(names) or ""
-        users = self._users(tree, f"{root}users.json", max_size)
+        listed = _read_quietly(tree, f"{root}users.json", max_size)
+        users = _users(listed)
+        # a name a mention brings into a message could hold a keyword: then decode it all
+        gate = json_gate if json_gate is not None and not json_gate.may_hold(listed) else None
         for entry in tree.entries():
             member = f"{info.member}!{entry.name}" if info.member else entry.name
             where = f"{info.path}!{member}"
@@ -150,17 +155,28 @@ class SlackExport:
             if rel is None or not _DAY_RE.fullmatch(rel):
                 yield Nested(minfo, data, _as_file)
                 continue
-            channel = rel.split("/", 1)[0]
-            messages = self._messages(data)
+            day = ChatProvenance(
+                path=minfo.path, platform="slack", member=minfo.member,
+                channel=rel.split("/", 1)[0], user=minfo.user, owner=minfo.owner,
+                mode=minfo.mode, mtime=minfo.mtime)
+            messages: list[tuple[int, dict[str, Any]]] | None = None
+            if gate is not None and gate.judgeable(data):
+                hits = gate.hits(data)
+                if not hits:  # no string of the day file can hold a keyword
+                    yield Chunk(data=data, provenance=day, decoded=True)
+                    continue
+                messages = _messages_at(data, hits)
+            if messages is None:
+                messages = self._messages(data)
             if messages is None:  # not a day file after all: read it as a file
                 yield Nested(minfo, data, _as_file)
                 continue
-            chunk = self._day_chunk(messages, minfo, channel, users)
+            chunk = self._day_chunk(messages, day, users)
             if chunk is not None:
                 yield chunk
 
-    def _day_chunk(self, messages: list[tuple[int, dict[str, Any]]], info: FileInfo,
-                   channel: str, users: Mapping[str, str]) -> Chunk | None:
+    def _day_chunk(self, messages: list[tuple[int, dict[str, Any]]], day: ChatProvenance,
+                   users: Mapping[str, str]) -> Chunk | None:
         """One chunk of every message part of a day file, each part a record whose
         provenance is made only if a finding needs it."""
         bodies: list[str] = []
@@ -194,9 +210,6 @@ class SlackExport:
                     len(body.encode("utf-8", "surrogateescape")) + 1
         if not starts:
             return None
-        day = ChatProvenance(
-            path=info.path, platform="slack", member=info.member, channel=channel,
-            user=info.user, owner=info.owner, mode=info.mode, mtime=info.mtime)
 
         def provenance_of(i: int) -> Provenance:
             return _message_provenance(owners[i], parts[i], day, users)
@@ -204,23 +217,6 @@ class SlackExport:
         return Chunk(data="\n".join(bodies).encode("utf-8", "surrogateescape"), provenance=day,
                      line_map=tuple(line_map),
                      records=Records(tuple(starts), tuple(lines), provenance_of))
-
-    @staticmethod
-    def _users(tree: Tree, name: str, max_size: int) -> dict[str, str]:
-        try:
-            data = read_limited(tree, name, max_size)
-            listed = json.loads(data) if data is not None else []
-        except Exception:  # noqa: BLE001 - an unreadable user list only costs the names
-            return {}
-        users: dict[str, str] = {}
-        for u in listed if isinstance(listed, list) else ():
-            if isinstance(u, dict) and isinstance(u.get("id"), str):
-                profile = _dict(u.get("profile"))
-                found = (u.get("name") or profile.get("display_name")
-                         or u.get("real_name") or profile.get("real_name"))
-                if isinstance(found, str) and found:
-                    users[u["id"]] = found
-        return users
 
     @staticmethod
     def _messages(data: bytes) -> list[tuple[int, dict[str, Any]]] | None:
@@ -250,6 +246,77 @@ class SlackExport:
             if not isinstance(obj, dict):
                 return None
             out.append((line, obj))
+
+
+def _read_quietly(tree: Tree, name: str, max_size: int) -> bytes:
+    """A file of the export, or nothing when it is missing, unreadable or too large."""
+    try:
+        return read_limited(tree, name, max_size) or b""
+    except Exception:  # noqa: BLE001 - an unreadable user list only costs the names
+        return b""
+
+
+def _users(data: bytes) -> dict[str, str]:
+    """User id -> name, from `users.json`."""
+    try:
+        listed = json.loads(data) if data else []
+    except ValueError:
+        return {}
+    users: dict[str, str] = {}
+    for u in listed if isinstance(listed, list) else ():
+        if isinstance(u, dict) and isinstance(u.get("id"), str):
+            profile = _dict(u.get("profile"))
+            found = (u.get("name") or profile.get("display_name")
+                     or u.get("real_name") or profile.get("real_name"))
+            if isinstance(found, str) and found:
+                users[u["id"]] = found
+    return users
+
+
+# In Slack's own layout, each message of a day file starts on a line of its own.
+_TOP = b"\n    {\n"
+_TOP_END = b"\n    }"
+
+
+def _messages_at(data: bytes, hits: Sequence[int]) -> list[tuple[int, dict[str, Any]]] | None:
+    """(line where it starts, message) for each message that holds a keyword hit.
+
+    In Slack's own layout (an array of objects, each starting on a line `    {`), the
+    message around a hit is found from its position; each is checked against the day
+    file decoded whole, so a file laid out otherwise is never misread: None then, and the
+    caller reads every message.
+    """
+    if not data.startswith(b"[" + _TOP):
+        return None
+    try:
+        every = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(every, list):
+        return None
+    out: list[tuple[int, dict[str, Any]]] = []
+    index = lines = 0  # of the message last taken, and the lines before it
+    last = 0  # where that message's line starts (the first one is at 1)
+    for pos in hits:
+        at = data.rfind(_TOP, 0, pos)
+        if at < 0:
+            return None
+        if out and at == last:
+            continue  # the same message as the hit before
+        index += data.count(_TOP, last, at)
+        lines += data.count(b"\n", last, at)
+        last = at
+        end = data.find(_TOP_END, pos)
+        if end < 0 or index >= len(every):
+            return None
+        try:
+            alone = json.loads(data[at + 1:end + len(_TOP_END)])
+        except ValueError:
+            return None
+        if not isinstance(alone, dict) or alone != every[index]:
+            return None
+        out.append((lines + 2, alone))
+    return out
 
 
 # A message holding any of these needs more than its `text`.

@@ -9,11 +9,12 @@ import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal
 
 from pgsweep.core.models import Skipped
+from pgsweep.detectors.json_gate import JsonGate
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.text import where_of
 
@@ -29,6 +30,9 @@ class ArchiveLimits:
     max_members: int = 10_000
     max_depth: int = 3  # archives inside archives inside archives
     max_ratio: int = 200  # a member above 1 MiB compressed more than this is a bomb
+    # Carried with the bounds to every layout reader: lets a chat export's reader leave
+    # undecoded the day files and messages that cannot hold a keyword.
+    json_gate: JsonGate | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, TypedDict
 
 from pgsweep.core.models import Chunk, Finding, Provenance, Records, Skipped
+from pgsweep.detectors.json_gate import JsonGate
 from pgsweep.readers.interface import FileInfo, Nested, Reader, ReadItem, Tree, TreeReader
 from pgsweep.readers.registry import select_reader, select_stream_reader, select_tree_reader
 from pgsweep.readers.text import where_of
@@ -255,8 +256,8 @@ def _iter_tree(tree: Tree, tree_reader: TreeReader, info: FileInfo, limits: Arch
     for name, reason in tree.skipped():
         yield Skipped(f"{where}!{name}", reason)
     try:
-        yield from _expand(tree_reader.iter_tree(tree, info, limits.max_member_size),
-                           limits, depth, budget, wrap)
+        items = tree_reader.iter_tree(tree, info, limits.max_member_size, limits.json_gate)
+        yield from _expand(items, limits, depth, budget, wrap)
     except Exception as exc:  # noqa: BLE001 - bad input must never stop the scan; no message
         yield Skipped(where, f"reader {tree_reader.name} failed ({type(exc).__name__})")
     finally:
@@ -370,6 +371,9 @@ class FileSource:
         # `limits` carries the file size limit too; `max_size` alone keeps the other defaults.
         self.limits = limits or ArchiveLimits(max_member_size=max_size)
         self.user = user
+
+    def use_json_gate(self, gate: JsonGate) -> None:
+        self.limits = replace(self.limits, json_gate=gate)
 
     def iter_files(self) -> Iterator[Path | Skipped]:
         """Regular-file candidates under the root, and skip records for what is not read."""

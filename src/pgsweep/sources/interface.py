@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 
 from pgsweep.core.errors import PgsweepError
 from pgsweep.core.models import Chunk, Finding, Skipped
+from pgsweep.detectors.json_gate import JsonGate
 
 
 class SourceError(PgsweepError):
@@ -49,6 +50,14 @@ class SplittableSource(Source, Protocol):
         """Prepare the shards' work (after the workers are forked, so they start without
         it); how many items they will read, when known."""
         ...
+
+
+@runtime_checkable
+class GatedSource(Source, Protocol):
+    """A source whose layout readers may leave undecoded the JSON records that cannot hold
+    a keyword (`pgsweep.detectors.json_gate`)."""
+
+    def use_json_gate(self, gate: JsonGate) -> None: ...
 
 
 @runtime_checkable

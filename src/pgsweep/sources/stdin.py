@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import BinaryIO
 
 from pgsweep.core.models import Chunk, Finding, Skipped
+from pgsweep.detectors.json_gate import JsonGate
 from pgsweep.readers.interface import FileInfo
 from pgsweep.sources.archives import ArchiveLimits
 from pgsweep.sources.files import iter_data_items
@@ -22,6 +24,9 @@ class StdinSource:
         self.limits = limits
         self.stream = stream
         self.name = name  # a file name hint for the reader choice (e.g. ".pgpass")
+
+    def use_json_gate(self, gate: JsonGate) -> None:
+        self.limits = replace(self.limits, json_gate=gate)
 
     def iter_items(self) -> Iterator[Chunk | Skipped]:
         stream = self.stream if self.stream is not None else sys.stdin.buffer

@@ -18,6 +18,7 @@ from pgsweep.core.models import (
     provenance_path,
 )
 from pgsweep.core.options import ScanOptions
+from pgsweep.detectors.json_gate import JsonGate
 from pgsweep.readers.interface import Reader
 from pgsweep.readers.registry import BY_NAME
 from pgsweep.sources.archives import ArchiveLimits
@@ -79,6 +80,10 @@ class SweepSource:
             self._tally = {SYSTEM_USER: _Tally()}
 
     # ----------------------------------------------------------------- reading
+
+    def use_json_gate(self, gate: JsonGate) -> None:
+        self.limits = replace(self.limits, json_gate=gate)
+
     def iter_items(self) -> Iterator[Chunk | Skipped]:
         told: set[Skipped] = set()  # several location patterns can meet the same folder
         for item in self._iter_all():
