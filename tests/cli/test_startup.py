@@ -3,6 +3,7 @@ entry point the package installs is the one that does so."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tomllib
@@ -62,3 +63,62 @@ def test_a_clean_scan_loads_no_password_strength_model(tmp_path: Path) -> None:
                                "HOME": str(tmp_path / "home")},
                           timeout=120)
     assert proc.stderr.strip().splitlines()[-1] == "False"
+
+
+COMMANDS_PROBE = """
+import importlib, json, pkgutil, sys
+import typer
+import pgsweep.cli as cli
+names = {}
+for mod in sorted(pkgutil.iter_modules(cli.__path__), key=lambda m: m.name):
+    if not mod.name.startswith("_"):
+        before = set(typer.main.get_group(cli.app).commands)
+        importlib.import_module(f"pgsweep.cli.{mod.name}")
+        for name in typer.main.get_group(cli.app).commands:
+            if name not in before:
+                names[name] = mod.name
+print(json.dumps(names))
+print(json.dumps(list(typer.main.get_group(cli.app).commands)))
+"""
+
+
+def test_the_command_table_names_each_command_module_in_the_help_order() -> None:
+    """`COMMAND_MODULES` is what importing every module registers, in the order the help
+    listed them when every module was imported up front."""
+    from pgsweep.cli import COMMAND_MODULES
+
+    proc = subprocess.run([sys.executable, "-c", COMMANDS_PROBE], capture_output=True,
+                          text=True, env={"PYTHONPATH": str(REPO_ROOT / "src")}, timeout=60)
+    registered, order = proc.stdout.splitlines()
+    assert json.loads(registered) == COMMAND_MODULES
+    assert json.loads(order) == list(COMMAND_MODULES)
+
+
+def test_the_help_lists_every_command_in_order() -> None:
+    from pgsweep.cli import COMMAND_MODULES
+
+    proc = run_cli("--help", env={"COLUMNS": "100"})
+    panel = proc.stdout.split("─ Commands ─")[1].splitlines()
+    rows = [line for line in panel if line.startswith("│ ")]
+    listed = [line.split()[1] for line in rows if line[2] != " "]  # not a wrapped line
+    assert (proc.returncode, listed) == (0, list(COMMAND_MODULES))
+
+
+def test_a_command_loads_no_other_command_module(tmp_path: Path) -> None:
+    """`scan` imports the scan command's module, not audit's, report's, verify's …"""
+    from pgsweep.cli import COMMAND_MODULES
+
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "notes.txt").write_text("nothing to see here\n")
+    code = ("import sys; from pgsweep.__main__ import main; sys.argv = ['pgsweep', 'scan', "
+            f"{str(tmp_path / 'tree')!r}, '--no-store', '--format', 'json']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(REPO_ROOT / "src"),
+                               "HOME": str(tmp_path / "home")},
+                          timeout=120)
+    loaded = json.loads(proc.stderr.strip().splitlines()[-1])
+    commands = {f"pgsweep.cli.{module}" for module in COMMAND_MODULES.values()}
+    assert ('"findings": []' in proc.stdout, set(loaded) & commands) == (
+        True, {"pgsweep.cli.scan"})

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
 from types import FrameType
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from pgsweep import __version__
 from pgsweep.core.display import printable_lines
@@ -18,8 +21,42 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 STORE_HELP = "Findings store: a file, or a postgresql:// URL a team shares (default: a file in " \
     "the user's data dir)."
 
+# The module of this package that defines each command, in the order `pgsweep --help` lists
+# them. A command's module is imported when it runs, so each command pays for its own
+# imports only; the help and a mistyped command import them all.
+COMMAND_MODULES: dict[str, str] = {
+    "audit": "audit", "demo": "demo", "report": "report", "explain": "report",
+    "scan": "scan", "sweep": "sweep", "triage": "triage", "verify": "verify",
+    "baseline": "baseline", "signatures": "signatures", "targets": "targets",
+}
+
+
+class CommandsOnDemand(TyperGroup):
+    """The command group, loading a command's module when the command is first asked for."""
+
+    # `ctx` and the commands are click's types, which typer vendors from 0.20 on: Any keeps
+    # the overrides right for either.
+    def list_commands(self, ctx: Any) -> list[str]:
+        if any(name not in self.commands for name in COMMAND_MODULES):
+            self._load(set(COMMAND_MODULES.values()))
+        return [*COMMAND_MODULES, *(name for name in self.commands if name not in COMMAND_MODULES)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in self.commands:
+            module = COMMAND_MODULES.get(cmd_name)
+            self._load({module} if module else set(COMMAND_MODULES.values()))
+        return self.commands.get(cmd_name)
+
+    def _load(self, modules: set[str]) -> None:
+        """Import `modules` (each registers its commands on `app`) and take in their commands."""
+        for module in sorted(modules):
+            importlib.import_module(f"{__name__}.{module}")
+        self.commands.update(typer.main.get_group(app).commands)
+
+
 app = typer.Typer(
     name="pgsweep",
+    cls=CommandsOnDemand,
     help="Find leaked PostgreSQL credentials and plan their rotation.",
     no_args_is_help=True,
     add_completion=False,
@@ -52,19 +89,6 @@ def fail(message: str) -> typer.Exit:
     """Print one line on stderr and return the exit for a usage or input error."""
     say(f"pgsweep: error: {message}", err=True)
     return typer.Exit(EXIT_ERROR)
-
-
-def _register_commands() -> None:
-    """Each module of this package registers its commands on `app` when imported."""
-    import importlib
-    import pkgutil
-
-    for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if not mod.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{mod.name}")
-
-
-_register_commands()
 
 
 _interrupted = False
