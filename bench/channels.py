@@ -4,11 +4,13 @@ Usage: make bench-channels [ARGS="--size-mb 200 --runs 3 --layouts folder,slack"
 
 Generates one body of text (config-like lines with planted connection strings) and lays
 it out four ways: a plain folder, a `docker save` tarball (uncompressed layer tars, as
-docker writes them), an OCI layout folder (gzip layers), and a Slack export zip (one
-message per line). Each is scanned with `pgsweep scan --format json`; the table shows the
-median wall and CPU time (user + system, which a busy machine disturbs less), the scan's
-peak resident memory, and the findings. The text is generated afresh for each layout
-and never held whole in memory, so multi-gigabyte cases need only disk space.
+docker writes them), an OCI layout folder (gzip layers), and a Slack export (one
+message per line) zipped, unzipped, and as its day files alone (the same JSON bytes in a
+plain folder that is no export). Each is scanned with `pgsweep scan --format json`; the
+table shows the median wall and CPU time (user + system, which a busy machine disturbs
+less), the scan's peak resident memory, and the findings. The text is generated afresh
+for each layout and never held whole in memory, so multi-gigabyte cases need only disk
+space.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import tarfile
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 FILE_BYTES = 64 * 1024
@@ -64,7 +66,7 @@ def iter_files(size_mb: int, leak_every: int = LEAK_EVERY,
         n += 1
 
 
-def write_folder(root: Path, files: Files) -> None:
+def write_folder(root: Path, files: Callable[[], Iterable[tuple[str, bytes]]]) -> None:
     for name, data in files():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(data)
@@ -134,17 +136,34 @@ def write_oci(root: Path, files: Files) -> None:
         {**manifest, "annotations": {"org.opencontainers.image.ref.name": "bench"}}]}))
 
 
+def iter_slack(files: Files) -> Iterator[tuple[str, bytes]]:
+    """A Slack export's files: one day file per generated file, one message per line, as
+    Slack writes them."""
+    yield "users.json", json.dumps([{"id": "U1", "name": "bench"}]).encode()
+    yield "channels.json", json.dumps([{"id": "C1", "name": "ops"}]).encode()
+    for n, (_, data) in enumerate(files()):
+        ts = 1704067200 + n * 60
+        messages = [{"type": "message", "user": "U1", "ts": f"{ts + i}.000100",
+                     "text": line} for i, line in enumerate(data.decode().splitlines())]
+        day = time.strftime("%Y-%m-%d", time.gmtime(1704067200 + n * 86400))
+        yield f"ops/{day}.json", json.dumps(messages, indent=4).encode()
+
+
 def write_slack(path: Path, files: Files) -> None:
-    """One day file per generated file, one message per line, as Slack writes them."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        zf.writestr("users.json", json.dumps([{"id": "U1", "name": "bench"}]))
-        zf.writestr("channels.json", json.dumps([{"id": "C1", "name": "ops"}]))
-        for n, (_, data) in enumerate(files()):
-            ts = 1704067200 + n * 60
-            messages = [{"type": "message", "user": "U1", "ts": f"{ts + i}.000100",
-                         "text": line} for i, line in enumerate(data.decode().splitlines())]
-            day = time.strftime("%Y-%m-%d", time.gmtime(1704067200 + n * 86400))
-            zf.writestr(f"ops/{day}.json", json.dumps(messages, indent=4))
+        for name, data in iter_slack(files):
+            zf.writestr(name, data)
+
+
+def write_slack_folder(root: Path, files: Files) -> None:
+    """The export unzipped: a folder the Slack reader reads."""
+    write_folder(root, lambda: iter_slack(files))
+
+
+def write_slack_json(root: Path, files: Files) -> None:
+    """The export's day files alone, as plain JSON files: the same bytes, no export."""
+    write_folder(root, lambda: ((name, data) for name, data in iter_slack(files)
+                                if name.startswith("ops/")))
 
 
 Files = Callable[[], Iterator[tuple[str, bytes]]]
@@ -154,6 +173,8 @@ LAYOUTS: dict[str, tuple[str, str, Callable[[Path, Files], None]]] = {
     "docker": ("docker save tarball", "image.tar", write_docker_save),
     "oci": ("OCI layout (gzip layers)", "oci", write_oci),
     "slack": ("Slack export zip", "slack.zip", write_slack),
+    "slack-folder": ("Slack export folder", "slack", write_slack_folder),
+    "slack-json": ("its day files, no export", "slack-json", write_slack_json),
 }
 
 

@@ -91,7 +91,8 @@ def main() -> None:
                   " the cold scan)", file=sys.stderr)
     print(f"\nrepository: {source}")
     print(f"cold scan into a new store   {cold_wall:>7.2f} s")
-    print(f"rescan after one new commit  {statistics.median(walls):>7.2f} s (median of {args.runs})")
+    median = statistics.median(walls)
+    print(f"rescan after one new commit  {median:>7.2f} s (median of {args.runs})")
 
 
 if __name__ == "__main__":

@@ -104,7 +104,8 @@ class SignatureDetector:
         plan = self.plan(chunk.provenance.kind)
         line_ends: dict[int, int] = {}  # keyword -> end of the line of its last window
         open_ends: set[int] = set()  # signatures whose last window the size cap left whole
-        for pos, ki in plan.locator.hits(data) if plan.keywords else ():
+        cleared = self._json_gate is not None and self._json_gate.cleared(data)
+        for pos, ki in plan.locator.hits(data) if plan.keywords and not cleared else ():
             if pos <= line_ends.get(ki, -1):
                 continue  # a second hit on the same line adds nothing
             end = data.find(b"\n", pos)

@@ -12,7 +12,6 @@ and so is one a decoder reads without keywords (a Kubernetes Secret's base64 val
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable
 
 from pgsweep.detectors.prefilter import Locator
@@ -26,8 +25,10 @@ _ENCODINGS: dict[int, tuple[bytes, ...]] = {
     ord("<"): (b"<", b"&lt;"),
     ord(">"): (b">", b"&gt;"),
 }
-# A printable ASCII character written as a \u escape: the raw text cannot be judged.
-_ASCII_ESCAPE = re.compile(rb"\\u00[2-7][0-9a-f]", re.IGNORECASE)
+# Raw text that cannot show every keyword it holds: a NUL (UTF-16 or UTF-32 text), a
+# printable ASCII character written as a \u escape, a Kubernetes Secret (whose base64
+# values a decoder reads without keywords).
+_UNJUDGEABLE = (b"\x00", *(b"\\u00%d" % d for d in range(2, 8)), b"secret")
 
 
 def encodings(keyword: bytes) -> set[bytes]:
@@ -37,7 +38,7 @@ def encodings(keyword: bytes) -> set[bytes]:
 
 
 class JsonGate:
-    """Keyword positions in raw JSON text, and whether its decoded strings may hold one."""
+    """Keyword positions in raw JSON text, found as its decoded strings would hold them."""
 
     def __init__(
         self, keywords: Iterable[bytes], use_hyperscan: bool = True, engine: str | None = None,
@@ -45,25 +46,29 @@ class JsonGate:
         variants: set[bytes] = set()
         for kw in keywords:
             variants |= encodings(kw.lower())
-        self._variants = sorted(variants)
+        self._literals = (*sorted(variants), *_UNJUDGEABLE)
+        self._markers = len(self._literals) - len(_UNJUDGEABLE)
         self._use_hyperscan = use_hyperscan
         self._engine = engine
         self._locator: Locator | None = None  # built on first use: most scans have no JSON
+        self._cleared: bytes | None = None  # the last text found to hold no keyword at all
 
-    def judgeable(self, raw: bytes) -> bool:
-        """Whether the raw text shows every keyword it holds (no NUL of a UTF-16/32 text,
-        no ASCII letter escaped as \\u00XX, no Kubernetes Secret to decode)."""
-        if b"\x00" in raw or _ASCII_ESCAPE.search(raw) is not None:
-            return False
-        return not (b"Secret" in raw and b"data" in raw)
-
-    def hits(self, raw: bytes) -> list[int]:
-        """Start offsets of the keywords as `raw` writes them, in order."""
+    def hits(self, raw: bytes) -> list[int] | None:
+        """Start offsets of the keywords as `raw` writes them, in order (one pass); None
+        when the raw text cannot show every keyword it holds."""
         if self._locator is None:
-            self._locator = Locator(self._variants, self._use_hyperscan, self._engine)
-        return [pos for pos, _ in self._locator.hits(raw)]
+            self._locator = Locator(self._literals, self._use_hyperscan, self._engine)
+        found = self._locator.hits(raw)
+        self._cleared = None if found else raw
+        if any(index >= self._markers for _, index in found):
+            return None
+        return [pos for pos, _ in found]
+
+    def cleared(self, data: bytes) -> bool:
+        """Whether `data` is the very text the last `hits` call found no keyword in (a
+        reader hands such a text on as it is: the detector need not look again)."""
+        return data is self._cleared
 
     def may_hold(self, raw: bytes) -> bool:
         """False only when no decoded string of `raw` can hold a keyword."""
-        return not self.judgeable(raw) or bool(self.hits(raw))
-
+        return self.hits(raw) != []

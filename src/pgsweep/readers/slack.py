@@ -160,11 +160,11 @@ class SlackExport:
                 channel=rel.split("/", 1)[0], user=minfo.user, owner=minfo.owner,
                 mode=minfo.mode, mtime=minfo.mtime)
             messages: list[tuple[int, dict[str, Any]]] | None = None
-            if gate is not None and gate.judgeable(data):
-                hits = gate.hits(data)
-                if not hits:  # no string of the day file can hold a keyword
-                    yield Chunk(data=data, provenance=day, decoded=True)
-                    continue
+            hits = gate.hits(data) if gate is not None else None
+            if hits == []:  # no string of the day file can hold a keyword
+                yield Chunk(data=data, provenance=day, decoded=True)
+                continue
+            if hits:
                 messages = _messages_at(data, hits)
             if messages is None:
                 messages = self._messages(data)
