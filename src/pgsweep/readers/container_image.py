@@ -23,6 +23,7 @@ from pgsweep.core.models import (
 from pgsweep.detectors.json_gate import JsonGate
 from pgsweep.readers.interface import FileInfo, Nested, ReadItem, Tree, read_limited
 from pgsweep.readers.normalise import member_of, reader_name
+from pgsweep.readers.tar_stream import open_tar_stream
 
 _OPAQUE = ".wh..wh..opq"
 _REF_NAMES = ("io.containerd.image.name", "org.opencontainers.image.ref.name")
@@ -211,7 +212,7 @@ class ContainerImage:
         here = _Deletions()
         links = 0
         try:
-            with tree.open(path) as raw, tarfile.open(fileobj=raw, mode="r|*") as layer_tar:
+            with tree.open(path) as raw, open_tar_stream(raw) as layer_tar:
                 for ti in layer_tar:
                     name = ti.name.removeprefix("./").lstrip("/")
                     base_name = posixpath.basename(name)
@@ -233,15 +234,14 @@ class ContainerImage:
                     if fh is None:
                         yield Skipped(member_where, "archive: member not readable as a file")
                         continue
-                    data = fh.read(max_size + 1)
-                    prov = replace(base, member=name, deleted=deleted.hides(name),
-                                   mode=f"{ti.mode & 0o7777:04o}")
+                    data = fh.read(ti.size)  # no more: a larger request is allocated whole
+                    mode = f"{ti.mode & 0o7777:04o}"
                     yield Nested(FileInfo(path=info.path, name=base_name,
                                           member=f"{info.member + '!' if info.member else ''}"
                                                  f"{layer}!{name}",
                                           user=info.user, owner=ti.uname or str(ti.uid),
-                                          mode=prov.mode),
-                                 data, _layer_wrap(prov))
+                                          mode=mode),
+                                 data, _layer_wrap(base, name, deleted.hides(name), mode))
         except (tarfile.TarError, zlib.error, EOFError, OSError, ValueError) as exc:
             yield Skipped(f"{where}!{layer}",
                           f"image: layer unreadable or compressed in a format not read "
@@ -321,14 +321,19 @@ def _chunk(lines: list[str], provenance: Provenance) -> Chunk:
                  provenance=provenance, line_map=tuple(origin))
 
 
-def _layer_wrap(base: ImageProvenance) -> Callable[[Provenance], Provenance]:
+def _layer_wrap(base: ImageProvenance, member: str, deleted: bool,
+                mode: str) -> Callable[[Provenance], Provenance]:
+    """The provenance of what is read from the layer's file `member`: the image's, naming
+    the file (and anything inside it, an archive's member), unless it has its own."""
+    full = f"{base.layer}!{member}"
+
     def wrap(p: Provenance) -> Provenance:
         if isinstance(p, (ImageProvenance, MailProvenance, ChatProvenance)):
             return p  # an image or mailbox inside the layer: its own attribution
         inner = member_of(p) or ""
-        full = f"{base.layer}!{base.member}"
         rest = inner[inner.index(full) + len(full):] if full in inner else ""
-        return replace(base, member=f"{base.member}{rest}", reader=reader_name(p))
+        return replace(base, member=f"{member}{rest}", deleted=deleted, mode=mode,
+                       reader=reader_name(p))
 
     return wrap
 

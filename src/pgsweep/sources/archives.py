@@ -194,7 +194,7 @@ def _iter_tar(info: FileInfo, fileobj: io.BytesIO, mode: Literal["r|", "r|gz"],
             if fh is None:
                 yield Skipped(where, "archive: member not readable as a file")
                 continue
-            content = fh.read(limits.max_member_size + 1)
+            content = fh.read(ti.size)  # no more: a larger request is allocated whole
             yield _member_info(
                 info, ti.name,
                 mode=f"{ti.mode & 0o7777:04o}",

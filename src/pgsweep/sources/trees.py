@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import tarfile
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 from pgsweep.readers.interface import TreeEntry
 
@@ -54,12 +55,46 @@ class ZipTree:
         self.zip.close()
 
 
+class _Span(io.RawIOBase):
+    """The bytes `start` to `start + size` of a seekable file: an uncompressed tar's member
+    read straight from the tar, without tarfile's layers of buffering in between."""
+
+    def __init__(self, fileobj: IO[bytes], start: int, size: int) -> None:
+        super().__init__()
+        self.fileobj, self.start, self.size, self.pos = fileobj, start, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        want = self.size - self.pos if size is None or size < 0 else size
+        want = min(want, self.size - self.pos)
+        if want <= 0:
+            return b""
+        self.fileobj.seek(self.start + self.pos)
+        data = self.fileobj.read(want)
+        if len(data) != want:
+            raise tarfile.ReadError("unexpected end of data")
+        self.pos += want
+        return data
+
+    def readall(self) -> bytes:
+        return self.read()
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 class TarTree:
     """A tar's members, found by reading headers only (the data of an uncompressed tar is
     seeked over; a compressed one is decompressed once to list it, again to open a member)."""
 
     def __init__(self, fileobj: IO[bytes]) -> None:
         self.tar = tarfile.open(fileobj=fileobj, mode="r:*")  # noqa: SIM115 - closed by close()
+        # uncompressed: each member is a span of the file itself
+        self._plain: IO[bytes] | None = fileobj if self.tar.fileobj is fileobj else None
         self._members: dict[str, tarfile.TarInfo] = {}
         self._entries: list[TreeEntry] = []
         self._skipped: list[tuple[str, str]] = []
@@ -81,7 +116,10 @@ class TarTree:
         return self._skipped
 
     def open(self, name: str) -> IO[bytes]:
-        fh = self.tar.extractfile(self._members[name])
+        ti = self._members[name]
+        if self._plain is not None and not ti.sparse:
+            return cast(IO[bytes], _Span(self._plain, ti.offset_data, ti.size))
+        fh = self.tar.extractfile(ti)
         if fh is None:
             raise OSError(f"{name}: not readable as a file")
         return fh

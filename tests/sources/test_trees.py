@@ -1,0 +1,77 @@
+"""Trees: a tar's members opened by name give their exact bytes, read straight from an
+uncompressed tar, through tarfile otherwise."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from pgsweep.sources.trees import TarTree
+
+FILES = {"manifest.json": b'[{"Config": "c.json"}]', "empty": b"",
+         "a/layer.tar": bytes(range(256)) * 40 + b"tail", "b/c.json": b"{}\n" * 700}
+
+
+def tar_bytes(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        for name, data in files.items():
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            tf.addfile(ti, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def read_in_pieces(tree: TarTree, name: str) -> bytes:
+    with tree.open(name) as fh:
+        first = fh.read(5)
+        return first + fh.read(1000) + fh.read()
+
+
+@pytest.mark.parametrize("where", ["file", "memory", "gzip"])
+def test_each_member_opens_to_its_own_bytes(tmp_path: Path, where: str) -> None:
+    data = tar_bytes(FILES)
+    path = tmp_path / "image.tar"
+    path.write_bytes(gzip.compress(data) if where == "gzip" else data)
+    with path.open("rb") as raw:
+        tree = TarTree(io.BytesIO(data) if where == "memory" else raw)
+        assert [e.name for e in tree.entries()] == list(FILES)
+        # out of order and twice: every open reads its own member from its start
+        for name in [*reversed(FILES), "a/layer.tar"]:
+            assert read_in_pieces(tree, name) == FILES[name], name
+            with tree.open(name) as fh:
+                assert fh.read(-1) == FILES[name]
+                assert fh.read(10) == b""
+        tree.close()
+
+
+def test_a_sparse_member_reads_with_its_holes(tmp_path: Path) -> None:
+    """Its bytes in the tar are not the file (the holes are a map): tarfile reads it."""
+    path = tmp_path / "holes.bin"
+    with path.open("wb") as fh:
+        fh.truncate(2 * 1024 * 1024)
+        fh.seek(1_500_000)
+        fh.write(b"PGPASSWORD=x\n")
+    subprocess.run(["tar", "--sparse", "-cf", "sparse.tar", "holes.bin"], cwd=tmp_path,
+                   check=True)
+    with (tmp_path / "sparse.tar").open("rb") as raw:
+        tree = TarTree(raw)
+        assert read_in_pieces(tree, "holes.bin") == path.read_bytes()
+
+
+def test_a_tar_cut_after_it_was_listed_is_an_error(tmp_path: Path) -> None:
+    data = tar_bytes(FILES)
+    path = tmp_path / "image.tar"
+    path.write_bytes(data)
+    with path.open("r+b") as raw:
+        tree = TarTree(raw)
+        raw.truncate(data.index(FILES["a/layer.tar"]) + 1000)
+        with tree.open("a/layer.tar") as fh:
+            assert fh.read(600) == FILES["a/layer.tar"][:600]
+            with pytest.raises(tarfile.ReadError, match="unexpected end of data"):
+                fh.read(600)
