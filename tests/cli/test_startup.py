@@ -9,9 +9,10 @@ import sys
 import tomllib
 from pathlib import Path
 
-from conftest import REPO_ROOT, run_cli
+from conftest import REPO_ROOT, make_password, run_cli
 
 from pgsweep import __version__
+from pgsweep.findings.fingerprint import redact
 
 PROBE = """
 import sys
@@ -122,3 +123,27 @@ def test_a_command_loads_no_other_command_module(tmp_path: Path) -> None:
     commands = {f"pgsweep.cli.{module}" for module in COMMAND_MODULES.values()}
     assert ('"findings": []' in proc.stdout, set(loaded) & commands) == (
         True, {"pgsweep.cli.scan"})
+
+
+def test_a_pre_commit_scan_loads_no_libgit2(tmp_path: Path) -> None:
+    """`scan --staged` reads the index with git's commands: pygit2 is not imported."""
+    repo = tmp_path / "repo"
+    env = {"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@example.org", "HOME": str(tmp_path),
+           "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@example.org"}
+    for args in (["init", "-q", str(repo)], ["-C", str(repo), "commit", "-q", "--allow-empty",
+                                              "-m", "first"]):
+        subprocess.run(["git", *args], check=True, env=env, capture_output=True)
+    password = make_password()
+    (repo / ".env").write_text(f"DATABASE_URL=postgres://app:{password}@db.internal/app\n")
+    subprocess.run(["git", "-C", str(repo), "add", ".env"], check=True, env=env)
+    code = ("import sys; from pgsweep.__main__ import main; sys.argv = ['pgsweep', 'scan', "
+            f"'--staged', {str(repo)!r}, '--no-store', '--format', 'json']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('pygit2' in sys.modules, file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(REPO_ROOT / "src"), "HOME": str(tmp_path)},
+                          timeout=120)
+    findings = json.loads(proc.stdout)["findings"]
+    assert [(f["path"], f["line"], f["user"], f["host"], f["secret"]) for f in findings] == [
+        (".env", 1, "app", "db.internal", redact(password))]
+    assert proc.stderr.strip().splitlines()[-1] == "False"

@@ -1,4 +1,4 @@
-"""The git modes that read no history, called directly: staged changes and the working tree."""
+"""The working tree mode, called directly (the staged changes: test_git_staged.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pgsweep.core.models import Chunk, FileProvenance, GitProvenance, Skipped
 from pgsweep.core.options import ScanOptions
 from pgsweep.sources.excludes import Excludes
 from pgsweep.sources.git import GitSource
-from pgsweep.sources.git_modes import iter_staged, iter_worktree
+from pgsweep.sources.git_modes import iter_worktree
 
 
 def _repo(tmp_path: Path) -> GitRepo:
@@ -43,30 +43,6 @@ def _shown(items: list[Chunk | Skipped]) -> list[tuple[str, str]]:
             assert isinstance(item.provenance, FileProvenance)
             out.append((Path(item.provenance.path).name, item.data.decode()))
     return out
-
-
-def test_staged_reads_index_blobs_that_differ_from_the_tip(tmp_path: Path) -> None:
-    r = _repo(tmp_path)
-    repo = GitSource(r.root, ScanOptions(path=str(r.root))).repo
-    items = list(iter_staged(repo, "repo", r.head(), Excludes(("skip/",)), 50))
-    assert sorted(_shown(items)) == [
-        ("big.env (staged)", "too large"),
-        ("bin.dat (staged)", "binary"),
-        ("changed.env", "after\n"),
-        ("copy.env", "new\n"),
-    ]
-    (chunk,) = [i for i in items if isinstance(i, Chunk) and i.data == b"after\n"]
-    assert chunk.provenance == GitProvenance(repo="repo", blob=r.git("rev-parse", ":changed.env"),
-                                             path="changed.env")
-
-
-def test_staged_without_a_tip_reads_the_whole_index(tmp_path: Path) -> None:
-    r = _repo(tmp_path)
-    repo = GitSource(r.root, ScanOptions(path=str(r.root))).repo
-    shown = _shown(list(iter_staged(repo, "repo", None, Excludes(()), 1000)))
-    assert [path for path, _ in shown] == [
-        ".gitignore", "big.env", "bin.dat (staged)", "changed.env", "copy.env", "kept.env",
-        "skip/me.env"]
 
 
 def test_worktree_reads_uncommitted_and_untracked_files_not_ignored(tmp_path: Path) -> None:

@@ -17,8 +17,9 @@ from pgsweep.sources.blobreader import BlobRead, BlobReader, BlobRef
 from pgsweep.sources.excludes import Excludes
 from pgsweep.sources.files import is_binary
 from pgsweep.sources.git_enumeration import PARALLEL_MIN_OBJECTS, GitEnumeration
-from pgsweep.sources.git_modes import iter_staged, iter_worktree
+from pgsweep.sources.git_modes import iter_worktree
 from pgsweep.sources.git_shards import iter_listed, new_lists, split_reports, write_listing
+from pgsweep.sources.git_staged import SHALLOW_WARNING, iter_staged
 from pgsweep.sources.git_tips import blobs_at
 from pgsweep.sources.interface import Shards, SourceError
 from pgsweep.sources.shares import Group, SharedLists, sorted_groups
@@ -112,14 +113,10 @@ class GitSource:
                           warn=True)
             return
         if self.repo.is_shallow and first:
-            yield Skipped(
-                self.name,
-                "shallow repository: history before the shallow boundary is not scanned",
-                warn=True,
-            )
+            yield Skipped(self.name, SHALLOW_WARNING, warn=True)
         if self.opts.staged:
             tip = None if self.repo.head_is_unborn else self.enumeration.default_tip()
-            yield from iter_staged(self.repo, self.name, tip, self._excludes,
+            yield from iter_staged(self.path, self.git_dir, self.name, tip, self._excludes,
                                    self.opts.max_blob_size)
         else:
             yield from self._iter_history()

@@ -1,5 +1,5 @@
-"""The git scan modes that read no history: the staged changes (what `git commit` would
-record) and the working tree's uncommitted files."""
+"""The git scan mode that reads no history and needs libgit2: the working tree's
+uncommitted files (the staged changes are `git_staged`'s)."""
 
 from __future__ import annotations
 
@@ -8,52 +8,9 @@ from pathlib import Path
 
 import pygit2
 
-from pgsweep.core.models import Chunk, FileProvenance, GitProvenance, Skipped
+from pgsweep.core.models import Chunk, FileProvenance, Skipped
 from pgsweep.sources.excludes import Excludes
 from pgsweep.sources.files import file_meta, is_binary
-
-
-def iter_staged(
-    repo: pygit2.Repository, name: str, tip: str | None, excludes: Excludes, max_size: int,
-) -> Iterator[Chunk | Skipped]:
-    """Index blobs that differ from `tip` (every index blob without one)."""
-    index = repo.index
-    head = repo.get(tip) if tip is not None else None
-    if not isinstance(head, pygit2.Commit):
-        entries = [(e.path, str(e.id)) for e in index]
-    else:
-        diff = index.diff_to_tree(head.tree)
-        entries = [
-            (d.new_file.path, str(d.new_file.id))
-            for d in diff.deltas
-            if d.status_char() in ("A", "M", "T", "C", "R")
-        ]
-    seen: set[str] = set()
-    for path, oid in entries:
-        if excludes.is_excluded(path) or oid in seen:
-            continue
-        seen.add(oid)
-        item = _staged_item(repo, name, path, oid, max_size)
-        if item is not None:
-            yield item
-
-
-def _staged_item(
-    repo: pygit2.Repository, name: str, path: str, oid: str, max_size: int,
-) -> Chunk | Skipped | None:
-    where = f"{path} (staged)"
-    try:
-        blob = repo[oid]
-    except (KeyError, ValueError):
-        return Skipped(where, "missing object")
-    if not isinstance(blob, pygit2.Blob):
-        return None  # a submodule's commit
-    if blob.size > max_size:
-        return Skipped(where, "too large")
-    data = blob.data
-    if is_binary(data):
-        return Skipped(where, "binary")
-    return Chunk(data=data, provenance=GitProvenance(repo=name, blob=oid, path=path))
 
 
 def iter_worktree(

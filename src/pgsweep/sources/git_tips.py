@@ -9,7 +9,8 @@ from pathlib import Path
 from pgsweep.sources.interface import SourceError
 
 
-def _git(repo: Path, *args: str, stdin: str | None = None) -> str:
+def git_output(repo: Path, *args: str, stdin: str | None = None) -> str:
+    """What `git -C repo ARGS` prints; a failure is a SourceError with git's first line."""
     try:
         done = subprocess.run(
             ["git", "-C", str(repo), *args],
@@ -30,7 +31,7 @@ def _git(repo: Path, *args: str, stdin: str | None = None) -> str:
 
 def list_tips(repo: Path) -> tuple[str, ...]:
     """Commit ids at every ref and HEAD (annotated tags peeled), sorted and unique."""
-    out = _git(
+    out = git_output(
         repo,
         "for-each-ref",
         "--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname)",
@@ -43,7 +44,7 @@ def list_tips(repo: Path) -> tuple[str, ...]:
         elif len(parts) == 4 and parts[2] == "commit":
             tips.add(parts[3])
     try:
-        head = _git(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}").strip()
+        head = git_output(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}").strip()
     except SourceError:
         head = ""  # unborn HEAD
     if head:
@@ -54,7 +55,7 @@ def list_tips(repo: Path) -> tuple[str, ...]:
 def ref_targets(repo: Path) -> frozenset[str]:
     """Every object a ref names, and what annotated tags peel to (`git show-ref -d`)."""
     try:
-        out = _git(repo, "show-ref", "-d")
+        out = git_output(repo, "show-ref", "-d")
     except SourceError:  # no refs at all (git exits 1)
         return frozenset()
     return frozenset(line.split(" ", 1)[0] for line in out.splitlines() if line)
@@ -65,7 +66,7 @@ def present_commits(repo: Path, commits: Iterable[str]) -> tuple[str, ...]:
     wanted = sorted(set(commits))
     if not wanted:
         return ()
-    out = _git(repo, "cat-file", "--batch-check", stdin="\n".join(wanted) + "\n")
+    out = git_output(repo, "cat-file", "--batch-check", stdin="\n".join(wanted) + "\n")
     present = []
     for line in out.splitlines():
         parts = line.split()
@@ -81,7 +82,8 @@ def default_tip(repo: Path) -> str | None:
     """The commit at HEAD, else at main, master or origin's HEAD (as GitSource decides)."""
     for rev in ("HEAD", *DEFAULT_BRANCHES):
         try:
-            return _git(repo, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}").strip() or None
+            out = git_output(repo, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}")
+            return out.strip() or None
         except SourceError:
             continue
     return None
@@ -89,7 +91,7 @@ def default_tip(repo: Path) -> str | None:
 
 def blobs_at(repo: Path, commit: str) -> set[str]:
     """Ids of every blob in the commit's tree (submodules and trees left out)."""
-    out = _git(repo, "ls-tree", "-r", "-z", "--full-tree", commit)
+    out = git_output(repo, "ls-tree", "-r", "-z", "--full-tree", commit)
     blobs = set()
     for entry in out.split("\0"):
         meta, _, _path = entry.partition("\t")
@@ -104,7 +106,7 @@ def broken_refs(repo: Path) -> tuple[tuple[str, ...], bool]:
     (an unborn HEAD counts as present: it names nothing). git refuses to walk `--all`
     when one ref is broken; the caller walks the others and reports these."""
     try:
-        out = _git(repo, "for-each-ref", "--format=%(objectname) %(refname)")
+        out = git_output(repo, "for-each-ref", "--format=%(objectname) %(refname)")
     except SourceError:
         return (), True
     names: list[str] = []
@@ -115,14 +117,14 @@ def broken_refs(repo: Path) -> tuple[tuple[str, ...], bool]:
             oids.append(oid)
             names.append(name)
     try:
-        head: str | None = _git(repo, "rev-parse", "-q", "--verify", "HEAD").strip() or None
+        head: str | None = git_output(repo, "rev-parse", "-q", "--verify", "HEAD").strip() or None
     except SourceError:
         head = None  # unborn
     asked = [*oids, *([head] if head else [])]
     if not asked:
         return (), True
     try:
-        check = _git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)",
+        check = git_output(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)",
                      stdin="\n".join(asked) + "\n")
     except SourceError:
         return (), True
