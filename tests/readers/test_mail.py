@@ -143,3 +143,15 @@ def test_cli_json_names_the_message(tmp_path: Path) -> None:
         "sender": "Dev 3 <dev3@corp.example>", "subject": "db access 3",
         "message_id": "<m3@corp.example>", "reader": "dotenv"}
     assert all(p not in out.stdout for p in pw)
+
+
+def test_a_part_is_read_in_its_own_charset(tmp_path: Path) -> None:
+    """A latin-1 body's `ä` is the password's `ä`, not an undecodable byte."""
+    pw = make_password()[:-2] + "ä7"
+    eml = tmp_path / "latin.eml"
+    eml.write_bytes(message(
+        4, f"host=pg.corp.example user=rep password={pw} dbname=rep\n",
+        cte="quoted-printable", charset="iso-8859-1").as_bytes())
+    found, skipped = scan(eml)
+    assert ([(row[7], row[8], row[9]) for row in found], skipped) == (
+        [("rep", "pg.corp.example", redact(pw))], {})

@@ -7,9 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import padding
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
 from pgsweep.core.models import Chunk, ParsedCredential, Skipped
 from pgsweep.parsers import jdbc
 from pgsweep.readers.interface import FileInfo
@@ -30,6 +27,10 @@ RULE = "pg.desktop.1"  # signatures/pg_desktop.yml
 
 def dbeaver_decrypt(data: bytes, key: bytes = DBEAVER_KEY) -> bytes:
     """AES-128-CBC, IV = the file's first 16 bytes, PKCS#7 padding."""
+    # cryptography loads when a DBeaver file is read, not with every scan: start-up time
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
     if len(data) < 32 or len(data) % 16:
         raise ValueError("not an AES-CBC payload")
     dec = Cipher(algorithms.AES(key), modes.CBC(data[:16])).decryptor()

@@ -3,23 +3,24 @@ base64, charsets) and its attachments read like files, with From, Date, Subject,
 
 from __future__ import annotations
 
-import email.policy
+import functools
 import html
 import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC
-from email.message import EmailMessage, Message
-from email.parser import BytesParser
-from email.utils import parsedate_to_datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from pgsweep.core.models import MailProvenance, Provenance, Skipped
 from pgsweep.readers.interface import FileInfo, Nested, ReadItem
 from pgsweep.readers.normalise import LineMappedText, member_of, reader_name
 from pgsweep.readers.sniff import looks_binary
 from pgsweep.readers.text import where_of
+
+if TYPE_CHECKING:
+    from email.message import Message
+    from email.parser import BytesParser
 
 _HEADER_RE = re.compile(rb"^([A-Za-z][A-Za-z0-9-]{0,60}):[ \t]", re.MULTILINE)
 _MAIL_HEADERS = frozenset({
@@ -28,7 +29,16 @@ _MAIL_HEADERS = frozenset({
 })
 _MBOX_FROM_RE = re.compile(rb"From \S+ ")
 _NAME_RE = re.compile(r"\.(?:eml|mbox|mbx)$|^mbox$|^(?:inbox|sent|archive)$", re.IGNORECASE)
-_PARSER = BytesParser(policy=email.policy.default)
+
+
+@functools.cache
+def _parser() -> BytesParser:
+    """The parser of messages (the modern policy: decoded headers, `get_content`)."""
+    # Here, not at the top, for start-up time: the email package loads when mail is read.
+    import email.policy
+    from email.parser import BytesParser
+
+    return BytesParser(policy=email.policy.default)
 
 
 def _header_block(head: bytes) -> bytes:
@@ -123,6 +133,8 @@ def _iter_mbox(fh: IO[bytes], max_size: int) -> Iterator[tuple[int, bytes | None
 
 
 def _utc(value: str | None) -> str | None:
+    from email.utils import parsedate_to_datetime  # loaded with the parser (start-up time)
+
     if not value:
         return None
     try:
@@ -145,7 +157,7 @@ def _header(msg: Message, name: str) -> str | None:
 
 def _message_items(info: FileInfo, raw: bytes, place: str | None,
                    line: int) -> Iterator[ReadItem]:
-    msg = _PARSER.parsebytes(raw)
+    msg = _parser().parsebytes(raw)
     member = f"{info.member}!{place}" if info.member and place else (place or info.member)
     base = MailProvenance(
         path=info.path, sender=_header(msg, "From"), timestamp=_utc(_header(msg, "Date")),
@@ -179,6 +191,8 @@ def _message_items(info: FileInfo, raw: bytes, place: str | None,
 
 def _part_text(part: Message) -> str:
     """The part's text in its charset; an unknown charset falls back to UTF-8."""
+    from email.message import EmailMessage  # loaded with the parser (start-up time)
+
     if isinstance(part, EmailMessage):
         try:
             content = part.get_content()

@@ -9,13 +9,6 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
-
-try:  # CFB8 moved to the "decrepit" package in newer cryptography releases
-    from cryptography.hazmat.decrepit.ciphers.modes import CFB8
-except ImportError:  # pragma: no cover - older cryptography
-    from cryptography.hazmat.primitives.ciphers.modes import CFB8
-
 from pgsweep.core.models import Chunk, Skipped
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.normalise import desktop_provenance, fields_credential, handed_chunk
@@ -34,6 +27,14 @@ def pgadmin_key(key: str | bytes) -> bytes:
 
 def pgadmin_decrypt(ciphertext: str | bytes, key: str | bytes) -> bytes:
     """`base64(IV[16] || AES-CFB8(key', plaintext))` (pgadmin/utils/crypto.py)."""
+    # cryptography loads when a pgAdmin database is read, not with every scan: start-up time
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
+
+    try:  # CFB8 moved to the "decrepit" package in newer cryptography releases
+        from cryptography.hazmat.decrepit.ciphers.modes import CFB8
+    except ImportError:  # pragma: no cover - older cryptography
+        from cryptography.hazmat.primitives.ciphers.modes import CFB8
+
     raw = base64.b64decode(ciphertext, validate=False)
     if len(raw) <= 16:
         raise ValueError("too short")

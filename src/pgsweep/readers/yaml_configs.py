@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-
-import yaml
+from typing import TYPE_CHECKING, TypeGuard
 
 from pgsweep.core.models import Chunk, Skipped
 from pgsweep.readers.envgroups import (
@@ -17,6 +16,9 @@ from pgsweep.readers.envgroups import (
 from pgsweep.readers.interface import FileInfo
 from pgsweep.readers.normalise import LineMappedText, decode_text, file_provenance, split_lines
 from pgsweep.readers.text import text_chunk, where_of
+
+if TYPE_CHECKING:
+    import yaml
 
 # The pure-Python YAML composer is slow: bigger files are scanned as plain text.
 MAX_YAML_BYTES = 2 * 1024 * 1024
@@ -31,14 +33,29 @@ _VALUES_NAME_RE = re.compile(r"^values[\w.-]*\.ya?ml$")
 Scope = tuple[list[Assignment], str | None]  # the settings of a mapping, compose's host
 
 
+# A composed node's kind is its class's `id` ("scalar", "sequence", "mapping"), so walking
+# needs no yaml import: yaml loads when a YAML file is read, not with every scan (start-up
+# time).
+def _is_scalar(node: yaml.Node | None) -> TypeGuard[yaml.ScalarNode]:
+    return node is not None and getattr(node, "id", None) == "scalar"
+
+
+def _is_mapping(node: yaml.Node | None) -> TypeGuard[yaml.MappingNode]:
+    return node is not None and getattr(node, "id", None) == "mapping"
+
+
+def _is_sequence(node: yaml.Node | None) -> TypeGuard[yaml.SequenceNode]:
+    return node is not None and getattr(node, "id", None) == "sequence"
+
+
 def _scalar(node: yaml.Node | None) -> str | None:
-    if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
+    if _is_scalar(node) and isinstance(node.value, str):
         return node.value
     return None
 
 
 def _get(node: yaml.Node, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
+    if _is_mapping(node):
         pairs: list[tuple[yaml.Node, yaml.Node]] = node.value
         for k, v in pairs:
             if _scalar(k) == key:
@@ -49,12 +66,12 @@ def _get(node: yaml.Node, key: str) -> yaml.Node | None:
 def _assignments_of(node: yaml.Node) -> list[Assignment]:
     """Settings held by a mapping, a `KEY=VALUE` list, or a Kubernetes `env:` list."""
     out: list[Assignment] = []
-    if isinstance(node, yaml.MappingNode):
+    if _is_mapping(node):
         for k, v in node.value:
             key, value = _scalar(k), _scalar(v)
             if key is not None and value is not None:
                 out.append(Assignment(key, value, v.start_mark.line + 1))
-    elif isinstance(node, yaml.SequenceNode):
+    elif _is_sequence(node):
         for item in node.value:
             text = _scalar(item)
             if text is not None:
@@ -99,14 +116,14 @@ def _iter_scopes(node: yaml.Node, path: tuple[str, ...], budget: _Budget) -> Ite
         if len(path) == 3 and path[0] == "services" and path[2] == "environment":
             default_host = path[1]  # compose: the database service is reached by its name
         yield assignments, default_host
-    if isinstance(node, yaml.MappingNode):
+    if _is_mapping(node):
         for k, v in node.value:
             key = _scalar(k)
-            if key is not None and isinstance(v, (yaml.MappingNode, yaml.SequenceNode)):
+            if key is not None and (_is_mapping(v) or _is_sequence(v)):
                 yield from _iter_scopes(v, (*path, key), budget)
-    elif isinstance(node, yaml.SequenceNode):
+    elif _is_sequence(node):
         for item in node.value:
-            if isinstance(item, (yaml.MappingNode, yaml.SequenceNode)):
+            if _is_mapping(item) or _is_sequence(item):
                 yield from _iter_scopes(item, path, budget)
 
 
@@ -138,6 +155,9 @@ class YamlReader:
         if len(data) > MAX_YAML_BYTES:
             yield text_chunk(info, data, self.name)
             return
+        # Here, not at the top, for start-up time: yaml loads when a YAML file is read.
+        import yaml
+
         text = decode_text(data)
         try:
             docs = [d for d in yaml.compose_all(text, Loader=yaml.SafeLoader) if d is not None]

@@ -12,10 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from pgsweep.store.errors import StoreKeyError
 
@@ -42,6 +38,10 @@ class StoreKey:
 
     @classmethod
     def from_master(cls, master: bytes, origin: str) -> StoreKey:
+        # cryptography loads where the key is used, not with every command: start-up time
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
         okm = HKDF(
             algorithm=hashes.SHA256(), length=64, salt=None, info=b"pgsweep/store/v1"
         ).derive(master)
@@ -59,12 +59,17 @@ class StoreKey:
 
     def encrypt(self, secret: str, context: str) -> bytes:
         """nonce ‖ AES-GCM(secret); `context` (the credential id) is bound as associated data."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # start-up time
+
         nonce = secrets.token_bytes(NONCE_BYTES)
         data = secret.encode("utf-8", "surrogatepass")
         return nonce + AESGCM(self._enc).encrypt(nonce, data, context.encode())
 
     def decrypt(self, blob: bytes, context: str) -> str | None:
         """The secret, or None when the blob was not made by this key for this context."""
+        from cryptography.exceptions import InvalidTag  # start-up time
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         try:
             data = AESGCM(self._enc).decrypt(
                 blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode())
