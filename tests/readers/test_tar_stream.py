@@ -7,14 +7,17 @@ import bz2
 import gzip
 import io
 import lzma
+import struct
 import subprocess
 import tarfile
 import tracemalloc
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from pgsweep.readers import tar_stream
 from pgsweep.readers.tar_stream import open_tar_stream
 
 
@@ -81,20 +84,30 @@ def test_members_and_bytes_are_tarfiles_own(compress: Callable[[bytes], bytes],
 
 
 @pytest.mark.parametrize("every", [1, 2])
-def test_a_cut_tar_ends_as_in_tarfiles_stream_mode(every: int) -> None:
+@pytest.mark.parametrize(("compress", "step"), [
+    pytest.param(lambda b: b, 61, id="plain"),
+    pytest.param(lambda b: gzip.compress(b, mtime=0), 7, id="gzip"),
+])
+def test_a_cut_tar_ends_as_in_tarfiles_stream_mode(every: int, compress: Callable[[bytes], bytes],
+                                                   step: int) -> None:
     """Cut anywhere (inside a header, the bytes of a file read or passed over, the
-    padding), the members given before the error, and the error, are tarfile's."""
-    data = build()
-    for cut in range(0, len(data), 61):
+    padding, the compressed stream), the members given before the error, and the error,
+    are tarfile's."""
+    data = compress(build())
+    errors = set()
+    for cut in (0, *range(20, len(data), step)):
         ours = read_all(open_tar_stream, data[:cut], every)
         assert ours == read_all(tarfile_stream, data[:cut], every), cut
-    assert read_all(open_tar_stream, data[:3000], 2)[1] == "ReadError: unexpected end of data"
+        errors.add(ours[1])
+    assert errors == {None, "ReadError: empty file", "ReadError: empty header",
+                      "ReadError: truncated header", "ReadError: unexpected end of data"}
 
 
 def test_not_a_tar_is_the_same_error() -> None:
     cases = {b"": "ReadError: empty file", b"\0" * 10240: None,
              b"\x28\xb5\x2f\xfd" + bytes(600): "ReadError: bad checksum",
-             b"not a tar\n" * 100: "ReadError: invalid header"}
+             b"not a tar\n" * 100: "ReadError: invalid header",
+             b"\x1f\x8b\x08\0" + bytes(6) + b"\xff" * 600: "ReadError: invalid compressed data"}
     for data, error in cases.items():
         assert read_all(open_tar_stream, data) == ([], error)
         assert read_all(tarfile_stream, data) == ([], error)
@@ -142,3 +155,57 @@ def test_memory_does_not_grow_with_the_number_of_members() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 256 * 1024  # tarfile's own list of them takes ~2 MiB
+
+
+def gzip_member(data: bytes, flags: int, fields: bytes) -> bytes:
+    """A gzip member with the header fields `flags` announces (`fields`, in their order)."""
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    body = deflate.compress(data) + deflate.flush()
+    trailer = struct.pack("<II", zlib.crc32(data), len(data))
+    return b"\x1f\x8b\x08" + bytes([flags]) + bytes(4) + b"\0\xff" + fields + body + trailer
+
+
+@pytest.mark.parametrize(("flags", "fields"), [
+    pytest.param(0x08 | 0x10, b"layer.tar\0made by hand\0", id="name-comment"),
+    pytest.param(0x02, b"\xab\xcd", id="header-crc"),
+    pytest.param(0x04 | 0x08, b"\x06\0BC\x02\0\x1b\0layer.tar\0", id="extra-field"),
+])
+def test_every_gzip_header_field_is_passed_over(flags: int, fields: bytes) -> None:
+    """Names, comments, header checksums and extra fields (which tarfile's stream mode
+    reads as compressed data) are skipped; the tar inside reads whole."""
+    members, error = read_all(open_tar_stream, gzip_member(build(), flags, fields))
+    assert error is None and [m[0] for m in members][:2] == [
+        "etc/app/.env", "deep/" + "x" * 130 + "/conf.yml"]
+    assert members[1][3] == b"k: v\n" * 300
+
+
+def test_the_stdlib_zlib_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where zlib-ng has no wheel, zlib inflates: the same members, bytes and errors."""
+    data = gzip.compress(build(), mtime=0)
+    cut = data[:len(data) // 2]
+    with_zlib_ng = read_all(open_tar_stream, data), read_all(open_tar_stream, cut)
+    monkeypatch.setattr(tar_stream, "zlib_ng", None)
+    assert (read_all(open_tar_stream, data), read_all(open_tar_stream, cut)) == with_zlib_ng
+    assert read_all(open_tar_stream, b"\x1f\x8b\x08\0" + bytes(6) + b"\xff" * 600) == (
+        [], "ReadError: invalid compressed data")
+
+
+def test_a_bomb_is_inflated_in_bounded_pieces() -> None:
+    """A member of 48 MiB of zeros (48 KiB compressed) passed over without reading it:
+    inflated a piece at a time, never whole."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        bomb = tarfile.TarInfo("zeros")
+        bomb.size = 48 << 20
+        tf.addfile(bomb, io.BytesIO(bytes(bomb.size)))
+        tf.addfile(tarfile.TarInfo("after"))
+    data = gzip.compress(buf.getvalue(), compresslevel=1, mtime=0)
+    del buf
+    tracemalloc.start()
+    try:
+        with open_tar_stream(io.BytesIO(data)) as tar:
+            assert [ti.name for ti in tar] == ["zeros", "after"]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20
