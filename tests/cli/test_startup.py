@@ -127,8 +127,9 @@ def test_a_command_loads_no_other_command_module(tmp_path: Path) -> None:
 
 def test_a_pre_commit_scan_loads_no_libgit2(tmp_path: Path) -> None:
     """`scan --staged` reads the index with git's commands: pygit2 is not imported; nor are
-    the libraries of inputs it does not meet (YAML, mail, desktop stores, excludes) once
-    the checked signatures are cached (the first run reads their YAML)."""
+    the libraries of inputs and outputs it does not meet (YAML, mail, desktop stores,
+    excludes, the terminal) once the checked signatures are cached (the first run reads
+    their YAML)."""
     repo = tmp_path / "repo"
     env = {"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@example.org", "HOME": str(tmp_path),
            "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@example.org"}
@@ -141,7 +142,7 @@ def test_a_pre_commit_scan_loads_no_libgit2(tmp_path: Path) -> None:
     code = ("import sys; from pgsweep.__main__ import main; sys.argv = ['pgsweep', 'scan', "
             f"'--staged', {str(repo)!r}, '--no-store', '--format', 'json']\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "heavy = {'pygit2', 'yaml', 'cryptography', 'pathspec', 'email.parser'}\n"
+            "heavy = {'pygit2', 'yaml', 'cryptography', 'pathspec', 'email.parser', 'rich'}\n"
             "print(sorted(heavy & set(sys.modules)), file=sys.stderr)")
     for _ in range(2):
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

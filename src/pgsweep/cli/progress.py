@@ -6,12 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-from rich.console import Console
-from rich.live import Live
-from rich.markup import escape
+from typing import TYPE_CHECKING
 
 from pgsweep.core.models import ScanStats
+
+if TYPE_CHECKING:
+    from rich.live import Live
 
 
 def progress_line(stats: ScanStats, elapsed: float, status: str = "") -> str:
@@ -73,10 +73,11 @@ def progress_reporter(
     if not enabled:
         yield None
         return
-    console = Console(stderr=True)
+    from rich.markup import escape  # loaded with the live line (start-up time)
+
     started = time.monotonic()
     last = [0.0]
-    with Live(console=console, refresh_per_second=4, transient=True) as live:
+    with _live_on_stderr() as live:
 
         def update(stats: ScanStats) -> None:
             now = time.monotonic()
@@ -95,8 +96,7 @@ def repository_progress(enabled: bool) -> Iterator[Callable[[int, int, int], Non
     if not enabled:
         yield None
         return
-    console = Console(stderr=True)
-    with Live(console=console, refresh_per_second=4, transient=True) as live:
+    with _live_on_stderr() as live:
 
         def update(done: int, total: int, findings: int) -> None:
             width = 30
@@ -106,3 +106,12 @@ def repository_progress(enabled: bool) -> Iterator[Callable[[int, int, int], Non
                         f"{findings} findings")
 
         yield update
+
+
+def _live_on_stderr() -> Live:
+    """A live line on standard error that disappears when it ends."""
+    # rich loads when a progress line is shown, not with every scan: start-up time
+    from rich.console import Console
+    from rich.live import Live
+
+    return Live(console=Console(stderr=True), refresh_per_second=4, transient=True)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TextIO
-
-from rich.console import Console
-from rich.markup import escape as markup_escape
+from typing import TYPE_CHECKING, TextIO
 
 from pgsweep.assess.plan import CredentialPlan
 from pgsweep.core.display import printable
@@ -20,6 +17,9 @@ from pgsweep.core.models import (
 )
 from pgsweep.findings.places import Place
 from pgsweep.reporters.interface import Report, Verbosity
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 _STYLE = {
     Severity.CRITICAL: "bold red",
@@ -69,6 +69,8 @@ def place_text(place: Place, repository: bool = False) -> tuple[str, str]:
 def escape(text: str) -> str:
     """Scanned text for the terminal: control characters and undecodable bytes escaped
     (`\\x1b`, `\\xff`), and never read as markup."""
+    from rich.markup import escape as markup_escape  # loaded by render (start-up time)
+
     return markup_escape(printable(text))
 
 
@@ -79,6 +81,9 @@ def cell(text: str) -> str:
 
 class ConsoleReporter:
     def render(self, report: Report, out: TextIO) -> None:
+        # rich loads when a terminal report is written, not with every scan (start-up time)
+        from rich.console import Console
+
         # The width follows the terminal (or COLUMNS); paths are never cut or folded: a
         # line longer than the terminal wraps whole.
         console = Console(file=out, highlight=False, soft_wrap=True,
