@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import hmac
 import os
@@ -12,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 from pgsweep.core.display import printable
+from pgsweep.core.evolve import evolve
 from pgsweep.core.models import CredentialId, Finding, FindingId, place_key
 
 # scrypt cost: ~30 ms and 16 MiB per distinct secret, cached per run. A fixed salt keeps
@@ -77,7 +77,7 @@ def seal(findings: Iterable[Finding]) -> list[Finding]:
             fp = fps[f.secret]
             ids[key] = (fp, credential_id(fp, f.user, f.hosts))
         fp, cid = ids[key]
-        out.append(dataclasses.replace(
+        out.append(evolve(
             f, fingerprint=fp, credential=cid,
             id=finding_id(cid, f.rule, place_key(f.provenance), f.line)))
     return out

@@ -7,8 +7,9 @@ import multiprocessing
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+from pgsweep.core.evolve import evolve
 from pgsweep.core.models import (
     Candidate,
     Chunk,
@@ -133,7 +134,7 @@ class Scanner:
             if reason is not None:
                 stats.suppress(reason)
             elif filters_mod.info_reason(c, self.info_rules) is not None:
-                kept.append(replace(c, severity=Severity.INFO))
+                kept.append(evolve(c, severity=Severity.INFO))
             else:
                 kept.append(c)
         return kept

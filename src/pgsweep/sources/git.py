@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import IO
 
 import pygit2
 
+from pgsweep.core.evolve import evolve
 from pgsweep.core.models import Chunk, Finding, GitProvenance, Skipped
 from pgsweep.core.options import ScanOptions
 from pgsweep.sources.blobreader import BlobRead, BlobReader, BlobRef
@@ -219,13 +219,13 @@ class GitSource:
                         if p.commit not in people:
                             people[p.commit] = self._author(p.commit)
                         person = people[p.commit]
-                    done = filled[p] = replace(
+                    done = filled[p] = evolve(
                         p,
                         author=person[0] if person else None,
                         date=person[1] if person else None,
                         present_at_head=p.blob in at_head,
                     )
-                f = replace(f, provenance=done)
+                f = evolve(f, provenance=done)
             out.append(f)
         return out
 
