@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from pgsweep.assess.fixtures import all_in_test_code, names_no_server
 from pgsweep.assess.hosts import HostClass, HostInfo, classify_hosts
 from pgsweep.core.models import Credential, Finding, GitProvenance, SecretKind, Severity
 from pgsweep.detectors.filters import is_user_as_password
@@ -371,6 +372,15 @@ def transport_factor(facts: Facts) -> list[RiskFactor]:
     return [RiskFactor("transport.weak", 1, _SSLMODE_WHY.get(facts.sslmode, "weak sslmode"))]
 
 
+def fixture_factor(facts: Facts) -> list[RiskFactor]:
+    """Every place in test code or a CI definition, and no real server named: a fixture."""
+    if not names_no_server(facts.host) or not all_in_test_code(facts.findings):
+        return []
+    return [RiskFactor("place.test-fixture", 0, (
+        "every place is test code or a CI definition and no real server is named: a test "
+        "fixture's password"), cap=Severity.LOW)]
+
+
 def verification_factor(facts: Facts) -> list[RiskFactor]:
     """The latest verification: a working password is at least high, a dead one at most low."""
     record = facts.verification
@@ -433,6 +443,7 @@ FACTORS: tuple[Factor, ...] = (
     reuse_factor,
     wider_host_factor,
     transport_factor,
+    fixture_factor,
     verification_factor,
     triage_factor,
 )

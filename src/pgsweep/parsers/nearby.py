@@ -54,6 +54,14 @@ URL_RE = re.compile(
     r"(?i)(?:jdbc:|r2dbc:(?:pool:)?)?\bpostgres(?:ql)?(?:\+\w+)?:(?://)?[^\s\"'`<>{}|\\^]+"
 )
 _UNUSABLE = re.compile(r"[(${}<>]|^(?:env|ENV|os|process|var|local|data)\b")
+# An unquoted dotted value that names a field (`helper.args.host`, `this.config.user`,
+# `settings.DB_HOST`): an attribute path in code, not a literal host or name.
+_ATTRIBUTE_PATH = re.compile(
+    r"(?i)^(?:(?:self|this|args|argv|config|cfg|conf|settings|options|opts|params|props|ctx|"
+    r"context|helper|helpers|creds|credentials)\.[\w.]*\w"
+    r"|[\w.]*\.(?:\w*_)?(?:host|hostname|server|address|endpoint|user|username|port|"
+    r"database|dbname|name))$"
+)
 
 
 def nearest(
@@ -70,6 +78,8 @@ def nearest(
         return None
     value = scalar(best[1])
     if not value or _UNUSABLE.search(value):
+        return None
+    if best[1][0] not in "\"'" and _ATTRIBUTE_PATH.match(value):
         return None
     return value
 
