@@ -209,3 +209,19 @@ def test_a_bomb_is_inflated_in_bounded_pieces() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 8 << 20
+
+
+def test_an_old_tar_without_the_posix_magic_reads_too() -> None:
+    """A version 7 header (no `ustar` magic), as very old tools wrote them."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tf:
+        ti = tarfile.TarInfo("etc/app/.env")
+        ti.size = 33
+        tf.addfile(ti, io.BytesIO(b"DATABASE_URL=postgres://a:b@h/db\n"))
+    header = bytearray(buf.getvalue()[:512])
+    header[257:265] = bytes(8)
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    data = bytes(header) + buf.getvalue()[512:]
+    assert read_all(open_tar_stream, data) == read_all(tarfile_stream, data) == (
+        [("etc/app/.env", 33, "", b"DATABASE_URL=postgres://a:b@h/db\n")], None)

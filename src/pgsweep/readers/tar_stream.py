@@ -166,12 +166,13 @@ class _OnePass(tarfile.TarFile):
 
 
 def open_tar_stream(raw: IO[bytes]) -> tarfile.TarFile:
-    """The tar in `raw`, read forward, once: an uncompressed or gzip one by tarfile's
-    seekable reader over the stream, a bzip2 or xz one through tarfile's stream mode (the
-    same members and errors either way)."""
+    """The tar in `raw`, read forward, once: a gzip one or an uncompressed POSIX one by
+    tarfile's seekable reader over the stream, anything else (bzip2, xz, what a later
+    Python reads, an old tar, not a tar) by tarfile's stream mode, which tells them apart;
+    the same members and errors either way."""
     head = raw.read(tarfile.BLOCKSIZE)
     if _is_gzip(head):
         return _OnePass(fileobj=_Forward(_Gunzip(_Forward(raw, head))), mode="r")
-    if _is_compressed(head):
-        return _OnePass.open(fileobj=_Forward(raw, head), mode="r|*")
-    return _OnePass(fileobj=_Forward(raw, head), mode="r")
+    if head[257:262] == b"ustar" and not _is_compressed(head):
+        return _OnePass(fileobj=_Forward(raw, head), mode="r")
+    return _OnePass.open(fileobj=_Forward(raw, head), mode="r|*")
