@@ -8,10 +8,10 @@ what a busy machine disturbs least, so it is the figure compared; the table also
 wall time. Medians over the runs, the tools taking turns.
 
 pgsweep runs as an installed copy does once it has run: with its modules' bytecode
-compiled (pip compiles it on install; here a private PYTHONPYCACHEPREFIX, even under
-PYTHONDONTWRITEBYTECODE, unless --no-bytecode) and its cache of checked signatures in a
-private cache dir, which other pgsweep runs on the machine cannot evict. The first round,
-which fills both, is not counted.
+compiled (pip compiles it on install; here into a private PYTHONPYCACHEPREFIX, even under
+PYTHONDONTWRITEBYTECODE) and its cache of checked signatures in a private cache dir, which
+other pgsweep runs on the machine cannot evict. The first round, which fills both, is not
+counted.
 """
 
 from __future__ import annotations
@@ -55,12 +55,11 @@ def small_repository(root: Path) -> Path:
     return repo
 
 
-def pgsweep_env(tmp: Path, bytecode: bool) -> dict[str, str]:
+def pgsweep_env(tmp: Path) -> dict[str, str]:
     """The environment of the pgsweep runs: private cache dir and bytecode cache."""
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache")}
-    if bytecode:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp / "cache"),
+           "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -78,14 +77,11 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=9)
-    ap.add_argument("--no-bytecode", action="store_true",
-                    help="pgsweep compiles its modules on every run (as under "
-                    "PYTHONDONTWRITEBYTECODE with no bytecode installed)")
     args = ap.parse_args()
     gitleaks = str(ensure_peers().parent / "gitleaks")
     with tempfile.TemporaryDirectory() as tmp:
         repo = small_repository(Path(tmp))
-        env = pgsweep_env(Path(tmp), bytecode=not args.no_bytecode)
+        env = pgsweep_env(Path(tmp))
         cases = {
             "pgsweep --version": ([*pgsweep_command(), "--version"], env),
             "gitleaks version": ([gitleaks, "version"], None),
