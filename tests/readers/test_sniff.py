@@ -31,3 +31,13 @@ ESC = "\x1b"
 )
 def test_looks_binary(data: bytes, allow_nul: bool, binary: bool) -> None:
     assert looks_binary(data, allow_nul=allow_nul) is binary
+
+
+def test_each_question_about_the_same_text_gets_its_own_answer() -> None:
+    padded = b"ls -la\n" + b"\x00" * 4096  # a shell history a crash padded with NULs
+    assert looks_binary(padded) is True
+    assert looks_binary(padded, allow_nul=True) is False
+    assert looks_binary(padded) is True
+    text = b"export PGHOST=db\n" * 10
+    assert looks_binary(text) is False
+    assert looks_binary(padded) is True

@@ -112,9 +112,9 @@ def test_only_a_staged_scan_is_read_without_libgit2(tmp_path: Path) -> None:
                           GitSource)
 
 
-def _staged_scan(root: Path, signatures: list[Signature], source: type) -> list[tuple[object, ...]]:
+def _staged_scan(root: Path, signatures: list[Signature], source: type) -> list[object]:
     result = Scanner(signatures).run(source(root, ScanOptions(path=str(root), staged=True)))
-    out: list[tuple[object, ...]] = []
+    out: list[object] = []
     for f in result.findings:
         p = f.provenance
         assert isinstance(p, GitProvenance)

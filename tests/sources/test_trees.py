@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pgsweep.sources.trees import TarTree
+from pgsweep.readers.interface import read_limited
+from pgsweep.sources.trees import DirTree, TarTree
 
 FILES = {"manifest.json": b'[{"Config": "c.json"}]', "empty": b"",
          "a/layer.tar": bytes(range(256)) * 40 + b"tail", "b/c.json": b"{}\n" * 700}
@@ -75,3 +76,17 @@ def test_a_tar_cut_after_it_was_listed_is_an_error(tmp_path: Path) -> None:
             assert fh.read(600) == FILES["a/layer.tar"][:600]
             with pytest.raises(tarfile.ReadError, match="unexpected end of data"):
                 fh.read(600)
+
+
+def test_a_file_read_at_its_listed_size_is_read_whole_and_bounded(tmp_path: Path) -> None:
+    root = tmp_path / "export"
+    root.mkdir()
+    (root / "small.json").write_bytes(b"[1]")
+    (root / "grows.json").write_bytes(b"x" * 10)
+    tree = DirTree(root)
+    sizes = {e.name: e.size for e in tree.entries()}
+    (root / "grows.json").write_bytes(b"x" * 5000)  # changed after it was listed
+    assert read_limited(tree, "small.json", 100, sizes["small.json"]) == b"[1]"
+    assert read_limited(tree, "grows.json", 8000, sizes["grows.json"]) == b"x" * 5000
+    assert read_limited(tree, "grows.json", 4999, sizes["grows.json"]) is None
+    assert read_limited(tree, "grows.json", 5000) == b"x" * 5000

@@ -102,7 +102,7 @@ class ContainerImage:
             if entry.size > max_size:
                 yield Skipped(f"{info.path}!{member}", "too large")
                 continue
-            data = read_limited(tree, entry.name, max_size)
+            data = read_limited(tree, entry.name, max_size, entry.size)
             if data is None:
                 yield Skipped(f"{info.path}!{member}", "too large")
                 continue

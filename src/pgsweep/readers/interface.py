@@ -125,8 +125,13 @@ class TreeReader(Protocol):
         ...
 
 
-def read_limited(tree: Tree, name: str, limit: int) -> bytes | None:
-    """A tree file's bytes, or None when it holds more than `limit` bytes."""
+def read_limited(tree: Tree, name: str, limit: int, size: int | None = None) -> bytes | None:
+    """A tree file's bytes, or None when it holds more than `limit` bytes. `size`, the size
+    the tree lists for it, spares allocating `limit` bytes for a small file; a file holding
+    more than it is read on to the limit."""
+    want = limit + 1 if size is None or size >= limit else size + 1
     with tree.open(name) as fh:
-        data = fh.read(limit + 1)
+        data = fh.read(want)
+        if len(data) == want and want <= limit:
+            data += fh.read(limit + 1 - want)
     return None if len(data) > limit else data

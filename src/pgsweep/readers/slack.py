@@ -143,7 +143,7 @@ class SlackExport:
                 yield Skipped(where, "too large")
                 continue
             try:
-                data = read_limited(tree, entry.name, max_size)
+                data = read_limited(tree, entry.name, max_size, entry.size)
             except Exception as exc:  # noqa: BLE001 - any member error is a counted skip
                 yield Skipped(where, f"archive: unreadable member ({type(exc).__name__})")
                 continue

@@ -13,6 +13,15 @@ _CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (0x09, 0x0A, 0x0C, 0x0
 SAMPLE = 65536
 
 
+class _LastVerdict:
+    """The verdict on the last text judged: choosing a reader asks each reader in turn
+    about the same head of a file."""
+
+    data: bytes | None = None
+    allow_nul = False
+    binary = False
+
+
 def looks_binary(data: bytes, allow_nul: bool = False) -> bool:
     """Known binary magic, or over 5% of the first 64 KiB control bytes (random data: ~10%).
 
@@ -20,6 +29,15 @@ def looks_binary(data: bytes, allow_nul: bool = False) -> bool:
     (shell histories). A stray control byte is not enough: such a file is still scanned as
     text. Unknown binary data that slips through costs scanning time, never a false finding.
     """
+    last = _LastVerdict
+    if last.data is data and last.allow_nul == allow_nul:
+        return last.binary
+    last.data, last.allow_nul = data, allow_nul
+    last.binary = binary = _looks_binary(data, allow_nul)
+    return binary
+
+
+def _looks_binary(data: bytes, allow_nul: bool) -> bool:
     if data.startswith(_BINARY_MAGIC):
         return True
     head = data[:SAMPLE]
