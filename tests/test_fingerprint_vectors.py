@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pytest
 from conftest import scan_tree
+from plan_fixtures import config, finding
 
+from pgsweep.core.evolve import evolve
 from pgsweep.findings.fingerprint import (
     KEY_ENV,
     credential_id,
     finding_id,
     fingerprint,
     fingerprints,
+    provisional_fingerprint,
+    seal,
 )
 
 SECRET = "correct horse battery staple"
@@ -79,3 +83,13 @@ def test_credential_ids_are_content_addressed_over_user_and_hosts() -> None:
 def test_finding_ids_are_content_addressed() -> None:
     cid = credential_id(FP, "app", ("db.corp.net",))
     assert finding_id(cid, "pg.uri.1", "git:" + "a" * 40, 3) == "f5ad73ee3738773c"
+
+
+def test_seal_attributes_while_it_derives_and_seals_the_attributed(unkeyed: None) -> None:
+    sealed = [finding(s, "app", ("db.corp.example",), config()) for s in (SECRET, UNICODE)]
+    pending = [evolve(f, fingerprint=provisional_fingerprint(f.secret), id="f?", credential="c?")
+               for f in sealed]
+    moved = seal(pending, lambda fs: [evolve(f, line=f.line + 1) for f in fs])
+    assert [(f.line, f.fingerprint, f.credential) for f in moved] == [
+        (f.line + 1, f.fingerprint, f.credential) for f in sealed]
+    assert moved[0].fingerprint == "38f51e3953eb6dc7f56dc34ab3a121ba"

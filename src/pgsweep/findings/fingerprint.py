@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -50,22 +50,27 @@ def provisional_fingerprint(secret: str) -> str:
     return _PROVISIONAL + hashlib.sha256(material).hexdigest()[:31]
 
 
-def fingerprints(secrets: Iterable[str]) -> dict[str, str]:
+def fingerprints(secrets: Iterable[str], meanwhile: Callable[[], object] = lambda: None,
+                 ) -> dict[str, str]:
     """`fingerprint` of each distinct secret, derived on every core at once (scrypt runs
-    outside the interpreter lock)."""
+    outside the interpreter lock), while `meanwhile` runs in this thread."""
     distinct = list(dict.fromkeys(secrets))
-    threads = min(len(distinct), os.cpu_count() or 1)
-    if threads < 2:
-        return {s: fingerprint(s) for s in distinct}
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        return dict(zip(distinct, pool.map(fingerprint, distinct), strict=True))
+    with ThreadPoolExecutor(max_workers=max(1, min(len(distinct), os.cpu_count() or 1))) as pool:
+        derived = [pool.submit(fingerprint, s) for s in distinct]
+        meanwhile()
+        return {s: d.result() for s, d in zip(distinct, derived, strict=True)}
 
 
-def seal(findings: Iterable[Finding]) -> list[Finding]:
+def seal(findings: Iterable[Finding],
+         attribute: Callable[[Sequence[Finding]], list[Finding]] = list) -> list[Finding]:
     """Findings with provisional fingerprints given their real fingerprint, credential id
-    and finding id (each secret's fingerprint computed once)."""
-    findings = list(findings)
-    fps = fingerprints(f.secret for f in findings if f.fingerprint.startswith(_PROVISIONAL))
+    and finding id (each secret's fingerprint computed once). `attribute` (the source's)
+    runs on the findings while their fingerprints are derived, and its result is sealed."""
+    pending = list(findings)
+    found: list[Finding] = []
+    fps = fingerprints((f.secret for f in pending if f.fingerprint.startswith(_PROVISIONAL)),
+                       meanwhile=lambda: found.extend(attribute(pending)))
+    findings = found
     ids: dict[tuple[str, str | None, tuple[str, ...]], tuple[str, CredentialId]] = {}
     out = []
     for f in findings:

@@ -190,14 +190,15 @@ class Scanner:
             counts = multiprocessing.get_context("fork").Array("q", 3) if progress else None
             workers = copy.copy(self)
             workers.fingerprint_of = provisional_fingerprint
-            findings = seal(run_parallel(WorkerContext(workers, shards, counts), stats,
-                                         progress, splittable.fill_shards))
+            found = run_parallel(WorkerContext(workers, shards, counts), stats, progress,
+                                 splittable.fill_shards)
         else:
             serial = copy.copy(self)
             serial.fingerprint_of = provisional_fingerprint
-            findings = seal(serial.scan_items(source.iter_items(), stats, progress))
+            found = serial.scan_items(source.iter_items(), stats, progress)
+        findings = seal(found, source.attribute)
         # Nothing but the secret may carry secret material from here on (pgsweep.findings.scrub).
-        findings = [scrub_finding(f) for f in source.attribute(findings)]
+        findings = [scrub_finding(f) for f in findings]
         secrets = SecretSet(f.secret for f in findings)
         stats.warnings[:] = [scrub_text(w, secrets) for w in stats.warnings]
         stats.notices[:] = [scrub_text(n, secrets) for n in stats.notices]
