@@ -3,16 +3,25 @@ cache folder: cloned on first use, fetched with `--prune` after."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import platformdirs
 
 from pgsweep.remote.errors import RemoteError
 from pgsweep.remote.urls import ALLOWED_PROTOCOLS, RemoteUrl, mirror_name, scrub
+
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # Windows: mirrors are not locked there
+    fcntl = None
 
 CACHE_ENV = "PGSWEEP_CACHE_DIR"
 REFSPEC = "+refs/*:refs/*"
@@ -57,9 +66,33 @@ def _git(args: list[str], url: RemoteUrl, timeout: float, cwd: Path | None = Non
         raise RemoteError(f"{url.display}: cannot mirror ({scrub(why, url.secrets)[:300]})")
 
 
+@contextlib.contextmanager
+def locked(cache: Path, url: RemoteUrl) -> Iterator[None]:
+    """Hold the mirror's lock (`<mirror>.lock` beside it): one pgsweep at a time clones or
+    fetches a mirror; another waits for it. Where there is no flock (Windows), nothing."""
+    try:
+        cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(cache / f"{mirror_name(url.display)}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise RemoteError(f"{cache}: cannot create the mirror cache ({exc.strerror or exc})"
+                          ) from None
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the file releases the lock
+
+
 def mirror(url: RemoteUrl, cache: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Path:
     """The up-to-date bare mirror of `url` under `cache`; its config holds `url.display`
-    only, never the credentials `url.clone` may carry."""
+    only, never the credentials `url.clone` may carry. Concurrent calls for one mirror
+    take turns (`locked`)."""
+    with locked(cache, url):
+        return _update(url, cache, timeout)
+
+
+def _update(url: RemoteUrl, cache: Path, timeout: float) -> Path:
     path = cache / mirror_name(url.display)
     if (path / "HEAD").is_file():
         _git(["fetch", "--prune", "--no-write-fetch-head", "--quiet", "--", url.clone, REFSPEC],
