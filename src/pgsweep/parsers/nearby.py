@@ -14,7 +14,8 @@ host, port and database. A signature tunes it through `fields` (options, not gro
 - `fixed_user`: the user this password always belongs to (`auth.postgresPassword`);
 - `raw`: any value: the password is the captured text as written (no unquoting);
 - `user_keys`: a regex alternation of key names to read the user from, instead of the
-  built-in list (user, username, master_username, administrator_login, POSTGRES_USER…).
+  built-in list (user, username, master_username, administrator_login, POSTGRES_USER…);
+- `host_keys`: the same for the host (psqlODBC's `Servername`).
 """
 
 from __future__ import annotations
@@ -186,7 +187,8 @@ def _assemble(
     user = fields.get("fixed_user") or (groups.get("user") and scalar(groups["user"] or ""))
     user = user or nearest(user_re, text, pos, lo, hi) or (url.user if url else None)
     user = user or fields.get("default_user") or None
-    host = nearest(HOST_RE, text, pos, lo, hi)
+    host_re = key_re(fields["host_keys"]) if fields.get("host_keys") else HOST_RE
+    host = nearest(host_re, text, pos, lo, hi)
     hosts: tuple[str, ...] = (host,) if host else (url.hosts if url else ())
     port = nearest(PORT_RE, text, pos, lo, hi)
     ports: tuple[str, ...] = (port,) if port else (url.ports if url else ())
