@@ -71,9 +71,6 @@ def plant(root: Path, pw: list[str]) -> list[tuple[str, int, str, str | None, st
          "password", pw[5], "Update primary_conninfo on every standby"),
         ("etc/odbc.ini", 5, "pg.odbc.1", "odbc", "password", pw[6],
          "Update the ODBC data source"),
-        # the generic password-key form reads the INI section too
-        ("etc/odbc.ini", 5, "pg.options.1", "odbc", "password", pw[6],
-         "Update the ODBC data source"),
         ("etc/systemd/system/report.service", 2, "pg.env.1", "report", "password", pw[7],
          "Move the password out of the systemd unit"),
         ("etc/environment", 2, "pg.env.1", None, "password", pw[8],
