@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import make_password
 from filescan import Row, row, scan_data, shared_scanner
 from hypothesis import given, settings
@@ -127,3 +128,20 @@ def test_a_fallback_signature_yields_to_a_specific_one_that_knows_as_much() -> N
         ("pg.options.1",
          Row("/data/build.sbt", 3, "flyway", "pg.example.com", "Qt4-Wz9mKr", "app")),
     ]
+
+
+@pytest.mark.parametrize(("name", "text", "secret"), [
+    # Python: the program's string is `password='it\'s-Kw9x'`, which libpq reads as it's-Kw9x
+    ("db.py",
+     b"""c = psycopg2.connect("host=db2.corp.example user=kw password='it\\\\'s-Kw9x'")\n""",
+     "it's-Kw9x"),
+    # Go: `password=sooper\secret`; libpq's bare value drops the backslash
+    ("db.go", b'dsn := "host=go.corp.example user=gopher password=sooper\\\\secret dbname=app"\n',
+     "soopersecret"),
+    # a URI's password is in its span: the generic form reads nothing more
+    ("run.sh", b'psql "postgresql://ops@ops.corp.example/app?password=Qp-7x%20y"\n', "Qp-7x y"),
+])
+def test_a_code_string_is_read_as_the_program_reads_it_once(
+        name: str, text: bytes, secret: str) -> None:
+    found, _ = scan_data(shared_scanner(), name, text)
+    assert [f.secret for f in found] == [secret]

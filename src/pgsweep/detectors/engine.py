@@ -162,6 +162,9 @@ class SignatureDetector:
         # fallback signatures run last and yield to a candidate another signature already
         # made for the same line and secret, unless they know its user or host and it did not
         reported: dict[tuple[int, str | None], list[ParsedCredential]] = {}
+        # and to another signature's match that holds theirs and knows as much: that form
+        # read the text as a whole (a conninfo string in a code string, its escapes undone)
+        spans: list[tuple[int, int, ParsedCredential]] = []
         for si in sorted(windows, key=lambda i: (self.signatures[i].fallback, i)):
             sig = self.signatures[si]
             if not sig.applies_to(path, reader) or not sig.runs_on(chunk.provenance.kind):
@@ -169,9 +172,14 @@ class SignatureDetector:
             for start, end in merge_windows(windows[si], chunk):
                 for c in self._run(sig, chunk, start, end, seen, lines):
                     earlier = reported.setdefault((c.line, c.parsed.password), [])
-                    if sig.fallback and any(_knows_as_much(p, c.parsed) for p in earlier):
+                    if sig.fallback and (
+                            any(_knows_as_much(p, c.parsed) for p in earlier)
+                            or any(a < c.start < b and _knows_as_much(p, c.parsed)
+                                   for a, b, p in spans)):
                         continue
                     earlier.append(c.parsed)
+                    if not sig.fallback:
+                        spans.append((c.start, c.end, c.parsed))
                     yield c
 
     def _iter_handed(self, chunk: Chunk) -> Iterator[Candidate]:

@@ -186,6 +186,30 @@ def _guc_escape(text: str, i: int) -> tuple[str, int] | None:
     return _GUC_ESCAPES.get(nxt, nxt), i + 2
 
 
+def _code_string(text: str, start: int) -> str | None:
+    """A double-quoted string holding `\\\\` or `\\"`, with those undone for libpq to parse
+    next: the escapes every language's double quotes share (Go, Java, C#, JavaScript,
+    Python, Ruby, a shell's), so `"password='it\\\\'s'"` holds `password='it\\'s'`. None
+    for any other string, a raw one (`r"…"`, C#'s `@"…"`) or one not closed on its line."""
+    if start >= 2 and text[start - 2] in "rR@" and not text[start - 3 : start - 2].isalnum():
+        return None
+    line_end = text.find("\n", start)
+    end = len(text) if line_end < 0 else line_end
+    i = start
+    while i < end and text[i] != '"':
+        i += 2 if text[i] == "\\" else 1
+    if i >= end:
+        return None
+    body = text[start:i]
+    if "\\\\" not in body and '\\"' not in body:
+        return None
+    return _SHARED_ESCAPE_RE.sub(r"\1", body)
+
+
+# `\\` and `\"`: what a backslash escapes in every language's double-quoted strings
+_SHARED_ESCAPE_RE = re.compile(r'\\([\\"])')
+
+
 def enclosed(text: str, start: int, end: int) -> str:
     """The located DSN, cut at the closing quote when a code string or shell word encloses it.
 
@@ -195,6 +219,10 @@ def enclosed(text: str, start: int, end: int) -> str:
     opener = text[start - 1] if start > 0 else ""
     if opener == "'" and _GUC_RE.search(text, max(0, start - 40), start):
         return guc_unescape(text, start)
+    if opener == '"':
+        value = _code_string(text, start)
+        if value is not None:
+            return value
     candidate = text[start:end]
     if opener in "\"'`" and opener:
         close = candidate.find(opener)
