@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential
-from pgsweep.parsers import uri
+from pgsweep.parsers import dsn, uri
 from pgsweep.parsers.interface import ParseError
 
 PREFIX_RE = re.compile(r"(?i)^jdbc:postgresql:")
@@ -88,9 +88,20 @@ def parse(url: str) -> ParsedCredential:
     )
 
 
+PDO_PREFIX = "pgsql:"
+
+
 def parse_any(url: str) -> ParsedCredential | None:
-    """A pgjdbc, r2dbc or libpq URL; None when it does not parse. A .properties file
-    escapes `:` and `=` with a backslash (`jdbc\\:postgresql\\://…`): undone first."""
+    """A pgjdbc, r2dbc or libpq URL, or PHP PDO's `pgsql:` DSN; None when it does not
+    parse. A .properties file escapes `:` and `=` with a backslash
+    (`jdbc\\:postgresql\\://…`): undone first."""
+    if url.lower().startswith(PDO_PREFIX):
+        # PDO's pgsql driver turns each `;` into a space and hands the rest to libpq
+        rest = url[len(PDO_PREFIX):].replace(";", " ")
+        try:
+            return dsn.to_credential(dsn.tokenize(rest, strict=False))
+        except ParseError:
+            return None
     text = uri.trim(re.sub(r"\\([:=])", r"\1", url), closers=")]}")
     try:
         if PREFIX_RE.match(text):

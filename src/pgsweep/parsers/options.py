@@ -335,6 +335,8 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         return None
     inner = found[0]
     near = _siblings(text, inner.start, inner.end, start, lang)
+    if url is not None and url.hosts:  # the call's own URL names its host and database
+        near = {k: v for k, v in near.items() if k not in ("host", "port", "database")}
     url = url or _url(text, inner.head, inner.end) or _url(text, 0, len(text))
     user = _group_value(groups, "user", lang) or near.get("user") or (url.user if url else None)
     host = _group_value(groups, "host", lang) or near.get("host")
