@@ -145,3 +145,19 @@ def test_a_code_string_is_read_as_the_program_reads_it_once(
         name: str, text: bytes, secret: str) -> None:
     found, _ = scan_data(shared_scanner(), name, text)
     assert [f.secret for f in found] == [secret]
+
+
+def test_a_call_s_own_dsn_names_its_host_not_a_neighbour_s() -> None:
+    php = (
+        b"<?php\n"
+        b"$a = new PDO('pgsql:host=a.corp.example;dbname=app', 'php', 'Ph-Pw7zXc3');\n"
+        b"$b = new PDO('pgsql:host=b.corp.example;port=5432;dbname=t;user=bruce;"
+        b"password=Br-Pw5mNb2');\n"
+        b'$c = pg_connect("host=c.corp.example port=5432 dbname=m user=lamb password=Lm-Pw3v");\n'
+    )
+    found, _ = scan_data(shared_scanner(), "db.php", php)
+    assert sorted((f.rule, row(f)) for f in found) == [
+        ("pg.dsn.1", Row("/data/db.php", 4, "lamb", "c.corp.example", "Lm-Pw3v", "m")),
+        ("pg.php.1", Row("/data/db.php", 3, "bruce", "b.corp.example", "Br-Pw5mNb2", "t")),
+        ("pg.positional.4", Row("/data/db.php", 2, "php", "a.corp.example", "Ph-Pw7zXc3", "app")),
+    ]

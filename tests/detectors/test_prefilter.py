@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,26 @@ def test_a_scan_without_the_accelerators_reports_the_same(
                              for f in json.loads(with_all.stdout)["findings"])
     where = str(tmp_path / "app" / "settings.env")
     assert without == [(where, 1, "pg.uri.1"), (where, 2, "pg.env.1")]
+
+
+def test_threads_scan_with_one_locator_at_once() -> None:
+    """A Dask worker's threads share one detector: each scan gets its own scratch space."""
+    locator = Locator([b"password=", b"postgres://"])
+    data = (b"x" * 1000 + b"password=abc postgres://u@h\n") * 5000
+    expected = locator.hits(data)
+    results: list[list[tuple[int, int]]] = []
+    errors: list[BaseException] = []
+
+    def scan() -> None:
+        try:
+            results.extend(locator.hits(data) for _ in range(10))
+        except Exception as exc:  # noqa: BLE001 - the assertion below names it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=scan) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(results) == 40 and all(r == expected for r in results)

@@ -140,8 +140,9 @@ class SignatureDetector:
         Remembered for the last path: a git scan reads every version of a file in a row,
         so the path's patterns are matched once per file, not once per version.
         """
-        if self._last_path is not None and self._last_path[0] == (kind, path, reader):
-            return self._last_path[1]
+        last = self._last_path  # read once: threads of a Dask worker share this detector
+        if last is not None and last[0] == (kind, path, reader):
+            return last[1]
         found = tuple(
             si for si in self._pathonly
             if self.signatures[si].runs_on(kind) and self.signatures[si].applies_to(path, reader)

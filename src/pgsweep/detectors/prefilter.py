@@ -11,6 +11,7 @@ its cost grows with the number of literals).
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Sequence
 from functools import cache
 from types import ModuleType
@@ -60,6 +61,9 @@ class Locator:
             raise ValueError(f"prefilter engine {self.engine!r} is not installed")
         self._db: Any = None
         self._automaton: Any = None
+        # hyperscan's scratch space serves one scan at a time: one per thread (a Dask
+        # worker runs several scans at once in its threads)
+        self._scratch = threading.local()
         if not self.literals:
             return
         if self.engine == "hyperscan":
@@ -77,7 +81,7 @@ class Locator:
             def on_match(idx: int, start: int, end: int, flags: int, ctx: object) -> None:
                 out.append((end - lens[idx], idx))
 
-            self._db.scan(data, match_event_handler=on_match)
+            self._db.scan(data, match_event_handler=on_match, scratch=self._thread_scratch())
         elif self._automaton is not None:
             found = self._automaton.find_matches_as_indexes(data.lower(), overlapping=True)
             out = [(start, idx) for idx, start, _ in found]
@@ -91,6 +95,18 @@ class Locator:
         if len(out) > 1:
             out.sort()
         return out
+
+    def _thread_scratch(self) -> Any:
+        """This thread's hyperscan scratch space for the database, made on first use."""
+        scratch = self._scratch.__dict__.get("space")
+        if scratch is None:
+            scratch = self._scratch.space = _new_scratch(self._db)
+        return scratch
+
+
+def _new_scratch(db: Any) -> Any:
+    hs: Any = _module("hyperscan")
+    return hs.Scratch(db)
 
 
 def _hyperscan_database(literals: Sequence[bytes]) -> Any:

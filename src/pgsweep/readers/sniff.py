@@ -13,13 +13,10 @@ _CONTROL_BYTES = bytes(b for b in range(0x20) if b not in (0x09, 0x0A, 0x0C, 0x0
 SAMPLE = 65536
 
 
-class _LastVerdict:
-    """The verdict on the last text judged: choosing a reader asks each reader in turn
-    about the same head of a file."""
-
-    data: bytes | None = None
-    allow_nul = False
-    binary = False
+# The last text judged and its verdict, as one tuple (threads of one process may judge at
+# once: each sees a whole entry or another one, never a mix): choosing a reader asks each
+# reader in turn about the same head of a file.
+_last: list[tuple[bytes, bool, bool]] = [(b"", False, False)]
 
 
 def looks_binary(data: bytes, allow_nul: bool = False) -> bool:
@@ -29,12 +26,12 @@ def looks_binary(data: bytes, allow_nul: bool = False) -> bool:
     (shell histories). A stray control byte is not enough: such a file is still scanned as
     text. Unknown binary data that slips through costs scanning time, never a false finding.
     """
-    last = _LastVerdict
-    if last.data is data and last.allow_nul == allow_nul:
-        return last.binary
-    last.data, last.allow_nul = data, allow_nul
-    last.binary = binary = _looks_binary(data, allow_nul)
-    return binary
+    seen, nul, verdict = _last[0]
+    if seen is data and nul == allow_nul:
+        return verdict
+    verdict = _looks_binary(data, allow_nul)
+    _last[0] = (data, allow_nul, verdict)
+    return verdict
 
 
 def _looks_binary(data: bytes, allow_nul: bool) -> bool:
