@@ -77,5 +77,9 @@ def test_triage_shows_in_scan_and_report_alike(demo: Path, tmp_path: Path) -> No
     assert f'data-credential="{top["id"]}"' in rows[-1] and 'data-status="accepted"' in rows[-1]
     again = json.loads(run_cli("scan", str(demo), "--store", store, "-f", "json").stdout)
     assert [c["status"] for c in again["credentials"]][-1] == "accepted"
+    reported = json.loads(run_cli("report", "--store", store, "-f", "json").stdout)
+    assert [(c["status"], c["note"]) for c in reported["credentials"]
+            if c["id"] == top["id"]] == [("accepted", "sandbox")]
+    assert {c["note"] for c in reported["credentials"] if c["id"] != top["id"]} == {None}
     # --fail-on looks at what is still to rotate: two other critical credentials remain
     assert run_cli("scan", str(demo), "--store", store, "--fail-on", "critical").returncode == 1

@@ -62,6 +62,7 @@ class CredentialRisk:
     verification: str | None
     triage: str | None
     reused_with: tuple[CredentialId, ...] = ()
+    triage_note: str | None = None  # what the person who triaged it wrote (no secret in it)
 
 
 PLAN_VERSION = 2

@@ -146,6 +146,7 @@ def assess(
         sslmode=facts.sslmode,
         verification=verification_status(facts.verification) if facts.verification else None,
         triage=triage.status if triage else None,
+        triage_note=triage.note if triage else None,
         reused_with=tuple(o.id for o in reused_with),
     )
 

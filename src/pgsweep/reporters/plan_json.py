@@ -78,6 +78,7 @@ def credential_plan_record(p: CredentialPlan) -> dict[str, Any]:
         "secret": c.redacted,
         "fingerprint": c.fingerprint,
         "status": p.status,
+        "note": p.risk.triage_note,
         "risk": risk_record(p.risk),
         "locations": [location_record(loc) for loc in p.locations],
         "steps": [step_record(s) for s in p.steps],

@@ -90,6 +90,7 @@ def credential_record(p: CredentialPlan, places: Sequence[Place]) -> dict[str, A
         "severity": str(p.risk.severity),
         "score": p.risk.score,
         "status": p.status,
+        "note": p.risk.triage_note,
         "verification": p.risk.verification,
         "fingerprint": c.fingerprint,
         "secret": c.redacted,
