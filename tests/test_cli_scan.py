@@ -21,8 +21,8 @@ FINDING_KEYS = {
     "last_date", "versions",
 }
 CREDENTIAL_KEYS = {
-    "id", "user", "hosts", "database", "kind", "severity", "score", "status", "verification",
-    "fingerprint", "secret", "findings", "first_seen", "last_seen",
+    "id", "user", "hosts", "database", "kind", "severity", "score", "status", "note",
+    "verification", "fingerprint", "secret", "findings", "first_seen", "last_seen",
 }
 
 
