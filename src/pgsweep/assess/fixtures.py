@@ -3,7 +3,6 @@ together, the marks of a test fixture's password."""
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Sequence
 
@@ -36,10 +35,5 @@ def names_no_server(host: HostInfo) -> bool:
     points at a server outside the test's own machine."""
     if host.cls in (HostClass.UNKNOWN, HostClass.LOCAL, HostClass.EXAMPLE):
         return True
-    if host.cls is not HostClass.INTERNAL or "." in host.host or ":" in host.host:
-        return False
-    try:
-        ipaddress.ip_address(host.host)
-    except ValueError:
-        return True
-    return False
+    # no dot and no colon: neither a DNS name with a domain nor an IPv4 or IPv6 address
+    return host.cls is HostClass.INTERNAL and "." not in host.host and ":" not in host.host

@@ -98,7 +98,7 @@ class Locator:
 
     def _thread_scratch(self) -> Any:
         """This thread's hyperscan scratch space for the database, made on first use."""
-        scratch = self._scratch.__dict__.get("space")
+        scratch = getattr(self._scratch, "space", None)
         if scratch is None:
             scratch = self._scratch.space = _new_scratch(self._db)
         return scratch

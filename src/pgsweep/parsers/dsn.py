@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential
-from pgsweep.parsers import uri
+from pgsweep.parsers import literals, uri
 from pgsweep.parsers.escapes import OCTAL, digit_run, doubled_quote_body
 from pgsweep.parsers.interface import ParseError
 
@@ -194,14 +194,9 @@ def _code_string(text: str, start: int) -> str | None:
     if start >= 2 and text[start - 2] in "rR@" and not text[start - 3 : start - 2].isalnum():
         return None
     line_end = text.find("\n", start)
-    end = len(text) if line_end < 0 else line_end
-    i = start
-    while i < end and text[i] != '"':
-        i += 2 if text[i] == "\\" else 1
-    if i >= end:
-        return None
-    body = text[start:i]
-    if "\\\\" not in body and '\\"' not in body:
+    body = literals.quoted_body(text[: len(text) if line_end < 0 else line_end], start, '"',
+                                escapes=True)
+    if body is None or ("\\\\" not in body and '\\"' not in body):
         return None
     return _SHARED_ESCAPE_RE.sub(r"\1", body)
 

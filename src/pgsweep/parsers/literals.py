@@ -81,8 +81,10 @@ def _chr(code: int) -> str:
         return "\ufffd"
 
 
-def _body(text: str, start: int, quote: str, escapes: bool) -> str | None:
-    """The text between the opening quote (ending at `start`) and its closing quote."""
+def quoted_body(text: str, start: int, quote: str, escapes: bool) -> str | None:
+    """The text between the opening quote (ending at `start`) and its closing quote, as
+    written (with `escapes`, a backslash and the character after it are passed over);
+    None when the quote does not close."""
     i, n = start, len(text)
     while i < n:
         if escapes and text[i] == "\\" and i + 1 < n:
@@ -108,14 +110,14 @@ def decode(raw: str, lang: str = "") -> str | None:
         verbatim, closed = doubled_quote_body(s, start, '"')
         return verbatim if closed else None
     if "r" in prefix:
-        return _body(s, start, quote, escapes=False)
+        return quoted_body(s, start, quote, escapes=False)
     if quote == "`":
         js = lang == "js" or (lang != "go" and "\\`" in s)
-        body = _body(s, start, quote, escapes=js)
+        body = quoted_body(s, start, quote, escapes=js)
         return None if body is None else unescape(body) if js else body
     if quote == "'" and lang not in ("python", "js"):
         # Ruby, PHP, shell, YAML-ish single quotes: only \' and \\ (and YAML's '')
         single, closed = doubled_quote_body(s, start, "'", escape=_quote_or_backslash)
         return single if closed else None
-    body = _body(s, start, quote, escapes=True)
+    body = quoted_body(s, start, quote, escapes=True)
     return None if body is None else unescape(body)
