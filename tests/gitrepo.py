@@ -67,6 +67,28 @@ class GitRepo:
         return self.git("rev-parse", rev_path)
 
 
+def staged_changes_repo(root: Path) -> GitRepo:
+    """A repository with one commit, then staged changes (a changed file, new files, one
+    blob twice, a file to exclude, a large one, a binary one) and unstaged ones (an edit,
+    an untracked file, an ignored file): what a pre-commit or working-tree scan meets."""
+    r = GitRepo(root)
+    r.write("kept.env", "committed\n")
+    r.write("changed.env", "before\n")
+    r.write(".gitignore", "ignored.env\n")
+    r.commit("first")
+    r.write("changed.env", "after\n")
+    r.write("new.env", "new\n")
+    r.write("copy.env", "new\n")  # the same blob as new.env: read once
+    r.write("skip/me.env", "excluded\n")
+    r.write("big.env", "x" * 100)
+    r.write("bin.dat", b"\0\1\2binary")
+    r.git("add", "-A")
+    r.write("untracked.env", "untracked\n")
+    r.write("ignored.env", "ignored\n")
+    r.write("kept.env", "edited, not staged\n")
+    return r
+
+
 def date_of(tick: int) -> str:
     """The ISO 8601 date of the tick-th commit (or stash) of a GitRepo."""
     start = datetime(2024, 1, 1, 10, tzinfo=timezone(timedelta(hours=1)))

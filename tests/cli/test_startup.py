@@ -12,6 +12,7 @@ from pathlib import Path
 from conftest import REPO_ROOT, make_password, run_cli
 
 from pgsweep import __version__
+from pgsweep.cli import COMMAND_MODULES
 from pgsweep.findings.fingerprint import redact
 
 PROBE = """
@@ -51,19 +52,26 @@ def test_version_through_python_m_and_the_installed_entry_point() -> None:
     assert scripts == {"pgsweep": "pgsweep.__main__:main"}
 
 
-def test_a_clean_scan_loads_no_password_strength_model(tmp_path: Path) -> None:
-    """zxcvbn is imported when a first password is judged, not by every command."""
+def _clean_scan(tmp_path: Path) -> tuple[str, list[str]]:
+    """`pgsweep scan --no-store --format json` of a folder without a password, in a new
+    interpreter: its output and the modules it had loaded when it finished."""
     (tmp_path / "tree").mkdir()
     (tmp_path / "tree" / "notes.txt").write_text("nothing to see here\n")
     code = ("import sys; from pgsweep.__main__ import main; sys.argv = ['pgsweep', 'scan', "
             f"{str(tmp_path / 'tree')!r}, '--no-store', '--format', 'json']\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print('zxcvbn' in sys.modules, file=sys.stderr)")
+            "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={"PYTHONPATH": str(REPO_ROOT / "src"),
                                "HOME": str(tmp_path / "home")},
                           timeout=120)
-    assert proc.stderr.strip().splitlines()[-1] == "False"
+    return proc.stdout, json.loads(proc.stderr.strip().splitlines()[-1])
+
+
+def test_a_clean_scan_loads_no_password_strength_model(tmp_path: Path) -> None:
+    """zxcvbn is imported when a first password is judged, not by every command."""
+    _, loaded = _clean_scan(tmp_path)
+    assert "pgsweep.cli.scan" in loaded and "zxcvbn" not in loaded
 
 
 COMMANDS_PROBE = """
@@ -86,8 +94,6 @@ print(json.dumps(list(typer.main.get_group(cli.app).commands)))
 def test_the_command_table_names_each_command_module_in_the_help_order() -> None:
     """`COMMAND_MODULES` is what importing every module registers, in the order the help
     listed them when every module was imported up front."""
-    from pgsweep.cli import COMMAND_MODULES
-
     proc = subprocess.run([sys.executable, "-c", COMMANDS_PROBE], capture_output=True,
                           text=True, env={"PYTHONPATH": str(REPO_ROOT / "src")}, timeout=60)
     registered, order = proc.stdout.splitlines()
@@ -96,8 +102,6 @@ def test_the_command_table_names_each_command_module_in_the_help_order() -> None
 
 
 def test_the_help_lists_every_command_in_order() -> None:
-    from pgsweep.cli import COMMAND_MODULES
-
     proc = run_cli("--help", env={"COLUMNS": "100"})
     panel = proc.stdout.split("─ Commands ─")[1].splitlines()
     rows = [line for line in panel if line.startswith("│ ")]
@@ -107,21 +111,9 @@ def test_the_help_lists_every_command_in_order() -> None:
 
 def test_a_command_loads_no_other_command_module(tmp_path: Path) -> None:
     """`scan` imports the scan command's module, not audit's, report's, verify's …"""
-    from pgsweep.cli import COMMAND_MODULES
-
-    (tmp_path / "tree").mkdir()
-    (tmp_path / "tree" / "notes.txt").write_text("nothing to see here\n")
-    code = ("import sys; from pgsweep.__main__ import main; sys.argv = ['pgsweep', 'scan', "
-            f"{str(tmp_path / 'tree')!r}, '--no-store', '--format', 'json']\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "import json; print(json.dumps(sorted(sys.modules)), file=sys.stderr)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env={"PYTHONPATH": str(REPO_ROOT / "src"),
-                               "HOME": str(tmp_path / "home")},
-                          timeout=120)
-    loaded = json.loads(proc.stderr.strip().splitlines()[-1])
+    stdout, loaded = _clean_scan(tmp_path)
     commands = {f"pgsweep.cli.{module}" for module in COMMAND_MODULES.values()}
-    assert ('"findings": []' in proc.stdout, set(loaded) & commands) == (
+    assert ('"findings": []' in stdout, set(loaded) & commands) == (
         True, {"pgsweep.cli.scan"})
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import make_password
-from gitrepo import GitRepo, uri
+from gitrepo import GitRepo, staged_changes_repo, uri
 
 from pgsweep.core.models import Chunk, GitProvenance, Skipped
 from pgsweep.core.options import ScanOptions
@@ -20,25 +20,6 @@ from pgsweep.sources.git import GitSource
 from pgsweep.sources.git_staged import StagedSource, iter_staged
 from pgsweep.sources.interface import SourceError
 from pgsweep.sources.select import open_source
-
-
-def _repo(tmp_path: Path) -> GitRepo:
-    r = GitRepo(tmp_path / "repo")
-    r.write("kept.env", "committed\n")
-    r.write("changed.env", "before\n")
-    r.write(".gitignore", "ignored.env\n")
-    r.commit("first")
-    r.write("changed.env", "after\n")
-    r.write("new.env", "new\n")
-    r.write("copy.env", "new\n")  # the same blob as new.env: read once
-    r.write("skip/me.env", "excluded\n")
-    r.write("big.env", "x" * 100)
-    r.write("bin.dat", b"\0\1\2binary")
-    r.git("add", "-A")
-    r.write("untracked.env", "untracked\n")
-    r.write("ignored.env", "ignored\n")
-    r.write("kept.env", "edited, not staged\n")
-    return r
 
 
 def _shown(items: list[Chunk | Skipped]) -> list[tuple[str, str]]:
@@ -57,7 +38,7 @@ def _git_dir(r: GitRepo) -> str:
 
 
 def test_staged_reads_index_blobs_that_differ_from_the_tip(tmp_path: Path) -> None:
-    r = _repo(tmp_path)
+    r = staged_changes_repo(tmp_path / "repo")
     items = list(iter_staged(r.root, _git_dir(r), "repo", r.head(), Excludes(("skip/",)), 50))
     assert sorted(_shown(items)) == [
         ("big.env (staged)", "too large"),
@@ -71,7 +52,7 @@ def test_staged_reads_index_blobs_that_differ_from_the_tip(tmp_path: Path) -> No
 
 
 def test_staged_without_a_tip_reads_the_whole_index(tmp_path: Path) -> None:
-    r = _repo(tmp_path)
+    r = staged_changes_repo(tmp_path / "repo")
     shown = _shown(list(iter_staged(r.root, _git_dir(r), "repo", None, Excludes(()), 1000)))
     assert [path for path, _ in shown] == [
         ".gitignore", "big.env", "bin.dat (staged)", "changed.env", "copy.env", "kept.env",
@@ -79,7 +60,7 @@ def test_staged_without_a_tip_reads_the_whole_index(tmp_path: Path) -> None:
 
 
 def test_a_staged_submodule_commit_is_not_read(tmp_path: Path) -> None:
-    r = _repo(tmp_path)
+    r = staged_changes_repo(tmp_path / "repo")
     # the submodule's commit is in the submodule's repository, not in this one
     r.git("update-index", "--add", "--cacheinfo", f"160000,{'5e' * 20},vendor/lib")
     shown = _shown(list(iter_staged(r.root, _git_dir(r), "repo", r.head(), Excludes(()), 50)))
@@ -93,7 +74,7 @@ def test_a_staged_submodule_commit_is_not_read(tmp_path: Path) -> None:
 
 
 def test_a_corrupt_staged_blob_makes_the_scan_incomplete(tmp_path: Path) -> None:
-    r = _repo(tmp_path)
+    r = staged_changes_repo(tmp_path / "repo")
     oid = r.git("rev-parse", ":changed.env")
     obj = r.root / ".git" / "objects" / oid[:2] / oid[2:]
     obj.chmod(0o644)
@@ -104,7 +85,7 @@ def test_a_corrupt_staged_blob_makes_the_scan_incomplete(tmp_path: Path) -> None
 
 
 def test_only_a_staged_scan_is_read_without_libgit2(tmp_path: Path) -> None:
-    r = _repo(tmp_path)
+    r = staged_changes_repo(tmp_path / "repo")
     path = str(r.root)
     assert isinstance(open_source(ScanOptions(path=path, staged=True)), StagedSource)
     for extra in ({"worktree": True}, {"unreachable": True}, {"since": "HEAD"}, {}):

@@ -10,22 +10,13 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from test_archives import make_tar
 
 from pgsweep.readers.interface import read_limited
 from pgsweep.sources.trees import DirTree, TarTree
 
 FILES = {"manifest.json": b'[{"Config": "c.json"}]', "empty": b"",
          "a/layer.tar": bytes(range(256)) * 40 + b"tail", "b/c.json": b"{}\n" * 700}
-
-
-def tar_bytes(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tf:
-        for name, data in files.items():
-            ti = tarfile.TarInfo(name)
-            ti.size = len(data)
-            tf.addfile(ti, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def read_in_pieces(tree: TarTree, name: str) -> bytes:
@@ -36,7 +27,7 @@ def read_in_pieces(tree: TarTree, name: str) -> bytes:
 
 @pytest.mark.parametrize("where", ["file", "memory", "gzip"])
 def test_each_member_opens_to_its_own_bytes(tmp_path: Path, where: str) -> None:
-    data = tar_bytes(FILES)
+    data = make_tar(FILES)
     path = tmp_path / "image.tar"
     path.write_bytes(gzip.compress(data) if where == "gzip" else data)
     with path.open("rb") as raw:
@@ -66,7 +57,7 @@ def test_a_sparse_member_reads_with_its_holes(tmp_path: Path) -> None:
 
 
 def test_a_tar_cut_after_it_was_listed_is_an_error(tmp_path: Path) -> None:
-    data = tar_bytes(FILES)
+    data = make_tar(FILES)
     path = tmp_path / "image.tar"
     path.write_bytes(data)
     with path.open("r+b") as raw:
