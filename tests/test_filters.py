@@ -113,6 +113,8 @@ def test_real_values_are_not_templates(value: str) -> None:
         "REDACTED",
         "<redacted>",
         "[FILTERED]",
+        "[SECRET]",
+        "<SECRET>",
         "(hidden)",
         "...",
         "…",
@@ -124,7 +126,7 @@ def test_masks(value: str) -> None:
     assert filters.is_masked(cand(value)), value
 
 
-@pytest.mark.parametrize("value", ["x1", "Xk9**", "pass*word", "xx"])
+@pytest.mark.parametrize("value", ["x1", "Xk9**", "pass*word", "xx", "secret", "SECRET"])
 def test_not_masks(value: str) -> None:
     assert not filters.is_masked(cand(value)), value
 

@@ -62,8 +62,8 @@ _CONCAT_RE = re.compile(
 _MASK_RE = re.compile(
     r"""^(
         [*•●·#]{3,} | x{3,} | X{3,} | \.{3,} | … | -{3,} | _{3,} | 0{6,}
-      | \[?(MASKED|REDACTED|HIDDEN|FILTERED|SECRET|REMOVED|OMITTED|CENSORED)\]?
-      | <(MASKED|REDACTED|HIDDEN|FILTERED|SECRET|REMOVED|OMITTED)>
+      | \[?(MASKED|REDACTED|HIDDEN|FILTERED|REMOVED|OMITTED|CENSORED)\]?
+      | \[SECRET\] | <(MASKED|REDACTED|HIDDEN|FILTERED|SECRET|REMOVED|OMITTED)>
       | \(?(hidden|redacted|masked|omitted|not\ shown)\)?
     )$""",
     re.IGNORECASE | re.VERBOSE,
@@ -176,8 +176,9 @@ def is_template_reference(c: Candidate) -> bool:
 
 
 def is_masked(c: Candidate) -> bool:
-    """`***`, `****`, `[REDACTED]`, `xxxxx`, `[MASKED]`, `[FILTERED]`: already hidden by a
-    logger, CI system or author; a value with a run of three `*` is a partial mask."""
+    """`***`, `****`, `[REDACTED]`, `xxxxx`, `[MASKED]`, `[FILTERED]`, `[SECRET]`: already
+    hidden by a logger, CI system or author; a value with a run of three `*` is a partial
+    mask. (A bare `secret` is a password people set in tests and samples: a placeholder.)"""
     pw = (c.parsed.password or "").strip()
     return _MASK_RE.match(pw) is not None or "***" in pw
 
