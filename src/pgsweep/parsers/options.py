@@ -41,6 +41,7 @@ from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import jdbc, literals
+from pgsweep.parsers.env_defaults import ENV_WRAPPED, fallback_literal
 from pgsweep.parsers.nearby import URL_RE
 from pgsweep.parsers.sql import kind_of
 from pgsweep.parsers.structure import Scope, scopes
@@ -64,7 +65,8 @@ _SIBLING_RE = re.compile(
     rf"""(?P<vb>{_LIT})(?=[ \t]*[)}}])"""
     # key: v, key = v, key => v, key := v, "key": v, :key => v, **Key:** v
     rf"""|(?:^|(?<=[\s{{,(\[;"'*]))[:"']?(?P<ka>[A-Za-z_$][\w.$-]{{0,80}}?)["']?(?:\*\*)?"""
-    rf"""[ \t]*(?:=>|:=|[:=])(?![=>])(?:\*\*)?[ \t]*(?P<va>{_LIT}|{_BARE})"""
+    rf"""[ \t]*(?:=>|:=|[:=])(?![=>])(?:\*\*)?[ \t]*"""
+    rf"""(?P<va>{ENV_WRAPPED}(?:{_LIT})(?:[ \t]*\))?|{_LIT}|{_BARE})"""
 )
 _FIELD_SUFFIXES = (
     ("user", ("username", "userid", "user", "uid", "login", "rolename")),
@@ -76,7 +78,7 @@ _FIELD_SUFFIXES = (
 _NOT_FIELDS = frozenset({"superuser", "sshuser", "sshhost", "proxyhost", "proxyport", "mailuser"})
 _PW_KEY_RE = re.compile(
     r"(?:[\w.$-]*[._-])?(?i:password|passwd|pass|pwd|pw)"
-    r"|[a-z][a-z0-9]*(?:Password|Passwd|Pass|Pwd|Pw)"
+    r"|(?:[\w$]*[._])?[a-z][A-Za-z0-9]*(?:Password|Passwd|Pass|Pwd|Pw)"
     r"|(?i:pg|postgres|postgresql|psql|db)(?i:password|passwd|pass|pwd|pw)"
     r"|(?:[\w$]*[._])?[A-Z][a-z0-9]*(?:Password|Passwd|Pass|Pwd)"
 )
@@ -107,6 +109,7 @@ _IDENT_RE = re.compile(r"[A-Za-z_][\w.]*")
 # a bare code expression: `$stdin.gets.strip`, `@config.password`, `self.pw`, `opts[:pw]`
 _EXPRESSION_RE = re.compile(r"[$@]{1,2}[A-Za-z_][\w.]*|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _QUOTED_RE = re.compile(r"""(?:[rRbBuUfF]{1,2}|\$?@|@\$|\$)?["'`]""")
+_ENV_LEAD_RE = re.compile(f"{ENV_WRAPPED}$")
 _PAIR_RE = re.compile(r"[A-Za-z_]\w*=")
 _BASE64_BLOCK_RE = re.compile(r"[ \t]*(?:data|binaryData):[ \t]*$", re.MULTILINE)
 
@@ -116,6 +119,7 @@ def _value(raw: str, lang: str, xml: bool = False) -> str | None:
     raw = raw.strip()
     if not raw:
         return None
+    raw = fallback_literal(raw) or raw  # `process.env.X || "d"`: the program's fallback
     if xml:
         if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
             raw = raw[1:-1]
@@ -142,13 +146,18 @@ def _field_of(key: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _sibling_values(text: str, lo: int, hi: int, lang: str) -> tuple[tuple[str, int, str], ...]:
+def _sibling_values(
+    text: str, lo: int, hi: int, lang: str, code: bool
+) -> tuple[tuple[str, int, str], ...]:
     """Every (field, offset, value) of a user/host/port/database key in text[lo:hi]; cached,
-    as every password in one structure reads the same siblings."""
+    as every password in one structure reads the same siblings. In code (`code`: a call or
+    object) a bare identifier is a variable (`user = dbUser`), not a value."""
     out: list[tuple[str, int, str]] = []
     for m in _SIBLING_RE.finditer(text, lo, hi):
         if m.group("ka") is not None:
             key, raw, xml = m.group("ka"), m.group("va"), False
+            if code and _is_variable(text, m.end("va"), raw):
+                continue
         elif m.group("kb") is not None:
             key, raw, xml = m.group("kb"), m.group("vb"), False
         elif m.group("kc") is not None:
@@ -168,10 +177,23 @@ def _sibling_values(text: str, lo: int, hi: int, lang: str) -> tuple[tuple[str, 
     return tuple(out)
 
 
-def _siblings(text: str, lo: int, hi: int, pos: int, lang: str) -> dict[str, str]:
+_VARIABLE_RE = re.compile(r"[A-Za-z_]\w*")
+_AFTER_VARIABLE_RE = re.compile(r"[ \t]*(?:[,)}\n]|$)")
+
+
+def _is_variable(text: str, end: int, raw: str) -> bool:
+    """`user = dbUser,`: a bare name ending an argument or member is a variable (a
+    `dbname=sales host=…` pair inside a connection string is not)."""
+    return (_VARIABLE_RE.fullmatch(raw) is not None
+            and _AFTER_VARIABLE_RE.match(text, end) is not None)
+
+
+def _siblings(
+    text: str, lo: int, hi: int, pos: int, lang: str, code: bool = False
+) -> dict[str, str]:
     """The nearest value of each field in text[lo:hi]."""
     best: dict[str, tuple[int, str]] = {}
-    for field, at, value in _sibling_values(text, lo, hi, lang):
+    for field, at, value in _sibling_values(text, lo, hi, lang, code):
         dist = abs(at - pos)
         if field not in best or dist < best[field][0]:
             best[field] = (dist, value)
@@ -311,8 +333,11 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         return None
     if not _window_postgres(text):
         return None  # no structure in a window that never names PostgreSQL can
+    # `password: os.getenv("X", "d")`: the structure is the one holding the key, not the call
+    # the fallback sits in
+    at = match.start() if _ENV_LEAD_RE.search(text, match.start(), start) else start
     found = [Scope(0, 0, len(text), "window")] if fields.get("scope") == "window" else scopes(
-        text, start)
+        text, at)
     if not xml and (
         _is_code_reference(raw, text, start, found[0])
         or _inside_string(text, match.start(), start)
@@ -334,7 +359,7 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     if not is_pg:
         return None
     inner = found[0]
-    near = _siblings(text, inner.start, inner.end, start, lang)
+    near = _siblings(text, inner.start, inner.end, start, lang, inner.kind == "brackets")
     if url is not None and url.hosts:  # the call's own URL names its host and database
         near = {k: v for k, v in near.items() if k not in ("host", "port", "database")}
     url = url or _url(text, inner.head, inner.end) or _url(text, 0, len(text))
