@@ -35,6 +35,9 @@ _OPT_FIELD = {
     "d": "database",
     "dbname": "database",
 }
+# An unquoted value after a quoted key (a Python, JavaScript or JSON mapping): a name or a
+# null of the language (`None`, `null`, `pw`, `cfg.password`), not a string it holds.
+_CODE_VALUE_RE = re.compile(r"[A-Za-z_$][\w.$]*[,}\]]*")
 _ENV_FIELD = {"PGUSER": "user", "PGHOST": "host", "PGPORT": "port", "PGDATABASE": "database"}
 # The postgres / bitnami images' own names (field `context: container`): a container's
 # password goes with these, not with the libpq client's PG* variables beside it.
@@ -65,6 +68,8 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
     # `KEY: value` / `"KEY": "value"` are YAML or JSON scalars; `KEY=value` and `ENV KEY value`
     # are shell words (Dockerfile ENV follows shell quoting too).
     if ":" in sep:
+        if groups.get("q") and _CODE_VALUE_RE.fullmatch(raw):
+            return None  # `'PGPASSWORD': None,` / `"PGPASSWORD": pw`: a code value, no literal
         password = scalar(raw)
     else:
         # inside a quoted word ("PGPASSWORD=…") the value ends at that quote

@@ -22,7 +22,8 @@ positional arguments). This parser
    - a structure that names its own kind (`type:`, `driver:`, `adapter:`, `dialect:`,
      `client:`, `engine:`) as something else stops the walk outward;
    - otherwise the window must name PostgreSQL and no other database, and a host must sit
-     beside the password (a host key in the structure, or a PostgreSQL URL);
+     beside the password (a host key in the structure, or a PostgreSQL URL), or a user
+     in the arguments of a connect call (`self.connect(user=…, password=…)`);
 4. takes user, host, port and database from the nearest sibling keys in the structure
    (`user`, `username`, `User`, `setUser("…")`, `("user", "…")`, `<user>…</user>`,
    `name="…username" value="…"`, any prefix: `DB_USER`, `flywayUser`,
@@ -283,6 +284,18 @@ def is_postgres_context(text: str, found: list[Scope]) -> tuple[bool, bool]:
     return _window_verdict(text), False
 
 
+# a driver's connect call (`self.connect(`, `_try_connect(`, `create_pool(`)
+_CONNECT_CALL_RE = re.compile(r"(?:connect\w*|create_pool)[ \t]*\($")
+
+
+def _is_connect_call(text: str, scope: Scope) -> bool:
+    """The structure is the argument list of a connect call."""
+    return (
+        scope.kind == "brackets"
+        and _CONNECT_CALL_RE.search(text, scope.head, scope.start) is not None
+    )
+
+
 def _split_host(host: str, port: str | None) -> tuple[str, str | None]:
     h, sep, p = host.rpartition(":")
     if sep and h and p.isdigit() and ":" not in h:
@@ -376,8 +389,12 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         ports = (port,) if port else ()
     else:
         hosts, ports = (), (url.ports if url else ())
-    if not by_structure and not (host or (url is not None and url.hosts)):
-        return None  # only the window says PostgreSQL: a host must sit beside the password
+    if not by_structure and not (
+        host or (url is not None and url.hosts) or (user and _is_connect_call(text, inner))
+    ):
+        # only the window says PostgreSQL: a host must sit beside the password, or a user
+        # in the arguments of a connect call
+        return None
     if not (user or hosts):
         return None  # a lone password (`new Pool({password: "x"})`): nothing says whose
     database = (
