@@ -45,7 +45,7 @@ from pgsweep.parsers import jdbc, literals
 from pgsweep.parsers.env_defaults import ENV_WRAPPED, fallback_literal
 from pgsweep.parsers.nearby import URL_RE
 from pgsweep.parsers.sql import kind_of
-from pgsweep.parsers.structure import Scope, scopes
+from pgsweep.parsers.structure import Scope, is_connect_call, scopes
 from pgsweep.parsers.values import scalar
 
 _LIT = (
@@ -284,18 +284,6 @@ def is_postgres_context(text: str, found: list[Scope]) -> tuple[bool, bool]:
     return _window_verdict(text), False
 
 
-# a driver's connect call (`self.connect(`, `_try_connect(`, `create_pool(`)
-_CONNECT_CALL_RE = re.compile(r"(?:connect\w*|create_pool)[ \t]*\($")
-
-
-def _is_connect_call(text: str, scope: Scope) -> bool:
-    """The structure is the argument list of a connect call."""
-    return (
-        scope.kind == "brackets"
-        and _CONNECT_CALL_RE.search(text, scope.head, scope.start) is not None
-    )
-
-
 def _split_host(host: str, port: str | None) -> tuple[str, str | None]:
     h, sep, p = host.rpartition(":")
     if sep and h and p.isdigit() and ":" not in h:
@@ -389,12 +377,9 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         ports = (port,) if port else ()
     else:
         hosts, ports = (), (url.ports if url else ())
-    if not by_structure and not (
-        host or (url is not None and url.hosts) or (user and _is_connect_call(text, inner))
-    ):
-        # only the window says PostgreSQL: a host must sit beside the password, or a user
-        # in the arguments of a connect call
-        return None
+    placed = host or (url and url.hosts) or (user and is_connect_call(text, inner))
+    if not by_structure and not placed:
+        return None  # only the window says PostgreSQL: a host, or a user of a connect call
     if not (user or hosts):
         return None  # a lone password (`new Pool({password: "x"})`): nothing says whose
     database = (

@@ -162,6 +162,15 @@ def section_scope(text: str, pos: int) -> Scope | None:
     return Scope(headers[i][0], headers[i][1], end, "section")
 
 
+# a driver's connect call (`self.connect(`, `_try_connect(`, `create_pool(`)
+_CONNECT_CALL_RE = re.compile(r"(?:connect\w*|create_pool)[ \t]*\($")
+
+
+def is_connect_call(text: str, scope: Scope) -> bool:
+    """`scope` is the argument list of a connect call."""
+    return scope.kind == "brackets" and bool(_CONNECT_CALL_RE.search(text, scope.head, scope.start))
+
+
 def scopes(text: str, pos: int, levels: int = 2) -> list[Scope]:
     """The structure holding `pos`, innermost first: bracket groups, else indented blocks,
     else an INI section; the whole window when none of these holds it."""
