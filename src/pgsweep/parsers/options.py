@@ -44,6 +44,7 @@ from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import jdbc, literals
 from pgsweep.parsers.env_defaults import ENV_WRAPPED, fallback_literal
 from pgsweep.parsers.nearby import URL_RE
+from pgsweep.parsers.password_keys import key_names_password, password_key_at
 from pgsweep.parsers.sql import kind_of
 from pgsweep.parsers.structure import Scope, is_connect_call, scopes
 from pgsweep.parsers.values import scalar
@@ -64,6 +65,12 @@ _SIBLING_RE = re.compile(
     # setUser("x"), setServerNames(new String[] {{"h"}})
     rf"""|\bset(?P<kb>[A-Z]\w{{0,40}})\([ \t]*(?:new[ \t]+String[ \t]*\[\][ \t]*\{{[ \t]*)?"""
     rf"""(?P<vb>{_LIT})(?=[ \t]*[)}}])"""
+    # Host { get; set; } = "h" (C# property initializer)
+    rf"""|\b(?P<kg>[A-Za-z_]\w{{0,80}})[ \t]*\{{[ \t]*get;[^}}\n]{{0,40}}\}}[ \t]*=[ \t]*"""
+    rf"""(?P<vg>{_LIT}|[0-9]{{1,5}}(?![\w.]))"""
+    # {:user "u" :host "h"} (Clojure/EDN keyword map)
+    rf"""|(?<![\w:.*+!?/-]):(?:[\w.*+!?-]{{1,60}}/)?(?P<kf>[A-Za-z_][\w.*+!?-]{{0,60}})[ \t]+"""
+    rf"""(?P<vf>"(?:[^"\\\n]|\\.)*")"""
     # key: v, key = v, key => v, key := v, "key": v, :key => v, **Key:** v
     rf"""|(?:^|(?<=[\s{{,(\[;"'*]))[:"']?(?P<ka>[A-Za-z_$][\w.$-]{{0,80}}?)["']?(?:\*\*)?"""
     rf"""[ \t]*(?:=>|:=|[:=])(?![=>])(?:\*\*)?[ \t]*"""
@@ -77,15 +84,6 @@ _FIELD_SUFFIXES = (
     ("database", ("databasename", "database", "dbname", "db")),
 )
 _NOT_FIELDS = frozenset({"superuser", "sshuser", "sshhost", "proxyhost", "proxyport", "mailuser"})
-_PW_KEY_RE = re.compile(
-    r"(?:[\w.$-]*[._-])?(?i:password|passwd|pass|pwd|pw)"
-    r"|(?:[\w$]*[._])?[a-z][A-Za-z0-9]*(?:Password|Passwd|Pass|Pwd|Pw)"
-    r"|(?i:pg|postgres|postgresql|psql|db)(?i:password|passwd|pass|pwd|pw)"
-    r"|(?:[\w$]*[._])?[A-Z][a-z0-9]*(?:Password|Passwd|Pass|Pwd)"
-)
-_KEY_CHARS = re.compile(r"[\w.$-]{1,120}$")
-_PW_TAIL_RE = re.compile(r"(?i)password|passwd|pass|pwd|pw")
-
 FOREIGN_RE = re.compile(
     r"(?i)mysql|mariadb|myxql|mongo|redis|\bmssql|pymssql|sqlserver|\bSqlConnection|"
     r"sqlclient|sqlite|\boracle|snowflake|redshift|bigquery|clickhouse|cassandra|"
@@ -161,6 +159,10 @@ def _sibling_values(
                 continue
         elif m.group("kb") is not None:
             key, raw, xml = m.group("kb"), m.group("vb"), False
+        elif m.group("kg") is not None:
+            key, raw, xml = m.group("kg"), m.group("vg"), False
+        elif m.group("kf") is not None:
+            key, raw, xml = m.group("kf"), m.group("vf"), False
         elif m.group("kc") is not None:
             key, raw, xml = m.group("kc"), m.group("vc"), False
         elif m.group("kd") is not None:
@@ -330,7 +332,10 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     start = match.start(name)
     lang = fields.get("lang", "")
     xml = name in fields.get("xml_groups", "").split(",")
-    if fields.get("key_check") and not _password_key_ok(text, match.start()):
+    if fields.get("key_check") and not (
+        key_names_password(groups["key"]) if groups.get("key") else password_key_at(
+            text, match.start())
+    ):
         return None
     if not _window_postgres(text):
         return None  # no structure in a window that never names PostgreSQL can
@@ -402,45 +407,3 @@ def _group_value(groups: Mapping[str, str | None], name: str, lang: str) -> str 
         return None
     value = _value(raw, lang)
     return value if value and not _REFERENCE_RE.search(value) else None
-
-
-# passwords of an application's own users, not of a database: `user_password` columns,
-# `new_password` form fields
-_APP_USER_KEY_RE = re.compile(
-    r"(?i)(?:^|[._-])(?:user|new|old|current|confirm|confirmation|repeat|verify|email|"
-    r"account|hashed|plain|reset)[._-]?(?:password|passwd|pass|pwd|pw)$"
-)
-
-
-# passwords of another service configured beside the database: Keycloak's admin, a key
-# store, a mail or LDAP server (unless the key also names the database)
-_FOREIGN_KEY_RE = re.compile(
-    r"(?i)(?:^|[._-]|(?<=[a-z])(?=[A-Z]))(?:admin|keycloak|key[._-]?store|trust[._-]?store|"
-    r"ssl|tls|mail|smtp|ldap|redis|rabbit(?:mq)?|amqp|kafka|oauth2?|jwt|token|sftp|ftp|proxy|"
-    r"registry)(?:[._-]|(?=[A-Z])|(?=password|passwd|pass|pwd|pw))"
-)
-_DB_KEY_RE = re.compile(r"(?i)pg|postgres|db|database|datasource|sql")
-
-
-# the environment forms' own names, read by pg.env.1 / pg.env.2 with their context
-_ENV_OWNED_RE = re.compile(
-    r"(?i)PGPASSWORD|POSTGRES_PASSWORD|POSTGRESQL(?:_POSTGRES|_REPLICATION)?_PASSWORD"
-)
-
-
-def is_foreign_key(key: str) -> bool:
-    """`KEYCLOAK_ADMIN_PASSWORD`, `server.ssl.key-store-password`, `spring.mail.password`:
-    a password key of another subject, with no word naming the database."""
-    return _FOREIGN_KEY_RE.search(key) is not None and _DB_KEY_RE.search(key) is None
-
-
-def _password_key_ok(text: str, key_end: int) -> bool:
-    """The whole key name the match starts in names a password (`dbPassword`,
-    `spring.datasource.password`, `PGPASS`), not another word ending in `pass`."""
-    line_start = max(text.rfind("\n", 0, key_end) + 1, key_end - 120)
-    m = _KEY_CHARS.search(text[line_start:key_end])
-    prefix = m.group(0) if m else ""
-    tail = _PW_TAIL_RE.match(text, key_end)
-    key = prefix + (tail.group(0) if tail else "")
-    return (_PW_KEY_RE.fullmatch(key) is not None and _APP_USER_KEY_RE.search(key) is None
-            and not is_foreign_key(key) and _ENV_OWNED_RE.fullmatch(key) is None)
