@@ -16,9 +16,9 @@ positional arguments). This parser
    - another database or service named in the structure (`mysql`, `mongo`, `redis`,
      `snowflake`, `smtp`, `sqlserver`, ports 3306/1433/1521/6379/27017…) → not PostgreSQL;
    - PostgreSQL named in the structure (`postgres…`, `pgsql`, a PostgreSQL driver such as
-     psycopg, asyncpg, pg8000, aiopg, node-postgres `'pg'`, pgx, lib/pq, pgjdbc, Npgsql,
-     ruby-pg `PG.connect`, Postgrex, port 5432/6432, a `jdbc:postgresql:` URL, an Ecto
-     `App.Repo` config) → PostgreSQL;
+     psycopg, asyncpg, pg8000, aiopg, node-postgres `'pg'` and `new ConnectionParameters`,
+     pgx, lib/pq, pgjdbc, Npgsql, ruby-pg `PG.connect`, Postgrex, port 5432/6432, a
+     `jdbc:postgresql:` URL, an Ecto `App.Repo` config) → PostgreSQL;
    - a structure that names its own kind (`type:`, `driver:`, `adapter:`, `dialect:`,
      `client:`, `engine:`) as something else stops the walk outward;
    - otherwise the window must name PostgreSQL and no other database, and a host must sit
@@ -95,6 +95,7 @@ PG_RE = re.compile(
     r"lib/pq|jackc|org\.postgresql|postgrex|"
     r"(?<![\w.])(?:5432|6432)\b|"
     r"""(?-i:\bPG(?:::Connection|\.connect)|\bPG\w*DataSource|\bpg\.(?:Pool|Client|Options|Connect|connect)\b)|"""
+    r"(?-i:\bnew[ \t]+ConnectionParameters\b)|"  # node-postgres' own class
     r"""["'`]pg(?:/[\w/.-]*)?["'`]|\bpg_?(?:host|user|port|database)\b|"""
     r"(?-i:\b[A-Z]\w*\.Repo\b)"
 )
@@ -225,7 +226,7 @@ _PG_WORDS = (
     "postgres", "postgis", "pgsql", "psycopg", "asyncpg", "pg8000", "aiopg", "npgsql",
     "pgxpool", "pgconn", "lib/pq", "jackc", "org.postgresql", "postgrex",
 )
-_PG_GATE = ("pg", "5432", "6432", ".repo")
+_PG_GATE = ("pg", "5432", "6432", ".repo", "connectionparameters")
 
 
 def _names_foreign(low: str, text: str) -> bool:
