@@ -18,6 +18,7 @@ from pgsweep.core.models import (
 from pgsweep.detectors.json_gate import JsonGate
 from pgsweep.detectors.prefilter import Locator
 from pgsweep.detectors.signatures import Signature
+from pgsweep.detectors.window_memo import WindowMatch, WindowMemo
 from pgsweep.parsers import PARSERS
 
 # Cap the text one window may cover, so a minified megabyte line costs a bounded regex run.
@@ -76,6 +77,7 @@ class SignatureDetector:
         self._handed = {s.id: s for s in self.signatures if s.handed}
         self._last_path: tuple[tuple[str, str | None, str | None], tuple[int, ...]] | None = None
         self._json_gate: JsonGate | None = None
+        self._memo = WindowMemo()
 
     def json_gate(self) -> JsonGate:
         """The gate over every signature's keywords, for readers that decode JSON records
@@ -199,38 +201,49 @@ class SignatureDetector:
         lines: _LineCounter,
     ) -> Iterator[Candidate]:
         data = chunk.data
-        text = data[start:end].decode("utf-8", "surrogateescape")
-        ascii_only = len(text) == end - start
-        parser = PARSERS[sig.parser]
-        char_pos, byte_pos = 0, start  # byte offsets of non-ASCII text, counted onward
-        contexts = _Contexts()
-        for m in sig.regex.finditer(text):
-            if ascii_only:
-                mstart, mend = start + m.start(), start + m.end()
-            else:
-                byte_pos += len(text[char_pos : m.start()].encode("utf-8", "surrogateescape"))
-                char_pos = m.start()
-                mstart = byte_pos
-                mend = mstart + len(m.group(0).encode("utf-8", "surrogateescape"))
+        window = data[start:end]
+        found = self._memo.get(sig.id, window)
+        if found is None:
+            found = tuple(_parse_window(sig, window))
+            self._memo.put(sig.id, window, found)
+        for rel_start, rel_end, parsed in found:
+            mstart, mend = start + rel_start, start + rel_end
             key = (sig.id, mstart, mend)
             if key in seen:
                 continue
             seen.add(key)
-            parsed = parser(in_context(m, sig, contexts), sig.fields)
-            if parsed is None or parsed.password is None:
-                continue
-            if parsed.kind != sig.kind:
-                parsed = _with_kind(parsed, sig)
-            line = lines.line_at(mstart)
             yield Candidate(
                 rule=sig.id,
                 parsed=parsed,
                 start=mstart,
                 end=mend,
-                line=line,
+                line=lines.line_at(mstart),
                 severity=sig.severity,
                 line_text=_line_of(data, mstart, mend),
             )
+
+
+def _parse_window(sig: Signature, window: bytes) -> Iterator[WindowMatch]:
+    """The signature's parsed matches in one window, at byte offsets into the window."""
+    text = window.decode("utf-8", "surrogateescape")
+    ascii_only = len(text) == len(window)
+    parser = PARSERS[sig.parser]
+    char_pos, byte_pos = 0, 0  # byte offsets of non-ASCII text, counted onward
+    contexts = _Contexts()
+    for m in sig.regex.finditer(text):
+        if ascii_only:
+            mstart, mend = m.start(), m.end()
+        else:
+            byte_pos += len(text[char_pos : m.start()].encode("utf-8", "surrogateescape"))
+            char_pos = m.start()
+            mstart = byte_pos
+            mend = mstart + len(m.group(0).encode("utf-8", "surrogateescape"))
+        parsed = parser(in_context(m, sig, contexts), sig.fields)
+        if parsed is None or parsed.password is None:
+            continue
+        if parsed.kind != sig.kind:
+            parsed = _with_kind(parsed, sig)
+        yield mstart, mend, parsed
 
 
 class _LineCounter:

@@ -14,8 +14,10 @@ from pgsweep.core.models import (
     Candidate,
     Chunk,
     Credential,
+    CredentialId,
     Finding,
     GitProvenance,
+    ParsedCredential,
     ScanStats,
     Severity,
     Skipped,
@@ -42,6 +44,9 @@ from pgsweep.findings.parallel import (
 )
 from pgsweep.findings.scrub import SecretSet, scrub_finding, scrub_text
 from pgsweep.sources.interface import GatedSource, Shards, Source, SplittableSource
+
+# Verdicts and credential ids a scanner keeps at most; it starts afresh when full.
+_REMEMBERED = 65536
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,8 @@ class Scanner:
         self.info_rules = tuple(info_rules)
         # workers of a parallel scan use the provisional one; the coordinator seals
         self.fingerprint_of: Callable[[str], str] = fingerprint
+        self._verdicts: dict[tuple[ParsedCredential, str], tuple[str | None, bool]] = {}
+        self._ids: dict[tuple[str, str | None, tuple[str, ...]], tuple[str, CredentialId]] = {}
 
     def scan_chunk(self, chunk: Chunk, stats: ScanStats) -> list[Finding]:
         """Findings of one chunk and of the chunks decoded from it."""
@@ -130,20 +137,34 @@ class Scanner:
         kept = []
         for c in self.detector.iter_candidates(chunk, windows):
             stats.candidates += 1
-            reason = filters_mod.suppression_reason(c, self.filters)
+            reason, info = self._verdict(c)
             if reason is not None:
                 stats.suppress(reason)
-            elif filters_mod.info_reason(c, self.info_rules) is not None:
+            elif info:
                 kept.append(evolve(c, severity=Severity.INFO))
             else:
                 kept.append(c)
         return kept
 
+    def _verdict(self, c: Candidate) -> tuple[str | None, bool]:
+        """Why the filters drop a candidate (or None), and whether it is only worth `info`.
+        Filters read the parsed credential and its line alone, so a history's every
+        version of one line is judged once."""
+        key = (c.parsed, c.line_text)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            reason = filters_mod.suppression_reason(c, self.filters)
+            info = reason is None and filters_mod.info_reason(c, self.info_rules) is not None
+            verdict = (reason, info)
+            if len(self._verdicts) >= _REMEMBERED:
+                self._verdicts = {}
+            self._verdicts[key] = verdict
+        return verdict
+
     def to_finding(self, chunk: Chunk, c: Candidate, example_file: bool = False) -> Finding:
         p = c.parsed
         secret = p.password or ""
-        fp = self.fingerprint_of(secret)
-        cid = credential_id(fp, p.user, p.hosts)
+        fp, cid = self._credential_of(secret, p.user, p.hosts)
         severity = c.severity
         if (
             example_file
@@ -170,6 +191,27 @@ class Scanner:
             credential=cid,
         )
 
+    def _credential_of(
+        self, secret: str, user: str | None, hosts: tuple[str, ...],
+    ) -> tuple[str, CredentialId]:
+        """The secret's fingerprint and the credential's id, worked out once per scan."""
+        key = (secret, user, hosts)
+        ids = self._ids.get(key)
+        if ids is None:
+            fp = self.fingerprint_of(secret)
+            ids = (fp, credential_id(fp, user, hosts))
+            if len(self._ids) >= _REMEMBERED:
+                self._ids = {}
+            self._ids[key] = ids
+        return ids
+
+    def _provisional(self) -> Scanner:
+        """This scanner, giving provisional fingerprints (`seal` makes them real)."""
+        twin = copy.copy(self)
+        twin.fingerprint_of = provisional_fingerprint
+        twin._ids = {}
+        return twin
+
     def run(
         self, source: Source, progress: Progress | None = None, jobs: int = 1
     ) -> ScanResult:
@@ -188,13 +230,11 @@ class Scanner:
             splittable, shards = split
             # chunks, blobs, bytes: what the workers have read so far, for the progress
             counts = multiprocessing.get_context("fork").Array("q", 3) if progress else None
-            workers = copy.copy(self)
-            workers.fingerprint_of = provisional_fingerprint
+            workers = self._provisional()
             found = run_parallel(WorkerContext(workers, shards, counts), stats, progress,
                                  splittable.fill_shards)
         else:
-            serial = copy.copy(self)
-            serial.fingerprint_of = provisional_fingerprint
+            serial = self._provisional()
             found = serial.scan_items(source.iter_items(), stats, progress)
         findings = seal(found, source.attribute)
         # Nothing but the secret may carry secret material from here on (pgsweep.findings.scrub).
