@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import uri
 from pgsweep.parsers.nearby import URL_RE, key_re, line_offset, nearest
+from pgsweep.parsers.password_keys import is_env_owned
 from pgsweep.parsers.sql import kind_of
 from pgsweep.parsers.values import scalar, shell_word
 
@@ -37,6 +38,7 @@ _OPT_FIELD = {
 }
 # An unquoted value after a quoted key (a Python, JavaScript or JSON mapping): a name or a
 # null of the language (`None`, `null`, `pw`, `cfg.password`), not a string it holds.
+_NAME_RE = re.compile(r"(?i)(?:PGPASSWORD|POSTGRES_PASSWORD|POSTGRESQL\w*?_PASSWORD)")
 _CODE_VALUE_RE = re.compile(r"[A-Za-z_$][\w.$]*[,}\]]*")
 _ENV_FIELD = {"PGUSER": "user", "PGHOST": "host", "PGPORT": "port", "PGDATABASE": "database"}
 # The postgres / bitnami images' own names (field `context: container`): a container's
@@ -65,6 +67,9 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
     raw = groups.get("password") if groups.get("password") is not None else groups.get("password2")
     if raw is None:
         return None
+    written = _NAME_RE.search(match.group(0))
+    if written is not None and not is_env_owned(written.group(0)):
+        return None  # `pgPassword: "…"`: a camelCase name of code (pg.options.1 reads it)
     # `KEY: value` / `"KEY": "value"` are YAML or JSON scalars; `KEY=value` and `ENV KEY value`
     # are shell words (Dockerfile ENV follows shell quoting too).
     if ":" in sep:

@@ -52,7 +52,13 @@ def key_names_password(key: str) -> bool:
     user's password or another service's."""
     key = key.lstrip(":").rpartition("/")[2]
     return (_PW_KEY_RE.fullmatch(key) is not None and _APP_USER_KEY_RE.search(key) is None
-            and not is_foreign_key(key) and _ENV_OWNED_RE.fullmatch(key) is None)
+            and not is_foreign_key(key) and not is_env_owned(key))
+
+
+def is_env_owned(key: str) -> bool:
+    """`PGPASSWORD`, `POSTGRES_PASSWORD` as an environment names them (pg.env.1 / pg.env.2
+    read those with their context); a camelCase `pgPassword` is a code identifier."""
+    return _ENV_OWNED_RE.fullmatch(key) is not None and key in (key.upper(), key.lower())
 
 
 def password_key_at(text: str, key_end: int) -> bool:
