@@ -325,8 +325,10 @@ def build_plan(
     verifications: Mapping[str, Sequence[VerificationLike]] | None,
     now: datetime,
     scanned: Sequence[str] = (),
+    places: Sequence[Place] | None = None,
 ) -> Plan:
-    """Assess and plan every credential; a pure function of its arguments.
+    """Assess and plan every credential; a pure function of its arguments. `places` are
+    the findings' places (`group_places`), when the caller has them already.
 
     This is the one place severities are decided: each plan's credential carries its risk
     severity, and every reporter renders this plan rather than scoring anything itself.
@@ -343,7 +345,7 @@ def build_plan(
     ]
     assessment = assess_all(findings, safe_creds, now, verifications, triage)
     by_cred: dict[str, list[Place]] = {}
-    for place in group_places(findings):
+    for place in group_places(findings) if places is None else places:
         by_cred.setdefault(place.credential, []).append(place)
     creds = {c.id: c for c in safe_creds}
     plans = []

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
+@lru_cache(maxsize=65536)
 def parse_time(text: str | None) -> datetime | None:
-    """An ISO 8601 time (a `Z` suffix and naive times are read as UTC), or None."""
+    """An ISO 8601 time (a `Z` suffix and naive times are read as UTC), or None (the
+    findings of one commit share its time: each text is read once)."""
     if not text:
         return None
     try:

@@ -32,12 +32,13 @@ def build_report(
     color: bool | None = None,
 ) -> Report:
     """The report of `result`: findings, stats and the plan every output renders."""
+    grouped = group_places(result.findings)
     plan = build_plan(result.findings, result.credentials, triage or {}, verifications or {},
-                      now, scanned=scanned)
+                      now, scanned=scanned, places=grouped)
     # a scan that could not read everything says so in every output of its plan
     plan = dataclasses.replace(plan, incomplete=tuple(result.stats.incomplete))
     rank = {p.credential.id: i for i, p in enumerate(plan.credentials)}
-    places = sorted(group_places(result.findings),
+    places = sorted(grouped,
                     key=lambda pl: (rank.get(pl.credential, len(rank)),
                                     provenance_time(pl.introduced.provenance) or "",
                                     pl.path or "", pl.line))
