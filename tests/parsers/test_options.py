@@ -92,6 +92,10 @@ def test_parsed_with_siblings(text: str, expected: ParsedCredential) -> None:
         "// PostgreSQL Protocol Versions\nconst HSV2_CLIENT_HOST_NAME = 15\n"
         "const HSV2_CLIENT_OS_USER = 16\nconst PG_PROTOCOL_3 = 3\n"
         "const AUTH_REQ_PASSWORD = 3\nconst AUTH_REQ_MD5 = 5\n",
+        # `password=` ends a string; the quote that closes it is no value (psycopg's tests)
+        '    ("dbname=sony password=", {"dbname": "sony", "password": ""}),\n'
+        '    ("postgresql://tester:secret@/test?port=5433", {"user": "tester"}),\n',
+        "cases = ['user=u host=h.test password=', 'postgres://u@h.test/db']\n",
     ],
 )
 def test_not_postgres_or_not_a_literal(text: str) -> None:

@@ -313,12 +313,13 @@ def _is_code_reference(raw: str, text: str, start: int, scope: Scope) -> bool:
 
 
 def _inside_string(text: str, key_start: int, value_start: int) -> bool:
-    """`"pwd=", b"psw="`: the key opens a string literal that the value's quote closes."""
-    quote = text[key_start - 1 : key_start]
-    if quote not in ("\"", "'", "`"):
+    """`"pwd="`, `("dbname=sony password=", {…})`: the key sits inside a string literal
+    (an odd number of unescaped quotes before it on its line) that the value's quote closes."""
+    quote = text[value_start : value_start + 1]
+    if quote not in ("\"", "'", "`") or quote in text[key_start:value_start]:
         return False
-    between = text[key_start:value_start]
-    return quote not in between and text[value_start : value_start + 1] == quote
+    before = text[text.rfind("\n", 0, key_start) + 1 : key_start]
+    return (before.count(quote) - before.count("\\" + quote)) % 2 == 1
 
 
 def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
