@@ -89,15 +89,22 @@ def parse(url: str) -> ParsedCredential:
 
 
 PDO_PREFIX = "pgsql:"
+DBI_PREFIX = "dbi:pg:"
+_DBI_DBNAME_RE = re.compile(r"(?i)(?:^|(?<=\s))(?:database|db)=")
 
 
 def parse_any(url: str) -> ParsedCredential | None:
-    """A pgjdbc, r2dbc or libpq URL, or PHP PDO's `pgsql:` DSN; None when it does not
-    parse. A .properties file escapes `:` and `=` with a backslash
+    """A pgjdbc, r2dbc or libpq URL, PHP PDO's `pgsql:` or Perl DBD::Pg's `dbi:Pg:` DSN;
+    None when it does not parse. A .properties file escapes `:` and `=` with a backslash
     (`jdbc\\:postgresql\\://…`): undone first."""
-    if url.lower().startswith(PDO_PREFIX):
-        # PDO's pgsql driver turns each `;` into a space and hands the rest to libpq
-        rest = url[len(PDO_PREFIX):].replace(";", " ")
+    low = url.lower()
+    if low.startswith((PDO_PREFIX, DBI_PREFIX)):
+        # PDO's pgsql driver and Perl's DBD::Pg turn each `;` into a space and hand the rest
+        # to libpq; DBD::Pg reads `database=` and `db=` as `dbname=`
+        if low.startswith(PDO_PREFIX):
+            rest = url[len(PDO_PREFIX):].replace(";", " ")
+        else:
+            rest = _DBI_DBNAME_RE.sub("dbname=", url[len(DBI_PREFIX):].replace(";", " "))
         try:
             return dsn.to_credential(dsn.tokenize(rest, strict=False))
         except ParseError:

@@ -18,7 +18,7 @@ positional arguments). This parser
    - PostgreSQL named in the structure (`postgres…`, `pgsql`, a PostgreSQL driver such as
      psycopg, asyncpg, pg8000, aiopg, node-postgres `'pg'` and `new ConnectionParameters`,
      pgx, lib/pq, pgjdbc, Npgsql, ruby-pg `PG.connect`, Postgrex, port 5432/6432, a
-     `jdbc:postgresql:` URL, an Ecto `App.Repo` config) → PostgreSQL;
+     `jdbc:postgresql:` URL, a `dbi:Pg:` DSN, an Ecto `App.Repo` config) → PostgreSQL;
    - a structure that names its own kind (`type:`, `driver:`, `adapter:`, `dialect:`,
      `client:`, `engine:`) as something else stops the walk outward;
    - otherwise the window must name PostgreSQL and no other database, and a host must sit
@@ -92,7 +92,7 @@ FOREIGN_RE = re.compile(
 )
 PG_RE = re.compile(
     r"(?i)postgres|postgis|pgsql|psycopg|asyncpg|pg8000|aiopg|npgsql|\bpgx\b|pgxpool|pgconn|"
-    r"lib/pq|jackc|org\.postgresql|postgrex|"
+    r"lib/pq|jackc|org\.postgresql|postgrex|\bdbi:pg:|"
     r"(?<![\w.])(?:5432|6432)\b|"
     r"""(?-i:\bPG(?:::Connection|\.connect)|\bPG\w*DataSource|\bpg\.(?:Pool|Client|Options|Connect|connect)\b)|"""
     r"(?-i:\bnew[ \t]+ConnectionParameters\b)|"  # node-postgres' own class
@@ -204,11 +204,17 @@ def _siblings(
     return {k: v for k, (_, v) in best.items()}
 
 
+# Perl DBD::Pg and PHP PDO DSNs: `dbi:Pg:dbname=…;host=…`, `pgsql:host=…;dbname=…`
+_DSN_RE = re.compile(r"(?i)\b(?:dbi:pg|pgsql):(?!/)[^\s\"'`<>{}|\\^]+")
+
+
 @functools.lru_cache(maxsize=64)
 def _url(text: str, lo: int, hi: int) -> ParsedCredential | None:
-    if "postgres" not in text[lo:hi].lower():
-        return None  # URL_RE needs the word
-    m = URL_RE.search(text, lo, hi)
+    """The first PostgreSQL URL in text[lo:hi], else its first DBI or PDO DSN."""
+    low = text[lo:hi].lower()
+    m = URL_RE.search(text, lo, hi) if "postgres" in low else None  # URL_RE needs the word
+    if m is None and ("dbi:pg:" in low or "pgsql:" in low):
+        m = _DSN_RE.search(text, lo, hi)
     return jdbc.parse_any(m.group(0)) if m else None
 
 
@@ -224,7 +230,7 @@ _FOREIGN_GATE = (
 # words that are whole PG_RE alternatives: present means PostgreSQL is named
 _PG_WORDS = (
     "postgres", "postgis", "pgsql", "psycopg", "asyncpg", "pg8000", "aiopg", "npgsql",
-    "pgxpool", "pgconn", "lib/pq", "jackc", "org.postgresql", "postgrex",
+    "pgxpool", "pgconn", "lib/pq", "jackc", "org.postgresql", "postgrex", "dbi:pg:",
 )
 _PG_GATE = ("pg", "5432", "6432", ".repo", "connectionparameters")
 
@@ -363,7 +369,8 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         url = jdbc.parse_any(url_value) if url_value else None
         if url is None:
             return None  # a literal URL that is not PostgreSQL's
-    is_pg, by_structure = is_postgres_context(text, found)
+    # the call's own literal PostgreSQL URL decides, whatever else the window names
+    is_pg, by_structure = (True, True) if url is not None else is_postgres_context(text, found)
     if not is_pg:
         return None
     inner = found[0]

@@ -50,7 +50,7 @@ def key_names_password(key: str) -> bool:
     """`key` names a database password (`dbPassword`, `spring.datasource.password`,
     `PGPASS`, Clojure's `:db/password`), not another word ending in `pass`, an application
     user's password or another service's."""
-    key = key.lstrip(":").rpartition("/")[2]
+    key = key.lstrip(":$@").rpartition("/")[2]
     return (_PW_KEY_RE.fullmatch(key) is not None and _APP_USER_KEY_RE.search(key) is None
             and not is_foreign_key(key) and not is_env_owned(key))
 
