@@ -28,7 +28,13 @@ from pgsweep.parsers import jdbc
 from pgsweep.parsers.sql import kind_of
 from pgsweep.parsers.values import scalar, shell_word
 
-_VALUE = r"""(?P<value>"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\s,;}#)"'`]+)"""
+_QUOTED = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'"""
+# A list of values on one line (`host: ['primary', 'replica']`, `port: [5432, 5433]`): a
+# host list, as node-postgres and the YAML and JSON configs of multi-host drivers write it.
+_ITEM = rf"""(?:{_QUOTED}|[^\s,\[\]"'`#]+)"""
+_LIST = rf"""\[[ \t]*{_ITEM}(?:[ \t]*,[ \t]*{_ITEM})*[ \t]*,?[ \t]*\]"""
+_VALUE = rf"""(?P<value>{_QUOTED}|{_LIST}|(?!\[)[^\s,;}}#)"'`]+)"""
+_ITEM_RE = re.compile(_ITEM)
 
 
 def key_re(keys: str) -> re.Pattern[str]:
@@ -77,10 +83,14 @@ def nearest(
             best = (dist, m.group("value"))
     if best is None:
         return None
-    value = scalar(best[1])
+    raw = best[1]
+    if raw.startswith("["):  # a list: its values, comma-separated as in a libpq host list
+        value = ",".join(scalar(item) for item in _ITEM_RE.findall(raw, 1, len(raw) - 1))
+    else:
+        value = scalar(raw)
     if not value or _UNUSABLE.search(value):
         return None
-    if best[1][0] not in "\"'" and _ATTRIBUTE_PATH.match(value):
+    if raw[0] not in "\"'" and _ATTRIBUTE_PATH.match(value):
         return None
     return value
 
@@ -189,9 +199,10 @@ def _assemble(
     user = user or fields.get("default_user") or None
     host_re = key_re(fields["host_keys"]) if fields.get("host_keys") else HOST_RE
     host = nearest(host_re, text, pos, lo, hi)
-    hosts: tuple[str, ...] = (host,) if host else (url.hosts if url else ())
+    # `h1,h2` (or a list of hosts) is a host list, as libpq reads one
+    hosts: tuple[str, ...] = tuple(host.split(",")) if host else (url.hosts if url else ())
     port = nearest(PORT_RE, text, pos, lo, hi)
-    ports: tuple[str, ...] = (port,) if port else (url.ports if url else ())
+    ports: tuple[str, ...] = tuple(port.split(",")) if port else (url.ports if url else ())
     database = nearest(DATABASE_RE, text, pos, lo, hi) or (url.database if url else None)
     return ParsedCredential(
         password=password,
