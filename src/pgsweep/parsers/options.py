@@ -17,16 +17,18 @@ positional arguments). This parser
      `snowflake`, `smtp`, `sqlserver`, ports 3306/1433/1521/6379/27017…) → not PostgreSQL;
    - PostgreSQL named in the structure (`postgres…`, `pgsql`, a PostgreSQL driver such as
      psycopg, asyncpg, pg8000, aiopg, node-postgres `'pg'` and `new ConnectionParameters`,
-     pgx, lib/pq, pgjdbc, Npgsql, ruby-pg `PG.connect`, Postgrex, port 5432/6432, a
-     `jdbc:postgresql:` URL, a `dbi:Pg:` DSN, an Ecto `App.Repo` config) → PostgreSQL;
+     pgx, lib/pq, pgjdbc, Npgsql, ruby-pg `PG.connect`, sqlx `PgConnectOptions`, Postgrex,
+     port 5432/6432, a `jdbc:postgresql:` URL, a `dbi:Pg:` DSN, an Ecto `App.Repo` config)
+     → PostgreSQL;
    - a structure that names its own kind (`type:`, `driver:`, `adapter:`, `dialect:`,
      `client:`, `engine:`) as something else stops the walk outward;
    - otherwise the window must name PostgreSQL and no other database, and a host must sit
      beside the password (a host key in the structure, or a PostgreSQL URL), or a user
-     in the arguments of a connect call (`self.connect(user=…, password=…)`);
+     in the arguments of a connect call (`self.connect(user=…, password=…)`) or, with
+     option `user_places`, anywhere beside it (a builder chain `.user("u").password("p")`);
 4. takes user, host, port and database from the nearest sibling keys in the structure
-   (`user`, `username`, `User`, `setUser("…")`, `("user", "…")`, `<user>…</user>`,
-   `name="…username" value="…"`, any prefix: `DB_USER`, `flywayUser`,
+   (`user`, `username`, `User`, `setUser("…")`, `.user("…")`, `("user", "…")`,
+   `<user>…</user>`, `name="…username" value="…"`, any prefix: `DB_USER`, `flywayUser`,
    `hibernate.connection.username`), then from a PostgreSQL URL in the structure or
    window; a password with neither a user nor a host is not reported.
 
@@ -68,6 +70,8 @@ _SIBLING_RE = re.compile(
     # Host { get; set; } = "h" (C# property initializer)
     rf"""|\b(?P<kg>[A-Za-z_]\w{{0,80}})[ \t]*\{{[ \t]*get;[^}}\n]{{0,40}}\}}[ \t]*=[ \t]*"""
     rf"""(?P<vg>{_LIT}|[0-9]{{1,5}}(?![\w.]))"""
+    # .user("u").host("h").port(5432): a builder chain (rust-postgres Config, sqlx)
+    rf"""|\.(?P<ki>[a-z_]\w{{0,40}})\([ \t]*(?P<vi>{_LIT}|[0-9]{{1,5}}(?![\w.]))[ \t]*\)"""
     # {:user "u" :host "h"} (Clojure/EDN keyword map)
     rf"""|(?<![\w:.*+!?/-]):(?:[\w.*+!?-]{{1,60}}/)?(?P<kf>[A-Za-z_][\w.*+!?-]{{0,60}})[ \t]+"""
     rf"""(?P<vf>"(?:[^"\\\n]|\\.)*")"""
@@ -95,7 +99,7 @@ PG_RE = re.compile(
     r"lib/pq|jackc|org\.postgresql|postgrex|\bdbi:pg:|"
     r"(?<![\w.])(?:5432|6432)\b|"
     r"""(?-i:\bPG(?:::Connection|\.connect)|\bPG\w*DataSource|\bpg\.(?:Pool|Client|Options|Connect|connect)\b)|"""
-    r"(?-i:\bnew[ \t]+ConnectionParameters\b)|"  # node-postgres' own class
+    r"(?-i:\bnew[ \t]+ConnectionParameters\b|\bPg(?:Connect|Pool)Options\b)|"
     r"""["'`]pg(?:/[\w/.-]*)?["'`]|\bpg_?(?:host|user|port|database)\b|"""
     r"(?-i:\b[A-Z]\w*\.Repo\b)"
 )
@@ -164,6 +168,8 @@ def _sibling_values(
             key, raw, xml = m.group("kg"), m.group("vg"), False
         elif m.group("kf") is not None:
             key, raw, xml = m.group("kf"), m.group("vf"), False
+        elif m.group("ki") is not None:
+            key, raw, xml = m.group("ki"), m.group("vi"), False
         elif m.group("kc") is not None:
             key, raw, xml = m.group("kc"), m.group("vc"), False
         elif m.group("kd") is not None:
@@ -391,7 +397,8 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         ports = (port,) if port else ()
     else:
         hosts, ports = (), (url.ports if url else ())
-    placed = host or (url and url.hosts) or (user and is_connect_call(text, inner))
+    placed = host or (url and url.hosts) or (
+        user and (fields.get("user_places") or is_connect_call(text, inner)))
     if not by_structure and not placed:
         return None  # only the window says PostgreSQL: a host, or a user of a connect call
     if not (user or hosts):
