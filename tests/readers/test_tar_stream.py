@@ -6,6 +6,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import itertools
 import lzma
 import struct
 import subprocess
@@ -177,6 +178,25 @@ def test_every_gzip_header_field_is_passed_over(flags: int, fields: bytes) -> No
     assert error is None and [m[0] for m in members][:2] == [
         "etc/app/.env", "deep/" + "x" * 130 + "/conf.yml"]
     assert members[1][3] == b"k: v\n" * 300
+
+
+@pytest.mark.parametrize("cuts", [
+    pytest.param((1000,), id="two-members"),
+    pytest.param((512, 3000, 3001), id="four-members"),
+    pytest.param((10,), id="inside-a-header"),
+])
+@pytest.mark.parametrize("padding", [b"", bytes(512)], ids=["end", "zero-padded"])
+def test_a_gzip_stream_of_several_members_reads_whole(cuts: tuple[int, ...],
+                                                      padding: bytes) -> None:
+    """A layer compressed in pieces (pigz --independent, an eStargz layer: one gzip member
+    after another) holds every member and byte of the tar, as gzip reads it; zero bytes
+    after the last member end it."""
+    whole = build()
+    bounds = [0, *cuts, len(whole)]
+    pieces = [whole[a:b] for a, b in itertools.pairwise(bounds)]
+    data = b"".join(gzip_member(p, 0x08, b"part\0") if i % 2 else gzip.compress(p, mtime=0)
+                    for i, p in enumerate(pieces)) + padding
+    assert read_all(open_tar_stream, data) == read_all(open_tar_stream, whole)
 
 
 def test_the_stdlib_zlib_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,6 +24,9 @@ class _Inflater(Protocol):
     @property
     def eof(self) -> bool: ...
 
+    @property
+    def unused_data(self) -> bytes: ...
+
     def decompress(self, data: bytes, max_length: int = 0, /) -> bytes: ...
 
 
@@ -94,8 +97,10 @@ def _is_compressed(head: bytes) -> bool:
 
 
 class _Gunzip:
-    """The bytes inside a gzip stream, inflated piece by piece: its header skipped, its
-    first member read and its trailer not checked, as tarfile's stream mode reads one."""
+    """The bytes inside a gzip stream, inflated piece by piece: each member's header
+    skipped and its trailer not checked, as tarfile's stream mode reads one, and the
+    members that follow the first read on, as gzip reads them (a layer compressed in
+    parallel pieces, an eStargz layer: one member per file)."""
 
     def __init__(self, src: _Forward) -> None:
         self.src = src
@@ -120,12 +125,14 @@ class _Gunzip:
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def _inflate(self) -> bytes:
-        """The next inflated piece; empty at the end of the first member or of the input."""
+        """The next inflated piece; empty at the end of the last member or of the input."""
         while True:
             data = self.inflater.unconsumed_tail
             if not data:
                 if self.inflater.eof:
-                    return b""
+                    if not self._next_member():
+                        return b""
+                    continue
                 data = self.src.read(_GZIP_PIECE)
                 if not data:
                     return b""
@@ -135,6 +142,20 @@ class _Gunzip:
                 raise tarfile.ReadError("invalid compressed data") from exc
             if out:
                 return out
+
+
+    def _next_member(self) -> bool:
+        """Past the ended member's trailer (CRC and size, 8 bytes) to the next member's
+        data; False when no member follows (the end, or bytes that are not gzip)."""
+        self.src.head = self.inflater.unused_data + self.src.head
+        self.src.read(8)
+        head = self.src.read(3)
+        self.src.head = head + self.src.head
+        if not _is_gzip(head):
+            return False
+        _skip_gzip_header(self.src)
+        self.inflater, self.errors = _raw_inflater()
+        return True
 
 
 def _skip_gzip_header(src: _Forward) -> None:
