@@ -13,6 +13,10 @@ from pgsweep.reporters.records import credential_record, place_record
 
 class JsonReporter:
     def render(self, report: Report, out: TextIO) -> None:
+        # each credential's places, gathered in one pass (not one pass per credential)
+        ids_of: dict[str, list[str]] = {}
+        for pl in report.places:
+            ids_of.setdefault(pl.credential, []).append(pl.id)
         doc = {
             "version": JSON_SCHEMA_VERSION,
             "tool": {"name": report.tool_name, "version": report.tool_version},
@@ -25,7 +29,7 @@ class JsonReporter:
                              report.versions)
                 for pl in report.places
             ],
-            "credentials": [credential_record(p, report.places)
+            "credentials": [credential_record(p, ids_of.get(p.credential.id, []))
                             for p in report.plan.credentials],
         }
         if report.users:

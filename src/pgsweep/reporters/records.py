@@ -81,8 +81,8 @@ def credential_identity(c: Credential) -> dict[str, Any]:
     }
 
 
-def credential_record(p: CredentialPlan, places: Sequence[Place]) -> dict[str, Any]:
-    """One credential with its plan's severity and triage; `findings` are the ids of its
+def credential_record(p: CredentialPlan, finding_ids: Sequence[str]) -> dict[str, Any]:
+    """One credential with its plan's severity and triage; `finding_ids` are the ids of its
     places (the document's findings)."""
     c = p.credential
     return {
@@ -94,7 +94,7 @@ def credential_record(p: CredentialPlan, places: Sequence[Place]) -> dict[str, A
         "verification": p.risk.verification,
         "fingerprint": c.fingerprint,
         "secret": c.redacted,
-        "findings": [pl.id for pl in places if pl.credential == c.id],
+        "findings": list(finding_ids),
         "first_seen": c.first_seen,
         "last_seen": c.last_seen,
     }
