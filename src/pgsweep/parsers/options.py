@@ -44,12 +44,12 @@ from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import jdbc, literals
-from pgsweep.parsers.env_defaults import ENV_WRAPPED, fallback_literal
 from pgsweep.parsers.nearby import URL_RE
 from pgsweep.parsers.password_keys import key_names_password, password_key_at
 from pgsweep.parsers.sql import kind_of
 from pgsweep.parsers.structure import Scope, is_connect_call, scopes
 from pgsweep.parsers.values import scalar
+from pgsweep.parsers.wrapped import WRAPPED, wrapped_literal
 
 _LIT = (
     r"""[rRbBuUfF]{0,2}"(?:[^"\\\n]|\\.)*"|@"(?:[^"\n]|"")*"|[rRbBuU]{0,2}'(?:[^'\\\n]|\\.)*'"""
@@ -78,10 +78,10 @@ _SIBLING_RE = re.compile(
     # key: v, key = v, key => v, key := v, "key": v, :key => v, **Key:** v
     rf"""|(?:^|(?<=[\s{{,(\[;"'*]))[:"']?(?P<ka>[A-Za-z_$][\w.$-]{{0,80}}?)["']?(?:\*\*)?"""
     rf"""[ \t]*(?:=>|:=|[:=])(?![=>])(?:\*\*)?[ \t]*"""
-    rf"""(?P<va>{ENV_WRAPPED}(?:{_LIT})(?:[ \t]*\))?|{_LIT}|{_BARE})"""
+    rf"""(?P<va>{WRAPPED}(?:{_LIT})(?:[ \t]*\))?|{_LIT}|{_BARE})"""
 )
 _FIELD_SUFFIXES = (
-    ("user", ("username", "userid", "user", "uid", "login", "rolename")),
+    ("user", ("username", "userid", "user", "uid", "login", "rolename", "owner")),
     ("host", ("hostname", "host", "hostaddr", "servernames", "servername", "server", "addr",
               "address", "endpoint")),
     ("port", ("portnumber", "port")),
@@ -113,7 +113,7 @@ _IDENT_RE = re.compile(r"[A-Za-z_][\w.]*")
 # a bare code expression: `$stdin.gets.strip`, `@config.password`, `self.pw`, `opts[:pw]`
 _EXPRESSION_RE = re.compile(r"[$@]{1,2}[A-Za-z_][\w.]*|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _QUOTED_RE = re.compile(r"""(?:[rRbBuUfF]{1,2}|\$?@|@\$|\$)?["'`]""")
-_ENV_LEAD_RE = re.compile(f"{ENV_WRAPPED}$")
+_ENV_LEAD_RE = re.compile(f"{WRAPPED}$")
 _PAIR_RE = re.compile(r"[A-Za-z_]\w*=")
 _BASE64_BLOCK_RE = re.compile(r"[ \t]*(?:data|binaryData):[ \t]*$", re.MULTILINE)
 
@@ -123,7 +123,7 @@ def _value(raw: str, lang: str, xml: bool = False) -> str | None:
     raw = raw.strip()
     if not raw:
         return None
-    raw = fallback_literal(raw) or raw  # `process.env.X || "d"`: the program's fallback
+    raw = wrapped_literal(raw) or raw  # `process.env.X || "d"`, `quote_plus("p@ss")`
     if xml:
         if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
             raw = raw[1:-1]
@@ -354,7 +354,7 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     if not _window_postgres(text):
         return None  # no structure in a window that never names PostgreSQL can
     # `password: os.getenv("X", "d")`: the structure is the one holding the key, not the call
-    # the fallback sits in
+    # the literal sits in
     at = match.start() if _ENV_LEAD_RE.search(text, match.start(), start) else start
     found = [Scope(0, 0, len(text), "window")] if fields.get("scope") == "window" else scopes(
         text, at)

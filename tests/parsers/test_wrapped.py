@@ -1,12 +1,12 @@
-"""The literal an environment read falls back to."""
+"""The literal an environment read falls back to, or a URL-encoding call encodes."""
 
 from __future__ import annotations
 
 import pytest
 
 from pgsweep.detectors import signatures
-from pgsweep.parsers.env_defaults import ENV_WRAPPED, fallback_literal
 from pgsweep.parsers.options import _value
+from pgsweep.parsers.wrapped import WRAPPED, wrapped_literal
 
 
 @pytest.mark.parametrize(
@@ -27,10 +27,15 @@ from pgsweep.parsers.options import _value
         ('config("DB_PASSWORD", default="x7")', '"x7"'),
         ('System.getenv().getOrDefault("DB_PASSWORD", "x8")', '"x8"'),
         ('os.environ.get("ETL_PW", "x9")', '"x9"'),
+        ('parse.quote("p@ss/1")', '"p@ss/1"'),
+        ("urllib.parse.quote_plus('p@ss', safe='')", "'p@ss'"),
+        ('encodeURIComponent("p@ss#2")', '"p@ss#2"'),
+        ('url.QueryEscape("p@ss")', '"p@ss"'),
+        ('URLEncoder.encode("p@ss", "UTF-8")', '"p@ss"'),
     ],
 )
-def test_fallback_literal(raw: str, literal: str) -> None:
-    assert fallback_literal(raw) == literal
+def test_wrapped_literal(raw: str, literal: str) -> None:
+    assert wrapped_literal(raw) == literal
 
 
 @pytest.mark.parametrize(
@@ -42,10 +47,12 @@ def test_fallback_literal(raw: str, literal: str) -> None:
         'settings.get("password", "x")',
         '"plain"',
         'process.env.A || "x" + suffix',
+        'hashlib.sha256("x")',
+        'quote_plus(password)',
     ],
 )
-def test_no_fallback_literal(raw: str) -> None:
-    assert fallback_literal(raw) is None
+def test_no_wrapped_literal(raw: str) -> None:
+    assert wrapped_literal(raw) is None
 
 
 def test_sibling_value_reads_the_fallback() -> None:
@@ -56,4 +63,4 @@ def test_sibling_value_reads_the_fallback() -> None:
 def test_the_signature_holds_the_same_fragment() -> None:
     """pg.options.1 writes the fragment out; it must stay the parser's own."""
     sig = next(s for s in signatures.load() if s.id == "pg.options.1")
-    assert ENV_WRAPPED in sig.pattern
+    assert WRAPPED in sig.pattern
