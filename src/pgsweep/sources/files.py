@@ -14,6 +14,7 @@ from typing import IO, TypedDict
 
 from pgsweep.core.models import Chunk, Finding, Provenance, Records, Skipped
 from pgsweep.detectors.json_gate import JsonGate
+from pgsweep.readers.encodings import as_utf8
 from pgsweep.readers.interface import FileInfo, Nested, Reader, ReadItem, Tree, TreeReader
 from pgsweep.readers.registry import select_reader, select_stream_reader, select_tree_reader
 from pgsweep.readers.text import where_of
@@ -193,7 +194,8 @@ def iter_data_items(
             yield from iter_data_items(member_info, content, limits, None, depth + 1, budget,
                                        wrap)
         return
-    chosen = reader or select_reader(info, head)
+    data = as_utf8(data)
+    chosen = reader or select_reader(info, data[:HEAD])
     try:
         yield from _expand(chosen.iter_chunks(info, data), limits, depth, budget, wrap)
     except Exception as exc:  # noqa: BLE001 - bad input must never stop the scan; no message

@@ -13,6 +13,7 @@ import pygit2
 from pgsweep.core.evolve import evolve
 from pgsweep.core.models import Chunk, Finding, GitProvenance, Skipped
 from pgsweep.core.options import ScanOptions
+from pgsweep.readers.encodings import as_utf8
 from pgsweep.sources.blobreader import BlobRead, BlobReader, BlobRef
 from pgsweep.sources.excludes import Excludes
 from pgsweep.sources.files import is_binary
@@ -183,10 +184,11 @@ class GitSource:
             reason = {"missing": "missing or corrupt object", "corrupt": "corrupt object"}
             return Skipped(self._where(ref), reason.get(read.error, read.error), incomplete=True)
         assert read.data is not None
-        if is_binary(read.data):
+        data = as_utf8(read.data)
+        if is_binary(data):
             return Skipped(self._where(ref), "binary")
         return Chunk(
-            data=read.data,
+            data=data,
             provenance=GitProvenance(
                 repo=self.name, blob=ref.oid, path=ref.path, commit=ref.commit,
                 reachable=ref.reachable,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pygit2
 
 from pgsweep.core.models import Chunk, FileProvenance, Skipped
+from pgsweep.readers.encodings import as_utf8
 from pgsweep.sources.excludes import Excludes
 from pgsweep.sources.files import file_meta, is_binary
 
@@ -37,7 +38,7 @@ def _worktree_item(path: Path, max_size: int) -> Chunk | Skipped | None:
         st = path.stat()
         if st.st_size > max_size:
             return Skipped(str(path), "too large")
-        data = path.read_bytes()
+        data = as_utf8(path.read_bytes())
     except OSError as exc:
         return Skipped(str(path), f"unreadable: {exc.strerror or exc}")
     if is_binary(data):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pgsweep.core.models import Chunk, Finding, GitProvenance, Skipped
 from pgsweep.core.options import ScanOptions
+from pgsweep.readers.encodings import as_utf8
 from pgsweep.sources.blobreader import BlobRead, BlobReader, BlobRef
 from pgsweep.sources.excludes import Excludes
 from pgsweep.sources.files import is_binary
@@ -148,7 +149,8 @@ def _staged_item(read: BlobRead, name: str) -> Chunk | Skipped | None:
         return Skipped(where, "too large")
     if read.error is not None or read.data is None:
         return Skipped(where, "corrupt object", incomplete=True)
-    if is_binary(read.data):
+    data = as_utf8(read.data)
+    if is_binary(data):
         return Skipped(where, "binary")
-    return Chunk(data=read.data,
+    return Chunk(data=data,
                  provenance=GitProvenance(repo=name, blob=read.ref.oid, path=path))
