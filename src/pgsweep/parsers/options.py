@@ -47,7 +47,7 @@ from pgsweep.parsers import jdbc, literals
 from pgsweep.parsers.nearby import URL_RE
 from pgsweep.parsers.password_keys import key_names_password, password_key_at
 from pgsweep.parsers.sql import kind_of
-from pgsweep.parsers.structure import Scope, is_connect_call, scopes
+from pgsweep.parsers.structure import Scope, is_connect_call, is_key_material_call, scopes
 from pgsweep.parsers.values import scalar
 from pgsweep.parsers.wrapped import WRAPPED, wrapped_literal
 
@@ -334,6 +334,14 @@ def _inside_string(text: str, key_start: int, value_start: int) -> bool:
     return (before.count(quote) - before.count("\\" + quote)) % 2 == 1
 
 
+def _holds_no_db_password(text: str, scope: Scope) -> bool:
+    """A Kubernetes Secret's base64 `data:` (decoded and read by pg.k8s.1), or the arguments
+    of a call loading key material (`ctx.load_cert_chain(cert, password="…")`)."""
+    return (
+        scope.kind == "indent" and _BASE64_BLOCK_RE.match(text, scope.head) is not None
+    ) or is_key_material_call(text, scope)
+
+
 def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
     """Parser `options`: the password from the match, the rest from the structure around
     it (see the module docstring)."""
@@ -363,8 +371,8 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         or _inside_string(text, match.start(), start)
     ):
         return None
-    if found[0].kind == "indent" and _BASE64_BLOCK_RE.match(text, found[0].head):
-        return None  # a Kubernetes Secret's base64 `data:` (decoded and read by pg.k8s.1)
+    if _holds_no_db_password(text, found[0]):
+        return None
     password = _value(raw, lang, xml)
     if not password or _PAIR_RE.match(password):
         return None  # `password="port=5432"`: a fragment of a key/value string

@@ -171,6 +171,15 @@ def is_connect_call(text: str, scope: Scope) -> bool:
     return scope.kind == "brackets" and bool(_CONNECT_CALL_RE.search(text, scope.head, scope.start))
 
 
+# a call about key material, not a connection (`load_cert_chain(`, `ssl.wrap_socket(`)
+_KEY_CALL_RE = re.compile(r"(?i)(?:cert|ssl|tls|pkcs|pfx|x509|keystore|private_?key)\w*[ \t]*\($")
+
+
+def is_key_material_call(text: str, scope: Scope) -> bool:
+    """`scope` is the argument list of a call that loads a certificate or key."""
+    return scope.kind == "brackets" and bool(_KEY_CALL_RE.search(text, scope.head, scope.start))
+
+
 def scopes(text: str, pos: int, levels: int = 2) -> list[Scope]:
     """The structure holding `pos`, innermost first: bracket groups, else indented blocks,
     else an INI section; the whole window when none of these holds it."""
