@@ -70,6 +70,9 @@ _ATTRIBUTE_PATH = re.compile(
     r"database|dbname|name))$"
 )
 
+# a bare name ending a call's argument (`password = dbPassword,`, `password: pw)`)
+_CODE_ARGUMENT = re.compile(r"[A-Za-z_]\w*[ \t]*[,)]")
+
 
 def nearest(
     pattern: re.Pattern[str], text: str, pos: int, lo: int = 0, hi: int | None = None
@@ -165,6 +168,8 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         quote = groups.get("q") or ""
         raw = raw.split(quote, 1)[0] if quote else raw
         password = shell_word(raw.split("`", 1)[0])
+    elif _CODE_ARGUMENT.fullmatch(raw.strip()):
+        return None  # `password = dbPassword,`: a variable passed as an argument in code
     else:
         password = scalar(raw)
     text = match.string

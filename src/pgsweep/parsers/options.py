@@ -17,7 +17,7 @@ positional arguments). This parser
      `snowflake`, `smtp`, `sqlserver`, ports 3306/1433/1521/6379/27017…) → not PostgreSQL;
    - PostgreSQL named in the structure (`postgres…`, `pgsql`, a PostgreSQL driver such as
      psycopg, asyncpg, pg8000, aiopg, node-postgres `'pg'` and `new ConnectionParameters`,
-     pgx, lib/pq, pgjdbc, Npgsql, ruby-pg `PG.connect`, sqlx `PgConnectOptions`, Postgrex,
+     pgx, lib/pq, pgjdbc, Npgsql, ruby-pg `PG.connect`, sqlx `PgConnectOptions`, Postgrex, psql,
      port 5432/6432, a `jdbc:postgresql:` URL, a `dbi:Pg:` DSN, an Ecto `App.Repo` config)
      → PostgreSQL;
    - a structure that names its own kind (`type:`, `driver:`, `adapter:`, `dialect:`,
@@ -72,6 +72,9 @@ _SIBLING_RE = re.compile(
     rf"""(?P<vg>{_LIT}|[0-9]{{1,5}}(?![\w.]))"""
     # .user("u").host("h").port(5432): a builder chain (rust-postgres Config, sqlx)
     rf"""|\.(?P<ki>[a-z_]\w{{0,40}})\([ \t]*(?P<vi>{_LIT}|[0-9]{{1,5}}(?![\w.]))[ \t]*\)"""
+    # variable "db_user" { default = "u" } (Terraform input variable)
+    rf"""|\bvariable[ \t]+"(?P<kh>[\w-]{{1,80}})"[ \t]*\{{[^{{}}]{{0,400}}?\bdefault[ \t]*=[ \t]*"""
+    rf"""(?P<vh>{_LIT})"""
     # {:user "u" :host "h"} (Clojure/EDN keyword map)
     rf"""|(?<![\w:.*+!?/-]):(?:[\w.*+!?-]{{1,60}}/)?(?P<kf>[A-Za-z_][\w.*+!?-]{{0,60}})[ \t]+"""
     rf"""(?P<vf>"(?:[^"\\\n]|\\.)*")"""
@@ -96,7 +99,7 @@ FOREIGN_RE = re.compile(
 )
 PG_RE = re.compile(
     r"(?i)postgres|postgis|pgsql|psycopg|asyncpg|pg8000|aiopg|npgsql|\bpgx\b|pgxpool|pgconn|"
-    r"lib/pq|jackc|org\.postgresql|postgrex|\bdbi:pg:|"
+    r"lib/pq|jackc|org\.postgresql|postgrex|\bdbi:pg:|\bpsql\b|"
     r"(?<![\w.])(?:5432|6432)\b|"
     r"""(?-i:\bPG(?:::Connection|\.connect)|\bPG\w*DataSource|\bpg\.(?:Pool|Client|Options|Connect|connect)\b)|"""
     r"(?-i:\bnew[ \t]+ConnectionParameters\b|\bPg(?:Connect|Pool)Options\b)|"
@@ -166,6 +169,8 @@ def _sibling_values(
             key, raw, xml = m.group("kb"), m.group("vb"), False
         elif m.group("kg") is not None:
             key, raw, xml = m.group("kg"), m.group("vg"), False
+        elif m.group("kh") is not None:
+            key, raw, xml = m.group("kh"), m.group("vh"), False
         elif m.group("kf") is not None:
             key, raw, xml = m.group("kf"), m.group("vf"), False
         elif m.group("ki") is not None:
@@ -238,7 +243,7 @@ _PG_WORDS = (
     "postgres", "postgis", "pgsql", "psycopg", "asyncpg", "pg8000", "aiopg", "npgsql",
     "pgxpool", "pgconn", "lib/pq", "jackc", "org.postgresql", "postgrex", "dbi:pg:",
 )
-_PG_GATE = ("pg", "5432", "6432", ".repo", "connectionparameters")
+_PG_GATE = ("pg", "psql", "5432", "6432", ".repo", "connectionparameters")
 
 
 def _names_foreign(low: str, text: str) -> bool:
@@ -407,9 +412,11 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         hosts, ports = (), (url.ports if url else ())
     placed = host or (url and url.hosts) or (
         user and (fields.get("user_places") or is_connect_call(text, inner)))
-    if not by_structure and not placed:
+    # `standalone`: the form itself is a database credential (a Terraform variable)
+    standalone = bool(fields.get("standalone"))
+    if not by_structure and not placed and not standalone:
         return None  # only the window says PostgreSQL: a host, or a user of a connect call
-    if not (user or hosts):
+    if not (user or hosts or standalone):
         return None  # a lone password (`new Pool({password: "x"})`): nothing says whose
     database = (
         _group_value(groups, "database", lang) or near.get("database")
