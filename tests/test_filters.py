@@ -143,6 +143,8 @@ def test_not_masks(value: str) -> None:
         "example",
         "db_password",
         "POSTGRES_PASSWORD",
+        "#password",
+        "~secret~",
         "your-secret-here",
         "my db password",
         "mysecretpassword",

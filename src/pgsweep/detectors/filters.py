@@ -214,7 +214,7 @@ def is_placeholder(c: Candidate) -> bool:
         return True
     if low in _WEAK:
         return False  # `mypass`, `pw`: set for real, though easy to guess
-    if low in _PLACEHOLDERS or low.rstrip("!?.") in _PLACEHOLDERS:
+    if low in _PLACEHOLDERS or low.strip("#*~").rstrip("!?.") in _PLACEHOLDERS:
         return True
     split_at_at = any("@" in h for h in c.parsed.hosts)
     if _ESCAPE_TEST_RE.fullmatch(pw) and not split_at_at:

@@ -9,7 +9,10 @@ from collections.abc import Mapping
 from pgsweep.core.models import ParsedCredential, SecretKind
 from pgsweep.parsers.interface import ParseError
 
-SCHEME_RE = re.compile(r"(?i)^(postgres(?:ql)?|postgis|pgsql)(\+[a-z0-9_]+)?://")
+# timescale/timescalegis: dj-database-url's TimescaleDB (a PostgreSQL extension) backends
+SCHEME_RE = re.compile(
+    r"(?i)^(postgres(?:ql)?|postgis|pgsql|timescale(?:gis)?)(\+[a-z0-9_]+)?://"
+)
 # node-postgres (pg-connection-string) reads any URL; these two schemes are its own.
 NODE_SCHEME_RE = re.compile(r"(?i)^(?:pg://|socket:(?://)?)")
 _STRIP_TRAILING = ".,;:!"
@@ -155,10 +158,10 @@ def parse(uri: str) -> ParsedCredential:
 
 def _split_userinfo(scheme: str, rest: str) -> tuple[str | None, str]:
     """The userinfo before the host list (None when there is none) and what follows it."""
-    # libpq: userinfo ends at the first '@' or '/'; dj-database-url (postgis) splits at the
-    # last '@'.
+    # libpq: userinfo ends at the first '@' or '/'; dj-database-url (postgis, timescale)
+    # splits at the last '@'.
     first = re.search(r"[@/]", rest)
-    if scheme == "postgis":
+    if scheme in ("postgis", "timescale", "timescalegis"):
         head = rest.split("/", 1)[0].split("?", 1)[0]
         at = head.rfind("@")
         return (head[:at], rest[at + 1 :]) if at >= 0 else (None, rest)
