@@ -240,3 +240,27 @@ def test_a_partial_clone_is_complete(tmp_path: Path, allow: bool) -> None:
     assert res.returncode == 0, res.stderr
     assert doc["complete"] is True
     assert doc["stats"]["skipped"] == {"missing object (partial clone: not fetched)": 1}
+
+
+def test_a_broken_ref_named_after_a_leaked_password_never_shows_it(tmp_path: Path) -> None:
+    """Every line and counter that names the ref (stderr, stats, the store's record of the
+    incomplete scan) shows the password masked, as it does everywhere else."""
+    r, planted = leaky(tmp_path / "repo", files=1)
+    pw = planted["f0.env"]
+    (r.root / f".git/refs/heads/leak-{pw}").write_text("12" * 20 + "\n")
+    why = f"{r.root}: refs/heads/leak-[REDACTED]: {MISSING}"
+    store = tmp_path / "s.db"
+    res = run_cli("scan", str(r.root), "--store", str(store), "-f", "json")
+    doc = json.loads(res.stdout)
+    assert res.returncode == 1, res.stderr
+    assert secrets_of(doc) == {"f0.env": "u0"}
+    assert res.stderr == f"pgsweep: warning: {why}\n"
+    assert doc["stats"]["incomplete"] == [why]
+    assert doc["stats"]["skipped"] == {f"refs/heads/leak-[REDACTED]: {MISSING}": 1}
+    assert pw[:6] not in res.stdout + res.stderr
+    for fmt in ("sarif", "csv", "markdown", "html", "terminal"):
+        out = run_cli("scan", str(r.root), "--no-store", "-f", fmt)
+        assert pw[:6] not in out.stdout + out.stderr, fmt
+    report = run_cli("report", "--store", str(store))
+    assert f"refs/heads/leak-{pw}" not in report.stdout + report.stderr
+    assert pw[:6] not in report.stdout + report.stderr

@@ -42,7 +42,7 @@ from pgsweep.findings.parallel import (
     peak_rss_mib,
     run_parallel,
 )
-from pgsweep.findings.scrub import SecretSet, scrub_finding, scrub_text
+from pgsweep.findings.scrub import SecretSet, scrub_finding, scrub_stats
 from pgsweep.sources.interface import GatedSource, Shards, Source, SplittableSource
 
 # Verdicts and credential ids a scanner keeps at most; it starts afresh when full.
@@ -239,9 +239,7 @@ class Scanner:
         findings = seal(found, source.attribute)
         # Nothing but the secret may carry secret material from here on (pgsweep.findings.scrub).
         findings = [scrub_finding(f) for f in findings]
-        secrets = SecretSet(f.secret for f in findings)
-        stats.warnings[:] = [scrub_text(w, secrets) for w in stats.warnings]
-        stats.notices[:] = [scrub_text(n, secrets) for n in stats.notices]
+        scrub_stats(stats, SecretSet(f.secret for f in findings))
         stats.findings = len(findings)
         stats.seconds = round(time.monotonic() - started, 3)
         # this process, plus the workers' own peaks when the scan ran in parallel

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from pgsweep.core.models import Finding, Provenance
+from pgsweep.core.models import Finding, Provenance, ScanStats
 
 MARK = "[REDACTED]"
 MIN_DISTINCTIVE = 8
@@ -168,6 +168,19 @@ def scrub_provenance(p: Provenance, secrets: Sequence[str]) -> Provenance:
         return p
     scrubbed: Provenance = dataclasses.replace(cast(Any, p), **changes)  # a union: one kind
     return scrubbed
+
+
+def scrub_stats(stats: ScanStats, secrets: SecretSet) -> None:
+    """The text a scan's counters carry (warnings, notices, why it is incomplete, and the
+    skip reasons they are counted under: a ref's or a file's name can hold a secret)
+    scrubbed in place; reasons that become equal are counted together."""
+    for texts in (stats.warnings, stats.notices, stats.incomplete):
+        texts[:] = [scrub_text(t, secrets) for t in texts]
+    skipped: dict[str, int] = {}
+    for reason, count in stats.skipped.items():
+        clean = scrub_text(reason, secrets)
+        skipped[clean] = skipped.get(clean, 0) + count
+    stats.skipped = skipped
 
 
 def scrub_finding(f: Finding) -> Finding:
