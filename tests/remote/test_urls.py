@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import socket
+from pathlib import Path
+
 import pytest
+from conftest import make_password, run_cli
 
 from pgsweep.remote import urls
 from pgsweep.remote.errors import RemoteError
@@ -21,7 +26,8 @@ from pgsweep.remote.errors import RemoteError
     ("git@github.com:acme/api.git", "ssh://github.com/acme/api.git", ()),
     ("host.example:~/repos/api", "ssh://host.example/~/repos/api", ()),
     ("file:///srv/git/api.git", "file:///srv/git/api.git", ()),
-    ("https://github.com/acme/api.git?token=abc#frag", "https://github.com/acme/api.git", ()),
+    ("https://github.com/acme/api.git?token=abc#frag", "https://github.com/acme/api.git",
+     ("token=abc", "abc", "frag")),
 ])
 def test_parse_shows_no_credentials(entry: str, display: str, secrets: tuple[str, ...]) -> None:
     url = urls.parse(entry)
@@ -67,3 +73,18 @@ def test_mirror_names_are_distinct_and_tame() -> None:
     assert a != b
     assert a.startswith("github.com_acme_api.git-") and a.endswith(".git")
     assert "/" not in urls.mirror_name("file:///../../etc")
+
+
+def test_a_token_in_the_query_is_kept_out_of_git_s_error(tmp_path: Path) -> None:
+    """git names the URL it could not reach, query and all: the token in it is masked."""
+    with socket.socket() as s:  # a port nothing listens on once closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = make_password(24)
+    url = f"http://127.0.0.1:{port}/acme/api.git"
+    res = run_cli("scan", f"{url}?access_token={token}", "--no-store", "-f", "json",
+                  "--cache-dir", str(tmp_path / "cache"))
+    assert res.returncode == 2
+    (why,) = json.loads(res.stdout)["stats"]["incomplete"]
+    assert why.startswith(f"{url}: cannot mirror (fatal: unable to access '{url}?***/': ")
+    assert token[:6] not in res.stdout + res.stderr

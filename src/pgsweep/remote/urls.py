@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from pgsweep.remote.errors import RemoteError
 
@@ -28,7 +28,7 @@ class RemoteUrl:
 
     clone: str = ""
     display: str = ""
-    secrets: tuple[str, ...] = ()  # userinfo parts to scrub from git's messages
+    secrets: tuple[str, ...] = ()  # userinfo, query and fragment to scrub from git's messages
 
 
 def is_remote(entry: str) -> bool:
@@ -65,7 +65,9 @@ def parse(entry: str) -> RemoteUrl:
         display = urlunsplit((scheme, netloc, parts.path, "", ""))
         # a user name over http(s) is often a token; over ssh it is an account name
         named = (parts.username,) if scheme in ("http", "https") else ()
-        secrets = tuple(s for s in (*named, parts.password) if s)
+        # the query and fragment are not shown, and may carry a token (`?access_token=…`)
+        hidden = (parts.query, *(v for _, v in parse_qsl(parts.query)), parts.fragment)
+        secrets = tuple(s for s in (*named, parts.password, *hidden) if s)
         return RemoteUrl(clone=entry, display=display, secrets=secrets)
     s = _SCP.match(entry)
     if s and len(entry.split(":", 1)[0]) > 1:
