@@ -78,8 +78,8 @@ _SIBLING_RE = re.compile(
     # {:user "u" :host "h"} (Clojure/EDN keyword map)
     rf"""|(?<![\w:.*+!?/-]):(?:[\w.*+!?-]{{1,60}}/)?(?P<kf>[A-Za-z_][\w.*+!?-]{{0,60}})[ \t]+"""
     rf"""(?P<vf>"(?:[^"\\\n]|\\.)*")"""
-    # key: v, key = v, key => v, key := v, "key": v, :key => v, **Key:** v
-    rf"""|(?:^|(?<=[\s{{,(\[;"'*]))[:"']?(?P<ka>[A-Za-z_$][\w.$-]{{0,80}}?)["']?(?:\*\*)?"""
+    # key: v, key = v, key => v, key := v, "key": v, :key => v, **Key:** v, .key = v (Zig)
+    rf"""|(?:^|(?<=[\s{{,(\[;"'*]))[:"'.]?(?P<ka>[A-Za-z_$][\w.$-]{{0,80}}?)["']?(?:\*\*)?"""
     rf"""[ \t]*(?:=>|:=|[:=])(?![=>])(?:\*\*)?[ \t]*"""
     rf"""(?P<va>{WRAPPED}(?:{_LIT})(?:[ \t]*\))?|{_LIT}|{_BARE})"""
 )
@@ -99,7 +99,7 @@ FOREIGN_RE = re.compile(
 )
 PG_RE = re.compile(
     r"(?i)postgres|postgis|pgsql|psycopg|asyncpg|pg8000|aiopg|npgsql|\bpgx\b|pgxpool|pgconn|"
-    r"lib/pq|jackc|org\.postgresql|postgrex|\bdbi:pg:|\bpsql\b|"
+    r"lib/pq|jackc|org\.postgresql|postgrex|\bdbi:pg:|\bpsql\b|epgsql|pqsetdblogin|pqconnectdb|"
     r"(?<![\w.])(?:5432|6432)\b|"
     r"""(?-i:\bPG(?:::Connection|\.connect)|\bPG\w*DataSource|\bpg\.(?:Pool|Client|Options|Connect|connect)\b)|"""
     r"(?-i:\bnew[ \t]+ConnectionParameters\b|\bPg(?:Connect|Pool)Options\b)|"
@@ -242,6 +242,7 @@ _FOREIGN_GATE = (
 _PG_WORDS = (
     "postgres", "postgis", "pgsql", "psycopg", "asyncpg", "pg8000", "aiopg", "npgsql",
     "pgxpool", "pgconn", "lib/pq", "jackc", "org.postgresql", "postgrex", "dbi:pg:",
+    "epgsql", "pqsetdblogin", "pqconnectdb",
 )
 _PG_GATE = ("pg", "psql", "5432", "6432", ".repo", "connectionparameters")
 
