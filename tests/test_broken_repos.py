@@ -90,6 +90,20 @@ def test_the_other_refs_are_still_scanned_and_findings_decide(tmp_path: Path) ->
     assert res.stderr == f"pgsweep: warning: {r.root}: refs/heads/broken: {MISSING}\n"
 
 
+def test_a_ref_holding_no_object_id_is_incomplete_and_the_rest_is_scanned(
+    tmp_path: Path,
+) -> None:
+    """git's own listing leaves such a ref out (with a warning), yet `--all` dies on it."""
+    r, _planted = leaky(tmp_path / "repo", files=2)
+    (r.root / ".git/refs/heads/garbage").write_text("not an object id\n")
+    res, doc = scan_json(r.root)
+    why = f"{r.root}: refs/heads/garbage: {MISSING}"
+    assert res.returncode == 1, res.stderr
+    assert secrets_of(doc) == {"f0.env": "u0", "f1.env": "u1"}
+    assert doc["stats"]["incomplete"] == [why]
+    assert res.stderr == f"pgsweep: warning: {why}\n"
+
+
 def test_a_detached_head_on_a_missing_commit(tmp_path: Path) -> None:
     r, _ = leaky(tmp_path / "repo", files=1)
     (r.root / ".git/HEAD").write_text("34" * 20 + "\n")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
@@ -9,8 +11,13 @@ from pathlib import Path
 from pgsweep.sources.interface import SourceError
 
 
-def git_output(repo: Path, *args: str, stdin: str | None = None) -> str:
-    """What `git -C repo ARGS` prints; a failure is a SourceError with git's first line."""
+_BROKEN_REF = re.compile(r"warning: ignoring broken ref (\S+)$")
+
+
+def git_output(repo: Path, *args: str, stdin: str | None = None,
+               warnings: list[str] | None = None) -> str:
+    """What `git -C repo ARGS` prints; a failure is a SourceError with git's first line.
+    `warnings` receives what git says on stderr when it succeeds (in English)."""
     try:
         done = subprocess.run(
             ["git", "-C", str(repo), *args],
@@ -20,12 +27,15 @@ def git_output(repo: Path, *args: str, stdin: str | None = None) -> str:
             encoding="utf-8",
             errors="surrogateescape",  # paths are bytes: an undecodable one stays readable
             check=False,
+            env=None if warnings is None else {**os.environ, "LC_ALL": "C"},
         )
     except OSError as exc:
         raise SourceError(f"{repo}: cannot run git ({exc.strerror or exc})") from None
     if done.returncode != 0:
         first = (done.stderr.strip().splitlines() or ["failed"])[0]
         raise SourceError(f"{repo}: git {args[0]}: {first}")
+    if warnings is not None:
+        warnings.extend(done.stderr.splitlines())
     return done.stdout
 
 
@@ -105,10 +115,15 @@ def broken_refs(repo: Path) -> tuple[tuple[str, ...], bool]:
     """Refs whose object is missing from the repository, and whether HEAD's is present
     (an unborn HEAD counts as present: it names nothing). git refuses to walk `--all`
     when one ref is broken; the caller walks the others and reports these."""
+    said: list[str] = []
     try:
-        out = git_output(repo, "for-each-ref", "--format=%(objectname) %(refname)")
+        out = git_output(repo, "for-each-ref", "--format=%(objectname) %(refname)",
+                         warnings=said)
     except SourceError:
         return (), True
+    # a ref whose file holds no object id at all: for-each-ref leaves it out with a warning,
+    # and `rev-list --all` dies on it
+    unreadable = tuple(m.group(1) for m in map(_BROKEN_REF.match, said) if m)
     names: list[str] = []
     oids: list[str] = []
     for line in out.splitlines():
@@ -122,13 +137,13 @@ def broken_refs(repo: Path) -> tuple[tuple[str, ...], bool]:
         head = None  # unborn
     asked = [*oids, *([head] if head else [])]
     if not asked:
-        return (), True
+        return unreadable, True
     try:
         check = git_output(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)",
                      stdin="\n".join(asked) + "\n")
     except SourceError:
-        return (), True
+        return unreadable, True
     present = {line.split(" ", 1)[0] for line in check.splitlines()
                if len(line.split()) == 2 and line.split()[1] != "missing"}
     broken = tuple(n for n, oid in zip(names, oids, strict=True) if oid not in present)
-    return broken, head is None or head in present
+    return (*unreadable, *broken), head is None or head in present
