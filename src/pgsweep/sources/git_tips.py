@@ -10,7 +10,6 @@ from pathlib import Path
 
 from pgsweep.sources.interface import SourceError
 
-
 _BROKEN_REF = re.compile(r"warning: ignoring broken ref (\S+)$")
 
 
