@@ -17,6 +17,7 @@ The quote style and prefix say how to read a literal:
 
 from __future__ import annotations
 
+import functools
 import re
 
 from pgsweep.parsers.escapes import HEX, doubled_quote_body
@@ -121,3 +122,21 @@ def decode(raw: str, lang: str = "") -> str | None:
         return single if closed else None
     body = quoted_body(s, start, quote, escapes=True)
     return None if body is None else unescape(body)
+
+
+_ASSIGNED_LIT = r"""(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`\n]*`)"""
+
+
+@functools.lru_cache(maxsize=256)
+def assigned_literal(text: str, name: str) -> str | None:
+    """The literal (quotes and all) that a line of `text` assigns to the bare name `name`
+    (`var host = 'h';`, `const user = "u"`, `host := "h"`, `$host = 'h';`), the last such
+    line winning; None when no line does."""
+    found = None
+    for m in re.finditer(
+        rf"(?m)^[ \t]*(?:(?:var|let|const|val|final|my|our)[ \t]+)?\$?{re.escape(name)}"
+        rf"[ \t]*:?=[ \t]*({_ASSIGNED_LIT})[ \t]*(?:;[ \t]*)?(?:(?://|#).*)?$",
+        text,
+    ):
+        found = m.group(1)
+    return found

@@ -164,7 +164,7 @@ def _sibling_values(
         if m.group("ka") is not None:
             key, raw, xml = m.group("ka"), m.group("va"), False
             if code and _is_variable(text, m.end("va"), raw):
-                continue
+                raw = literals.assigned_literal(text, raw) or ""  # `host: host` → `var host = …`
         elif m.group("kb") is not None:
             key, raw, xml = m.group("kb"), m.group("vb"), False
         elif m.group("kg") is not None:
