@@ -124,6 +124,24 @@ def test_a_corrupt_head_commit(tmp_path: Path) -> None:
     assert res.stderr == f"pgsweep: warning: {why}\n" + incomplete_error(why)
 
 
+@pytest.mark.parametrize("damaged", ["HEAD~1", "HEAD~1^{tree}"])
+def test_a_corrupt_commit_or_tree_inside_the_history_keeps_what_the_tip_holds(
+    tmp_path: Path, damaged: str,
+) -> None:
+    """The walk stops at the damage; every blob the tip's own tree holds is still read,
+    without a commit to attribute it to."""
+    r, _planted = leaky(tmp_path / "repo")
+    damage(loose_path(r, r.git("rev-parse", damaged)), b"garbage")
+    res, doc = scan_json(r.root)
+    assert res.returncode == 1, res.stderr
+    assert secrets_of(doc) == {"f0.env": "u0", "f1.env": "u1", "f2.env": "u2"}
+    assert {f["path"]: (f["commit"], f["present_at_head"]) for f in doc["findings"]
+            if f["path"] != "f0.env"} == {"f1.env": (None, True), "f2.env": (None, True)}
+    (why,) = doc["stats"]["incomplete"]
+    assert why.startswith(f"{r.root}: git rev-list failed (")
+    assert doc["complete"] is False
+
+
 def pack(r: GitRepo) -> Path:
     r.git("gc", "-q", "--aggressive")
     (p,) = (r.root / ".git/objects/pack").glob("*.pack")

@@ -14,8 +14,14 @@ import pygit2
 from pgsweep.core.options import ScanOptions
 from pgsweep.sources.blobreader import BlobRef, git_command, git_env
 from pgsweep.sources.excludes import Excludes
-from pgsweep.sources.git_revlist import RevList, first_holders
-from pgsweep.sources.git_tips import broken_refs, default_tip, list_tips, ref_targets
+from pgsweep.sources.git_revlist import WALK_FAILED, RevList, first_holders
+from pgsweep.sources.git_tips import (
+    broken_refs,
+    default_tip,
+    list_tips,
+    ref_targets,
+    tree_blobs,
+)
 from pgsweep.sources.interface import SourceError
 
 _OID_RE = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
@@ -180,7 +186,16 @@ class GitEnumeration:
         hold much history of their own). The default branch is listed first, which is an
         order parents come first in (nothing it holds descends from the other refs); a blob
         both list keeps the default branch's commit.
+
+        When the walk fails part way (a corrupt commit or tree), the trees of the tips are
+        read as well (`_tip_trees`).
         """
+        failed = len(self.errors)
+        yield from self._walk_history(missing)
+        if any(e.startswith(WALK_FAILED) for e in self.errors[failed:]):
+            yield from self._tip_trees()
+
+    def _walk_history(self, missing: list[str]) -> Iterator[BlobRef]:
         # exclude_tips: an incremental rescan skips what an earlier scan covered.
         hidden = [f"^{t}" for t in self._exclude_tips()]
         named = frozenset(t.encode("ascii") for t in ref_targets(self.path))
@@ -200,6 +215,22 @@ class GitEnumeration:
             yield from self._listed(others, missing, True, named, skip=mainline)
         finally:
             others.finish()  # a scan stopped early leaves no git running
+
+    def _tip_trees(self) -> Iterator[BlobRef]:
+        """After a walk that failed part way (a corrupt commit or tree in the history): the
+        blobs each tip's own tree still holds, so what every ref holds now is read. Which
+        commit introduced them is not known (`commit` is None); the scan is incomplete."""
+        listed: set[str] = set()
+        for tip in self.tips():
+            try:
+                entries = tree_blobs(self.path, tip)
+            except SourceError:
+                continue  # this tip's own tree is unreadable: reported with the walk
+            for oid, path in entries:
+                if oid in listed or (self.opts.excludes and self._excludes.is_excluded(path)):
+                    continue
+                listed.add(oid)
+                yield BlobRef(oid, path, True, None)
 
     def _iter_odb_blobs(self) -> Iterator[BlobRef]:
         """Objects in the object database that no earlier pass listed: dangling blobs too.

@@ -10,6 +10,9 @@ from typing import IO
 
 from pgsweep.sources.blobreader import git_command, git_env
 
+# How a failed run is reported (then followed by git's first error line).
+WALK_FAILED = "git rev-list failed"
+
 
 class RevList:
     """One `git rev-list --objects --in-commit-order --topo-order --reverse` run.
@@ -71,7 +74,7 @@ class RevList:
             return None
         detail = next(
             (e.decode("utf-8", "replace").strip() for e in self._errors if e.strip()), "")
-        return f"git rev-list failed ({detail or self.proc.returncode})"
+        return f"{WALK_FAILED} ({detail or self.proc.returncode})"
 
 
 def first_holders(

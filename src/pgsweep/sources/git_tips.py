@@ -100,13 +100,18 @@ def default_tip(repo: Path) -> str | None:
 
 def blobs_at(repo: Path, commit: str) -> set[str]:
     """Ids of every blob in the commit's tree (submodules and trees left out)."""
+    return {oid for oid, _path in tree_blobs(repo, commit)}
+
+
+def tree_blobs(repo: Path, commit: str) -> list[tuple[str, str]]:
+    """(id, path) of every blob in the commit's tree (submodules and trees left out)."""
     out = git_output(repo, "ls-tree", "-r", "-z", "--full-tree", commit)
-    blobs = set()
+    blobs = []
     for entry in out.split("\0"):
-        meta, _, _path = entry.partition("\t")
+        meta, _, path = entry.partition("\t")
         parts = meta.split()
         if len(parts) == 3 and parts[1] == "blob":
-            blobs.add(parts[2])
+            blobs.append((parts[2], path))
     return blobs
 
 
