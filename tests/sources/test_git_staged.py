@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import make_password
+from conftest import make_password, run_cli
 from gitrepo import GitRepo, staged_changes_repo, uri
 
 from pgsweep.core.models import Chunk, GitProvenance, Skipped
@@ -160,3 +160,22 @@ def test_whole_source_errors_are_one_line(tmp_path: Path, case: str, message: st
     with pytest.raises(SourceError, match=re.escape(f"{path}: {message}")) as err:
         StagedSource(path, ScanOptions(path=str(path), staged=True))
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("mode", [(), ("--staged",), ("--worktree",), ("--unreachable",)])
+def test_a_repository_s_fsmonitor_command_is_never_run(
+    tmp_path: Path, mode: tuple[str, ...],
+) -> None:
+    """`core.fsmonitor` names a program git runs when it looks at the working tree; a
+    repository handed over for scanning must not get to run anything."""
+    pw = make_password()
+    r = GitRepo(tmp_path / "repo")
+    r.write("app.env", f"DATABASE_URL={uri('app', pw)}\n")
+    r.commit("first")
+    r.write("new.env", f"DATABASE_URL={uri('new', pw)}\n")
+    r.git("add", "new.env")
+    ran = tmp_path / "fsmonitor-ran"
+    r.git("config", "core.fsmonitor", f"touch {ran}; false")
+    res = run_cli("scan", str(r.root), *mode, "--no-store", "-f", "json")
+    assert res.returncode == 1, res.stderr
+    assert not ran.exists()

@@ -57,10 +57,12 @@ def git_env() -> dict[str, str]:
 
 
 def git_command(git_dir: str, *args: str) -> list[str]:
-    # No pager, no signature display, no replace refs: read the repository as stored.
+    # No pager, no signature display, no replace refs, no fsmonitor hook (a command the
+    # repository names): read the repository as stored, running nothing it configures.
     return [
         "git", "--no-pager", "--no-replace-objects", f"--git-dir={git_dir}",
-        "-c", "log.showSignature=false", "-c", "core.quotePath=false", *args,
+        "-c", "log.showSignature=false", "-c", "core.quotePath=false",
+        "-c", "core.fsmonitor=false", *args,
     ]
 
 

@@ -19,7 +19,8 @@ def git_output(repo: Path, *args: str, stdin: str | None = None,
     `warnings` receives what git says on stderr when it succeeds (in English)."""
     try:
         done = subprocess.run(
-            ["git", "-C", str(repo), *args],
+            # a repository's own fsmonitor hook is a command: never run one while reading it
+            ["git", "-C", str(repo), "-c", "core.fsmonitor=false", *args],
             input=stdin,
             capture_output=True,
             text=True,
