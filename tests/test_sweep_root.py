@@ -162,6 +162,21 @@ def test_a_repository_inside_the_root_is_still_scanned(scanner: Scanner, tmp_pat
     assert [w for w in stats.warnings if "git" in w] == []
 
 
+def test_a_repository_that_cannot_be_opened_makes_the_sweep_incomplete(
+    scanner: Scanner, tmp_path: Path,
+) -> None:
+    """A repository the sweep found and could not read is no clean bill; the rest of the
+    home is still read."""
+    root = tmp_path / "image"
+    pw = make_password()
+    write(root / "home/bob/.bash_history", history(pw, "bob"))
+    project = root / "home/bob/project"
+    write(project / ".git", "not a gitdir line\n")
+    _source, found, stats = sweep(scanner, root, repos=True)
+    assert [(f.user, f.secret) for f in found] == [("bob", pw)]
+    assert stats.incomplete == [f"{project}: git: history not scanned (SourceError)"]
+
+
 # --------------------------------------------------------------------------- outputs
 @pytest.mark.parametrize("what", ["--output", "--store"])
 @pytest.mark.parametrize("link", ["existing", "dangling"])

@@ -226,7 +226,9 @@ class SweepSource:
             try:
                 source: Source = GitSource(repo, replace(self.opts, path=str(repo)))
             except Exception as exc:  # noqa: BLE001 - one broken repository must not end the sweep
-                yield Skipped(str(repo), f"git: history not scanned ({type(exc).__name__})")
+                # a repository found and not read: the sweep cannot be called clean
+                yield Skipped(str(repo), f"git: history not scanned ({type(exc).__name__})",
+                              incomplete=True)
                 continue
             self._git_sources[str(repo)] = source
             try:
