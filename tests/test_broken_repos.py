@@ -113,6 +113,17 @@ def test_a_detached_head_on_a_missing_commit(tmp_path: Path) -> None:
     assert doc["stats"]["incomplete"] == [f"{r.root}: HEAD: {MISSING}"]
 
 
+def test_a_head_file_naming_nothing_is_one_line_not_an_internal_error(tmp_path: Path) -> None:
+    r, _ = leaky(tmp_path / "repo", files=1)
+    (r.root / ".git/HEAD").write_text("not a ref\n")
+    res, doc = scan_json(r.root)
+    (why,) = doc["stats"]["incomplete"]
+    assert why == (f"{r.root}: git rev-list failed (fatal: not a git repository: "
+                   f"'{r.root / '.git'}')")
+    assert res.returncode == 2
+    assert res.stderr == f"pgsweep: warning: {why}\n" + incomplete_error(why)
+
+
 def test_a_corrupt_head_commit(tmp_path: Path) -> None:
     r, _ = leaky(tmp_path / "repo", files=2)
     damage(loose_path(r, r.head()), b"garbage")

@@ -134,7 +134,10 @@ class GitEnumeration:
             broken, head_ok = broken_refs(self.path)
             excludes = [f"--exclude={name}" for name in broken]
             self._ref_args = [*excludes, "--all" if head_ok else "--glob=refs/*"]
-            head = self.repo.references.get("HEAD")
+            try:
+                head = self.repo.references.get("HEAD")
+            except pygit2.GitError:  # a HEAD file that names nothing git can read
+                head = None
             branch = head.target if head is not None else None
             if not head_ok and branch not in broken:  # detached, or not a ref git lists
                 broken = ("HEAD", *broken)
