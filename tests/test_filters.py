@@ -40,6 +40,8 @@ def cand(password: str | None, user: str | None = None, line: str = "") -> Candi
         "{{password}}",
         "{% raw %}x{% endraw %}",
         "{password}",
+        "ALTER ROLE app PASSWORD E{!r};",
+        "{0:>12}",
         "{self.password}",
         "{pw",
         "{pw[",

@@ -25,6 +25,7 @@ _TEMPLATE_RE = re.compile(
       | ^%[A-Za-z_][A-Za-z0-9_]*%$               # %VAR% (cmd)
       | ^%[sdrvqx]$ | ^%\d*\$?[sdv]$             # printf/%-format: %s %d %v %1$s
       | ^\{\d*\}$ | ^\?$ | ^:[A-Za-z_]\w*$       # {} {0} ? :name (format / bind parameters)
+      | \{\d*(?:![rsa]|:[^{}]{1,20})\}           # {!r}, {0:>8}: an unnamed format field
       | \{\{.*\}\}? | \{\{                       # {{ .Values.x }}, {{password}}
       | \{%.*%\}                                 # jinja statements
       | %\([A-Za-z_][A-Za-z0-9_]*\)[sdr]         # %(password)s
