@@ -11,7 +11,7 @@ from pgsweep.parsers import uri
 from pgsweep.parsers.nearby import URL_RE, key_re, line_offset, nearest
 from pgsweep.parsers.password_keys import is_env_owned
 from pgsweep.parsers.sql import kind_of
-from pgsweep.parsers.values import scalar, shell_word
+from pgsweep.parsers.values import TYPE_ANNOTATION, scalar, shell_word
 
 # psql-family options on a command line: -h H, -hH, --host=H, --host H …
 _CLIENT_RE = re.compile(
@@ -23,7 +23,8 @@ _OPT_RE = re.compile(
     r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
 )
 _ENV_RE = re.compile(
-    r"""(?<![\w$])(?P<k>PGUSER|PGHOST|PGPORT|PGDATABASE)["']?\]?[ \t]*(?:=(?!=)|:[ \t])[ \t]*"""
+    r"""(?<![\w$])(?P<k>PGUSER|PGHOST|PGPORT|PGDATABASE)["']?\]?[ \t]*"""
+    rf"""(?:=(?!=)|:[ \t](?:[ \t]*{TYPE_ANNOTATION})?)[ \t]*"""
     r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
 )
 _OPT_FIELD = {
@@ -44,13 +45,15 @@ _ENV_FIELD = {"PGUSER": "user", "PGHOST": "host", "PGPORT": "port", "PGDATABASE"
 # The postgres / bitnami images' own names (field `context: container`): a container's
 # password goes with these, not with the libpq client's PG* variables beside it.
 _CONTAINER_ENV_RE = re.compile(
-    r"""(?<![\w$])(?P<k>POSTGRES_HOST|POSTGRESQL_HOST|POSTGRES_PORT|POSTGRESQL_PORT_NUMBER"""
+    r"""(?<![\w$])(?P<k>POSTGRES_HOST|POSTGRES_SERVER|POSTGRESQL_HOST|POSTGRES_PORT|POSTGRESQL_PORT_NUMBER"""
     r"""|POSTGRESQL_PORT|POSTGRES_DB|POSTGRESQL_DATABASE|POSTGRESQL_MASTER_HOST"""
-    r"""|POSTGRESQL_PRIMARY_HOST)["']?\]?[ \t]*(?:=(?!=)|:[ \t])[ \t]*"""
+    r"""|POSTGRESQL_PRIMARY_HOST)["']?\]?[ \t]*"""
+    rf"""(?:=(?!=)|:[ \t](?:[ \t]*{TYPE_ANNOTATION})?)[ \t]*"""
     r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
 )
 _CONTAINER_FIELD = {
-    "POSTGRES_HOST": "host", "POSTGRESQL_HOST": "host", "POSTGRES_PORT": "port",
+    "POSTGRES_HOST": "host", "POSTGRES_SERVER": "host", "POSTGRESQL_HOST": "host",
+    "POSTGRES_PORT": "port",
     "POSTGRESQL_PORT_NUMBER": "port", "POSTGRESQL_PORT": "port", "POSTGRES_DB": "database",
     "POSTGRESQL_DATABASE": "database", "POSTGRESQL_MASTER_HOST": "host",
     "POSTGRESQL_PRIMARY_HOST": "host",

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import jdbc
 from pgsweep.parsers.sql import kind_of
-from pgsweep.parsers.values import scalar, shell_word
+from pgsweep.parsers.values import TYPE_ANNOTATION, scalar, shell_word
 
 _QUOTED = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'"""
 # A list of values on one line (`host: ['primary', 'replica']`, `port: [5432, 5433]`): a
@@ -44,7 +44,7 @@ def key_re(keys: str) -> re.Pattern[str]:
     """
     return re.compile(
         rf"""(?im)(?:^|[\s{{,(\[])[:"']?(?:[\w.-]*[._])?(?P<key>{keys})["']?"""
-        rf"""[ \t]*(?:=>|[:=])[ \t]*{_VALUE}"""
+        rf"""[ \t]*(?:=>|=|:[ \t]*(?:{TYPE_ANNOTATION})?)[ \t]*{_VALUE}"""
     )
 
 

@@ -13,6 +13,15 @@ _DEFAULT_RE = re.compile(r"^\$\{[A-Za-z_][\w.]*(?::-|-|:=|=|:(?![-=?+\d ]))(?P<d
 _JSON_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "/": "/", "0": "\0"}
 
 
+# A typed field's annotation between its `:` and its value (`POSTGRES_USER: str = "app"` in
+# pydantic settings and dataclasses, `password: string = "…"` in TypeScript): the value is
+# what follows the `=`. Signature patterns that read such fields repeat it verbatim.
+TYPE_ANNOTATION = (
+    r"(?:Optional\[)?(?:str|string|String|SecretStr|int|number)\]?(?:[ \t]*\|[ \t]*None)?"
+    r"[ \t]*=[ \t]*"
+)
+
+
 def shell_default(value: str) -> str:
     """`${VAR:-default}`, `${VAR-default}`, `${VAR:=default}`, Spring's `${key:default}`:
     the default is a real value."""
