@@ -65,6 +65,11 @@ def cand(password: str | None, user: str | None = None, line: str = "") -> Candi
         "__DB_PASSWORD__",
         "${{ secrets.PG }}",
         "((db_password))",
+        "op://Environments/My App/POSTGRES_PASSWORD",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/pg-AbCdEf",
+        "arn:aws:ssm:us-east-1:123456789012:parameter/prod/db/password",
+        "@Microsoft.KeyVault(SecretUri=https://kv-app.vault.azure.net/secrets/pg/)",
+        "projects/acme-prod/secrets/pg-password/versions/latest",
         "' + password + '",
         '\\"{pw}\\"\\n',
         "'{pw}—'",
@@ -96,6 +101,9 @@ def test_template_references(value: str) -> None:
         "{-x",
         "secret-Xk9",
         "[brackets]9",
+        "op:/Xk9-Lm2",
+        "arn-Xq9-Lm2",
+        "projects/Xq9",
     ],
 )
 def test_real_values_are_not_templates(value: str) -> None:

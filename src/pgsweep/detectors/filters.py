@@ -47,6 +47,13 @@ _TEMPLATE_RE = re.compile(
       | ^__[A-Z0-9_]+__$                         # __PASSWORD__ (sed-replaced tokens)
       | ^\$\{?\{?secrets\.                       # GitHub Actions ${{ secrets.X }}
       | ^\(\(.*\)\)$                             # ((password)) Concourse vars
+      # a secret manager's reference: 1Password op://vault/item/field, AWS Secrets Manager
+      # and SSM ARNs, Azure Key Vault app settings, GCP Secret Manager resource names
+      | ^op://[^/\n]+/[^/\n]+/[^\n]+$               # (vault and item names hold spaces)
+      | ^(?:vault|sm|gsm|akv|doppler|infisical|bws|keeper|secretsmanager)://\S+$
+      | ^arn:aws[\w-]*:(?:secretsmanager|ssm):\S+$
+      | ^@Microsoft\.KeyVault\(.*\)?$
+      | ^projects/[\w.-]+/secrets/[\w.-]+(?:/versions/[\w.-]+)?$
       | ^[A-Za-z_][\w.]*\(.*\)$                  # get_secret("db"): a call in code
       # base64.b64decode(…), os.getenv(…, cut short by a quote, or only the function's name
       | ^(?:base64|binascii|codecs|keyring|getpass|vault|boto3|ssm|json|yaml|config|settings
