@@ -70,6 +70,9 @@ _SIBLING_RE = re.compile(
     # Host { get; set; } = "h" (C# property initializer)
     rf"""|\b(?P<kg>[A-Za-z_]\w{{0,80}})[ \t]*\{{[ \t]*get;[^}}\n]{{0,40}}\}}[ \t]*=[ \t]*"""
     rf"""(?P<vg>{_LIT}|[0-9]{{1,5}}(?![\w.]))"""
+    # .option(USER, "u").option(HOST, "h"): R2DBC ConnectionFactoryOptions
+    rf"""|\.option\([ \t]*(?:ConnectionFactoryOptions\.)?(?P<kj>[A-Z_]{{2,20}})[ \t]*,[ \t]*"""
+    rf"""(?P<vj>{_LIT}|[0-9]{{1,5}}(?![\w.]))[ \t]*\)"""
     # .user("u").host("h").port(5432): a builder chain (rust-postgres Config, sqlx)
     rf"""|\.(?P<ki>[a-z_]\w{{0,40}})\([ \t]*(?P<vi>{_LIT}|[0-9]{{1,5}}(?![\w.]))[ \t]*\)"""
     # variable "db_user" { default = "u" } (Terraform input variable)
@@ -175,6 +178,8 @@ def _sibling_values(
             key, raw, xml = m.group("kf"), m.group("vf"), False
         elif m.group("ki") is not None:
             key, raw, xml = m.group("ki"), m.group("vi"), False
+        elif m.group("kj") is not None:
+            key, raw, xml = m.group("kj"), m.group("vj"), False
         elif m.group("kc") is not None:
             key, raw, xml = m.group("kc"), m.group("vc"), False
         elif m.group("kd") is not None:
