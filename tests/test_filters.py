@@ -169,6 +169,10 @@ def test_not_masks(value: str) -> None:
         "dbpassword",
         "db-pass",
         "app_secret",
+        "TU_PASSWORD_AQUI",
+        "TU_PASSWORD_RAILWAY",
+        "PROD_DB_PASSWORD",
+        "YOUR_SECRET_KEY",
     ],
 )
 def test_placeholders(value: str) -> None:
@@ -178,7 +182,7 @@ def test_placeholders(value: str) -> None:
 @pytest.mark.parametrize(
     "value",
     ["Pa55-Word-91", "password2024!", "hunter7-Xq", "correct horse 7", "compassion", "bypass",
-     "Xk9z", "a-bc-d"],
+     "Xk9z", "a-bc-d", "PASS_A", "PASSWORD_2024", "Secret_Sauce"],
 )
 def test_real_passwords_are_not_placeholders(value: str) -> None:
     assert not filters.is_placeholder(cand(value)), value
@@ -211,6 +215,9 @@ def cand_at(password: str, *hosts: str) -> Candidate:
         ("Xq9-mm2Lp", ("ACTUAL-HOSTNAME-FROM-SUPABASE",), "placeholder-host"),
         ("Xq9-mm2Lp", ("<host>",), "placeholder-host"),
         ("Xq9-mm2Lp", ("your-host",), "placeholder-host"),
+        ("Xq9-mm2Lp", ("TU.IP.DEL.VPS",), "placeholder-host"),
+        ("Xq9-mm2Lp", ("SEU_HOST",), "placeholder-host"),
+        ("Xq9-mm2Lp", ("tu.servidor.es",), None),
         ("Xq9-mm2Lp", ("{DB_HOST}",), None),
         ("Xq9-mm2Lp", ("DB_HOST",), None),
         ("Xq9-mm2Lp", ("localhost",), None),

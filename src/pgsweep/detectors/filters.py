@@ -137,6 +137,13 @@ _WORDY_RE = re.compile(
     re.IGNORECASE,
 )
 _PROSE_RE = re.compile(r"^(your|my|the|some|enter|insert|put)[-_ ][a-z_\- ]*$", re.IGNORECASE)
+# A constant's name written where its value goes (`TU_PASSWORD_RAILWAY`, `PROD_DB_PASSWORD`,
+# `YOUR_SECRET_KEY`): capital words of two letters or more joined by `_`, one of them a
+# password word. (`PASS_A` and other one-letter parts are weak passwords people set.)
+_CONSTANT_NAME_RE = re.compile(
+    r"^(?:[A-Z]{2,}_)*(?:PASSWORD|PASSWD|PASS|PWD|SECRET|PASSWORT|CONTRASENA|SENHA|MOTDEPASSE)"
+    r"(?:_[A-Z]{2,})*$"
+)
 
 _LOCAL_NAMES = frozenset(
     {
@@ -230,6 +237,7 @@ def is_placeholder(c: Candidate) -> bool:
     core = pw.rstrip("!?.")
     if len(pw) <= 64 and (
         _describes_a_password(core) or _PROSE_RE.match(core) or _FOREIGN_RE.match(core)
+        or ("_" in core and _CONSTANT_NAME_RE.match(core))
     ):
         return True
     return is_placeholder_hash(pw, c.parsed.user)
@@ -317,7 +325,9 @@ def is_weak_on_local_host(c: Candidate) -> bool:
 _PLACEHOLDER_HOST_RE = re.compile(
     r"^(?:<[^<>]*>|\[[A-Za-z_ -]*[G-Zg-z_ -][A-Za-z_ -]*\]"
     r"|(?:your|my|some)[-_.]?(?:db[-_.]?)?(?:host|server|hostname|instance|endpoint|project)\b.*"
-    r"|(?:ACTUAL|YOUR|INSERT|ENTER)[-_][A-Z0-9_-]*)$"
+    r"|(?:ACTUAL|YOUR|INSERT|ENTER)[-_][A-Z0-9_-]*"
+    # the same in capitals in other languages (`TU.IP.DEL.VPS`, `SEU_HOST`, `VOTRE-SERVEUR`)
+    r"|(?:TU|TUO|SU|SEU|SUA|VOTRE|TON|DEIN|IHR)[-_.][A-Z0-9_.-]*)$"
 )
 
 
