@@ -173,6 +173,8 @@ def test_not_masks(value: str) -> None:
         "TU_PASSWORD_RAILWAY",
         "PROD_DB_PASSWORD",
         "YOUR_SECRET_KEY",
+        "prod_super_secure_password_from_vault",
+        "very-long-random-password",
     ],
 )
 def test_placeholders(value: str) -> None:

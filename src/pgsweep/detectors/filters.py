@@ -110,7 +110,8 @@ _DESCRIPTIVE = frozenset(
     """
     my your the some db database pg postgres postgresql psql sql app user users admin new old
     enter insert put here default real strong actual example sample dummy fake replace change
-    me this not notareal is goes set super secret secrets
+    me this not notareal is goes set super secret secrets secure very long random generated
+    from in vault manager prod production beta staging dev development
     """.split()
 )
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pass", "pwd", "pw", "passphrase",
