@@ -15,7 +15,7 @@ from pgsweep.core import config as config_mod
 from pgsweep.core.display import printable
 from pgsweep.core.options import ScanOptions
 from pgsweep.findings import baseline as baseline_mod
-from pgsweep.jobs.scan import run_scan
+from pgsweep.jobs.scan import load_config, run_scan
 from pgsweep.reporters.outfiles import prepare_output
 
 baseline_app = typer.Typer(help="Create and audit baselines of known findings.",
@@ -34,7 +34,7 @@ def create(
 ) -> None:
     """Scan PATH and write every finding as a hash-only baseline entry (no plaintext)."""
     prepare_output(output)
-    cfg = config_mod.load_for_scan(path, config)
+    cfg = load_config(path, config)
     opts = ScanOptions(path=path, excludes=(*cfg.excludes, *exclude),
                        extra_signatures=cfg.signatures)
     root = config_mod.scan_root(path)

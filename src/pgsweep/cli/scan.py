@@ -19,6 +19,7 @@ from pgsweep.findings import baseline as baseline_mod
 from pgsweep.fleet.audit import AuditRequest
 from pgsweep.fleet.interface import ScanSettings
 from pgsweep.fleet.local import LocalExecutor
+from pgsweep.jobs.scan import load_config
 from pgsweep.remote import urls
 from pgsweep.reporters.interface import Format
 from pgsweep.reporters.outfiles import prepare_output
@@ -98,7 +99,7 @@ def scan(
             display=display_options(show_info, quiet, verbose, no_color),
             allow_incomplete=allow_incomplete, per_repository=False)
     prepare_output(output)
-    cfg = config_mod.load_for_scan(path, config)
+    cfg = load_config(path, config)
     suppressors = _suppressors(path, cfg, baseline, auto=not no_auto_baseline)
     threshold = opt.threshold_of(fail_on, cfg.fail_on or Severity.LOW)
     opts = ScanOptions(

@@ -199,3 +199,58 @@ def _show(chars: frozenset[str]) -> str:
     shown = sorted(chars)[:6]
     more = "…" if len(chars) > 6 else ""
     return "".join(repr(c)[1:-1] for c in shown) + more
+
+
+def ambiguous_alternatives(pattern: str, flags: int = 0) -> list[str]:
+    """Repeated groups whose alternatives can take the same next character, as in `(a|aa)+`
+    or `(b|b)+`: a failing match tries every way to split a run between them, 2^n ways.
+
+    Stricter than `problems` (a factored-out prefix such as `(?:ab|ac)` is no alternation
+    to `re`), for patterns a user writes into a config rather than the shipped signatures.
+    """
+    tree = sre_parse.parse(pattern, flags)
+    found: list[str] = []
+    _walk_loops(list(tree), tree.state.flags, found)
+    return list(dict.fromkeys(found))
+
+
+def _walk_loops(seq: Sequence[Item], flags: int, found: list[str]) -> None:
+    for op, av in seq:
+        if op in _REPEATS:
+            _lo, hi, body = av
+            restart, _ = _first(tuple(body), flags)
+            if hi > BOUND and _ambiguous(list(body), restart, flags):
+                found.append("alternatives of a repeated group can take the same character "
+                             "(make them distinct, or the loop possessive)")
+            _walk_loops(list(body), flags, found)
+        elif op is sre.POSSESSIVE_REPEAT:
+            _walk_loops(list(av[2]), flags, found)
+        elif op is sre.SUBPATTERN:
+            _walk_loops(list(av[3]), _flags(flags, av), found)
+        elif op is sre.ATOMIC_GROUP:
+            _walk_loops(list(av), flags, found)
+        elif op is sre.BRANCH:
+            for alt in av[1]:
+                _walk_loops(list(alt), flags, found)
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            _walk_loops(list(av[1]), flags, found)
+
+
+def _ambiguous(seq: list[Item], follow: frozenset[str], flags: int) -> bool:
+    """Whether an alternation in `seq` (one round of a loop; `follow`: what the next round
+    starts with) has two alternatives that can start on the same character, an empty one
+    counting as what comes after it."""
+    for i, (op, av) in enumerate(seq):
+        rest_first, rest_nullable = _first(tuple(seq[i + 1:]), flags)
+        after = rest_first | follow if rest_nullable else rest_first
+        if op is sre.SUBPATTERN:
+            if _ambiguous(list(av[3]), after, _flags(flags, av)):
+                return True
+        elif op is sre.BRANCH:
+            starts = []
+            for alt in av[1]:
+                first, nullable = _first(tuple(alt), flags)
+                starts.append(first | after if nullable else first)
+            if any(a & b for n, a in enumerate(starts) for b in starts[n + 1:]):
+                return True
+    return False

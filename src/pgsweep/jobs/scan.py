@@ -12,6 +12,7 @@ from pgsweep import __version__
 from pgsweep.core import config as config_mod
 from pgsweep.core.models import Finding, GitProvenance, ScanStats
 from pgsweep.core.options import ScanOptions, effective_jobs
+from pgsweep.detectors import backtracking
 from pgsweep.detectors import signatures as signatures_mod
 from pgsweep.findings import baseline as baseline_mod
 from pgsweep.findings.parallel import Progress
@@ -181,6 +182,25 @@ def run_scan(
     return merged_with_store(result, store, plan.repo_key)
 
 
+def load_config(path: str, config: Path | None = None) -> config_mod.ScanConfig:
+    """The `pgsweep.toml` found at PATH's root (or `config`), as `config.load_for_scan`
+    reads it, with every allowlist regex checked for superlinear shapes: a config found in
+    a scanned repository is input like the rest, and one such regex could stall the scan
+    on a single long password or host."""
+    cfg = config_mod.load_for_scan(path, config)
+    for key, patterns in (("host_patterns", cfg.allow_host_patterns),
+                          ("values", cfg.allow_values)):
+        for i, pattern in enumerate(patterns):
+            why = (backtracking.problems(pattern.pattern, pattern.flags)
+                   + backtracking.ambiguous_alternatives(pattern.pattern, pattern.flags))
+            if why:
+                # Not quoted: a `values` pattern may spell out the very password it allowlists.
+                raise config_mod.ConfigError(
+                    f"{cfg.path}: config allowlist.{key}[{i}]: regex can take superlinear "
+                    f"time ({why[0]})")
+    return cfg
+
+
 def configured_scan(path: str, config: Path | None = None) -> ScanResult:
     """Scan PATH as `pgsweep scan PATH --no-store` does: with the `pgsweep.toml` found at its
     root (or `config`): its excludes, extra signatures, allowlists and baselines.
@@ -188,7 +208,7 @@ def configured_scan(path: str, config: Path | None = None) -> ScanResult:
     Nothing is recorded and no earlier scan is reused, so every finding carries its secret
     (what a verification needs, even when the store keeps only hashes).
     """
-    cfg = config_mod.load_for_scan(path, config)
+    cfg = load_config(path, config)
     opts = ScanOptions(path=path, excludes=tuple(cfg.excludes),
                        extra_signatures=tuple(cfg.signatures))
     suppressors = [*cfg.suppressors(), *map(baseline_mod.load_any, cfg.baselines)]
