@@ -226,11 +226,35 @@ def enclosed(text: str, start: int, end: int) -> str:
     return candidate
 
 
+_UNESCAPED_QUOTE_RE = re.compile(r'(?<!\\)"')
+# how far either side of a match the string holding it is looked for (bounded work per match)
+_STRING_REACH = 2000
+
+
+def _decoded_string_around(text: str, pos: int) -> str:
+    """The value of the double-quoted code string that holds `pos` on its line (C-family
+    escapes read), or "" when `pos` is in none."""
+    lo = text.rfind("\n", max(0, pos - _STRING_REACH), pos) + 1 or max(0, pos - _STRING_REACH)
+    hi = text.find("\n", pos, pos + _STRING_REACH)
+    line = text[lo : pos + _STRING_REACH if hi < 0 else hi]
+    quotes = [m.start() for m in _UNESCAPED_QUOTE_RE.finditer(line, 0, pos - lo)]
+    if len(quotes) % 2 == 0:
+        return ""
+    body = literals.quoted_body(line, quotes[-1] + 1, '"', escapes=True)
+    value = None if body is None else literals.decode('"' + body + '"')
+    return value or ""
+
+
 def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
     """Parser entry point: a located key=value run; needs a password and one other key."""
     text = enclosed(match.string, match.start(), match.end())
     pairs = tokenize(text, strict=False)
     keys = {k for k, _ in pairs}
+    # `" user\t=\r\nfoo password = x "`: the code string's own escapes hid keys before the
+    # match from the locating regex; read the whole string as its language does
+    decoded = tokenize(_decoded_string_around(match.string, match.start()), strict=False)
+    if len({k for k, _ in decoded} | keys) > len(keys) and "password" in dict(decoded):
+        pairs, keys = decoded, {k for k, _ in decoded}
     if "password" not in keys or len(keys) < 2:
         return None
     # `user = User(name='x', password='y')` and `f(password=pw, user=u)` are code, not a
