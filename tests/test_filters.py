@@ -65,6 +65,11 @@ def cand(password: str | None, user: str | None = None, line: str = "") -> Candi
         "__DB_PASSWORD__",
         "${{ secrets.PG }}",
         "((db_password))",
+        "generate_random_string(",
+        "self.configuration.get",
+        'credentials["DbPassword"]',
+        "credentials[DbPassword]",
+        ".*/POSTGRES_PASSWORD=$POSTGRES_PASSWORD/g",
         "op://Environments/My App/POSTGRES_PASSWORD",
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/pg-AbCdEf",
         "arn:aws:ssm:us-east-1:123456789012:parameter/prod/db/password",
@@ -175,6 +180,7 @@ def test_not_masks(value: str) -> None:
         "YOUR_SECRET_KEY",
         "prod_super_secure_password_from_vault",
         "very-long-random-password",
+        "customPassword",
     ],
 )
 def test_placeholders(value: str) -> None:
@@ -388,3 +394,13 @@ def test_md5_verifier_of_a_placeholder() -> None:
 )
 def test_guessable(value: str, guessable: bool) -> None:
     assert filters.is_guessable(value) is guessable
+
+
+def test_a_name_the_line_calls_is_code() -> None:
+    """`postgres_password=generate_random_string(` over several lines: a call in code."""
+    line = "            postgres_password=generate_random_string("
+    assert filters.is_template_reference(cand("generate_random_string", line=line))
+    token = cand("secrets.token_hex", line="pw = secrets.token_hex(9)")
+    assert filters.is_template_reference(token)
+    assert not filters.is_template_reference(cand("Xq9mLp2", line="PGPASSWORD=Xq9mLp2 psql"))
+    assert not filters.is_template_reference(cand("abc", line="PGPASSWORD=abc; run(abcd(1))"))

@@ -21,6 +21,8 @@ FIXTURE = "place.test-fixture"
     "src/test/java/org/acme/DbTest.java", "Npgsql.Tests/ConnTests.cs", "conftest.py",
     "testdata/dump.sql", "fixtures/db.yml", ".github/workflows/ci.yml", ".travis.yml",
     ".gitlab-ci.yml", ".circleci/config.yml", "Jenkinsfile", "/home/a/proj/tests/e.env",
+    ".ci/docker-compose.ci.yml", "docker-compose.ci.yaml", ".drone.yml", ".buildkite/pipeline.yml",
+    "cloudbuild.yaml",
 ])
 def test_test_code_and_ci_definitions(path: str) -> None:
     assert is_test_path(path)
@@ -29,7 +31,8 @@ def test_test_code_and_ci_definitions(path: str) -> None:
 @pytest.mark.parametrize("path", [
     "config/database.yml", "src/app/db.ts", "deploy/prod.env", "scripts/init-scram.sql",
     "docs/testing.md", "contest/db.py", "latest/config.yml", "src/attestation.go",
-    "app/testimonials.js", ".github/dependabot.yml", "/srv/app/.env",
+    "app/testimonials.js", ".github/dependabot.yml", "/srv/app/.env", "deploy/docker-compose.yml",
+    "src/civic.yml", "ci.md",
 ])
 def test_other_places(path: str) -> None:
     assert not is_test_path(path)

@@ -16,7 +16,9 @@ _TEST_PATH = re.compile(
     r"|(?:^|/)(?:test_[^/]*\.py|[^/]*_test\.[a-z]+|[^/]*\.(?:test|spec)\.[jt]sx?|conftest\.py"
     r"|[^/]*Tests?\.(?:java|kt|cs|scala|groovy))$"
     r"|(?:^|/)(?:\.github/workflows/[^/]+|\.travis\.yml|\.gitlab-ci\.yml|\.circleci/[^/]+"
-    r"|azure-pipelines\.yml|bitbucket-pipelines\.yml|appveyor\.yml|Jenkinsfile)$"
+    r"|azure-pipelines\.yml|bitbucket-pipelines\.yml|appveyor\.yml|Jenkinsfile"
+    r"|\.drone\.yml|\.woodpecker\.ya?ml|cloudbuild\.ya?ml|buildspec\.ya?ml|[^/]*\.ci\.ya?ml)$"
+    r"|(?:^|/)(?:\.ci|\.buildkite|\.woodpecker|\.teamcity)/"
 )
 
 

@@ -55,6 +55,10 @@ _TEMPLATE_RE = re.compile(
       | ^@Microsoft\.KeyVault\(.*\)?$
       | ^projects/[\w.-]+/secrets/[\w.-]+(?:/versions/[\w.-]+)?$
       | ^[A-Za-z_][\w.]*\(.*\)$                  # get_secret("db"): a call in code
+      | ^[A-Za-z_][\w.]{2,}\($                    # generate_password(  a call over several lines
+      | ^(?:self|this|cls)\.[A-Za-z_][\w.]*$        # self.configuration.get: code's own field
+      | ^[A-Za-z_]\w*(?:\.\w+)*\[["']?[\w.-]+["']?\]$  # credentials["DbPassword"]: an index
+      | ^\.\*                                    # s/POSTGRES_PASSWORD=.*/…/: a sed expression
       # base64.b64decode(…), os.getenv(…, cut short by a quote, or only the function's name
       | ^(?:base64|binascii|codecs|keyring|getpass|vault|boto3|ssm|json|yaml|config|settings
          |os|sys|secrets|Buffer|atob|decrypt|decode)(?:\.[A-Za-z_]\w*)*(?:\(.*)?$
@@ -111,7 +115,7 @@ _DESCRIPTIVE = frozenset(
     my your the some db database pg postgres postgresql psql sql app user users admin new old
     enter insert put here default real strong actual example sample dummy fake replace change
     me this not notareal is goes set super secret secrets secure very long random generated
-    from in vault manager prod production beta staging dev development
+    from in vault manager prod production beta staging dev development custom
     """.split()
 )
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pass", "pwd", "pw", "passphrase",
@@ -186,9 +190,16 @@ def is_empty(c: Candidate) -> bool:
 
 def is_template_reference(c: Candidate) -> bool:
     """`${DB_PASSWORD}`, `$PGPASSWORD`, `{{ .Values.x }}`, `%(password)s`, `<password>`,
-    f-string fields, `%s`, and strings built with `+`: a reference, not a value."""
+    f-string fields, `%s`, strings built with `+`, and a name the line calls
+    (`generate_password(`): a reference, not a value."""
     pw = c.parsed.password or ""
-    return _TEMPLATE_RE.search(pw) is not None or _CONCAT_RE.search(pw) is not None
+    if _TEMPLATE_RE.search(pw) is not None or _CONCAT_RE.search(pw) is not None:
+        return True
+    return _NAME_RE.fullmatch(pw) is not None and (pw + "(") in c.line_text
+
+
+# A name in code (`generate_random_string`, `secrets.token_hex`)
+_NAME_RE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 
 
 def is_masked(c: Candidate) -> bool:

@@ -93,6 +93,11 @@ DBI_PREFIX = "dbi:pg:"
 _DBI_DBNAME_RE = re.compile(r"(?i)(?:^|(?<=\s))(?:database|db)=")
 
 
+# `${KEY:default}` (Spring), `${VAR:-default}` (shell): the URL the application uses when
+# the variable is not set.
+_PLACEHOLDER_DEFAULT_RE = re.compile(r"\$\{[\w.]{1,80}:-?(?P<d>[^{}$]*)\}")
+
+
 def parse_any(url: str) -> ParsedCredential | None:
     """A pgjdbc, r2dbc or libpq URL, PHP PDO's `pgsql:` or Perl DBD::Pg's `dbi:Pg:` DSN;
     None when it does not parse. A .properties file escapes `:` and `=` with a backslash
@@ -109,6 +114,8 @@ def parse_any(url: str) -> ParsedCredential | None:
             return dsn.to_credential(dsn.tokenize(rest, strict=False))
         except ParseError:
             return None
+    # a Spring or shell placeholder with a default is its default (`${DB_HOST:localhost}`)
+    url = _PLACEHOLDER_DEFAULT_RE.sub(lambda m: m.group("d"), url)
     text = uri.trim(re.sub(r"\\([:=])", r"\1", url), closers=")]}")
     try:
         if PREFIX_RE.match(text):

@@ -58,7 +58,8 @@ DATABASE_RE = key_re(
     r"database|dbname|db_name|db|postgres_db|postgresql_database|pgdatabase|database_name|(?-i:NAME)"
 )
 URL_RE = re.compile(
-    r"(?i)(?:jdbc:|r2dbc:(?:pool:)?)?\bpostgres(?:ql)?(?:\+\w+)?:(?://)?[^\s\"'`<>{}|\\^]+"
+    r"(?i)(?:jdbc:|r2dbc:(?:pool:)?)?\bpostgres(?:ql)?(?:\+\w+)?:(?://)?"
+    r"(?:[^\s\"'`<>{}|\\^$]|\$\{[\w.]{1,80}(?::-?[^\s\"'`<>{}|\\^$]*)?\}|\$)+"
 )
 _UNUSABLE = re.compile(r"[(${}<>]|^(?:env|ENV|os|process|var|local|data)\b")
 # An unquoted dotted value that names a field (`helper.args.host`, `this.config.user`,
