@@ -80,14 +80,16 @@ def nearest(
 ) -> str | None:
     """The value of the key nearest to `pos` in text[lo:hi], unquoted; None when absent or
     when it is itself a reference (`os.getenv(...)`, `${X}`)."""
-    best: tuple[int, str] | None = None
+    best: tuple[int, str, int] | None = None
     for m in pattern.finditer(text, lo, len(text) if hi is None else hi):
         dist = abs(m.start() - pos)
         if best is None or dist < best[0]:
-            best = (dist, m.group("value"))
+            best = (dist, m.group("value"), m.end("value"))
     if best is None:
         return None
     raw = best[1]
+    if _CODE_ARGUMENT.fullmatch(text[best[2] - len(raw) : best[2] + 1]):
+        return None  # `host: dbHost,`: a variable in a code object or call
     if raw.startswith("["):  # a list: its values, comma-separated as in a libpq host list
         value = ",".join(scalar(item) for item in _ITEM_RE.findall(raw, 1, len(raw) - 1))
     else:
