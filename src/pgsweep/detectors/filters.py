@@ -41,6 +41,8 @@ _TEMPLATE_RE = re.compile(
       | \#\{                                     # Ruby interpolation, even cut short
       | ^(env|ENV|getenv|os\.getenv|secret|var|local|data|random_password)[.(\[]
       | ^os\.environ | ^process\.env\b | ^System\.getenv | ^Environment\.Get
+      | ^System\.(?:get_env|fetch_env) | ^Deno\.env\b            # Elixir, Deno
+      | ^(?:std::)?(?:env|dotenvy?)::var                        # Rust's env::var(…)
       | ^\$env:[A-Za-z_]\w*$                     # PowerShell env
       | ^\$\$[A-Za-z_{]                          # escaped $ in compose/make
       | ^@[A-Za-z_][\w.-]*@$                     # @token@ (Maven/Ant filtering)

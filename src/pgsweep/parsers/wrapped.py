@@ -13,6 +13,9 @@ Two environment shapes cover the languages seen in application code:
   `Sys.getenv("X", "d")` (R), `ENV.fetch("X", "d")` (Ruby), `env("X", "d")` (Laravel),
   `config("X", default="d")` (python-decouple), `System.getenv().getOrDefault("X", "d")`.
 
+Ruby's `ENV.fetch("X") { "d" }` (also inside Rails' ERB, `<%= … %>`) and Rust's
+`env::var("X").unwrap_or("d")` / `.unwrap_or_else(|_| "d".to_string())` read the same way.
+
 The encoding calls: Python `quote`/`quote_plus` (`urllib.parse.`, `parse.`),
 JavaScript `encodeURIComponent`, Go `url.QueryEscape`/`url.PathEscape`, Java
 `URLEncoder.encode`, PHP `rawurlencode`/`urlencode`, Ruby `CGI.escape`/`ERB::Util.url_encode`.
@@ -38,19 +41,30 @@ ENV_READ = (
 )
 ENV_CALL = (
     r"(?:[A-Za-z_]\w{0,40}(?:\(\))?\.){0,3}"
-    r"(?:getenv|get_env|env|fetch|getOrDefault|config|environ\.get)\(" + _NAME
-    + r",[ \t]*(?:default[ \t]*=[ \t]*)?"
+    r"(?i:getenv\w{0,12}|get_env\w{0,12}|env|fetch|getordefault|config|environ\.get)\("
+    + _NAME + r",[ \t]*(?:default[ \t]*=[ \t]*)?"
+)
+# Ruby's `ENV.fetch("X") { "d" }` and Rust's `env::var("X").unwrap_or("d")`,
+# `.unwrap_or_else(|_| "d".to_string())`
+BLOCK_READ = r"ENV\.fetch\(" + _NAME + r"\)[ \t]*\{[ \t]*"
+RUST_READ = (
+    r"(?:std::)?env::var(?:_os)?\(" + _NAME + r"\)\.unwrap_or(?:_else)?\([ \t]*"
+    r"(?:\|_\|[ \t]*)?"
 )
 QUOTE_CALL = (
     r"(?:(?:urllib\.)?(?:parse\.)?(?:quote_plus|quote)|encodeURIComponent|url\.QueryEscape"
     r"|url\.PathEscape|URLEncoder\.encode|rawurlencode|urlencode|CGI\.escape"
     r"|ERB::Util\.url_encode)\([ \t]*"
 )
-WRAPPED = f"(?:{ENV_READ}|{ENV_CALL}|{QUOTE_CALL})"
+_ERB_OPEN = r"(?:<%=?-?[ \t]*)?"  # Rails' database.yml: `<%= ENV.fetch("X") { "d" } %>`
+WRAPPED = f"{_ERB_OPEN}(?:{ENV_READ}|{ENV_CALL}|{QUOTE_CALL}|{BLOCK_READ}|{RUST_READ})"
 _LIT = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\\n]|\\.)*`"""
 _WRAPPED_RE = re.compile(
-    f"(?:{ENV_READ}(?P<a>{_LIT})|(?:{ENV_CALL}|{QUOTE_CALL})(?P<b>{_LIT})"
-    r"[ \t]*(?:,[^()\n]{0,40})?\)?)"
+    f"{_ERB_OPEN}(?:{ENV_READ}(?P<a>{_LIT})"
+    f"|(?:{ENV_CALL}|{QUOTE_CALL}|{RUST_READ})(?P<b>{_LIT})"
+    r"(?:\.(?:to_string|to_owned|into)\(\))?[ \t]*(?:,[^()\n]{0,40})?\)?"
+    f"|{BLOCK_READ}(?P<c>{_LIT})" r"(?:[ \t]*\})?)"
+    r"(?:[ \t]*-?%>)?"
 )
 
 
@@ -60,4 +74,4 @@ def wrapped_literal(raw: str) -> str | None:
     m = _WRAPPED_RE.fullmatch(raw.strip())
     if m is None:
         return None
-    return m.group("a") if m.group("a") is not None else m.group("b")
+    return next(g for g in m.group("a", "b", "c") if g is not None)
