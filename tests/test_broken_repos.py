@@ -4,13 +4,16 @@ incomplete (exit 2 unless findings decide it), said in every output and in the s
 from __future__ import annotations
 
 import json
+import os
+import resource
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_password, run_cli
+from conftest import REPO_ROOT, make_password, run_cli
 from gitrepo import GitRepo, uri
 
 from pgsweep.store import Store
@@ -102,6 +105,42 @@ def test_a_ref_holding_no_object_id_is_incomplete_and_the_rest_is_scanned(
     assert secrets_of(doc) == {"f0.env": "u0", "f1.env": "u1"}
     assert doc["stats"]["incomplete"] == [why]
     assert res.stderr == f"pgsweep: warning: {why}\n"
+
+
+def test_more_broken_refs_than_a_command_line_holds_never_look_clean(tmp_path: Path) -> None:
+    """12,000 refs with long names to missing objects: too many to exclude on git's command
+    line (over 2 MiB), so the walk cannot start. The scan says so, and still reads what the
+    default branch holds."""
+    r, _planted = leaky(tmp_path / "repo", files=2)
+    packed = [f"{r.head()} refs/heads/main"]
+    packed += [f"{i + 1:040x} refs/heads/{'b' * 200}{i:06d}" for i in range(12_000)]
+    (r.root / ".git/packed-refs").write_text(
+        "# pack-refs with: peeled fully-peeled sorted \n" + "\n".join(sorted(
+            packed, key=lambda line: line.split()[1])) + "\n")
+    (r.root / ".git/refs/heads/main").unlink()
+    res, doc = scan_json(r.root)
+    assert res.returncode == 1, res.stderr[-500:]
+    assert secrets_of(doc) == {"f0.env": "u0", "f1.env": "u1"}
+    assert doc["complete"] is False
+    assert doc["stats"]["incomplete"][:2] == [
+        f"{r.root}: git rev-list failed (cannot run git: Argument list too long)",
+        f"{r.root}: refs/heads/{'b' * 200}000000: {MISSING}"]
+
+
+def test_a_scan_that_cannot_write_its_blob_listing_is_an_error_not_clean(
+    tmp_path: Path,
+) -> None:
+    """No room for the listing of blobs to read (a full disk; here a file size limit of one
+    byte) is one error line and exit 2, never an empty, complete scan."""
+    r, _planted = leaky(tmp_path / "repo", files=1)
+    res = subprocess.run(
+        [sys.executable, "-m", "pgsweep", "scan", str(r.root), "--no-store", "-f", "json"],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}, capture_output=True,
+        text=True, timeout=120, check=False,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (1, 1)))
+    assert (res.returncode, res.stdout) == (2, "")
+    assert res.stderr == (f"pgsweep: error: {r.root}: cannot write the list of blobs to read "
+                          "(File too large)\n")
 
 
 def test_a_detached_head_on_a_missing_commit(tmp_path: Path) -> None:

@@ -139,17 +139,23 @@ class BlobReader:
             # hand-off) per object. The enumeration runs far ahead of the reading, so ids
             # waiting in this buffer never hold the reader up for long; the end flushes.
             out = io.BufferedWriter(stdin, buffer_size=1 << 16)
+            # Only a write may fail because git is gone (the reader then restarts it); an
+            # error of the enumeration itself (git rev-list that cannot even start) is the
+            # scan's, and re-raised by the reader.
             try:
                 for ref in refs:
                     inflight.append(ref)  # before writing: a failed write leaves it queued
-                    out.write(ref.oid.encode("ascii") + b"\n")
+                    try:
+                        out.write(ref.oid.encode("ascii") + b"\n")
+                    except OSError:
+                        return
                     if stop.is_set():
                         break
-                out.flush()
-            except (BrokenPipeError, OSError):
-                pass
             except BaseException as exc:  # noqa: BLE001 - the enumeration failed: re-raised
                 feed_errors.append(exc)
+            else:
+                with contextlib.suppress(OSError):
+                    out.flush()
             finally:
                 with contextlib.suppress(OSError):
                     stdin.close()

@@ -147,7 +147,12 @@ class GitSource:
         """Every blob to read, into one unlinked file per shard (`git_shards`)."""
         missing: list[str] = []
         errors = self.enumeration.errors
-        listed = write_listing(self.enumeration.iter_blobs(missing), files, missing, errors)
+        try:
+            listed = write_listing(self.enumeration.iter_blobs(missing), files, missing, errors)
+        except OSError as exc:  # a full disk, a file size limit: nothing can be listed
+            raise SourceError(
+                f"{self.name}: cannot write the list of blobs to read ({exc.strerror or exc})"
+            ) from None
         errors.clear()
         return listed
 

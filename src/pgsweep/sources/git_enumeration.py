@@ -224,7 +224,8 @@ class GitEnumeration:
         blobs each tip's own tree still holds, so what every ref holds now is read. Which
         commit introduced them is not known (`commit` is None); the scan is incomplete."""
         listed: set[str] = set()
-        for tip in self.tips():
+        tips = [t for t in (self.default_tip(),) if t is not None]
+        for tip in dict.fromkeys([*tips, *self.tips()]):
             try:
                 entries = tree_blobs(self.path, tip)
             except SourceError:

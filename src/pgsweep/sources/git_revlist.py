@@ -33,14 +33,19 @@ class RevList:
         self._spool: IO[bytes] | None = (
             tempfile.TemporaryFile(prefix="pgsweep-revs-") if spool else None  # noqa: SIM115
         )
-        self.proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env(),
-            stdout=self._spool if self._spool is not None else subprocess.PIPE,
-        )
-        proc = self.proc
-        assert proc.stdin is not None and proc.stderr is not None
         self._read = False  # every line read (else the scan stopped early)
         self._errors: list[bytes] = []
+        try:
+            self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env(),
+                stdout=self._spool if self._spool is not None else subprocess.PIPE,
+            )
+        except OSError as exc:  # too many refs to name on a command line, no memory, no git
+            self.proc = None
+            self._errors.append(f"cannot run git: {exc.strerror or exc}".encode())
+            return
+        proc = self.proc
+        assert proc.stdin is not None and proc.stderr is not None
         self._drain = threading.Thread(
             target=lambda: self._errors.extend(proc.stderr or ()), daemon=True)
         self._drain.start()
@@ -51,6 +56,8 @@ class RevList:
             pass
 
     def lines(self) -> Iterator[bytes]:
+        if self.proc is None:
+            return
         if self._spool is None:
             assert self.proc.stdout is not None
             yield from self.proc.stdout
@@ -62,6 +69,10 @@ class RevList:
 
     def finish(self) -> str | None:
         """Stop git if it is still running; why it failed, if it did."""
+        if self.proc is None:
+            if self._spool is not None:
+                self._spool.close()
+            return f"{WALK_FAILED} ({self._errors[0].decode()})"
         stopped = not self._read and self.proc.poll() is None
         if stopped:
             self.proc.kill()  # the scan stopped reading early
