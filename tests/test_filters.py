@@ -404,3 +404,10 @@ def test_a_name_the_line_calls_is_code() -> None:
     assert filters.is_template_reference(token)
     assert not filters.is_template_reference(cand("Xq9mLp2", line="PGPASSWORD=Xq9mLp2 psql"))
     assert not filters.is_template_reference(cand("abc", line="PGPASSWORD=abc; run(abcd(1))"))
+
+
+def test_a_password_equal_to_its_user_or_database_is_a_default() -> None:
+    assert filters.is_name_as_password(ParsedCredential(password="shop", database="shop"))
+    assert filters.is_name_as_password(ParsedCredential(password="app", user="app"))
+    assert not filters.is_name_as_password(ParsedCredential(password="Xq9-Lm2", database="shop"))
+    assert not filters.is_name_as_password(ParsedCredential(password="shop"))

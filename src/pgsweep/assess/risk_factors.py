@@ -114,7 +114,7 @@ _SIGNATURE_EFFECT: dict[Severity, tuple[int, str]] = {
 # A later factor (a verification that the password works) can still raise it.
 _SIGNATURE_CAP: dict[Severity, str] = {
     Severity.LOW: ("the detector rates this match low (a local-only host, a password equal to "
-                   "the user name, or a documented example)"),
+                   "the user or database name, or a documented example)"),
     Severity.INFO: "the detector rates this value info (a weak or placeholder-like password)",
 }
 

@@ -9,7 +9,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Sequence
 
-from pgsweep.core.models import Candidate
+from pgsweep.core.models import Candidate, ParsedCredential
 
 Filter = Callable[[Candidate], bool]
 
@@ -424,6 +424,14 @@ def is_user_as_password(user: str | None, password: str | None) -> bool:
     """A password equal to its user name (`postgres:postgres`, `npgsql_tests`): a test or
     image default. Kept, at low severity."""
     return bool(user) and bool(password) and user == password
+
+
+def is_name_as_password(parsed: ParsedCredential) -> bool:
+    """A password equal to its user or its database name (`postgres:postgres`, a
+    `petclinic` database with the password `petclinic`): a test, sample or image default.
+    Kept, at low severity."""
+    return (is_user_as_password(parsed.user, parsed.password)
+            or is_user_as_password(parsed.database, parsed.password))
 
 
 @functools.lru_cache(maxsize=8192)

@@ -169,7 +169,7 @@ class Scanner:
         if (
             example_file
             or filters_mod.is_local_only(p.hosts)
-            or filters_mod.is_user_as_password(p.user, p.password)
+            or filters_mod.is_name_as_password(p)
         ):
             severity = min(severity, Severity.LOW)
         line = chunk.original_line(c.line)
