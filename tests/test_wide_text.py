@@ -63,6 +63,15 @@ def test_wide_text_in_history_staged_and_worktree_is_read(tmp_path: Path) -> Non
     assert ("c.ps1.out", 2, "app", "db.prod.acme-corp.net", redact(worktree)) in found
 
 
+def test_utf8_text_that_starts_like_a_byte_order_mark_stays_utf8(tmp_path: Path) -> None:
+    """`\\xff\\xfe` then UTF-8 text without a NUL byte: no UTF-16 text is like that."""
+    pw = make_password()
+    (tmp_path / "app.env").write_bytes(
+        b"\xff\xfe\xfd not text\n" + f"DATABASE_URL={uri('app', pw)}\n".encode())
+    res = run_cli("scan", str(tmp_path), "--no-store", "-f", "json")
+    assert places(res) == [("app.env", 2, "app", "db.prod.acme-corp.net", redact(pw))]
+
+
 def test_binary_with_nul_bytes_is_still_binary(tmp_path: Path) -> None:
     """Little-endian 32-bit words hold NUL bytes on both sides of a 16-bit unit: no UTF-16."""
     pw = make_password()

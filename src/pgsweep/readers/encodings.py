@@ -21,16 +21,20 @@ def wide_encoding(data: bytes) -> tuple[str, int] | None:
     """The UTF-16 or UTF-32 codec `data` is written in and the length of its byte order
     mark, or None (UTF-8, or not text).
 
-    A byte order mark decides; without one, UTF-16 is recognised by its mostly-ASCII
-    pattern (a NUL byte in nine code units of ten or more, always on the same side, never
-    a NUL unit), which binary formats do not keep up.
+    A byte order mark decides, when NUL bytes follow it (as in any UTF-16 or UTF-32 text
+    with a line end or an ASCII character). Without one, UTF-16 is recognised by its
+    mostly-ASCII pattern (a NUL byte in nine code units of ten or more, always on the same
+    side, never a NUL unit), which binary formats do not keep up.
     """
+    head = data[:SAMPLE]
+    if b"\x00" not in head:
+        # UTF-8 or another single-byte text (the usual case, decided at once), also when
+        # it starts with bytes that look like a UTF-16 byte order mark: UTF-16 text holds
+        # NUL bytes (every ASCII character, every line end), a mark and garbage do not
+        return None
     for bom, codec in _BOMS:
         if data.startswith(bom):
             return codec, len(bom)
-    head = data[:SAMPLE]
-    if b"\x00" not in head:
-        return None  # UTF-8 or another single-byte text: the usual case, decided at once
     units = len(head) // 2
     if units < _MIN_UNITS:
         return None
