@@ -70,6 +70,7 @@ def cand(password: str | None, user: str | None = None, line: str = "") -> Candi
         'credentials["DbPassword"]',
         "credentials[DbPassword]",
         ".*/POSTGRES_PASSWORD=$POSTGRES_PASSWORD/g",
+        "$POSTGRES_PASSWORD/g",
         "op://Environments/My App/POSTGRES_PASSWORD",
         "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/pg-AbCdEf",
         "arn:aws:ssm:us-east-1:123456789012:parameter/prod/db/password",
@@ -402,7 +403,7 @@ def test_a_name_the_line_calls_is_code() -> None:
     assert filters.is_template_reference(cand("generate_random_string", line=line))
     token = cand("secrets.token_hex", line="pw = secrets.token_hex(9)")
     assert filters.is_template_reference(token)
-    assert not filters.is_template_reference(cand("Xq9mLp2", line="PGPASSWORD=Xq9mLp2 psql"))
+    assert not filters.is_template_reference(cand("hunter2", line="PGPASSWORD=hunter2 psql"))
     assert not filters.is_template_reference(cand("abc", line="PGPASSWORD=abc; run(abcd(1))"))
 
 

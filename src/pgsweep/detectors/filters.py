@@ -60,7 +60,7 @@ _TEMPLATE_RE = re.compile(
       | ^[A-Za-z_][\w.]{2,}\($                    # generate_password(  a call over several lines
       | ^(?:self|this|cls)\.[A-Za-z_][\w.]*$        # self.configuration.get: code's own field
       | ^[A-Za-z_]\w*(?:\.\w+)*\[["']?[\w.-]+["']?\]$  # credentials["DbPassword"]: an index
-      | ^\.\*                                    # s/POSTGRES_PASSWORD=.*/…/: a sed expression
+      | ^\.\* | ^\$\{?[A-Za-z_]\w*\}?/[gip]*$     # sed's s/PW=.*/PW=$PW/g: an expression
       # base64.b64decode(…), os.getenv(…, cut short by a quote, or only the function's name
       | ^(?:base64|binascii|codecs|keyring|getpass|vault|boto3|ssm|json|yaml|config|settings
          |os|sys|secrets|Buffer|atob|decrypt|decode)(?:\.[A-Za-z_]\w*)*(?:\(.*)?$

@@ -154,6 +154,17 @@ def _same_block(text: str, match: re.Match[str], lo: int, hi: int) -> bool:
     return not words or not url_words or words[0] == url_words[0]
 
 
+# A name in code (`secret_value`, `settings.db_password`)
+_BARE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def _spaced(match: re.Match[str]) -> bool:
+    """`KEY = value`: an assignment in code (shells allow no space around `=`, env files
+    rarely have one), where an unquoted name is a variable."""
+    at = match.start("sep")
+    return match.string[at - 1 : at] in (" ", "\t") and match.string[at + 1 : at + 2] in (" ", "\t")
+
+
 def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
     """Parser `nearby`: password from the match, the rest from around it. With the option
     `same_block`, a password whose key belongs to another block than the URL's is not
@@ -165,6 +176,8 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     if fields.get("raw"):
         password = raw.strip()
     elif groups.get("sep") == "=" and raw[:1] not in "\"'":
+        if _spaced(match) and _BARE_NAME.fullmatch(raw.strip().rstrip("\"',;)")):
+            return None  # `DB_PASSWORD = secret_value`: code assigning a variable
         # KEY=value (env files, docker -e, shell): a shell word; inside "KEY=value" the
         # value also ends at the quote that opened the word
         # (a backtick is markdown around it, or a command substitution: not a value)
