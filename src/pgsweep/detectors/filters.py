@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from pgsweep.core.models import Candidate, ParsedCredential
+from pgsweep.detectors.placeholder_phrases import is_instruction_phrase
 
 Filter = Callable[[Candidate], bool]
 
@@ -251,7 +252,7 @@ def is_placeholder(c: Candidate) -> bool:
     core = pw.rstrip("!?.")
     if len(pw) <= 64 and (
         _describes_a_password(core) or _PROSE_RE.match(core) or _FOREIGN_RE.match(core)
-        or ("_" in core and _CONSTANT_NAME_RE.match(core))
+        or ("_" in core and _CONSTANT_NAME_RE.match(core)) or is_instruction_phrase(core)
     ):
         return True
     return is_placeholder_hash(pw, c.parsed.user)

@@ -1,0 +1,22 @@
+"""Recognise a value that is an instruction to whoever deploys rather than a password:
+`replace-me`, `change_me_in_production`, `pleasechange`, `set-in-env`, `fill-me-in`, and
+camelCase prose such as `yourStrong(!)Password`."""
+
+from __future__ import annotations
+
+import re
+
+_INSTRUCTION_RE = re.compile(
+    r"(?:please[-_ ]?)?(?:change|replace|set|fill|update|edit)"
+    r"(?:[-_ ]?(?:me|this|it|in|out|env|environment|prod|production|later|before|deploy"
+    r"|deployment|now|value|here)){0,4}(?:[-_ ]?please)?"
+    r"|please[-_ ]?(?:change|replace|set|fill|update|edit)",
+    re.IGNORECASE,
+)
+_CAMEL_PROSE_RE = re.compile(r"(?:your|my|enter|insert)[A-Z].{0,40}(?i:password|passwd|pass|pwd)")
+
+
+def is_instruction_phrase(value: str) -> bool:
+    """`value` tells the reader to put a password there instead of being one."""
+    return (_INSTRUCTION_RE.fullmatch(value) is not None
+            or _CAMEL_PROSE_RE.fullmatch(value) is not None)

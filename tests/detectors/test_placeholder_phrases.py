@@ -1,0 +1,28 @@
+"""Values that tell the reader to put a password there are placeholders, not passwords."""
+
+from __future__ import annotations
+
+import pytest
+
+from pgsweep.detectors.placeholder_phrases import is_instruction_phrase
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "replace-me", "replaceme", "change_me_in_production", "pleasechange", "please-change",
+        "set-in-env", "fill-me-in", "change-this-later", "update_me_before_deploy",
+        "yourStrong(!)Password", "mySecretPass", "enterYourPassword",
+    ],
+)
+def test_instructions(value: str) -> None:
+    assert is_instruction_phrase(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Kq4-Wz8mTr", "setup", "settings", "replacement", "changes123", "yourself", "myPass",
+     "update2024!", "set-Tq8", "passwordless"],
+)
+def test_passwords_and_other_words(value: str) -> None:
+    assert not is_instruction_phrase(value)
