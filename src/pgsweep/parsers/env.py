@@ -60,6 +60,15 @@ _CONTAINER_FIELD = {
 }
 
 
+# A supervisord program's environment line (`environment=A=1,B="two"`)
+_SUPERVISOR_RE = re.compile(r"[ \t]*environment[ \t]*=[ \t]*")
+
+
+def _listed(value: str, supervisor: bool) -> str:
+    """An unquoted value of a supervisord environment line, which ends at a comma."""
+    return value.split(",", 1)[0] if supervisor and value[:1] not in "\"'" else value
+
+
 def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredential | None:
     """Parser `env`: PGPASSWORD / POSTGRES_PASSWORD assignments in shell, Dockerfiles, CI YAML
     and compose files. `=` assignments are shell words; `:` values are YAML/JSON scalars.
@@ -67,6 +76,9 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
     PGHOST/… or POSTGRES_USER/… nearby, then from `default_user`."""
     groups = match.groupdict()
     sep = groups.get("sep") or "="
+    # supervisord's environment=A=x,B="y": an unquoted value ends at a comma
+    line_start = match.string.rfind("\n", 0, match.start()) + 1
+    supervisor = _SUPERVISOR_RE.match(match.string, line_start) is not None
     raw = groups.get("password") if groups.get("password") is not None else groups.get("password2")
     if raw is None:
         return None
@@ -80,6 +92,7 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
             return None  # `'PGPASSWORD': None,` / `"PGPASSWORD": pw`: a code value, no literal
         password = scalar(raw)
     else:
+        raw = _listed(raw, supervisor)
         # inside a quoted word ("PGPASSWORD=…") the value ends at that quote
         quote = groups.get("q") or ""
         if not quote and _inside_double_quotes(match.string, match.start()):
@@ -117,7 +130,7 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
     line_hi = line_offset(text, pos, 1)
     for lo, hi in ((line_lo, line_hi), indented_block(text, pos)):
         for m in env_re.finditer(text, lo, hi):
-            found.setdefault(env_field[m.group("k")], shell_word(m.group("v")))
+            found.setdefault(env_field[m.group("k")], shell_word(_listed(m.group("v"), supervisor)))
     if "user" not in found:
         user_keys = fields.get("user_keys")
         if user_keys:
