@@ -162,12 +162,17 @@ def section_scope(text: str, pos: int) -> Scope | None:
     return Scope(headers[i][0], headers[i][1], end, "section")
 
 
-# a driver's connect call (`self.connect(`, `_try_connect(`, `create_pool(`)
-_CONNECT_CALL_RE = re.compile(r"(?:connect\w*|create_pool)[ \t]*\($")
+# a driver's connect call (`self.connect(`, `_try_connect(`, `create_pool(`), or a
+# connection-info record (Haskell's `defaultConnectInfo { … }`, `ConnectOptions {`)
+_CONNECT_CALL_RE = re.compile(
+    r"(?:connect\w*|create_pool)[ \t]*\($"
+    r"|(?i:connect(?:ion)?(?:info|options|config|params|settings))\s{0,20}\{$"
+)
 
 
 def is_connect_call(text: str, scope: Scope) -> bool:
-    """`scope` is the argument list of a connect call."""
+    """`scope` is the argument list of a connect call, or the fields of a connection-info
+    record."""
     return scope.kind == "brackets" and bool(_CONNECT_CALL_RE.search(text, scope.head, scope.start))
 
 
