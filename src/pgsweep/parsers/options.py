@@ -43,7 +43,7 @@ import re
 from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential
-from pgsweep.parsers import jdbc, literals
+from pgsweep.parsers import jdbc, literals, structure
 from pgsweep.parsers.nearby import URL_RE
 from pgsweep.parsers.password_keys import key_names_password, password_key_at
 from pgsweep.parsers.sql import kind_of
@@ -404,7 +404,8 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         near = {k: v for k, v in near.items() if k not in ("host", "port", "database")}
     url = url or _url(text, inner.head, inner.end) or _url(text, 0, len(text))
     user = _group_value(groups, "user", lang) or near.get("user") or (url.user if url else None)
-    host = _group_value(groups, "host", lang) or near.get("host")
+    host = (_group_value(groups, "host", lang) or near.get("host")
+            or structure.positional_host(text, inner))
     port = near.get("port")
     if host is None and url is not None and url.hosts:
         hosts: tuple[str, ...] = url.hosts

@@ -176,6 +176,22 @@ def is_connect_call(text: str, scope: Scope) -> bool:
     return scope.kind == "brackets" and bool(_CONNECT_CALL_RE.search(text, scope.head, scope.start))
 
 
+# a constructor whose first argument is the host: Dart's `PostgreSQLConnection('h', 5432,
+# 'db', username: …, password: …)` (postgres 2.x)
+_POSITIONAL_HOST_CALL_RE = re.compile(r"\bPostgreSQLConnection[ \t]*\($")
+_FIRST_STRING_ARG_RE = re.compile(r"""\s*(?:"([^"\\\n]{1,255})"|'([^'\\\n]{1,255})')\s*,""")
+
+
+def positional_host(text: str, scope: Scope) -> str | None:
+    """The host a connection constructor takes as its first argument, when `scope` is the
+    argument list of one."""
+    if scope.kind != "brackets" or not _POSITIONAL_HOST_CALL_RE.search(
+            text, scope.head, scope.start):
+        return None
+    m = _FIRST_STRING_ARG_RE.match(text, scope.start)
+    return (m.group(1) or m.group(2)) if m else None
+
+
 # a call about key material, not a connection (`load_cert_chain(`, `ssl.wrap_socket(`)
 _KEY_CALL_RE = re.compile(r"(?i)(?:cert|ssl|tls|pkcs|pfx|x509|keystore|private_?key)\w*[ \t]*\($")
 
