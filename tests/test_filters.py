@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pgsweep.core.models import Candidate, ParsedCredential, RuleId, Severity
-from pgsweep.detectors import filters
+from pgsweep.detectors import filters, host_names
 
 
 def cand(password: str | None, user: str | None = None, line: str = "") -> Candidate:
@@ -335,7 +335,7 @@ def test_suppression_reason_names_the_first_filter() -> None:
     ],
 )
 def test_local_only(hosts: tuple[str, ...], local: bool) -> None:
-    assert filters.is_local_only(hosts) is local
+    assert host_names.is_local_only(hosts) is local
 
 
 def test_user_as_password() -> None:

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pgsweep.detectors.filters import is_documentation_host, is_local_host
+from pgsweep.detectors.host_names import is_documentation_host, is_local_host
 
 
 class HostClass(enum.StrEnum):

@@ -1,78 +1,24 @@
-"""Pure predicates that drop references and masks, mark placeholder-like values, and classify
-local hosts."""
+"""Pure predicates that drop references and masks and mark placeholder-like values (host
+names are judged in `pgsweep.detectors.host_names`)."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import ipaddress
 import re
 from collections.abc import Callable, Sequence
 
 from pgsweep.core.models import Candidate, ParsedCredential
+from pgsweep.detectors.host_names import (
+    is_local_network_only,
+    is_placeholder_host,
+    is_unknown_host,
+)
 from pgsweep.detectors.placeholder_phrases import is_instruction_phrase
+from pgsweep.detectors.templates import is_template
 
 Filter = Callable[[Candidate], bool]
 
-# A value that names or computes a secret instead of holding one. Anchored alternatives
-# must be the whole value; unanchored ones (`${`, `{{`, `%(x)s`, `<%`) are never part of a
-# password in practice.
-_TEMPLATE_RE = re.compile(
-    r"""(
-        \$\{[^}]*\}?                             # ${VAR}, ${VAR:-x} (parsers take the default out)
-      | ^\$[A-Za-z_][A-Za-z0-9_]*$ | ^\$\(.*\)?$ # $VAR, $(cmd)
-      | ^\$(?:\d+|[@*\#?!])$                      # $3, $@: shell positional parameters
-      | ^`.*`$                                   # `cmd`
-      | ^%[A-Za-z_][A-Za-z0-9_]*%$               # %VAR% (cmd)
-      | ^%[sdrvqx]$ | ^%\d*\$?[sdv]$             # printf/%-format: %s %d %v %1$s
-      | ^\{\d*\}$ | ^\?$ | ^:[A-Za-z_]\w*$       # {} {0} ? :name (format / bind parameters)
-      | \{\d*(?:![rsa]|:[^{}]{1,20})\}           # {!r}, {0:>8}: an unnamed format field
-      | \{\{.*\}\}? | \{\{                       # {{ .Values.x }}, {{password}}
-      | \{%.*%\}                                 # jinja statements
-      | %\([A-Za-z_][A-Za-z0-9_]*\)[sdr]         # %(password)s
-      | ^\{[A-Za-z_][A-Za-z0-9_.\[\]'"]*\}$      # {password} (str.format / f-string field)
-      | ^\{[A-Za-z_][\w.]*(?:[\[(]|$)            # {pw['x']} / {f(x)} / {pw cut short
-      # {pw}, {self.pw}, {pw!r}, {pw:>8} inside a value
-      | \{[A-Za-z_]\w*(?:\.\w+|\[[^\]]{0,20}\])*(?:![rsa])?(?::[^{}]{0,20})?\}
-      | ^\{\$?[A-Za-z_][\w.]*\}$                 # {$var} (PHP)
-      | ^<[^<>]{1,60}>$                          # <password>, <your-password>
-      | (?:^|[$:@/=\s])<[A-Za-z][\w .-]{0,40}>   # SCRAM-SHA-256$<iteration count>:<salt>
-      | ^\[[A-Za-z_ -]{1,40}\]$                  # [password], [REDACTED]
-      | <%=?.*%>? | ^<%                          # ERB
-      | \#\{                                     # Ruby interpolation, even cut short
-      | ^(env|ENV|getenv|os\.getenv|secret|var|local|data|random_password)[.(\[]
-      | ^os\.environ | ^process\.env\b | ^System\.getenv | ^Environment\.Get
-      | ^System\.(?:get_env|fetch_env) | ^Deno\.env\b            # Elixir, Deno
-      | ^(?:std::)?(?:env|dotenvy?)::var                        # Rust's env::var(…)
-      | ^\$env:[A-Za-z_]\w*$                     # PowerShell env
-      | ^\$\$[A-Za-z_{]                          # escaped $ in compose/make
-      | ^@[A-Za-z_][\w.-]*@$                     # @token@ (Maven/Ant filtering)
-      | ^__[A-Z0-9_]+__$                         # __PASSWORD__ (sed-replaced tokens)
-      | ^\$\{?\{?secrets\.                       # GitHub Actions ${{ secrets.X }}
-      | ^\(\(.*\)\)$                             # ((password)) Concourse vars
-      # a secret manager's reference: 1Password op://vault/item/field, AWS Secrets Manager
-      # and SSM ARNs, Azure Key Vault app settings, GCP Secret Manager resource names
-      | ^op://[^/\n]+/[^/\n]+/[^\n]+$               # (vault and item names hold spaces)
-      | ^(?:vault|sm|gsm|akv|doppler|infisical|bws|keeper|secretsmanager)://\S+$
-      | ^arn:aws[\w-]*:(?:secretsmanager|ssm):\S+$
-      | ^@Microsoft\.KeyVault\(.*\)?$
-      | ^projects/[\w.-]+/secrets/[\w.-]+(?:/versions/[\w.-]+)?$
-      | ^[A-Za-z_][\w.]*\(.*\)$                  # get_secret("db"): a call in code
-      | ^[A-Za-z_][\w.]{2,}\($                    # generate_password(  a call over several lines
-      | ^(?:self|this|cls)\.[A-Za-z_][\w.]*$        # self.configuration.get: code's own field
-      | ^[A-Za-z_]\w*(?:\.\w+)*\[["']?[\w.-]+["']?\]$  # credentials["DbPassword"]: an index
-      | ^\.\* | ^\$\{?[A-Za-z_]\w*\}?/[gip]*$     # sed's s/PW=.*/PW=$PW/g: an expression
-      # base64.b64decode(…), os.getenv(…, cut short by a quote, or only the function's name
-      | ^(?:base64|binascii|codecs|keyring|getpass|vault|boto3|ssm|json|yaml|config|settings
-         |os|sys|secrets|Buffer|atob|decrypt|decode)(?:\.[A-Za-z_]\w*)*(?:\(.*)?$
-      | ^[A-Za-z_]\w*(?:\.\w+)*\.(?:[A-Z][A-Z0-9_]*|\w*(?:pass|pw|secret)\w*)$  # settings.DB_PW
-    )""",
-    re.VERBOSE,
-)
-# `" + pw + "`, `' + password`, `"" + x`: the string was built in code.
-_CONCAT_RE = re.compile(
-    r"""['"]\s*\+\s*[\w(]|[\w)\]]\s*\+\s*['"]|^\s*\+\s*\w|\s\.\s*\$\w|['"]\s*\.\s*\$"""
-)
 # Already hidden by a logger, CI system or the author.
 _MASK_RE = re.compile(
     r"""^(
@@ -153,39 +99,6 @@ _CONSTANT_NAME_RE = re.compile(
     r"(?:_[A-Z]{2,})*$"
 )
 
-_LOCAL_NAMES = frozenset(
-    {
-        "localhost",
-        "localhost.localdomain",
-        "ip6-localhost",
-        "db",
-        "postgres",
-        "postgresql",
-        "pg",
-        "database",
-        "host.docker.internal",
-        "docker",
-        "pgbouncer",
-    }
-)
-# Host names that only ever appear in documentation and samples.
-_DOC_HOSTS = frozenset(
-    """
-    host hostname somehost myhost yourhost your-host your_host dbhost db-host db_host pghost
-    server servername your-server myserver someserver example remotehost remote-host
-    your-db-host your.host.com host.com hostname.com
-    """.split()
-)
-_DOC_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
-# The reserved top-level names themselves, written as a host (`localhost,invalid`).
-_RESERVED_LABELS = frozenset({"example", "invalid", "test", "local"})
-_DOC_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
-    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"))
-# Characters no host name, address or socket path holds (templates are told apart first).
-_NOT_A_HOST_RE = re.compile(r"""[\s!"#&'()*+;<=>?\\^`|]""")
-_DOC_DOMAINS = ("example.com", "example.net", "example.org")
-
-
 def is_empty(c: Candidate) -> bool:
     """No password at all, or only whitespace."""
     return not (c.parsed.password or "").strip()
@@ -196,7 +109,7 @@ def is_template_reference(c: Candidate) -> bool:
     f-string fields, `%s`, strings built with `+`, and a name the line calls
     (`generate_password(`): a reference, not a value."""
     pw = c.parsed.password or ""
-    if _TEMPLATE_RE.search(pw) is not None or _CONCAT_RE.search(pw) is not None:
+    if is_template(pw):
         return True
     return _NAME_RE.fullmatch(pw) is not None and (pw + "(") in c.line_text
 
@@ -299,59 +212,12 @@ def is_guessable(password: str) -> bool:
     return _guesses(password) < GUESSABLE_BELOW
 
 
-def is_unknown_host(host: str) -> bool:
-    """A host the text leaves to code (`#{host}`, `${DB_HOST}`, `%s`, `{host}`): which
-    server it names is not written here."""
-    return _TEMPLATE_RE.search(host) is not None
-
-
-# One DNS label: letters, digits, `-` and `_` (docker names), no dot.
-_LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?")
-# Labels the resolver reads as an IPv4 address (`2130706433`, `0x7f000001`).
-_NUMERIC_LABEL_RE = re.compile(r"\d+|0x[0-9a-f]+")
-
-
-@functools.lru_cache(maxsize=8192)
-def is_single_label_host(host: str) -> bool:
-    """A host name of one label (`db`, `yo`, `pg14`, `postgres-primary`): no dot and not an
-    address. Only a local network resolves it: a docker-compose service, an /etc/hosts
-    entry, a CI service container."""
-    h = host.strip().lower()
-    return _LABEL_RE.fullmatch(h) is not None and _NUMERIC_LABEL_RE.fullmatch(h) is None
-
-
-def is_local_network_only(hosts: Sequence[str]) -> bool:
-    """Every host is local, a documentation name, or a single-label name of a local
-    network; a `h1,h2` value is a host list."""
-    names = [n for h in hosts for n in (h.split(",") if "," in h else [h])]
-    return bool(names) and all(
-        is_local_host(h) or is_documentation_host(h) or is_single_label_host(h) for h in names
-    )
-
-
 def is_weak_on_local_host(c: Candidate) -> bool:
     """A weak value for a local, documentation or single-label host (a name only a local
     network resolves), or for none that the text names (no host: libpq's default, the local
     socket; or a host left to code)."""
     hosts = [h for h in c.parsed.hosts if h and not is_unknown_host(h)]
     return (not hosts or is_local_network_only(hosts)) and is_weak(c)
-
-
-_PLACEHOLDER_HOST_RE = re.compile(
-    r"^(?:<[^<>]*>|\[[A-Za-z_ -]*[G-Zg-z_ -][A-Za-z_ -]*\]"
-    r"|(?:your|my|some)[-_.]?(?:db[-_.]?)?(?:host|server|hostname|instance|endpoint|project)\b.*"
-    r"|(?:ACTUAL|YOUR|INSERT|ENTER)[-_][A-Z0-9_-]*"
-    # the same in capitals in other languages (`TU.IP.DEL.VPS`, `SEU_HOST`, `VOTRE-SERVEUR`)
-    r"|(?:TU|TUO|SU|SEU|SUA|VOTRE|TON|DEIN|IHR)[-_.][A-Z0-9_.-]*)$"
-)
-
-
-def is_placeholder_host(host: str) -> bool:
-    """`<host>`, `[ACTUAL-HOSTNAME-FROM-SUPABASE]`, `your-host`, `YOUR-PROJECT-REF`: a host
-    name to fill in, not a server. (`{host}`, `${DB_HOST}` are code that names the real
-    server: the host is unknown, not a placeholder.)"""
-    h = host.strip()
-    return bool(h) and _PLACEHOLDER_HOST_RE.match(h) is not None
 
 
 def has_placeholder_host(c: Candidate) -> bool:
@@ -433,52 +299,3 @@ def is_name_as_password(parsed: ParsedCredential) -> bool:
     Kept, at low severity."""
     return (is_user_as_password(parsed.user, parsed.password)
             or is_user_as_password(parsed.database, parsed.password))
-
-
-@functools.lru_cache(maxsize=8192)
-def is_local_host(host: str) -> bool:
-    """Loopback, unix socket, or a typical local docker service name."""
-    h = host.strip().lower().strip("[]")
-    if not h or h.startswith("/") or h.startswith("@"):
-        return True  # default socket, socket dir, abstract socket
-    if h in _LOCAL_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(h.split("%", 1)[0]).is_loopback or h == "0.0.0.0"
-    except ValueError:
-        return False
-
-
-@functools.lru_cache(maxsize=8192)
-def is_documentation_host(host: str) -> bool:
-    """RFC 2606 / 6761 names reserved for examples, RFC 5737 / 3849 documentation
-    addresses, one-letter stand-ins (`h`, `h1`), and text that cannot name a host at all
-    (`asldkfj!!#1.com`, `127.0.0.1&amp`): never a real server."""
-    h = host.strip().lower().rstrip(".")
-    if h.count(":") == 1:
-        h = h.split(":", 1)[0]  # `H:P` given as one host= value
-    if is_unknown_host(h):
-        return False  # code names the server: unknown, not an example
-    if h in _RESERVED_LABELS or _NOT_A_HOST_RE.search(h):
-        return True
-    try:
-        address = ipaddress.ip_address(h.strip("[]").split("%", 1)[0])
-    except ValueError:
-        address = None
-    if address is not None:
-        return any(address in net for net in _DOC_NETWORKS)
-    # `h`, `h1`, `host2`, `pghost10`, `db-host-3`: numbered stand-ins
-    if re.fullmatch(r"[a-z]\d?", h) or re.sub(r"[-_]?\d+$", "", h) in _DOC_HOSTS:
-        return True
-    return (
-        h in _DOC_DOMAINS
-        or h.endswith(tuple("." + d for d in _DOC_DOMAINS))
-        or h.endswith(_DOC_SUFFIXES)
-    )
-
-
-def is_local_only(hosts: Sequence[str]) -> bool:
-    """Every host is local or a documentation name (no host at all is not local); a
-    `h1,h2` value is a host list, as libpq reads one."""
-    names = [n for h in hosts for n in (h.split(",") if "," in h else [h])]
-    return bool(names) and all(is_local_host(h) or is_documentation_host(h) for h in names)

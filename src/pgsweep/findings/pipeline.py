@@ -26,6 +26,7 @@ from pgsweep.core.models import (
 from pgsweep.detectors import filters as filters_mod
 from pgsweep.detectors.decoders import iter_decoded
 from pgsweep.detectors.engine import SignatureDetector, Windows, merge_windows
+from pgsweep.detectors.host_names import is_local_only
 from pgsweep.detectors.signatures import Signature
 from pgsweep.findings import credentials as credentials_mod
 from pgsweep.findings.fingerprint import (
@@ -168,7 +169,7 @@ class Scanner:
         severity = c.severity
         if (
             example_file
-            or filters_mod.is_local_only(p.hosts)
+            or is_local_only(p.hosts)
             or filters_mod.is_name_as_password(p)
         ):
             severity = min(severity, Severity.LOW)
