@@ -25,3 +25,10 @@ def test_the_folder_table_lists_every_stage_and_module_in_layer_order() -> None:
                 if c["type"] == "layers"]
     assert [f"pgsweep.{folder}" for folder in table] == layers
     assert sorted(f.name for f in SRC.glob("*.py")) == ["__init__.py", "__main__.py"]
+
+
+def test_every_module_stays_under_the_size_limit() -> None:
+    """A module has one job: 450 lines at most (docs/architecture.md)."""
+    long = {str(p.relative_to(SRC)): n for p in SRC.rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 450}
+    assert long == {}
