@@ -27,6 +27,7 @@ from pgsweep.parsers.wrapped import WRAPPED, wrapped_literal
         ('config("DB_PASSWORD", default="x7")', '"x7"'),
         ('System.getenv().getOrDefault("DB_PASSWORD", "x8")', '"x8"'),
         ('os.environ.get("ETL_PW", "x9")', '"x9"'),
+        ('env.str("DB_PASSWORD", default="x10")', '"x10"'),
         ('parse.quote("p@ss/1")', '"p@ss/1"'),
         ("urllib.parse.quote_plus('p@ss', safe='')", "'p@ss'"),
         ('encodeURIComponent("p@ss#2")', '"p@ss#2"'),

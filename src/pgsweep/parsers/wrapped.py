@@ -11,7 +11,8 @@ Two environment shapes cover the languages seen in application code:
   `ENV["X"] || "d"` (Ruby), `getenv('X') ?: 'd'` (PHP);
 - a call that reads a variable with a default argument: `os.getenv("X", "d")`,
   `Sys.getenv("X", "d")` (R), `ENV.fetch("X", "d")` (Ruby), `env("X", "d")` (Laravel),
-  `config("X", default="d")` (python-decouple), `System.getenv().getOrDefault("X", "d")`.
+  `config("X", default="d")` (python-decouple), `env.str("X", default="d")`
+  (django-environ), `System.getenv().getOrDefault("X", "d")`.
 
 Ruby's `ENV.fetch("X") { "d" }` (also inside Rails' ERB, `<%= … %>`) and Rust's
 `env::var("X").unwrap_or("d")` / `.unwrap_or_else(|_| "d".to_string())` read the same way.
@@ -41,7 +42,8 @@ ENV_READ = (
 )
 ENV_CALL = (
     r"(?:[A-Za-z_]\w{0,40}(?:\(\))?\.){0,3}"
-    r"(?i:getenv\w{0,12}|get_env\w{0,12}|env|fetch|getordefault|config|environ\.get)\("
+    r"(?i:getenv\w{0,12}|get_env\w{0,12}|env(?:\.\w{1,12})?|fetch|getordefault|config"
+    r"|environ\.get)\("
     + _NAME + r",[ \t]*(?:default[ \t]*=[ \t]*)?"
 )
 # Ruby's `ENV.fetch("X") { "d" }` and Rust's `env::var("X").unwrap_or("d")`,
