@@ -38,7 +38,8 @@ LOCATE = re.compile(
 )
 
 
-def tokenize(text: str, strict: bool = True) -> list[tuple[str, str]]:
+def tokenize(text: str, strict: bool = True,
+             unknown: list[str] | None = None) -> list[tuple[str, str]]:
     """(keyword, value) pairs in order, with libpq's quoting and escapes.
 
     strict=True raises ParseError where libpq fails (missing "=", unterminated quoted
@@ -66,6 +67,8 @@ def tokenize(text: str, strict: bool = True) -> list[tuple[str, str]]:
             pairs.append((name, value))
         elif strict:
             raise ParseError(f'invalid connection option "{name}"')
+        elif unknown is not None:
+            unknown.append(name)
         # lenient: text around a DSN (`FOO=bar psql "..."`) holds other words; skip them
         i = _skip_space(text, i)
     return pairs
@@ -250,6 +253,8 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     text = enclosed(match.string, match.start(), match.end())
     pairs = tokenize(text, strict=False)
     keys = {k for k, _ in pairs}
+    if not keys - {"user", "password"} and _other_drivers_keys(match):
+        return None
     # `" user\t=\r\nfoo password = x "`: the code string's own escapes hid keys before the
     # match from the locating regex; read the whole string as its language does
     decoded = tokenize(_decoded_string_around(match.string, match.start()), strict=False)
@@ -265,6 +270,18 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     if any(k == "password" and _is_trap(v) for k, v in pairs):
         return None
     return to_credential(pairs)
+
+
+def _other_drivers_keys(match: re.Match[str]) -> bool:
+    """`user="larry" password="x" connectString="localhost:1521/orcl"`: keys libpq refuses
+    on the match's line make another driver's string (with only user and password of
+    libpq's own)."""
+    text = match.string
+    end = text.find("\n", match.end())
+    unknown: list[str] = []
+    tokenize(enclosed(text, match.start(), len(text) if end < 0 else end), strict=False,
+             unknown=unknown)
+    return bool(unknown)
 
 
 _CODE_VALUE_RE = re.compile(r"[(]|[),;]$")
