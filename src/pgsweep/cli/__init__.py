@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from pgsweep import __version__
+from pgsweep.cli.typed_secrets import mask_stderr
 from pgsweep.core.display import printable_lines
 from pgsweep.core.errors import PgsweepError
 
@@ -112,6 +113,7 @@ def main() -> None:
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
     signal.signal(signal.SIGINT, _on_interrupt)
+    mask_stderr(sys.argv[1:])  # a password typed as an argument stays out of messages
     try:
         app()  # click handles usage errors (exit 2) and typer.Exit itself
     except SystemExit:
