@@ -40,6 +40,8 @@ _TEMPLATE_RE = re.compile(
       | ^@[A-Za-z_][\w.-]*@$                     # @token@ (Maven/Ant filtering)
       | ^__[A-Z0-9_]+__$                         # __PASSWORD__ (sed-replaced tokens)
       | ^\$\{?\{?secrets\.                       # GitHub Actions ${{ secrets.X }}
+      | ^(?P<q>["'])\$\{?[A-Za-z_]\w*\}?(?P=q)$   # '"$PW"': a shell variable in quotes
+      | ^(?:~|\.{1,2})?/[\w./-]*pgpass[\w.-]*$   # pgpass: /tmp/pgpass0: the password file
       | ^\(\(.*\)\)$                             # ((password)) Concourse vars
       # a secret manager's reference: 1Password op://vault/item/field, AWS Secrets Manager
       # and SSM ARNs, Azure Key Vault app settings, GCP Secret Manager resource names
