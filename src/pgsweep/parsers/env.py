@@ -64,6 +64,10 @@ _CONTAINER_FIELD = {
 _SUPERVISOR_RE = re.compile(r"[ \t]*environment[ \t]*=[ \t]*")
 
 
+# a quote escaped for the code string that holds the text (once or more: `\"`, `\\\"`)
+_ESCAPED_RE = re.compile(r"""\\+["']""")
+
+
 def _listed(value: str, supervisor: bool) -> str:
     """An unquoted value of a supervisord environment line, which ends at a comma."""
     return value.split(",", 1)[0] if supervisor and value[:1] not in "\"'" else value
@@ -88,8 +92,10 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
     # `KEY: value` / `"KEY": "value"` are YAML or JSON scalars; `KEY=value` and `ENV KEY value`
     # are shell words (Dockerfile ENV follows shell quoting too).
     if ":" in sep:
-        if groups.get("q") and _CODE_VALUE_RE.fullmatch(raw):
-            return None  # `'PGPASSWORD': None,` / `"PGPASSWORD": pw`: a code value, no literal
+        if (groups.get("q") and _CODE_VALUE_RE.fullmatch(raw)) or _ESCAPED_RE.match(raw):
+            # `'PGPASSWORD': None,` / `"PGPASSWORD": pw`: a code value, no literal; a value
+            # in escaped quotes (`\"…\"`) is YAML inside a code string, read once decoded
+            return None
         password = scalar(raw)
     else:
         raw = _listed(raw, supervisor)
