@@ -86,6 +86,16 @@ _SIBLING_RE = re.compile(
     rf"""[ \t]*(?:=>|:=|[:=])(?![=>])(?:\*\*)?[ \t]*"""
     rf"""(?P<va>{WRAPPED}(?:{_LIT})(?:[ \t]*\))?|{_LIT}|{_BARE})"""
 )
+# The sibling forms whose key and value groups (`kX`, `vX`) are read as they stand: a
+# setter, a C# initializer, a Terraform variable, an EDN keyword, a builder call, an R2DBC
+# option, a (key, value) pair.
+_PLAIN_SIBLINGS = ("b", "g", "h", "f", "i", "j", "c")
+
+
+def _plain_form(m: re.Match[str]) -> str | None:
+    """The letter of the plain sibling form `m` matched, or None for another form."""
+    return next((g for g in _PLAIN_SIBLINGS if m.group("k" + g) is not None), None)
+
 _FIELD_SUFFIXES = (
     ("user", ("username", "userid", "user", "uid", "login", "rolename", "owner")),
     ("host", ("hostname", "host", "hostaddr", "servernames", "servername", "server", "addr",
@@ -168,20 +178,8 @@ def _sibling_values(
             key, raw, xml = m.group("ka"), m.group("va"), False
             if code and _is_variable(text, m.end("va"), raw):
                 raw = literals.assigned_literal(text, raw) or ""  # `host: host` → `var host = …`
-        elif m.group("kb") is not None:
-            key, raw, xml = m.group("kb"), m.group("vb"), False
-        elif m.group("kg") is not None:
-            key, raw, xml = m.group("kg"), m.group("vg"), False
-        elif m.group("kh") is not None:
-            key, raw, xml = m.group("kh"), m.group("vh"), False
-        elif m.group("kf") is not None:
-            key, raw, xml = m.group("kf"), m.group("vf"), False
-        elif m.group("ki") is not None:
-            key, raw, xml = m.group("ki"), m.group("vi"), False
-        elif m.group("kj") is not None:
-            key, raw, xml = m.group("kj"), m.group("vj"), False
-        elif m.group("kc") is not None:
-            key, raw, xml = m.group("kc"), m.group("vc"), False
+        elif (plain := _plain_form(m)) is not None:
+            key, raw, xml = m.group("k" + plain), m.group("v" + plain), False
         elif m.group("kd") is not None:
             key = m.group("kd")
             vd = m.group("vd")
