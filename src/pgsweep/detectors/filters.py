@@ -16,6 +16,7 @@ from pgsweep.detectors.host_names import (
 )
 from pgsweep.detectors.placeholder_phrases import is_instruction_phrase
 from pgsweep.detectors.templates import is_template
+from pgsweep.parsers.values import CODE_NAME_RE
 
 Filter = Callable[[Candidate], bool]
 
@@ -111,11 +112,7 @@ def is_template_reference(c: Candidate) -> bool:
     pw = c.parsed.password or ""
     if is_template(pw):
         return True
-    return _NAME_RE.fullmatch(pw) is not None and (pw + "(") in c.line_text
-
-
-# A name in code (`generate_random_string`, `secrets.token_hex`)
-_NAME_RE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+    return CODE_NAME_RE.fullmatch(pw) is not None and (pw + "(") in c.line_text
 
 
 def is_masked(c: Candidate) -> bool:

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import jdbc
 from pgsweep.parsers.sql import kind_of
-from pgsweep.parsers.values import TYPE_ANNOTATION, scalar, shell_word
+from pgsweep.parsers.values import CODE_NAME_RE, TYPE_ANNOTATION, scalar, shell_word
 
 _QUOTED = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'"""
 # A list of values on one line (`host: ['primary', 'replica']`, `port: [5432, 5433]`): a
@@ -154,10 +154,6 @@ def _same_block(text: str, match: re.Match[str], lo: int, hi: int) -> bool:
     return not words or not url_words or words[0] == url_words[0]
 
 
-# A name in code (`secret_value`, `settings.db_password`)
-_BARE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
-
-
 def _spaced(match: re.Match[str]) -> bool:
     """`KEY = value`: an assignment in code (shells allow no space around `=`, env files
     rarely have one), where an unquoted name is a variable."""
@@ -176,7 +172,7 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     if fields.get("raw"):
         password = raw.strip()
     elif groups.get("sep") == "=" and raw[:1] not in "\"'":
-        if _spaced(match) and _BARE_NAME.fullmatch(raw.strip().rstrip("\"',;)")):
+        if _spaced(match) and CODE_NAME_RE.fullmatch(raw.strip().rstrip("\"',;)")):
             return None  # `DB_PASSWORD = secret_value`: code assigning a variable
         # KEY=value (env files, docker -e, shell): a shell word; inside "KEY=value" the
         # value also ends at the quote that opened the word

@@ -22,6 +22,11 @@ TYPE_ANNOTATION = (
 )
 
 
+# A name in code, maybe dotted (`secret_value`, `settings.db_password`,
+# `generate_random_string`): a variable, attribute or function, not a value.
+CODE_NAME_RE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
 def shell_default(value: str) -> str:
     """`${VAR:-default}`, `${VAR-default}`, `${VAR:=default}`, Spring's `${key:default}`:
     the default is a real value."""
