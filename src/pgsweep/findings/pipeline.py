@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from pgsweep.core.evolve import evolve
 from pgsweep.core.models import (
@@ -48,6 +49,8 @@ from pgsweep.sources.interface import GatedSource, Shards, Source, SplittableSou
 
 # Verdicts and credential ids a scanner keeps at most; it starts afresh when full.
 _REMEMBERED = 65536
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -157,9 +160,7 @@ class Scanner:
             reason = filters_mod.suppression_reason(c, self.filters)
             info = reason is None and filters_mod.info_reason(c, self.info_rules) is not None
             verdict = (reason, info)
-            if len(self._verdicts) >= _REMEMBERED:
-                self._verdicts = {}
-            self._verdicts[key] = verdict
+            _remember(self._verdicts, key, verdict)
         return verdict
 
     def to_finding(self, chunk: Chunk, c: Candidate, example_file: bool = False) -> Finding:
@@ -201,9 +202,7 @@ class Scanner:
         if ids is None:
             fp = self.fingerprint_of(secret)
             ids = (fp, credential_id(fp, user, hosts))
-            if len(self._ids) >= _REMEMBERED:
-                self._ids = {}
-            self._ids[key] = ids
+            _remember(self._ids, key, ids)
         return ids
 
     def _provisional(self) -> Scanner:
@@ -251,6 +250,13 @@ class Scanner:
             stats=stats,
             signatures=self.signatures,
         )
+
+
+def _remember(cache: dict[K, V], key: K, value: V) -> None:
+    """Keep `value` for `key`, in a cache emptied when it holds _REMEMBERED entries."""
+    if len(cache) >= _REMEMBERED:
+        cache.clear()
+    cache[key] = value
 
 
 def _split(source: Source, jobs: int) -> tuple[SplittableSource, Shards] | None:
