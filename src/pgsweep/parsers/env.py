@@ -22,11 +22,13 @@ _OPT_RE = re.compile(
     r"""(?:^|\s)(?:-(?P<short>[hUpd])[ \t]*|--(?P<long>host|username|port|dbname)(?:=|[ \t]+))"""
     r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
 )
-_ENV_RE = re.compile(
-    r"""(?<![\w$])(?P<k>PGUSER|PGHOST|PGPORT|PGDATABASE)["']?\]?[ \t]*"""
-    rf"""(?:=(?!=)|:[ \t](?:[ \t]*{TYPE_ANNOTATION})?)[ \t]*"""
+# A variable's assignment after its name: `=` (shell), `: ` (YAML, JSON, a typed field's
+# annotation skipped), then its value
+_ASSIGNED = (
+    rf"""["']?\]?[ \t]*(?:=(?!=)|:[ \t](?:[ \t]*{TYPE_ANNOTATION})?)[ \t]*"""
     r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
 )
+_ENV_RE = re.compile(r"(?<![\w$])(?P<k>PGUSER|PGHOST|PGPORT|PGDATABASE)" + _ASSIGNED)
 _OPT_FIELD = {
     "h": "host",
     "host": "host",
@@ -37,19 +39,18 @@ _OPT_FIELD = {
     "d": "database",
     "dbname": "database",
 }
+# The variable name as written (`PGPASSWORD`, a camelCase `pgPassword` of code)
+_NAME_RE = re.compile(r"(?i)(?:PGPASSWORD|POSTGRES_PASSWORD|POSTGRESQL\w*?_PASSWORD)")
 # An unquoted value after a quoted key (a Python, JavaScript or JSON mapping): a name or a
 # null of the language (`None`, `null`, `pw`, `cfg.password`), not a string it holds.
-_NAME_RE = re.compile(r"(?i)(?:PGPASSWORD|POSTGRES_PASSWORD|POSTGRESQL\w*?_PASSWORD)")
 _CODE_VALUE_RE = re.compile(r"[A-Za-z_$][\w.$]*[,}\]]*")
 _ENV_FIELD = {"PGUSER": "user", "PGHOST": "host", "PGPORT": "port", "PGDATABASE": "database"}
 # The postgres / bitnami images' own names (field `context: container`): a container's
 # password goes with these, not with the libpq client's PG* variables beside it.
 _CONTAINER_ENV_RE = re.compile(
-    r"""(?<![\w$])(?P<k>POSTGRES_HOST|POSTGRES_SERVER|POSTGRESQL_HOST|POSTGRES_PORT|POSTGRESQL_PORT_NUMBER"""
-    r"""|POSTGRESQL_PORT|POSTGRES_DB|POSTGRESQL_DATABASE|POSTGRESQL_MASTER_HOST"""
-    r"""|POSTGRESQL_PRIMARY_HOST)["']?\]?[ \t]*"""
-    rf"""(?:=(?!=)|:[ \t](?:[ \t]*{TYPE_ANNOTATION})?)[ \t]*"""
-    r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
+    r"(?<![\w$])(?P<k>POSTGRES_HOST|POSTGRES_SERVER|POSTGRESQL_HOST|POSTGRES_PORT"
+    r"|POSTGRESQL_PORT_NUMBER|POSTGRESQL_PORT|POSTGRES_DB|POSTGRESQL_DATABASE"
+    r"|POSTGRESQL_MASTER_HOST|POSTGRESQL_PRIMARY_HOST)" + _ASSIGNED
 )
 _CONTAINER_FIELD = {
     "POSTGRES_HOST": "host", "POSTGRES_SERVER": "host", "POSTGRESQL_HOST": "host",
