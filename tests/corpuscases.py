@@ -136,5 +136,7 @@ def judge(case: Case, findings: Sequence[Finding]) -> str | None:
             (e.user is None or f.user == e.user) and (e.host is None or f.host == e.host)
             and (e.severity is None or f.severity == e.severity)
         ):
-            return None
+            misread = [g for g in findings if g.line == f.line and g.rule == f.rule
+                       and g.secret != f.secret and (g.user, g.hosts) == (f.user, f.hosts)]
+            return None if not misread else f"the credential read twice: {show(misread)}"
     return f"password found with another user/host/severity: {show(same_secret)}"

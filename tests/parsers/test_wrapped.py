@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pgsweep.detectors import signatures
-from pgsweep.parsers.options import _value
+from pgsweep.parsers.siblings import value as _value
 from pgsweep.parsers.wrapped import WRAPPED, wrapped_literal
 
 

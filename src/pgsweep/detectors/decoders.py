@@ -84,9 +84,21 @@ def iter_decoded(
             yield entities
 
 
-_JSON_MARKERS = (b'\\"', b"\\u00", b"\\/", b"\\n")
+_JSON_MARKERS = (b'\\"', b"\\u00", b"\\/", b"\\n", b"\\\\")
 _HTML_MARKERS = (b"&amp;", b"&quot;", b"&#", b"&apos;")
 _SECRET_SUFFIXES = (".yaml", ".yml", ".json", ".tpl", ".j2", ".txt", ".log")
+
+
+def decoding_wins(written: str, decoded: str) -> bool:
+    """Which of two readings of one credential holds its secret: True for the one read
+    from the text with its JSON-style escapes undone, False for the one read as written.
+
+    The decoded one when undoing the escapes of the written secret gives it: the written
+    one kept `\\\\` or `\\u00fc` as two or six characters. The written one otherwise: its
+    form's parser undid the escapes of its own quoting already (a code string, a conninfo
+    value), so the decoded text has them undone twice.
+    """
+    return _json_unescape_line(written) == decoded
 
 
 def _may_be_secret(chunk: Chunk) -> bool:

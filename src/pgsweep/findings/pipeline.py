@@ -25,7 +25,7 @@ from pgsweep.core.models import (
     place_key,
 )
 from pgsweep.detectors import filters as filters_mod
-from pgsweep.detectors.decoders import iter_decoded
+from pgsweep.detectors.decoders import decoding_wins, iter_decoded
 from pgsweep.detectors.engine import SignatureDetector, Windows, merge_windows
 from pgsweep.detectors.host_names import is_local_only
 from pgsweep.detectors.signatures import Signature
@@ -104,13 +104,14 @@ class Scanner:
         example_file = is_signature_file(chunk.data)
         out = [self.to_finding(chunk, c, example_file) for c in kept]
         seen = {f.id for f in out}
+        decoded: list[Finding] = []
         for derived, c in derived_kept:
             f = self.to_finding(derived, c, example_file)
             # a derived chunk repeats the undecoded lines too: report each once
             if f.id not in seen:
                 seen.add(f.id)
-                out.append(f)
-        return out
+                decoded.append(f)
+        return one_reading(out, decoded)
 
     def scan_items(
         self,
@@ -250,6 +251,29 @@ class Scanner:
             stats=stats,
             signatures=self.signatures,
         )
+
+
+def one_reading(raw: list[Finding], decoded: list[Finding]) -> list[Finding]:
+    """The findings of a chunk and of its decoded text, with each credential read once.
+
+    A decoded finding on the line of a raw one, by the same rule, for the same user and
+    hosts but another secret, is a second reading of one credential: the text as written
+    and the text with its escapes undone. `decoding_wins` picks the reading to keep.
+    """
+    if not decoded:
+        return raw
+    drop: set[int] = set()
+    kept = []
+    for d in decoded:
+        twins = [i for i, r in enumerate(raw)
+                 if r.line == d.line and r.rule == d.rule and r.secret != d.secret
+                 and r.user == d.user and r.hosts == d.hosts]
+        if not twins:
+            kept.append(d)
+        elif all(decoding_wins(raw[i].secret, d.secret) for i in twins):
+            drop.update(twins)
+            kept.append(d)
+    return [r for i, r in enumerate(raw) if i not in drop] + kept
 
 
 def _remember(cache: dict[K, V], key: K, value: V) -> None:

@@ -38,72 +38,18 @@ Npgsql-style `Host:Port` values and Go's `Addr: "h:5432"` are split.
 from __future__ import annotations
 
 import functools
-import html
 import re
 from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential
-from pgsweep.parsers import jdbc, literals, structure
+from pgsweep.parsers import jdbc, structure
 from pgsweep.parsers.nearby import URL_RE
 from pgsweep.parsers.password_keys import key_names_password, password_key_at
+from pgsweep.parsers.siblings import QUOTED_RE, REFERENCE_RE, nearest_siblings, value
 from pgsweep.parsers.sql import kind_of
 from pgsweep.parsers.structure import Scope, is_connect_call, is_key_material_call, scopes
-from pgsweep.parsers.values import scalar
-from pgsweep.parsers.wrapped import WRAPPED, wrapped_literal
+from pgsweep.parsers.wrapped import WRAPPED
 
-_LIT = (
-    r"""[rRbBuUfF]{0,2}"(?:[^"\\\n]|\\.)*"|@"(?:[^"\n]|"")*"|[rRbBuU]{0,2}'(?:[^'\\\n]|\\.)*'"""
-    r"""|`(?:[^`\\\n]|\\.)*`"""
-)
-_BARE = r"""[^\s,;(){}\[\]"'`<>#=]+"""
-_SIBLING_RE = re.compile(
-    # <property name="connection.username">x</property>, name="…user" value="x"
-    rf"""\bname=["'](?P<kd>[\w.-]{{1,80}})["'][ \t]*(?:value=(?P<vd>"[^"\n]*"|'[^'\n]*')"""
-    rf"""|>(?P<vd2>[^<\n]{{1,200}})<)"""
-    # <user>x</user>, <url>jdbc:…</url>
-    rf"""|<(?P<ke>[\w.-]{{1,60}})>(?P<ve>[^<\n]{{1,200}})</"""
-    # setProperty("user", "x"), put("user", "x"), addDataSourceProperty("serverName", "h")
-    rf"""|["'](?P<kc>[A-Za-z_][\w.-]{{0,80}})["'][ \t]*,[ \t]*(?P<vc>{_LIT})"""
-    # setUser("x"), setServerNames(new String[] {{"h"}})
-    rf"""|\bset(?P<kb>[A-Z]\w{{0,40}})\([ \t]*(?:new[ \t]+String[ \t]*\[\][ \t]*\{{[ \t]*)?"""
-    rf"""(?P<vb>{_LIT})(?=[ \t]*[)}}])"""
-    # Host { get; set; } = "h" (C# property initializer)
-    rf"""|\b(?P<kg>[A-Za-z_]\w{{0,80}})[ \t]*\{{[ \t]*get;[^}}\n]{{0,40}}\}}[ \t]*=[ \t]*"""
-    rf"""(?P<vg>{_LIT}|[0-9]{{1,5}}(?![\w.]))"""
-    # .option(USER, "u").option(HOST, "h"): R2DBC ConnectionFactoryOptions
-    rf"""|\.option\([ \t]*(?:ConnectionFactoryOptions\.)?(?P<kj>[A-Z_]{{2,20}})[ \t]*,[ \t]*"""
-    rf"""(?P<vj>{_LIT}|[0-9]{{1,5}}(?![\w.]))[ \t]*\)"""
-    # .user("u").host("h").port(5432): a builder chain (rust-postgres Config, sqlx)
-    rf"""|\.(?P<ki>[a-z_]\w{{0,40}})\([ \t]*(?P<vi>{_LIT}|[0-9]{{1,5}}(?![\w.]))[ \t]*\)"""
-    # variable "db_user" { default = "u" } (Terraform input variable)
-    rf"""|\bvariable[ \t]+"(?P<kh>[\w-]{{1,80}})"[ \t]*\{{[^{{}}]{{0,400}}?\bdefault[ \t]*=[ \t]*"""
-    rf"""(?P<vh>{_LIT})"""
-    # {:user "u" :host "h"} (Clojure/EDN keyword map)
-    rf"""|(?<![\w:.*+!?/-]):(?:[\w.*+!?-]{{1,60}}/)?(?P<kf>[A-Za-z_][\w.*+!?-]{{0,60}})[ \t]+"""
-    rf"""(?P<vf>"(?:[^"\\\n]|\\.)*")"""
-    # key: v, key = v, key => v, key := v, "key": v, :key => v, **Key:** v, .key = v (Zig)
-    rf"""|(?:^|(?<=[\s{{,(\[;"'*]))[:"'.]?(?P<ka>[A-Za-z_$][\w.$-]{{0,80}}?)["']?(?:\*\*)?"""
-    rf"""[ \t]*(?:=>|:=|[:=])(?![=>])(?:\*\*)?[ \t]*"""
-    rf"""(?P<va>{WRAPPED}(?:{_LIT})(?:[ \t]*\))?|{_LIT}|{_BARE})"""
-)
-# The sibling forms whose key and value groups (`kX`, `vX`) are read as they stand: a
-# setter, a C# initializer, a Terraform variable, an EDN keyword, a builder call, an R2DBC
-# option, a (key, value) pair.
-_PLAIN_SIBLINGS = ("b", "g", "h", "f", "i", "j", "c")
-
-
-def _plain_form(m: re.Match[str]) -> str | None:
-    """The letter of the plain sibling form `m` matched, or None for another form."""
-    return next((g for g in _PLAIN_SIBLINGS if m.group("k" + g) is not None), None)
-
-_FIELD_SUFFIXES = (
-    ("user", ("username", "userid", "user", "uid", "login", "rolename", "owner")),
-    ("host", ("hostname", "host", "hostaddr", "servernames", "servername", "server", "addr",
-              "address", "endpoint")),
-    ("port", ("portnumber", "port")),
-    ("database", ("databasename", "database", "dbname", "db")),
-)
-_NOT_FIELDS = frozenset({"superuser", "sshuser", "sshhost", "proxyhost", "proxyport", "mailuser"})
 FOREIGN_RE = re.compile(
     r"(?i)mysql|mariadb|myxql|mongo|redis|\bmssql|pymssql|sqlserver|\bSqlConnection|"
     r"sqlclient|sqlite|\boracle|snowflake|redshift|bigquery|clickhouse|cassandra|"
@@ -116,7 +62,7 @@ PG_RE = re.compile(
     r"(?<![\w.])(?:5432|6432)\b|"
     r"""(?-i:\bPG(?:::Connection|\.connect)|\bPG\w*DataSource|\bpg\.(?:Pool|Client|Options|Connect|connect)\b)|"""
     r"(?-i:\bnew[ \t]+ConnectionParameters\b|\bPg(?:Connect|Pool)Options\b)|"
-    r"""["'`]pg(?:/[\w/.-]*)?["'`]|\bpg_?(?:host|user|port|database)\b|"""
+    r"""["'`]pg(?:/[\w/.-]*)?["'`]|\bpg_?(?:host|user|port|database)\b|\bpg_p?connect\b|"""
     r"(?-i:\b[A-Z]\w*\.Repo\b)"
 )
 # a structure that names its own kind: `type: snowflake`, `driver: mysql`, `adapter: …`
@@ -124,98 +70,12 @@ _KIND_RE = re.compile(
     r"""(?im)(?:^|[\s{,("'])["']?(?:type|driver|adapter|dialect|client|engine|drivername)["']?"""
     r"""[ \t]*(?:=>|[:=])[ \t]*(?P<v>[^\n,}]{1,80})"""
 )
-_REFERENCE_RE = re.compile(r"[(${}<>]|^(?:env|ENV|os|process|var|local|data|System|sys)\b")
 _IDENT_RE = re.compile(r"[A-Za-z_][\w.]*")
 # a bare code expression: `$stdin.gets.strip`, `@config.password`, `self.pw`, `opts[:pw]`
 _EXPRESSION_RE = re.compile(r"[$@]{1,2}[A-Za-z_][\w.]*|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
-_QUOTED_RE = re.compile(r"""(?:[rRbBuUfF]{1,2}|\$?@|@\$|\$)?["'`]""")
 _ENV_LEAD_RE = re.compile(f"{WRAPPED}$")
 _PAIR_RE = re.compile(r"[A-Za-z_]\w*=")
 _BASE64_BLOCK_RE = re.compile(r"[ \t]*(?:data|binaryData):[ \t]*$", re.MULTILINE)
-
-
-def _value(raw: str, lang: str, xml: bool = False) -> str | None:
-    """A sibling or password value as the program sees it; None when it is no literal."""
-    raw = raw.strip()
-    if not raw:
-        return None
-    raw = wrapped_literal(raw) or raw  # `process.env.X || "d"`, `quote_plus("p@ss")`
-    if xml:
-        if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'":
-            raw = raw[1:-1]
-        return html.unescape(raw).strip()
-    if raw[:1] == "\\" and raw[1:2] in ("\"", "'"):
-        # `\"pw\"`: quotes escaped for the code string that holds this line
-        raw = raw.replace("\\" + raw[1], raw[1])
-    if _QUOTED_RE.match(raw):
-        return literals.decode(raw, lang)
-    # `password=pw\n`: a code string's newline escape ends the value
-    return scalar(raw.split("\\n", 1)[0])
-
-
-def _field_of(key: str) -> str | None:
-    """user/host/port/database for a key name in any style (`DB_USER`, `flywayUser`,
-    `hibernate.connection.username`, `ServerNames`), None for other keys."""
-    norm = re.sub(r"[^a-z0-9]", "", key.lower())
-    if norm in _NOT_FIELDS or not norm:
-        return None
-    for name, suffixes in _FIELD_SUFFIXES:
-        if norm.endswith(suffixes):
-            return name
-    return None
-
-
-@functools.lru_cache(maxsize=64)
-def _sibling_values(
-    text: str, lo: int, hi: int, lang: str, code: bool
-) -> tuple[tuple[str, int, str], ...]:
-    """Every (field, offset, value) of a user/host/port/database key in text[lo:hi]; cached,
-    as every password in one structure reads the same siblings. In code (`code`: a call or
-    object) a bare identifier is a variable (`user = dbUser`), not a value."""
-    out: list[tuple[str, int, str]] = []
-    for m in _SIBLING_RE.finditer(text, lo, hi):
-        if m.group("ka") is not None:
-            key, raw, xml = m.group("ka"), m.group("va"), False
-            if code and _is_variable(text, m.end("va"), raw):
-                raw = literals.assigned_literal(text, raw) or ""  # `host: host` → `var host = …`
-        elif (plain := _plain_form(m)) is not None:
-            key, raw, xml = m.group("k" + plain), m.group("v" + plain), False
-        elif m.group("kd") is not None:
-            key = m.group("kd")
-            vd = m.group("vd")
-            raw, xml = (vd[1:-1], True) if vd is not None else (m.group("vd2"), True)
-        else:
-            key, raw, xml = m.group("ke"), m.group("ve"), True
-        field = _field_of(key)
-        if field is None:
-            continue
-        value = _value(raw, lang, xml)
-        if value and not _REFERENCE_RE.search(value):
-            out.append((field, m.start(), value))
-    return tuple(out)
-
-
-_VARIABLE_RE = re.compile(r"[A-Za-z_]\w*")
-_AFTER_VARIABLE_RE = re.compile(r"[ \t]*(?:[,)}\n]|$)")
-
-
-def _is_variable(text: str, end: int, raw: str) -> bool:
-    """`user = dbUser,`: a bare name ending an argument or member is a variable (a
-    `dbname=sales host=…` pair inside a connection string is not)."""
-    return (_VARIABLE_RE.fullmatch(raw) is not None
-            and _AFTER_VARIABLE_RE.match(text, end) is not None)
-
-
-def _siblings(
-    text: str, lo: int, hi: int, pos: int, lang: str, code: bool = False
-) -> dict[str, str]:
-    """The nearest value of each field in text[lo:hi]."""
-    best: dict[str, tuple[int, str]] = {}
-    for field, at, value in _sibling_values(text, lo, hi, lang, code):
-        dist = abs(at - pos)
-        if field not in best or dist < best[field][0]:
-            best[field] = (dist, value)
-    return {k: v for k, (_, v) in best.items()}
 
 
 # Perl DBD::Pg and PHP PDO DSNs: `dbi:Pg:dbname=…;host=…`, `pgsql:host=…;dbname=…`
@@ -318,7 +178,7 @@ def _split_host(host: str, port: str | None) -> tuple[str, str | None]:
 def _is_code_reference(raw: str, text: str, start: int, scope: Scope) -> bool:
     """A bare word where code would write a variable or a number: inside a call or object,
     or after ` = ` outside any `[section]` (`PASSWORD = secret_value`, `AUTH_PASSWORD = 3`)."""
-    if _QUOTED_RE.match(raw):
+    if QUOTED_RE.match(raw):
         return False
     if scope.kind == "brackets":
         return True
@@ -382,13 +242,13 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         return None
     if _holds_no_db_password(text, found[0]):
         return None
-    password = _value(raw, lang, xml)
+    password = value(raw, lang, xml)
     if not password or _PAIR_RE.match(password):
         return None  # `password="port=5432"`: a fragment of a key/value string
     url_text = (groups.get("url") or "").strip()
     url = None
     if url_text[:1] in ("\"", "'", "`", "@"):
-        url_value = _value(url_text, lang)
+        url_value = value(url_text, lang)
         url = jdbc.parse_any(url_value) if url_value else None
         if url is None:
             return None  # a literal URL that is not PostgreSQL's
@@ -397,7 +257,7 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     if not is_pg:
         return None
     inner = found[0]
-    near = _siblings(text, inner.start, inner.end, start, lang, inner.kind == "brackets")
+    near = nearest_siblings(text, inner.start, inner.end, start, lang, inner.kind == "brackets")
     if url is not None and url.hosts:  # the call's own URL names its host and database
         near = {k: v for k, v in near.items() if k not in ("host", "port", "database")}
     url = url or _url(text, inner.head, inner.end) or _url(text, 0, len(text))
@@ -441,5 +301,5 @@ def _group_value(groups: Mapping[str, str | None], name: str, lang: str) -> str 
     raw = groups.get(name)
     if not raw:
         return None
-    value = _value(raw, lang)
-    return value if value and not _REFERENCE_RE.search(value) else None
+    read = value(raw, lang)
+    return read if read and not REFERENCE_RE.search(read) else None
