@@ -466,3 +466,20 @@ def test_parallel_progress_counts_the_workers_reading(
     assert seen[-1] == (result.stats.chunks, result.stats.blobs, result.stats.bytes, 12)
     line = progress_line(ScanStats(blobs=3, bytes=2_500_000, findings=1, planned_blobs=12), 2.0)
     assert line == "3/12 blobs · 2.5 MB · 1.2 MB/s · 1 findings · ETA 0:06"
+
+
+def test_parallel_and_serial_scans_give_their_warnings_in_one_order(
+    tmp_path: Path, all_signatures: list[Signature]
+) -> None:
+    """A scan's warnings come in path order, however the blobs were shared out."""
+    r = GitRepo(tmp_path / "repo")
+    names = [f"{d}/{n}.bin" for d in ("zeta", "alpha", "mid") for n in ("q", "b", "k", "a")]
+    for i, name in enumerate(names):
+        r.write(name, bytes([0, 1, 2, i]) * 64)
+        r.commit(f"add {name}")
+    opts = ScanOptions(path=str(r.root))
+    serial = Scanner(all_signatures).run(GitSource(r.root, opts, parallel_min_objects=0), jobs=1)
+    parallel = Scanner(all_signatures).run(GitSource(r.root, opts, parallel_min_objects=0), jobs=3)
+    expected = sorted(f"{name} (blob {r.blob(f'HEAD:{name}')[:12]}): binary" for name in names)
+    assert serial.stats.warnings == expected
+    assert parallel.stats.warnings == expected

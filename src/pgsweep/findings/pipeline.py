@@ -242,6 +242,8 @@ class Scanner:
         findings = [scrub_finding(f) for f in findings]
         scrub_stats(stats, SecretSet(f.secret for f in findings))
         stats.findings = len(findings)
+        # in path order, the same however the work was shared out between workers
+        stats.warnings.sort()
         stats.seconds = round(time.monotonic() - started, 3)
         # this process, plus the workers' own peaks when the scan ran in parallel
         stats.peak_rss_mib = round(stats.peak_rss_mib + peak_rss_mib(), 1)
