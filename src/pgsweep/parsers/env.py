@@ -22,13 +22,17 @@ _OPT_RE = re.compile(
     r"""(?:^|\s)(?:-(?P<short>[hUpd])[ \t]*|--(?P<long>host|username|port|dbname)(?:=|[ \t]+))"""
     r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
 )
+# A Dockerfile's legacy `ENV KEY value` (one variable, after a blank) before the name
+_DOCKER_ENV = r"(?P<docker>(?m:^)ENV[ \t]+)?"
 # A variable's assignment after its name: `=` (shell), `: ` (YAML, JSON, a typed field's
-# annotation skipped), then its value
+# annotation skipped), or the blank of `ENV KEY value`; then its value
 _ASSIGNED = (
-    rf"""["']?\]?[ \t]*(?:=(?!=)|:[ \t](?:[ \t]*{TYPE_ANNOTATION})?)[ \t]*"""
+    rf"""(?(docker)[ \t]+(?![=\s])|["']?\]?[ \t]*"""
+    rf"""(?:=(?!=)|:[ \t](?:[ \t]*{TYPE_ANNOTATION})?)[ \t]*)"""
     r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
 )
-_ENV_RE = re.compile(r"(?<![\w$])(?P<k>PGUSER|PGHOST|PGPORT|PGDATABASE)" + _ASSIGNED)
+_ENV_RE = re.compile(
+    _DOCKER_ENV + r"(?<![\w$])(?P<k>PGUSER|PGHOST|PGPORT|PGDATABASE)" + _ASSIGNED)
 _OPT_FIELD = {
     "h": "host",
     "host": "host",
@@ -48,7 +52,7 @@ _ENV_FIELD = {"PGUSER": "user", "PGHOST": "host", "PGPORT": "port", "PGDATABASE"
 # The postgres / bitnami images' own names (field `context: container`): a container's
 # password goes with these, not with the libpq client's PG* variables beside it.
 _CONTAINER_ENV_RE = re.compile(
-    r"(?<![\w$])(?P<k>POSTGRES_HOST|POSTGRES_SERVER|POSTGRESQL_HOST|POSTGRES_PORT"
+    _DOCKER_ENV + r"(?<![\w$])(?P<k>POSTGRES_HOST|POSTGRES_SERVER|POSTGRESQL_HOST|POSTGRES_PORT"
     r"|POSTGRESQL_PORT_NUMBER|POSTGRESQL_PORT|POSTGRES_DB|POSTGRESQL_DATABASE"
     r"|POSTGRESQL_MASTER_HOST|POSTGRESQL_PRIMARY_HOST)" + _ASSIGNED
 )

@@ -40,11 +40,14 @@ _ITEM_RE = re.compile(_ITEM)
 def key_re(keys: str) -> re.Pattern[str]:
     """A key of `keys` (any prefix) and its value.
 
-    Forms: `"KEY": value`, `KEY = value`, `key: value`, `:key => value`, `KEY=value`.
+    Forms: `"KEY": value`, `KEY = value`, `key: value`, `:key => value`, `KEY=value`, and
+    a Dockerfile's `ENV KEY value` (its legacy form: one variable, after a blank).
     """
     return re.compile(
-        rf"""(?im)(?:^|[\s{{,(\[])[:"']?(?:[\w.-]*[._])?(?P<key>{keys})["']?"""
-        rf"""[ \t]*(?:=>|=|:[ \t]*(?:{TYPE_ANNOTATION})?)[ \t]*{_VALUE}"""
+        rf"""(?im)(?:(?P<docker>^ENV[ \t]+)|(?:^|[\s{{,(\[])[:"']?(?:[\w.-]*[._])?)"""
+        rf"""(?P<key>{keys})["']?"""
+        rf"""(?(docker)[ \t]+(?![=\s])|[ \t]*(?:=>|=|:[ \t]*(?:{TYPE_ANNOTATION})?)[ \t]*)"""
+        rf"""{_VALUE}"""
     )
 
 
