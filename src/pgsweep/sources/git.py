@@ -67,7 +67,9 @@ class GitSource:
                                           parallel_min_objects=parallel_min_objects)
         self._excludes = Excludes(opts.excludes)
         self.git_dir = self.enumeration.git_dir
-        self.name = str(path)
+        # what every finding names as its repository: the same absolute path from any
+        # working directory (`scan .` and `scan ~/src/app` agree)
+        self.name = str(path.resolve())
         self._shard = (0, 1)  # (k, n): shard k of n (see shards); shard 0 reports what is once
         self._lists: list[IO[bytes]] = []  # the listed blobs to read (see _list_into)
         self._shared: SharedLists | None = None  # a worker's share of them (see shards)

@@ -43,7 +43,9 @@ class StagedSource:
         if bare == "true":
             raise SourceError(f"{path}: --staged needs a working tree (this is a bare repository)")
         self.path = path
-        self.name = str(path)
+        # what every finding names as its repository: the same absolute path from any
+        # working directory (`scan .` and `scan ~/src/app` agree)
+        self.name = str(path.resolve())
         self.git_dir = git_dir
         self.opts = opts
         self._shallow = shallow == "true"

@@ -1,0 +1,62 @@
+"""What a first-time user sees from `pgsweep scan` run as the docs show it: from inside the
+repository (`scan .`, `scan --staged`), on a clean repository, and after a typo."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from conftest import make_password, run_cli
+from gitrepo import GitRepo
+
+from pgsweep.findings.fingerprint import redact
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> tuple[GitRepo, str]:
+    """A repository with one leak committed in config/database.yml, line 4."""
+    pw = make_password()
+    r = GitRepo(tmp_path / "app")
+    r.write("config/database.yml", "production:\n  adapter: postgresql\n"
+            "  username: billing_app\n"
+            f"  password: {pw}\n  host: db-prod.acme-corp.net\n  database: billing\n")
+    r.commit("config")
+    return r, pw
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "csv"])
+def test_scan_dot_names_the_repository_by_its_absolute_path(
+    repo: tuple[GitRepo, str], fmt: str
+) -> None:
+    r, _ = repo
+    proc = run_cli("scan", ".", "--no-store", "--format", fmt, cwd=r.root)
+    assert proc.returncode == 1, proc.stderr
+    if fmt == "json":
+        (f,) = json.loads(proc.stdout)["findings"]
+        named = (f["repository"], f["provenance"]["repo"])
+    elif fmt == "sarif":
+        (result,) = json.loads(proc.stdout)["runs"][0]["results"]
+        named = (result["properties"]["repository"],)
+    else:
+        (row,) = csv.DictReader(io.StringIO(proc.stdout))
+        named = (row["repository"],)
+    assert set(named) == {str(r.root)}
+
+
+def test_a_staged_scan_from_inside_names_the_repository_by_its_absolute_path(
+    tmp_path: Path,
+) -> None:
+    pw = make_password()
+    r = GitRepo(tmp_path / "app")
+    r.write("README.md", "# app\n")
+    r.commit("readme")
+    r.write("etl.py", f'DSN = "host=10.0.4.12 user=etl password={pw} dbname=warehouse"\n')
+    r.git("add", "etl.py")
+    proc = run_cli("scan", "--staged", "--no-store", "--format", "json", cwd=r.root)
+    assert proc.returncode == 1, proc.stderr
+    (f,) = json.loads(proc.stdout)["findings"]
+    assert (f["repository"], f["path"], f["line"], f["user"], f["host"], f["secret"]) == (
+        str(r.root), "etl.py", 1, "etl", "10.0.4.12", redact(pw))
