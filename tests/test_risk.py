@@ -300,3 +300,28 @@ def test_seen_in_several_repositories_adds_one() -> None:
     assert RiskFactor("git.repositories", 1, "seen in 3 repositories: every clone of each of "
                       "them holds it") in r.factors
     assert r.score == alone.score + 1
+
+
+def test_a_managed_instances_master_password_is_a_privileged_role() -> None:
+    """The master user of an RDS instance holds rds_superuser whatever it is called."""
+    from filescan import scan_data, shared_scanner
+
+    secret = make_password()
+    text = (
+        'resource "aws_db_instance" "billing" {\n'
+        '  engine   = "postgres"\n'
+        '  username = "billing_admin"\n'
+        f'  password = "{secret}"\n'
+        "}\n"
+    )
+    found, _ = scan_data(shared_scanner(), "main.tf", text.encode(), path="infra/main.tf")
+    (f,) = found
+    assert (f.rule, f.user, f.secret) == ("pg.terraform.1", "billing_admin", secret)
+    (c,) = grouped([f])
+    r = assess(c, [f], NOW)
+    assert r.privileged
+    assert "role.privileged" in factor_names(r)
+    # the same user name in a connection URI is no administrator by its name alone
+    g = finding(make_password(), "billing_admin", ("pg.corp.net",), config())
+    (c2,) = grouped([g])
+    assert not assess(c2, [g], NOW).privileged

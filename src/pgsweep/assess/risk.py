@@ -83,6 +83,12 @@ def find_reuse(credentials: Sequence[Credential]) -> dict[str, list[Credential]]
 
 
 # --------------------------------------------------------------------------- assessment
+# Forms whose password is the server's own administrator, whatever the user is called: a
+# managed instance's master password (Terraform's aws_db_instance and aws_rds_cluster, whose
+# master user holds rds_superuser; azurerm's administrator_login).
+SERVER_ADMIN_RULES = frozenset({"pg.terraform.1"})
+
+
 def _facts(
     credential: Credential,
     findings: Sequence[Finding],
@@ -104,7 +110,8 @@ def _facts(
         credential=credential,
         findings=findings,
         host=classify_hosts(credential.hosts),
-        privileged=is_privileged_role(credential.user),
+        privileged=(is_privileged_role(credential.user)
+                    or any(f.rule in SERVER_ADMIN_RULES for f in findings)),
         channels=channels,
         present_at_head=any(flags) if flags else None,
         first=first,
