@@ -97,7 +97,7 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
     # `KEY: value` / `"KEY": "value"` are YAML or JSON scalars; `KEY=value` and `ENV KEY value`
     # are shell words (Dockerfile ENV follows shell quoting too).
     if ":" in sep:
-        if (groups.get("q") and _CODE_VALUE_RE.fullmatch(raw)) or _ESCAPED_RE.match(raw):
+        if (_key_quoted(match) and _CODE_VALUE_RE.fullmatch(raw)) or _ESCAPED_RE.match(raw):
             # `'PGPASSWORD': None,` / `"PGPASSWORD": pw`: a code value, no literal; a value
             # in escaped quotes (`\"…\"`) is YAML inside a code string, read once decoded
             return None
@@ -193,6 +193,14 @@ def indented_block(text: str, pos: int) -> tuple[int, int]:
             break
         hi = nxt
     return lo, hi
+
+
+def _key_quoted(match: re.Match[str]) -> bool:
+    """The variable's name is quoted (`"PGPASSWORD": pw`, `{"POSTGRES_PASSWORD": pgPassword}`),
+    so its value is code: the signature's `q` group, or a quote just before the match (a
+    name right after `{` starts the match at the name itself)."""
+    start = match.start()
+    return bool(match.groupdict().get("q")) or match.string[start - 1 : start] in ("\"", "'")
 
 
 def _inside_double_quotes(text: str, pos: int) -> bool:
