@@ -60,3 +60,30 @@ def test_a_staged_scan_from_inside_names_the_repository_by_its_absolute_path(
     (f,) = json.loads(proc.stdout)["findings"]
     assert (f["repository"], f["path"], f["line"], f["user"], f["host"], f["secret"]) == (
         str(r.root), "etl.py", 1, "etl", "10.0.4.12", redact(pw))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("scan", ".", "--fromat", "json"),
+     "No such option: --fromat (Possible options: --format); see 'pgsweep scan --help'"),
+    (("scan", ".", "--format", "yaml"),
+     "Invalid value for '--format' / '-f': 'yaml' is not one of 'terminal', 'json', "
+     "'markdown', 'html', 'sarif', 'csv', 'jsonl'; see 'pgsweep scan --help'"),
+    (("sacn",), "No such command 'sacn'. Did you mean 'scan'?; see 'pgsweep --help'"),
+    (("baseline", "create", "."),
+     "Missing option '--output' / '-o'; see 'pgsweep baseline create --help'"),
+    (("scan", "a", "b"), "Got unexpected extra argument(s) (b); see 'pgsweep scan --help'"),
+])
+def test_a_mistyped_command_line_is_one_error_line(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    proc = run_cli(*args, cwd=tmp_path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", f"pgsweep: error: {message}\n")
+
+
+def test_help_exits_0_and_no_command_shows_the_help_and_exits_2() -> None:
+    helped = run_cli("scan", "--help")
+    assert (helped.returncode, helped.stderr) == (0, "")
+    assert "Usage: pgsweep scan [OPTIONS]" in helped.stdout
+    bare = run_cli()
+    assert (bare.returncode, bare.stderr) == (2, "")
+    assert "Usage: pgsweep [OPTIONS] COMMAND" in bare.stdout and "scan" in bare.stdout

@@ -19,6 +19,11 @@ from pgsweep.core.errors import PgsweepError
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+# click's error for a mistyped command line (an unknown option or command, a bad or missing
+# value), whichever click typer runs on (it vendors its own from 0.20 on): a base of typer's
+# public BadParameter.
+UsageError: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 STORE_HELP = "Findings store: a file, or a postgresql:// URL a team shares (default: a file in " \
     "the user's data dir)."
 
@@ -86,6 +91,16 @@ def say(message: str, *, err: bool = False, nl: bool = True) -> None:
     typer.echo(printable_lines(message), err=err, nl=nl)
 
 
+def usage_error(exc: Exception) -> str:
+    """A mistyped command line (a `UsageError`) as one line: what is wrong, and where the
+    help is."""
+    message = " ".join(str(getattr(exc, "format_message", exc.__str__)()).split())
+    message = message.replace("Value error, ", "").rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    where = f"; see '{ctx.command_path} --help'" if ctx is not None else ""
+    return f"pgsweep: error: {message}{where}"
+
+
 def fail(message: str) -> typer.Exit:
     """Print one line on stderr and return the exit for a usage or input error."""
     say(f"pgsweep: error: {message}", err=True)
@@ -103,6 +118,24 @@ def _on_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _tell(exc: Exception) -> None:
+    """What a command that failed with `exc` prints: the help for a command given nothing
+    to do, else one line on stderr."""
+    if isinstance(exc, UsageError):
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `pgsweep`, `pgsweep baseline`
+            typer.echo(str(getattr(exc, "format_message", str)()), nl=False)  # the help
+        else:
+            say(usage_error(exc), err=True)
+    elif isinstance(exc, typer.Abort):  # end of input at a prompt
+        typer.echo("pgsweep: aborted", err=True)
+    elif isinstance(exc, PgsweepError):
+        say(f"pgsweep: error: {exc}", err=True)
+    else:
+        # The message may quote input text (and so a secret): only the type is shown.
+        typer.echo(f"pgsweep: internal error ({type(exc).__name__}); "
+                   "set PGSWEEP_DEBUG=1 for details", err=True)
+
+
 def main() -> None:
     """Console entry point: exit 2 with one line for any error, never a traceback;
     Ctrl-C: one line, exit 130."""
@@ -115,29 +148,23 @@ def main() -> None:
     signal.signal(signal.SIGINT, _on_interrupt)
     mask_stderr(sys.argv[1:])  # a password typed as an argument stays out of messages
     try:
-        app()  # click handles usage errors (exit 2) and typer.Exit itself
+        # not standalone: a usage error comes here, to be told in one line (click's own
+        # report is a usage synopsis and a framed box); typer.Exit and --help return a code
+        code = app(prog_name="pgsweep", standalone_mode=False)
     except SystemExit:
         if not _interrupted:  # typer turns KeyboardInterrupt into a silent exit 130
             raise
     except KeyboardInterrupt:
         pass
-    except PgsweepError as exc:
-        if not _interrupted:
-            say(f"pgsweep: error: {exc}", err=True)
-            sys.exit(EXIT_ERROR)
     except Exception as exc:
-        if os.environ.get("PGSWEEP_DEBUG"):
+        known = isinstance(exc, (UsageError, typer.Abort, PgsweepError))
+        if os.environ.get("PGSWEEP_DEBUG") and not known:
             raise
         if not _interrupted:
-            # The message may quote input text (and so a secret): only the type is shown.
-            typer.echo(
-                f"pgsweep: internal error ({type(exc).__name__}); "
-                "set PGSWEEP_DEBUG=1 for details",
-                err=True,
-            )
+            _tell(exc)
             sys.exit(EXIT_ERROR)
     else:
         if not _interrupted:
-            return
+            sys.exit(code if isinstance(code, int) else EXIT_CLEAN)
     typer.echo("pgsweep: interrupted", err=True)
     sys.exit(EXIT_INTERRUPTED)
