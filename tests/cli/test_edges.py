@@ -53,13 +53,16 @@ def big_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def descendants(pid: int) -> list[tuple[int, str]]:
-    """(pid, command line) of every process under `pid`."""
+    """(pid, command line) of every process under `pid`, started from any of its threads
+    (a Dask LocalCluster starts its processes from a thread of its own)."""
     out = []
     todo = [pid]
     while todo:
         p = todo.pop()
+        children: list[str] = []
         try:
-            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+            for task in os.listdir(f"/proc/{p}/task"):
+                children += Path(f"/proc/{p}/task/{task}/children").read_text().split()
         except OSError:
             continue
         for c in map(int, children):
@@ -270,3 +273,23 @@ def test_a_report_without_secrets_keeps_the_usual_mode(tmp_path: Path) -> None:
     assert res.returncode == 1, res.stderr
     assert pw not in out.read_text()
     assert mode(out) == 0o666 & ~umask()
+
+
+def test_ctrl_c_during_a_dask_audit_is_one_line_and_leaves_no_process(
+    big_history: Path, tmp_path: Path,
+) -> None:
+    """A terminal's Ctrl-C reaches the LocalCluster's processes too: the audit still ends
+    with one line and exit 130, and no scheduler, worker or git is left running."""
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"{big_history}\nfile://{big_history}\n")
+    proc = pgsweep("audit", "--repos", str(listing), "--no-store", "--executor", "dask",
+                   "--jobs", "2", "--cache-dir", str(tmp_path / "cache"), env=KEY,
+                   new_session=True)
+    helpers = wait_for(proc, "cat-file")
+    os.killpg(proc.pid, signal.SIGINT)
+    rc, out, err = finish(proc)
+    assert (rc, out, err) == (130, "", "pgsweep: interrupted\n")
+    deadline = time.monotonic() + 30
+    while any(map(is_running, helpers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p for p in helpers if is_running(p)] == []
