@@ -34,6 +34,7 @@ def test_scan_dot_names_the_repository_by_its_absolute_path(
     r, _ = repo
     proc = run_cli("scan", ".", "--no-store", "--format", fmt, cwd=r.root)
     assert proc.returncode == 1, proc.stderr
+    named: tuple[str, ...]
     if fmt == "json":
         (f,) = json.loads(proc.stdout)["findings"]
         named = (f["repository"], f["provenance"]["repo"])
