@@ -5,7 +5,8 @@ is scanned under and exactly one expectation:
 
 - `expect: {password, user?, host?, severity?}`: a literal password that must be found
   (with that user, host and severity when given; `host` is the finding's host list joined
-  by commas);
+  by commas), and read once: another finding on its line, by its rule, that shares its
+  secret, user or hosts but reads the rest otherwise fails the case;
 - `placeholder: true`: a value that cannot be a real secret; it may be reported, only at
   severity `info`;
 - `negative: true`: nothing may be reported at all.
@@ -137,6 +138,7 @@ def judge(case: Case, findings: Sequence[Finding]) -> str | None:
             and (e.severity is None or f.severity == e.severity)
         ):
             misread = [g for g in findings if g.line == f.line and g.rule == f.rule
-                       and g.secret != f.secret and (g.user, g.hosts) == (f.user, f.hosts)]
+                       and (g.secret, g.user, g.hosts) != (f.secret, f.user, f.hosts)
+                       and (g.secret == f.secret or g.user == f.user or g.hosts == f.hosts)]
             return None if not misread else f"the credential read twice: {show(misread)}"
     return f"password found with another user/host/severity: {show(same_secret)}"

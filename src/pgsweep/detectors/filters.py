@@ -107,12 +107,19 @@ def is_empty(c: Candidate) -> bool:
 
 def is_template_reference(c: Candidate) -> bool:
     """`${DB_PASSWORD}`, `$PGPASSWORD`, `{{ .Values.x }}`, `%(password)s`, `<password>`,
-    f-string fields, `%s`, strings built with `+`, and a name the line calls
-    (`generate_password(`): a reference, not a value."""
+    f-string fields, `%s`, strings built with `+`, a name the line calls
+    (`generate_password(`), and a syntax synopsis (`postgresql://[user[:password]@][netloc]`,
+    whose brackets mark optional parts): a reference, not a value."""
     pw = c.parsed.password or ""
-    if is_template(pw):
+    if is_template(pw) or is_synopsis(c.parsed):
         return True
     return CODE_NAME_RE.fullmatch(pw) is not None and (pw + "(") in c.line_text
+
+
+def is_synopsis(parsed: ParsedCredential) -> bool:
+    """`[user[:password]@]`: a user opening an optional part and a password closing it, as
+    a syntax synopsis writes them (libpq would read the user `[user[`; no one names a role so)."""
+    return (parsed.user or "").startswith("[") and (parsed.password or "").endswith("]")
 
 
 def is_masked(c: Candidate) -> bool:

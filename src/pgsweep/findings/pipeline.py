@@ -258,24 +258,42 @@ class Scanner:
 def one_reading(raw: list[Finding], decoded: list[Finding]) -> list[Finding]:
     """The findings of a chunk and of its decoded text, with each credential read once.
 
-    A decoded finding on the line of a raw one, by the same rule, for the same user and
-    hosts but another secret, is a second reading of one credential: the text as written
-    and the text with its escapes undone. `decoding_wins` picks the reading to keep.
+    A decoded finding on the line of a raw one, by the same rule, is a second reading of
+    one credential (the text as written and the text with its escapes undone) when it
+    shares the raw one's user and hosts, else its secret, else its user or its hosts. The
+    same secret with another user or host keeps the written reading: the form's parser read
+    its own escapes already (a SQL identifier, a `.pgpass` field, a conninfo value); for
+    another secret `decoding_wins` picks the reading to keep.
     """
     if not decoded:
         return raw
     drop: set[int] = set()
     kept = []
     for d in decoded:
-        twins = [i for i, r in enumerate(raw)
-                 if r.line == d.line and r.rule == d.rule and r.secret != d.secret
-                 and r.user == d.user and r.hosts == d.hosts]
+        twins = _twins(raw, d)
         if not twins:
             kept.append(d)
+        elif any(raw[i].secret == d.secret for i in twins):
+            continue
         elif all(decoding_wins(raw[i].secret, d.secret) for i in twins):
             drop.update(twins)
             kept.append(d)
     return [r for i, r in enumerate(raw) if i not in drop] + kept
+
+
+def _twins(raw: list[Finding], d: Finding) -> list[int]:
+    """The raw findings `d` may be a second reading of, closest first (see `one_reading`)."""
+    here = [i for i, r in enumerate(raw) if r.line == d.line and r.rule == d.rule]
+    tiers: tuple[Callable[[Finding], bool], ...] = (
+        lambda r: r.user == d.user and r.hosts == d.hosts,
+        lambda r: r.secret == d.secret,
+        lambda r: r.user == d.user or r.hosts == d.hosts,
+    )
+    for close in tiers:
+        twins = [i for i in here if close(raw[i])]
+        if twins:
+            return twins
+    return []
 
 
 def _remember(cache: dict[K, V], key: K, value: V) -> None:

@@ -177,9 +177,12 @@ def _split_host(host: str, port: str | None) -> tuple[str, str | None]:
 
 def _is_code_reference(raw: str, text: str, start: int, scope: Scope) -> bool:
     """A bare word where code would write a variable or a number: inside a call or object,
-    or after ` = ` outside any `[section]` (`PASSWORD = secret_value`, `AUTH_PASSWORD = 3`)."""
+    or after ` = ` outside any `[section]` (`PASSWORD = secret_value`, `AUTH_PASSWORD = 3`);
+    and a line continuation (`alter_password = \\`: the value is on the next line)."""
     if QUOTED_RE.match(raw):
         return False
+    if raw == "\\":
+        return True
     if scope.kind == "brackets":
         return True
     bare = raw.strip()

@@ -32,6 +32,11 @@ _FOREIGN_KEY_RE = re.compile(
     r"registry)(?:[._-]|(?=[A-Z])|(?=password|passwd|pass|pwd|pw))"
 )
 _DB_KEY_RE = re.compile(r"(?i)pg|postgres|db|database|datasource|sql")
+# the passphrase of a client key or key store, even under the database's name: libpq's own
+# `sslpassword` (`PGSSLPASSWORD`, `pgx-ssl-password`, `db.ssl.key-password`) is no login
+_KEY_MATERIAL_KEY_RE = re.compile(
+    r"(?i)(?:ssl|tls|key[._-]?store|trust[._-]?store|pkcs12|pfx|cert|private[._-]?key)"
+)
 
 
 # the environment forms' own names, read by pg.env.1 / pg.env.2 with their context
@@ -41,9 +46,11 @@ _ENV_OWNED_RE = re.compile(
 
 
 def is_foreign_key(key: str) -> bool:
-    """`KEYCLOAK_ADMIN_PASSWORD`, `server.ssl.key-store-password`, `spring.mail.password`:
-    a password key of another subject, with no word naming the database."""
-    return _FOREIGN_KEY_RE.search(key) is not None and _DB_KEY_RE.search(key) is None
+    """`KEYCLOAK_ADMIN_PASSWORD`, `spring.mail.password`: a password key of another
+    subject, with no word naming the database; and the passphrase of key material under
+    any name (`server.ssl.key-store-password`, `PGX_SSL_PASSWORD`, `sslpassword`)."""
+    return _KEY_MATERIAL_KEY_RE.search(key) is not None or (
+        _FOREIGN_KEY_RE.search(key) is not None and _DB_KEY_RE.search(key) is None)
 
 
 def key_names_password(key: str) -> bool:
