@@ -88,3 +88,42 @@ def test_help_exits_0_and_no_command_shows_the_help_and_exits_2() -> None:
     bare = run_cli()
     assert (bare.returncode, bare.stderr) == (2, "")
     assert "Usage: pgsweep [OPTIONS] COMMAND" in bare.stdout and "scan" in bare.stdout
+
+
+def test_the_terminal_says_what_leaked_where_and_what_to_do_next(
+    repo: tuple[GitRepo, str], tmp_path: Path
+) -> None:
+    r, pw = repo
+    (commit,) = r.git("rev-list", "HEAD").split()
+    stored = run_cli("scan", str(r.root), "--store", str(tmp_path / "s.db"),
+                     env={"COLUMNS": "80"})
+    assert stored.returncode == 1, stored.stderr
+    lines = stored.stdout.splitlines()
+    assert lines[:5] == [
+        "Leaked PostgreSQL credentials (1)", "",
+        "CRITICAL  billing_app@db-prod.acme-corp.net/billing", lines[3],
+        f"          config/database.yml:4  ({commit[:8]})"]
+    assert lines[3].startswith(f"          {redact(pw)}  c")
+    assert lines[5:9] == [
+        "", "Next: pgsweep explain ID   why a credential got its severity",
+        "      pgsweep report       the rotation plan: SQL to run, what to audit, cleanup",
+        ""]
+    assert lines[9] == "1 credential in 1 finding (1 critical)"
+    assert lines[10].startswith("scanned 1 blob (")
+    assert len(lines) == 11
+    cold = run_cli("scan", str(r.root), "--no-store", env={"COLUMNS": "80"})
+    assert cold.stdout.splitlines()[6:8] == [
+        "Next: --format markdown    the rotation plan: why each severity, the SQL to run,",
+        "                           what to audit and clean up"]
+
+
+def test_a_clean_scan_says_so_in_two_lines(tmp_path: Path) -> None:
+    r = GitRepo(tmp_path / "clean")
+    r.write("app.py", "print('hello')\n")
+    r.commit("hello")
+    proc = run_cli("scan", str(r.root), "--no-store")
+    assert proc.returncode == 0, proc.stderr
+    (said, scanned) = proc.stdout.splitlines()
+    assert said == "no leaked PostgreSQL credentials found"
+    assert scanned.startswith("scanned 1 blob (15 bytes) in ")
+    assert scanned.endswith("s; 0 suppressed, 0 skipped")

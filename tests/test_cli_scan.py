@@ -51,7 +51,7 @@ def test_leak_exits_1_with_a_table(leaky: tuple[GitRepo, str, str]) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "svc@db.prod.acme-corp.net" in proc.stdout
     assert redact(pw) in proc.stdout
-    assert "1 credentials in 1 findings" in proc.stdout
+    assert "1 credential in 1 finding (1 high)" in proc.stdout
 
 
 def test_clean_repository_and_fail_on_threshold_exit_0(
@@ -64,7 +64,7 @@ def test_clean_repository_and_fail_on_threshold_exit_0(
     clean.commit("hello")
     proc = run_cli("scan", str(clean.root))
     assert proc.returncode == 0, proc.stderr
-    assert "0 credentials in 0 findings" in proc.stdout
+    assert "no leaked PostgreSQL credentials found" in proc.stdout
 
 
 def test_json_output_fields_and_attribution(
@@ -172,7 +172,7 @@ def test_an_empty_repository_is_a_clean_scan(tmp_path: Path, extra: tuple[str, .
     if "json" in extra:
         assert json.loads(proc.stdout)["findings"] == []
     else:
-        assert "0 credentials in 0 findings" in proc.stdout
+        assert "no leaked PostgreSQL credentials found" in proc.stdout
 
 
 def test_a_shallow_clone_s_unknown_since_gets_a_hint(tmp_path: Path) -> None:

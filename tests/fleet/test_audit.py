@@ -213,8 +213,8 @@ def test_every_format_names_each_repository(tmp_path: Path, password: str, fmt: 
     if fmt == "terminal":
         per_repo = done.stdout.split("Per repository\n", 1)[1].split("\n\n", 1)[0]
         assert per_repo.splitlines() == [
-            f"{tmp_path / 'fleet' / names[0]}: 1 credentials in 1 findings",
-            f"file://{tmp_path / 'fleet' / names[1]}: 1 credentials in 1 findings",
+            f"{tmp_path / 'fleet' / names[0]}: 1 credential in 1 finding",
+            f"file://{tmp_path / 'fleet' / names[1]}: 1 credential in 1 finding",
             f"skipped {tmp_path / 'none'}: not a git repository",
         ]
 

@@ -39,7 +39,7 @@ def test_every_leak_names_its_path_and_line_at_any_width(
     assert all(len(ln) <= columns for ln in lines), proc.stdout
     # the demo README's and .env.example's placeholders are the two info credentials
     assert lines[-2] == "10 credentials in 10 findings (3 critical, 5 high, 2 info)"
-    assert lines[-1].startswith("scanned 11 chunks (1,481 bytes) in ")
+    assert lines[-1].startswith("scanned 11 blobs (1,481 bytes) in ")
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_one_place_by_default_every_place_with_verbose(
     quiet = run_cli("scan", str(gr.root), "--no-store", "-q")
     assert quiet.returncode == 1
     summary = quiet.stdout.splitlines()
-    assert len(summary) == 2 and summary[0].startswith("1 credentials in 3 findings (1 ")
+    assert len(summary) == 2 and summary[0].startswith("1 credential in 3 findings (1 ")
 
 
 def test_info_credentials_are_one_count_line_until_show_info(
@@ -86,10 +86,10 @@ def test_info_credentials_are_one_count_line_until_show_info(
     folded = run_cli("scan", str(gr.root), "--store", store)
     assert folded.returncode == 0  # info is below the default --fail-on
     assert cid not in folded.stdout
-    assert "1 info-level credentials not listed (--show-info)" in folded.stdout
+    assert "1 info-level credential not listed (--show-info)" in folded.stdout
     shown = run_cli("scan", str(gr.root), "--store", store, "--show-info",
                     env={"COLUMNS": "200"})
-    assert f"INFO      app@db.prod.acme-corp.net  {redact(pw)}  (false-positive)  {cid}" in (
+    assert f"INFO      app@db.prod.acme-corp.net/app  {redact(pw)}  (false-positive)  {cid}" in (
         shown.stdout)
 
 

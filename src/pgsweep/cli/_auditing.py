@@ -57,6 +57,7 @@ def audit_and_report(
         triage=triage, verifications=verifications, reveal=reveal,
         repositories=outcome.repositories if per_repository else (),
         show_info=display.show_info, verbosity=display.verbosity, color=display.color,
+        stored=store is not None,
     )
     write_report(report, fmt, output)
     return exit_for(report, threshold, allow_incomplete)

@@ -86,6 +86,7 @@ def run_and_report(
         show_info=(display or Display()).show_info,
         verbosity=(display or Display()).verbosity,
         color=(display or Display()).color,
+        stored=store is not None,
     )
     write_report(report, fmt, output)
     return exit_for(report, threshold, allow_incomplete)

@@ -86,7 +86,8 @@ def sweep(
                          processes=ProcessSource() if processes else None, homes=homes)
     stages.total = len(source.homes)
     if homes:
-        say(f"pgsweep: sweeping {len(source.homes)} homes under {root}: "
+        n = len(source.homes)
+        say(f"pgsweep: sweeping {n} home{'' if n == 1 else 's'} under {root}: "
             + (", ".join(h.user for h in source.homes) or "none"), err=True)
     if processes:
         typer.echo("pgsweep: sweeping the environment and command line of every running "

@@ -30,6 +30,7 @@ def build_report(
     show_info: bool = False,
     verbosity: Verbosity = Verbosity.NORMAL,
     color: bool | None = None,
+    stored: bool = False,
 ) -> Report:
     """The report of `result`: findings, stats and the plan every output renders."""
     grouped = group_places(result.findings)
@@ -55,4 +56,5 @@ def build_report(
         show_info=show_info,
         verbosity=verbosity,
         color=color,
+        stored=stored,
     )

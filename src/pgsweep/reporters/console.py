@@ -30,6 +30,21 @@ _STYLE = {
 }
 _SEVERITY_WIDTH = max(len(str(s)) for s in Severity)
 _INDENT = " " * (_SEVERITY_WIDTH + 2)
+# What to do after reading the list (each line fits 80 columns): the commands that say why
+# a credential got its severity and how to rotate it, from the store or from a rescan.
+NEXT_FROM_STORE = (
+    "Next: pgsweep explain ID   why a credential got its severity",
+    "      pgsweep report       the rotation plan: SQL to run, what to audit, cleanup",
+)
+NEXT_WITHOUT_STORE = (
+    "Next: --format markdown    the rotation plan: why each severity, the SQL to run,",
+    "                           what to audit and clean up",
+)
+
+
+def counted(n: int, noun: str) -> str:
+    """`1 credential`, `2 credentials`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def place_text(place: Place, repository: bool = False) -> tuple[str, str]:
@@ -100,12 +115,19 @@ class ConsoleReporter:
             for p in shown:
                 self._credential(console, report, p, places.get(p.credential.id, []))
             if folded:
+                if shown:
+                    console.print()
                 # (fits 80 columns)
-                console.print(f"{folded} info-level credentials not listed (--show-info)")
+                console.print(f"{counted(folded, 'info-level credential')} not listed "
+                              "(--show-info)")
             if report.users:
                 self._users(console, report)
             if report.repositories:
                 self._repositories(console, report)
+            if shown:
+                console.print()
+                for line in NEXT_FROM_STORE if report.stored else NEXT_WITHOUT_STORE:
+                    console.print(f"[dim]{line}[/]")
         self._summary(console, report, len(shown), folded)
 
     def _credential(self, console: Console, report: Report, p: CredentialPlan,
@@ -117,7 +139,9 @@ class ConsoleReporter:
             secret = first.secret if first is not None else secret
         status = f"  ({p.status})" if p.status != "open" else ""
         sev = f"[{_STYLE[r.severity]}]{str(r.severity).upper():<{_SEVERITY_WIDTH}}[/]"
-        account = f"{c.user or '?'}@{','.join(c.hosts) or '?'}"
+        # user@host/database, as a connection URI writes them
+        account = f"{c.user or '?'}@{','.join(c.hosts) or '?'}" + (
+            f"/{c.database}" if c.database else "")
         rest = f"{secret}{status}  "
         console.print()
         # What does not fit the width goes to the next line, never folded mid-word.
@@ -159,7 +183,8 @@ class ConsoleReporter:
                 console.print(f"[bold red]skipped[/] {escape(r.repository)}: {escape(r.error)}")
             else:
                 console.print(escape(
-                    f"{r.repository}: {r.credentials} credentials in {r.findings} findings"))
+                    f"{r.repository}: {counted(r.credentials, 'credential')} in "
+                    f"{counted(r.findings, 'finding')}"))
 
     def _summary(self, console: Console, report: Report, shown: int, folded: int) -> None:
         s = report.stats
@@ -167,14 +192,20 @@ class ConsoleReporter:
         for p in report.plan.credentials:
             counts[p.risk.severity] = counts.get(p.risk.severity, 0) + 1
         by_sev = ", ".join(f"{n} {sev}" for sev, n in sorted(counts.items(), reverse=True))
-        if report.verbosity is not Verbosity.QUIET:
+        if report.verbosity is not Verbosity.QUIET and (shown or folded):
             console.print()
+        if report.plan.credentials:
+            console.print(
+                f"{counted(len(report.plan.credentials), 'credential')} in "
+                f"{counted(len(report.places), 'finding')} ({by_sev})")
+        else:
+            console.print("no leaked PostgreSQL credentials found")
+        # a git scan reads blobs; anything else files (a file's members, messages… count)
+        what = (f"{counted(s.blobs, 'blob')} ({counted(s.bytes, 'byte')})" if s.blobs
+                else f"{counted(s.chunks, 'file')} ({counted(s.bytes, 'byte')})" if s.chunks
+                else counted(s.bytes, "byte"))  # an empty folder, a rescan with nothing new
         console.print(
-            f"{len(report.plan.credentials)} credentials in {len(report.places)} findings"
-            + (f" ({by_sev})" if by_sev else "")
-        )
-        console.print(
-            f"scanned {s.chunks} chunks ({s.bytes:,} bytes) in {s.seconds:.2f}s; "
+            f"scanned {what} in {s.seconds:.2f}s; "
             f"{sum(s.suppressed.values())} suppressed, {sum(s.skipped.values())} skipped"
         )
         if s.incomplete:

@@ -71,6 +71,7 @@ class Report:
     show_info: bool = False  # the terminal lists `info` credentials instead of counting them
     verbosity: Verbosity = Verbosity.NORMAL  # the terminal report's detail
     color: bool | None = None  # the terminal report's colours: None follows the terminal
+    stored: bool = False  # recorded into a findings store (`report`, `explain` can read it)
 
     @property
     def credentials(self) -> tuple[Credential, ...]:
