@@ -200,6 +200,30 @@ def test_compose_map_list_and_defaults(scanner: Scanner) -> None:
     assert stats.suppressed == {"template": 1}
 
 
+def test_compose_service_name_is_the_host_only_of_a_postgres_service(scanner: Scanner) -> None:
+    """A service running PostgreSQL is reached by its name; an application's service that
+    sets POSTGRES_PASSWORD for its client names no server by its own name (redash's CI
+    compose file gave its database password the host `redash`)."""
+    p1, p2 = make_password(), make_password()
+    text = (
+        "services:\n"
+        "  redash:\n"
+        "    build: ../\n"
+        "    environment:\n"
+        f"      POSTGRES_PASSWORD: \"{p1}\"\n"
+        "  pgnative:\n"
+        "    image: ghcr.io/knex/postgres:17-alpine\n"
+        "    environment:\n"
+        "      - POSTGRES_USER=testuser\n"
+        f"      - POSTGRES_PASSWORD={p2}\n"
+    )
+    found, _ = scan_data(scanner, "compose.ci.yaml", text.encode(), path="/p/compose.ci.yaml")
+    assert sorted(map(row, found), key=lambda r: r.line) == [
+        Row("/p/compose.ci.yaml", 5, "postgres", None, p1, None),
+        Row("/p/compose.ci.yaml", 10, "testuser", "pgnative", p2, None),
+    ]
+
+
 def test_kubernetes_secret_string_data_and_pod_env(scanner: Scanner) -> None:
     p1, p2 = make_password(), make_password()
     text = (

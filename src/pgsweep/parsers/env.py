@@ -139,13 +139,15 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
     # the password's own line first (`PGUSER=u PGPASSWORD=p psql`), then its block
     line_lo = text.rfind("\n", 0, pos) + 1
     line_hi = line_offset(text, pos, 1)
-    for lo, hi in ((line_lo, line_hi), indented_block(text, pos)):
+    block = indented_block(text, pos)
+    for lo, hi in ((line_lo, line_hi), block):
         for m in env_re.finditer(text, lo, hi):
             found.setdefault(env_field[m.group("k")], shell_word(_listed(m.group("v"), supervisor)))
     if "user" not in found:
         user_keys = fields.get("user_keys")
         if user_keys:
-            u = nearest(key_re(user_keys), text, pos)
+            # within the block: another compose service's POSTGRES_USER is not this one's
+            u = nearest(key_re(user_keys), text, pos, *block)
             if u:
                 found["user"] = u
     user = found.get("user") or fields.get("default_user") or None

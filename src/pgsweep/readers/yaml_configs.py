@@ -29,6 +29,9 @@ VISITS_PER_BYTE = 16
 _ENV_ITEM_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 _COMPOSE_NAME_RE = re.compile(r"^(docker-)?compose[\w.-]*\.ya?ml$")
 _VALUES_NAME_RE = re.compile(r"^values[\w.-]*\.ya?ml$")
+# A compose service that runs PostgreSQL: its image (postgres, bitnami/postgresql, postgis,
+# timescaledb, pgvector, spilo), or the name of a service built from a Dockerfile
+_PG_SERVICE_RE = re.compile(r"(?i)postgres|postgis|timescale|pgvector|spilo|\bpg|\bdb\b|database")
 
 Scope = tuple[list[Assignment], str | None]  # the settings of a mapping, compose's host
 
@@ -108,23 +111,33 @@ def _visit_budget(doc: yaml.Node) -> _Budget:
     return _Budget(VISITS_BASE + VISITS_PER_BYTE * (doc.end_mark.index - doc.start_mark.index))
 
 
-def _iter_scopes(node: yaml.Node, path: tuple[str, ...], budget: _Budget) -> Iterator[Scope]:
+def _service_host(name: str, service: yaml.Node) -> str | None:
+    """The host a compose service's own PostgreSQL settings log in to: the service's name
+    when it runs PostgreSQL (its image says so, or, built from a Dockerfile, its name
+    does); an application's service holds a client's settings, whose server is elsewhere."""
+    image = _scalar(_get(service, "image"))
+    named = image if image is not None else name
+    return name if _PG_SERVICE_RE.search(named) else None
+
+
+def _iter_scopes(
+    node: yaml.Node, path: tuple[str, ...], budget: _Budget, service_host: str | None = None,
+) -> Iterator[Scope]:
     budget.spend(1 + len(node.value) if isinstance(node.value, list) else 1)
     assignments = _assignments_of(node)
     if assignments:
-        default_host = None
-        if len(path) == 3 and path[0] == "services" and path[2] == "environment":
-            default_host = path[1]  # compose: the database service is reached by its name
-        yield assignments, default_host
+        compose_env = len(path) == 3 and path[0] == "services" and path[2] == "environment"
+        yield assignments, service_host if compose_env else None
     if _is_mapping(node):
         for k, v in node.value:
             key = _scalar(k)
             if key is not None and (_is_mapping(v) or _is_sequence(v)):
-                yield from _iter_scopes(v, (*path, key), budget)
+                host = _service_host(key, v) if path == ("services",) else service_host
+                yield from _iter_scopes(v, (*path, key), budget, host)
     elif _is_sequence(node):
         for item in node.value:
             if _is_mapping(item) or _is_sequence(item):
-                yield from _iter_scopes(item, path, budget)
+                yield from _iter_scopes(item, path, budget, service_host)
 
 
 def _kind_of(info: FileInfo, docs: list[yaml.Node]) -> str:
