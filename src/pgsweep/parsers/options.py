@@ -22,6 +22,8 @@ positional arguments). This parser
      → PostgreSQL;
    - a structure that names its own kind (`type:`, `driver:`, `adapter:`, `dialect:`,
      `client:`, `engine:`) as something else stops the walk outward;
+   - a password key whose own name says PostgreSQL (`POSTGRES_PW`, `PG_PASS`) in a window
+     that names it and no other database counts as its structure saying so;
    - otherwise the window must name PostgreSQL and no other database, and a host must sit
      beside the password (a host key in the structure, or a PostgreSQL URL), or a user
      in the arguments of a connect call (`self.connect(user=…, password=…)`) or, with
@@ -44,7 +46,12 @@ from collections.abc import Mapping
 from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import jdbc, structure
 from pgsweep.parsers.nearby import URL_RE
-from pgsweep.parsers.password_keys import key_names_password, password_key_at
+from pgsweep.parsers.password_keys import (
+    key_at,
+    key_names_password,
+    key_names_postgres,
+    password_key_at,
+)
 from pgsweep.parsers.siblings import QUOTED_RE, REFERENCE_RE, nearest_siblings, value
 from pgsweep.parsers.sql import kind_of
 from pgsweep.parsers.structure import Scope, is_connect_call, is_key_material_call, scopes
@@ -259,6 +266,9 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     is_pg, by_structure = (True, True) if url is not None else is_postgres_context(text, found)
     if not is_pg:
         return None
+    # `POSTGRES_PW=…` beside `POSTGRES_USER=…` in a flat .env: the key itself says whose
+    key = groups.get("key") or key_at(text, match.start())
+    by_structure = by_structure or key_names_postgres(key)
     inner = found[0]
     near = nearest_siblings(text, inner.start, inner.end, start, lang, inner.kind == "brackets")
     if url is not None and url.hosts:  # the call's own URL names its host and database

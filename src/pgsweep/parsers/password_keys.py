@@ -68,11 +68,25 @@ def is_env_owned(key: str) -> bool:
     return _ENV_OWNED_RE.fullmatch(key) is not None and key in (key.upper(), key.lower())
 
 
-def password_key_at(text: str, key_end: int) -> bool:
-    """The whole key name that a match starting at `key_end` (on the password word) is the
-    end of names a database password."""
+def key_at(text: str, key_end: int) -> str:
+    """The whole key name that a match starting at `key_end` (on the password word) ends."""
     line_start = max(text.rfind("\n", 0, key_end) + 1, key_end - 120)
     m = _KEY_CHARS.search(text[line_start:key_end])
     prefix = m.group(0) if m else ""
     tail = _PW_TAIL_RE.match(text, key_end)
-    return key_names_password(prefix + (tail.group(0) if tail else ""))
+    return prefix + (tail.group(0) if tail else "")
+
+
+def password_key_at(text: str, key_end: int) -> bool:
+    """The whole key name that a match starting at `key_end` (on the password word) is the
+    end of names a database password."""
+    return key_names_password(key_at(text, key_end))
+
+
+# a key whose own name says PostgreSQL: `POSTGRES_PW`, `PG_PASS`, `PGPASS`, `pgPassword`
+_PG_KEY_RE = re.compile(r"(?i)(?:^|[._-])(?:pg|postgres|postgresql|psql)(?:[._-]|(?=pass|pw))")
+
+
+def key_names_postgres(key: str) -> bool:
+    """The password's key itself names PostgreSQL (`POSTGRES_PW`, `pg_pass`, `PGPASS`)."""
+    return _PG_KEY_RE.search(key.lstrip(":$@")) is not None
