@@ -29,11 +29,17 @@ NoColorOpt = Annotated[bool, typer.Option(
     "--no-color", help="Terminal: no colours (NO_COLOR does the same).")]
 
 # What scan, sweep and audit read and record.
-FailOnOpt = Annotated[str, typer.Option("--fail-on", help="Exit 1 at or above this severity.")]
-MaxBlobSizeOpt = Annotated[int, typer.Option("--max-blob-size", help="Bytes.")]
-SignaturesOpt = Annotated[
-    list[Path], typer.Option("--signatures", help="Extra signature folder.")]
-ProgressOpt = Annotated[bool | None, typer.Option("--progress/--no-progress")]
+FAIL_ON_HELP = "Exit 1 at or above this severity: info, low, medium, high or critical"
+FailOnOpt = Annotated[str, typer.Option(
+    "--fail-on", metavar="SEVERITY", help=f"{FAIL_ON_HELP}.")]
+MaxBlobSizeOpt = Annotated[int, typer.Option(
+    "--max-blob-size", metavar="BYTES",
+    help="Skip larger blobs and files, each a counted warning.")]
+SignaturesOpt = Annotated[list[Path], typer.Option(
+    "--signatures", metavar="FOLDER", help="Load extra signature files from FOLDER (repeatable).")]
+ProgressOpt = Annotated[bool | None, typer.Option(
+    "--progress/--no-progress",
+    help="Progress on stderr: blobs, bytes, rate (default: when stderr is a terminal).")]
 NoStoreSecretsOpt = Annotated[bool, typer.Option(
     "--no-store-secrets", help="Store keyed hashes only, not encrypted secrets.")]
 AllowIncompleteOpt = Annotated[bool, typer.Option(

@@ -41,32 +41,42 @@ def scan(
         help="JSON, JSONL: also list every version of each finding's file that held it.",
     ),
     fail_on: str | None = typer.Option(
-        None, "--fail-on", help="Exit 1 at or above this severity (default: config, else low)."
+        None, "--fail-on", metavar="SEVERITY",
+        help=f"{opt.FAIL_ON_HELP} (default: fail_on in pgsweep.toml, else low).",
     ),
-    unreachable: bool = typer.Option(False, "--unreachable", help="Also scan unreachable objects."),
-    worktree: bool = typer.Option(False, "--worktree", help="Also scan uncommitted files."),
+    unreachable: bool = typer.Option(
+        False, "--unreachable", help="Git: also dangling commits and blobs no ref holds."),
+    worktree: bool = typer.Option(
+        False, "--worktree", help="Git: also uncommitted and untracked (not ignored) files."),
     max_blob_size: opt.MaxBlobSizeOpt = DEFAULT_MAX_BLOB_SIZE,
     exclude: list[str] = typer.Option(
-        [], "--exclude", help="Skip paths matching a gitignore pattern (repeatable)."
+        [], "--exclude", metavar="PATTERN",
+        help="Skip paths matching a gitignore pattern (repeatable).",
     ),
-    since: str | None = typer.Option(None, "--since", help="Only commits not reachable from REV."),
-    commit_range: str | None = typer.Option(None, "--commit-range", help="A..B"),
-    staged: bool = typer.Option(False, "--staged", help="Scan the index (pre-commit)."),
+    since: str | None = typer.Option(
+        None, "--since", metavar="REV", help="Git: only commits not reachable from REV."),
+    commit_range: str | None = typer.Option(
+        None, "--commit-range", metavar="A..B", help="Git: only the commits in A..B."),
+    staged: bool = typer.Option(
+        False, "--staged", help="Git: only the index's changes against HEAD (pre-commit)."),
     extra_signatures: opt.SignaturesOpt = [],  # noqa: B006 (typer copies it)
     progress: opt.ProgressOpt = None,
     jobs: int = typer.Option(
         0, "--jobs", "-j", min=0, help="Worker processes for large histories (0: one per core)."
     ),
-    store_path: str | None = typer.Option(None, "--store", help=opt.DEFAULT_STORE_HELP),
+    store_path: str | None = typer.Option(
+        None, "--store", metavar="PATH|URL", help=opt.DEFAULT_STORE_HELP),
     no_store: bool = typer.Option(False, "--no-store", help="Record nothing; a cold scan."),
     allow_incomplete: opt.AllowIncompleteOpt = False,
     no_store_secrets: opt.NoStoreSecretsOpt = False,
     config: Path | None = typer.Option(
-        None, "--config", help="pgsweep.toml or pyproject.toml (default: found at PATH)."
+        None, "--config", metavar="FILE",
+        help="pgsweep.toml or pyproject.toml (default: found at PATH).",
     ),
     baseline: list[Path] = typer.Option(
-        [], "--baseline",
-        help="Drop findings known to a pgsweep baseline, .secrets.baseline or .gitleaksignore.",
+        [], "--baseline", metavar="FILE",
+        help="Drop findings known to a pgsweep baseline, .secrets.baseline or .gitleaksignore "
+        "(repeatable).",
     ),
     cache_dir: opt.CacheDirOpt = None,
     no_auto_baseline: bool = typer.Option(
