@@ -45,7 +45,8 @@ def audit(
     no_color: opt.NoColorOpt = False,
     fail_on: opt.FailOnOpt = "low",
     max_blob_size: opt.MaxBlobSizeOpt = DEFAULT_MAX_BLOB_SIZE,
-    exclude: list[str] = typer.Option([], "--exclude", help="Glob of paths to skip (repeatable)."),
+    exclude: list[str] = typer.Option([], "--exclude", metavar="PATTERN",
+        help="Skip paths matching a gitignore pattern (repeatable)."),
     extra_signatures: opt.SignaturesOpt = [],  # noqa: B006 (typer copies it)
     progress: opt.ProgressOpt = None,
     jobs: int = typer.Option(
@@ -56,7 +57,8 @@ def audit(
     scheduler: str | None = typer.Option(
         None, "--scheduler", metavar="tcp://HOST:PORT", help="With --executor dask: the "
         "cluster's scheduler (default: a local cluster of --jobs worker processes)."),
-    store_path: str | None = typer.Option(None, "--store", help=opt.DEFAULT_STORE_HELP),
+    store_path: str | None = typer.Option(None, "--store", metavar="PATH|URL",
+        help=opt.DEFAULT_STORE_HELP),
     no_store: bool = typer.Option(False, "--no-store", help="Record nothing; a cold audit."),
     no_store_secrets: opt.NoStoreSecretsOpt = False,
     allow_incomplete: bool = typer.Option(

@@ -27,9 +27,11 @@ app.add_typer(baseline_app, name="baseline")
 def create(
     path: str = typer.Argument(".", help="Git repository, folder or file to scan."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the baseline."),
-    config: Path | None = typer.Option(None, "--config", help="pgsweep.toml or pyproject.toml."),
+    config: Path | None = typer.Option(
+        None, "--config", metavar="FILE", help="pgsweep.toml or pyproject.toml."),
     exclude: list[str] = typer.Option(
-        [], "--exclude", help="Skip paths matching a gitignore pattern (repeatable)."
+        [], "--exclude", metavar="PATTERN",
+        help="Skip paths matching a gitignore pattern (repeatable).",
     ),
 ) -> None:
     """Scan PATH and write every finding as a hash-only baseline entry (no plaintext)."""

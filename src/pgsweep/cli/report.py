@@ -79,7 +79,7 @@ def _plan(s: _Stored, now: datetime) -> Plan:
 @app.command()
 def report(
     store: Annotated[str | None, typer.Option(
-        "--store", help=STORE_HELP)] = None,
+        "--store", metavar="PATH|URL", help=STORE_HELP)] = None,
     fmt: Annotated[PlanFormat, typer.Option(
         "--format", "-f", help="Output format.")] = PlanFormat.MARKDOWN,
     output: Annotated[Path | None, typer.Option(
@@ -112,7 +112,8 @@ def report(
 def explain(
     credential: Annotated[str, typer.Argument(
         help="Credential id, a finding id, or a unique prefix of either.")],
-    store: Annotated[str | None, typer.Option("--store", help=STORE_HELP)] = None,
+    store: Annotated[str | None, typer.Option(
+        "--store", metavar="PATH|URL", help=STORE_HELP)] = None,
     target: Annotated[str | None, typer.Option("--target", help=TARGET_HELP)] = None,
     now: Annotated[str | None, typer.Option("--now", hidden=True)] = None,
 ) -> None:

@@ -39,7 +39,8 @@ def sweep(
     progress: opt.ProgressOpt = None,
     allow_incomplete: opt.AllowIncompleteOpt = False,
     store_path: str | None = typer.Option(
-        None, "--store", help="Record the findings into this store, a file or a postgresql:// "
+        None, "--store", metavar="PATH|URL",
+        help="Record the findings into this store, a file or a postgresql:// "
         "URL (default: record nothing; a sweep writes nothing unless asked)."
     ),
     no_store_secrets: opt.NoStoreSecretsOpt = False,

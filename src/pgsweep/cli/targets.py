@@ -32,7 +32,8 @@ def render_targets(targets: list[TargetInfo]) -> str:
 @targets_app.callback()
 def targets(
     ctx: typer.Context,
-    store: Annotated[str | None, typer.Option("--store", help=STORE_HELP)] = None,
+    store: Annotated[str | None, typer.Option(
+        "--store", metavar="PATH|URL", help=STORE_HELP)] = None,
 ) -> None:
     """List the targets scans were recorded for; `forget X` removes one."""
     if ctx.invoked_subcommand is not None:
@@ -45,7 +46,8 @@ def targets(
 def forget(
     target: Annotated[str, typer.Argument(
         help="The target's number (as listed) or its path.")],
-    store: Annotated[str | None, typer.Option("--store", help=STORE_HELP)] = None,
+    store: Annotated[str | None, typer.Option(
+        "--store", metavar="PATH|URL", help=STORE_HELP)] = None,
 ) -> None:
     """Remove a target and what only it had seen; credentials also seen elsewhere stay."""
     with Store.open(store, create=False) as opened:

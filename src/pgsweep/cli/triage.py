@@ -19,7 +19,8 @@ def triage(
     note: Annotated[str | None, typer.Option(
         "--note", help="Why (never paste the secret).")] = None,
     store_path: Annotated[str | None, typer.Option(
-        "--store", help="Findings store to use: a file or a postgresql:// URL.")] = None,
+        "--store", metavar="PATH|URL",
+        help="Findings store to use: a file or a postgresql:// URL.")] = None,
     target: Annotated[str | None, typer.Option(
         "--target", help="Look the id up among this target's credentials only.")] = None,
 ) -> None:

@@ -31,7 +31,8 @@ def verify(
         help="The server the --verifiers file was exported from (repeat for its other "
              "names). Without it a mismatch is only 'unconfirmed', never 'rotated'.")] = None,
     store: Annotated[str | None, typer.Option(
-        "--store", help="Findings store to read and update: a file or a postgresql:// URL.",
+        "--store", metavar="PATH|URL",
+        help="Findings store to read and update: a file or a postgresql:// URL.",
     )] = None,
     scan_path: Annotated[str | None, typer.Option(
         "--scan", metavar="PATH", help="Scan PATH now and verify its findings.")] = None,
