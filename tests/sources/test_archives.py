@@ -118,18 +118,36 @@ def test_member_count_and_total_size_limits(scanner: Scanner) -> None:
     assert stats.warnings == ["/ev/big.tgz!b2.log: archive: total uncompressed size limit reached"]
 
 
+def test_an_encrypted_member_makes_the_scan_incomplete(scanner: Scanner) -> None:
+    pw = make_password()
+    data = bytearray(make_zip({"plain.txt": uri("plain", pw).encode(),
+                               "locked.txt": b"\x8f" * 64}, compression=zipfile.ZIP_STORED))
+    # set the "encrypted" flag of locked.txt in its local and central headers, as a
+    # password-protected member carries it
+    for header, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(header, data.find(header) + 1)
+        data[at + flags_at] |= 0x1
+    found, stats = scan_data(scanner, "kit.zip", bytes(data), path="/ev/kit.zip")
+    assert [row(f) for f in found] == [
+        Row("/ev/kit.zip!plain.txt", 1, "plain", "plain.corp.net", pw, "db")]
+    assert stats.incomplete == ["/ev/kit.zip!locked.txt: archive: encrypted member"]
+
+
 def test_truncated_and_corrupt_archives(scanner: Scanner) -> None:
     pw = make_password()
     whole = make_zip({"a.txt": uri("a", pw).encode()})
     found, stats = scan_data(scanner, "cut.zip", whole[: len(whole) // 2], path="/ev/cut.zip")
     assert found == []
     assert stats.warnings == ["/ev/cut.zip: archive: corrupt or truncated zip (BadZipFile)"]
+    # the part that was cut off may hold a leak: such a scan is never clean
+    assert stats.incomplete == stats.warnings
     tgz = make_tar({"first.txt": uri("first", pw).encode(), "second.bin": os.urandom(200_000)},
                    gz=True)
     found, stats = scan_data(scanner, "cut.tgz", tgz[: len(tgz) // 2], path="/ev/cut.tgz")
     assert [row(f) for f in found] == [
         Row("/ev/cut.tgz!first.txt", 1, "first", "first.corp.net", pw, "db")]
     assert stats.warnings == ["/ev/cut.tgz: archive: corrupt or truncated gzip (ReadError)"]
+    assert stats.incomplete == stats.warnings
     found, stats = scan_data(scanner, "junk.tar.gz", b"\x1f\x8b" + os.urandom(100),
                              path="/ev/junk.tar.gz")
     assert found == []

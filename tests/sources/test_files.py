@@ -162,7 +162,27 @@ def test_unreadable_files_and_directories_are_counted_and_the_rest_is_read(
         (tmp_path / "locked").chmod(0o755)
     doc = json.loads(proc.stdout)
     assert [(f["path"], f["user"]) for f in doc["findings"]] == [(str(tmp_path / "app.env"), "app")]
-    assert sorted(doc["stats"]["warnings"]) == [
+    unread = [
         f"{tmp_path / 'locked'}: unreadable directory: Permission denied",
         f"{tmp_path / 'secret.txt'}: unreadable: Permission denied",
     ]
+    assert sorted(doc["stats"]["warnings"]) == unread
+    # what could not be read may hold a leak: the result says so
+    assert doc["complete"] is False and sorted(doc["stats"]["incomplete"]) == unread
+
+
+def test_a_folder_with_an_unreadable_file_is_never_clean(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("nothing here\n")
+    (tmp_path / "prod.env").write_text(f"DATABASE_URL={uri('app', make_password())}\n")
+    (tmp_path / "prod.env").chmod(0)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
+    scan = as_a_normal_user([sys.executable, "-m", "pgsweep", "scan", str(tmp_path),
+                             "--no-store"])
+    proc = subprocess.run(scan, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"INCOMPLETE: 1 part(s) of the input could not be read, so this result is not a " \
+           f"clean bill: {tmp_path / 'prod.env'}: unreadable: Permission denied" in proc.stdout
+    proc = subprocess.run([*scan, "--allow-incomplete"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

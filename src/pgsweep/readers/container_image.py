@@ -91,7 +91,8 @@ class ContainerImage:
                     continue
                 used.add(path)
                 if path not in names:
-                    yield Skipped(f"{where}!{path}", "image: layer missing from the image")
+                    yield Skipped(f"{where}!{path}", "image: layer missing from the image",
+                                  incomplete=True)
                     continue
                 yield from self._layer_items(tree, info, image, path, steps.get(depth),
                                              deleted, max_size, where)
@@ -245,7 +246,7 @@ class ContainerImage:
         except (tarfile.TarError, zlib.error, EOFError, OSError, ValueError) as exc:
             yield Skipped(f"{where}!{layer}",
                           f"image: layer unreadable or compressed in a format not read "
-                          f"({type(exc).__name__})")
+                          f"({type(exc).__name__})", incomplete=True)
         if links:
             yield Skipped(f"{where}!{layer}", f"image: {links} links not followed")
         deleted.merge(here)

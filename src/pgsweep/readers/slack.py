@@ -145,7 +145,8 @@ class SlackExport:
             try:
                 data = read_limited(tree, entry.name, max_size, entry.size)
             except Exception as exc:  # noqa: BLE001 - any member error is a counted skip
-                yield Skipped(where, f"archive: unreadable member ({type(exc).__name__})")
+                yield Skipped(where, f"archive: unreadable member ({type(exc).__name__})",
+                              incomplete=True)
                 continue
             if data is None:
                 yield Skipped(where, "too large")

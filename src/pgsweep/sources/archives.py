@@ -88,7 +88,8 @@ def iter_members(
             yield from _iter_tar(info, io.BytesIO(data), "r|", limits, budget)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile,
             OSError, ValueError, NotImplementedError) as exc:
-        yield Skipped(where, f"archive: corrupt or truncated {kind} ({type(exc).__name__})")
+        yield Skipped(where, f"archive: corrupt or truncated {kind} ({type(exc).__name__})",
+                      incomplete=True)
 
 
 def _take(budget: Budget, size: int, where: str) -> Skipped | None:
@@ -120,14 +121,15 @@ def _iter_zip(info: FileInfo, data: bytes, limits: ArchiveLimits,
                 yield stop
                 return
             if zi.flag_bits & 0x1:
-                yield Skipped(where, "archive: encrypted member")
+                yield Skipped(where, "archive: encrypted member", incomplete=True)
                 continue
             try:
                 with zf.open(zi) as fh:
                     content = fh.read(limits.max_member_size + 1)
             except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
                     RuntimeError, OSError) as exc:
-                yield Skipped(where, f"archive: unreadable member ({type(exc).__name__})")
+                yield Skipped(where, f"archive: unreadable member ({type(exc).__name__})",
+                              incomplete=True)
                 continue
             unix_mode = (zi.external_attr >> 16) & 0o7777
             yield _member_info(

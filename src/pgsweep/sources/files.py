@@ -42,7 +42,8 @@ def _unreadable(errors: list[OSError], where: str | None) -> Iterator[Skipped]:
     """Skip records for the directories `walk` could not list (its onerror list)."""
     while errors:
         err = errors.pop()
-        yield Skipped(str(err.filename or where), f"unreadable directory: {err.strerror or err}")
+        yield Skipped(str(err.filename or where), f"unreadable directory: {err.strerror or err}",
+                      incomplete=True)
 
 
 def walk(
@@ -106,6 +107,12 @@ def file_meta(st: os.stat_result, owners: Mapping[int, str] | None = None) -> Fi
 
 class UnreadableFile(Exception):
     """A file that cannot be read as a regular file; the message is the skip reason."""
+
+    @property
+    def incomplete(self) -> bool:
+        """The file could not be read (not: it is not a file pgsweep reads), so the scan
+        that met it missed what it may hold."""
+        return str(self).startswith("unreadable")
 
 
 _READ_FAILURES = ("symlink", "not a regular file", "too large")
@@ -199,7 +206,8 @@ def iter_data_items(
     try:
         yield from _expand(chosen.iter_chunks(info, data), limits, depth, budget, wrap)
     except Exception as exc:  # noqa: BLE001 - bad input must never stop the scan; no message
-        yield Skipped(where_of(info), f"reader {chosen.name} failed ({type(exc).__name__})")
+        yield Skipped(where_of(info), f"reader {chosen.name} failed ({type(exc).__name__})",
+                      incomplete=True)
 
 
 def _wrap_records(records: Records, wrap: Callable[[Provenance], Provenance]) -> Records:
@@ -256,12 +264,13 @@ def _iter_tree(tree: Tree, tree_reader: TreeReader, info: FileInfo, limits: Arch
                depth: int, budget: Budget, wrap: Wrap) -> Iterator[Chunk | Skipped]:
     where = where_of(info)
     for name, reason in tree.skipped():
-        yield Skipped(f"{where}!{name}", reason)
+        yield Skipped(f"{where}!{name}", reason, incomplete=reason.startswith("unreadable"))
     try:
         items = tree_reader.iter_tree(tree, info, limits.max_member_size, limits.json_gate)
         yield from _expand(items, limits, depth, budget, wrap)
     except Exception as exc:  # noqa: BLE001 - bad input must never stop the scan; no message
-        yield Skipped(where, f"reader {tree_reader.name} failed ({type(exc).__name__})")
+        yield Skipped(where, f"reader {tree_reader.name} failed ({type(exc).__name__})",
+                      incomplete=True)
     finally:
         tree.close()
 
@@ -286,7 +295,7 @@ def iter_path_items(
         if str(exc) == "too large" and reader is None:
             yield from _iter_large_file(path, shown, limits, user, owners)
         else:
-            yield Skipped(str(shown), str(exc))
+            yield Skipped(str(shown), str(exc), incomplete=exc.incomplete)
         return
     info = FileInfo(path=str(shown), name=shown.name, user=user, **file_meta(st, owners))
     yield from iter_data_items(info, data, limits, reader)
@@ -300,7 +309,7 @@ def _iter_large_file(path: Path, shown: Path, limits: ArchiveLimits, user: str |
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed below, after the tree is read
     except OSError as exc:
-        yield Skipped(str(shown), f"unreadable: {exc.strerror or exc}")
+        yield Skipped(str(shown), f"unreadable: {exc.strerror or exc}", incomplete=True)
         return
     with fh:
         st = os.fstat(fh.fileno())

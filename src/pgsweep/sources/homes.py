@@ -162,7 +162,8 @@ def expand(base: Path, pattern: str) -> Iterator[Path | Skipped]:
         except FileNotFoundError:
             return
         except OSError as exc:
-            yield Skipped(str(cur), f"unreadable directory: {exc.strerror or exc}")
+            yield Skipped(str(cur), f"unreadable directory: {exc.strerror or exc}",
+                          incomplete=True)
             return
         for name in names:
             if fnmatch(name, part):
