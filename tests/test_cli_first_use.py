@@ -127,3 +127,24 @@ def test_a_clean_scan_says_so_in_two_lines(tmp_path: Path) -> None:
     assert said == "no leaked PostgreSQL credentials found"
     assert scanned.startswith("scanned 1 blob (15 bytes) in ")
     assert scanned.endswith("s; 0 suppressed, 0 skipped")
+
+
+def test_a_staged_password_is_not_called_git_history(tmp_path: Path) -> None:
+    """Caught by the pre-commit hook before any commit holds it: a file about to be committed,
+    not history every clone copies, and not 'removed from the branch tip'."""
+    pw = make_password()
+    r = GitRepo(tmp_path / "app")
+    r.write("README.md", "# app\n")
+    r.commit("readme")
+    r.write("run.sh", f"PGPASSWORD={pw} psql -h db.acme-corp.net -U ops -d sales\n")
+    r.git("add", "run.sh")
+    store = str(tmp_path / "s.db")
+    scanned = run_cli("scan", "--staged", "--store", store, "--format", "json", cwd=r.root)
+    assert scanned.returncode == 1, scanned.stderr
+    (cred,) = json.loads(scanned.stdout)["credentials"]
+    explained = run_cli("explain", cred["id"], "--store", store)
+    factors = [line.split()[1] for line in explained.stdout.splitlines()[2:] if line.strip()]
+    assert factors == ["host.public", "channel.config-file", "age.unknown", "transport.weak"]
+    plan = run_cli("report", "--store", store).stdout
+    assert f"- config-file, `{r.root}:run.sh:1`, staged, not committed, still present" in plan
+    assert "git-history" not in plan and "still in history" not in plan

@@ -22,7 +22,7 @@ from pgsweep.core.models import (
     provenance_path,
 )
 from pgsweep.findings.credentials import provenance_time
-from pgsweep.findings.places import Place
+from pgsweep.findings.places import Place, is_uncommitted
 from pgsweep.findings.scrub import SecretSet, scrub_host, scrub_text
 
 
@@ -169,6 +169,8 @@ def location_of(place: Place, scrub: Scrubber) -> Location:
     if isinstance(p, GitProvenance):
         where = f"{p.repo}:{path}" if p.repo else path
         detail, present = _git_detail(place, p), place.present_at_head
+        if is_uncommitted(f):  # staged: in the index and the working tree, in no commit
+            detail, present = "staged, not committed", True
     else:
         where = path
         detail, present = _other_detail(p)

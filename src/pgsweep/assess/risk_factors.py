@@ -13,6 +13,7 @@ from pgsweep.assess.fixtures import all_in_test_code, names_no_server
 from pgsweep.assess.hosts import HostClass, HostInfo, classify_hosts
 from pgsweep.core.models import Credential, Finding, GitProvenance, SecretKind, Severity
 from pgsweep.detectors.filters import is_user_as_password
+from pgsweep.findings.places import is_uncommitted
 from pgsweep.parsers.sslmode import sslmode_of as params_sslmode
 
 ROTATION_WINDOW_DAYS = 90
@@ -86,13 +87,8 @@ _CHANNEL_EFFECT: dict[Channel, tuple[int, str]] = {
 }
 
 HOST_EFFECT: dict[HostClass, int] = {
-    HostClass.CLOUD: 4,
-    HostClass.PUBLIC: 3,
-    HostClass.INTERNAL: 1,
-    HostClass.UNKNOWN: 1,
-    HostClass.LOCAL: -2,
-    HostClass.EXAMPLE: -3,
-}
+    HostClass.CLOUD: 4, HostClass.PUBLIC: 3, HostClass.INTERNAL: 1, HostClass.UNKNOWN: 1,
+    HostClass.LOCAL: -2, HostClass.EXAMPLE: -3}
 
 _HOST_WHY: dict[HostClass, str] = {
     HostClass.CLOUD: "reachable from the internet and usually production",
@@ -179,7 +175,9 @@ Factor = Callable[[Facts], Iterable[RiskFactor]]
 
 # --------------------------------------------------------------------------- helpers
 def channel_of(f: Finding) -> Channel:
-    return _CHANNEL_OF_KIND.get(f.provenance.kind, Channel.CONFIG)
+    """A staged blob is a file about to be committed: on disk, in no history yet."""
+    return Channel.CONFIG if is_uncommitted(f) else _CHANNEL_OF_KIND.get(
+        f.provenance.kind, Channel.CONFIG)
 
 
 def sslmode_of(f: Finding) -> str | None:

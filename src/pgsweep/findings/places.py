@@ -19,6 +19,12 @@ from pgsweep.core.models import (
 from pgsweep.findings.credentials import provenance_time
 
 
+def is_uncommitted(f: Finding) -> bool:
+    """A git blob read from the index (`scan --staged`): in no commit, so in no history yet."""
+    p = f.provenance
+    return isinstance(p, GitProvenance) and p.commit is None and p.reachable
+
+
 @dataclass(frozen=True)
 class Place:
     """One credential at one place, with the history of that place.
