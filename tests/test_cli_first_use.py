@@ -148,3 +148,30 @@ def test_a_staged_password_is_not_called_git_history(tmp_path: Path) -> None:
     plan = run_cli("report", "--store", store).stdout
     assert f"- config-file, `{r.root}:run.sh:1`, staged, not committed, still present" in plan
     assert "git-history" not in plan and "still in history" not in plan
+
+
+def test_a_config_that_cannot_be_read_is_one_error_line(
+    repo: tuple[GitRepo, str], tmp_path: Path
+) -> None:
+    r, _ = repo
+    folder = run_cli("scan", str(r.root), "--config", str(tmp_path), "--no-store")
+    assert (folder.returncode, folder.stdout, folder.stderr) == (2, "", (
+        f"pgsweep: error: {tmp_path}: a folder, not a config file (pgsweep.toml or "
+        "pyproject.toml)\n"))
+    (r.root / "pgsweep.toml").write_bytes(b'fail_on = "\xff"\n')
+    for args in (("scan", str(r.root), "--no-store"), ("baseline", "create", str(r.root),
+                                                      "-o", str(tmp_path / "b.json"))):
+        proc = run_cli(*args)
+        assert (proc.returncode, proc.stdout, proc.stderr) == (
+            2, "", f"pgsweep: error: {r.root / 'pgsweep.toml'}: not valid TOML: not UTF-8 text\n")
+
+
+@pytest.mark.parametrize("size", ["0", "-5"])
+def test_a_blob_size_limit_below_one_byte_is_refused_not_a_clean_scan(
+    repo: tuple[GitRepo, str], size: str
+) -> None:
+    r, _ = repo
+    proc = run_cli("scan", str(r.root), "--no-store", f"--max-blob-size={size}")
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr == ("pgsweep: error: Invalid value for '--max-blob-size': Input should "
+                           "be greater than or equal to 1; see 'pgsweep scan --help'\n")

@@ -33,7 +33,7 @@ FAIL_ON_HELP = "Exit 1 at or above this severity: info, low, medium, high or cri
 FailOnOpt = Annotated[str, typer.Option(
     "--fail-on", metavar="SEVERITY", help=f"{FAIL_ON_HELP}.")]
 MaxBlobSizeOpt = Annotated[int, typer.Option(
-    "--max-blob-size", metavar="BYTES",
+    "--max-blob-size", metavar="BYTES", min=1,
     help="Skip larger blobs and files, each a counted warning.")]
 SignaturesOpt = Annotated[list[Path], typer.Option(
     "--signatures", metavar="FOLDER", help="Load extra signature files from FOLDER (repeatable).")]

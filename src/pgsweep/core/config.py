@@ -99,6 +99,9 @@ def discover(root: Path) -> Path | None:
 def load_for_scan(path: str, explicit: Path | None = None) -> ScanConfig:
     """The config given with --config, or the one found at the scan root, or defaults."""
     if explicit is not None:
+        if explicit.is_dir():
+            raise ConfigError(f"{explicit}: a folder, not a config file (pgsweep.toml or "
+                              "pyproject.toml)")
         if not explicit.is_file():
             raise ConfigError(f"{explicit}: no such config file")
         return load(explicit)
@@ -124,6 +127,8 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 text") from None
 
 
 def parse(raw: Any, where: str, base: Path) -> ScanConfig:
