@@ -175,3 +175,15 @@ def test_a_blob_size_limit_below_one_byte_is_refused_not_a_clean_scan(
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == ("pgsweep: error: Invalid value for '--max-blob-size': Input should "
                            "be greater than or equal to 1; see 'pgsweep scan --help'\n")
+
+
+def test_sweep_of_a_disk_image_file_says_to_mount_it(tmp_path: Path) -> None:
+    image = tmp_path / "laptop.img"
+    image.write_bytes(b"\0" * 512)
+    proc = run_cli("sweep", "--root", str(image))
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", (
+        f"pgsweep: error: {image}: a file, not a folder: mount a disk image read-only (mount -o "
+        "ro,loop,noexec IMAGE /mnt/evidence) and sweep --root /mnt/evidence\n"))
+    missing = run_cli("sweep", "--root", str(tmp_path / "nope"))
+    assert (missing.returncode, missing.stderr) == (
+        2, f"pgsweep: error: {tmp_path / 'nope'}: no such folder\n")

@@ -55,8 +55,11 @@ def sweep(
 ) -> None:
     """Sweep every user's shell/psql histories, client configs and desktop tools under ROOT."""
     threshold = opt.threshold_of(fail_on)
+    if root.exists() and not root.is_dir():  # a disk image file, most likely
+        raise fail(f"{root}: a file, not a folder: mount a disk image read-only "
+                   "(mount -o ro,loop,noexec IMAGE /mnt/evidence) and sweep --root /mnt/evidence")
     if not root.is_dir():
-        raise fail(f"{root}: not a directory")
+        raise fail(f"{root}: no such folder")
     if not homes and not processes:
         raise fail("--no-homes leaves nothing to sweep: add --processes")
     if processes and not Path("/proc/self/environ").exists():
