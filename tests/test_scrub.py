@@ -76,6 +76,23 @@ def test_secret_parameters_and_repeats_of_the_password_are_redacted(
                         ("sslmode", "verify-full"))
 
 
+def test_the_rest_of_a_password_read_as_a_parameter_name_is_replaced(
+    scanner: Scanner, tmp_path: Path
+) -> None:
+    # pgjdbc reads password "Qv7K" and a parameter "Jx9Mb2Wn4" with no value (a raw "&")
+    f = only(scan_file(scanner, tmp_path / "jdbc", "app.properties",
+                       "spring.datasource.url=jdbc:postgresql://db.corp.net/prod"
+                       "?user=app&password=Qv7K&Jx9Mb2Wn4&ssl=true\n"))
+    assert (f.rule, f.user, f.hosts, f.database, f.secret) == (
+        "pg.jdbc.1", "app", ("db.corp.net",), "prod", "Qv7K")
+    assert f.params == ((MARK, ""), ("ssl", "true"))
+    # libpq reads password "Qv7K", host "Jx9M" and a query key holding the real host
+    f = only(scan_file(scanner, tmp_path / "uri", "app.env",
+                       "DATABASE_URL=postgresql://app:Qv7K@Jx9M/b2Wn4?x@db.corp.net:5432/prod"
+                       "?sslmode=require\n"))
+    assert f.params == ((MARK, "require"),)
+
+
 def test_a_distinctive_password_inside_other_fields_is_replaced(
     scanner: Scanner, tmp_path: Path
 ) -> None:

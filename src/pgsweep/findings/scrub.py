@@ -11,6 +11,10 @@ except where it holds secret material (docs/redaction.md):
   inside a database name, a parameter or a path) are replaced;
 - a parameter that is itself secret (`password`, `sslpassword`, any `*pass*`, `*secret*`,
   `*token*` key) or whose value is the password is replaced;
+- a parameter name that is no name: a bare word without a value (pgjdbc reads
+  `?password=Qv7K&Jx9Mb2` as password `Qv7K` and a parameter `Jx9Mb2`, the rest of a
+  password holding a raw `&`) or a key holding a character no parameter name has (`@`,
+  `/`, `:`, white space: the rest of a URI after a password's raw `@`) is replaced;
 - the secret itself, where a field contains it, when it is distinctive: 8 characters or
   more, not only letters and not only digits. A weak password (`postgres`, `secret`) also
   names hosts, users and databases innocently (`core-postgresql.prod.svc`); replacing it
@@ -37,6 +41,8 @@ _KEY_VALUE = re.compile(
     r"(?i)((?:ssl)?password|pwd|psw)([ \t]*=[ \t]*)('(?:[^'\\]|\\.)*'?|[^\s;&'][^\s;&]*)"
 )
 _SPACE = re.compile(r"\s")
+# What a connection parameter's name looks like (`sslmode`, `ApplicationName`, `options`).
+_PARAM_NAME = re.compile(r"[A-Za-z_][\w.-]*")
 # The text fields of a place; ids, dates and modes are left alone.
 _PLACE_FIELDS = ("repo", "path", "member", "section", "connection", "job", "step", "author",
                  "user", "owner", "channel", "sender", "subject", "part", "image", "exe")
@@ -145,9 +151,12 @@ def scrub_host(host: str, secrets: Iterable[str] | SecretSet) -> str:
 def scrub_params(
     params: tuple[tuple[str, str], ...], secrets: Sequence[str]
 ) -> tuple[tuple[str, str], ...]:
-    """Secret parameters and parameters equal to a secret replaced; the rest scrubbed."""
+    """Secret parameters and parameters equal to a secret replaced, names that are the
+    rest of a password replaced; the rest scrubbed."""
     out = []
     for key, value in params:
+        named = bool(value) and _PARAM_NAME.fullmatch(key) is not None
+        key = scrub_text(key, secrets) if named else MARK
         if is_secret_param(key) or (value and value in secrets):
             out.append((key, MARK))
         else:
