@@ -187,3 +187,20 @@ def test_sweep_of_a_disk_image_file_says_to_mount_it(tmp_path: Path) -> None:
     missing = run_cli("sweep", "--root", str(tmp_path / "nope"))
     assert (missing.returncode, missing.stderr) == (
         2, f"pgsweep: error: {tmp_path / 'nope'}: no such folder\n")
+
+
+def test_a_dangling_commit_is_not_called_history(tmp_path: Path) -> None:
+    pw = make_password()
+    r = GitRepo(tmp_path / "app")
+    r.write("README.md", "# app\n")
+    r.commit("readme")
+    r.git("checkout", "-q", "-b", "scratch")
+    r.write("d.py", f'URL = "postgresql://dang:{pw}@pgx.acme-corp.net/z"\n')
+    dangling = r.commit("scratch work")
+    r.git("checkout", "-q", "main")
+    r.git("branch", "-q", "-D", "scratch")
+    r.git("reflog", "expire", "--expire=now", "--all")
+    proc = run_cli("scan", str(r.root), "--unreachable", "--no-store", env={"COLUMNS": "200"})
+    assert proc.returncode == 1, proc.stderr
+    assert f"          d.py:1  ({dangling[:8]}, unreachable: no ref holds it)" in (
+        proc.stdout.splitlines())

@@ -60,14 +60,14 @@ def place_text(place: Place, repository: bool = False) -> tuple[str, str]:
     if isinstance(p, GitProvenance):
         if place.commit:
             bits.append(place.commit[:8])
-            if place.present_at_head is False:
+            if place.present_at_head is False and p.reachable:
                 bits.append("not at HEAD, still in history")
         elif p.reachable:
             bits.append("not committed")  # a staged file (pre-commit)
         if place.versions > 1:
             bits.append(f"{place.versions} versions")
-        if not p.reachable:
-            bits.append("unreachable")
+        if not p.reachable:  # a dangling object: in no history, kept until git gc prunes it
+            bits.append("unreachable: no ref holds it")
     elif isinstance(p, CiLogProvenance):
         bits.append(" ".join(b for b in (p.system, p.job or "") if b))
     elif isinstance(p, HistoryProvenance):
