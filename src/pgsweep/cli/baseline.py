@@ -25,7 +25,8 @@ app.add_typer(baseline_app, name="baseline")
 
 @baseline_app.command("create")
 def create(
-    path: str = typer.Argument(".", help="Git repository, folder or file to scan."),
+    path: str = typer.Argument(
+        ".", metavar="PATH", help="Git repository, folder or file to scan."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the baseline."),
     config: Path | None = typer.Option(
         None, "--config", metavar="FILE", help="pgsweep.toml or pyproject.toml."),
@@ -54,7 +55,8 @@ _CHOICES = {"y": True, "n": False}
 
 @baseline_app.command("audit")
 def audit(
-    file: Path = typer.Argument(..., help="A baseline written by `pgsweep baseline create`."),
+    file: Path = typer.Argument(
+        ..., metavar="FILE", help="A baseline written by `pgsweep baseline create`."),
     all_entries: bool = typer.Option(False, "--all", help="Also revisit entries already decided."),
 ) -> None:
     """Mark each entry a true (y) or false (n) positive; s skips, q saves and stops."""

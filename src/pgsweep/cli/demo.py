@@ -11,7 +11,8 @@ from pgsweep.cli import app
 
 @app.command()
 def demo(
-    directory: Path = typer.Argument(..., help="Where to create the demo repository."),
+    directory: Path = typer.Argument(
+        ..., metavar="DIR", help="Where to create the demo repository."),
 ) -> None:
     """Create a git repository with leaks over several commits, branches and a tag."""
     from pgsweep.jobs.demo import build_demo, describe

@@ -111,7 +111,7 @@ def report(
 @app.command()
 def explain(
     credential: Annotated[str, typer.Argument(
-        help="Credential id, a finding id, or a unique prefix of either.")],
+        metavar="ID", help="Credential id, a finding id, or a unique prefix of either.")],
     store: Annotated[str | None, typer.Option(
         "--store", metavar="PATH|URL", help=STORE_HELP)] = None,
     target: Annotated[str | None, typer.Option("--target", help=TARGET_HELP)] = None,

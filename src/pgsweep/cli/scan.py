@@ -28,7 +28,8 @@ from pgsweep.reporters.outfiles import prepare_output
 @app.command()
 def scan(
     path: str = typer.Argument(
-        ".", help="Git repository (a path or a URL), folder, file, archive, or - for stdin."),
+        ".", metavar="PATH",
+        help="Git repository (a path or a URL), folder, file, archive, or - for stdin."),
     fmt: opt.FormatOpt = Format.TERMINAL,
     output: opt.OutputOpt = None,
     reveal: opt.RevealOpt = False,

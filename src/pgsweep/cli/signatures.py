@@ -54,7 +54,8 @@ def test_signatures() -> None:
 
 @sig_app.command("check")
 def check_signatures(
-    path: Path | None = typer.Argument(None, help="A folder of signatures."),
+    path: Path | None = typer.Argument(
+        None, metavar="FOLDER", help="A folder of signatures (default: the shipped ones)."),
 ) -> None:
     """Validate signature files (yours too) and run their examples."""
     _check([path] if path else [])

@@ -45,7 +45,7 @@ def targets(
 @targets_app.command()
 def forget(
     target: Annotated[str, typer.Argument(
-        help="The target's number (as listed) or its path.")],
+        metavar="PATH|NUMBER", help="The target's number (as listed) or its path.")],
     store: Annotated[str | None, typer.Option(
         "--store", metavar="PATH|URL", help=STORE_HELP)] = None,
 ) -> None:

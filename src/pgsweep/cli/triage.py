@@ -13,7 +13,7 @@ from pgsweep.store import TRIAGE_STATUSES, Store
 @app.command()
 def triage(
     credential: Annotated[str, typer.Argument(
-        help="Credential id, a finding id, or a unique prefix of either.")],
+        metavar="ID", help="Credential id, a finding id, or a unique prefix of either.")],
     status: Annotated[str | None, typer.Option(
         "--status", help=f"One of: {', '.join(TRIAGE_STATUSES)}. Omit to show the state.")] = None,
     note: Annotated[str | None, typer.Option(
