@@ -16,6 +16,10 @@ host, port and database. A signature tunes it through `fields` (options, not gro
 - `user_keys`: a regex alternation of key names to read the user from, instead of the
   built-in list (user, username, master_username, administrator_login, POSTGRES_USER…);
 - `host_keys`: the same for the host (psqlODBC's `Servername`).
+
+Of the sibling keys, those with the password key's own prefix (`DB_HOST` beside
+`DB_PASSWORD`) come first, then unprefixed ones and those naming a database, and keys of
+another subject's prefix (`REDIS_HOST`, `CONVERTER_HOST`) last; the nearest wins within a rank.
 """
 
 from __future__ import annotations
@@ -78,20 +82,41 @@ _ATTRIBUTE_PATH = re.compile(
 _CODE_ARGUMENT = re.compile(r"[A-Za-z_]\w*[ \t]*[,)]")
 
 
+# a key's prefix naming the database it configures (`DB_`, `POSTGRES_`, `datasource.`)
+_DB_PREFIX_RE = re.compile(r"(?i)pg|postgres|db|database|datasource|sql")
+_PREFIX_LEAD = " \t\r\n{,([:\"'"
+
+
+def _prefix_rank(prefix: str, own: str | None) -> int:
+    """How well a sibling key's prefix fits the password key's (`own`): the same prefix
+    (`DB_HOST` beside `DB_PASSWORD`) first, then none or one naming a database, then
+    another subject's (`CONVERTER_HOST`, `REDIS_HOST` beside `DB_PASSWORD`)."""
+    if own is None:
+        return 0
+    prefix = prefix.lower()
+    if prefix == own:
+        return 0
+    return 1 if not prefix or _DB_PREFIX_RE.search(prefix) else 2
+
+
 def nearest(
-    pattern: re.Pattern[str], text: str, pos: int, lo: int = 0, hi: int | None = None
+    pattern: re.Pattern[str], text: str, pos: int, lo: int = 0, hi: int | None = None,
+    prefix: str | None = None,
 ) -> str | None:
     """The value of the key nearest to `pos` in text[lo:hi], unquoted; None when absent or
-    when it is itself a reference (`os.getenv(...)`, `${X}`)."""
-    best: tuple[int, str, int] | None = None
+    when it is itself a reference (`os.getenv(...)`, `${X}`). With the password key's
+    `prefix` (lower case), keys of the same prefix come first and keys of another
+    subject's prefix last (see `_prefix_rank`)."""
+    best: tuple[int, int, str, int] | None = None
     for m in pattern.finditer(text, lo, len(text) if hi is None else hi):
+        rank = _prefix_rank(text[m.start() : m.start("key")].lstrip(_PREFIX_LEAD), prefix)
         dist = abs(m.start() - pos)
-        if best is None or dist < best[0]:
-            best = (dist, m.group("value"), m.end("value"))
+        if best is None or (rank, dist) < best[:2]:
+            best = (rank, dist, m.group("value"), m.end("value"))
     if best is None:
         return None
-    raw = best[1]
-    if _CODE_ARGUMENT.fullmatch(text[best[2] - len(raw) : best[2] + 1]):
+    raw = best[2]
+    if _CODE_ARGUMENT.fullmatch(text[best[3] - len(raw) : best[3] + 1]):
         return None  # `host: dbHost,`: a variable in a code object or call
     if raw.startswith("["):  # a list: its values, comma-separated as in a libpq host list
         value = ",".join(scalar(item) for item in _ITEM_RE.findall(raw, 1, len(raw) - 1))
@@ -213,17 +238,18 @@ def _assemble(
     fields: Mapping[str, str],
 ) -> ParsedCredential:
     url = _url_parts(text, lo, hi)
+    own = password_key_prefix(text, pos)
     user_re = key_re(fields["user_keys"]) if fields.get("user_keys") else USER_RE
     user = fields.get("fixed_user") or (groups.get("user") and scalar(groups["user"] or ""))
-    user = user or nearest(user_re, text, pos, lo, hi) or (url.user if url else None)
+    user = user or nearest(user_re, text, pos, lo, hi, own) or (url.user if url else None)
     user = user or fields.get("default_user") or None
     host_re = key_re(fields["host_keys"]) if fields.get("host_keys") else HOST_RE
-    host = nearest(host_re, text, pos, lo, hi)
+    host = nearest(host_re, text, pos, lo, hi, own)
     # `h1,h2` (or a list of hosts) is a host list, as libpq reads one
     hosts: tuple[str, ...] = tuple(host.split(",")) if host else (url.hosts if url else ())
-    port = nearest(PORT_RE, text, pos, lo, hi)
+    port = nearest(PORT_RE, text, pos, lo, hi, own)
     ports: tuple[str, ...] = tuple(port.split(",")) if port else (url.ports if url else ())
-    database = nearest(DATABASE_RE, text, pos, lo, hi) or (url.database if url else None)
+    database = nearest(DATABASE_RE, text, pos, lo, hi, own) or (url.database if url else None)
     return ParsedCredential(
         password=password,
         user=user,
@@ -232,6 +258,22 @@ def _assemble(
         database=database,
         kind=kind_of(password),  # a SCRAM verifier or md5 hash where a password goes
     )
+
+
+_KEY_TOKEN_RE = re.compile(r"[\w.-]+")
+_OWN_PREFIX_RE = re.compile(r"(?i)(.*?[._-])(?:password|passwd|pass|pwd|pw)\w*")
+
+
+def password_key_prefix(text: str, pos: int) -> str | None:
+    """The prefix of the password key the match at `pos` starts with (`DB_` of
+    `DB_PASSWORD=…`, `orders_db_` of `orders_db_password:`), lower case; None when it has
+    none."""
+    end = text.find("\n", pos, pos + 120)
+    for token in _KEY_TOKEN_RE.findall(text, pos, end if end >= 0 else pos + 120):
+        m = _OWN_PREFIX_RE.fullmatch(token)
+        if m:
+            return m.group(1).lower()
+    return None
 
 
 def line_offset(text: str, pos: int, lines: int) -> int:
