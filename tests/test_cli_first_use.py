@@ -204,3 +204,17 @@ def test_a_dangling_commit_is_not_called_history(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert f"          d.py:1  ({dangling[:8]}, unreachable: no ref holds it)" in (
         proc.stdout.splitlines())
+
+
+def test_a_git_scan_from_a_subfolder_names_the_repository_root(
+    repo: tuple[GitRepo, str], tmp_path: Path
+) -> None:
+    r, _ = repo
+    proc = run_cli("scan", "--staged", "--no-store", cwd=r.root / "config")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", (
+        f"pgsweep: error: .: not a git repository (it is inside {r.root}: scan that, the "
+        "repository's root)\n"))
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    proc = run_cli("scan", str(plain), "--since", "HEAD", "--no-store")
+    assert proc.stderr == f"pgsweep: error: {plain}: not a git repository\n"

@@ -18,6 +18,14 @@ def is_git_repository(path: Path) -> bool:
     return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
 
 
+def enclosing_repository(path: Path) -> Path | None:
+    """The working tree a folder inside a repository belongs to, if any."""
+    for parent in path.resolve().parents:
+        if (parent / ".git").exists():
+            return parent
+    return None
+
+
 def archive_limits(opts: ScanOptions) -> ArchiveLimits:
     """The archive limits for a scan; the file size limit also bounds each member."""
     return ArchiveLimits(max_member_size=opts.max_blob_size)
@@ -40,5 +48,7 @@ def open_source(opts: ScanOptions) -> Source:
 
         return GitSource(path, opts)
     if opts.since or opts.commit_range or opts.staged or opts.unreachable:
-        raise SourceError(f"{path}: not a git repository")
+        root = enclosing_repository(path)
+        hint = f" (it is inside {root}: scan that, the repository's root)" if root else ""
+        raise SourceError(f"{path}: not a git repository{hint}")
     return FileSource(path, excludes=opts.excludes, limits=archive_limits(opts))
