@@ -67,6 +67,9 @@ CASES: dict[str, tuple[str, bytes]] = {
     "dotenv-lines": (".env", b"DB_PASSWORD=x\n" * (K // 28) + TAIL),
     "rails-lines": ("database.yml", b"production:\n  adapter: postgresql\n"
                     + b"  password: x\n" * (K // 28) + TAIL),
+    # pg.dsn.1: each `password=x` of a line whose pairs a CR separates read the rest of
+    # its line again for another driver's keys
+    "dsn-cr-pairs": ("notes.txt", (b"password=x\r" * (32 * 1024 // 11) + b"\n") * 16 + TAIL),
     # pg.node.1: an unclosed object searched for `password:` from every constructor
     "node-braces": ("db.js", b"const pg = require('pg')\n" + b"new Pool({{a}" * (K // 12) + TAIL),
 }

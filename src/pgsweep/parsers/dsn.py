@@ -272,15 +272,22 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     return to_credential(pairs)
 
 
+# How far past a match `_other_drivers_keys` reads: another driver's keys sit beside it.
+_OTHER_KEYS_REACH = 256
+_LINE_END_RE = re.compile(r"[\r\n]")
+
+
 def _other_drivers_keys(match: re.Match[str]) -> bool:
     """`user="larry" password="x" connectString="localhost:1521/orcl"`: keys libpq refuses
     on the match's line make another driver's string (with only user and password of
-    libpq's own)."""
+    libpq's own). Read at most `_OTHER_KEYS_REACH` characters past the match, so a long
+    line of matches (`password=x` in CR-separated text) costs each match the same."""
     text = match.string
-    end = text.find("\n", match.end())
+    reach = min(len(text), match.end() + _OTHER_KEYS_REACH)
+    line_end = _LINE_END_RE.search(text, match.end(), reach)
     unknown: list[str] = []
-    tokenize(enclosed(text, match.start(), len(text) if end < 0 else end), strict=False,
-             unknown=unknown)
+    tokenize(enclosed(text, match.start(), reach if line_end is None else line_end.start()),
+             strict=False, unknown=unknown)
     return bool(unknown)
 
 
