@@ -8,7 +8,8 @@ positional arguments). This parser
 
 1. reads the literal as its language reads it (`parsers.literals`; option `lang`), and
    refuses a bare word where code would have written a variable (`password=pw` inside a
-   call or object, `PASSWORD = secret_value`);
+   call or object, `PASSWORD = secret_value`) unless the window assigns that variable a
+   literal (`const pw = "…"`);
 2. finds the structure holding it (`parsers.structure`: the call or object, the indented
    block, the `[section]`, or the window; option `scope: window` reads the whole window);
 3. decides whether it is PostgreSQL's, by this rule, from the innermost structure outward
@@ -18,6 +19,7 @@ positional arguments). This parser
    - PostgreSQL named in the structure (`postgres…`, `pgsql`, a PostgreSQL driver such as
      psycopg, asyncpg, pg8000, aiopg, node-postgres `'pg'` and `new ConnectionParameters`,
      pgx, lib/pq, pgjdbc, Npgsql, ruby-pg `PG.connect`, sqlx `PgConnectOptions`, Postgrex, psql,
+     psycopg's `make_conninfo`/`make_dsn`,
      port 5432/6432, a `jdbc:postgresql:` URL, a `dbi:Pg:` DSN, an Ecto `App.Repo` config)
      → PostgreSQL;
    - a structure that names its own kind (`type:`, `driver:`, `adapter:`, `dialect:`,
@@ -32,7 +34,9 @@ positional arguments). This parser
    (`user`, `username`, `User`, `setUser("…")`, `.user("…")`, `("user", "…")`,
    `<user>…</user>`, `name="…username" value="…"`, any prefix: `DB_USER`, `flywayUser`,
    `hibernate.connection.username`), then from a PostgreSQL URL in the structure or
-   window; a password with neither a user nor a host is not reported.
+   window; a password with neither a user nor a host is reported only when a PostgreSQL
+   call or object holds it (`make_conninfo(dsn, password="…")`, `new pg.Pool({password:
+   "…"})`: libpq's default user on its default host).
 
 Npgsql-style `Host:Port` values and Go's `Addr: "h:5432"` are split.
 """
@@ -44,7 +48,7 @@ import re
 from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential
-from pgsweep.parsers import jdbc, structure
+from pgsweep.parsers import jdbc, literals, structure
 from pgsweep.parsers.nearby import URL_RE
 from pgsweep.parsers.password_keys import (
     key_at,
@@ -66,6 +70,7 @@ FOREIGN_RE = re.compile(
 PG_RE = re.compile(
     r"(?i)postgres|postgis|pgsql|psycopg|asyncpg|pg8000|aiopg|npgsql|\bpgx\b|pgxpool|pgconn|"
     r"lib/pq|jackc|org\.postgresql|postgrex|\bdbi:pg:|\bpsql\b|epgsql|pqsetdblogin|pqconnectdb|"
+    r"\bmake_(?:conninfo|dsn)\b|"
     r"(?<![\w.])(?:5432|6432)\b|"
     r"""(?-i:\bPG(?:::Connection|\.connect)|\bPG\w*DataSource|\bpg\.(?:Pool|Client|Options|Connect|connect)\b)|"""
     r"(?-i:\bnew[ \t]+ConnectionParameters\b|\bPg(?:Connect|Pool)Options\b)|"
@@ -114,7 +119,9 @@ _PG_WORDS = (
     "pgxpool", "pgconn", "lib/pq", "jackc", "org.postgresql", "postgrex", "dbi:pg:",
     "epgsql", "pqsetdblogin", "pqconnectdb",
 )
-_PG_GATE = ("pg", "psql", "5432", "6432", ".repo", "connectionparameters")
+_PG_GATE = (
+    "pg", "psql", "5432", "6432", ".repo", "connectionparameters", "make_conninfo", "make_dsn",
+)
 
 
 def _names_foreign(low: str, text: str) -> bool:
@@ -203,6 +210,28 @@ def _is_code_reference(raw: str, text: str, start: int, scope: Scope) -> bool:
     return before.endswith((" = ", " =", "= "))
 
 
+def _opened_by_postgres(text: str, scope: Scope) -> bool:
+    """`scope` is the arguments or object of a call whose opening line names PostgreSQL
+    (`make_conninfo(dsn, …)`, `new pg.Pool({`, `new NpgsqlConnectionStringBuilder(cs) {`),
+    not a function body that merely mentions it."""
+    if scope.kind != "brackets":
+        return False
+    opening = text[scope.head : scope.start]
+    return _names_postgres(opening.lower(), opening)
+
+
+def _literal_of(raw: str, text: str, start: int, scope: Scope) -> str | None:
+    """The literal the password value is: itself, or for a variable inside a call or
+    object (`password: password`) the literal the window assigns to it (`const password =
+    '…'`, as `parsers.literals.assigned_literal` finds it); None for code."""
+    if not _is_code_reference(raw, text, start, scope):
+        return raw
+    name = raw.strip()
+    if scope.kind != "brackets" or _IDENT_RE.fullmatch(name) is None or "." in name:
+        return None
+    return literals.assigned_literal(text, name)
+
+
 def _inside_string(text: str, key_start: int, value_start: int) -> bool:
     """`"pwd="`, `("dbname=sony password=", {…})`: the key sits inside a string literal
     (an odd number of unescaped quotes before it on its line) that the value's quote closes."""
@@ -245,11 +274,10 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     at = match.start() if _ENV_LEAD_RE.search(text, match.start(), start) else start
     found = [Scope(0, 0, len(text), "window")] if fields.get("scope") == "window" else scopes(
         text, at)
-    if not xml and (
-        _is_code_reference(raw, text, start, found[0])
-        or _inside_string(text, match.start(), start)
-    ):
-        return None
+    if not xml:
+        raw = _literal_of(raw, text, start, found[0]) or ""
+        if not raw or _inside_string(text, match.start(), start):
+            return None
     if _holds_no_db_password(text, found[0]):
         return None
     password = value(raw, lang, xml)
@@ -277,25 +305,15 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     user = _group_value(groups, "user", lang) or near.get("user") or (url.user if url else None)
     host = (_group_value(groups, "host", lang) or near.get("host")
             or structure.positional_host(text, inner))
-    port = near.get("port")
-    if host is None and url is not None and url.hosts:
-        hosts: tuple[str, ...] = url.hosts
-        ports: tuple[str, ...] = url.ports
-    elif host is not None:
-        host, port = _split_host(host, port)
-        # `host: "h1,h2"`: a host list, as libpq reads one
-        hosts = tuple(h for h in host.split(",") if h) or (host,)
-        ports = (port,) if port else ()
-    else:
-        hosts, ports = (), (url.ports if url else ())
+    hosts, ports = _hosts_ports(host, near.get("port"), url)
     placed = host or (url and url.hosts) or (
         user and (fields.get("user_places") or is_connect_call(text, inner)))
     # `standalone`: the form itself is a database credential (a Terraform variable)
     standalone = bool(fields.get("standalone"))
     if not by_structure and not placed and not standalone:
         return None  # only the window says PostgreSQL: a host, or a user of a connect call
-    if not (user or hosts or standalone):
-        return None  # a lone password (`new Pool({password: "x"})`): nothing says whose
+    if not (user or hosts or standalone or _opened_by_postgres(text, inner)):
+        return None  # a lone password that no PostgreSQL call or object holds
     database = (
         _group_value(groups, "database", lang) or near.get("database")
         or (url.database if url else None)
@@ -308,6 +326,17 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         database=database,
         kind=kind_of(password),
     )
+
+
+def _hosts_ports(
+    host: str | None, port: str | None, url: ParsedCredential | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The hosts and ports of a sibling host (and port), else of the URL beside it."""
+    if host is None:
+        return (url.hosts, url.ports) if url is not None else ((), ())
+    host, port = _split_host(host, port)
+    # `host: "h1,h2"`: a host list, as libpq reads one
+    return tuple(h for h in host.split(",") if h) or (host,), (port,) if port else ()
 
 
 def _group_value(groups: Mapping[str, str | None], name: str, lang: str) -> str | None:
