@@ -218,3 +218,15 @@ def test_a_git_scan_from_a_subfolder_names_the_repository_root(
     plain.mkdir()
     proc = run_cli("scan", str(plain), "--since", "HEAD", "--no-store")
     assert proc.stderr == f"pgsweep: error: {plain}: not a git repository\n"
+
+
+def test_an_incomplete_clean_scan_does_not_read_as_clean(tmp_path: Path) -> None:
+    r = GitRepo(tmp_path / "app")
+    r.write("README.md", "# app\n")
+    r.commit("readme")
+    (r.root / ".git/refs/heads/broken").write_text("12" * 20 + "\n")
+    proc = run_cli("scan", str(r.root), "--no-store", env={"COLUMNS": "300"})
+    assert proc.returncode == 2
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "no leaked PostgreSQL credentials found in what could be read"
+    assert lines[2].startswith("INCOMPLETE: 1 part(s) of the input could not be read")

@@ -199,7 +199,8 @@ class ConsoleReporter:
                 f"{counted(len(report.plan.credentials), 'credential')} in "
                 f"{counted(len(report.places), 'finding')} ({by_sev})")
         else:
-            console.print("no leaked PostgreSQL credentials found")
+            console.print("no leaked PostgreSQL credentials found"
+                          + (" in what could be read" if s.incomplete else ""))
         # a git scan reads blobs; anything else files (a file's members, messages… count)
         what = (f"{counted(s.blobs, 'blob')} ({counted(s.bytes, 'byte')})" if s.blobs
                 else f"{counted(s.chunks, 'file')} ({counted(s.bytes, 'byte')})" if s.chunks
