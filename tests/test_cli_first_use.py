@@ -148,6 +148,7 @@ def test_a_staged_password_is_not_called_git_history(tmp_path: Path) -> None:
     plan = run_cli("report", "--store", store).stdout
     assert f"- config-file, `{r.root}:run.sh:1`, staged, not committed, still present" in plan
     assert "git-history" not in plan and "still in history" not in plan
+    assert ". 1 leaked credential to rotate now (1 high), highest risk first." in plan
 
 
 def test_a_config_that_cannot_be_read_is_one_error_line(

@@ -74,3 +74,8 @@ def utf8_data(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [utf8_data(v) for v in value]
     return value
+
+
+def counted(n: int, noun: str) -> str:
+    """A count with its noun in agreement: `1 credential`, `2 credentials`, `1,481 bytes`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

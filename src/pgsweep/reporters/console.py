@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TextIO
 
 from pgsweep.assess.plan import CredentialPlan
-from pgsweep.core.display import printable
+from pgsweep.core.display import counted, printable
 from pgsweep.core.models import (
     CiLogProvenance,
     DesktopProvenance,
@@ -40,11 +40,6 @@ NEXT_WITHOUT_STORE = (
     "Next: --format markdown    the rotation plan: why each severity, the SQL to run,",
     "                           what to audit and clean up",
 )
-
-
-def counted(n: int, noun: str) -> str:
-    """`1 credential`, `2 credentials`."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def place_text(place: Place, repository: bool = False) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from html import escape
 
 from pgsweep.assess.plan import CRITICAL_AT, HIGH_AT, MEDIUM_AT, CredentialPlan, Plan, Section
 from pgsweep.assess.risk_factors import Channel
-from pgsweep.core.display import printable, printable_lines
+from pgsweep.core.display import counted, printable, printable_lines
 from pgsweep.core.models import Severity
 from pgsweep.core.times import parse_time, utc_now
 from pgsweep.reporters.interface import PlanTextReporter
@@ -88,8 +88,8 @@ def render_html(plan: Plan) -> str:
         *([f'<p class="scanned">Scanned: {", ".join(f"<code>{e(t)}</code>" for t in plan.scanned)}'
            "</p>"] if plan.scanned else []),
         (f'<p class="muted">Generated <time datetime="{e(plan.generated_at)}">'
-        f"{e(plan.generated_at)}</time>. {len(plan.to_rotate)} leaked credentials to rotate "
-        f"now{_settled_note(plan)}, highest risk first. No secret appears in this report; "
+        f"{e(plan.generated_at)}</time>. {counted(len(plan.to_rotate), 'leaked credential')} to "
+        f"rotate now{_settled_note(plan)}, highest risk first. No secret appears in this report; "
         "values are redacted.</p>"),
         *(f'<p class="incomplete"><strong>Incomplete:</strong> {e(why)}; credentials may be '
           "missing from this plan.</p>" for why in plan.incomplete),

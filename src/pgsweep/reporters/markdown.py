@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pgsweep.assess.plan import CRITICAL_AT, HIGH_AT, MEDIUM_AT, CredentialPlan, Plan, Section
-from pgsweep.core.display import printable, printable_lines
+from pgsweep.core.display import counted, printable, printable_lines
 from pgsweep.core.models import Severity
 from pgsweep.reporters.interface import PlanTextReporter
 
@@ -66,8 +66,8 @@ def render_markdown(plan: Plan) -> str:
         out += ["Scanned: " + ", ".join(code(t) for t in plan.scanned) + ".", ""]
     settled = len(plan.credentials) - len(plan.to_rotate)
     triaged = (f"; {settled} more triaged as accepted or false positive" if settled else "")
-    out += [(f"Generated {plan.generated_at}. {len(plan.to_rotate)} leaked credentials to "
-            f"rotate now ({severity_counts(plan.to_rotate)}){triaged}, highest risk first. "
+    out += [(f"Generated {plan.generated_at}. {counted(len(plan.to_rotate), 'leaked credential')} "
+            f"to rotate now ({severity_counts(plan.to_rotate)}){triaged}, highest risk first. "
             "No secret appears in this report; values are redacted."), ""]
     for why in plan.incomplete:
         out += [f"> **Incomplete:** {prose(why)}; credentials may be missing from this plan.",
