@@ -231,3 +231,14 @@ def test_an_incomplete_clean_scan_does_not_read_as_clean(tmp_path: Path) -> None
     lines = proc.stdout.splitlines()
     assert lines[0] == "no leaked PostgreSQL credentials found in what could be read"
     assert lines[2].startswith("INCOMPLETE: 1 part(s) of the input could not be read")
+
+
+def test_scan_of_a_url_that_cannot_be_mirrored_is_an_error_even_if_incomplete_is_allowed(
+    tmp_path: Path,
+) -> None:
+    gone = tmp_path / "gone"
+    proc = run_cli("scan", f"file://{gone}", "--no-store", "--allow-incomplete",
+                   "--cache-dir", str(tmp_path / "cache"))
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", (
+        f"pgsweep: error: file://{gone}: cannot mirror (fatal: '{gone}' does not appear to be "
+        "a git repository)\n"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 from pathlib import Path
 
@@ -84,7 +83,8 @@ def test_a_token_in_the_query_is_kept_out_of_git_s_error(tmp_path: Path) -> None
     url = f"http://127.0.0.1:{port}/acme/api.git"
     res = run_cli("scan", f"{url}?access_token={token}", "--no-store", "-f", "json",
                   "--cache-dir", str(tmp_path / "cache"))
-    assert res.returncode == 2
-    (why,) = json.loads(res.stdout)["stats"]["incomplete"]
-    assert why.startswith(f"{url}: cannot mirror (fatal: unable to access '{url}?***/': ")
+    assert (res.returncode, res.stdout) == (2, "")
+    assert res.stderr.startswith(
+        f"pgsweep: error: {url}: cannot mirror (fatal: unable to access '{url}?***/': ")
+    assert res.stderr.count("\n") == 1
     assert token[:6] not in res.stdout + res.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from pgsweep.cli import say
+from pgsweep.cli import fail, say
 from pgsweep.cli._reporting import Display, decisions, exit_for
 from pgsweep.cli.progress import repository_progress
 from pgsweep.core.models import Severity
@@ -35,7 +35,9 @@ def audit_and_report(
     per_repository: bool = True,
 ) -> typer.Exit:
     """Audit (the store closed after), print the skips, build the plan once and write the
-    report; the exit as `scan` chooses it."""
+    report; the exit as `scan` chooses it. Without `per_repository` (`scan URL`) a
+    repository that could not be read, with nothing recorded for it, is the failure of the
+    run: one error line, exit 2."""
     try:
         with repository_progress(progress) as bar:
             found = [0]
@@ -50,6 +52,12 @@ def audit_and_report(
     finally:
         if store is not None:
             store.close()
+    failed = [r for r in outcome.repositories if r.error is not None]
+    if (not per_repository and failed and len(failed) == len(outcome.repositories)
+            and not outcome.result.findings):
+        # `scan URL`: its one repository could not be read and the store knows nothing of
+        # it, so there is no result at all (what an earlier scan recorded is reported)
+        raise fail(f"{failed[0].repository}: {failed[0].error}")
     for notice in dict.fromkeys(outcome.result.stats.notices):
         say(f"pgsweep: warning: {notice}", err=True)
     report = build_report(
