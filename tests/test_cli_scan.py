@@ -167,7 +167,8 @@ def test_an_empty_repository_is_a_clean_scan(tmp_path: Path, extra: tuple[str, .
     proc = run_cli("scan", str(empty), "--store", str(tmp_path / "store.db"), *extra)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == (
-        f"pgsweep: warning: {empty}: empty git repository (no commits): nothing to scan\n"
+        f"pgsweep: warning: {empty}: empty git repository (no commits): nothing to scan "
+        "(--worktree reads its files, --staged its index)\n"
     )
     if "json" in extra:
         assert json.loads(proc.stdout)["findings"] == []

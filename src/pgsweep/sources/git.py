@@ -112,8 +112,8 @@ class GitSource:
     def iter_items(self) -> Iterator[Chunk | Skipped]:
         first = self._shard[0] == 0
         if self._empty:
-            yield Skipped(self.name, "empty git repository (no commits): nothing to scan",
-                          warn=True)
+            yield Skipped(self.name, "empty git repository (no commits): nothing to scan "
+                          "(--worktree reads its files, --staged its index)", warn=True)
             return
         if self.repo.is_shallow and first:
             yield Skipped(self.name, SHALLOW_WARNING, warn=True)
