@@ -98,13 +98,15 @@ class DaskExecutor:
             with client:
                 yield client
             return
-        # SIGINT stays blocked while the workers start: Ctrl-C is the coordinator's.
+        # SIGINT stays blocked while the workers start: Ctrl-C is the coordinator's. The
+        # cluster's own logging stays quiet: a task that fails is a counted skip here, and a
+        # worker that outlives the scheduler it is shut down with logs a traceback.
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             with config.set(LOCAL_WORKERS):
                 cluster = distributed.LocalCluster(
                     n_workers=min(self.jobs, n_tasks), threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR)
+                    dashboard_address=None, silence_logs=logging.CRITICAL)
         except (OSError, RuntimeError, TimeoutError) as exc:
             raise FleetError(f"cannot start a local Dask cluster ({exc})") from None
         finally:
