@@ -63,6 +63,17 @@ def test_hits_on_one_line_make_one_window(all_signatures: list[Signature], passw
     assert windows[uri] == [(7, 7 + len(line) - 1)]
 
 
+def test_a_leak_far_along_a_long_line_of_hits_is_found(password: str) -> None:
+    """A minified bundle names `postgres://` over and over on one line: the window of its
+    first hit is cut to MAX_WINDOW, and a URI further along is still read."""
+    filler = b'"postgres://";' * (100 * 1024 // 14)
+    leak = f'const db="postgres://app:{password}@db.corp.net/prod";'.encode()
+    found, stats = scan_data(shared_scanner(), "app.min.js", filler + leak + filler)
+    assert [row(f) for f in found] == [
+        Row("/data/app.min.js", 1, "app", "db.corp.net", password, "prod")]
+    assert not stats.skipped
+
+
 def _naive_windows(sig: Signature, data: bytes) -> list[tuple[int, int]]:
     """Each hit's line with the signature's lines around it, as merged byte ranges: line by
     line, from a split of the whole text."""

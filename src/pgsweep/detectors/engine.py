@@ -104,14 +104,16 @@ class SignatureDetector:
         data = chunk.data
         windows: Windows = {}
         plan = self.plan(chunk.provenance.kind)
-        line_ends: dict[int, int] = {}  # keyword -> end of the line of its last window
+        line_ends: dict[int, int] = {}  # keyword -> where the reach of its last window ends
         open_ends: set[int] = set()  # signatures whose last window the size cap left whole
         cleared = self._json_gate is not None and self._json_gate.cleared(data)
         for pos, ki in plan.locator.hits(data) if plan.keywords and not cleared else ():
             if pos <= line_ends.get(ki, -1):
-                continue  # a second hit on the same line adds nothing
+                continue  # a second hit within this keyword's last window adds nothing
             end = data.find(b"\n", pos)
-            line_ends[ki] = len(data) if end < 0 else end
+            # a long line's window is cut to MAX_WINDOW around its hit: a hit further on
+            # gets its own window (with room for its match before that cut)
+            line_ends[ki] = min(len(data) if end < 0 else end, pos + MAX_WINDOW // 4)
             # a chunk of several records: a window stays inside the hit's record
             lo, hi = chunk.record_bounds(pos) if chunk.records else (0, len(data))
             for si in plan.by_keyword[ki]:
