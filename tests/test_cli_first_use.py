@@ -242,3 +242,33 @@ def test_scan_of_a_url_that_cannot_be_mirrored_is_an_error_even_if_incomplete_is
     assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", (
         f"pgsweep: error: file://{gone}: cannot mirror (fatal: '{gone}' does not appear to be "
         "a git repository)\n"))
+
+
+def test_a_scan_that_failed_with_an_error_is_not_reported_as_interrupted(
+    repo: tuple[GitRepo, str], tmp_path: Path
+) -> None:
+    r, _ = repo
+    store = str(tmp_path / "s.db")
+    missing = run_cli("scan", str(tmp_path / "nope"), "--store", store)
+    unknown = run_cli("scan", str(r.root), "--since", "v9", "--store", store)
+    assert (missing.returncode, unknown.returncode) == (2, 2)
+    assert run_cli("scan", str(r.root), "--store", store).returncode == 1
+    reported = run_cli("report", "--store", store)
+    assert (reported.returncode, reported.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(("name", "first"), [
+    ("r.json", '{\n  "version": 2,'), ("r.sarif", '{\n  "$schema": '), ("r.csv", "id,rule,"),
+    ("r.md", "# pgsweep rotation plan"), ("r.html", "<!DOCTYPE html>"),
+    ("r.txt", "Leaked PostgreSQL credentials (1)"),
+])
+def test_an_output_file_s_extension_chooses_the_format(
+    repo: tuple[GitRepo, str], tmp_path: Path, name: str, first: str
+) -> None:
+    r, _ = repo
+    out = tmp_path / name
+    proc = run_cli("scan", str(r.root), "--no-store", "-o", str(out))
+    assert (proc.returncode, proc.stdout) == (1, ""), proc.stderr
+    assert out.read_text().startswith(first)
+    forced = run_cli("scan", str(r.root), "--no-store", "-o", str(out), "--format", "csv")
+    assert forced.returncode == 1 and out.read_text().startswith("id,rule,")

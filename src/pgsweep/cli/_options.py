@@ -11,11 +11,14 @@ import typer
 from pgsweep.cli import fail, say
 from pgsweep.core.models import Severity
 from pgsweep.jobs.scan import open_scan_store
-from pgsweep.reporters.interface import Format
+from pgsweep.reporters.interface import Format, format_named_by
 from pgsweep.store import Store
 
 # The output options every reporting command (scan, sweep, audit) takes.
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FORMAT_HELP = ("Output format (default: what the --output file's extension names: .json, "
+               ".jsonl, .csv, .sarif, .md, .html; else {default}).")
+FormatOpt = Annotated[Format | None, typer.Option(
+    "--format", "-f", help=FORMAT_HELP.format(default="terminal"))]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")]
 RevealOpt = Annotated[bool, typer.Option("--reveal", help="Show plaintext secrets in the output.")]
 ShowInfoOpt = Annotated[bool, typer.Option(
@@ -50,6 +53,12 @@ CacheDirOpt = Annotated[Path | None, typer.Option(
     "$PGSWEEP_CACHE_DIR, else the user cache dir).")]
 DEFAULT_STORE_HELP = ("Findings store to record into: a file or a postgresql:// URL "
                       "(default: a file in the user data dir).")
+
+
+def chosen_format(fmt: Format | None, output: Path | None) -> Format:
+    """--format, else the format the output file's extension names, else the terminal."""
+    named = format_named_by(output)
+    return fmt if fmt is not None else Format(named) if named else Format.TERMINAL
 
 
 def threshold_of(fail_on: str | None, default: Severity = Severity.LOW) -> Severity:

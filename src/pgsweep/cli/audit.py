@@ -20,7 +20,6 @@ from pgsweep.fleet.local import LocalExecutor
 from pgsweep.fleet.repos_file import read_repos_file
 from pgsweep.remote.api import DEFAULT_MAX_WAIT
 from pgsweep.remote.forges import Filters
-from pgsweep.reporters.interface import Format
 from pgsweep.reporters.outfiles import prepare_output
 
 
@@ -36,7 +35,7 @@ def audit(
     repos: Path | None = typer.Option(
         None, "--repos", help="File of repositories: a URL or path a line, # comments "
         "(- reads standard input; relative paths are taken from the file's folder)."),
-    fmt: opt.FormatOpt = Format.TERMINAL,
+    fmt: opt.FormatOpt = None,
     output: opt.OutputOpt = None,
     reveal: opt.RevealOpt = False,
     show_info: opt.ShowInfoOpt = False,
@@ -118,7 +117,7 @@ def audit(
         DaskExecutor(jobs, scheduler) if executor is ExecutorKind.DASK else LocalExecutor(jobs),
         store,
         progress=opt.shows_progress(progress),
-        fmt=fmt, output=output, reveal=reveal, threshold=threshold,
+        fmt=opt.chosen_format(fmt, output), output=output, reveal=reveal, threshold=threshold,
         display=display_options(show_info, quiet, verbose, no_color),
         allow_incomplete=allow_incomplete,
     )

@@ -19,7 +19,7 @@ from pgsweep.cli import STORE_HELP, app, fail, say
 from pgsweep.core.display import printable
 from pgsweep.core.models import Credential, Finding
 from pgsweep.core.times import parse_time, utc_now
-from pgsweep.reporters.interface import PlanFormat
+from pgsweep.reporters.interface import PlanFormat, format_named_by
 from pgsweep.reporters.outfiles import prepare_output
 from pgsweep.store import Store, TriageState, VerificationRecord
 
@@ -80,8 +80,9 @@ def _plan(s: _Stored, now: datetime) -> Plan:
 def report(
     store: Annotated[str | None, typer.Option(
         "--store", metavar="PATH|URL", help=STORE_HELP)] = None,
-    fmt: Annotated[PlanFormat, typer.Option(
-        "--format", "-f", help="Output format.")] = PlanFormat.MARKDOWN,
+    fmt: Annotated[PlanFormat | None, typer.Option(
+        "--format", "-f", help="Output format (default: what the --output file's extension "
+        "names: .json, .md, .html; else markdown).")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the plan here.")] = None,
     target: Annotated[str | None, typer.Option("--target", help=TARGET_HELP)] = None,
@@ -105,6 +106,9 @@ def report(
     for why in plan.incomplete:
         typer.echo(f"pgsweep: warning: {why}: credentials may be missing from this plan",
                    err=True)
+    named = format_named_by(output)
+    if fmt is None:
+        fmt = PlanFormat(named) if named in set(PlanFormat) else PlanFormat.MARKDOWN
     write_plan(plan, fmt, output)
 
 

@@ -21,7 +21,6 @@ from pgsweep.fleet.interface import ScanSettings
 from pgsweep.fleet.local import LocalExecutor
 from pgsweep.jobs.scan import load_config
 from pgsweep.remote import urls
-from pgsweep.reporters.interface import Format
 from pgsweep.reporters.outfiles import prepare_output
 
 
@@ -30,7 +29,7 @@ def scan(
     path: str = typer.Argument(
         ".", metavar="PATH",
         help="Git repository (a path or a URL), folder, file, archive, or - for stdin."),
-    fmt: opt.FormatOpt = Format.TERMINAL,
+    fmt: opt.FormatOpt = None,
     output: opt.OutputOpt = None,
     reveal: opt.RevealOpt = False,
     show_info: opt.ShowInfoOpt = False,
@@ -105,7 +104,7 @@ def scan(
         store = opt.open_store(store_path, no_store=no_store, no_store_secrets=no_store_secrets)
         raise audit_and_report(
             request, LocalExecutor(1), store,
-            progress=opt.shows_progress(progress), fmt=fmt,
+            progress=opt.shows_progress(progress), fmt=opt.chosen_format(fmt, output),
             output=output, reveal=reveal, threshold=threshold,
             display=display_options(show_info, quiet, verbose, no_color),
             allow_incomplete=allow_incomplete, per_repository=False)
@@ -129,7 +128,8 @@ def scan(
     )
     store = opt.open_store(store_path, no_store=no_store, no_store_secrets=no_store_secrets)
     raise run_and_report(
-        opts, store, fmt=fmt, output=output, reveal=reveal, threshold=threshold,
+        opts, store, fmt=opt.chosen_format(fmt, output), output=output, reveal=reveal,
+        threshold=threshold,
         display=display_options(show_info, quiet, verbose, no_color),
         versions=all_versions,
         allow_incomplete=allow_incomplete,

@@ -12,7 +12,6 @@ from pgsweep.cli import app, fail, say
 from pgsweep.cli._reporting import display_options, run_and_report
 from pgsweep.cli.progress import Stages
 from pgsweep.core.options import DEFAULT_MAX_BLOB_SIZE, ScanOptions
-from pgsweep.reporters.interface import Format
 from pgsweep.reporters.outfiles import prepare_output
 from pgsweep.sources.files import is_within
 from pgsweep.sources.homes import Home
@@ -26,7 +25,7 @@ def sweep(
     root: Path = typer.Option(Path("/"), "--root", help="The machine's root, or a mounted image."),
     repos: bool = typer.Option(False, "--repos", help="Also scan the history of git repositories "
                                "found under the homes."),
-    fmt: opt.FormatOpt = Format.TERMINAL,
+    fmt: opt.FormatOpt = None,
     output: opt.OutputOpt = None,
     reveal: opt.RevealOpt = False,
     show_info: opt.ShowInfoOpt = False,
@@ -99,7 +98,8 @@ def sweep(
     store = opt.open_store(
         store_path, no_store=store_path is None, no_store_secrets=no_store_secrets)
     raise run_and_report(
-        opts, store, fmt=fmt, output=output, reveal=reveal, threshold=threshold,
+        opts, store, fmt=opt.chosen_format(fmt, output), output=output, reveal=reveal,
+        threshold=threshold,
         allow_incomplete=allow_incomplete,
         display=display_options(show_info, quiet, verbose, no_color),
         open_source=lambda _: source, users=source.summaries, status=stages.status,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pgsweep import __version__
 from pgsweep.core import config as config_mod
+from pgsweep.core.errors import PgsweepError
 from pgsweep.core.models import Finding, GitProvenance, ScanStats
 from pgsweep.core.options import ScanOptions, effective_jobs
 from pgsweep.detectors import backtracking
@@ -157,12 +158,17 @@ def run_scan(
     store.begin_scan(repo_key)  # cleared when recorded: an interruption stays visible
     if plan is not None and plan.remembered:
         opts = replace(opts, exclude_tips=plan.remembered)
-    source = open_source(opts)
-    tips = current_tips(source, Path(opts.path)) if plan is not None else ()
-    if plan is not None and plan.remembered and set(tips) <= set(plan.remembered):
-        result = ScanResult(findings=(), credentials=(), stats=ScanStats(), signatures=tuple(sigs))
-    else:
-        result = scanner.run(source, progress=progress, jobs=effective_jobs(opts.jobs))
+    try:
+        source = open_source(opts)
+        tips = current_tips(source, Path(opts.path)) if plan is not None else ()
+        if plan is not None and plan.remembered and set(tips) <= set(plan.remembered):
+            result = ScanResult(findings=(), credentials=(), stats=ScanStats(),
+                                signatures=tuple(sigs))
+        else:
+            result = scanner.run(source, progress=progress, jobs=effective_jobs(opts.jobs))
+    except PgsweepError:  # told on stderr, nothing recorded: no interrupted scan to report
+        store.abandon_scan(repo_key)
+        raise
     to_record = result
     if plan is not None and plan.remembered and result.stats.chunks:
         # Findings recorded earlier keep their attribution, but "still at the tip" may

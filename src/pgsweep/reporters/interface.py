@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Protocol, TextIO
 
 from pgsweep import __version__
@@ -105,6 +106,18 @@ class PlanTextReporter:
 
     def render(self, report: Report, out: TextIO) -> None:
         self.render_plan(report.plan, out)
+
+
+# What an output file's name says it holds, for a command given `-o FILE` without --format.
+_FORMAT_OF_SUFFIX = {
+    ".json": "json", ".jsonl": "jsonl", ".csv": "csv", ".sarif": "sarif",
+    ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+}
+
+
+def format_named_by(output: Path | None) -> str | None:
+    """The format an output file's extension names (`pgsweep.sarif`: sarif), if any."""
+    return _FORMAT_OF_SUFFIX.get(output.suffix.lower()) if output is not None else None
 
 
 class PlanFormat(enum.StrEnum):

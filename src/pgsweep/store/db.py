@@ -135,6 +135,12 @@ class Store:
     def begin_scan(self, repo_key: str) -> None:
         health.begin_scan(self._a, repo_key)
 
+    def abandon_scan(self, repo_key: str) -> None:
+        """Clear `begin_scan`'s note for a scan that failed with an error the user saw (a
+        missing path, an unknown revision): it records nothing and was not interrupted."""
+        with self._a.db.transaction():
+            health.end_scan(self._a, repo_key)
+
     def scan_problems(self) -> list[str]:
         return health.scan_problems(self._a)
 
