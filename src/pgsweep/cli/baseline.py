@@ -12,7 +12,7 @@ from rich.prompt import Prompt
 
 from pgsweep.cli import app, say
 from pgsweep.core import config as config_mod
-from pgsweep.core.display import printable
+from pgsweep.core.display import counted, printable
 from pgsweep.core.options import ScanOptions
 from pgsweep.findings import baseline as baseline_mod
 from pgsweep.jobs.scan import load_config, run_scan
@@ -82,7 +82,8 @@ def audit(
         try:
             answer = Prompt.ask("Real secret? (y)es / (n)o, a false positive / (s)kip / (q)uit",
                                 choices=["y", "n", "s", "q"], console=console, show_choices=False)
-        except EOFError:
+        except EOFError:  # the answers ran out: end the prompt's line, save and stop
+            console.print()
             answer = "q"
         if answer == "q":
             break
@@ -91,6 +92,7 @@ def audit(
             baseline_mod.save(b, file)  # every answer is kept, even if the audit is cut short
     decided = [e.is_secret for e in b.entries]
     console.print(
-        f"{decided.count(True)} true positives, {decided.count(False)} false positives, "
+        f"{counted(decided.count(True), 'true positive')}, "
+        f"{counted(decided.count(False), 'false positive')}, "
         + escape(printable(f"{decided.count(None)} undecided; saved {file}"))
     )
