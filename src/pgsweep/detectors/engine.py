@@ -16,6 +16,7 @@ from pgsweep.core.models import (
     provenance_path,
 )
 from pgsweep.detectors.json_gate import JsonGate
+from pgsweep.detectors.match_gate import is_open
 from pgsweep.detectors.prefilter import Locator
 from pgsweep.detectors.signatures import Signature
 from pgsweep.detectors.window_memo import WindowMatch, WindowMemo
@@ -204,6 +205,8 @@ class SignatureDetector:
     ) -> Iterator[Candidate]:
         data = chunk.data
         window = data[start:end]
+        if not is_open(sig.gate, window):
+            return  # no literal every match needs: nothing to find
         found = self._memo.get(sig.id, window)
         if found is None:
             found = tuple(_parse_window(sig, window))

@@ -22,7 +22,7 @@ import platformdirs
 from pgsweep import __version__
 
 DISABLE_ENV = "PGSWEEP_NO_CACHE"
-FORMAT = 1
+FORMAT = 2
 KEEP = 8
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pgsweep.core.errors import PgsweepError
 from pgsweep.core.models import RuleId, SecretKind, Severity
-from pgsweep.detectors import backtracking, sigcache
+from pgsweep.detectors import backtracking, match_gate, sigcache
 from pgsweep.parsers import PARSERS
 
 ID_RE = re.compile(r"^pg\.[a-z0-9_]+\.[0-9]+$")
@@ -70,6 +70,9 @@ class Signature:
     readers: frozenset[str] = frozenset()
     # read by a reader from the fields of its format (`HandedCredential`), never matched
     handed: bool = False
+    # lower-case literals one of which every match of the regex contains (`match_gate`);
+    # a window holding none of them is not searched. Empty: every window is.
+    gate: tuple[bytes, ...] = ()
 
     @cached_property
     def regex(self) -> re.Pattern[str]:
@@ -219,6 +222,7 @@ def parse_signature(data: Mapping[str, Any], where: str) -> Signature:
         source=where,
         fallback=bool(data.get("fallback", False)),
         readers=frozenset(str(r) for r in data.get("readers") or ()),
+        gate=match_gate.required_literals(regex.pattern, re.MULTILINE),
     )
 
 
@@ -340,6 +344,7 @@ def to_record(sig: Signature) -> dict[str, Any]:
         "references": list(sig.references), "aliases": list(sig.aliases),
         "source": sig.source, "fallback": sig.fallback, "readers": sorted(sig.readers),
         "handed": sig.handed,
+        "gate": [g.decode("ascii") for g in sig.gate],
     }
 
 
@@ -358,6 +363,7 @@ def from_record(r: Mapping[str, Any]) -> Signature:
         references=tuple(map(str, r["references"])), aliases=tuple(map(str, r["aliases"])),
         source=str(r["source"]), fallback=bool(r["fallback"]),
         readers=frozenset(map(str, r["readers"])), handed=bool(r.get("handed", False)),
+        gate=tuple(str(g).encode("ascii") for g in r.get("gate", ())),
     )
 
 
