@@ -70,6 +70,10 @@ CASES: dict[str, tuple[str, bytes]] = {
     # pg.dsn.1: each `password=x` of a line whose pairs a CR separates read the rest of
     # its line again for another driver's keys
     "dsn-cr-pairs": ("notes.txt", (b"password=x\r" * (32 * 1024 // 11) + b"\n") * 16 + TAIL),
+    # pg.helm.2 (parser nearby): each `--set …Password=x` of a long line looked for its
+    # user, host, port and database over the whole line
+    "helm-set-passwords": ("deploy.sh", (b"--set postgresqlPassword=x " * (32 * 1024 // 27)
+                                         + b"\n") * 16 + TAIL),
     # pg.node.1: an unclosed object searched for `password:` from every constructor
     "node-braces": ("db.js", b"const pg = require('pg')\n" + b"new Pool({{a}" * (K // 12) + TAIL),
 }

@@ -24,6 +24,8 @@ another subject's prefix (`REDIS_HOST`, `CONVERTER_HOST`) last; the nearest wins
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Mapping
 
@@ -99,6 +101,42 @@ def _prefix_rank(prefix: str, own: str | None) -> int:
     return 1 if not prefix or _DB_PREFIX_RE.search(prefix) else 2
 
 
+class _Keys:
+    """The keys of one pattern in text[lo:hi] (start, value, end of value), in order, and
+    the same split by rank (see `_prefix_rank`): so that every match of one long line
+    finds its nearest key by bisection, not by a pass over the line."""
+
+    def __init__(self, pattern: re.Pattern[str], text: str, lo: int, hi: int) -> None:
+        self.all: list[tuple[int, str, int]] = []
+        self.by_prefix: dict[str, list[tuple[int, str, int]]] = {}
+        self.databases: list[tuple[int, str, int]] = []  # no prefix, or one naming a database
+        for m in pattern.finditer(text, lo, hi):
+            key = (m.start(), m.group("value"), m.end("value"))
+            prefix = text[m.start() : m.start("key")].lstrip(_PREFIX_LEAD).lower()
+            self.all.append(key)
+            self.by_prefix.setdefault(prefix, []).append(key)
+            if not prefix or _DB_PREFIX_RE.search(prefix):
+                self.databases.append(key)
+
+    def nearest(self, pos: int, prefix: str | None) -> tuple[int, str, int] | None:
+        """The key nearest to `pos` of the best rank; of two as near, the earlier."""
+        if prefix is None:
+            keys = self.all
+        else:
+            keys = self.by_prefix.get(prefix) or self.databases or self.all
+        i = bisect.bisect_right(keys, pos, key=lambda k: k[0])
+        before = keys[i - 1] if i > 0 else None
+        after = keys[i] if i < len(keys) else None
+        if after is None or (before is not None and pos - before[0] <= after[0] - pos):
+            return before
+        return after
+
+
+@functools.lru_cache(maxsize=64)
+def _keys(pattern: re.Pattern[str], text: str, lo: int, hi: int) -> _Keys:
+    return _Keys(pattern, text, lo, hi)
+
+
 def nearest(
     pattern: re.Pattern[str], text: str, pos: int, lo: int = 0, hi: int | None = None,
     prefix: str | None = None,
@@ -107,16 +145,11 @@ def nearest(
     when it is itself a reference (`os.getenv(...)`, `${X}`). With the password key's
     `prefix` (lower case), keys of the same prefix come first and keys of another
     subject's prefix last (see `_prefix_rank`)."""
-    best: tuple[int, int, str, int] | None = None
-    for m in pattern.finditer(text, lo, len(text) if hi is None else hi):
-        rank = _prefix_rank(text[m.start() : m.start("key")].lstrip(_PREFIX_LEAD), prefix)
-        dist = abs(m.start() - pos)
-        if best is None or (rank, dist) < best[:2]:
-            best = (rank, dist, m.group("value"), m.end("value"))
+    best = _keys(pattern, text, lo, len(text) if hi is None else hi).nearest(pos, prefix)
     if best is None:
         return None
-    raw = best[2]
-    if _CODE_ARGUMENT.fullmatch(text[best[3] - len(raw) : best[3] + 1]):
+    raw = best[1]
+    if _CODE_ARGUMENT.fullmatch(text[best[2] - len(raw) : best[2] + 1]):
         return None  # `host: dbHost,`: a variable in a code object or call
     if raw.startswith("["):  # a list: its values, comma-separated as in a libpq host list
         value = ",".join(scalar(item) for item in _ITEM_RE.findall(raw, 1, len(raw) - 1))
@@ -129,6 +162,7 @@ def nearest(
     return value
 
 
+@functools.lru_cache(maxsize=16)
 def _url_parts(text: str, lo: int, hi: int) -> ParsedCredential | None:
     m = URL_RE.search(text, lo, hi)
     if m is None:
@@ -136,15 +170,19 @@ def _url_parts(text: str, lo: int, hi: int) -> ParsedCredential | None:
     return jdbc.parse_any(m.group(0))
 
 
+@functools.lru_cache(maxsize=16)
+def _block_starts(block: str, text: str) -> list[int]:
+    return [m.start() for m in re.finditer(block, text)]
+
+
 def _block_bounds(text: str, pos: int, fields: Mapping[str, str]) -> tuple[int, int]:
     lo, hi = 0, len(text)
     block = fields.get("block")
     if block:
-        starts = [m.start() for m in re.finditer(block, text)]
-        before = [s for s in starts if s <= pos]
-        after = [s for s in starts if s > pos]
-        lo = before[-1] if before else 0
-        hi = after[0] if after else len(text)
+        starts = _block_starts(block, text)
+        i = bisect.bisect_right(starts, pos)
+        lo = starts[i - 1] if i > 0 else 0
+        hi = starts[i] if i < len(starts) else len(text)
     return lo, hi
 
 
