@@ -272,3 +272,29 @@ def test_an_output_file_s_extension_chooses_the_format(
     assert out.read_text().startswith(first)
     forced = run_cli("scan", str(r.root), "--no-store", "-o", str(out), "--format", "csv")
     assert forced.returncode == 1 and out.read_text().startswith("id,rule,")
+
+
+def test_a_sweep_names_the_user_and_repository_of_a_leak_in_a_home_s_history(
+    tmp_path: Path,
+) -> None:
+    """`sweep --root ev --repos` from the case folder: a relative root, as typed."""
+    pw = make_password()
+    (tmp_path / "ev/etc").mkdir(parents=True)
+    (tmp_path / "ev/etc/passwd").write_text("bob:x:1001:1001::/home/bob:/bin/bash\n")
+    proj = GitRepo(tmp_path / "ev/home/bob/proj")
+    proj.write(".env", f"DATABASE_URL=postgresql://bob:{pw}@pg-main.acme-corp.net/sales\n")
+    leak = proj.commit("env")
+    proj.git("rm", "-q", ".env")
+    proj.commit("rm")
+    proc = run_cli("sweep", "--root", "ev", "--repos", cwd=tmp_path, env={"COLUMNS": "200"})
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[3] == (f"          bob: {proj.root}: .env:1  ({leak[:8]}, not at HEAD, still "
+                        "in history)")
+    assert ("bob (ev/home/bob): 0 files, 1 finding, 1 credential, 0 skipped, 0 encrypted saved "
+            "passwords, 1 repository") in lines
+    doc = json.loads(run_cli("sweep", "--root", "ev", "--repos", "-f", "json",
+                             cwd=tmp_path).stdout)
+    (f,) = doc["findings"]
+    assert (f["repository"], f["path"], f["commit"], f["provenance"]["user"]) == (
+        str(proj.root), ".env", leak, "bob")

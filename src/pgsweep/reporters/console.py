@@ -147,7 +147,9 @@ class ConsoleReporter:
             console.print(f"{_INDENT}{escape(rest)}[dim]{c.id}[/]")
         listed = places if report.verbosity is Verbosity.VERBOSE else places[:1]
         for pl in listed:
-            where, detail = place_text(pl, repository=bool(report.repositories))
+            # an audit's or a sweep's git places name their repository (a sweep's one of
+            # many found in the homes)
+            where, detail = place_text(pl, repository=bool(report.repositories or report.users))
             if detail and len(_INDENT + where + "  " + detail) > console.width:
                 console.print(_INDENT + escape(where))
                 console.print(_INDENT + "  " + escape(detail))
@@ -165,9 +167,10 @@ class ConsoleReporter:
         for u in report.users:
             risks = f"; {', '.join(u.risk_flags)}" if u.risk_flags else ""
             console.print(escape(
-                f"{u.user} ({u.home}): {u.files} files, {u.findings} findings, "
-                f"{u.credentials} credentials, {u.skipped} skipped, {u.encrypted_present} "
-                f"encrypted saved passwords, {u.repos} repositories{risks}"))
+                f"{u.user} ({u.home}): {counted(u.files, 'file')}, "
+                f"{counted(u.findings, 'finding')}, {counted(u.credentials, 'credential')}, "
+                f"{u.skipped} skipped, {counted(u.encrypted_present, 'encrypted saved password')}"
+                f", {u.repos} {'repository' if u.repos == 1 else 'repositories'}{risks}"))
 
     def _repositories(self, console: Console, report: Report) -> None:
         """One line per audited repository: its counts, or why it was skipped."""
@@ -197,9 +200,12 @@ class ConsoleReporter:
             console.print("no leaked PostgreSQL credentials found"
                           + (" in what could be read" if s.incomplete else ""))
         # a git scan reads blobs; anything else files (a file's members, messages… count)
-        what = (f"{counted(s.blobs, 'blob')} ({counted(s.bytes, 'byte')})" if s.blobs
-                else f"{counted(s.chunks, 'file')} ({counted(s.bytes, 'byte')})" if s.chunks
-                else counted(s.bytes, "byte"))  # an empty folder, a rescan with nothing new
+        # git blobs, and files (or a file's members, messages…); only bytes when nothing
+        # was read (an empty folder, a rescan with nothing new)
+        read = [counted(n, noun) for n, noun in ((s.blobs, "blob"),
+                                                 (s.chunks - s.blobs, "file")) if n > 0]
+        what = (f"{' and '.join(read)} ({counted(s.bytes, 'byte')})" if read
+                else counted(s.bytes, "byte"))
         console.print(
             f"scanned {what} in {s.seconds:.2f}s; "
             f"{sum(s.suppressed.values())} suppressed, {sum(s.skipped.values())} skipped"

@@ -218,7 +218,8 @@ class SweepSource:
     def _iter_repos(self, home: Home) -> Iterator[Chunk | Skipped]:
         for repo in iter_repositories(home.path):
             self._tally[home.user].repos += 1
-            self._repo_user[str(repo)] = home.user
+            # keyed as its findings name their repository (the absolute path)
+            self._repo_user[str(repo.resolve())] = home.user
             escape = repository_escape(self.root, repo)
             if escape is not None:
                 yield Skipped(str(repo), f"git: history not scanned: {escape}")
@@ -230,7 +231,7 @@ class SweepSource:
                 yield Skipped(str(repo), f"git: history not scanned ({type(exc).__name__})",
                               incomplete=True)
                 continue
-            self._git_sources[str(repo)] = source
+            self._git_sources[str(repo.resolve())] = source
             try:
                 yield from source.iter_items()
             except Exception as exc:  # noqa: BLE001 - what was read so far is kept
