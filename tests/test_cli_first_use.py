@@ -298,3 +298,12 @@ def test_a_sweep_names_the_user_and_repository_of_a_leak_in_a_home_s_history(
     (f,) = doc["findings"]
     assert (f["repository"], f["path"], f["commit"], f["provenance"]["user"]) == (
         str(proj.root), ".env", leak, "bob")
+
+
+def test_signatures_check_of_a_folder_without_signature_files_is_an_error(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "README.md").write_text("not a signature\n")
+    proc = run_cli("signatures", "check", str(tmp_path))
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", (
+        f"pgsweep: error: {tmp_path}: no signature files (*.yml, *.yaml) in this folder\n"))

@@ -58,4 +58,7 @@ def check_signatures(
         None, metavar="FOLDER", help="A folder of signatures (default: the shipped ones)."),
 ) -> None:
     """Validate signature files (yours too) and run their examples."""
+    if path is not None and path.is_dir() and not any(path.glob("*.y*ml")):
+        # else only the shipped ones would be checked, and "passed" would mislead
+        raise fail(f"{path}: no signature files (*.yml, *.yaml) in this folder")
     _check([path] if path else [])
