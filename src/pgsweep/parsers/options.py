@@ -31,6 +31,8 @@ positional arguments). This parser
      in the arguments of a connect call (`self.connect(user=…, password=…)`) or, with
      option `user_places`, anywhere beside it (a builder chain `.user("u").password("p")`);
 4. takes user, host, port and database from the nearest sibling keys in the structure
+   (in an Ansible `postgresql_user` task or `postgresql_users:` item, the role's `name:`
+   is the user, its `login_*` keys the administrator's)
    (`user`, `username`, `User`, `setUser("…")`, `.user("…")`, `("user", "…")`,
    `<user>…</user>`, `name="…username" value="…"`, any prefix: `DB_USER`, `flywayUser`,
    `hibernate.connection.username`), then from a PostgreSQL URL in the structure or
@@ -59,6 +61,7 @@ from pgsweep.parsers.password_keys import (
 from pgsweep.parsers.siblings import QUOTED_RE, REFERENCE_RE, nearest_siblings, value
 from pgsweep.parsers.sql import kind_of
 from pgsweep.parsers.structure import Scope, is_connect_call, is_key_material_call, scopes
+from pgsweep.parsers.values import scalar
 from pgsweep.parsers.wrapped import WRAPPED
 
 FOREIGN_RE = re.compile(
@@ -182,6 +185,28 @@ def is_postgres_context(text: str, found: list[Scope]) -> tuple[bool, bool]:
     return _window_verdict(text), False
 
 
+# Ansible: the community.postgresql `postgresql_user` module and the roles' `postgresql_users:`
+# lists create the role named by `name:` with `password:`; `login_*` keys are the
+# administrator's connection, not this role
+_ANSIBLE_HEAD_RE = re.compile(r"[ \t]*-?[ \t]*(?:[\w.]+\.)?postgresql_users?:[ \t]*")
+_ROLE_NAME_RE = re.compile(
+    r"""(?m)^[ \t]*-?[ \t]*(?:name|user):[ \t]*(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s#]+)"""
+)
+
+
+def ansible_role(text: str, found: list[Scope]) -> str | None:
+    """The role an Ansible `postgresql_user` task or a `postgresql_users:` list item
+    creates with the password `found` holds: its `name:`, else None (not such a block)."""
+    for i, scope in enumerate(found[:2]):
+        if scope.kind != "indent":
+            break
+        if _ANSIBLE_HEAD_RE.fullmatch(text, scope.head, scope.start):
+            item = found[i - 1] if i else scope  # a list item's own block, `- name:` first
+            m = _ROLE_NAME_RE.search(text, item.head, item.end)
+            return scalar(m.group("v")) if m else None
+    return None
+
+
 def _split_host(host: str, port: str | None) -> tuple[str, str | None]:
     h, sep, p = host.rpartition(":")
     if sep and h and p.isdigit() and ":" not in h:
@@ -299,6 +324,9 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     by_structure = by_structure or key_names_postgres(key)
     inner = found[0]
     near = nearest_siblings(text, inner.start, inner.end, start, lang, inner.kind == "brackets")
+    role = ansible_role(text, found) if key.lower() == "password" else None
+    if role:
+        near, by_structure = {**near, "user": role}, True
     if url is not None and url.hosts:  # the call's own URL names its host and database
         near = {k: v for k, v in near.items() if k not in ("host", "port", "database")}
     url = url or _url(text, inner.head, inner.end) or _url(text, 0, len(text))
