@@ -61,6 +61,20 @@ def test_a_staged_scan_from_inside_names_the_repository_by_its_absolute_path(
     (f,) = json.loads(proc.stdout)["findings"]
     assert (f["repository"], f["path"], f["line"], f["user"], f["host"], f["secret"]) == (
         str(r.root), "etl.py", 1, "etl", "10.0.4.12", redact(pw))
+    # the terminal: what a pre-commit hook shows, and what to do about a password not
+    # committed yet (no rotation: keep it out of the commit)
+    shown = run_cli("scan", "--staged", "--no-store", cwd=r.root, env={"COLUMNS": "80"})
+    assert shown.stdout.splitlines()[3:7] == [
+        "          etl.py:1  (not committed)", "",
+        "Next: not committed yet: move the password out of the file (an environment",
+        "      variable, a secret store), git add it again, and commit"]
+    # a staged copy of a committed password is in history already: rotate it
+    r.commit("etl")
+    r.write("copy/etl.py", (r.root / "etl.py").read_text())
+    r.git("add", "copy/etl.py")
+    copied = run_cli("scan", "--staged", "--no-store", cwd=r.root, env={"COLUMNS": "80"})
+    assert "Next: --format markdown    the rotation plan: why each severity, the SQL to run," \
+        in copied.stdout.splitlines()
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -15,7 +15,7 @@ from pgsweep.core.models import (
     Severity,
     provenance_path,
 )
-from pgsweep.findings.places import Place
+from pgsweep.findings.places import Place, is_uncommitted
 from pgsweep.reporters.interface import Report, Verbosity
 
 if TYPE_CHECKING:
@@ -35,6 +35,11 @@ _INDENT = " " * (_SEVERITY_WIDTH + 2)
 NEXT_FROM_STORE = (
     "Next: pgsweep explain ID   why a credential got its severity",
     "      pgsweep report       the rotation plan: SQL to run, what to audit, cleanup",
+)
+# A pre-commit catch (`scan --staged`): nothing was committed, so nothing needs rotating yet.
+NEXT_STAGED = (
+    "Next: not committed yet: move the password out of the file (an environment",
+    "      variable, a secret store), git add it again, and commit",
 )
 NEXT_WITHOUT_STORE = (
     "Next: --format markdown    the rotation plan: why each severity, the SQL to run,",
@@ -121,7 +126,11 @@ class ConsoleReporter:
                 self._repositories(console, report)
             if shown:
                 console.print()
-                for line in NEXT_FROM_STORE if report.stored else NEXT_WITHOUT_STORE:
+                # staged and in no commit (a staged copy of a committed file is in history)
+                staged = all(is_uncommitted(pl.finding) and not pl.present_at_head
+                             for pl in report.places)
+                for line in (NEXT_STAGED if staged else NEXT_FROM_STORE if report.stored
+                             else NEXT_WITHOUT_STORE):
                     console.print(f"[dim]{line}[/]")
         self._summary(console, report, len(shown), folded)
 
