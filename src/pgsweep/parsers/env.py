@@ -3,6 +3,8 @@ the same command line or block gives it (psql options, PG* and POSTGRES_* variab
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Mapping
 
@@ -14,10 +16,12 @@ from pgsweep.parsers.sql import kind_of
 from pgsweep.parsers.values import TYPE_ANNOTATION, scalar, shell_word
 
 # psql-family options on a command line: -h H, -hH, --host=H, --host H …
-_CLIENT_RE = re.compile(
+_CLIENT = (
     r"(?i)\b(?:psql|pg_dump|pg_dumpall|pg_restore|pg_basebackup|createdb|dropdb|pgbench|"
-    r"vacuumdb|reindexdb|pg_isready|clusterdb|createuser|dropuser)\b[^\n|;&]*"
+    r"vacuumdb|reindexdb|pg_isready|clusterdb|createuser|dropuser)\b"
 )
+_CLIENT_WORD_RE = re.compile(_CLIENT)
+_CLIENT_RE = re.compile(_CLIENT + r"[^\n|;&]*")
 _OPT_RE = re.compile(
     r"""(?:^|\s)(?:-(?P<short>[hUpd])[ \t]*|--(?P<long>host|username|port|dbname)(?:=|[ \t]+))"""
     r"""(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s"';&|]+)"""
@@ -117,7 +121,7 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
     pos = match.start()
     found: dict[str, str] = {}
     # a psql-family command on the same line or the next lines
-    client = _CLIENT_RE.search(text, match.end(), line_offset(text, match.end(), 3))
+    client = _client_after(text, match.end(), line_offset(text, match.end(), 3))
     if client:
         for m in _OPT_RE.finditer(client.group(0)):
             key = _OPT_FIELD[m.group("short") or m.group("long")]
@@ -132,17 +136,14 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
                 ports=dbarg.ports,
                 database=dbarg.database,
             )
-    env_re, env_field = (
-        (_CONTAINER_ENV_RE, _CONTAINER_FIELD) if fields.get("env_names") == "container"
-        else (_ENV_RE, _ENV_FIELD)
-    )
+    container = fields.get("env_names") == "container"
     # the password's own line first (`PGUSER=u PGPASSWORD=p psql`), then its block
     line_lo = text.rfind("\n", 0, pos) + 1
     line_hi = line_offset(text, pos, 1)
     block = indented_block(text, pos)
     for lo, hi in ((line_lo, line_hi), block):
-        for m in env_re.finditer(text, lo, hi):
-            found.setdefault(env_field[m.group("k")], shell_word(_listed(m.group("v"), supervisor)))
+        for key, value in _assigned(container, text, lo, hi, supervisor):
+            found.setdefault(key, value)
     if "user" not in found:
         user_keys = fields.get("user_keys")
         if user_keys:
@@ -160,6 +161,36 @@ def parse_env(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCredenti
         database=found.get("database"),
         kind=kind_of(password),
     )
+
+
+# Matches of one long line share its text (see detectors.engine.in_context): what they
+# read around themselves is worked out once per text, so each match costs the same.
+@functools.lru_cache(maxsize=16)
+def _client_words(text: str) -> list[int]:
+    return [m.start() for m in _CLIENT_WORD_RE.finditer(text)]
+
+
+def _client_after(text: str, start: int, limit: int) -> re.Match[str] | None:
+    """The first psql-family command line at or after `start` that starts before `limit`
+    (`_CLIENT_RE.search(text, start, limit)`)."""
+    words = _client_words(text)
+    i = bisect.bisect_left(words, start)
+    if i == len(words) or words[i] >= limit:
+        return None
+    return _CLIENT_RE.match(text, words[i], limit)
+
+
+@functools.lru_cache(maxsize=64)
+def _assigned(container: bool, text: str, lo: int, hi: int,
+              supervisor: bool) -> tuple[tuple[str, str], ...]:
+    """The first value of each field (user, host, port, database) the PG* variables (or
+    the container images' POSTGRES_* ones) assign in text[lo:hi]."""
+    env_re, env_field = (_CONTAINER_ENV_RE, _CONTAINER_FIELD) if container else (
+        _ENV_RE, _ENV_FIELD)
+    found: dict[str, str] = {}
+    for m in env_re.finditer(text, lo, hi):
+        found.setdefault(env_field[m.group("k")], shell_word(_listed(m.group("v"), supervisor)))
+    return tuple(found.items())
 
 
 def _indent(line: str) -> int:
