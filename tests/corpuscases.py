@@ -5,8 +5,8 @@ is scanned under and exactly one expectation:
 
 - `expect: {password, user?, host?, severity?}`: a literal password that must be found
   (with that user, host and severity when given; `host` is the finding's host list joined
-  by commas), and read once: another finding on its line, by its rule, that shares its
-  secret, user or hosts but reads the rest otherwise fails the case;
+  by commas, `""` for none), and read once: another finding on its line, by its rule,
+  that shares its secret, user or hosts but reads the rest otherwise fails the case;
 - `placeholder: true`: a value that cannot be a real secret; it may be reported, only at
   severity `info`;
 - `negative: true`: nothing may be reported at all.
@@ -134,7 +134,8 @@ def judge(case: Case, findings: Sequence[Finding]) -> str | None:
         return f"password not found; reported: {show(findings)}"
     for f in same_secret:
         if (
-            (e.user is None or f.user == e.user) and (e.host is None or f.host == e.host)
+            (e.user is None or f.user == e.user)
+            and (e.host is None or (f.host or "") == e.host)
             and (e.severity is None or f.severity == e.severity)
         ):
             misread = [g for g in findings if g.line == f.line and g.rule == f.rule

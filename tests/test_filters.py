@@ -260,6 +260,12 @@ def cand_at(password: str, *hosts: str) -> Candidate:
         ("Xq9-mm2Lp", ("pg14",), None),
         ("q1w2e3", ("db.corp.net",), None),
         ("pizza", ("192.168.0.199",), None),
+        # link-local addresses: only the local link reaches them
+        ("p", ("::1", "fe80::1%eth0"), "weak-on-local-host"),
+        ("tiger", ("169.254.10.2",), "weak-on-local-host"),
+        ("tiger", ("fe90::1",), "weak-on-local-host"),
+        ("tiger", ("fec0::1",), None),
+        ("Kx81-mmQz", ("fe80::1",), None),
         ("Kx81-mmQz", (), None),
         ("Kx81-mmQz", ("#{host}",), None),
         ("Kx81-mmQz", ("2001:db8::1",), None),

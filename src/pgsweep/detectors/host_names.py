@@ -65,12 +65,22 @@ def is_single_label_host(host: str) -> bool:
 
 
 def is_local_network_only(hosts: Sequence[str]) -> bool:
-    """Every host is local, a documentation name, or a single-label name of a local
-    network; a `h1,h2` value is a host list."""
+    """Every host is local, a documentation name, a single-label name of a local network,
+    or a link-local address; a `h1,h2` value is a host list."""
     names = [n for h in hosts for n in (h.split(",") if "," in h else [h])]
     return bool(names) and all(
-        is_local_host(h) or is_documentation_host(h) or is_single_label_host(h) for h in names
+        is_local_host(h) or is_documentation_host(h) or is_single_label_host(h)
+        or is_link_local(h) for h in names
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def is_link_local(host: str) -> bool:
+    """`fe80::1%eth0`, `169.254.10.2`: an address only the local link reaches."""
+    try:
+        return ipaddress.ip_address(host.strip("[]").partition("%")[0]).is_link_local
+    except ValueError:
+        return False
 
 
 _PLACEHOLDER_HOST_RE = re.compile(

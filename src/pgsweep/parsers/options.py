@@ -35,10 +35,11 @@ positional arguments). This parser
    is the user, its `login_*` keys the administrator's)
    (`user`, `username`, `User`, `setUser("…")`, `.user("…")`, `("user", "…")`,
    `<user>…</user>`, `name="…username" value="…"`, any prefix: `DB_USER`, `flywayUser`,
-   `hibernate.connection.username`), then from a PostgreSQL URL in the structure or
-   window; a password with neither a user nor a host is reported only when a PostgreSQL
-   call or object holds it (`make_conninfo(dsn, password="…")`, `new pg.Pool({password:
-   "…"})`: libpq's default user on its default host).
+   `hibernate.connection.username`), then from a PostgreSQL URL in the structure, the one
+   holding it, or the window (the nearest one no other `{…}` record holds); a password
+   with neither a user nor a host is reported only when a PostgreSQL call or object
+   holds it (`make_conninfo(dsn, password="…")`, `new pg.Pool({password: "…"})`: libpq's
+   default user on its default host).
 
 Npgsql-style `Host:Port` values and Go's `Addr: "h:5432"` are split.
 """
@@ -105,6 +106,40 @@ def _url(text: str, lo: int, hi: int) -> ParsedCredential | None:
     if m is None and ("dbi:pg:" in low or "pgsql:" in low):
         m = _DSN_RE.search(text, lo, hi)
     return jdbc.parse_any(m.group(0)) if m else None
+
+
+@functools.lru_cache(maxsize=16)
+def _url_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Where each PostgreSQL URL of the window is."""
+    if "postgres" not in text.lower():
+        return ()
+    return tuple(m.span() for m in URL_RE.finditer(text))
+
+
+def _url_around(text: str, found: list[Scope], pos: int) -> ParsedCredential | None:
+    """The URL of the password's own structure, else of the one holding it, else the URL of
+    the window nearest to it that no other record holds (a test table's neighbouring record
+    has its own), else the window's first DBI or PDO DSN."""
+    for scope in found:
+        if scope.kind != "window" and (url := _url(text, scope.head, scope.end)) is not None:
+            return url
+    spans = [span for span in _url_spans(text) if _shares_record(text, span[0], pos)]
+    if spans:
+        lo, hi = min(spans, key=lambda span: abs(span[0] - pos))
+        return _url(text, lo, hi)
+    low = _window_lower(text)
+    m = _DSN_RE.search(text) if "dbi:pg:" in low or "pgsql:" in low else None
+    return jdbc.parse_any(m.group(0)) if m else None
+
+
+def _shares_record(text: str, at: int, pos: int) -> bool:
+    """Offset `at` is in no record (`{…}`: an object, dict or struct) that does not also
+    hold `pos`: a neighbouring record of a test table is another credential's, a setter
+    call beside the password (`.setJdbcUrl("…")`) is not."""
+    holding = structure.bracket_scopes(text, at, levels=1)
+    if not holding or holding[0].start <= pos <= holding[0].end:
+        return True
+    return text[holding[0].start - 1] != "{"
 
 
 # Literal gates in front of FOREIGN_RE / PG_RE: each of their alternatives contains one of
@@ -245,10 +280,19 @@ def _opened_by_postgres(text: str, scope: Scope) -> bool:
     return _names_postgres(opening.lower(), opening)
 
 
+# a literal that code concatenates with more (`"…" + suffix`, `prefix + "…"`, PHP's `"…" . $x`)
+_CONCAT_AROUND_RE = re.compile(r"""[ \t]*(?:\+(?![+=])|\.[ \t]*\$)""")
+_CONCAT_BEFORE_RE = re.compile(r"""(?:[\w)\]][ \t]*\+|\$\w+[ \t]*\.)[ \t]*$""")
+
+
 def _literal_of(raw: str, text: str, start: int, scope: Scope) -> str | None:
     """The literal the password value is: itself, or for a variable inside a call or
     object (`password: password`) the literal the window assigns to it (`const password =
-    '…'`, as `parsers.literals.assigned_literal` finds it); None for code."""
+    '…'`, as `parsers.literals.assigned_literal` finds it); None for code, and for a literal
+    that code concatenates with more."""
+    if _CONCAT_AROUND_RE.match(text, start + len(raw)) or _CONCAT_BEFORE_RE.search(
+            text, max(0, start - 8), start):
+        return None  # `"t0pSecret" + randomSuffix()`: the literal is part of the value
     if not _is_code_reference(raw, text, start, scope):
         return raw
     name = raw.strip()
@@ -329,7 +373,7 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
         near, by_structure = {**near, "user": role}, True
     if url is not None and url.hosts:  # the call's own URL names its host and database
         near = {k: v for k, v in near.items() if k not in ("host", "port", "database")}
-    url = url or _url(text, inner.head, inner.end) or _url(text, 0, len(text))
+    url = url or _url_around(text, found, start)
     user = _group_value(groups, "user", lang) or near.get("user") or (url.user if url else None)
     host = (_group_value(groups, "host", lang) or near.get("host")
             or structure.positional_host(text, inner))
