@@ -77,6 +77,10 @@ CASES: dict[str, tuple[str, bytes]] = {
     # pg.env.1: each `PGPASSWORD=x` of a long line searched the rest of it (and two lines
     # more) for a psql command, and the whole line for PGUSER, PGHOST, …
     "env-long-lines": ("run.sh", (b"PGPASSWORD=x " * (32 * 1024 // 13) + b"\n") * 16 + TAIL),
+    # pg.node.1 (parser nearby): each pool of a long line searched the whole line for
+    # what names PostgreSQL
+    "node-long-lines": ("db.js", (b"new Pool({password:'x',host:'h'}) " * (32 * 1024 // 35)
+                                  + b"\n") * 16 + TAIL),
     # pg.node.1: an unclosed object searched for `password:` from every constructor
     "node-braces": ("db.js", b"const pg = require('pg')\n" + b"new Pool({{a}" * (K // 12) + TAIL),
 }

@@ -170,6 +170,13 @@ def _url_parts(text: str, lo: int, hi: int) -> ParsedCredential | None:
     return jdbc.parse_any(m.group(0))
 
 
+@functools.lru_cache(maxsize=64)
+def _found(pattern: str, text: str, lo: int, hi: int) -> bool:
+    """Whether `pattern` matches in text[lo:hi]; worked out once for the matches of one
+    long line, which share their text."""
+    return re.search(pattern, text[lo:hi]) is not None
+
+
 @functools.lru_cache(maxsize=16)
 def _block_starts(block: str, text: str) -> list[int]:
     return [m.start() for m in re.finditer(block, text)]
@@ -256,12 +263,12 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     if fields.get("same_block") and not _same_block(text, match, lo, hi):
         return None
     anywhere = fields.get("window_context")
-    if anywhere and re.search(anywhere, text) is None:
+    if anywhere and not _found(anywhere, text, 0, len(text)):
         return None
     context = fields.get("context")
     if context:
         ctx_hi = min(hi, line_offset(text, match.end(), 40))
-        if re.search(context, text[lo:ctx_hi]) is None:
+        if not _found(context, text, lo, ctx_hi):
             return None
     return _assemble(password, text, pos, lo, hi, groups, fields)
 
