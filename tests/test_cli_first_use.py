@@ -1,5 +1,8 @@
-"""What a first-time user sees from `pgsweep scan` run as the docs show it: from inside the
-repository (`scan .`, `scan --staged`), on a clean repository, and after a typo."""
+"""What a first-time user sees when running pgsweep as the docs show it: `scan .` and
+`scan --staged` from inside a repository, a clean or incomplete scan, the terminal's next
+steps, a sweep of a case folder, and one clear line for each common mistake (a typo in a
+flag, a bad --format, a folder or non-UTF-8 file as config, a disk image as --root, a URL
+that cannot be mirrored, a subfolder of a repository)."""
 
 from __future__ import annotations
 
