@@ -39,7 +39,9 @@ _QUOTED = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'"""
 # host list, as node-postgres and the YAML and JSON configs of multi-host drivers write it.
 _ITEM = rf"""(?:{_QUOTED}|[^\s,\[\]"'`#]+)"""
 _LIST = rf"""\[[ \t]*{_ITEM}(?:[ \t]*,[ \t]*{_ITEM})*[ \t]*,?[ \t]*\]"""
-_VALUE = rf"""(?P<value>{_QUOTED}|{_LIST}|(?!\[)[^\s,;}}#)"'`]+)"""
+# a shell expansion with a default (`${KONG_PG_USER:-kong}`): its default is the value
+_EXPANSION = r"""\$\{[A-Za-z_][\w.]*(?::-|-|:=|=)[^}\s"'`$]*\}"""
+_VALUE = rf"""(?P<value>{_QUOTED}|{_LIST}|{_EXPANSION}|(?!\[)[^\s,;}}#)"'`]+)"""
 _ITEM_RE = re.compile(_ITEM)
 
 
