@@ -218,10 +218,20 @@ def test_a_dangling_commit_is_not_called_history(tmp_path: Path) -> None:
     r.git("checkout", "-q", "main")
     r.git("branch", "-q", "-D", "scratch")
     r.git("reflog", "expire", "--expire=now", "--all")
-    proc = run_cli("scan", str(r.root), "--unreachable", "--no-store", env={"COLUMNS": "200"})
+    store = str(tmp_path / "s.db")
+    proc = run_cli("scan", str(r.root), "--unreachable", "--store", store,
+                   env={"COLUMNS": "200"})
     assert proc.returncode == 1, proc.stderr
     assert f"          d.py:1  ({dangling[:8]}, unreachable: no ref holds it)" in (
         proc.stdout.splitlines())
+    # neither at the tip nor 'removed from the tip but still in history'
+    (cid,) = [ln.split()[-1] for ln in proc.stdout.splitlines() if "dang@" in ln]
+    explained = run_cli("explain", cid, "--store", store).stdout
+    assert "git.history-only" not in explained and "git.at-head" not in explained
+    plan = run_cli("report", "--store", store).stdout
+    assert (f"- git-history, `{r.root}:d.py:1`, introduced in {dangling[:12]}, by Ada Lovelace "
+            "&lt;ada@example.org>, unreachable object, seen ") in plan
+    assert "history only" not in plan
 
 
 def test_a_git_scan_from_a_subfolder_names_the_repository_root(

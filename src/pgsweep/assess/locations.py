@@ -171,6 +171,8 @@ def location_of(place: Place, scrub: Scrubber) -> Location:
         detail, present = _git_detail(place, p), place.present_at_head
         if is_uncommitted(f):  # staged: in the index and the working tree, in no commit
             detail, present = "staged, not committed", True
+        elif not p.reachable:  # dangling: neither at the tip nor in any ref's history
+            present = None
     else:
         where = path
         detail, present = _other_detail(p)

@@ -101,10 +101,11 @@ def _facts(
     """Work out once what the factors read; also the time of the last exposure."""
     channels = tuple(sorted({channel_of(f) for f in findings},
                             key=lambda ch: list(Channel).index(ch)))
-    # at the tip or only in history: what a commit says (a staged blob is in neither)
+    # at the tip or only in history: what a commit a ref holds says (a staged blob and a
+    # dangling object are in neither)
     flags = [f.provenance.present_at_head for f in findings
              if isinstance(f.provenance, GitProvenance) and not is_uncommitted(f)
-             and f.provenance.present_at_head is not None]
+             and f.provenance.reachable and f.provenance.present_at_head is not None]
     times = sorted(t for t in (parse_time(provenance_time(f.provenance)) for f in findings) if t)
     first = times[0] if times else parse_time(credential.first_seen)
     last = times[-1] if times else parse_time(credential.last_seen)
