@@ -14,7 +14,8 @@ from pgsweep.detectors.placeholder_phrases import is_instruction_phrase
         "set-in-env", "fill-me-in", "change-this-later", "update_me_before_deploy",
         "yourStrong(!)Password", "mySecretPass", "enterYourPassword",
         "replace-me-with-a-random-string", "change_this_to_a_strong_password",
-        "set-by-the-operator", "Replace with your password",
+        "set-by-the-operator", "Replace with your password", "!!!SET POSTGRES_PASSWORD!!!",
+        "??fill me in??",
     ],
 )
 def test_instructions(value: str) -> None:
@@ -24,7 +25,8 @@ def test_instructions(value: str) -> None:
 @pytest.mark.parametrize(
     "value",
     ["Kq4-Wz8mTr", "setup", "settings", "replacement", "changes123", "yourself", "myPass",
-     "update2024!", "set-Tq8", "passwordless", "set-to-Tq8x-7", "change-with-7Kq!"],
+     "update2024!", "set-Tq8", "passwordless", "set-to-Tq8x-7", "change-with-7Kq!",
+     "!!Kq4-Wz8m!", "Tq8!!Wz!!"],
 )
 def test_passwords_and_other_words(value: str) -> None:
     assert not is_instruction_phrase(value)

@@ -170,6 +170,7 @@ def is_placeholder(c: Candidate) -> bool:
     if len(pw) <= 64 and (
         _describes_a_password(core) or _PROSE_RE.match(core) or _FOREIGN_RE.match(core)
         or ("_" in core and _CONSTANT_NAME_RE.match(core)) or is_instruction_phrase(core)
+        or is_instruction_phrase(pw)  # `!!!SET POSTGRES_PASSWORD!!!`: framed by its marks
     ):
         return True
     return is_placeholder_hash(pw, c.parsed.user)

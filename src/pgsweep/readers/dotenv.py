@@ -76,7 +76,9 @@ class DotenvReader:
 
     def matches(self, info: FileInfo, head: bytes) -> bool:
         n = info.name
-        return n == ".env" or n.startswith(".env.") or n.endswith(".env")
+        # cookiecutter-django's `.envs/.production/.postgres`: env files by their folder
+        where = "/" + (info.member or info.path).replace("\\", "/")
+        return n == ".env" or n.startswith(".env.") or n.endswith(".env") or "/.envs/" in where
 
     def iter_chunks(self, info: FileInfo, data: bytes) -> Iterator[Chunk | Skipped]:
         text = decode_text(data)
