@@ -81,6 +81,10 @@ CASES: dict[str, tuple[str, bytes]] = {
     # what names PostgreSQL
     "node-long-lines": ("db.js", (b"new Pool({password:'x',host:'h'}) " * (32 * 1024 // 35)
                                   + b"\n") * 16 + TAIL),
+    # pg.dsn.1: each `\"password=x\"` of a long line read on to the end of the line for
+    # the code string around it, one character at a time
+    "escaped-dsn-strings": ("config.json", (b'\\"password=x\\" ' * (32 * 1024 // 15)
+                                            + b"\n") * 8 + TAIL),
     # pg.node.1: an unclosed object searched for `password:` from every constructor
     "node-braces": ("db.js", b"const pg = require('pg')\n" + b"new Pool({{a}" * (K // 12) + TAIL),
 }

@@ -193,11 +193,13 @@ def _code_string(text: str, start: int) -> str | None:
     """A double-quoted string holding `\\\\` or `\\"`, with those undone for libpq to parse
     next: the escapes every language's double quotes share (Go, Java, C#, JavaScript,
     Python, Ruby, a shell's), so `"password='it\\\\'s'"` holds `password='it\\'s'`. None
-    for any other string, a raw one (`r"…"`, C#'s `@"…"`) or one not closed on its line."""
+    for any other string, a raw one (`r"…"`, C#'s `@"…"`) or one not closed on its line
+    within `_STRING_REACH` characters (bounded work per match on a long line)."""
     if start >= 2 and text[start - 2] in "rR@" and not text[start - 3 : start - 2].isalnum():
         return None
-    line_end = text.find("\n", start)
-    body = literals.quoted_body(text[: len(text) if line_end < 0 else line_end], start, '"',
+    reach = min(len(text), start + _STRING_REACH)
+    line_end = text.find("\n", start, reach)
+    body = literals.quoted_body(text[: reach if line_end < 0 else line_end], start, '"',
                                 escapes=True)
     if body is None or ("\\\\" not in body and '\\"' not in body):
         return None
@@ -229,7 +231,6 @@ def enclosed(text: str, start: int, end: int) -> str:
     return candidate
 
 
-_UNESCAPED_QUOTE_RE = re.compile(r'(?<!\\)"')
 # how far either side of a match the string holding it is looked for (bounded work per match)
 _STRING_REACH = 2000
 
@@ -240,10 +241,14 @@ def _decoded_string_around(text: str, pos: int) -> str:
     lo = text.rfind("\n", max(0, pos - _STRING_REACH), pos) + 1 or max(0, pos - _STRING_REACH)
     hi = text.find("\n", pos, pos + _STRING_REACH)
     line = text[lo : pos + _STRING_REACH if hi < 0 else hi]
-    quotes = [m.start() for m in _UNESCAPED_QUOTE_RE.finditer(line, 0, pos - lo)]
-    if len(quotes) % 2 == 0:
+    # the quotes before `pos` not escaped by a backslash: an odd count opens a string
+    at = pos - lo
+    if (line.count('"', 0, at) - line.count('\\"', 0, at)) % 2 == 0:
         return ""
-    body = literals.quoted_body(line, quotes[-1] + 1, '"', escapes=True)
+    last = line.rfind('"', 0, at)
+    while last > 0 and line[last - 1] == "\\":
+        last = line.rfind('"', 0, last)
+    body = literals.quoted_body(line, last + 1, '"', escapes=True)
     value = None if body is None else literals.decode('"' + body + '"')
     return value or ""
 

@@ -170,14 +170,18 @@ def _client_words(text: str) -> list[int]:
     return [m.start() for m in _CLIENT_WORD_RE.finditer(text)]
 
 
+# How much of a psql-family command line is read for its options.
+_COMMAND_REACH = 1024
+
+
 def _client_after(text: str, start: int, limit: int) -> re.Match[str] | None:
     """The first psql-family command line at or after `start` that starts before `limit`
-    (`_CLIENT_RE.search(text, start, limit)`)."""
+    (`_CLIENT_RE.search(text, start, limit)`), its first `_COMMAND_REACH` characters."""
     words = _client_words(text)
     i = bisect.bisect_left(words, start)
     if i == len(words) or words[i] >= limit:
         return None
-    return _CLIENT_RE.match(text, words[i], limit)
+    return _CLIENT_RE.match(text, words[i], min(limit, words[i] + _COMMAND_REACH))
 
 
 @functools.lru_cache(maxsize=64)

@@ -86,15 +86,29 @@ def quoted_body(text: str, start: int, quote: str, escapes: bool) -> str | None:
     """The text between the opening quote (ending at `start`) and its closing quote, as
     written (with `escapes`, a backslash and the character after it are passed over);
     None when the quote does not close."""
+    if not escapes:
+        end = text.find(quote, start)
+        return None if end < 0 else text[start:end]
+    if len(quote) == 1:
+        m = _escaped_body_re(quote).match(text, start)
+        return None if m is None else text[start : m.end() - 1]
     i, n = start, len(text)
     while i < n:
-        if escapes and text[i] == "\\" and i + 1 < n:
+        if text[i] == "\\" and i + 1 < n:
             i += 2
             continue
         if text.startswith(quote, i):
             return text[start:i]
         i += 1
     return None
+
+
+@functools.lru_cache(maxsize=8)
+def _escaped_body_re(quote: str) -> re.Pattern[str]:
+    """A string body up to and with its closing `quote` (one character), a backslash
+    passing over the character after it."""
+    q = re.escape(quote)
+    return re.compile(rf"(?s)(?:[^\\{q}]++|\\.)*+{q}")
 
 
 def decode(raw: str, lang: str = "") -> str | None:
