@@ -285,15 +285,18 @@ _CONCAT_AROUND_RE = re.compile(r"""[ \t]*(?:\+(?![+=])|\.[ \t]*\$)""")
 _CONCAT_BEFORE_RE = re.compile(r"""(?:[\w)\]][ \t]*\+|\$\w+[ \t]*\.)[ \t]*$""")
 
 
-def _literal_of(raw: str, text: str, start: int, scope: Scope) -> str | None:
+def _literal_of(
+    raw: str, text: str, start: int, scope: Scope, shorthand: bool = False
+) -> str | None:
     """The literal the password value is: itself, or for a variable inside a call or
     object (`password: password`) the literal the window assigns to it (`const password =
     '…'`, as `parsers.literals.assigned_literal` finds it); None for code, and for a literal
-    that code concatenates with more."""
+    that code concatenates with more. With `shorthand` the match is a property written
+    as its variable's name alone (`new pg.Pool({ user, password })`): only its literal counts."""
     if _CONCAT_AROUND_RE.match(text, start + len(raw)) or _CONCAT_BEFORE_RE.search(
             text, max(0, start - 8), start):
         return None  # `"t0pSecret" + randomSuffix()`: the literal is part of the value
-    if not _is_code_reference(raw, text, start, scope):
+    if not shorthand and not _is_code_reference(raw, text, start, scope):
         return raw
     name = raw.strip()
     if scope.kind != "brackets" or _IDENT_RE.fullmatch(name) is None or "." in name:
@@ -344,7 +347,7 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     found = [Scope(0, 0, len(text), "window")] if fields.get("scope") == "window" else scopes(
         text, at)
     if not xml:
-        raw = _literal_of(raw, text, start, found[0]) or ""
+        raw = _literal_of(raw, text, start, found[0], bool(fields.get("shorthand"))) or ""
         if not raw or _inside_string(text, match.start(), start):
             return None
     if _holds_no_db_password(text, found[0]):
