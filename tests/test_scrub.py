@@ -44,6 +44,16 @@ def test_raw_at_in_a_uri_password_leaves_the_rest_out_of_the_host(
         "pg.uri.1", "app", (f"{MARK}@db.example.com",), "prod", "Zq9Xw")
 
 
+def test_raw_at_and_slash_in_a_uri_password_leave_no_part_in_host_or_database(
+    scanner: Scanner, tmp_path: Path
+) -> None:
+    # libpq reads password "Qv7K", host "Jx9M" and database "b2Wn4@db.example.com/prod"
+    f = only(scan_file(scanner, tmp_path, "app.env",
+                       "DATABASE_URL=postgres://app:Qv7K@Jx9M/b2Wn4@db.example.com:5432/prod\n"))
+    assert (f.rule, f.user, f.hosts, f.ports, f.database, f.secret) == (
+        "pg.uri.1", "app", ("db.example.com",), ("5432",), "prod", "Qv7K@Jx9M/b2Wn4")
+
+
 def test_nested_uri_in_the_database_loses_its_password(scanner: Scanner, tmp_path: Path) -> None:
     f = only(scan_file(
         scanner, tmp_path, "app.env",

@@ -166,6 +166,15 @@ def _split_userinfo(scheme: str, rest: str) -> tuple[str | None, str]:
         at = head.rfind("@")
         return (head[:at], rest[at + 1 :]) if at >= 0 else (None, rest)
     if first and first.group() == "@":
+        head = rest.split("?", 1)[0]
+        slash = head.find("/", first.end())
+        path = head[slash:] if slash >= 0 else ""
+        if "@" in path and "://" not in path and ":" in rest[: first.start()]:
+            # `app:Qv7K@Jx9M/b2Wn4@db.example.com/prod`: a raw `@` and `/` in the password
+            # (libpq would read host `Jx9M` and database `b2Wn4@db…`); as for a raw `/`
+            # below, the password is what the application meant to send
+            at = head.rfind("@")
+            return rest[:at], rest[at + 1 :]
         return rest[: first.start()], rest[first.end() :]
     if (
         first
