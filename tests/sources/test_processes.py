@@ -92,7 +92,7 @@ def test_another_users_environment_is_a_counted_skip(
             rows: list[list[str | None]] = []
             for item in ProcessSource().iter_items():
                 if isinstance(item, Skipped) and item.where.startswith(f"/proc/{child.pid}/"):
-                    rows.append(["skip", item.where, item.reason])
+                    rows.append(["skip", item.where, item.reason, item.incomplete])
                 elif (isinstance(item, Chunk) and isinstance(item.provenance, ProcessProvenance)
                       and item.provenance.pid == child.pid):
                     rows.append(["chunk", item.provenance.part, item.provenance.user,
@@ -106,7 +106,7 @@ def test_another_users_environment_is_a_counted_skip(
     os.waitpid(pid, 0)
     assert rows == [
         ["skip", f"/proc/{child.pid}/environ",
-         "process: environ not readable (another user's process)"],
+         "process: environ not readable (another user's process)", True],
         # the executable's path is not readable either: the command name stands in
         ["chunk", "cmdline", "root", Path(f"/proc/{child.pid}/comm").read_text().strip()],
     ]

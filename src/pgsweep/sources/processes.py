@@ -30,7 +30,8 @@ class ProcessSource:
         try:
             pids = sorted(int(e.name) for e in os.scandir(self.proc) if e.name.isdigit())
         except OSError as exc:
-            yield Skipped(str(self.proc), f"process: cannot list processes ({exc.strerror})")
+            yield Skipped(str(self.proc), f"process: cannot list processes ({exc.strerror})",
+                          incomplete=True)
             return
         me = os.getpid()
         for pid in pids:
@@ -50,10 +51,12 @@ class ProcessSource:
                 yield Skipped(where, "process: exited before it was read")
                 continue
             except PermissionError:
-                yield Skipped(where, f"process: {part} not readable (another user's process)")
+                yield Skipped(where, f"process: {part} not readable (another user's process)",
+                              incomplete=True)
                 continue
             except OSError as exc:
-                yield Skipped(where, f"process: {part} not readable ({exc.strerror or exc})")
+                yield Skipped(where, f"process: {part} not readable ({exc.strerror or exc})",
+                              incomplete=True)
                 continue
             if len(raw) > MAX_ENVIRON:
                 yield Skipped(where, "too large")
