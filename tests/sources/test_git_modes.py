@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
-from gitrepo import staged_changes_repo
+from conftest import REPO_ROOT, make_password
+from gitrepo import GitRepo, staged_changes_repo
 
 from pgsweep.core.models import Chunk, FileProvenance, GitProvenance, Skipped
 from pgsweep.core.options import ScanOptions
@@ -39,3 +44,22 @@ def test_worktree_reads_uncommitted_and_untracked_files_not_ignored(tmp_path: Pa
         ("new.env", "new\n"),
         ("untracked.env", "untracked\n"),
     ]
+
+
+def test_an_unreadable_worktree_file_makes_the_scan_incomplete(tmp_path: Path) -> None:
+    r = GitRepo(tmp_path / "repo")
+    r.write("notes.txt", "nothing here\n")
+    r.commit("first")
+    r.write("deploy.sh", f"PGPASSWORD={make_password()} psql -h db.corp.net -U app\n")
+    (r.root / "deploy.sh").chmod(0)
+    scan = [sys.executable, "-m", "pgsweep", "scan", str(r.root), "--worktree", "--no-store",
+            "-f", "json"]
+    if os.geteuid() == 0:  # without the capabilities that let root read every file
+        scan = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", *scan]
+    proc = subprocess.run(scan, env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")},
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["findings"] == [] and doc["complete"] is False
+    assert doc["stats"]["incomplete"] == [
+        f"{r.root / 'deploy.sh'}: unreadable: Permission denied"]

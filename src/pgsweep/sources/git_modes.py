@@ -40,7 +40,7 @@ def _worktree_item(path: Path, max_size: int) -> Chunk | Skipped | None:
             return Skipped(str(path), "too large")
         data = as_utf8(path.read_bytes())
     except OSError as exc:
-        return Skipped(str(path), f"unreadable: {exc.strerror or exc}")
+        return Skipped(str(path), f"unreadable: {exc.strerror or exc}", incomplete=True)
     if is_binary(data):
         return Skipped(str(path), "binary")
     meta = file_meta(st)
