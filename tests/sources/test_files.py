@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO_ROOT, make_password, run_cli
-from filescan import Row, row, scan_items, shared_scanner
+from filescan import Row, row, scan_data, scan_items, shared_scanner
 from provenances import facts_of
 
 from pgsweep.core.options import ScanOptions
@@ -186,3 +186,14 @@ def test_a_folder_with_an_unreadable_file_is_never_clean(tmp_path: Path) -> None
     proc = subprocess.run([*scan, "--allow-incomplete"], env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_reader_that_fails_leaves_the_file_read_as_text(scanner: Scanner) -> None:
+    """A notebook nested too deep for the JSON parser: its reader fails, the scan is
+    incomplete, and the file's lines are still read as plain text."""
+    pw = make_password()
+    data = ('{"cells":' + "[" * 50_000 + "]" * 50_000 + "}\n"
+            f"DATABASE_URL={uri('app', pw)}\n").encode()
+    found, stats = scan_data(scanner, "deep.ipynb", data, path="/ev/deep.ipynb")
+    assert [row(f) for f in found] == [Row("/ev/deep.ipynb", 2, "app", "db.corp.net", pw, "prod")]
+    assert stats.incomplete == ["/ev/deep.ipynb: reader notebook failed (RecursionError)"]

@@ -17,7 +17,7 @@ from pgsweep.detectors.json_gate import JsonGate
 from pgsweep.readers.encodings import as_utf8
 from pgsweep.readers.interface import FileInfo, Nested, Reader, ReadItem, Tree, TreeReader
 from pgsweep.readers.registry import select_reader, select_stream_reader, select_tree_reader
-from pgsweep.readers.text import where_of
+from pgsweep.readers.text import TEXT_READER, where_of
 from pgsweep.sources.archives import ArchiveLimits, Budget, archive_kind, iter_members
 from pgsweep.sources.excludes import Excludes
 from pgsweep.sources.interface import SourceError
@@ -28,14 +28,8 @@ Wrap = Callable[[Provenance], Provenance] | None
 DEFAULT_MAX_SIZE = 10 * 1024 * 1024
 HEAD = 4096
 
-__all__ = [
-    "DEFAULT_MAX_SIZE",
-    "FileSource",
-    "file_meta",
-    "is_binary",
-    "iter_data_items",
-    "iter_path_items",
-]
+__all__ = ["DEFAULT_MAX_SIZE", "FileSource", "file_meta", "is_binary", "iter_data_items",
+           "iter_path_items"]
 
 
 def _unreadable(errors: list[OSError], where: str | None) -> Iterator[Skipped]:
@@ -110,8 +104,7 @@ class UnreadableFile(Exception):
 
     @property
     def incomplete(self) -> bool:
-        """The file could not be read (not: it is not a file pgsweep reads), so the scan
-        that met it missed what it may hold."""
+        """Not read though it may hold a leak (not: a file pgsweep does not read)."""
         return str(self).startswith("unreadable")
 
 
@@ -208,6 +201,8 @@ def iter_data_items(
     except Exception as exc:  # noqa: BLE001 - bad input must never stop the scan; no message
         yield Skipped(where_of(info), f"reader {chosen.name} failed ({type(exc).__name__})",
                       incomplete=True)
+        if chosen is not TEXT_READER:  # what the reader did not reach is read as plain text
+            yield from iter_data_items(info, data, limits, TEXT_READER, depth, budget, wrap)
 
 
 def _wrap_records(records: Records, wrap: Callable[[Provenance], Provenance]) -> Records:
