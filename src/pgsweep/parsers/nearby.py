@@ -91,7 +91,7 @@ _DB_PREFIX_RE = re.compile(r"(?i)pg|postgres|db|database|datasource|sql")
 _PREFIX_LEAD = " \t\r\n{,([:\"'"
 
 
-def _prefix_rank(prefix: str, own: str | None) -> int:
+def prefix_rank(prefix: str, own: str | None) -> int:
     """How well a sibling key's prefix fits the password key's (`own`): the same prefix
     (`DB_HOST` beside `DB_PASSWORD`) first, then none or one naming a database, then
     another subject's (`CONVERTER_HOST`, `REDIS_HOST` beside `DB_PASSWORD`)."""
@@ -105,7 +105,7 @@ def _prefix_rank(prefix: str, own: str | None) -> int:
 
 class _Keys:
     """The keys of one pattern in text[lo:hi] (start, value, end of value), in order, and
-    the same split by rank (see `_prefix_rank`): so that every match of one long line
+    the same split by rank (see `prefix_rank`): so that every match of one long line
     finds its nearest key by bisection, not by a pass over the line."""
 
     def __init__(self, pattern: re.Pattern[str], text: str, lo: int, hi: int) -> None:
@@ -146,7 +146,7 @@ def nearest(
     """The value of the key nearest to `pos` in text[lo:hi], unquoted; None when absent or
     when it is itself a reference (`os.getenv(...)`, `${X}`). With the password key's
     `prefix` (lower case), keys of the same prefix come first and keys of another
-    subject's prefix last (see `_prefix_rank`)."""
+    subject's prefix last (see `prefix_rank`)."""
     best = _keys(pattern, text, lo, len(text) if hi is None else hi).nearest(pos, prefix)
     if best is None:
         return None
@@ -311,15 +311,21 @@ _KEY_TOKEN_RE = re.compile(r"[\w.-]+")
 _OWN_PREFIX_RE = re.compile(r"(?i)(.*?[._-])(?:password|passwd|pass|pwd|pw)\w*")
 
 
+def key_prefix(key: str) -> str | None:
+    """The prefix of a password key (`db_` of `DB_PASSWORD`), lower case; None without one."""
+    m = _OWN_PREFIX_RE.fullmatch(key)
+    return m.group(1).lower() if m else None
+
+
 def password_key_prefix(text: str, pos: int) -> str | None:
     """The prefix of the password key the match at `pos` starts with (`DB_` of
     `DB_PASSWORD=…`, `orders_db_` of `orders_db_password:`), lower case; None when it has
     none."""
     end = text.find("\n", pos, pos + 120)
     for token in _KEY_TOKEN_RE.findall(text, pos, end if end >= 0 else pos + 120):
-        m = _OWN_PREFIX_RE.fullmatch(token)
-        if m:
-            return m.group(1).lower()
+        prefix = key_prefix(token)
+        if prefix is not None:
+            return prefix
     return None
 
 

@@ -52,7 +52,7 @@ from collections.abc import Mapping
 
 from pgsweep.core.models import ParsedCredential
 from pgsweep.parsers import jdbc, literals, structure
-from pgsweep.parsers.nearby import URL_RE
+from pgsweep.parsers.nearby import URL_RE, key_prefix
 from pgsweep.parsers.password_keys import (
     key_at,
     key_names_password,
@@ -242,6 +242,19 @@ def ansible_role(text: str, found: list[Scope]) -> str | None:
     return None
 
 
+_TOKEN_RE = re.compile(r"[\w.-]+")
+
+
+def _own_prefix(text: str, lo: int, value_start: int, key: str) -> str | None:
+    """The password key's prefix (`patroni_superuser_` of `PATRONI_SUPERUSER_PASSWORD`):
+    of the key before the match, else of a key the match itself writes before the value
+    (`os.environ['PATRONI_SUPERUSER_PASSWORD'] = …`)."""
+    own = key_prefix(key)
+    for token in _TOKEN_RE.findall(text, lo, value_start) if own is None else ():
+        own = own or key_prefix(token)
+    return own
+
+
 def _split_host(host: str, port: str | None) -> tuple[str, str | None]:
     h, sep, p = host.rpartition(":")
     if sep and h and p.isdigit() and ":" not in h:
@@ -370,7 +383,8 @@ def parse_match(match: re.Match[str], fields: Mapping[str, str]) -> ParsedCreden
     key = groups.get("key") or key_at(text, match.start())
     by_structure = by_structure or key_names_postgres(key)
     inner = found[0]
-    near = nearest_siblings(text, inner.start, inner.end, start, lang, inner.kind == "brackets")
+    near = nearest_siblings(text, inner.start, inner.end, start, lang, inner.kind == "brackets",
+                            _own_prefix(text, match.start(), start, key))
     role = ansible_role(text, found) if key.lower() == "password" else None
     if role:
         near, by_structure = {**near, "user": role}, True

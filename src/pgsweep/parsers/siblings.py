@@ -8,6 +8,7 @@ import html
 import re
 
 from pgsweep.parsers import literals
+from pgsweep.parsers.nearby import prefix_rank
 from pgsweep.parsers.values import scalar
 from pgsweep.parsers.wrapped import WRAPPED, wrapped_literal
 
@@ -41,8 +42,9 @@ _SIBLING_RE = re.compile(
     # {:user "u" :host "h"} (Clojure/EDN keyword map)
     rf"""|(?<![\w:.*+!?/-]):(?:[\w.*+!?-]{{1,60}}/)?(?P<kf>[A-Za-z_][\w.*+!?-]{{0,60}})[ \t]+"""
     rf"""(?P<vf>"(?:[^"\\\n]|\\.)*")"""
-    # key: v, key = v, key => v, key := v, "key": v, :key => v, **Key:** v, .key = v (Zig)
-    rf"""|(?:^|(?<=[\s{{,(\[;"'*]))[:"'.]?(?P<ka>[A-Za-z_$][\w.$-]{{0,80}}?)["']?(?:\*\*)?"""
+    # key: v, key = v, key => v, key := v, "key": v, :key => v, **Key:** v, .key = v (Zig),
+    # env["KEY"] = v
+    rf"""|(?:^|(?<=[\s{{,(\[;"'*]))[:"'.]?(?P<ka>[A-Za-z_$][\w.$-]{{0,80}}?)["']?\]?(?:\*\*)?"""
     rf"""[ \t]*(?:=>|:=|[:=])(?![=>])(?:\*\*)?[ \t]*"""
     rf"""(?P<va>{WRAPPED}(?:{_LIT})(?:[ \t]*\))?|{_LIT}|{_BARE})"""
 )
@@ -85,6 +87,18 @@ def value(raw: str, lang: str, xml: bool = False) -> str | None:
     return scalar(raw.split("\\n", 1)[0])
 
 
+def _prefix_of(key: str) -> str:
+    """`patroni_superuser_` of `PATRONI_SUPERUSER_USERNAME`: the key before its field word."""
+    m = _FIELD_WORD_RE.search(key)
+    return key[: m.start()].lower() if m else ""
+
+
+_FIELD_WORD_RE = re.compile(
+    r"(?i)(?:user(?:name|id|_name)?|uid|login|rolename|owner|host(?:name|addr)?|"
+    r"server(?:names?)?|addr(?:ess)?|endpoint|port(?:number)?|database(?:name)?|dbname|db)$"
+)
+
+
 def _field_of(key: str) -> str | None:
     """user/host/port/database for a key name in any style (`DB_USER`, `flywayUser`,
     `hibernate.connection.username`, `ServerNames`), None for other keys."""
@@ -100,14 +114,17 @@ def _field_of(key: str) -> str | None:
 @functools.lru_cache(maxsize=64)
 def _sibling_values(
     text: str, lo: int, hi: int, lang: str, code: bool
-) -> tuple[tuple[str, int, str], ...]:
-    """Every (field, offset, value) of a user/host/port/database key in text[lo:hi]; cached,
+) -> tuple[tuple[str, int, str, str], ...]:
+    """Every (field, offset, value, key prefix) of a user/host/port/database key in
+    text[lo:hi]; cached,
     as every password in one structure reads the same siblings. In code (`code`: a call or
     object) a bare identifier is a variable (`user = dbUser`), not a value."""
-    out: list[tuple[str, int, str]] = []
+    out: list[tuple[str, int, str, str]] = []
     for m in _SIBLING_RE.finditer(text, lo, hi):
         if m.group("ka") is not None:
             key, raw, xml = m.group("ka"), m.group("va"), False
+            if _in_host_port(text, m.start("ka"), m.end("ka")):
+                continue
             if code and _is_variable(text, m.end("va"), raw):
                 raw = literals.assigned_literal(text, raw) or ""  # `host: host` → `var host = …`
             elif _is_call(text, m.end("va"), raw):
@@ -129,8 +146,15 @@ def _sibling_values(
         if read and "=" in read:
             read = _pair_value(read, field)
         if read and not REFERENCE_RE.search(read):
-            out.append((field, m.start(), read))
+            out.append((field, m.start(), read, _prefix_of(key)))
     return tuple(out)
+
+
+def _in_host_port(text: str, start: int, end: int) -> bool:
+    """`'localhost:8080'`: a quote opens the word and no quote closes it before its `:`, so
+    the word is a host and port inside a string value, not a `localhost` key."""
+    opened = text[start - 1 : start] if start else ""
+    return opened in ("'", '"') and text[end : end + 1] == ":"
 
 
 _CALL_RE = re.compile(r"[ \t]*\(")
@@ -162,12 +186,14 @@ def _is_variable(text: str, end: int, raw: str) -> bool:
 
 
 def nearest_siblings(
-    text: str, lo: int, hi: int, pos: int, lang: str, code: bool = False
+    text: str, lo: int, hi: int, pos: int, lang: str, code: bool = False,
+    own: str | None = None,
 ) -> dict[str, str]:
-    """The nearest value of each field in text[lo:hi]."""
-    best: dict[str, tuple[int, str]] = {}
-    for field, at, value in _sibling_values(text, lo, hi, lang, code):
-        dist = abs(at - pos)
-        if field not in best or dist < best[field][0]:
-            best[field] = (dist, value)
-    return {k: v for k, (_, v) in best.items()}
+    """The nearest value of each field in text[lo:hi]; with the password key's prefix
+    `own`, keys of the same prefix first and another subject's last (`prefix_rank`)."""
+    best: dict[str, tuple[int, int, str]] = {}
+    for field, at, value, prefix in _sibling_values(text, lo, hi, lang, code):
+        rank = (prefix_rank(prefix, own), abs(at - pos))
+        if field not in best or rank < best[field][:2]:
+            best[field] = (*rank, value)
+    return {k: v for k, (_, _, v) in best.items()}
