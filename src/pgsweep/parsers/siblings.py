@@ -151,10 +151,12 @@ def _sibling_values(
 
 
 def _in_host_port(text: str, start: int, end: int) -> bool:
-    """`'localhost:8080'`: a quote opens the word and no quote closes it before its `:`, so
-    the word is a host and port inside a string value, not a `localhost` key."""
+    """`'localhost:8080'`: a quote opens the word and no quote closes it before its `:`,
+    which no blank follows, so the word is a host and port inside a string value, not a
+    `localhost` key (`'host: "db"'`, a line of YAML in a code string, is one)."""
     opened = text[start - 1 : start] if start else ""
-    return opened in ("'", '"') and text[end : end + 1] == ":"
+    return (opened in ("'", '"') and text[end : end + 1] == ":"
+            and text[end + 1 : end + 2] not in (" ", "\t"))
 
 
 _CALL_RE = re.compile(r"[ \t]*\(")
