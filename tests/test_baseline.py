@@ -18,6 +18,12 @@ from pgsweep.findings.fingerprint import redact
 DETECT_SECRETS = Path(sys.executable).with_name("detect-secrets")
 
 
+@pytest.fixture
+def detect_secrets_present() -> None:
+    """detect-secrets is a dependency: its CLI sits next to the test interpreter."""
+    assert DETECT_SECRETS.is_file(), "the detect-secrets CLI is not installed"
+
+
 def _jsonl(stdout: str) -> list[tuple[str, int, str | None, str]]:
     return [(r["path"].rsplit("/", 1)[-1], r["line"], r["user"], r["secret"])
             for r in map(json.loads, stdout.splitlines())]
@@ -110,7 +116,7 @@ def test_unsupported_version_and_garbage_are_clear_errors(tmp_path: Path) -> Non
     assert "bad.gitleaksignore:1: not a gitleaks fingerprint" in proc.stderr
 
 
-@pytest.mark.skipif(not DETECT_SECRETS.is_file(), reason="detect-secrets CLI not installed")
+@pytest.mark.usefixtures("detect_secrets_present")
 def test_detect_secrets_baseline_false_positives_suppress(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     pw = _tree(root)

@@ -224,8 +224,7 @@ def test_shallow_clone_warns_on_stderr(leaky: tuple[GitRepo, str, str], tmp_path
 
 def test_pgsweep_own_repository_has_nothing_above_low(tmp_path: Path) -> None:
     """Fixtures generate passwords at run time; signature examples are recognised."""
-    if not (REPO_ROOT / ".git").exists():
-        pytest.skip("not running from a git checkout")
+    assert (REPO_ROOT / ".git").exists(), "the tests run from a git checkout"
     clone = tmp_path / "self"
     subprocess.run(["git", "clone", "-q", "--single-branch", "--no-local", str(REPO_ROOT),
                     str(clone)], check=True, capture_output=True)

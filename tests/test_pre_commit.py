@@ -17,10 +17,9 @@ PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
 def test_staged_leak_blocks_the_commit_and_a_clean_commit_passes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if not PRE_COMMIT.is_file():
-        pytest.skip("pre-commit is not installed next to the test interpreter")
-    if not (REPO_ROOT / ".git").exists():
-        pytest.skip("pgsweep is not a git checkout here, so pre-commit cannot install from it")
+    # `make test` installs pre-commit (the test extra) and runs in a git checkout
+    assert PRE_COMMIT.is_file(), "pre-commit is not installed next to the test interpreter"
+    assert (REPO_ROOT / ".git").exists(), "pre-commit installs the hook from a git checkout"
     # pre-commit clones the hook repository at `rev`: the committed HEAD of this checkout.
     rev = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], check=True,
                          capture_output=True, text=True).stdout.strip()

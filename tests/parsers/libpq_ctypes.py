@@ -5,6 +5,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 
+import pytest
+
 
 class _Option(ctypes.Structure):
     _fields_ = [
@@ -59,3 +61,9 @@ def conninfo_parse(text: str) -> dict[str, str]:
         i += 1
     LIBPQ.PQconninfoFree(opts)
     return out
+
+
+@pytest.fixture
+def libpq_present() -> None:
+    """The tests that compare with libpq itself need it: `make test` installs it."""
+    assert LIBPQ is not None, "libpq.so.5 is not installed (make test installs libpq5)"

@@ -9,7 +9,7 @@ import pytest
 from conftest import make_password, scan_tree
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from libpq_ctypes import LIBPQ, LibpqError, conninfo_parse
+from libpq_ctypes import LibpqError, conninfo_parse, libpq_present  # noqa: F401 -- a fixture
 
 from pgsweep.assess.risk_factors import sslmode_of as risk_sslmode
 from pgsweep.core.models import (
@@ -153,7 +153,7 @@ def test_round_trip(case: tuple[str, dict[str, str]]) -> None:
     assert dict(dsn.tokenize(text)) == expected
 
 
-needs_libpq = pytest.mark.skipif(LIBPQ is None, reason="libpq.so.5 not available")
+needs_libpq = pytest.mark.usefixtures("libpq_present")
 
 
 @needs_libpq

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from libpq_ctypes import LIBPQ, conninfo_parse
+from libpq_ctypes import conninfo_parse, libpq_present  # noqa: F401 -- a fixture
 
 from pgsweep.core.models import ParsedCredential
 from pgsweep.detectors import signatures
@@ -134,7 +134,7 @@ def test_round_trip(user: str, password: str, host: str, port: str, db: str) -> 
     )
 
 
-@pytest.mark.skipif(LIBPQ is None, reason="libpq.so.5 not available")
+@pytest.mark.usefixtures("libpq_present")
 @given(_text, _text, _host, _port, _text)
 def test_agrees_with_libpq(user: str, password: str, host: str, port: str, db: str) -> None:
     text = _build(user, password, host, port, db)
@@ -149,7 +149,7 @@ def test_agrees_with_libpq(user: str, password: str, host: str, port: str, db: s
     )
 
 
-@pytest.mark.skipif(LIBPQ is None, reason="libpq.so.5 not available")
+@pytest.mark.usefixtures("libpq_present")
 @given(
     st.lists(
         st.sampled_from([*"ab:@%2F5,/?=&[]", "password=", "user=", "%40"]), max_size=12
@@ -232,7 +232,7 @@ def _uri_signature_match(text: str) -> re.Match[str] | None:
     return _uri_signature().regex.search(text)
 
 
-@pytest.mark.skipif(LIBPQ is None, reason="libpq.so.5 not available")
+@pytest.mark.usefixtures("libpq_present")
 @given(_RAW_PASSWORD)
 def test_raw_password_of_any_printable_or_utf8_character_agrees_with_libpq(pw: str) -> None:
     """libpq reads every byte of the userinfo up to '@' raw; so do we, and the signature's
@@ -249,7 +249,7 @@ def test_raw_password_of_any_printable_or_utf8_character_agrees_with_libpq(pw: s
         assert uri.parse_match(m, {}) == got
 
 
-@pytest.mark.skipif(LIBPQ is None, reason="libpq.so.5 not available")
+@pytest.mark.usefixtures("libpq_present")
 @given(st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E,
                              exclude_characters="&%=\"'"), min_size=1, max_size=24))
 def test_quoted_query_password_runs_to_the_closing_quote_as_libpq_reads_it(pw: str) -> None:
