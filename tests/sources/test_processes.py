@@ -89,7 +89,7 @@ def test_another_users_environment_is_a_counted_skip(
             os.setgroups([])
             os.setgid(nobody.pw_gid)
             os.setuid(nobody.pw_uid)
-            rows: list[list[str | None]] = []
+            rows: list[list[str | bool | None]] = []
             for item in ProcessSource().iter_items():
                 if isinstance(item, Skipped) and item.where.startswith(f"/proc/{child.pid}/"):
                     rows.append(["skip", item.where, item.reason, item.incomplete])
