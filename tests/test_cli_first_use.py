@@ -191,8 +191,8 @@ def test_a_blob_size_limit_below_one_byte_is_refused_not_a_clean_scan(
     r, _ = repo
     proc = run_cli("scan", str(r.root), "--no-store", f"--max-blob-size={size}")
     assert (proc.returncode, proc.stdout) == (2, "")
-    assert proc.stderr == ("pgsweep: error: Invalid value for '--max-blob-size': Input should "
-                           "be greater than or equal to 1; see 'pgsweep scan --help'\n")
+    assert proc.stderr == (f"pgsweep: error: Invalid value for '--max-blob-size': {size} is not "
+                           "in the range x>=1; see 'pgsweep scan --help'\n")
 
 
 def test_sweep_of_a_disk_image_file_says_to_mount_it(tmp_path: Path) -> None:
