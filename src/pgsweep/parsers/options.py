@@ -105,7 +105,9 @@ def _url(text: str, lo: int, hi: int) -> ParsedCredential | None:
     m = URL_RE.search(text, lo, hi) if "postgres" in low else None  # URL_RE needs the word
     if m is None and ("dbi:pg:" in low or "pgsql:" in low):
         m = _DSN_RE.search(text, lo, hi)
-    return jdbc.parse_any(m.group(0)) if m else None
+    if m is None or text.startswith("{", m.end()):
+        return None  # none, or one cut at an interpolation (`@#{host}:9000`): a template
+    return jdbc.parse_any(m.group(0))
 
 
 @functools.lru_cache(maxsize=16)
