@@ -18,6 +18,14 @@ from gitrepo import GitRepo
 from pgsweep.findings.fingerprint import redact
 
 
+def readme_repo(tmp_path: Path) -> GitRepo:
+    """A repository whose one commit holds a README."""
+    r = GitRepo(tmp_path / "app")
+    r.write("README.md", "# app\n")
+    r.commit("readme")
+    return r
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> tuple[GitRepo, str]:
     """A repository with one leak committed in config/database.yml, line 4."""
@@ -54,9 +62,7 @@ def test_a_staged_scan_from_inside_names_the_repository_by_its_absolute_path(
     tmp_path: Path,
 ) -> None:
     pw = make_password()
-    r = GitRepo(tmp_path / "app")
-    r.write("README.md", "# app\n")
-    r.commit("readme")
+    r = readme_repo(tmp_path)
     r.write("etl.py", f'DSN = "host=10.0.4.12 user=etl password={pw} dbname=warehouse"\n')
     r.git("add", "etl.py")
     proc = run_cli("scan", "--staged", "--no-store", "--format", "json", cwd=r.root)
@@ -150,9 +156,7 @@ def test_a_staged_password_is_not_called_git_history(tmp_path: Path) -> None:
     """Caught by the pre-commit hook before any commit holds it: a file about to be committed,
     not history every clone copies, and not 'removed from the branch tip'."""
     pw = make_password()
-    r = GitRepo(tmp_path / "app")
-    r.write("README.md", "# app\n")
-    r.commit("readme")
+    r = readme_repo(tmp_path)
     r.write("run.sh", f"PGPASSWORD={pw} psql -h db.acme-corp.net -U ops -d sales\n")
     r.git("add", "run.sh")
     store = str(tmp_path / "s.db")
@@ -209,9 +213,7 @@ def test_sweep_of_a_disk_image_file_says_to_mount_it(tmp_path: Path) -> None:
 
 def test_a_dangling_commit_is_not_called_history(tmp_path: Path) -> None:
     pw = make_password()
-    r = GitRepo(tmp_path / "app")
-    r.write("README.md", "# app\n")
-    r.commit("readme")
+    r = readme_repo(tmp_path)
     r.git("checkout", "-q", "-b", "scratch")
     r.write("d.py", f'URL = "postgresql://dang:{pw}@pgx.acme-corp.net/z"\n')
     dangling = r.commit("scratch work")
@@ -249,9 +251,7 @@ def test_a_git_scan_from_a_subfolder_names_the_repository_root(
 
 
 def test_an_incomplete_clean_scan_does_not_read_as_clean(tmp_path: Path) -> None:
-    r = GitRepo(tmp_path / "app")
-    r.write("README.md", "# app\n")
-    r.commit("readme")
+    r = readme_repo(tmp_path)
     (r.root / ".git/refs/heads/broken").write_text("12" * 20 + "\n")
     proc = run_cli("scan", str(r.root), "--no-store", env={"COLUMNS": "300"})
     assert proc.returncode == 2

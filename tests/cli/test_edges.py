@@ -86,6 +86,14 @@ def wait_for(proc: subprocess.Popen[str], want: str) -> list[int]:
     raise AssertionError(f"the scan ended (rc {proc.returncode}) before {want!r} ran")
 
 
+def assert_all_stopped(pids: list[int]) -> None:
+    """Every process of `pids` ends within 30 s: no worker or git is left behind."""
+    deadline = time.monotonic() + 30
+    while any(map(is_running, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p for p in pids if is_running(p)] == []
+
+
 def ignores_sigint(pid: int) -> bool | None:
     """Whether the process ignores SIGINT (its SigIgn mask in /proc), once it has set up:
     a forked worker ignores it before any work, or a terminal's Ctrl-C would make every
@@ -139,10 +147,7 @@ def test_ctrl_c_is_one_line_exit_130_and_not_a_complete_scan(
         os.kill(proc.pid, signal.SIGINT)
     rc, out, err = finish(proc)
     assert (rc, out, err) == (130, "", "pgsweep: interrupted\n")
-    deadline = time.monotonic() + 30
-    while any(map(is_running, helpers)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert [p for p in helpers if is_running(p)] == []  # no worker or git left behind
+    assert_all_stopped(helpers)
     res = run_cli("report", "--store", str(store), "-f", "json", env=KEY)
     assert res.returncode == 0, res.stderr
     (warning,) = res.stderr.splitlines()
@@ -167,10 +172,7 @@ def test_ctrl_c_during_an_audit_stops_every_worker(big_history: Path, tmp_path: 
     os.killpg(proc.pid, signal.SIGINT)
     rc, out, err = finish(proc)
     assert (rc, out, err) == (130, "", "pgsweep: interrupted\n")
-    deadline = time.monotonic() + 30
-    while any(map(is_running, helpers)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert [p for p in helpers if is_running(p)] == []
+    assert_all_stopped(helpers)
     res = run_cli("report", "--store", str(store), "-f", "json", env=KEY)
     assert res.returncode == 0, res.stderr
     assert f"the scan of {big_history} started " in res.stderr
@@ -289,7 +291,4 @@ def test_ctrl_c_during_a_dask_audit_is_one_line_and_leaves_no_process(
     os.killpg(proc.pid, signal.SIGINT)
     rc, out, err = finish(proc)
     assert (rc, out, err) == (130, "", "pgsweep: interrupted\n")
-    deadline = time.monotonic() + 30
-    while any(map(is_running, helpers)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert [p for p in helpers if is_running(p)] == []
+    assert_all_stopped(helpers)
